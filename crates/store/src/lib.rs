@@ -1,0 +1,203 @@
+//! Storage traits, one per aggregate, implemented by `store-sqlite` and `store-postgres`.
+//! The conformance suite in [`conformance`] is written once and run against both backends.
+
+pub mod conformance;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::{Grant, Scope};
+use domain::calendar::CalendarDay;
+use domain::catalog::{CatalogItem, ItemStatus};
+use domain::region::{Department, Region, RegionCode, ServicePlace};
+use domain::ValidationErrors;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    /// An expected conflict (a unique key, a published version) with a Chinese message.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error(transparent)]
+    Invalid(#[from] ValidationErrors),
+    /// Anything unexpected from the engine; logged, shown to users as an opaque 500.
+    #[error("storage backend error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A user account. Staff and applicants alike; roles come from `grants`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub phone: String,
+    /// The region the account belongs to; list views of users are scoped by it.
+    pub home_region: RegionCode,
+    #[serde(skip_serializing)]
+    pub password_hash: String,
+    pub active: bool,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub phone: String,
+    pub home_region: RegionCode,
+    pub password_hash: String,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 of the cookie token (hex); the token itself is never stored.
+    pub token_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A local closure of one region's places (the region and its subtree are closed that day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Closure {
+    pub region_code: RegionCode,
+    pub date: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    /// Only these statuses (empty = any).
+    pub statuses: Vec<ItemStatus>,
+    /// Only items owned inside this scope.
+    pub scope: Option<Scope>,
+    /// Only this handling department code.
+    pub department: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Tables, columns, indexes and constraints of a database, by name only, so the two
+/// backends' migrations can be compared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SchemaDescription {
+    /// table → column names
+    pub tables: BTreeMap<String, BTreeSet<String>>,
+    /// index names (explicitly created ones; engine-internal ones excluded)
+    pub indexes: BTreeSet<String>,
+    /// `table.kind(columns)`, e.g. `users.unique(username)`, `places.fk(region_code)`
+    pub constraints: BTreeSet<String>,
+}
+
+#[async_trait]
+pub trait RegionStore: Send + Sync {
+    /// Inserts or replaces a region (validation of the tree is the caller's, via `Region::validate`).
+    async fn put_region(&self, region: &Region) -> Result<()>;
+    async fn get_region(&self, code: &RegionCode) -> Result<Option<Region>>;
+    /// Regions inside `scope`, ordered by code.
+    async fn list_regions(&self, scope: &Scope) -> Result<Vec<Region>>;
+    async fn children(&self, code: &RegionCode) -> Result<Vec<Region>>;
+}
+
+#[async_trait]
+pub trait PlaceStore: Send + Sync {
+    /// Inserts or replaces the place of `place.region_code` (one per region). The region must exist.
+    async fn put_place(&self, place: &ServicePlace) -> Result<()>;
+    async fn get_place(&self, region: &RegionCode) -> Result<Option<ServicePlace>>;
+    async fn list_places(&self, scope: &Scope) -> Result<Vec<ServicePlace>>;
+    /// Creates a department; `(region_code, code)` is unique. Returns its id.
+    async fn create_department(&self, region: &RegionCode, code: &str, name: &str) -> Result<i64>;
+    async fn get_department(&self, id: i64) -> Result<Option<Department>>;
+    async fn list_departments(&self, scope: &Scope) -> Result<Vec<Department>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Creates a user; a taken username is `Conflict { code: "username_taken" }`.
+    async fn create_user(&self, user: &NewUser) -> Result<i64>;
+    async fn get_user(&self, id: i64) -> Result<Option<User>>;
+    async fn find_user(&self, username: &str) -> Result<Option<User>>;
+    /// Users whose home region is inside `scope`, ordered by username.
+    async fn list_users(&self, scope: &Scope) -> Result<Vec<User>>;
+    async fn set_grants(&self, user_id: i64, grants: &[Grant]) -> Result<()>;
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    async fn set_active(&self, user_id: i64, active: bool) -> Result<()>;
+    /// Records a failed login; returns the new consecutive failure count.
+    async fn record_login_failure(&self, user_id: i64, locked_until: Option<DateTime<Utc>>) -> Result<u32>;
+    /// Clears failures and lock after a successful login.
+    async fn clear_login_failures(&self, user_id: i64) -> Result<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    /// A session that exists and has not expired at `now`.
+    async fn get_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Deletes every session of a user (password change, deactivation).
+    async fn delete_user_sessions(&self, user_id: i64) -> Result<()>;
+    async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
+}
+
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Saves a draft version. Inserting a new `(code, version)` or replacing an existing draft is
+    /// allowed; changing a published or superseded version is `Conflict { code: "version_frozen" }`.
+    /// The item must already be valid (`CatalogItem::validate`).
+    async fn save_draft(&self, item: &CatalogItem) -> Result<()>;
+    /// Publishes a draft version; the previously published version becomes superseded, in one
+    /// transaction. Publishing a non-draft is `Conflict { code: "not_a_draft" }`.
+    async fn publish(&self, code: &str, version: u32, at: DateTime<Utc>) -> Result<()>;
+    async fn get_item(&self, code: &str, version: u32) -> Result<Option<CatalogItem>>;
+    /// The published version of `code`, if any.
+    async fn get_published(&self, code: &str) -> Result<Option<CatalogItem>>;
+    /// Every version of one item, oldest first.
+    async fn list_versions(&self, code: &str) -> Result<Vec<CatalogItem>>;
+    /// Latest version of each item matching the filter (by status), ordered by code.
+    async fn list_items(&self, filter: &ItemFilter) -> Result<Vec<CatalogItem>>;
+    /// Imports versions as given, all or nothing: new `(code, version)` rows are inserted; an
+    /// identical existing row is unchanged; a differing draft is replaced; a differing published or
+    /// superseded version fails the whole import with `Conflict { code: "version_frozen" }`. When an
+    /// imported version is published, any other published version of that code becomes superseded.
+    async fn import_items(&self, items: &[CatalogItem]) -> Result<ImportSummary>;
+}
+
+#[async_trait]
+pub trait CalendarStore: Send + Sync {
+    /// Loads schedule lines: every year present in `days` is replaced by exactly those lines.
+    async fn replace_calendar_years(&self, days: &[CalendarDay]) -> Result<()>;
+    async fn list_calendar_days(&self) -> Result<Vec<CalendarDay>>;
+    async fn add_closure(&self, closure: &Closure) -> Result<()>;
+    async fn delete_closure(&self, region: &RegionCode, date: NaiveDate) -> Result<()>;
+    /// Closures whose region is `region` or one of its ancestors (they close its places too).
+    async fn closures_affecting(&self, region: &RegionCode) -> Result<Vec<Closure>>;
+    async fn list_closures(&self, scope: &Scope) -> Result<Vec<Closure>>;
+}
+
+#[async_trait]
+pub trait MetaStore: Send + Sync {
+    async fn get_setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: &str) -> Result<()>;
+    async fn describe_schema(&self) -> Result<SchemaDescription>;
+    /// Name of the engine for logs and the about page: "sqlite" or "postgres".
+    fn backend_name(&self) -> &'static str;
+}
+
+/// Everything the platform stores. Both backends implement every part.
+pub trait Store: RegionStore + PlaceStore + UserStore + SessionStore + CatalogStore + CalendarStore + MetaStore {}
+impl<T: RegionStore + PlaceStore + UserStore + SessionStore + CatalogStore + CalendarStore + MetaStore> Store for T {}
