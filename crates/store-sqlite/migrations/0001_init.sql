@@ -54,8 +54,9 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_username_uq ON users (username);
 CREATE INDEX users_home_region_idx ON users (home_region);
 
--- Grants keep their order (rowid in SQLite, id in PostgreSQL is not needed: order by insertion).
+-- A user's grants are listed in the order they were set (by id).
 CREATE TABLE user_grants (
+    id            INTEGER NOT NULL PRIMARY KEY,
     user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     role          TEXT NOT NULL,
     region_code   TEXT NOT NULL REFERENCES regions (code),
