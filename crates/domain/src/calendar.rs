@@ -64,7 +64,9 @@ pub struct WorkingCalendar {
     years: BTreeSet<i32>,
 }
 
-/// Guard against unbounded loops on absurd input (e.g. a calendar of only holidays).
+/// Guard against unbounded loops on absurd input (e.g. a calendar of only holidays): the most
+/// consecutive non-working days scanned before giving up. It bounds a run of days off, not the
+/// length of a count, so long counts stay exact.
 const MAX_SCAN_DAYS: u64 = 366 * 50;
 
 impl WorkingCalendar {
@@ -113,24 +115,30 @@ impl WorkingCalendar {
         let mut d = from;
         let mut left = n;
         let mut unscheduled = BTreeSet::new();
-        let mut scanned = 0u64;
+        // Consecutive non-working days scanned since the last working day.
+        let mut idle = 0u64;
         while left > 0 {
             d = match d.checked_add_days(Days::new(1)) {
                 Some(x) => x,
                 None => break,
             };
-            scanned += 1;
             if !self.years.contains(&d.year()) {
                 unscheduled.insert(d.year());
             }
             if self.is_working_day(d) {
                 left -= 1;
-            }
-            if scanned > MAX_SCAN_DAYS {
-                break;
+                idle = 0;
+            } else {
+                idle += 1;
+                if idle > MAX_SCAN_DAYS {
+                    break;
+                }
             }
         }
-        Deadline { date: d, unscheduled_years: unscheduled.into_iter().collect() }
+        Deadline {
+            date: d,
+            unscheduled_years: unscheduled.into_iter().collect(),
+        }
     }
 
     /// Working days in `(from, to]`: how many working days after `from` it takes to reach `to`.
@@ -176,7 +184,9 @@ pub fn parse_holiday_csv(text: &str) -> Result<Vec<CalendarDay>, ValidationError
     let mut seen = BTreeMap::new();
     for (i, raw) in text.lines().enumerate() {
         let line_no = i + 1;
-        let line = raw.trim().trim_start_matches('\u{feff}');
+        // Strip a BOM first: it is not whitespace, so `trim` alone would keep any indentation
+        // after it (e.g. "\u{feff}  date,kind,name").
+        let line = raw.trim_start_matches('\u{feff}').trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with("date,") {
             continue;
         }
@@ -185,22 +195,38 @@ pub fn parse_holiday_csv(text: &str) -> Result<Vec<CalendarDay>, ValidationError
         let date = match NaiveDate::parse_from_str(cols[0], "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                errs.push(field("date"), "invalid_date", format!("第{line_no}行:日期“{}”应为YYYY-MM-DD", cols[0]));
+                errs.push(
+                    field("date"),
+                    "invalid_date",
+                    format!("第{line_no}行:日期“{}”应为YYYY-MM-DD", cols[0]),
+                );
                 None
             }
         };
         let kind = match cols.get(1).and_then(|k| DayKind::parse(k)) {
             Some(k) => Some(k),
             None => {
-                errs.push(field("kind"), "invalid_kind", format!("第{line_no}行:类型应为holiday或workday"));
+                errs.push(
+                    field("kind"),
+                    "invalid_kind",
+                    format!("第{line_no}行:类型应为holiday或workday"),
+                );
                 None
             }
         };
         if let (Some(date), Some(kind)) = (date, kind) {
             if let Some(prev) = seen.insert(date, line_no) {
-                errs.push(field("date"), "duplicate_date", format!("第{line_no}行:日期{date}与第{prev}行重复"));
+                errs.push(
+                    field("date"),
+                    "duplicate_date",
+                    format!("第{line_no}行:日期{date}与第{prev}行重复"),
+                );
             }
-            out.push(CalendarDay { date, kind, name: cols.get(2).unwrap_or(&"").to_string() });
+            out.push(CalendarDay {
+                date,
+                kind,
+                name: cols.get(2).unwrap_or(&"").to_string(),
+            });
         }
     }
     errs.into_result(out)
@@ -210,7 +236,12 @@ pub fn parse_holiday_csv(text: &str) -> Result<Vec<CalendarDay>, ValidationError
 pub fn to_holiday_csv(days: &[CalendarDay]) -> String {
     let mut s = String::from("date,kind,name\n");
     for d in days {
-        s.push_str(&format!("{},{},{}\n", d.date.format("%Y-%m-%d"), d.kind.as_str(), d.name));
+        s.push_str(&format!(
+            "{},{},{}\n",
+            d.date.format("%Y-%m-%d"),
+            d.kind.as_str(),
+            d.name
+        ));
     }
     s
 }
