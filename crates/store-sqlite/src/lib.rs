@@ -1,0 +1,265 @@
+//! SQLite backend of yizhan (the embedded default).
+//!
+//! Writes go to one writer thread that owns the only writing connection and commits waiting jobs
+//! together ([`writer`]); reads use a small pool of their own connections, which WAL lets run while
+//! the writer writes. Migrations under `migrations/` are embedded and applied at open.
+
+mod calendar;
+mod catalog;
+mod migrate;
+mod regions;
+mod schema;
+mod users;
+mod writer;
+
+pub use migrate::MIGRATIONS;
+pub use writer::{WriterStats, MAX_BATCH};
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use crossbeam_channel::{Receiver, Sender};
+use domain::access::Scope;
+use domain::region::RegionCode;
+use rusqlite::types::Value;
+use rusqlite::{Connection, Transaction};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Result, StoreError};
+use tokio::sync::oneshot;
+use writer::{Job, TypedJob};
+
+/// Reader connections: enough for the 2-core machines this runs on, with room for slow reads.
+const READERS: usize = 4;
+
+/// A handle to one SQLite database; cheap to clone, all clones share the writer and readers.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: Sender<Job>,
+    stats: Arc<WriterStats>,
+    /// The reader pool is a channel of idle connections: take one, use it, put it back.
+    idle_tx: Sender<Connection>,
+    idle_rx: Receiver<Connection>,
+    path: PathBuf,
+    /// A test database file to remove when the last handle goes.
+    temp_path: Option<PathBuf>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(p) = &self.temp_path {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut f = p.clone().into_os_string();
+                f.push(suffix);
+                let _ = std::fs::remove_file(f);
+            }
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        Self::open_inner(path.as_ref(), None)
+    }
+
+    /// A fresh, migrated, empty database in a unique temporary file, removed when dropped. A file,
+    /// not `:memory:`, so the readers' own connections see the writer's commits exactly as in
+    /// production (WAL included).
+    pub fn open_in_memory_for_tests() -> Result<SqliteStore> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let name = format!("yizhan-test-{}-{}-{nanos}.sqlite3", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(name);
+        Self::open_inner(&path, Some(path.clone()))
+    }
+
+    fn open_inner(path: &Path, temp_path: Option<PathBuf>) -> Result<SqliteStore> {
+        let mut conn = Connection::open(path).db()?;
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).db()?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(format!("could not enable WAL (journal_mode is {mode})")));
+        }
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").db()?;
+        conn.busy_timeout(Duration::from_millis(5000)).db()?;
+        conn.set_prepared_statement_cache_capacity(64);
+        migrate::migrate(&mut conn)?;
+
+        let (idle_tx, idle_rx) = crossbeam_channel::bounded(READERS);
+        for _ in 0..READERS {
+            idle_tx
+                .send(open_reader(path)?).map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
+        }
+
+        let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
+        let stats = Arc::new(WriterStats::default());
+        let writer_stats = stats.clone();
+        std::thread::Builder::new()
+            .name("yizhan-sqlite-writer".to_string())
+            .spawn(move || writer::run(conn, rx, writer_stats))
+            .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(SqliteStore { inner: Arc::new(Inner { jobs, stats, idle_tx, idle_rx, path: path.to_path_buf(), temp_path }) })
+    }
+
+    /// The writer's counters (batches and jobs so far).
+    pub fn writer_stats(&self) -> &WriterStats {
+        &self.inner.stats
+    }
+
+    /// Runs `f` in the writer's next group-committed transaction, inside its own savepoint. The
+    /// job is queued when this is called (not when the future is first polled); the future
+    /// resolves after the transaction holding it has committed or failed.
+    pub fn write<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + Send + 'static
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let (reply, rx) = oneshot::channel();
+        let queued = self.inner.jobs.send(Box::new(TypedJob::new(f, reply))).is_ok();
+        async move {
+            if !queued {
+                return Err(StoreError::Backend("the writer thread has stopped".to_string()));
+            }
+            rx.await.map_err(|_| StoreError::Backend("the writer thread dropped a job".to_string()))?
+        }
+    }
+
+    /// Runs `f` on a reader connection, inside one read transaction (a consistent snapshot).
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.idle_rx.recv().map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<T> {
+                let tx = conn.unchecked_transaction().db()?;
+                let v = f(&tx)?;
+                tx.finish().db()?;
+                Ok(v)
+            }));
+            match r {
+                // The connection goes back even when `f` failed.
+                Ok(v) => {
+                    let _ = inner.idle_tx.send(conn);
+                    v
+                }
+                // After a panic the connection may be mid-transaction: replace it.
+                Err(_) => {
+                    drop(conn);
+                    if let Ok(fresh) = open_reader(&inner.path) {
+                        let _ = inner.idle_tx.send(fresh);
+                    }
+                    Err(StoreError::Backend("read job panicked".to_string()))
+                }
+            }
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let r = Connection::open(path).db()?;
+    r.execute_batch("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;").db()?;
+    r.busy_timeout(Duration::from_millis(5000)).db()?;
+    r.set_prepared_statement_cache_capacity(64);
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers shared by the trait implementations.
+
+/// `rusqlite` errors become `StoreError::Backend` (both types are foreign, so no `From`).
+pub(crate) trait Db<T> {
+    fn db(self) -> Result<T>;
+}
+
+impl<T> Db<T> for rusqlite::Result<T> {
+    fn db(self) -> Result<T> {
+        self.map_err(backend)
+    }
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn constraint_code(e: &rusqlite::Error) -> Option<i32> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => Some(f.extended_code),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        constraint_code(e),
+        Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    )
+}
+
+pub(crate) fn is_fk_violation(e: &rusqlite::Error) -> bool {
+    constraint_code(e) == Some(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY)
+}
+
+/// Maps a foreign-key failure to `NotFound(what)`, anything else to `Backend`.
+pub(crate) fn missing_ref(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
+    move |e| if is_fk_violation(&e) { StoreError::NotFound(what) } else { backend(e) }
+}
+
+/// Instants as fixed-width RFC 3339 UTC text with microseconds, so text order is time order and
+/// values survive a round trip through PostgreSQL's microsecond timestamps unchanged.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| conversion(e.to_string()))
+}
+
+pub(crate) fn day_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub(crate) fn parse_day(s: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| conversion(e.to_string()))
+}
+
+pub(crate) fn parse_code(s: &str) -> rusqlite::Result<RegionCode> {
+    RegionCode::parse(s).map_err(|e| conversion(e.to_string()))
+}
+
+/// A stored value that does not decode: the database holds something this version did not write.
+pub(crate) fn conversion(msg: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, msg.into())
+}
+
+/// The SQL condition for "`col` is inside `scope`", pushing its parameters: OR'd half-open code
+/// ranges, which an index on `col` serves as range scans.
+pub(crate) fn scope_condition(col: &str, scope: &Scope, params: &mut Vec<Value>) -> String {
+    match scope.code_ranges() {
+        None => "1 = 1".to_string(),
+        Some(ranges) if ranges.is_empty() => "1 = 0".to_string(),
+        Some(ranges) => {
+            let parts: Vec<String> = ranges
+                .into_iter()
+                .map(|(lo, hi)| {
+                    params.push(Value::Text(lo));
+                    params.push(Value::Text(hi));
+                    format!("({col} >= ? AND {col} < ?)")
+                })
+                .collect();
+            format!("({})", parts.join(" OR "))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

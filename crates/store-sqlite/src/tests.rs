@@ -1,0 +1,208 @@
+//! Writer tests: group commit, per-job savepoints, whole-batch failure, and migrations.
+//!
+//! Batches are made deterministic with a blocker job: while it holds the writer inside one batch,
+//! the jobs queued behind it are all drained together into the next batch.
+
+use super::*;
+use rusqlite::params;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc;
+use store::{MetaStore, RegionStore};
+
+fn store() -> SqliteStore {
+    SqliteStore::open_in_memory_for_tests().unwrap()
+}
+
+/// Queues a job that occupies the writer until the returned sender is used (or dropped), and
+/// waits until the writer is inside it.
+fn block_writer(s: &SqliteStore) -> (mpsc::Sender<()>, impl Future<Output = Result<()>>) {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let done = s.write(move |_tx| {
+        started_tx.send(()).unwrap();
+        let _ = release_rx.recv();
+        Ok(())
+    });
+    started_rx.recv().unwrap();
+    (release_tx, done)
+}
+
+fn set(key: &str, value: &str) -> impl FnOnce(&Transaction<'_>) -> Result<()> + Send + 'static {
+    let (key, value) = (key.to_string(), value.to_string());
+    move |tx| {
+        tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![key, value]).db()?;
+        Ok(())
+    }
+}
+
+fn batches(s: &SqliteStore) -> u64 {
+    s.writer_stats().batches.load(Ordering::Relaxed)
+}
+
+#[tokio::test]
+async fn a_failing_job_fails_alone_in_its_batch() {
+    let s = store();
+    let (release, blocker) = block_writer(&s);
+    let before = batches(&s);
+    let a = s.write(set("a", "1"));
+    let b = s.write(|tx| {
+        // Its own write must be undone by its savepoint, not leak into the commit.
+        tx.execute("INSERT INTO settings (key, value) VALUES ('b', '1')", []).db()?;
+        Err::<(), _>(StoreError::Conflict { code: "test_refusal", message: "拒绝".to_string() })
+    });
+    let c = s.write(set("c", "1"));
+    let d = s.write(set("a", "duplicate")); // primary key violation: an engine error, also alone
+    release.send(()).unwrap();
+    blocker.await.unwrap();
+
+    a.await.unwrap();
+    assert!(matches!(b.await, Err(StoreError::Conflict { code: "test_refusal", .. })));
+    c.await.unwrap();
+    assert!(matches!(d.await, Err(StoreError::Backend(_))));
+    assert_eq!(batches(&s) - before, 1, "the four jobs shared one transaction");
+
+    assert_eq!(s.get_setting("a").await.unwrap().as_deref(), Some("1"));
+    assert_eq!(s.get_setting("b").await.unwrap(), None);
+    assert_eq!(s.get_setting("c").await.unwrap().as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn a_failed_commit_fails_every_job_of_the_batch() {
+    let s = store();
+    let (release, blocker) = block_writer(&s);
+    let a = s.write(set("a", "1"));
+    // Deferring foreign keys moves the check of this dangling reference to COMMIT, so every
+    // job succeeds and the commit itself fails — as it would on an I/O error or a full disk.
+    let b = s.write(|tx| {
+        tx.execute_batch("PRAGMA defer_foreign_keys = ON").db()?;
+        tx.execute("INSERT INTO departments (region_code, code, name) VALUES ('999999999999', 'x', 'x')", []).db()?;
+        Ok(())
+    });
+    let c = s.write(set("c", "1"));
+    release.send(()).unwrap();
+    blocker.await.unwrap();
+
+    for (name, r) in [("a", a.await), ("b", b.await), ("c", c.await)] {
+        assert!(matches!(r, Err(StoreError::Backend(ref m)) if m.contains("not committed")), "{name}: {r:?}");
+    }
+    assert_eq!(s.get_setting("a").await.unwrap(), None);
+    assert_eq!(s.get_setting("c").await.unwrap(), None);
+    let departments: i64 = s.read(|c| c.query_row("SELECT count(*) FROM departments", [], |r| r.get(0)).db()).await.unwrap();
+    assert_eq!(departments, 0);
+
+    // The writer recovers: the next batch commits normally.
+    s.set_setting("after", "ok").await.unwrap();
+    assert_eq!(s.get_setting("after").await.unwrap().as_deref(), Some("ok"));
+}
+
+#[tokio::test]
+async fn a_panicking_job_fails_alone_and_the_writer_survives() {
+    let s = store();
+    let (release, blocker) = block_writer(&s);
+    let a = s.write(set("a", "1"));
+    let b = s.write(|_tx| -> Result<()> { panic!("a bug in one job") });
+    let c = s.write(set("c", "1"));
+    release.send(()).unwrap();
+    blocker.await.unwrap();
+    a.await.unwrap();
+    assert!(matches!(b.await, Err(StoreError::Backend(_))));
+    c.await.unwrap();
+    s.set_setting("later", "1").await.unwrap();
+    assert_eq!(s.get_setting("c").await.unwrap().as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn batches_are_bounded() {
+    let s = store();
+    let (release, blocker) = block_writer(&s);
+    let before = batches(&s);
+    let n = MAX_BATCH + 44;
+    let writes: Vec<_> = (0..n).map(|i| s.write(set(&format!("k{i}"), "v"))).collect();
+    release.send(()).unwrap();
+    blocker.await.unwrap();
+    for w in writes {
+        w.await.unwrap();
+    }
+    assert_eq!(batches(&s) - before, 2, "{n} queued jobs take two batches of at most {MAX_BATCH}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_concurrent_writes_all_land() {
+    let s = store();
+    let jobs_before = s.writer_stats().jobs.load(Ordering::Relaxed);
+    let n = 500;
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move { s.set_setting(&format!("key{i}"), &i.to_string()).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let count: i64 = s.read(|c| c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0)).db()).await.unwrap();
+    assert_eq!(count, n);
+    for i in [0, 1, 250, 499] {
+        assert_eq!(s.get_setting(&format!("key{i}")).await.unwrap(), Some(i.to_string()));
+    }
+    assert_eq!(s.writer_stats().jobs.load(Ordering::Relaxed) - jobs_before, n as u64);
+}
+
+#[tokio::test]
+async fn a_write_whose_caller_left_still_commits() {
+    let s = store();
+    drop(s.write(set("orphan", "1")));
+    // Writes are answered in order, so once this one is done the first has committed too.
+    s.set_setting("next", "1").await.unwrap();
+    assert_eq!(s.get_setting("orphan").await.unwrap().as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
+    let dir = std::env::temp_dir().join(format!("yizhan-migrate-{}-{}", std::process::id(), line!()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.put_region(&domain::Region {
+            code: RegionCode::parse("330100").unwrap(),
+            name: "杭州市".to_string(),
+            level: domain::Level::City,
+            parent: None,
+        })
+        .await
+        .unwrap();
+        let again = SqliteStore::open(&path).unwrap();
+        assert_eq!(again.list_regions(&Scope::All).await.unwrap().len(), 1);
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    let applied: Vec<i64> = s
+        .read(|c| {
+            let mut st = c.prepare("SELECT version FROM schema_migrations ORDER BY version").db()?;
+            let rows = st.query_map([], |r| r.get(0)).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+        .unwrap();
+    assert_eq!(applied, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
+    assert_eq!(s.list_regions(&Scope::All).await.unwrap().len(), 1);
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn pragmas_are_set() {
+    let s = store();
+    let (mode, fk): (String, i64) = s
+        .read(|c| {
+            let mode = c.query_row("PRAGMA journal_mode", [], |r| r.get(0)).db()?;
+            let fk = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).db()?;
+            Ok((mode, fk))
+        })
+        .await
+        .unwrap();
+    assert_eq!((mode.as_str(), fk), ("wal", 1));
+    let sync: i64 = s.write(|tx| tx.query_row("PRAGMA synchronous", [], |r| r.get(0)).db()).await.unwrap();
+    assert_eq!(sync, 2, "synchronous=FULL");
+}
