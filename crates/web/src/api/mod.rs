@@ -1,0 +1,59 @@
+//! JSON API under `/api/v1`, one router per resource, documented in `openapi.json`.
+
+pub mod calendar;
+pub mod catalog;
+pub mod openapi;
+pub mod regions;
+pub mod session;
+pub mod users;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::Router;
+use serde::de::DeserializeOwned;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(regions::router())
+        .merge(users::router())
+        .merge(catalog::router())
+        .merge(calendar::router())
+        .merge(openapi::router())
+        .fallback(|| async { AppError::NotFound("接口") })
+}
+
+/// `Json` whose rejections become our 400 with a Chinese message naming the problem.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonDataError(e)) => Err(AppError::bad("invalid_field", format!("请求数据有误:{}", e.body_text()))),
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::bad("invalid_json", "请求体不是合法的 JSON")),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::bad("json_required", "请求须使用 Content-Type: application/json")),
+            Err(e) => Err(AppError::bad("invalid_body", format!("请求体无法读取:{}", e.body_text()))),
+        }
+    }
+}
+
+/// `Query` whose rejections become our 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
+                Err(AppError::bad("invalid_query", format!("查询参数有误:{}", e.body_text())))
+            }
+            Err(e) => Err(AppError::bad("invalid_query", e.body_text())),
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! The HTTP layer of yizhan: parses, authorizes, calls the domain and the store, renders.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod forms;
+pub mod pages;
+pub mod state;
+
+pub use state::{AppState, Clock, Config, ManualClock, SystemClock};
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, post};
+use axum::Router;
+use pages::{admin, public};
+
+/// The whole application: public pages, the staff workbench and the JSON API.
+pub fn app(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(public::home))
+        .route("/catalog", get(public::catalog_list))
+        .route("/catalog/{code}", get(public::catalog_detail))
+        .route("/login", get(public::login_page).post(public::login_submit))
+        .route("/logout", post(public::logout))
+        .route("/admin", get(admin::index))
+        .route("/admin/regions", get(admin::regions))
+        .route("/admin/regions/{code}", get(admin::region_detail))
+        .route("/admin/regions/{code}/place", post(admin::save_place))
+        .route("/admin/regions/{code}/children", post(admin::add_child_region))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/catalog", get(admin::catalog).post(admin::item_save))
+        .route("/admin/catalog/new", get(admin::item_new))
+        .route("/admin/catalog/import", post(admin::catalog_import))
+        .route("/admin/catalog/{code}/{version}", get(admin::item_view))
+        .route("/admin/catalog/{code}/{version}/edit", get(admin::item_edit))
+        .route("/admin/catalog/{code}/{version}/publish", post(admin::item_publish))
+        .route("/admin/catalog/{code}/{version}/new-version", post(admin::item_new_version))
+        .route("/admin/calendar", get(admin::calendar))
+        .route("/admin/calendar/import", post(admin::calendar_import))
+        .route("/admin/calendar/closures", post(admin::add_closure))
+        .route("/static/app.css", get(|| async { pages::css_response() }))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { pages::error_page(&error::AppError::NotFound("页面"), None) });
+    Router::new()
+        .nest("/api/v1", api::router())
+        .merge(pages)
+        .layer(DefaultBodyLimit::max(20 * 1024 * 1024))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Headers every response carries: no framing by other sites, no MIME sniffing, no referrer leak.
+async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+    let h = resp.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+    );
+    resp
+}

@@ -1,0 +1,564 @@
+//! The staff workbench: regions and places, people, catalog, working calendar.
+//! Every handler authorizes through `Authed::authorize` / `Authed::scope` before touching data.
+
+use super::{csrf_input, field_errors, layout, public::item_guide, PageError, PageResult};
+use crate::auth::{Authed, PageUser};
+use crate::error::AppError;
+use crate::forms::{self, ItemForm, PlaceForm, RegionForm, UserForm};
+use crate::state::AppState;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::{Datelike, NaiveDate};
+use domain::access::{may_grant, Action, Role};
+use domain::calendar::DayKind;
+use domain::catalog::{CatalogItem, ItemStatus};
+use domain::region::{construction_standard, Region, ServicePlace};
+use domain::{FieldError, RegionCode, Scope};
+use maud::{html, Markup};
+use serde::Deserialize;
+use store::{Closure, ItemFilter};
+
+fn page(title: &str, u: &Authed, body: Markup) -> Response {
+    layout(title, Some(u), body).into_response()
+}
+
+fn forbid_unless_staff(u: &Authed) -> Result<(), PageError> {
+    if u.is_staff() {
+        Ok(())
+    } else {
+        Err(PageError(AppError::Forbidden))
+    }
+}
+
+pub async fn index(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    forbid_unless_staff(&u)?;
+    let today = state.clock.today();
+    let cal = state.calendar();
+    let missing: Vec<i32> = [today.year(), today.year() + 1].into_iter().filter(|y| !cal.is_year_loaded(*y)).collect();
+    let body = html! {
+        h1 { "工作台" }
+        @if u.can_anywhere(Action::ManageCalendar) || u.can_anywhere(Action::ReadCalendar) {
+            @for y in &missing {
+                div.notice.warn role="status" {
+                    strong { (y) "年的节假日安排尚未导入。" }
+                    " 跨入该年的期限暂按周一至周五计算并标记为“待核”。"
+                    @if u.can_anywhere(Action::ManageCalendar) { a href="/admin/calendar" { "去导入" } }
+                }
+            }
+        }
+        div.card {
+            h2 { "我的角色" }
+            table { thead { tr { th { "角色" } th { "管辖范围" } } }
+                tbody { @for g in u.grants() { tr { td { (g.role.label()) } td { (g.region_code) " · " (g.region_level.label()) } } } } }
+        }
+        div.grid {
+            @if u.can_anywhere(Action::ReadRegions) { a.card href="/admin/regions" { strong { "区划与服务场所" } p.hint { "四级网络、中心与服务室、窗口、进驻部门" } } }
+            @if u.can_anywhere(Action::ReadUsers) { a.card href="/admin/users" { strong { "人员与权限" } p.hint { "账户、角色与管辖范围" } } }
+            @if u.can_anywhere(Action::ManageCatalog) { a.card href="/admin/catalog" { strong { "事项目录" } p.hint { "事项版本、发布、Excel 导入导出" } } }
+            @if u.can_anywhere(Action::ReadCalendar) { a.card href="/admin/calendar" { strong { "工作日历" } p.hint { "节假日、调休、闭馆与期限计算" } } }
+        }
+    };
+    Ok(page("工作台", &u, body))
+}
+
+// ---------- regions and places ----------
+
+pub async fn regions(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    let scope = u.scope(Action::ReadRegions);
+    if scope == Scope::Within(vec![]) {
+        return Err(AppError::Forbidden.into());
+    }
+    let regions = state.store.list_regions(&scope).await?;
+    let places = state.store.list_places(&scope).await?;
+    let has_place = |c: &RegionCode| places.iter().any(|p| &p.region_code == c);
+    let body = html! {
+        h1 { "区划与服务场所" }
+        p.hint { "仅显示您管辖范围内的区划。" }
+        div.table-wrap { table {
+            thead { tr { th { "区划代码" } th { "名称" } th { "层级" } th { "服务场所" } } }
+            tbody { @for r in &regions { tr {
+                td { (r.code) }
+                td { span style={ "padding-left:" ((r.level.as_i32() - 1) * 24) "px" } { a href={ "/admin/regions/" (r.code) } { (r.name) } } }
+                td { (r.level.label()) }
+                td { @if has_place(&r.code) { "已建" } @else { span.err { "未建" } } }
+            } } }
+        } }
+    };
+    Ok(page("区划与服务场所", &u, body))
+}
+
+pub async fn region_detail(State(state): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>) -> PageResult {
+    let code = RegionCode::parse(&code).map_err(AppError::from)?;
+    u.authorize(Action::ReadRegions, &code)?;
+    let region = state.store.get_region(&code).await?.ok_or(AppError::NotFound("区划"))?;
+    Ok(page(&region.name, &u, region_body(&state, &u, &region, &[], &[]).await?))
+}
+
+async fn region_body(state: &AppState, u: &Authed, region: &Region, place_errs: &[FieldError], child_errs: &[FieldError]) -> Result<Markup, AppError> {
+    let place = state.store.get_place(&region.code).await?;
+    let children = state.store.children(&region.code).await?;
+    let depts = state.store.list_departments(&Scope::Within(vec![(region.code.clone(), region.level)])).await?;
+    let own_depts: Vec<_> = depts.iter().filter(|d| d.region_code == region.code).collect();
+    let can_edit_place = u.authorize(Action::ManagePlaces, &region.code).is_ok();
+    let can_add_region = u.authorize(Action::ManageRegions, &region.code).is_ok() && region.level.child().is_some();
+    let dept_name = |id: &i64| depts.iter().find(|d| d.id == *id).map(|d| d.name.clone()).unwrap_or_else(|| format!("#{id}"));
+    let p = place.clone().unwrap_or_else(|| ServicePlace {
+        region_code: region.code.clone(),
+        name: format!("{}{}", region.name, region.level.place_label().trim_start_matches(['市', '县'])),
+        kind: domain::region::PlaceKind::for_level(region.level),
+        address: String::new(),
+        hours: String::new(),
+        phone: String::new(),
+        windows: vec![],
+        departments: vec![],
+        construction: vec![],
+    });
+    Ok(html! {
+        h1 { (region.name) " " span.hint { (region.code) " · " (region.level.label()) } }
+        @if let Some(parent) = &region.parent { p { "上级:" a href={ "/admin/regions/" (parent) } { (parent) } } }
+        h2 { "服务场所" }
+        @match &place {
+            Some(pl) => {
+                table.kv {
+                    tr { th { "名称" } td { (pl.name) } }
+                    tr { th { "类型" } td { @if pl.kind == domain::region::PlaceKind::Center { "服务中心" } @else { "服务室" } } }
+                    tr { th { "地址" } td { (pl.address) } }
+                    tr { th { "办公时间" } td { (pl.hours) } }
+                    tr { th { "电话" } td { (pl.phone) } }
+                    tr { th { "窗口" } td { @for w in &pl.windows { span.tag { (w.number) " " (w.name) } } } }
+                    tr { th { "进驻部门" } td { @for d in &pl.departments { span.tag { (dept_name(d)) } } } }
+                    tr { th { "建设标准" } td { @for c in &pl.construction { span.tag { @if c.met { "✔ " } @else { "✘ " } (c.label) } } } }
+                }
+            }
+            None => { p.err { "该区划尚未建立服务场所。" } }
+        }
+        @if can_edit_place {
+            details open[!place_errs.is_empty() || place.is_none()] {
+                summary { "编辑服务场所" }
+                form.stack method="post" action={ "/admin/regions/" (region.code) "/place" } {
+                    (csrf_input(u))
+                    label for="name" { "场所名称" } input #name type="text" name="name" value=(p.name) required; (field_errors(place_errs, "name"))
+                    label for="address" { "地址" } input #address type="text" name="address" value=(p.address); (field_errors(place_errs, "address"))
+                    label for="hours" { "办公时间" } input #hours type="text" name="hours" value=(p.hours);
+                    label for="phone" { "电话" } input #phone type="tel" name="phone" value=(p.phone); (field_errors(place_errs, "phone"))
+                    label for="windows" { "窗口(每行一个:编号|名称)" }
+                    textarea #windows name="windows" { (p.windows.iter().map(|w| format!("{}|{}", w.number, w.name)).collect::<Vec<_>>().join("\n")) }
+                    (field_errors(place_errs, "windows"))
+                    fieldset { legend { "进驻部门" }
+                        @for d in &depts { label style="font-weight:normal" { input type="checkbox" name="departments" value=(d.id) checked[p.departments.contains(&d.id)]; " " (d.name) } }
+                    }
+                    fieldset { legend { "建设标准(" @if region.level == domain::Level::Village { "七有" } @else { "四有" } ")" }
+                        @for (key, label) in construction_standard(p.kind) {
+                            label style="font-weight:normal" { input type="checkbox" name="construction" value=(key) checked[p.construction.iter().any(|c| c.key == key && c.met)]; " " (label) }
+                        }
+                    }
+                    div.actions { button type="submit" { "保存" } }
+                }
+            }
+        }
+        @if !own_depts.is_empty() {
+            h2 { "本级部门" }
+            ul { @for d in &own_depts { li { (d.name) " " span.hint { (d.code) } } } }
+        }
+        h2 { "下级区划" }
+        @if children.is_empty() { p.hint { "无" } }
+        ul { @for c in &children { li { a href={ "/admin/regions/" (c.code) } { (c.name) } " " span.hint { (c.code) } } } }
+        @if can_add_region {
+            details open[!child_errs.is_empty()] {
+                summary { "新增下级区划" }
+                form.stack method="post" action={ "/admin/regions/" (region.code) "/children" } {
+                    (csrf_input(u))
+                    label for="ccode" { "区划代码(12位)" } input #ccode type="text" name="code" inputmode="numeric" required; (field_errors(child_errs, "code"))
+                    label for="cname" { "名称" } input #cname type="text" name="name" required; (field_errors(child_errs, "name"))
+                    (field_errors(child_errs, "parent"))
+                    div.actions { button type="submit" { "新增" } }
+                }
+            }
+        }
+    })
+}
+
+pub async fn save_place(State(state): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>, body: axum::body::Bytes) -> PageResult {
+    let code = RegionCode::parse(&code).map_err(AppError::from)?;
+    u.authorize(Action::ManagePlaces, &code)?;
+    let region = state.store.get_region(&code).await?.ok_or(AppError::NotFound("区划"))?;
+    let form = PlaceForm::parse(&body)?;
+    match form.into_place(&region) {
+        Ok(place) => {
+            state.store.put_place(&place).await?;
+            Ok(Redirect::to(&format!("/admin/regions/{code}")).into_response())
+        }
+        Err(errs) => {
+            let body = region_body(&state, &u, &region, &errs.errors, &[]).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, layout(&region.name, Some(&u), body)).into_response())
+        }
+    }
+}
+
+pub async fn add_child_region(State(state): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>, Form(f): Form<RegionForm>) -> PageResult {
+    let parent_code = RegionCode::parse(&code).map_err(AppError::from)?;
+    u.authorize(Action::ManageRegions, &parent_code)?;
+    let parent = state.store.get_region(&parent_code).await?.ok_or(AppError::NotFound("区划"))?;
+    match forms::child_region(&parent, &f) {
+        Ok(child) => {
+            if state.store.get_region(&child.code).await?.is_some() {
+                let errs = vec![FieldError::new("code", "region_exists", "该区划代码已存在")];
+                let body = region_body(&state, &u, &parent, &[], &errs).await?;
+                return Ok((axum::http::StatusCode::CONFLICT, layout(&parent.name, Some(&u), body)).into_response());
+            }
+            state.store.put_region(&child).await?;
+            Ok(Redirect::to(&format!("/admin/regions/{}", child.code)).into_response())
+        }
+        Err(errs) => {
+            let body = region_body(&state, &u, &parent, &[], &errs.errors).await?;
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, layout(&parent.name, Some(&u), body)).into_response())
+        }
+    }
+}
+
+// ---------- users ----------
+
+pub async fn users(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    users_page(&state, &u, &UserForm::default(), &[]).await
+}
+
+async fn users_page(state: &AppState, u: &Authed, form: &UserForm, errs: &[FieldError]) -> PageResult {
+    let scope = u.scope(Action::ReadUsers);
+    if scope == Scope::Within(vec![]) {
+        return Err(AppError::Forbidden.into());
+    }
+    let users = state.store.list_users(&scope).await?;
+    let regions = state.store.list_regions(&scope).await?;
+    let region_name = |c: &RegionCode| regions.iter().find(|r| &r.code == c).map(|r| r.name.clone()).unwrap_or_else(|| c.to_string());
+    let can_create = u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::ManageStaff);
+    let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| u.grants().iter().any(|g| may_grant(u.grants(), *r, &g.region_code))).collect();
+    let status = if errs.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let body = html! {
+        h1 { "人员与权限" }
+        p.hint { "仅显示您管辖范围内的人员。" }
+        div.table-wrap { table {
+            thead { tr { th { "用户名" } th { "姓名" } th { "所属区划" } th { "角色与范围" } th { "状态" } } }
+            tbody { @for x in &users { tr {
+                td { (x.username) } td { (x.display_name) } td { (region_name(&x.home_region)) }
+                td { @for g in &x.grants { span.tag { (g.role.label()) "@" (region_name(&g.region_code)) } } }
+                td { @if !x.active { "已停用" } @else if x.locked_until.is_some() { "已锁定" } @else { "正常" } }
+            } } }
+        } }
+        @if can_create {
+            h2 { "新增人员" }
+            @if !errs.is_empty() { div.notice.bad role="alert" { "请修改标出的内容。" } }
+            form.stack method="post" action="/admin/users" {
+                (csrf_input(u))
+                label for="username" { "用户名" } input #username type="text" name="username" value=(form.username) required autocomplete="off"; (field_errors(errs, "username"))
+                label for="display_name" { "姓名" } input #display_name type="text" name="display_name" value=(form.display_name) required; (field_errors(errs, "display_name"))
+                label for="phone" { "手机号" } input #phone type="tel" name="phone" value=(form.phone); (field_errors(errs, "phone"))
+                label for="password" { "初始密码" } input #password type="password" name="password" autocomplete="new-password" required; (field_errors(errs, "password"))
+                label for="role" { "角色" }
+                select #role name="role" { @for r in &grantable { option value=(r.as_str()) selected[form.role == r.as_str()] { (r.label()) } } }
+                (field_errors(errs, "role"))
+                label for="region" { "管辖区划" }
+                select #region name="region" { @for r in &regions { option value=(r.code) selected[form.region == r.code.as_str()] { (r.code) " " (r.name) } } }
+                (field_errors(errs, "region"))
+                div.actions { button type="submit" { "创建" } }
+            }
+        }
+    };
+    Ok((status, layout("人员与权限", Some(u), body)).into_response())
+}
+
+pub async fn create_user(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<UserForm>) -> PageResult {
+    match crate::api::users::create_user_checked(&state, &u, &f.clone().into_request()).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(AppError::Validation(v)) => users_page(&state, &u, &f, &v.errors).await,
+        Err(AppError::BadRequest { code, message, field }) => {
+            users_page(&state, &u, &f, &[FieldError::new(field.unwrap_or_default(), code, message)]).await
+        }
+        Err(AppError::Conflict { code, message }) => users_page(&state, &u, &f, &[FieldError::new("username", code, message)]).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------- catalog ----------
+
+pub async fn catalog(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    catalog_page(&state, &u, None).await
+}
+
+async fn catalog_page(state: &AppState, u: &Authed, import_result: Option<Markup>) -> PageResult {
+    let scope = u.scope(Action::ManageCatalog);
+    if scope == Scope::Within(vec![]) {
+        return Err(AppError::Forbidden.into());
+    }
+    let items = state.store.list_items(&ItemFilter { scope: Some(scope), ..Default::default() }).await?;
+    let body = html! {
+        h1 { "事项目录管理" }
+        @if let Some(r) = import_result { (r) }
+        div.actions {
+            a.button href="/admin/catalog/new" { "新建事项" }
+            a.button.secondary href="/api/v1/catalog/export?format=xlsx" { "导出 Excel" }
+            a.button.secondary href="/api/v1/catalog/export?format=csv" { "导出 CSV" }
+        }
+        form.card method="post" action={ "/admin/catalog/import?_csrf=" (u.session.csrf_token) } enctype="multipart/form-data" {
+            h2 { "导入事项(Excel 或 CSV)" }
+            p.hint { "文件有任何错误时不导入任何内容,并逐条列出出错的工作表、行和列。已发布版本不可修改,修改请使用新版本号。" }
+            label for="file" { "选择文件" } input #file type="file" name="file" accept=".xlsx,.csv" required;
+            div.actions { button type="submit" { "导入" } }
+        }
+        div.table-wrap { table {
+            thead { tr { th { "编码" } th { "名称" } th { "最新版本" } th { "状态" } th { "办件类型" } } }
+            tbody { @for i in &items { tr {
+                td { (i.code) } td { a href={ "/admin/catalog/" (i.code) "/" (i.version) } { (i.name) } }
+                td { (i.version) } td { (i.status.label()) } td { (i.kind.label()) }
+            } } }
+        } }
+    };
+    Ok(page("事项目录管理", u, body))
+}
+
+pub async fn catalog_import(State(state): State<AppState>, PageUser(u): PageUser, mut mp: Multipart) -> PageResult {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = mp.next_field().await.map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or("").to_string();
+            let data = field.bytes().await.map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))?;
+            file = Some((name, data.to_vec()));
+        }
+    }
+    let (name, data) = file.ok_or_else(|| AppError::bad_field("file_required", "file", "请选择要导入的文件"))?;
+    let result = match crate::api::catalog::import_bytes(&state, &u, &name, &data).await {
+        Ok(s) => html! { div.notice.ok role="status" { "导入成功:新增 " (s.inserted) " 条,更新 " (s.updated) " 条,未变 " (s.unchanged) " 条。" } },
+        Err(crate::api::catalog::ImportFailure::File(errs)) => html! {
+            div.notice.bad role="alert" {
+                p { strong { "文件有 " (errs.errors.len()) " 处错误,未导入任何内容:" } }
+                table { thead { tr { th { "工作表" } th { "行" } th { "列" } th { "问题" } } }
+                    tbody { @for e in &errs.errors { tr { td { (e.sheet) } td { (e.row) } td { (e.column) " " (e.header) } td { (e.message) } } } } }
+            }
+        },
+        Err(crate::api::catalog::ImportFailure::App(e)) => html! { div.notice.bad role="alert" { (e.user_message()) } },
+    };
+    catalog_page(&state, &u, Some(result)).await
+}
+
+#[derive(Deserialize)]
+pub struct ItemPath {
+    code: String,
+    version: u32,
+}
+
+pub async fn item_view(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
+    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    let versions = state.store.list_versions(&p.code).await?;
+    let names = super::public::department_names(&state).await?;
+    let body = html! {
+        p { a href="/admin/catalog" { "← 事项目录" } }
+        div.card {
+            h2 { "版本" }
+            p { @for v in &versions {
+                a.tag.brand[v.version == item.version] href={ "/admin/catalog/" (v.code) "/" (v.version) } { "第" (v.version) "版 · " (v.status.label()) }
+            } }
+            div.actions {
+                @if item.status == ItemStatus::Draft {
+                    a.button.secondary href={ "/admin/catalog/" (item.code) "/" (item.version) "/edit" } { "编辑草稿" }
+                    form method="post" action={ "/admin/catalog/" (item.code) "/" (item.version) "/publish" } {
+                        (csrf_input(&u)) button type="submit" { "发布此版本" }
+                    }
+                } @else if !versions.iter().any(|v| v.status == ItemStatus::Draft) {
+                    form method="post" action={ "/admin/catalog/" (item.code) "/" (item.version) "/new-version" } {
+                        (csrf_input(&u)) button type="submit" { "基于此版本新建草稿" }
+                    }
+                }
+            }
+        }
+        (item_guide(&item, &names))
+    };
+    Ok(page(&item.name, &u, body))
+}
+
+pub async fn item_publish(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
+    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    state.store.publish(&p.code, p.version, state.clock.now()).await?;
+    Ok(Redirect::to(&format!("/admin/catalog/{}/{}", p.code, p.version)).into_response())
+}
+
+pub async fn item_new_version(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
+    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    let latest = state.store.list_versions(&p.code).await?.iter().map(|v| v.version).max().unwrap_or(item.version);
+    let draft = CatalogItem { version: latest + 1, status: ItemStatus::Draft, ..item };
+    state.store.save_draft(&draft).await?;
+    Ok(Redirect::to(&format!("/admin/catalog/{}/{}/edit", draft.code, draft.version)).into_response())
+}
+
+pub async fn item_new(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    if !u.can_anywhere(Action::ManageCatalog) {
+        return Err(AppError::Forbidden.into());
+    }
+    let region = u.scope(Action::ManageCatalog);
+    let default_region = match &region {
+        Scope::Within(v) => v.first().map(|(c, _)| c.to_string()).unwrap_or_default(),
+        Scope::All => String::new(),
+    };
+    let form = ItemForm { region_code: default_region, version: "1".into(), ..ItemForm::default() };
+    Ok(item_form_page(&state, &u, &form, &[], true).await?)
+}
+
+pub async fn item_edit(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
+    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    if item.status != ItemStatus::Draft {
+        return Err(AppError::Conflict { code: "version_frozen", message: "已发布的版本不可修改,请新建版本".into() }.into());
+    }
+    Ok(item_form_page(&state, &u, &ItemForm::from_item(&item), &[], false).await?)
+}
+
+async fn item_form_page(_state: &AppState, u: &Authed, f: &ItemForm, errs: &[FieldError], is_new: bool) -> Result<Response, AppError> {
+    let status = if errs.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let body = html! {
+        h1 { @if is_new { "新建事项" } @else { "编辑草稿:" (f.name) } }
+        @if !errs.is_empty() {
+            div.notice.bad role="alert" { p { "有 " (errs.len()) " 处需要修改:" } ul { @for e in errs { li { (e.message) } } } }
+        }
+        (forms::item_form_fields(u, f, errs, is_new))
+    };
+    Ok((status, layout("事项编辑", Some(u), body)).into_response())
+}
+
+pub async fn item_save(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<ItemForm>) -> PageResult {
+    let is_new = f.is_new == "1";
+    let item = match f.to_item() {
+        Ok(i) => i,
+        Err(errs) => return Ok(item_form_page(&state, &u, &f, &errs.errors, is_new).await?),
+    };
+    match crate::api::catalog::save_draft_checked(&state, &u, &item, is_new).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/catalog/{}/{}", item.code, item.version)).into_response()),
+        Err(AppError::Validation(v)) => Ok(item_form_page(&state, &u, &f, &v.errors, is_new).await?),
+        Err(AppError::Conflict { code, message }) => Ok(item_form_page(&state, &u, &f, &[FieldError::new("code", code, message)], is_new).await?),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---------- calendar ----------
+
+#[derive(Deserialize, Default)]
+pub struct CalcQuery {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    days: String,
+}
+
+pub async fn calendar(State(state): State<AppState>, PageUser(u): PageUser, Query(q): Query<CalcQuery>) -> PageResult {
+    calendar_page(&state, &u, &q, None).await
+}
+
+async fn calendar_page(state: &AppState, u: &Authed, q: &CalcQuery, message: Option<Markup>) -> PageResult {
+    if !u.can_anywhere(Action::ReadCalendar) {
+        return Err(AppError::Forbidden.into());
+    }
+    let cal = state.calendar();
+    let days = state.store.list_calendar_days().await?;
+    let closures = state.store.list_closures(&u.scope(Action::ReadCalendar)).await?;
+    let today = state.clock.today();
+    let years: Vec<i32> = cal.loaded_years().collect();
+    let can_manage = u.can_anywhere(Action::ManageCalendar);
+    let calc = match (NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d"), q.days.trim().parse::<u32>()) {
+        (Ok(d), Ok(n)) if n <= 3650 => Some((d, n, cal.deadline(d, n))),
+        _ => None,
+    };
+    let body = html! {
+        h1 { "工作日历" }
+        @if let Some(m) = message { (m) }
+        @for y in [today.year(), today.year() + 1] {
+            @if !cal.is_year_loaded(y) { div.notice.warn role="status" { strong { (y) "年的节假日安排尚未导入" } ",该年的期限暂按周一至周五计算并标记为“待核”。" } }
+        }
+        p { "已导入年份:" @for y in &years { span.tag { (y) } } }
+        div.card {
+            h2 { "期限计算" }
+            form method="get" action="/admin/calendar" {
+                div.grid {
+                    div { label for="date" { "起算日期(当日不计)" } input #date type="date" name="date" value=(q.date); }
+                    div { label for="days" { "工作日数" } input #days type="number" min="0" max="3650" name="days" value=(q.days); }
+                }
+                div.actions { button type="submit" { "计算" } }
+            }
+            @if let Some((d, n, dl)) = &calc {
+                p.notice.ok { (d) " 起 " (n) " 个工作日后为 " strong { (dl.date) } " (" (weekday(dl.date)) ")"
+                    @if dl.is_provisional() { span.err { " 待核:" @for y in &dl.unscheduled_years { (y) "年 " } "的安排未导入" } } }
+            }
+        }
+        @if can_manage {
+            form.card.stack method="post" action="/admin/calendar/import" {
+                (csrf_input(u))
+                h2 { "导入节假日安排" }
+                p.hint { "格式:date,kind,name,每行一天;kind 为 holiday(放假)或 workday(调休上班)。导入的年份整体替换。" }
+                label for="csv" { "粘贴 CSV 内容" }
+                textarea #csv name="csv" rows="8" placeholder="date,kind,name\n2027-01-01,holiday,元旦" {}
+                div.actions { button type="submit" { "导入" } }
+            }
+            form.card.stack method="post" action="/admin/calendar/closures" {
+                (csrf_input(u))
+                h2 { "新增区域闭馆日" }
+                label for="cregion" { "区划代码" } input #cregion type="text" name="region" inputmode="numeric" required;
+                label for="cdate" { "日期" } input #cdate type="date" name="date" required;
+                label for="creason" { "原因" } input #creason type="text" name="reason" required;
+                div.actions { button type="submit" { "保存" } }
+            }
+        }
+        h2 { "区域闭馆日" }
+        @if closures.is_empty() { p.hint { "无" } } @else {
+            table { thead { tr { th { "区划" } th { "日期" } th { "原因" } } }
+                tbody { @for c in &closures { tr { td { (c.region_code) } td { (c.date) } td { (c.reason) } } } } }
+        }
+        h2 { "节假日与调休" }
+        div.table-wrap { table {
+            thead { tr { th { "日期" } th { "星期" } th { "类型" } th { "名称" } } }
+            tbody { @for d in &days { tr {
+                td { (d.date) } td { (weekday(d.date)) }
+                td { @if d.kind == DayKind::Holiday { "放假" } @else { strong { "调休上班" } } }
+                td { (d.name) }
+            } } }
+        } }
+    };
+    Ok(page("工作日历", u, body))
+}
+
+pub fn weekday(d: NaiveDate) -> &'static str {
+    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
+}
+
+#[derive(Deserialize)]
+pub struct CsvForm {
+    csv: String,
+}
+
+pub async fn calendar_import(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<CsvForm>) -> PageResult {
+    let msg = match crate::api::calendar::import_csv(&state, &u, &f.csv).await {
+        Ok(n) => html! { div.notice.ok role="status" { "已导入 " (n) " 天。" } },
+        Err(AppError::Validation(v)) => html! { div.notice.bad role="alert" { p { "未导入,请修改:" } ul { @for e in &v.errors { li { (e.message) } } } } },
+        Err(e) => return Err(e.into()),
+    };
+    calendar_page(&state, &u, &CalcQuery::default(), Some(msg)).await
+}
+
+#[derive(Deserialize)]
+pub struct ClosureForm {
+    region: String,
+    date: String,
+    reason: String,
+}
+
+pub async fn add_closure(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<ClosureForm>) -> PageResult {
+    let region = RegionCode::parse(&f.region).map_err(AppError::from)?;
+    u.authorize(Action::ManageCalendar, &region)?;
+    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
+    if f.reason.trim().is_empty() {
+        return Err(AppError::bad_field("required", "reason", "请填写闭馆原因").into());
+    }
+    state.store.get_region(&region).await?.ok_or(AppError::NotFound("区划"))?;
+    state.store.add_closure(&Closure { region_code: region, date, reason: f.reason.trim().to_string() }).await?;
+    Ok(Redirect::to("/admin/calendar").into_response())
+}
+

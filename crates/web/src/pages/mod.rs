@@ -1,0 +1,130 @@
+//! Server-rendered pages (maud). zh-CN, usable without JavaScript, printable.
+
+pub mod admin;
+pub mod public;
+
+use crate::auth::{Authed, CSRF_FIELD};
+use crate::error::AppError;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::access::Action;
+use maud::{html, Markup, DOCTYPE};
+
+pub const CSS: &str = include_str!("../../static/app.css");
+
+/// The page frame: header with the navigation this user may use, main content, footer.
+pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " - 一站 行政服务网络" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                a.skip href="#main" { "跳到正文" }
+                header.top {
+                    div.bar {
+                        a.logo href="/" { "一站" }
+                        nav aria-label="主导航" {
+                            a href="/catalog" { "办事指南" }
+                            @if let Some(u) = user {
+                                @if u.is_staff() {
+                                    a href="/admin" { "工作台" }
+                                    @if u.can_anywhere(Action::ReadRegions) { a href="/admin/regions" { "区划与场所" } }
+                                    @if u.can_anywhere(Action::ReadUsers) { a href="/admin/users" { "人员" } }
+                                    @if u.can_anywhere(Action::ManageCatalog) { a href="/admin/catalog" { "事项管理" } }
+                                    @if u.can_anywhere(Action::ReadCalendar) { a href="/admin/calendar" { "工作日历" } }
+                                }
+                            }
+                        }
+                        div.who {
+                            @if let Some(u) = user {
+                                span { (u.user.display_name) }
+                                form method="post" action="/logout" {
+                                    input type="hidden" name=(CSRF_FIELD) value=(u.session.csrf_token);
+                                    button type="submit" { "退出" }
+                                }
+                            } @else {
+                                a href="/login" { "登录" }
+                            }
+                        }
+                    }
+                }
+                main id="main" { (body) }
+                footer.foot { "一站 · 市县乡村四级行政服务网络 · 咨询投诉电话 12345" }
+            }
+        }
+    }
+}
+
+pub fn csrf_input(user: &Authed) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(user.session.csrf_token); }
+}
+
+/// An error as a page, with the status of the error.
+pub fn error_page(err: &AppError, user: Option<&Authed>) -> Response {
+    if let AppError::Internal(detail) = err {
+        tracing::error!(error = %detail, "unexpected error");
+    }
+    let status = err.status();
+    let title = match status {
+        StatusCode::NOT_FOUND => "页面不存在",
+        StatusCode::FORBIDDEN => "无权访问",
+        StatusCode::UNAUTHORIZED => "请先登录",
+        _ => "无法完成操作",
+    };
+    let body = html! {
+        h1 { (title) }
+        div.notice.bad role="alert" {
+            p { (err.user_message()) }
+            @if let AppError::Validation(v) = err {
+                ul { @for e in &v.errors { li { (e.message) } } }
+            }
+            p.hint { "错误代码:" (err.code()) }
+        }
+        p { a href="/" { "返回首页" } }
+    };
+    (status, layout(title, user, body)).into_response()
+}
+
+/// An error from a page handler, shown as an HTML page rather than JSON.
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> Self {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        error_page(&self.0, None)
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+pub fn css_response() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS).into_response()
+}
+
+/// Shows a field's errors under its input.
+pub fn field_errors(errors: &[domain::FieldError], field: &str) -> Markup {
+    html! {
+        @for e in errors.iter().filter(|e| e.field == field || e.field.starts_with(&format!("{field}["))) {
+            p.field-err role="alert" { (e.message) }
+        }
+    }
+}
+
+pub fn nl2br(text: &str) -> Markup {
+    html! {
+        @for (i, line) in text.lines().enumerate() {
+            @if i > 0 { br; }
+            (line)
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Public pages: home, catalog list and each item's full guide (办事指南), and sign-in.
+
+use super::{layout, nl2br, PageResult};
+use crate::auth::{self, MaybeUser, ANON_CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE};
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use domain::catalog::{format_yuan, CatalogItem, ItemKind, ItemStatus, ServiceObject};
+use domain::{Level, Scope};
+use maud::{html, Markup};
+use serde::Deserialize;
+use std::collections::HashMap;
+use store::ItemFilter;
+
+/// Department code → name, preferring the department of the item's own region.
+pub async fn department_names(state: &AppState) -> Result<HashMap<String, String>, AppError> {
+    let mut out = HashMap::new();
+    let mut depts = state.store.list_departments(&Scope::All).await?;
+    // Shorter (higher-level) region codes first so county names replace city names only when present.
+    depts.sort_by(|a, b| a.region_code.cmp(&b.region_code));
+    for d in depts {
+        out.entry(d.code.clone()).or_insert(d.name.clone());
+    }
+    Ok(out)
+}
+
+pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
+    let items = state
+        .store
+        .list_items(&ItemFilter { statuses: vec![ItemStatus::Published], ..Default::default() })
+        .await?;
+    let mut themes: Vec<String> = items.iter().flat_map(|i| i.themes.iter().cloned()).collect();
+    themes.sort();
+    themes.dedup();
+    let body = html! {
+        h1 { "一站式行政服务" }
+        p.hint { "市、县、乡镇、村四级服务网络:小事不出村,大事不出乡。" }
+        form.search role="search" method="get" action="/catalog" {
+            label.skip for="q" { "搜索办事事项" }
+            input #q type="search" name="q" placeholder="输入事项名称,如:建房、低保、营业执照";
+            button type="submit" { "搜索" }
+        }
+        h2 { "按主题办事" }
+        div.grid {
+            @for t in &themes {
+                a.card href={ "/catalog?theme=" (t) } { strong { (t) } }
+            }
+        }
+        h2 { "按层级办事" }
+        div.grid {
+            @for l in Level::ALL {
+                a.card href={ "/catalog?level=" (l.as_str()) } { strong { (l.place_label()) } }
+            }
+        }
+        p { "共有 " strong { (items.len()) } " 个事项对外公开。" a href="/catalog" { "查看全部事项" } }
+    };
+    Ok(layout("首页", user.as_ref(), body).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct CatalogQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub theme: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub object: String,
+}
+
+impl CatalogQuery {
+    fn matches(&self, item: &CatalogItem) -> bool {
+        let q = self.q.trim();
+        (q.is_empty() || item.name.contains(q) || item.code.contains(q) || item.themes.iter().any(|t| t.contains(q)))
+            && (self.level.is_empty() || Level::parse(&self.level).is_some_and(|l| item.accept_levels.contains(&l)))
+            && (self.theme.is_empty() || item.themes.iter().any(|t| *t == self.theme))
+            && (self.department.is_empty() || item.department == self.department)
+            && (self.object.is_empty() || ServiceObject::parse(&self.object).is_some_and(|o| item.service_objects.contains(&o)))
+    }
+}
+
+pub async fn catalog_list(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(q): Query<CatalogQuery>) -> PageResult {
+    let items = state
+        .store
+        .list_items(&ItemFilter { statuses: vec![ItemStatus::Published], ..Default::default() })
+        .await?;
+    let names = department_names(&state).await?;
+    let shown: Vec<&CatalogItem> = items.iter().filter(|i| q.matches(i)).collect();
+    let mut depts: Vec<&String> = items.iter().map(|i| &i.department).collect();
+    depts.sort();
+    depts.dedup();
+    let body = html! {
+        h1 { "办事指南" }
+        form.card method="get" action="/catalog" aria-label="筛选事项" {
+            div.grid {
+                div { label for="q" { "关键词" } input #q type="search" name="q" value=(q.q); }
+                div { label for="level" { "受理层级" }
+                    select #level name="level" {
+                        option value="" { "全部" }
+                        @for l in Level::ALL { option value=(l.as_str()) selected[q.level == l.as_str()] { (l.label()) } }
+                    }
+                }
+                div { label for="department" { "部门" }
+                    select #department name="department" {
+                        option value="" { "全部" }
+                        @for d in &depts { option value=(d) selected[q.department == **d] { (names.get(*d).map(String::as_str).unwrap_or(d)) } }
+                    }
+                }
+                div { label for="object" { "服务对象" }
+                    select #object name="object" {
+                        option value="" { "全部" }
+                        option value="person" selected[q.object == "person"] { "个人" }
+                        option value="enterprise" selected[q.object == "enterprise"] { "企业" }
+                    }
+                }
+            }
+            @if !q.theme.is_empty() { input type="hidden" name="theme" value=(q.theme); p { "主题:" span.tag.brand { (q.theme) } } }
+            div.actions { button type="submit" { "查询" } a href="/catalog" { "清除条件" } }
+        }
+        p.hint { "共 " (shown.len()) " 项" }
+        div.table-wrap {
+            table {
+                thead { tr { th { "事项名称" } th { "类型" } th { "办件类型" } th { "受理层级" } th { "承诺时限" } th { "收费" } } }
+                tbody {
+                    @for i in &shown {
+                        tr {
+                            td { a href={ "/catalog/" (i.code) } { (i.name) } br; span.hint { (names.get(&i.department).map(String::as_str).unwrap_or(&i.department)) } }
+                            td { (i.item_type.label()) }
+                            td { (i.kind.label()) }
+                            td { @for l in &i.accept_levels { span.tag { (l.label()) } } }
+                            td { (limit_text(i.promised_limit_days, i.kind)) }
+                            td { @if i.is_free() { "不收费" } @else { "收费" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout("办事指南", user.as_ref(), body).into_response())
+}
+
+pub fn limit_text(days: u32, kind: ItemKind) -> String {
+    if kind == ItemKind::Immediate || days == 0 {
+        "即办".to_string()
+    } else {
+        format!("{days}个工作日")
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct VersionQuery {
+    pub version: Option<u32>,
+}
+
+pub async fn catalog_detail(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Path(code): Path<String>,
+    Query(vq): Query<VersionQuery>,
+) -> PageResult {
+    // The public sees published and superseded versions (cases cite them), never drafts.
+    let item = match vq.version {
+        Some(v) => state.store.get_item(&code, v).await?.filter(|i| i.status != ItemStatus::Draft),
+        None => state.store.get_published(&code).await?,
+    }
+    .ok_or(AppError::NotFound("事项"))?;
+    let names = department_names(&state).await?;
+    let body = item_guide(&item, &names);
+    Ok(layout(&item.name, user.as_ref(), body).into_response())
+}
+
+/// Every disclosure field of §2, in the order a citizen reads a guide.
+pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup {
+    let dept = |c: &str| names.get(c).cloned().unwrap_or_else(|| c.to_string());
+    html! {
+        article.card {
+            h1 { (item.name) }
+            p {
+                span.tag.brand { (item.item_type.label()) }
+                span.tag.brand { (item.kind.label()) }
+                span.tag { (item.online.label()) }
+                @if item.proxy_allowed { span.tag { "可村级代办" } }
+                @if item.status == ItemStatus::Superseded { span.tag { "历史版本" } }
+            }
+            h2 { "基本信息" }
+            table.kv {
+                tr { th { "事项编码" } td { (item.code) " (第" (item.version) "版)" } }
+                @if !item.implementation_code.is_empty() { tr { th { "实施编码" } td { (item.implementation_code) } } }
+                tr { th { "事项类型" } td { (item.item_type.label()) } }
+                tr { th { "办件类型" } td { (item.kind.label()) } }
+                tr { th { "承办部门" } td { (dept(&item.department)) } }
+                tr { th { "受理层级" } td { @for l in &item.accept_levels { span.tag { (l.label()) } } } }
+                tr { th { "决定层级" } td { (item.decide_level.label()) } }
+                tr { th { "服务对象" } td { @for o in &item.service_objects { span.tag { (o.label()) } } } }
+                @if !item.themes.is_empty() { tr { th { "服务主题" } td { @for t in &item.themes { span.tag { (t) } } } } }
+                tr { th { "法定时限" } td { (limit_text(item.statutory_limit_days, item.kind)) } }
+                tr { th { "承诺时限" } td { (limit_text(item.promised_limit_days, item.kind)) } }
+                tr { th { "网办程度" } td { (item.online.label()) } }
+                tr { th { "到现场次数" } td { (item.visits) " 次" } }
+                @if !item.result_name.is_empty() { tr { th { "办理结果" } td { (item.result_name) } } }
+            }
+            h2 { "办事依据" }
+            p { (nl2br(&item.legal_basis)) }
+            h2 { "受理条件" }
+            p { (nl2br(&item.conditions)) }
+            h2 { "申请材料" }
+            @if item.materials.is_empty() { p { "无需提交材料。" } } @else {
+                div.table-wrap { table {
+                    thead { tr { th { "序号" } th { "材料名称" } th { "形式" } th { "份数" } th { "是否必需" } th { "出具机构" } th { "样表" } th { "说明" } } }
+                    tbody { @for (n, m) in item.materials.iter().enumerate() { tr {
+                        td { (n + 1) } td { (m.name) } td { (m.form.label()) } td { (m.count) }
+                        td { @if m.mandatory { "必需" } @else { "情形必需:" (m.condition) } }
+                        td { (m.issuer) } td { (m.template) } td { (m.note) }
+                    } } }
+                } }
+            }
+            h2 { "办理流程" }
+            div.table-wrap { table {
+                thead { tr { th { "环节" } th { "办理部门" } th { "环节时限" } th { "方式" } } }
+                tbody { @for s in &item.stages { tr {
+                    td { (s.name) } td { (dept(&s.department)) }
+                    td { @if s.limit_days == 0 { "当场" } @else { (s.limit_days) "个工作日" } }
+                    td { @if let Some(g) = s.parallel_group { "并联审批(第" (g) "组)" } @else { "依次办理" } }
+                } } }
+            } }
+            p.hint { "各环节合计 " (item.stages_total_days()) " 个工作日(并联环节按最长计)" }
+            h2 { "收费标准" }
+            @if item.fees.is_empty() { p { "不收费" } } @else {
+                table { thead { tr { th { "收费项目" } th { "标准(元)" } th { "收费依据" } } }
+                    tbody { @for f in &item.fees { tr { td { (f.name) } td { (format_yuan(f.amount_fen)) } td { (f.basis) } } } } }
+            }
+            h2 { "办理地点与时间" }
+            table.kv {
+                tr { th { "办理地点" } td { (item.place) } }
+                tr { th { "办理时间" } td { (item.hours) } }
+                tr { th { "承办机构" } td { (item.responsible_unit) } }
+                tr { th { "责任人" } td { (item.responsible_person) } }
+                tr { th { "咨询电话" } td { (item.consult_phone) } }
+                tr { th { "监督投诉电话" } td { (item.complaint_phone) } }
+            }
+            @if !item.faq.is_empty() { h2 { "常见问题" } p { (nl2br(&item.faq)) } }
+            div.actions.no-print {
+                button type="button" onclick="window.print()" { "打印办事指南" }
+                a.button.secondary href="/catalog" { "返回事项列表" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    pub next: String,
+}
+
+/// Only same-site relative paths may be redirected to after sign-in.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/admin".to_string()
+    }
+}
+
+fn login_form(token: &str, next: &str, username: &str, error: Option<&str>) -> Markup {
+    html! {
+        div.card style="max-width:480px" {
+            h1 { "工作人员与申请人登录" }
+            @if let Some(e) = error { div.notice.bad role="alert" { (e) } }
+            form.stack method="post" action="/login" {
+                input type="hidden" name=(CSRF_FIELD) value=(token);
+                input type="hidden" name="next" value=(next);
+                label for="username" { "用户名" }
+                input #username type="text" name="username" value=(username) autocomplete="username" required autofocus;
+                label for="password" { "密码" }
+                input #password type="password" name="password" autocomplete="current-password" required;
+                div.actions { button type="submit" { "登录" } }
+            }
+        }
+    }
+}
+
+/// Login form with a fresh double-submit CSRF cookie.
+fn login_response(state: &AppState, next: &str, username: &str, error: Option<&str>, status: axum::http::StatusCode) -> Response {
+    let token = auth::random_token();
+    let cookie = auth::set_cookie(state, ANON_CSRF_COOKIE, &token, 3600);
+    (status, [(header::SET_COOKIE, cookie)], layout("登录", None, login_form(&token, next, username, error))).into_response()
+}
+
+pub async fn login_page(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) -> Response {
+    if user.is_some() {
+        return Redirect::to(&safe_next(&q.next)).into_response();
+    }
+    login_response(&state, &safe_next(&q.next), "", None, axum::http::StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+    match auth::sign_in(&state, &f.username, &f.password).await {
+        Ok(s) => {
+            let cookie = auth::set_cookie(&state, SESSION_COOKIE, &s.token, state.config.session_hours * 3600);
+            let clear = auth::set_cookie(&state, ANON_CSRF_COOKIE, "", 0);
+            let dest = if s.user.grants.iter().any(|g| g.role.is_staff()) { safe_next(&f.next) } else { "/".to_string() };
+            let mut resp = Redirect::to(&dest).into_response();
+            resp.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            resp.headers_mut().append(header::SET_COOKIE, clear.parse().expect("cookie header"));
+            resp
+        }
+        Err(e) => login_response(&state, &safe_next(&f.next), &f.username, Some(&e.user_message()), e.status()),
+    }
+}
+
+pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
+    if let Some(u) = user {
+        state.store.delete_session(&u.session.token_hash).await?;
+    }
+    let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response())
+}

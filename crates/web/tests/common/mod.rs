@@ -1,0 +1,170 @@
+//! Test harness: a fresh app per test on the chosen backend, loaded with the demo data, driven
+//! in-process through the router (no sockets), with a small cookie-aware client.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use chrono::{TimeZone, Utc};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+use store::Store;
+use tower::ServiceExt;
+use web::{AppState, Config, ManualClock};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<dyn Store>,
+}
+
+/// One argon2 hash of the demo password for the whole test binary (hashing is deliberately slow).
+fn demo_hash() -> &'static str {
+    static H: OnceLock<String> = OnceLock::new();
+    H.get_or_init(|| web::auth::hash_password(demo::DEMO_PASSWORD).expect("hash"))
+}
+
+pub fn pg_url() -> String {
+    std::env::var("YIZHAN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
+    match backend {
+        Backend::Sqlite => Arc::new(store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite")),
+        Backend::Postgres => Arc::new(store_postgres::PgStore::connect_isolated_for_tests(&pg_url()).await),
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let store = fresh_store(backend).await;
+    demo::load(store.as_ref(), demo_hash()).await.expect("demo loads");
+    // A Monday in March 2026, 10:00 in Shanghai.
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()));
+    let config = Config { login_delay_ms: 0, ..Config::default() };
+    let state = AppState::new(store.clone(), clock.clone(), config).await.expect("state");
+    TestApp { router: web::app(state.clone()), state, clock, store }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Session {
+    pub cookie: Option<String>,
+    pub csrf: String,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+    pub fn location(&self) -> String {
+        self.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    }
+    /// `name=value` of a cookie this response sets.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap().to_string())
+    }
+}
+
+impl TestApp {
+    pub async fn request(&self, method: Method, path: &str, s: &Session, content_type: Option<&str>, body: Vec<u8>, csrf_header: bool) -> Resp {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(c) = &s.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        if let Some(ct) = content_type {
+            b = b.header(header::CONTENT_TYPE, ct);
+        }
+        if csrf_header {
+            b = b.header("x-csrf-token", &s.csrf);
+        }
+        let resp = self.router.clone().oneshot(b.body(Body::from(body)).unwrap()).await.expect("router never fails");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Resp { status, headers, body }
+    }
+    pub async fn get(&self, path: &str, s: &Session) -> Resp {
+        self.request(Method::GET, path, s, None, vec![], false).await
+    }
+    /// JSON write with the session's CSRF header.
+    pub async fn send_json(&self, method: Method, path: &str, s: &Session, v: &Value) -> Resp {
+        self.request(method, path, s, Some("application/json"), serde_json::to_vec(v).unwrap(), true).await
+    }
+    pub async fn post_json(&self, path: &str, s: &Session, v: &Value) -> Resp {
+        self.send_json(Method::POST, path, s, v).await
+    }
+    /// Form post; `_csrf` is added from the session unless `with_csrf` is false.
+    pub async fn post_form(&self, path: &str, s: &Session, fields: &[(&str, &str)], with_csrf: bool) -> Resp {
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        if with_csrf {
+            all.push(("_csrf", &s.csrf));
+        }
+        let body = serde_urlencoded::to_string(&all).unwrap();
+        self.request(Method::POST, path, s, Some("application/x-www-form-urlencoded"), body.into_bytes(), false).await
+    }
+
+    pub async fn try_api_login(&self, username: &str, password: &str) -> Resp {
+        let body = serde_json::json!({ "username": username, "password": password });
+        self.request(Method::POST, "/api/v1/session", &Session::default(), Some("application/json"), serde_json::to_vec(&body).unwrap(), false).await
+    }
+
+    /// Signs in over the API as a demo user.
+    pub async fn api_login(&self, username: &str) -> Session {
+        let r = self.try_api_login(username, demo::DEMO_PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text());
+        Session { cookie: r.set_cookie("yz_session"), csrf: r.json()["csrf_token"].as_str().unwrap().to_string() }
+    }
+
+    /// Signs in through the HTML login form, as a browser would, and reads the page CSRF token.
+    pub async fn page_login(&self, username: &str) -> Session {
+        let form = self.get("/login", &Session::default()).await;
+        let anon = form.set_cookie("yz_csrf").expect("login page sets a CSRF cookie");
+        let token = hidden_value(&form.text(), "_csrf").expect("login form has a CSRF field");
+        let s = Session { cookie: Some(anon), csrf: token };
+        let r = self.post_form("/login", &s, &[("username", username), ("password", demo::DEMO_PASSWORD), ("next", "/admin")], true).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "page login {username}: {}", r.text());
+        let cookie = r.set_cookie("yz_session").expect("session cookie");
+        let s = Session { cookie: Some(cookie), csrf: String::new() };
+        let admin = self.get("/admin", &s).await;
+        let csrf = hidden_value(&admin.text(), "_csrf").expect("pages of a signed-in user carry the CSRF token");
+        Session { csrf, ..s }
+    }
+}
+
+/// Value of the first hidden input named `name` in an HTML page.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let key = format!("name=\"{name}\" value=\"");
+    let start = html.find(&key)? + key.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// Runs one async test body against both backends as two test functions.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite { $( #[tokio::test] async fn $name() { super::$name(super::common::spawn_app(super::common::Backend::Sqlite).await).await; } )* }
+        mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::common::spawn_app(super::common::Backend::Postgres).await).await; } )* }
+    };
+}

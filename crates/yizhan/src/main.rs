@@ -1,0 +1,230 @@
+//! `yizhan`: serve the platform, prepare databases, move the catalog and calendar in and out.
+
+use anyhow::{bail, Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use domain::calendar::{parse_holiday_csv, WorkingCalendar};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use store::Store;
+
+#[derive(Parser)]
+#[command(name = "yizhan", version, about = "一站 — 市县乡村四级行政服务网络平台")]
+struct Cli {
+    /// Database URL: `sqlite://PATH` (default: DATA_DIR/yizhan.db) or `postgres://user@host/db`.
+    #[arg(long, global = true, env = "YIZHAN_DATABASE_URL")]
+    database: Option<String>,
+    /// Folder for the SQLite database and uploaded files.
+    #[arg(long, global = true, env = "YIZHAN_DATA_DIR", default_value = "yizhan-data")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server.
+    Serve {
+        #[arg(long, env = "YIZHAN_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// Load the demo data (once) before serving.
+        #[arg(long)]
+        demo: bool,
+        /// Send cookies without the Secure flag (plain-HTTP intranet without TLS; not for the internet).
+        #[arg(long, env = "YIZHAN_INSECURE_COOKIES")]
+        insecure_cookies: bool,
+    },
+    /// Create or migrate the database.
+    Init,
+    /// Load the demo data (once).
+    Demo,
+    /// Catalog import and export (.xlsx or .csv by extension).
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogCmd,
+    },
+    /// Working calendar.
+    Calendar {
+        #[command(subcommand)]
+        action: CalendarCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Import a whole catalog file; nothing is imported if any row is wrong.
+    Import { file: PathBuf },
+    /// Export every version of every item.
+    Export { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// Load a schedule in the format of cn-holidays.csv (its years are replaced).
+    Import { file: PathBuf },
+    /// Print the date N working days after DATE (YYYY-MM-DD), counting from the next working day.
+    AddWorkingDays {
+        date: String,
+        n: u32,
+        /// Use this schedule file instead of the database's calendar.
+        #[arg(long)]
+        holidays: Option<PathBuf>,
+        /// Include the local closures of this region (database calendar only).
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,yizhan=info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run(cli))
+}
+
+fn database_url(cli: &Cli) -> String {
+    cli.database.clone().unwrap_or_else(|| format!("sqlite://{}", cli.data_dir.join("yizhan.db").display()))
+}
+
+/// Opens (creating and migrating) the store the URL names.
+async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let s = store_postgres::PgStore::connect(url).await.with_context(|| "无法连接 PostgreSQL")?;
+        Ok(Arc::new(s))
+    } else if let Some(path) = url.strip_prefix("sqlite://") {
+        if let Some(parent) = Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).with_context(|| format!("无法创建目录 {}", parent.display()))?;
+            }
+        }
+        Ok(Arc::new(store_sqlite::SqliteStore::open(path).with_context(|| format!("无法打开 SQLite 数据库 {path}"))?))
+    } else {
+        bail!("不支持的数据库地址 {url}:应以 sqlite:// 或 postgres:// 开头")
+    }
+}
+
+async fn load_demo(store: &dyn Store) -> Result<bool> {
+    let hash = web::auth::hash_password(demo::DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(demo::load(store, &hash).await?)
+}
+
+fn print_logins() {
+    println!("演示账户(密码均为 {}):", demo::DEMO_PASSWORD);
+    for l in demo::featured_logins() {
+        println!("  {:<24} {:<8} {} {}", l.username, l.role.label(), l.region_name, l.display_name);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let url = database_url(&cli);
+    match &cli.command {
+        Command::Serve { bind, demo: with_demo, insecure_cookies } => {
+            let store = open_store(&url).await?;
+            if *with_demo && load_demo(store.as_ref()).await? {
+                tracing::info!("demo data loaded");
+            }
+            let config = web::Config {
+                cookie_secure: !insecure_cookies,
+                data_dir: cli.data_dir.clone(),
+                public_url: format!("http://{bind}"),
+                ..web::Config::default()
+            };
+            let state = web::AppState::new(store, Arc::new(web::SystemClock), config).await?;
+            let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("无法监听 {bind}"))?;
+            let addr = listener.local_addr()?;
+            println!("一站 yizhan 已启动:http://{addr}/  (数据库:{})", state.store.backend_name());
+            if *with_demo {
+                print_logins();
+            }
+            axum::serve(listener, web::app(state)).with_graceful_shutdown(shutdown()).await?;
+            Ok(())
+        }
+        Command::Init => {
+            let store = open_store(&url).await?;
+            println!("数据库已就绪({})", store.backend_name());
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open_store(&url).await?;
+            if load_demo(store.as_ref()).await? {
+                println!("演示数据已导入。");
+            } else {
+                println!("演示数据此前已导入,未重复导入。");
+            }
+            print_logins();
+            Ok(())
+        }
+        Command::Catalog { action } => {
+            let store = open_store(&url).await?;
+            match action {
+                CatalogCmd::Import { file } => {
+                    let format = catalog_io::Format::from_path(file).context("文件扩展名应为 .xlsx 或 .csv")?;
+                    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+                    let items = match catalog_io::import(&bytes, format) {
+                        Ok(items) => items,
+                        Err(errs) => {
+                            eprintln!("{errs}");
+                            bail!("文件有{}处错误,未导入任何内容", errs.errors.len());
+                        }
+                    };
+                    let s = store.import_items(&items).await?;
+                    println!("导入完成:新增 {},更新 {},未变 {}", s.inserted, s.updated, s.unchanged);
+                }
+                CatalogCmd::Export { file } => {
+                    let format = catalog_io::Format::from_path(file).context("文件扩展名应为 .xlsx 或 .csv")?;
+                    let mut all = vec![];
+                    for i in store.list_items(&store::ItemFilter::default()).await? {
+                        all.extend(store.list_versions(&i.code).await?);
+                    }
+                    let bytes = catalog_io::export(&all, format)?;
+                    std::fs::write(file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
+                    println!("已导出 {} 个事项版本到 {}", all.len(), file.display());
+                }
+            }
+            Ok(())
+        }
+        Command::Calendar { action } => match action {
+            CalendarCmd::Import { file } => {
+                let text = std::fs::read_to_string(file).with_context(|| format!("无法读取 {}", file.display()))?;
+                let days = parse_holiday_csv(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let store = open_store(&url).await?;
+                store.replace_calendar_years(&days).await?;
+                println!("已导入 {} 天", days.len());
+                Ok(())
+            }
+            CalendarCmd::AddWorkingDays { date, n, holidays, region } => {
+                let from = NaiveDate::parse_from_str(date, "%Y-%m-%d").with_context(|| format!("日期“{date}”应为YYYY-MM-DD"))?;
+                let cal = match holidays {
+                    Some(f) => {
+                        let text = std::fs::read_to_string(f).with_context(|| format!("无法读取 {}", f.display()))?;
+                        WorkingCalendar::new(parse_holiday_csv(&text).map_err(|e| anyhow::anyhow!("{e}"))?)
+                    }
+                    None => {
+                        let store = open_store(&url).await?;
+                        let base = WorkingCalendar::new(store.list_calendar_days().await?);
+                        match region {
+                            Some(r) => {
+                                let code = domain::RegionCode::parse(r).map_err(|e| anyhow::anyhow!("{e}"))?;
+                                base.with_closures(store.closures_affecting(&code).await?.into_iter().map(|c| c.date))
+                            }
+                            None => base,
+                        }
+                    }
+                };
+                let d = cal.deadline(from, *n);
+                println!("{}", d.date.format("%Y-%m-%d"));
+                if d.is_provisional() {
+                    eprintln!("注意:{:?} 年的节假日安排未导入,按周一至周五计算", d.unscheduled_years);
+                }
+                Ok(())
+            }
+        },
+    }
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}
