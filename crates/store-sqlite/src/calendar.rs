@@ -1,6 +1,8 @@
 //! Working calendar, local closures, settings and the schema description.
 
-use crate::{conversion, day_text, missing_ref, parse_code, parse_day, scope_condition, Db, SqliteStore};
+use crate::{
+    conversion, day_text, missing_ref, parse_code, parse_day, scope_condition, Db, SqliteStore,
+};
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
 use domain::access::Scope;
@@ -14,7 +16,8 @@ fn day_row(r: &Row<'_>) -> rusqlite::Result<CalendarDay> {
     let kind: String = r.get(1)?;
     Ok(CalendarDay {
         date: parse_day(&r.get::<_, String>(0)?)?,
-        kind: DayKind::parse(&kind).ok_or_else(|| conversion(format!("unknown day kind {kind}")))?,
+        kind: DayKind::parse(&kind)
+            .ok_or_else(|| conversion(format!("unknown day kind {kind}")))?,
         name: r.get(2)?,
     })
 }
@@ -31,13 +34,21 @@ fn closure_row(r: &Row<'_>) -> rusqlite::Result<Closure> {
 impl CalendarStore for SqliteStore {
     async fn replace_calendar_years(&self, days: &[CalendarDay]) -> Result<()> {
         let years: BTreeSet<i32> = days.iter().map(|d| d.date.year()).collect();
-        let rows: Vec<(String, &'static str, String)> =
-            days.iter().map(|d| (day_text(d.date), d.kind.as_str(), d.name.clone())).collect();
+        let rows: Vec<(String, &'static str, String)> = days
+            .iter()
+            .map(|d| (day_text(d.date), d.kind.as_str(), d.name.clone()))
+            .collect();
         self.write(move |tx| {
-            let mut delete =
-                tx.prepare_cached("DELETE FROM calendar_days WHERE date >= ?1 AND date < ?2").db()?;
+            let mut delete = tx
+                .prepare_cached("DELETE FROM calendar_days WHERE date >= ?1 AND date < ?2")
+                .db()?;
             for y in years {
-                delete.execute(params![format!("{y:04}-01-01"), format!("{:04}-01-01", y + 1)]).db()?;
+                delete
+                    .execute(params![
+                        format!("{y:04}-01-01"),
+                        format!("{:04}-01-01", y + 1)
+                    ])
+                    .db()?;
             }
             // A date listed twice keeps its last line rather than failing the whole load.
             let mut insert = tx
@@ -56,7 +67,9 @@ impl CalendarStore for SqliteStore {
 
     async fn list_calendar_days(&self) -> Result<Vec<CalendarDay>> {
         self.read(|c| {
-            let mut st = c.prepare_cached("SELECT date, kind, name FROM calendar_days ORDER BY date").db()?;
+            let mut st = c
+                .prepare_cached("SELECT date, kind, name FROM calendar_days ORDER BY date")
+                .db()?;
             let rows = st.query_map([], day_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -64,7 +77,11 @@ impl CalendarStore for SqliteStore {
     }
 
     async fn add_closure(&self, closure: &Closure) -> Result<()> {
-        let (code, date, reason) = (closure.region_code.to_string(), day_text(closure.date), closure.reason.clone());
+        let (code, date, reason) = (
+            closure.region_code.to_string(),
+            day_text(closure.date),
+            closure.reason.clone(),
+        );
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO closures (region_code, date, reason) VALUES (?1, ?2, ?3)
@@ -94,8 +111,11 @@ impl CalendarStore for SqliteStore {
         // The region and its ancestors follow from the code itself (prefix rule), so this is one
         // indexed lookup of at most four codes; siblings never match.
         let own = region.implied_level();
-        let mut codes: Vec<String> =
-            Level::ALL.into_iter().filter(|l| *l <= own).map(|l| region.ancestor(l).to_string()).collect();
+        let mut codes: Vec<String> = Level::ALL
+            .into_iter()
+            .filter(|l| *l <= own)
+            .map(|l| region.ancestor(l).to_string())
+            .collect();
         while codes.len() < 4 {
             codes.push(region.to_string());
         }
@@ -158,7 +178,7 @@ impl MetaStore for SqliteStore {
     }
 
     async fn describe_schema(&self) -> Result<SchemaDescription> {
-        self.read(|c| crate::schema::describe(c)).await
+        self.read(crate::schema::describe).await
     }
 
     fn backend_name(&self) -> &'static str {

@@ -13,17 +13,21 @@ use store::{CatalogStore, ImportSummary, ItemFilter, Result, StoreError};
 fn item_row(r: &Row<'_>) -> rusqlite::Result<CatalogItem> {
     let status: String = r.get(0)?;
     let body: String = r.get(1)?;
-    let mut item: CatalogItem = serde_json::from_str(&body).map_err(|e| conversion(e.to_string()))?;
-    item.status = ItemStatus::parse(&status).ok_or_else(|| conversion(format!("unknown item status {status}")))?;
+    let mut item: CatalogItem =
+        serde_json::from_str(&body).map_err(|e| conversion(e.to_string()))?;
+    item.status = ItemStatus::parse(&status)
+        .ok_or_else(|| conversion(format!("unknown item status {status}")))?;
     Ok(item)
 }
 
 fn load(tx: &Transaction<'_>, code: &str, version: u32) -> Result<Option<CatalogItem>> {
-    tx.prepare_cached("SELECT status, body_json FROM catalog_items WHERE code = ?1 AND version = ?2")
-        .db()?
-        .query_row(params![code, version], item_row)
-        .optional()
-        .db()
+    tx.prepare_cached(
+        "SELECT status, body_json FROM catalog_items WHERE code = ?1 AND version = ?2",
+    )
+    .db()?
+    .query_row(params![code, version], item_row)
+    .optional()
+    .db()
 }
 
 /// Inserts or replaces one version with the given status.
@@ -81,7 +85,9 @@ impl CatalogStore for SqliteStore {
         item.status = ItemStatus::Draft;
         self.write(move |tx| {
             match load(tx, &item.code, item.version)? {
-                Some(existing) if existing.status != ItemStatus::Draft => return Err(frozen(&item.code, item.version)),
+                Some(existing) if existing.status != ItemStatus::Draft => {
+                    return Err(frozen(&item.code, item.version))
+                }
                 _ => {}
             }
             put(tx, &item, None)
@@ -92,7 +98,8 @@ impl CatalogStore for SqliteStore {
     async fn publish(&self, code: &str, version: u32, at: DateTime<Utc>) -> Result<()> {
         let (code, at) = (code.to_string(), ts(at));
         self.write(move |tx| {
-            let mut item = load(tx, &code, version)?.ok_or(StoreError::NotFound("catalog item version"))?;
+            let mut item =
+                load(tx, &code, version)?.ok_or(StoreError::NotFound("catalog item version"))?;
             if item.status != ItemStatus::Draft {
                 return Err(StoreError::Conflict {
                     code: "not_a_draft",
@@ -109,11 +116,13 @@ impl CatalogStore for SqliteStore {
     async fn get_item(&self, code: &str, version: u32) -> Result<Option<CatalogItem>> {
         let code = code.to_string();
         self.read(move |c| {
-            c.prepare_cached("SELECT status, body_json FROM catalog_items WHERE code = ?1 AND version = ?2")
-                .db()?
-                .query_row(params![code, version], item_row)
-                .optional()
-                .db()
+            c.prepare_cached(
+                "SELECT status, body_json FROM catalog_items WHERE code = ?1 AND version = ?2",
+            )
+            .db()?
+            .query_row(params![code, version], item_row)
+            .optional()
+            .db()
         })
         .await
     }
@@ -133,8 +142,11 @@ impl CatalogStore for SqliteStore {
     async fn list_versions(&self, code: &str) -> Result<Vec<CatalogItem>> {
         let code = code.to_string();
         self.read(move |c| {
-            let mut st =
-                c.prepare_cached("SELECT status, body_json FROM catalog_items WHERE code = ?1 ORDER BY version").db()?;
+            let mut st = c
+                .prepare_cached(
+                    "SELECT status, body_json FROM catalog_items WHERE code = ?1 ORDER BY version",
+                )
+                .db()?;
             let rows = st.query_map([code], item_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -200,7 +212,9 @@ impl CatalogStore for SqliteStore {
                         summary.unchanged += 1;
                         continue;
                     }
-                    Some(existing) if existing.status != ItemStatus::Draft => return Err(frozen(&item.code, item.version)),
+                    Some(existing) if existing.status != ItemStatus::Draft => {
+                        return Err(frozen(&item.code, item.version))
+                    }
                     Some(_) => summary.updated += 1,
                     None => summary.inserted += 1,
                 }
@@ -214,4 +228,3 @@ impl CatalogStore for SqliteStore {
         .await
     }
 }
-

@@ -73,19 +73,31 @@ impl SqliteStore {
     /// production (WAL included).
     pub fn open_in_memory_for_tests() -> Result<SqliteStore> {
         static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-        let name = format!("yizhan-test-{}-{}-{nanos}.sqlite3", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let name = format!(
+            "yizhan-test-{}-{}-{nanos}.sqlite3",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
         let path = std::env::temp_dir().join(name);
         Self::open_inner(&path, Some(path.clone()))
     }
 
     fn open_inner(path: &Path, temp_path: Option<PathBuf>) -> Result<SqliteStore> {
         let mut conn = Connection::open(path).db()?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0)).db()?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+            .db()?;
         if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Backend(format!("could not enable WAL (journal_mode is {mode})")));
+            return Err(StoreError::Backend(format!(
+                "could not enable WAL (journal_mode is {mode})"
+            )));
         }
-        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;").db()?;
+        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+            .db()?;
         conn.busy_timeout(Duration::from_millis(5000)).db()?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&mut conn)?;
@@ -93,7 +105,8 @@ impl SqliteStore {
         let (idle_tx, idle_rx) = crossbeam_channel::bounded(READERS);
         for _ in 0..READERS {
             idle_tx
-                .send(open_reader(path)?).map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
+                .send(open_reader(path)?)
+                .map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
         }
 
         let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
@@ -103,7 +116,16 @@ impl SqliteStore {
             .name("yizhan-sqlite-writer".to_string())
             .spawn(move || writer::run(conn, rx, writer_stats))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
-        Ok(SqliteStore { inner: Arc::new(Inner { jobs, stats, idle_tx, idle_rx, path: path.to_path_buf(), temp_path }) })
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                jobs,
+                stats,
+                idle_tx,
+                idle_rx,
+                path: path.to_path_buf(),
+                temp_path,
+            }),
+        })
     }
 
     /// The writer's counters (batches and jobs so far).
@@ -120,12 +142,19 @@ impl SqliteStore {
         F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
         let (reply, rx) = oneshot::channel();
-        let queued = self.inner.jobs.send(Box::new(TypedJob::new(f, reply))).is_ok();
+        let queued = self
+            .inner
+            .jobs
+            .send(Box::new(TypedJob::new(f, reply)))
+            .is_ok();
         async move {
             if !queued {
-                return Err(StoreError::Backend("the writer thread has stopped".to_string()));
+                return Err(StoreError::Backend(
+                    "the writer thread has stopped".to_string(),
+                ));
             }
-            rx.await.map_err(|_| StoreError::Backend("the writer thread dropped a job".to_string()))?
+            rx.await
+                .map_err(|_| StoreError::Backend("the writer thread dropped a job".to_string()))?
         }
     }
 
@@ -137,7 +166,10 @@ impl SqliteStore {
     {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = inner.idle_rx.recv().map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
+            let conn = inner
+                .idle_rx
+                .recv()
+                .map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<T> {
                 let tx = conn.unchecked_transaction().db()?;
                 let v = f(&tx)?;
@@ -167,7 +199,8 @@ impl SqliteStore {
 
 fn open_reader(path: &Path) -> Result<Connection> {
     let r = Connection::open(path).db()?;
-    r.execute_batch("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;").db()?;
+    r.execute_batch("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;")
+        .db()?;
     r.busy_timeout(Duration::from_millis(5000)).db()?;
     r.set_prepared_statement_cache_capacity(64);
     Ok(r)
@@ -193,7 +226,11 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
 
 fn constraint_code(e: &rusqlite::Error) -> Option<i32> {
     match e {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => Some(f.extended_code),
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Some(f.extended_code)
+        }
         _ => None,
     }
 }
@@ -211,7 +248,13 @@ pub(crate) fn is_fk_violation(e: &rusqlite::Error) -> bool {
 
 /// Maps a foreign-key failure to `NotFound(what)`, anything else to `Backend`.
 pub(crate) fn missing_ref(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
-    move |e| if is_fk_violation(&e) { StoreError::NotFound(what) } else { backend(e) }
+    move |e| {
+        if is_fk_violation(&e) {
+            StoreError::NotFound(what)
+        } else {
+            backend(e)
+        }
+    }
 }
 
 /// Instants as fixed-width RFC 3339 UTC text with microseconds, so text order is time order and
@@ -221,7 +264,9 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 }
 
 pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|e| conversion(e.to_string()))
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| conversion(e.to_string()))
 }
 
 pub(crate) fn day_text(d: NaiveDate) -> String {

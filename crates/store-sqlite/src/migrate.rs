@@ -7,7 +7,8 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use store::Result;
 
 /// `(version, name, sql)`, in order. Append only: an applied migration is never edited.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(
@@ -20,9 +21,15 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     .db()?;
     for (version, name, sql) in MIGRATIONS {
         // IMMEDIATE so two processes opening the same file do not both apply a migration.
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).db()?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .db()?;
         let applied: bool = tx
-            .query_row("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)", [version], |r| r.get(0))
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [version],
+                |r| r.get(0),
+            )
             .db()?;
         if !applied {
             tx.execute_batch(sql).db()?;

@@ -1,6 +1,9 @@
 //! Regions, service places and departments.
 
-use crate::{backend, conversion, is_unique_violation, missing_ref, parse_code, scope_condition, Db, SqliteStore};
+use crate::{
+    backend, conversion, is_unique_violation, missing_ref, parse_code, scope_condition, Db,
+    SqliteStore,
+};
 use async_trait::async_trait;
 use domain::access::Scope;
 use domain::region::{Department, Level, PlaceKind, Region, RegionCode, ServicePlace};
@@ -15,7 +18,8 @@ fn region_row(r: &Row<'_>) -> rusqlite::Result<Region> {
     Ok(Region {
         code: parse_code(&r.get::<_, String>(0)?)?,
         name: r.get(1)?,
-        level: Level::from_i32(level).ok_or_else(|| conversion(format!("unknown region level {level}")))?,
+        level: Level::from_i32(level)
+            .ok_or_else(|| conversion(format!("unknown region level {level}")))?,
         parent: parent.as_deref().map(parse_code).transpose()?,
     })
 }
@@ -33,7 +37,8 @@ fn place_row(r: &Row<'_>) -> rusqlite::Result<ServicePlace> {
     Ok(ServicePlace {
         region_code: parse_code(&r.get::<_, String>(0)?)?,
         name: r.get(1)?,
-        kind: PlaceKind::parse(&kind).ok_or_else(|| conversion(format!("unknown place kind {kind}")))?,
+        kind: PlaceKind::parse(&kind)
+            .ok_or_else(|| conversion(format!("unknown place kind {kind}")))?,
         address: r.get(3)?,
         hours: r.get(4)?,
         phone: r.get(5)?,
@@ -44,7 +49,12 @@ fn place_row(r: &Row<'_>) -> rusqlite::Result<ServicePlace> {
 }
 
 fn department_row(r: &Row<'_>) -> rusqlite::Result<Department> {
-    Ok(Department { id: r.get(0)?, region_code: parse_code(&r.get::<_, String>(1)?)?, code: r.get(2)?, name: r.get(3)? })
+    Ok(Department {
+        id: r.get(0)?,
+        region_code: parse_code(&r.get::<_, String>(1)?)?,
+        code: r.get(2)?,
+        name: r.get(3)?,
+    })
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -72,11 +82,13 @@ impl RegionStore for SqliteStore {
     async fn get_region(&self, code: &RegionCode) -> Result<Option<Region>> {
         let code = code.to_string();
         self.read(move |c| {
-            c.prepare_cached(&format!("SELECT {REGION_COLS} FROM regions WHERE code = ?1"))
-                .db()?
-                .query_row([code], region_row)
-                .optional()
-                .db()
+            c.prepare_cached(&format!(
+                "SELECT {REGION_COLS} FROM regions WHERE code = ?1"
+            ))
+            .db()?
+            .query_row([code], region_row)
+            .optional()
+            .db()
         })
         .await
     }
@@ -86,7 +98,11 @@ impl RegionStore for SqliteStore {
         self.read(move |c| {
             let mut p = Vec::new();
             let cond = scope_condition("code", &scope, &mut p);
-            let mut st = c.prepare_cached(&format!("SELECT {REGION_COLS} FROM regions WHERE {cond} ORDER BY code")).db()?;
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {REGION_COLS} FROM regions WHERE {cond} ORDER BY code"
+                ))
+                .db()?;
             let rows = st.query_map(params_from_iter(p), region_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -96,8 +112,11 @@ impl RegionStore for SqliteStore {
     async fn children(&self, code: &RegionCode) -> Result<Vec<Region>> {
         let code = code.to_string();
         self.read(move |c| {
-            let mut st =
-                c.prepare_cached(&format!("SELECT {REGION_COLS} FROM regions WHERE parent_code = ?1 ORDER BY code")).db()?;
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {REGION_COLS} FROM regions WHERE parent_code = ?1 ORDER BY code"
+                ))
+                .db()?;
             let rows = st.query_map([code], region_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -144,11 +163,13 @@ impl PlaceStore for SqliteStore {
     async fn get_place(&self, region: &RegionCode) -> Result<Option<ServicePlace>> {
         let code = region.to_string();
         self.read(move |c| {
-            c.prepare_cached(&format!("SELECT {PLACE_COLS} FROM places WHERE region_code = ?1"))
-                .db()?
-                .query_row([code], place_row)
-                .optional()
-                .db()
+            c.prepare_cached(&format!(
+                "SELECT {PLACE_COLS} FROM places WHERE region_code = ?1"
+            ))
+            .db()?
+            .query_row([code], place_row)
+            .optional()
+            .db()
         })
         .await
     }
@@ -158,8 +179,11 @@ impl PlaceStore for SqliteStore {
         self.read(move |c| {
             let mut p = Vec::new();
             let cond = scope_condition("region_code", &scope, &mut p);
-            let mut st =
-                c.prepare_cached(&format!("SELECT {PLACE_COLS} FROM places WHERE {cond} ORDER BY region_code")).db()?;
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {PLACE_COLS} FROM places WHERE {cond} ORDER BY region_code"
+                ))
+                .db()?;
             let rows = st.query_map(params_from_iter(p), place_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -170,7 +194,9 @@ impl PlaceStore for SqliteStore {
         let (region, code, name) = (region.to_string(), code.to_string(), name.to_string());
         self.write(move |tx| {
             let inserted = tx
-                .prepare_cached("INSERT INTO departments (region_code, code, name) VALUES (?1, ?2, ?3)")
+                .prepare_cached(
+                    "INSERT INTO departments (region_code, code, name) VALUES (?1, ?2, ?3)",
+                )
                 .db()?
                 .execute(params![region, code, name]);
             match inserted {

@@ -20,7 +20,9 @@ pub(crate) fn describe(conn: &Connection) -> Result<SchemaDescription> {
     };
     for (table, sql) in tables {
         let mut pk: Vec<(i64, String)> = Vec::new();
-        let mut st = conn.prepare_cached("SELECT name, pk FROM pragma_table_info(?1)").db()?;
+        let mut st = conn
+            .prepare_cached("SELECT name, pk FROM pragma_table_info(?1)")
+            .db()?;
         let mut rows = st.query([&table]).db()?;
         let cols = out.tables.entry(table.clone()).or_default();
         while let Some(r) = rows.next().db()? {
@@ -34,27 +36,47 @@ pub(crate) fn describe(conn: &Connection) -> Result<SchemaDescription> {
         if !pk.is_empty() {
             pk.sort();
             let names: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();
-            out.constraints.insert(format!("{table}.pk({})", names.join(",")));
+            out.constraints
+                .insert(format!("{table}.pk({})", names.join(",")));
         }
 
-        let mut st = conn.prepare_cached(r#"SELECT name, "unique", origin, partial FROM pragma_index_list(?1)"#).db()?;
-        let indexes: Vec<(String, bool, String, bool)> =
-            st.query_map([&table], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).db()?.collect::<rusqlite::Result<_>>().db()?;
+        let mut st = conn
+            .prepare_cached(r#"SELECT name, "unique", origin, partial FROM pragma_index_list(?1)"#)
+            .db()?;
+        let indexes: Vec<(String, bool, String, bool)> = st
+            .query_map([&table], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .db()?
+            .collect::<rusqlite::Result<_>>()
+            .db()?;
         for (name, unique, origin, partial) in indexes {
             if origin == "c" {
                 out.indexes.insert(name.clone());
             }
             // The primary key is reported as `pk`, not again as `unique`.
             if unique && !partial && origin != "pk" {
-                let mut st = conn.prepare_cached("SELECT name FROM pragma_index_info(?1) ORDER BY seqno").db()?;
-                let cols: Vec<String> = st.query_map([&name], |r| r.get(0)).db()?.collect::<rusqlite::Result<_>>().db()?;
-                out.constraints.insert(format!("{table}.unique({})", cols.join(",")));
+                let mut st = conn
+                    .prepare_cached("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                    .db()?;
+                let cols: Vec<String> = st
+                    .query_map([&name], |r| r.get(0))
+                    .db()?
+                    .collect::<rusqlite::Result<_>>()
+                    .db()?;
+                out.constraints
+                    .insert(format!("{table}.unique({})", cols.join(",")));
             }
         }
 
-        let mut st = conn.prepare_cached(r#"SELECT "from", "table" FROM pragma_foreign_key_list(?1)"#).db()?;
-        let fks: Vec<(String, String)> =
-            st.query_map([&table], |r| Ok((r.get(0)?, r.get(1)?))).db()?.collect::<rusqlite::Result<_>>().db()?;
+        let mut st = conn
+            .prepare_cached(r#"SELECT "from", "table" FROM pragma_foreign_key_list(?1)"#)
+            .db()?;
+        let fks: Vec<(String, String)> = st
+            .query_map([&table], |r| Ok((r.get(0)?, r.get(1)?)))
+            .db()?
+            .collect::<rusqlite::Result<_>>()
+            .db()?;
         for (from, to) in fks {
             out.constraints.insert(format!("{table}.fk({from})->{to}"));
         }
@@ -69,7 +91,10 @@ pub(crate) fn describe(conn: &Connection) -> Result<SchemaDescription> {
 
 /// Names of `CONSTRAINT <name> CHECK` clauses in a CREATE TABLE statement.
 fn check_names(sql: &str) -> Vec<String> {
-    let tokens: Vec<&str> = sql.split(|c: char| c.is_whitespace() || c == '(' || c == ',').filter(|t| !t.is_empty()).collect();
+    let tokens: Vec<&str> = sql
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|t| !t.is_empty())
+        .collect();
     tokens
         .windows(3)
         .filter(|w| w[0].eq_ignore_ascii_case("constraint") && w[2].eq_ignore_ascii_case("check"))

@@ -30,7 +30,11 @@ fn block_writer(s: &SqliteStore) -> (mpsc::Sender<()>, impl Future<Output = Resu
 fn set(key: &str, value: &str) -> impl FnOnce(&Transaction<'_>) -> Result<()> + Send + 'static {
     let (key, value) = (key.to_string(), value.to_string());
     move |tx| {
-        tx.execute("INSERT INTO settings (key, value) VALUES (?1, ?2)", params![key, value]).db()?;
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+            params![key, value],
+        )
+        .db()?;
         Ok(())
     }
 }
@@ -47,8 +51,12 @@ async fn a_failing_job_fails_alone_in_its_batch() {
     let a = s.write(set("a", "1"));
     let b = s.write(|tx| {
         // Its own write must be undone by its savepoint, not leak into the commit.
-        tx.execute("INSERT INTO settings (key, value) VALUES ('b', '1')", []).db()?;
-        Err::<(), _>(StoreError::Conflict { code: "test_refusal", message: "拒绝".to_string() })
+        tx.execute("INSERT INTO settings (key, value) VALUES ('b', '1')", [])
+            .db()?;
+        Err::<(), _>(StoreError::Conflict {
+            code: "test_refusal",
+            message: "拒绝".to_string(),
+        })
     });
     let c = s.write(set("c", "1"));
     let d = s.write(set("a", "duplicate")); // primary key violation: an engine error, also alone
@@ -56,10 +64,20 @@ async fn a_failing_job_fails_alone_in_its_batch() {
     blocker.await.unwrap();
 
     a.await.unwrap();
-    assert!(matches!(b.await, Err(StoreError::Conflict { code: "test_refusal", .. })));
+    assert!(matches!(
+        b.await,
+        Err(StoreError::Conflict {
+            code: "test_refusal",
+            ..
+        })
+    ));
     c.await.unwrap();
     assert!(matches!(d.await, Err(StoreError::Backend(_))));
-    assert_eq!(batches(&s) - before, 1, "the four jobs shared one transaction");
+    assert_eq!(
+        batches(&s) - before,
+        1,
+        "the four jobs shared one transaction"
+    );
 
     assert_eq!(s.get_setting("a").await.unwrap().as_deref(), Some("1"));
     assert_eq!(s.get_setting("b").await.unwrap(), None);
@@ -75,7 +93,11 @@ async fn a_failed_commit_fails_every_job_of_the_batch() {
     // job succeeds and the commit itself fails — as it would on an I/O error or a full disk.
     let b = s.write(|tx| {
         tx.execute_batch("PRAGMA defer_foreign_keys = ON").db()?;
-        tx.execute("INSERT INTO departments (region_code, code, name) VALUES ('999999999999', 'x', 'x')", []).db()?;
+        tx.execute(
+            "INSERT INTO departments (region_code, code, name) VALUES ('999999999999', 'x', 'x')",
+            [],
+        )
+        .db()?;
         Ok(())
     });
     let c = s.write(set("c", "1"));
@@ -83,11 +105,20 @@ async fn a_failed_commit_fails_every_job_of_the_batch() {
     blocker.await.unwrap();
 
     for (name, r) in [("a", a.await), ("b", b.await), ("c", c.await)] {
-        assert!(matches!(r, Err(StoreError::Backend(ref m)) if m.contains("not committed")), "{name}: {r:?}");
+        assert!(
+            matches!(r, Err(StoreError::Backend(ref m)) if m.contains("not committed")),
+            "{name}: {r:?}"
+        );
     }
     assert_eq!(s.get_setting("a").await.unwrap(), None);
     assert_eq!(s.get_setting("c").await.unwrap(), None);
-    let departments: i64 = s.read(|c| c.query_row("SELECT count(*) FROM departments", [], |r| r.get(0)).db()).await.unwrap();
+    let departments: i64 = s
+        .read(|c| {
+            c.query_row("SELECT count(*) FROM departments", [], |r| r.get(0))
+                .db()
+        })
+        .await
+        .unwrap();
     assert_eq!(departments, 0);
 
     // The writer recovers: the next batch commits normally.
@@ -117,13 +148,19 @@ async fn batches_are_bounded() {
     let (release, blocker) = block_writer(&s);
     let before = batches(&s);
     let n = MAX_BATCH + 44;
-    let writes: Vec<_> = (0..n).map(|i| s.write(set(&format!("k{i}"), "v"))).collect();
+    let writes: Vec<_> = (0..n)
+        .map(|i| s.write(set(&format!("k{i}"), "v")))
+        .collect();
     release.send(()).unwrap();
     blocker.await.unwrap();
     for w in writes {
         w.await.unwrap();
     }
-    assert_eq!(batches(&s) - before, 2, "{n} queued jobs take two batches of at most {MAX_BATCH}");
+    assert_eq!(
+        batches(&s) - before,
+        2,
+        "{n} queued jobs take two batches of at most {MAX_BATCH}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -140,12 +177,24 @@ async fn many_concurrent_writes_all_land() {
     for t in tasks {
         t.await.unwrap().unwrap();
     }
-    let count: i64 = s.read(|c| c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0)).db()).await.unwrap();
+    let count: i64 = s
+        .read(|c| {
+            c.query_row("SELECT count(*) FROM settings", [], |r| r.get(0))
+                .db()
+        })
+        .await
+        .unwrap();
     assert_eq!(count, n);
     for i in [0, 1, 250, 499] {
-        assert_eq!(s.get_setting(&format!("key{i}")).await.unwrap(), Some(i.to_string()));
+        assert_eq!(
+            s.get_setting(&format!("key{i}")).await.unwrap(),
+            Some(i.to_string())
+        );
     }
-    assert_eq!(s.writer_stats().jobs.load(Ordering::Relaxed) - jobs_before, n as u64);
+    assert_eq!(
+        s.writer_stats().jobs.load(Ordering::Relaxed) - jobs_before,
+        n as u64
+    );
 }
 
 #[tokio::test]
@@ -159,7 +208,8 @@ async fn a_write_whose_caller_left_still_commits() {
 
 #[tokio::test]
 async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
-    let dir = std::env::temp_dir().join(format!("yizhan-migrate-{}-{}", std::process::id(), line!()));
+    let dir =
+        std::env::temp_dir().join(format!("yizhan-migrate-{}-{}", std::process::id(), line!()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("db.sqlite3");
     let _ = std::fs::remove_file(&path);
@@ -179,7 +229,9 @@ async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
     let s = SqliteStore::open(&path).unwrap();
     let applied: Vec<i64> = s
         .read(|c| {
-            let mut st = c.prepare("SELECT version FROM schema_migrations ORDER BY version").db()?;
+            let mut st = c
+                .prepare("SELECT version FROM schema_migrations ORDER BY version")
+                .db()?;
             let rows = st.query_map([], |r| r.get(0)).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -203,6 +255,9 @@ async fn pragmas_are_set() {
         .await
         .unwrap();
     assert_eq!((mode.as_str(), fk), ("wal", 1));
-    let sync: i64 = s.write(|tx| tx.query_row("PRAGMA synchronous", [], |r| r.get(0)).db()).await.unwrap();
+    let sync: i64 = s
+        .write(|tx| tx.query_row("PRAGMA synchronous", [], |r| r.get(0)).db())
+        .await
+        .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
 }

@@ -1,6 +1,9 @@
 //! Users, their grants, and sessions.
 
-use crate::{conversion, is_unique_violation, missing_ref, parse_code, parse_ts, scope_condition, ts, Db, SqliteStore};
+use crate::{
+    conversion, is_unique_violation, missing_ref, parse_code, parse_ts, scope_condition, ts, Db,
+    SqliteStore,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use domain::access::{Grant, Role, Scope};
@@ -35,7 +38,8 @@ fn grant_row(r: &Row<'_>) -> rusqlite::Result<Grant> {
     Ok(Grant {
         role: Role::parse(&role).ok_or_else(|| conversion(format!("unknown role {role}")))?,
         region_code: parse_code(&r.get::<_, String>(1)?)?,
-        region_level: Level::from_i32(level).ok_or_else(|| conversion(format!("unknown level {level}")))?,
+        region_level: Level::from_i32(level)
+            .ok_or_else(|| conversion(format!("unknown level {level}")))?,
         department_id: r.get(3)?,
     })
 }
@@ -44,13 +48,19 @@ fn load_grants(c: &Connection, user: &mut User) -> Result<()> {
     let mut st = c
         .prepare_cached("SELECT role, region_code, region_level, department_id FROM user_grants WHERE user_id = ?1 ORDER BY id")
         .db()?;
-    user.grants = st.query_map([user.id], grant_row).db()?.collect::<rusqlite::Result<_>>().db()?;
+    user.grants = st
+        .query_map([user.id], grant_row)
+        .db()?
+        .collect::<rusqlite::Result<_>>()
+        .db()?;
     Ok(())
 }
 
 fn load_user(c: &Connection, filter: &str, key: rusqlite::types::Value) -> Result<Option<User>> {
     let mut user = c
-        .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE {filter} = ?1"))
+        .prepare_cached(&format!(
+            "SELECT {USER_COLS} FROM users WHERE {filter} = ?1"
+        ))
         .db()?
         .query_row([key], user_row)
         .optional()
@@ -68,8 +78,14 @@ fn insert_grants(tx: &Transaction<'_>, user_id: i64, grants: &[Grant]) -> Result
         )
         .db()?;
     for g in grants {
-        st.execute(params![user_id, g.role.as_str(), g.region_code.as_str(), g.region_level.as_i32(), g.department_id])
-            .map_err(missing_ref("grant region or department"))?;
+        st.execute(params![
+            user_id,
+            g.role.as_str(),
+            g.region_code.as_str(),
+            g.region_level.as_i32(),
+            g.department_id
+        ])
+        .map_err(missing_ref("grant region or department"))?;
     }
     Ok(())
 }
@@ -84,8 +100,11 @@ fn one_user(changed: usize) -> Result<()> {
 }
 
 fn user_exists(tx: &Transaction<'_>, id: i64) -> Result<()> {
-    let found: bool =
-        tx.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)").db()?.query_row([id], |r| r.get(0)).db()?;
+    let found: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1)")
+        .db()?
+        .query_row([id], |r| r.get(0))
+        .db()?;
     one_user(found as usize)
 }
 
@@ -103,7 +122,14 @@ impl UserStore for SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, NULL, ?6)",
                 )
                 .db()?
-                .execute(params![u.username, u.display_name, u.phone, u.home_region.as_str(), u.password_hash, created_at]);
+                .execute(params![
+                    u.username,
+                    u.display_name,
+                    u.phone,
+                    u.home_region.as_str(),
+                    u.password_hash,
+                    created_at
+                ]);
             match inserted {
                 Ok(_) => {}
                 Err(e) if is_unique_violation(&e) => {
@@ -127,7 +153,8 @@ impl UserStore for SqliteStore {
 
     async fn find_user(&self, username: &str) -> Result<Option<User>> {
         let username = username.to_string();
-        self.read(move |c| load_user(c, "username", username.into())).await
+        self.read(move |c| load_user(c, "username", username.into()))
+            .await
     }
 
     async fn list_users(&self, scope: &Scope) -> Result<Vec<User>> {
@@ -135,8 +162,16 @@ impl UserStore for SqliteStore {
         self.read(move |c| {
             let mut p = Vec::new();
             let cond = scope_condition("home_region", &scope, &mut p);
-            let mut st = c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE {cond} ORDER BY username")).db()?;
-            let mut users: Vec<User> = st.query_map(params_from_iter(p), user_row).db()?.collect::<rusqlite::Result<_>>().db()?;
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {USER_COLS} FROM users WHERE {cond} ORDER BY username"
+                ))
+                .db()?;
+            let mut users: Vec<User> = st
+                .query_map(params_from_iter(p), user_row)
+                .db()?
+                .collect::<rusqlite::Result<_>>()
+                .db()?;
             for u in &mut users {
                 load_grants(c, u)?;
             }
@@ -149,7 +184,10 @@ impl UserStore for SqliteStore {
         let grants = grants.to_vec();
         self.write(move |tx| {
             user_exists(tx, user_id)?;
-            tx.prepare_cached("DELETE FROM user_grants WHERE user_id = ?1").db()?.execute([user_id]).db()?;
+            tx.prepare_cached("DELETE FROM user_grants WHERE user_id = ?1")
+                .db()?
+                .execute([user_id])
+                .db()?;
             insert_grants(tx, user_id, &grants)
         })
         .await
@@ -158,7 +196,11 @@ impl UserStore for SqliteStore {
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
         let hash = password_hash.to_string();
         self.write(move |tx| {
-            let n = tx.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1").db()?.execute(params![user_id, hash]).db()?;
+            let n = tx
+                .prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")
+                .db()?
+                .execute(params![user_id, hash])
+                .db()?;
             one_user(n)
         })
         .await
@@ -166,13 +208,21 @@ impl UserStore for SqliteStore {
 
     async fn set_active(&self, user_id: i64, active: bool) -> Result<()> {
         self.write(move |tx| {
-            let n = tx.prepare_cached("UPDATE users SET active = ?2 WHERE id = ?1").db()?.execute(params![user_id, active]).db()?;
+            let n = tx
+                .prepare_cached("UPDATE users SET active = ?2 WHERE id = ?1")
+                .db()?
+                .execute(params![user_id, active])
+                .db()?;
             one_user(n)
         })
         .await
     }
 
-    async fn record_login_failure(&self, user_id: i64, locked_until: Option<DateTime<Utc>>) -> Result<u32> {
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<u32> {
         let locked = locked_until.map(ts);
         self.write(move |tx| {
             // COALESCE: a failure without a new lock keeps the current one; failing never unlocks.
@@ -192,7 +242,9 @@ impl UserStore for SqliteStore {
     async fn clear_login_failures(&self, user_id: i64) -> Result<()> {
         self.write(move |tx| {
             let n = tx
-                .prepare_cached("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1")
+                .prepare_cached(
+                    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+                )
                 .db()?
                 .execute([user_id])
                 .db()?;
@@ -247,7 +299,10 @@ impl SessionStore for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let token = token_hash.to_string();
         self.write(move |tx| {
-            tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1").db()?.execute([token]).db()?;
+            tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")
+                .db()?
+                .execute([token])
+                .db()?;
             Ok(())
         })
         .await
@@ -255,7 +310,10 @@ impl SessionStore for SqliteStore {
 
     async fn delete_user_sessions(&self, user_id: i64) -> Result<()> {
         self.write(move |tx| {
-            tx.prepare_cached("DELETE FROM sessions WHERE user_id = ?1").db()?.execute([user_id]).db()?;
+            tx.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")
+                .db()?
+                .execute([user_id])
+                .db()?;
             Ok(())
         })
         .await
@@ -264,7 +322,11 @@ impl SessionStore for SqliteStore {
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
         let now = ts(now);
         self.write(move |tx| {
-            let n = tx.prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1").db()?.execute([now]).db()?;
+            let n = tx
+                .prepare_cached("DELETE FROM sessions WHERE expires_at <= ?1")
+                .db()?
+                .execute([now])
+                .db()?;
             Ok(n as u64)
         })
         .await

@@ -34,7 +34,11 @@ pub(crate) struct TypedJob<T, F> {
 
 impl<T, F> TypedJob<T, F> {
     pub(crate) fn new(f: F, reply: oneshot::Sender<Result<T>>) -> Self {
-        TypedJob { f: Some(f), result: None, reply }
+        TypedJob {
+            f: Some(f),
+            result: None,
+            reply,
+        }
     }
 }
 
@@ -58,7 +62,9 @@ where
             // A job that failed on its own reports its own error either way.
             (Some(Err(e)), _) => Err(e),
             (Some(Ok(v)), None) => Ok(v),
-            (_, Some(why)) => Err(StoreError::Backend(format!("transaction not committed: {why}"))),
+            (_, Some(why)) => Err(StoreError::Backend(format!(
+                "transaction not committed: {why}"
+            ))),
             (None, None) => Err(StoreError::Backend("write job was never run".to_string())),
         };
         // The caller may have gone away; its job's outcome stands regardless.
@@ -118,7 +124,11 @@ fn run_batch(conn: &mut Connection, mut pending: VecDeque<Job>, stats: &WriterSt
                 break;
             }
             let ok = job.run(&tx);
-            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            let end = if ok {
+                "RELEASE job"
+            } else {
+                "ROLLBACK TO job; RELEASE job"
+            };
             ran.push(job);
             if let Err(e) = tx.execute_batch(end) {
                 aborted = Some(e.to_string());

@@ -9,9 +9,13 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
 use domain::calendar::{CalendarDay, DayKind};
 use domain::catalog::{
-    CatalogItem, Fee, ItemKind, ItemStatus, ItemType, Material, MaterialForm, OnlineLevel, ServiceObject, Stage,
+    CatalogItem, Fee, ItemKind, ItemStatus, ItemType, Material, MaterialForm, OnlineLevel,
+    ServiceObject, Stage,
 };
-use domain::region::{ConstructionCheck, Department, Level, PlaceKind, Region, RegionCode, ServicePlace, ServiceWindow};
+use domain::region::{
+    ConstructionCheck, Department, Level, PlaceKind, Region, RegionCode, ServicePlace,
+    ServiceWindow,
+};
 
 /// Expands to one `#[tokio::test]` per story. `$make` is an expression whose `.await` yields a
 /// fresh, migrated, empty store; it is evaluated once per test.
@@ -80,7 +84,12 @@ pub fn code(s: &str) -> RegionCode {
 /// A region whose level is implied by its code.
 pub fn region(c: &str, name: &str, parent: Option<&str>) -> Region {
     let code = code(c);
-    Region { level: code.implied_level(), code, name: name.to_string(), parent: parent.map(self::code) }
+    Region {
+        level: code.implied_level(),
+        code,
+        name: name.to_string(),
+        parent: parent.map(self::code),
+    }
 }
 
 pub fn tree() -> Vec<Region> {
@@ -111,7 +120,9 @@ pub fn subtree(c: &str) -> Scope {
 }
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339).expect("fixture instant").with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339)
+        .expect("fixture instant")
+        .with_timezone(&Utc)
 }
 
 pub fn date(s: &str) -> NaiveDate {
@@ -120,7 +131,12 @@ pub fn date(s: &str) -> NaiveDate {
 
 pub fn grant(role: Role, c: &str) -> Grant {
     let region_code = code(c);
-    Grant { role, region_level: region_code.implied_level(), region_code, department_id: None }
+    Grant {
+        role,
+        region_level: region_code.implied_level(),
+        region_code,
+        department_id: None,
+    }
 }
 
 pub fn new_user(username: &str, home: &str) -> NewUser {
@@ -174,14 +190,38 @@ pub fn item(code_: &str, version: u32, region: &str, department: &str) -> Catalo
             },
         ],
         stages: vec![
-            Stage { name: "受理".to_string(), department: department.to_string(), limit_days: 1, parallel_group: None },
-            Stage { name: "现场核查".to_string(), department: department.to_string(), limit_days: 3, parallel_group: Some(1) },
-            Stage { name: "材料审查".to_string(), department: department.to_string(), limit_days: 4, parallel_group: Some(1) },
-            Stage { name: "决定".to_string(), department: department.to_string(), limit_days: 2, parallel_group: None },
+            Stage {
+                name: "受理".to_string(),
+                department: department.to_string(),
+                limit_days: 1,
+                parallel_group: None,
+            },
+            Stage {
+                name: "现场核查".to_string(),
+                department: department.to_string(),
+                limit_days: 3,
+                parallel_group: Some(1),
+            },
+            Stage {
+                name: "材料审查".to_string(),
+                department: department.to_string(),
+                limit_days: 4,
+                parallel_group: Some(1),
+            },
+            Stage {
+                name: "决定".to_string(),
+                department: department.to_string(),
+                limit_days: 2,
+                parallel_group: None,
+            },
         ],
         statutory_limit_days: 20,
         promised_limit_days: 10,
-        fees: vec![Fee { name: "工本费".to_string(), amount_fen: 1050, basis: "浙价费〔2020〕1号".to_string() }],
+        fees: vec![Fee {
+            name: "工本费".to_string(),
+            amount_fen: 1050,
+            basis: "浙价费〔2020〕1号".to_string(),
+        }],
         place: "区行政服务中心二楼".to_string(),
         hours: "周一至周五 9:00-17:00".to_string(),
         responsible_unit: "区市场监督管理局".to_string(),
@@ -220,7 +260,10 @@ fn assert_conflict<T: std::fmt::Debug>(r: crate::Result<T>, expected: &str) {
     match r {
         Err(StoreError::Conflict { code, message }) => {
             assert_eq!(code, expected, "conflict code");
-            assert!(!message.is_empty(), "a conflict carries a message for people");
+            assert!(
+                !message.is_empty(),
+                "a conflict carries a message for people"
+            );
         }
         other => panic!("expected Conflict {{ code: {expected:?} }}, got {other:?}"),
     }
@@ -241,8 +284,14 @@ pub async fn regions_by_scope<S: Store + ?Sized>(store: &S) {
     assert!(store.list_regions(&Scope::All).await.unwrap().is_empty());
     seed_regions(store).await;
 
-    assert_eq!(store.get_region(&code(VILLAGE)).await.unwrap(), Some(region(VILLAGE, "清波门社区", Some(TOWN))));
-    assert_eq!(store.get_region(&code(CITY)).await.unwrap(), Some(region(CITY, "杭州市", None)));
+    assert_eq!(
+        store.get_region(&code(VILLAGE)).await.unwrap(),
+        Some(region(VILLAGE, "清波门社区", Some(TOWN)))
+    );
+    assert_eq!(
+        store.get_region(&code(CITY)).await.unwrap(),
+        Some(region(CITY, "杭州市", None))
+    );
     assert_eq!(store.get_region(&code("330199000000")).await.unwrap(), None);
 
     let mut all: Vec<String> = tree().into_iter().map(|r| r.code.to_string()).collect();
@@ -256,32 +305,71 @@ pub async fn regions_by_scope<S: Store + ?Sized>(store: &S) {
     assert_eq!(codes_of(&town), vec![TOWN, VILLAGE, EDGE_VILLAGE]);
 
     let county = store.list_regions(&subtree(COUNTY)).await.unwrap();
-    assert_eq!(codes_of(&county), vec![COUNTY, TOWN, VILLAGE, EDGE_VILLAGE, SIBLING_TOWN, SIBLING_VILLAGE]);
+    assert_eq!(
+        codes_of(&county),
+        vec![
+            COUNTY,
+            TOWN,
+            VILLAGE,
+            EDGE_VILLAGE,
+            SIBLING_TOWN,
+            SIBLING_VILLAGE
+        ]
+    );
 
     let village = store.list_regions(&subtree(VILLAGE)).await.unwrap();
     assert_eq!(codes_of(&village), vec![VILLAGE]);
 
     // A union of subtrees; an empty union sees nothing.
-    let two = Scope::Within(vec![(code(SIBLING_TOWN), Level::Township), (code(OTHER_COUNTY), Level::County)]);
+    let two = Scope::Within(vec![
+        (code(SIBLING_TOWN), Level::Township),
+        (code(OTHER_COUNTY), Level::County),
+    ]);
     let listed = store.list_regions(&two).await.unwrap();
-    assert_eq!(codes_of(&listed), vec![SIBLING_TOWN, SIBLING_VILLAGE, OTHER_COUNTY, FAR_TOWN]);
-    assert!(store.list_regions(&Scope::Within(vec![])).await.unwrap().is_empty());
+    assert_eq!(
+        codes_of(&listed),
+        vec![SIBLING_TOWN, SIBLING_VILLAGE, OTHER_COUNTY, FAR_TOWN]
+    );
+    assert!(store
+        .list_regions(&Scope::Within(vec![]))
+        .await
+        .unwrap()
+        .is_empty());
 
     // put_region replaces.
     let renamed = region(TOWN, "清波街道(新)", Some(COUNTY));
     store.put_region(&renamed).await.unwrap();
     assert_eq!(store.get_region(&code(TOWN)).await.unwrap(), Some(renamed));
-    assert_eq!(store.list_regions(&Scope::All).await.unwrap().len(), tree().len());
+    assert_eq!(
+        store.list_regions(&Scope::All).await.unwrap().len(),
+        tree().len()
+    );
 }
 
 pub async fn region_children<S: Store + ?Sized>(store: &S) {
     seed_regions(store).await;
-    assert_eq!(codes_of(&store.children(&code(CITY)).await.unwrap()), vec![COUNTY, OTHER_COUNTY]);
-    assert_eq!(codes_of(&store.children(&code(COUNTY)).await.unwrap()), vec![TOWN, SIBLING_TOWN]);
+    assert_eq!(
+        codes_of(&store.children(&code(CITY)).await.unwrap()),
+        vec![COUNTY, OTHER_COUNTY]
+    );
+    assert_eq!(
+        codes_of(&store.children(&code(COUNTY)).await.unwrap()),
+        vec![TOWN, SIBLING_TOWN]
+    );
     let villages = store.children(&code(TOWN)).await.unwrap();
-    assert_eq!(villages, vec![region(VILLAGE, "清波门社区", Some(TOWN)), region(EDGE_VILLAGE, "劳动路社区", Some(TOWN))]);
+    assert_eq!(
+        villages,
+        vec![
+            region(VILLAGE, "清波门社区", Some(TOWN)),
+            region(EDGE_VILLAGE, "劳动路社区", Some(TOWN))
+        ]
+    );
     assert!(store.children(&code(VILLAGE)).await.unwrap().is_empty());
-    assert!(store.children(&code("330199000000")).await.unwrap().is_empty());
+    assert!(store
+        .children(&code("330199000000"))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 fn place(region_code: &str, kind: PlaceKind, departments: Vec<i64>) -> ServicePlace {
@@ -293,26 +381,51 @@ fn place(region_code: &str, kind: PlaceKind, departments: Vec<i64>) -> ServicePl
         hours: "周一至周五 8:30-17:00".to_string(),
         phone: "0571-87000000".to_string(),
         windows: vec![
-            ServiceWindow { number: "1".to_string(), name: "综合受理".to_string(), departments: departments.clone() },
-            ServiceWindow { number: "2".to_string(), name: "出件".to_string(), departments: vec![] },
+            ServiceWindow {
+                number: "1".to_string(),
+                name: "综合受理".to_string(),
+                departments: departments.clone(),
+            },
+            ServiceWindow {
+                number: "2".to_string(),
+                name: "出件".to_string(),
+                departments: vec![],
+            },
         ],
         departments,
         construction: vec![
-            ConstructionCheck { key: "premises".to_string(), label: "有固定场所".to_string(), met: true },
-            ConstructionCheck { key: "funds".to_string(), label: "有工作经费".to_string(), met: false },
+            ConstructionCheck {
+                key: "premises".to_string(),
+                label: "有固定场所".to_string(),
+                met: true,
+            },
+            ConstructionCheck {
+                key: "funds".to_string(),
+                label: "有工作经费".to_string(),
+                met: false,
+            },
         ],
     }
 }
 
 pub async fn places_round_trip<S: Store + ?Sized>(store: &S) {
     seed_regions(store).await;
-    let d1 = store.create_department(&code(TOWN), "mz", "民政办").await.unwrap();
-    let d2 = store.create_department(&code(TOWN), "sb", "社保所").await.unwrap();
+    let d1 = store
+        .create_department(&code(TOWN), "mz", "民政办")
+        .await
+        .unwrap();
+    let d2 = store
+        .create_department(&code(TOWN), "sb", "社保所")
+        .await
+        .unwrap();
 
     assert_eq!(store.get_place(&code(TOWN)).await.unwrap(), None);
     let town = place(TOWN, PlaceKind::Center, vec![d1, d2]);
     store.put_place(&town).await.unwrap();
-    assert_eq!(store.get_place(&code(TOWN)).await.unwrap(), Some(town.clone()));
+    assert_eq!(
+        store.get_place(&code(TOWN)).await.unwrap(),
+        Some(town.clone())
+    );
 
     // One place per region: a second put replaces the first.
     let mut changed = town.clone();
@@ -321,7 +434,10 @@ pub async fn places_round_trip<S: Store + ?Sized>(store: &S) {
     changed.departments = vec![d2];
     changed.construction[1].met = true;
     store.put_place(&changed).await.unwrap();
-    assert_eq!(store.get_place(&code(TOWN)).await.unwrap(), Some(changed.clone()));
+    assert_eq!(
+        store.get_place(&code(TOWN)).await.unwrap(),
+        Some(changed.clone())
+    );
 
     let room = place(VILLAGE, PlaceKind::Room, vec![]);
     let sibling = place(SIBLING_TOWN, PlaceKind::Center, vec![]);
@@ -329,7 +445,11 @@ pub async fn places_round_trip<S: Store + ?Sized>(store: &S) {
     store.put_place(&sibling).await.unwrap();
 
     let all = store.list_places(&Scope::All).await.unwrap();
-    assert_eq!(all, vec![changed.clone(), room.clone(), sibling], "ordered by region code");
+    assert_eq!(
+        all,
+        vec![changed.clone(), room.clone(), sibling],
+        "ordered by region code"
+    );
     let in_town = store.list_places(&subtree(TOWN)).await.unwrap();
     assert_eq!(in_town, vec![changed, room]);
 }
@@ -344,23 +464,44 @@ pub async fn place_needs_region<S: Store + ?Sized>(store: &S) {
 
 pub async fn departments_unique_per_region<S: Store + ?Sized>(store: &S) {
     seed_regions(store).await;
-    let a = store.create_department(&code(TOWN), "scjg", "市场监管所").await.unwrap();
+    let a = store
+        .create_department(&code(TOWN), "scjg", "市场监管所")
+        .await
+        .unwrap();
     assert_eq!(
         store.get_department(a).await.unwrap(),
-        Some(Department { id: a, region_code: code(TOWN), code: "scjg".to_string(), name: "市场监管所".to_string() })
+        Some(Department {
+            id: a,
+            region_code: code(TOWN),
+            code: "scjg".to_string(),
+            name: "市场监管所".to_string()
+        })
     );
-    assert_conflict(store.create_department(&code(TOWN), "scjg", "另一个").await, "department_exists");
+    assert_conflict(
+        store.create_department(&code(TOWN), "scjg", "另一个").await,
+        "department_exists",
+    );
 
     // The same code in another region is another department.
-    let b = store.create_department(&code(SIBLING_TOWN), "scjg", "市场监管所").await.unwrap();
-    let c = store.create_department(&code(COUNTY), "scjg", "区市场监督管理局").await.unwrap();
+    let b = store
+        .create_department(&code(SIBLING_TOWN), "scjg", "市场监管所")
+        .await
+        .unwrap();
+    let c = store
+        .create_department(&code(COUNTY), "scjg", "区市场监督管理局")
+        .await
+        .unwrap();
     assert!(a != b && b != c && a != c);
     assert_eq!(store.get_department(a + b + c + 1000).await.unwrap(), None);
 
     let in_town = store.list_departments(&subtree(TOWN)).await.unwrap();
     assert_eq!(in_town.iter().map(|d| d.id).collect::<Vec<_>>(), vec![a]);
     let in_county = store.list_departments(&subtree(COUNTY)).await.unwrap();
-    assert_eq!(in_county.iter().map(|d| d.id).collect::<Vec<_>>(), vec![c, a, b], "ordered by region code, then code");
+    assert_eq!(
+        in_county.iter().map(|d| d.id).collect::<Vec<_>>(),
+        vec![c, a, b],
+        "ordered by region code, then code"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,7 +524,11 @@ pub async fn users_create_and_find<S: Store + ?Sized>(store: &S) {
     assert!(u.active);
     assert_eq!(u.failed_logins, 0);
     assert_eq!(u.locked_until, None);
-    assert!(u.created_at > before && u.created_at < after, "created_at is now: {}", u.created_at);
+    assert!(
+        u.created_at > before && u.created_at < after,
+        "created_at is now: {}",
+        u.created_at
+    );
     assert_eq!(u.grants, new.grants);
 
     assert_eq!(store.find_user("zhangsan").await.unwrap(), Some(u.clone()));
@@ -392,7 +537,11 @@ pub async fn users_create_and_find<S: Store + ?Sized>(store: &S) {
 
     let other = store.create_user(&new_user("lisi", VILLAGE)).await.unwrap();
     assert_ne!(other, id);
-    assert_eq!(store.get_user(id).await.unwrap(), Some(u), "creating another user leaves the first alone");
+    assert_eq!(
+        store.get_user(id).await.unwrap(),
+        Some(u),
+        "creating another user leaves the first alone"
+    );
 }
 
 pub async fn username_taken_is_conflict<S: Store + ?Sized>(store: &S) {
@@ -408,24 +557,46 @@ pub async fn username_taken_is_conflict<S: Store + ?Sized>(store: &S) {
 
 pub async fn user_grants_round_trip<S: Store + ?Sized>(store: &S) {
     seed_regions(store).await;
-    let dept = store.create_department(&code(COUNTY), "scjg", "区市场监督管理局").await.unwrap();
-    let id = store.create_user(&new_user("reviewer", COUNTY)).await.unwrap();
-    let other = store.create_user(&new_user("bystander", COUNTY)).await.unwrap();
+    let dept = store
+        .create_department(&code(COUNTY), "scjg", "区市场监督管理局")
+        .await
+        .unwrap();
+    let id = store
+        .create_user(&new_user("reviewer", COUNTY))
+        .await
+        .unwrap();
+    let other = store
+        .create_user(&new_user("bystander", COUNTY))
+        .await
+        .unwrap();
 
     let grants = vec![
-        Grant { department_id: Some(dept), ..grant(Role::Reviewer, COUNTY) },
+        Grant {
+            department_id: Some(dept),
+            ..grant(Role::Reviewer, COUNTY)
+        },
         grant(Role::Supervisor, TOWN),
         grant(Role::Administrator, CITY),
     ];
     store.set_grants(id, &grants).await.unwrap();
-    assert_eq!(store.get_user(id).await.unwrap().unwrap().grants, grants, "grants keep their order");
-    assert_eq!(store.find_user("reviewer").await.unwrap().unwrap().grants, grants);
+    assert_eq!(
+        store.get_user(id).await.unwrap().unwrap().grants,
+        grants,
+        "grants keep their order"
+    );
+    assert_eq!(
+        store.find_user("reviewer").await.unwrap().unwrap().grants,
+        grants
+    );
 
     // set_grants replaces, and touches only that user.
     let fewer = vec![grant(Role::WindowClerk, VILLAGE)];
     store.set_grants(id, &fewer).await.unwrap();
     assert_eq!(store.get_user(id).await.unwrap().unwrap().grants, fewer);
-    assert_eq!(store.get_user(other).await.unwrap().unwrap().grants, vec![grant(Role::WindowClerk, COUNTY)]);
+    assert_eq!(
+        store.get_user(other).await.unwrap().unwrap().grants,
+        vec![grant(Role::WindowClerk, COUNTY)]
+    );
     store.set_grants(id, &[]).await.unwrap();
     assert!(store.get_user(id).await.unwrap().unwrap().grants.is_empty());
 
@@ -448,17 +619,35 @@ pub async fn users_listed_by_scope<S: Store + ?Sized>(store: &S) {
 
     assert_eq!(
         names(store.list_users(&Scope::All).await.unwrap()),
-        vec!["a_town", "b_sibling", "c_edge", "d_village", "e_county", "f_far"]
+        vec![
+            "a_town",
+            "b_sibling",
+            "c_edge",
+            "d_village",
+            "e_county",
+            "f_far"
+        ]
     );
-    assert_eq!(names(store.list_users(&subtree(TOWN)).await.unwrap()), vec!["a_town", "c_edge", "d_village"]);
+    assert_eq!(
+        names(store.list_users(&subtree(TOWN)).await.unwrap()),
+        vec!["a_town", "c_edge", "d_village"]
+    );
     assert_eq!(
         names(store.list_users(&subtree(COUNTY)).await.unwrap()),
         vec!["a_town", "b_sibling", "c_edge", "d_village", "e_county"]
     );
-    assert!(store.list_users(&Scope::Within(vec![])).await.unwrap().is_empty());
+    assert!(store
+        .list_users(&Scope::Within(vec![]))
+        .await
+        .unwrap()
+        .is_empty());
     let listed = store.list_users(&subtree(SIBLING_TOWN)).await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].grants, vec![grant(Role::WindowClerk, SIBLING_TOWN)], "listed users carry their grants");
+    assert_eq!(
+        listed[0].grants,
+        vec![grant(Role::WindowClerk, SIBLING_TOWN)],
+        "listed users carry their grants"
+    );
 }
 
 pub async fn login_failures_and_lock<S: Store + ?Sized>(store: &S) {
@@ -467,18 +656,28 @@ pub async fn login_failures_and_lock<S: Store + ?Sized>(store: &S) {
     let lock = at("2026-03-02T08:15:00Z");
 
     assert_eq!(store.record_login_failure(id, None).await.unwrap(), 1);
-    assert_eq!(store.get_user(id).await.unwrap().unwrap().locked_until, None);
+    assert_eq!(
+        store.get_user(id).await.unwrap().unwrap().locked_until,
+        None
+    );
     assert_eq!(store.record_login_failure(id, Some(lock)).await.unwrap(), 2);
     let u = store.get_user(id).await.unwrap().unwrap();
     assert_eq!((u.failed_logins, u.locked_until), (2, Some(lock)));
     // A failure without a new lock keeps the existing one: failing never unlocks.
     assert_eq!(store.record_login_failure(id, None).await.unwrap(), 3);
-    assert_eq!(store.get_user(id).await.unwrap().unwrap().locked_until, Some(lock));
+    assert_eq!(
+        store.get_user(id).await.unwrap().unwrap().locked_until,
+        Some(lock)
+    );
 
     store.clear_login_failures(id).await.unwrap();
     let u = store.get_user(id).await.unwrap().unwrap();
     assert_eq!((u.failed_logins, u.locked_until), (0, None));
-    assert_eq!(store.record_login_failure(id, None).await.unwrap(), 1, "counting restarts after a clear");
+    assert_eq!(
+        store.record_login_failure(id, None).await.unwrap(),
+        1,
+        "counting restarts after a clear"
+    );
 
     assert_not_found(store.record_login_failure(id + 1000, None).await);
     assert_not_found(store.clear_login_failures(id + 1000).await);
@@ -486,7 +685,10 @@ pub async fn login_failures_and_lock<S: Store + ?Sized>(store: &S) {
 
 pub async fn user_active_and_password<S: Store + ?Sized>(store: &S) {
     seed_regions(store).await;
-    let id = store.create_user(&new_user("manager", COUNTY)).await.unwrap();
+    let id = store
+        .create_user(&new_user("manager", COUNTY))
+        .await
+        .unwrap();
     let other = store.create_user(&new_user("other", COUNTY)).await.unwrap();
 
     store.set_active(id, false).await.unwrap();
@@ -496,8 +698,14 @@ pub async fn user_active_and_password<S: Store + ?Sized>(store: &S) {
     assert!(store.get_user(id).await.unwrap().unwrap().active);
 
     store.set_password(id, "$argon2id$v=19$new").await.unwrap();
-    assert_eq!(store.get_user(id).await.unwrap().unwrap().password_hash, "$argon2id$v=19$new");
-    assert_eq!(store.get_user(other).await.unwrap().unwrap().password_hash, new_user("other", COUNTY).password_hash);
+    assert_eq!(
+        store.get_user(id).await.unwrap().unwrap().password_hash,
+        "$argon2id$v=19$new"
+    );
+    assert_eq!(
+        store.get_user(other).await.unwrap().unwrap().password_hash,
+        new_user("other", COUNTY).password_hash
+    );
 
     assert_not_found(store.set_active(id + other + 1000, false).await);
     assert_not_found(store.set_password(id + other + 1000, "x").await);
@@ -520,11 +728,39 @@ pub async fn sessions_expire<S: Store + ?Sized>(store: &S) {
     let s = session("a1", uid, t0, 60);
     store.create_session(&s).await.unwrap();
 
-    assert_eq!(store.get_session(&s.token_hash, t0).await.unwrap(), Some(s.clone()));
-    assert_eq!(store.get_session(&s.token_hash, t0 + Duration::minutes(59)).await.unwrap(), Some(s.clone()));
-    assert_eq!(store.get_session(&s.token_hash, s.expires_at).await.unwrap(), None, "expired at expires_at");
-    assert_eq!(store.get_session(&s.token_hash, t0 + Duration::days(1)).await.unwrap(), None);
-    assert_eq!(store.get_session(&format!("{:0>64}", "zz"), t0).await.unwrap(), None);
+    assert_eq!(
+        store.get_session(&s.token_hash, t0).await.unwrap(),
+        Some(s.clone())
+    );
+    assert_eq!(
+        store
+            .get_session(&s.token_hash, t0 + Duration::minutes(59))
+            .await
+            .unwrap(),
+        Some(s.clone())
+    );
+    assert_eq!(
+        store
+            .get_session(&s.token_hash, s.expires_at)
+            .await
+            .unwrap(),
+        None,
+        "expired at expires_at"
+    );
+    assert_eq!(
+        store
+            .get_session(&s.token_hash, t0 + Duration::days(1))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .get_session(&format!("{:0>64}", "zz"), t0)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 pub async fn sessions_delete_and_purge<S: Store + ?Sized>(store: &S) {
@@ -542,19 +778,51 @@ pub async fn sessions_delete_and_purge<S: Store + ?Sized>(store: &S) {
 
     store.delete_session(&a1.token_hash).await.unwrap();
     assert_eq!(store.get_session(&a1.token_hash, t0).await.unwrap(), None);
-    assert_eq!(store.get_session(&a2.token_hash, t0).await.unwrap(), Some(a2.clone()));
+    assert_eq!(
+        store.get_session(&a2.token_hash, t0).await.unwrap(),
+        Some(a2.clone())
+    );
     store.delete_session(&a1.token_hash).await.unwrap();
 
     store.delete_user_sessions(a).await.unwrap();
     assert_eq!(store.get_session(&a2.token_hash, t0).await.unwrap(), None);
-    assert_eq!(store.get_session(&b1.token_hash, t0).await.unwrap(), Some(b1.clone()), "other users keep theirs");
+    assert_eq!(
+        store.get_session(&b1.token_hash, t0).await.unwrap(),
+        Some(b1.clone()),
+        "other users keep theirs"
+    );
 
     // At t0+60min b1 (30 min) is expired and b2 (600 min) is not.
-    assert_eq!(store.purge_expired_sessions(t0 + Duration::minutes(60)).await.unwrap(), 1);
-    assert_eq!(store.get_session(&b2.token_hash, t0).await.unwrap(), Some(b2.clone()));
-    assert_eq!(store.get_session(&b1.token_hash, t0).await.unwrap(), None, "purged, even asked at an earlier time");
-    assert_eq!(store.purge_expired_sessions(t0 + Duration::minutes(60)).await.unwrap(), 0);
-    assert_eq!(store.purge_expired_sessions(t0 + Duration::days(1)).await.unwrap(), 1);
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0 + Duration::minutes(60))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.get_session(&b2.token_hash, t0).await.unwrap(),
+        Some(b2.clone())
+    );
+    assert_eq!(
+        store.get_session(&b1.token_hash, t0).await.unwrap(),
+        None,
+        "purged, even asked at an earlier time"
+    );
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0 + Duration::minutes(60))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .purge_expired_sessions(t0 + Duration::days(1))
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -564,10 +832,18 @@ pub async fn catalog_draft_round_trip<S: Store + ?Sized>(store: &S) {
     let i = item("330102-SP-001", 1, COUNTY, "scjg");
     i.validate().expect("fixture item is valid");
     store.save_draft(&i).await.unwrap();
-    assert_eq!(store.get_item(&i.code, 1).await.unwrap(), Some(i.clone()), "every field survives");
+    assert_eq!(
+        store.get_item(&i.code, 1).await.unwrap(),
+        Some(i.clone()),
+        "every field survives"
+    );
     assert_eq!(store.get_item(&i.code, 2).await.unwrap(), None);
     assert_eq!(store.get_item("330102-SP-999", 1).await.unwrap(), None);
-    assert_eq!(store.get_published(&i.code).await.unwrap(), None, "a draft is not published");
+    assert_eq!(
+        store.get_published(&i.code).await.unwrap(),
+        None,
+        "a draft is not published"
+    );
     assert_eq!(store.list_versions(&i.code).await.unwrap(), vec![i]);
 }
 
@@ -582,32 +858,58 @@ pub async fn catalog_draft_replaced<S: Store + ?Sized>(store: &S) {
     changed.stages[1].parallel_group = None;
     changed.stages.remove(2);
     store.save_draft(&changed).await.unwrap();
-    assert_eq!(store.get_item(&i.code, 1).await.unwrap(), Some(changed.clone()));
+    assert_eq!(
+        store.get_item(&i.code, 1).await.unwrap(),
+        Some(changed.clone())
+    );
     assert_eq!(store.list_versions(&i.code).await.unwrap(), vec![changed]);
 }
 
 pub async fn catalog_published_is_frozen<S: Store + ?Sized>(store: &S) {
     let v1 = item("330102-SP-001", 1, COUNTY, "scjg");
     store.save_draft(&v1).await.unwrap();
-    store.publish(&v1.code, 1, at("2026-01-05T01:00:00Z")).await.unwrap();
+    store
+        .publish(&v1.code, 1, at("2026-01-05T01:00:00Z"))
+        .await
+        .unwrap();
     let published = with_status(v1.clone(), ItemStatus::Published);
 
     let mut edit = v1.clone();
     edit.name = "改名".to_string();
     assert_conflict(store.save_draft(&edit).await, "version_frozen");
     assert_conflict(store.save_draft(&v1).await, "version_frozen");
-    assert_eq!(store.get_item(&v1.code, 1).await.unwrap(), Some(published.clone()), "unchanged");
+    assert_eq!(
+        store.get_item(&v1.code, 1).await.unwrap(),
+        Some(published.clone()),
+        "unchanged"
+    );
 
     // A new version is the way to change it; publishing twice is refused.
     let v2 = item("330102-SP-001", 2, COUNTY, "scjg");
     store.save_draft(&v2).await.unwrap();
-    store.publish(&v2.code, 2, at("2026-02-01T01:00:00Z")).await.unwrap();
+    store
+        .publish(&v2.code, 2, at("2026-02-01T01:00:00Z"))
+        .await
+        .unwrap();
     assert_conflict(store.save_draft(&v1).await, "version_frozen");
-    assert_conflict(store.publish(&v2.code, 2, at("2026-02-02T01:00:00Z")).await, "not_a_draft");
-    assert_conflict(store.publish(&v1.code, 1, at("2026-02-02T01:00:00Z")).await, "not_a_draft");
+    assert_conflict(
+        store.publish(&v2.code, 2, at("2026-02-02T01:00:00Z")).await,
+        "not_a_draft",
+    );
+    assert_conflict(
+        store.publish(&v1.code, 1, at("2026-02-02T01:00:00Z")).await,
+        "not_a_draft",
+    );
     assert_not_found(store.publish(&v1.code, 3, at("2026-02-02T01:00:00Z")).await);
-    assert_not_found(store.publish("330102-SP-404", 1, at("2026-02-02T01:00:00Z")).await);
-    assert_eq!(store.get_published(&v1.code).await.unwrap(), Some(with_status(v2, ItemStatus::Published)));
+    assert_not_found(
+        store
+            .publish("330102-SP-404", 1, at("2026-02-02T01:00:00Z"))
+            .await,
+    );
+    assert_eq!(
+        store.get_published(&v1.code).await.unwrap(),
+        Some(with_status(v2, ItemStatus::Published))
+    );
 }
 
 pub async fn catalog_publish_supersedes<S: Store + ?Sized>(store: &S) {
@@ -619,18 +921,52 @@ pub async fn catalog_publish_supersedes<S: Store + ?Sized>(store: &S) {
     let other = item("330102-SP-002", 1, COUNTY, "scjg");
     store.save_draft(&v1).await.unwrap();
     store.save_draft(&other).await.unwrap();
-    store.publish(c, 1, at("2026-01-05T01:00:00Z")).await.unwrap();
-    store.publish(&other.code, 1, at("2026-01-05T01:00:00Z")).await.unwrap();
+    store
+        .publish(c, 1, at("2026-01-05T01:00:00Z"))
+        .await
+        .unwrap();
+    store
+        .publish(&other.code, 1, at("2026-01-05T01:00:00Z"))
+        .await
+        .unwrap();
     store.save_draft(&v2).await.unwrap();
 
-    assert_eq!(store.get_published(c).await.unwrap(), Some(with_status(v1.clone(), ItemStatus::Published)));
-    store.publish(c, 2, at("2026-02-01T01:00:00Z")).await.unwrap();
-    assert_eq!(store.get_published(c).await.unwrap(), Some(with_status(v2.clone(), ItemStatus::Published)));
-    assert_eq!(store.get_item(c, 1).await.unwrap(), Some(with_status(v1, ItemStatus::Superseded)));
-    let statuses: Vec<ItemStatus> = store.list_versions(c).await.unwrap().iter().map(|i| i.status).collect();
-    assert_eq!(statuses, vec![ItemStatus::Superseded, ItemStatus::Published]);
+    assert_eq!(
+        store.get_published(c).await.unwrap(),
+        Some(with_status(v1.clone(), ItemStatus::Published))
+    );
+    store
+        .publish(c, 2, at("2026-02-01T01:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_published(c).await.unwrap(),
+        Some(with_status(v2.clone(), ItemStatus::Published))
+    );
+    assert_eq!(
+        store.get_item(c, 1).await.unwrap(),
+        Some(with_status(v1, ItemStatus::Superseded))
+    );
+    let statuses: Vec<ItemStatus> = store
+        .list_versions(c)
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![ItemStatus::Superseded, ItemStatus::Published]
+    );
     // Another item's published version is not touched.
-    assert_eq!(store.get_published(&other.code).await.unwrap().map(|i| i.status), Some(ItemStatus::Published));
+    assert_eq!(
+        store
+            .get_published(&other.code)
+            .await
+            .unwrap()
+            .map(|i| i.status),
+        Some(ItemStatus::Published)
+    );
 }
 
 pub async fn catalog_versions_oldest_first<S: Store + ?Sized>(store: &S) {
@@ -638,12 +974,26 @@ pub async fn catalog_versions_oldest_first<S: Store + ?Sized>(store: &S) {
     for v in [3, 1, 2] {
         store.save_draft(&item(c, v, COUNTY, "scjg")).await.unwrap();
     }
-    store.save_draft(&item("330102-SP-0010", 1, COUNTY, "scjg")).await.unwrap();
-    store.save_draft(&item("330102-SP-00", 1, COUNTY, "scjg")).await.unwrap();
+    store
+        .save_draft(&item("330102-SP-0010", 1, COUNTY, "scjg"))
+        .await
+        .unwrap();
+    store
+        .save_draft(&item("330102-SP-00", 1, COUNTY, "scjg"))
+        .await
+        .unwrap();
     let versions = store.list_versions(c).await.unwrap();
-    assert_eq!(keys(&versions), vec![key(c, 1), key(c, 2), key(c, 3)], "only this code, oldest first");
+    assert_eq!(
+        keys(&versions),
+        vec![key(c, 1), key(c, 2), key(c, 3)],
+        "only this code, oldest first"
+    );
     assert_eq!(versions[1], item(c, 2, COUNTY, "scjg"));
-    assert!(store.list_versions("330102-SP-404").await.unwrap().is_empty());
+    assert!(store
+        .list_versions("330102-SP-404")
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn catalog_list_items_filters<S: Store + ?Sized>(store: &S) {
@@ -654,56 +1004,121 @@ pub async fn catalog_list_items_filters<S: Store + ?Sized>(store: &S) {
     store.publish("A", 1, t).await.unwrap();
     store.save_draft(&item("A", 2, CITY, "scjg")).await.unwrap();
     store.save_draft(&item("B", 1, TOWN, "mz")).await.unwrap();
-    store.save_draft(&item("C", 1, SIBLING_TOWN, "scjg")).await.unwrap();
+    store
+        .save_draft(&item("C", 1, SIBLING_TOWN, "scjg"))
+        .await
+        .unwrap();
     store.publish("C", 1, t).await.unwrap();
-    store.save_draft(&item("D", 1, FAR_TOWN, "mz")).await.unwrap();
+    store
+        .save_draft(&item("D", 1, FAR_TOWN, "mz"))
+        .await
+        .unwrap();
     store.publish("D", 1, t).await.unwrap();
-    store.save_draft(&item("D", 2, FAR_TOWN, "mz")).await.unwrap();
+    store
+        .save_draft(&item("D", 2, FAR_TOWN, "mz"))
+        .await
+        .unwrap();
     store.publish("D", 2, t).await.unwrap();
 
-    let list = |statuses: Vec<ItemStatus>, scope: Option<Scope>, department: Option<&str>| ItemFilter {
-        statuses,
-        scope,
-        department: department.map(str::to_string),
-    };
+    let list =
+        |statuses: Vec<ItemStatus>, scope: Option<Scope>, department: Option<&str>| ItemFilter {
+            statuses,
+            scope,
+            department: department.map(str::to_string),
+        };
 
     let all = store.list_items(&ItemFilter::default()).await.unwrap();
-    assert_eq!(keys(&all), vec![key("A", 2), key("B", 1), key("C", 1), key("D", 2)]);
-    assert_eq!(all[0], item("A", 2, CITY, "scjg"), "whole items are returned");
+    assert_eq!(
+        keys(&all),
+        vec![key("A", 2), key("B", 1), key("C", 1), key("D", 2)]
+    );
+    assert_eq!(
+        all[0],
+        item("A", 2, CITY, "scjg"),
+        "whole items are returned"
+    );
     assert_eq!(all[3].status, ItemStatus::Published);
 
-    let published = store.list_items(&list(vec![ItemStatus::Published], None, None)).await.unwrap();
-    assert_eq!(keys(&published), vec![key("A", 1), key("C", 1), key("D", 2)], "latest published, not latest draft");
+    let published = store
+        .list_items(&list(vec![ItemStatus::Published], None, None))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&published),
+        vec![key("A", 1), key("C", 1), key("D", 2)],
+        "latest published, not latest draft"
+    );
     assert!(published.iter().all(|i| i.status == ItemStatus::Published));
 
-    let drafts = store.list_items(&list(vec![ItemStatus::Draft], None, None)).await.unwrap();
+    let drafts = store
+        .list_items(&list(vec![ItemStatus::Draft], None, None))
+        .await
+        .unwrap();
     assert_eq!(keys(&drafts), vec![key("A", 2), key("B", 1)]);
-    let superseded = store.list_items(&list(vec![ItemStatus::Superseded], None, None)).await.unwrap();
+    let superseded = store
+        .list_items(&list(vec![ItemStatus::Superseded], None, None))
+        .await
+        .unwrap();
     assert_eq!(keys(&superseded), vec![key("D", 1)]);
-    let both = store.list_items(&list(vec![ItemStatus::Published, ItemStatus::Superseded], None, None)).await.unwrap();
+    let both = store
+        .list_items(&list(
+            vec![ItemStatus::Published, ItemStatus::Superseded],
+            None,
+            None,
+        ))
+        .await
+        .unwrap();
     assert_eq!(keys(&both), vec![key("A", 1), key("C", 1), key("D", 2)]);
 
-    let town = store.list_items(&list(vec![], Some(subtree(TOWN)), None)).await.unwrap();
-    assert_eq!(keys(&town), vec![key("B", 1)], "the sibling township's item is outside");
-    let county = store.list_items(&list(vec![], Some(subtree(COUNTY)), None)).await.unwrap();
+    let town = store
+        .list_items(&list(vec![], Some(subtree(TOWN)), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(&town),
+        vec![key("B", 1)],
+        "the sibling township's item is outside"
+    );
+    let county = store
+        .list_items(&list(vec![], Some(subtree(COUNTY)), None))
+        .await
+        .unwrap();
     assert_eq!(keys(&county), vec![key("B", 1), key("C", 1)]);
-    assert!(store.list_items(&list(vec![], Some(Scope::Within(vec![])), None)).await.unwrap().is_empty());
+    assert!(store
+        .list_items(&list(vec![], Some(Scope::Within(vec![])), None))
+        .await
+        .unwrap()
+        .is_empty());
 
-    let scjg = store.list_items(&list(vec![], None, Some("scjg"))).await.unwrap();
+    let scjg = store
+        .list_items(&list(vec![], None, Some("scjg")))
+        .await
+        .unwrap();
     assert_eq!(keys(&scjg), vec![key("A", 2), key("C", 1)]);
     let narrow = store
-        .list_items(&list(vec![ItemStatus::Published], Some(subtree(COUNTY)), Some("scjg")))
+        .list_items(&list(
+            vec![ItemStatus::Published],
+            Some(subtree(COUNTY)),
+            Some("scjg"),
+        ))
         .await
         .unwrap();
     assert_eq!(keys(&narrow), vec![key("C", 1)]);
-    assert!(store.list_items(&list(vec![], None, Some("nobody"))).await.unwrap().is_empty());
+    assert!(store
+        .list_items(&list(vec![], None, Some("nobody")))
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn catalog_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
     let x = item("X", 1, COUNTY, "scjg");
     let draft = item("Y", 1, COUNTY, "scjg");
     store.save_draft(&x).await.unwrap();
-    store.publish("X", 1, at("2026-01-05T01:00:00Z")).await.unwrap();
+    store
+        .publish("X", 1, at("2026-01-05T01:00:00Z"))
+        .await
+        .unwrap();
     store.save_draft(&draft).await.unwrap();
     let published_x = with_status(x.clone(), ItemStatus::Published);
 
@@ -719,17 +1134,37 @@ pub async fn catalog_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
     ];
     assert_conflict(store.import_items(&batch).await, "version_frozen");
 
-    assert_eq!(store.get_item("NEW", 1).await.unwrap(), None, "nothing of a failed import lands");
+    assert_eq!(
+        store.get_item("NEW", 1).await.unwrap(),
+        None,
+        "nothing of a failed import lands"
+    );
     assert_eq!(store.get_item("NEW2", 1).await.unwrap(), None);
     assert_eq!(store.get_item("Y", 1).await.unwrap(), Some(draft));
     assert_eq!(store.get_item("X", 1).await.unwrap(), Some(published_x));
-    assert_eq!(store.list_items(&ItemFilter::default()).await.unwrap().len(), 2);
+    assert_eq!(
+        store
+            .list_items(&ItemFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 pub async fn catalog_import_summary<S: Store + ?Sized>(store: &S) {
-    store.save_draft(&item("D", 1, COUNTY, "scjg")).await.unwrap();
-    store.save_draft(&item("P", 1, COUNTY, "scjg")).await.unwrap();
-    store.publish("P", 1, at("2026-01-05T01:00:00Z")).await.unwrap();
+    store
+        .save_draft(&item("D", 1, COUNTY, "scjg"))
+        .await
+        .unwrap();
+    store
+        .save_draft(&item("P", 1, COUNTY, "scjg"))
+        .await
+        .unwrap();
+    store
+        .publish("P", 1, at("2026-01-05T01:00:00Z"))
+        .await
+        .unwrap();
 
     let mut d_edit = item("D", 1, COUNTY, "scjg");
     d_edit.fees.clear();
@@ -738,17 +1173,31 @@ pub async fn catalog_import_summary<S: Store + ?Sized>(store: &S) {
     let p2 = with_status(item("P", 2, COUNTY, "scjg"), ItemStatus::Published);
     let batch = vec![
         with_status(item("P", 1, COUNTY, "scjg"), ItemStatus::Published), // identical
-        d_edit.clone(),                                                    // differing draft
-        n.clone(),                                                         // new
-        p2.clone(),                                                        // new, published
+        d_edit.clone(),                                                   // differing draft
+        n.clone(),                                                        // new
+        p2.clone(),                                                       // new, published
     ];
     let summary = store.import_items(&batch).await.unwrap();
-    assert_eq!(summary, ImportSummary { inserted: 2, updated: 1, unchanged: 1 });
+    assert_eq!(
+        summary,
+        ImportSummary {
+            inserted: 2,
+            updated: 1,
+            unchanged: 1
+        }
+    );
 
     assert_eq!(store.get_item("D", 1).await.unwrap(), Some(d_edit));
     assert_eq!(store.get_item("N", 1).await.unwrap(), Some(n));
-    assert_eq!(store.get_published("P").await.unwrap(), Some(p2), "an imported published version is the published one");
-    assert_eq!(store.get_item("P", 1).await.unwrap().map(|i| i.status), Some(ItemStatus::Superseded));
+    assert_eq!(
+        store.get_published("P").await.unwrap(),
+        Some(p2),
+        "an imported published version is the published one"
+    );
+    assert_eq!(
+        store.get_item("P", 1).await.unwrap().map(|i| i.status),
+        Some(ItemStatus::Superseded)
+    );
 
     // Importing what the store holds now (an export) changes nothing.
     let mut export = Vec::new();
@@ -756,28 +1205,49 @@ pub async fn catalog_import_summary<S: Store + ?Sized>(store: &S) {
         export.extend(store.list_versions(c).await.unwrap());
     }
     let again = store.import_items(&export).await.unwrap();
-    assert_eq!(again, ImportSummary { inserted: 0, updated: 0, unchanged: 4 });
-    assert_eq!(store.import_items(&[]).await.unwrap(), ImportSummary::default());
+    assert_eq!(
+        again,
+        ImportSummary {
+            inserted: 0,
+            updated: 0,
+            unchanged: 4
+        }
+    );
+    assert_eq!(
+        store.import_items(&[]).await.unwrap(),
+        ImportSummary::default()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Calendar, settings, schema
 
 fn day(d: &str, kind: DayKind, name: &str) -> CalendarDay {
-    CalendarDay { date: date(d), kind, name: name.to_string() }
+    CalendarDay {
+        date: date(d),
+        kind,
+        name: name.to_string(),
+    }
 }
 
 pub async fn calendar_replaces_only_given_years<S: Store + ?Sized>(store: &S) {
-    let y2025 = vec![
+    let y2025 = [
         day("2025-01-01", DayKind::Holiday, "元旦"),
         day("2025-01-26", DayKind::Workday, "春节调休"),
         day("2025-12-31", DayKind::Holiday, "测试年末"),
     ];
-    let y2026 = vec![day("2026-01-01", DayKind::Holiday, "元旦"), day("2026-01-04", DayKind::Workday, "元旦调休")];
+    let y2026 = [
+        day("2026-01-01", DayKind::Holiday, "元旦"),
+        day("2026-01-04", DayKind::Workday, "元旦调休"),
+    ];
     let mut both: Vec<CalendarDay> = y2026.iter().chain(y2025.iter()).cloned().collect();
     store.replace_calendar_years(&both).await.unwrap();
     both.sort_by_key(|d| d.date);
-    assert_eq!(store.list_calendar_days().await.unwrap(), both, "ordered by date");
+    assert_eq!(
+        store.list_calendar_days().await.unwrap(),
+        both,
+        "ordered by date"
+    );
 
     // Reloading 2026 replaces 2026 only; 2025 stays exactly as it was.
     let new_2026 = vec![day("2026-02-17", DayKind::Holiday, "春节")];
@@ -786,11 +1256,19 @@ pub async fn calendar_replaces_only_given_years<S: Store + ?Sized>(store: &S) {
     assert_eq!(store.list_calendar_days().await.unwrap(), expected);
 
     store.replace_calendar_years(&[]).await.unwrap();
-    assert_eq!(store.list_calendar_days().await.unwrap(), expected, "no years given, nothing replaced");
+    assert_eq!(
+        store.list_calendar_days().await.unwrap(),
+        expected,
+        "no years given, nothing replaced"
+    );
 }
 
 fn closure(region_code: &str, d: &str, reason: &str) -> Closure {
-    Closure { region_code: code(region_code), date: date(d), reason: reason.to_string() }
+    Closure {
+        region_code: code(region_code),
+        date: date(d),
+        reason: reason.to_string(),
+    }
 }
 
 pub async fn closures_affect_subtree_not_siblings<S: Store + ?Sized>(store: &S) {
@@ -806,36 +1284,87 @@ pub async fn closures_affect_subtree_not_siblings<S: Store + ?Sized>(store: &S) 
     }
 
     let affecting = store.closures_affecting(&code(VILLAGE)).await.unwrap();
-    assert_eq!(affecting, vec![city.clone(), county.clone(), town.clone(), village.clone()], "ordered by date");
-    let affecting = store.closures_affecting(&code(SIBLING_VILLAGE)).await.unwrap();
-    assert_eq!(affecting, vec![city.clone(), county.clone(), sibling.clone()]);
+    assert_eq!(
+        affecting,
+        vec![city.clone(), county.clone(), town.clone(), village.clone()],
+        "ordered by date"
+    );
+    let affecting = store
+        .closures_affecting(&code(SIBLING_VILLAGE))
+        .await
+        .unwrap();
+    assert_eq!(
+        affecting,
+        vec![city.clone(), county.clone(), sibling.clone()]
+    );
     let affecting = store.closures_affecting(&code(TOWN)).await.unwrap();
-    assert_eq!(affecting, vec![city.clone(), county.clone(), town.clone()], "not its villages' closures");
-    assert_eq!(store.closures_affecting(&code(CITY)).await.unwrap(), vec![city.clone()]);
+    assert_eq!(
+        affecting,
+        vec![city.clone(), county.clone(), town.clone()],
+        "not its villages' closures"
+    );
+    assert_eq!(
+        store.closures_affecting(&code(CITY)).await.unwrap(),
+        vec![city.clone()]
+    );
 
-    assert_eq!(store.list_closures(&subtree(TOWN)).await.unwrap(), vec![town.clone(), village.clone()]);
+    assert_eq!(
+        store.list_closures(&subtree(TOWN)).await.unwrap(),
+        vec![town.clone(), village.clone()]
+    );
     assert_eq!(store.list_closures(&Scope::All).await.unwrap().len(), 6);
 
     // Adding the same region and date again replaces the reason.
     let town_again = closure(TOWN, "2026-03-03", "台风(延长)");
     store.add_closure(&town_again).await.unwrap();
-    assert_eq!(store.list_closures(&subtree(TOWN)).await.unwrap(), vec![town_again, village.clone()]);
+    assert_eq!(
+        store.list_closures(&subtree(TOWN)).await.unwrap(),
+        vec![town_again, village.clone()]
+    );
 
-    store.delete_closure(&code(TOWN), date("2026-03-03")).await.unwrap();
-    assert_eq!(store.closures_affecting(&code(VILLAGE)).await.unwrap(), vec![city, county, village]);
-    store.delete_closure(&code(TOWN), date("2026-03-03")).await.unwrap();
+    store
+        .delete_closure(&code(TOWN), date("2026-03-03"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.closures_affecting(&code(VILLAGE)).await.unwrap(),
+        vec![city, county, village]
+    );
+    store
+        .delete_closure(&code(TOWN), date("2026-03-03"))
+        .await
+        .unwrap();
 }
 
 pub async fn settings_round_trip<S: Store + ?Sized>(store: &S) {
     assert_eq!(store.get_setting("site.name").await.unwrap(), None);
     store.set_setting("site.name", "一站").await.unwrap();
-    store.set_setting("session.ttl_minutes", "480").await.unwrap();
-    assert_eq!(store.get_setting("site.name").await.unwrap().as_deref(), Some("一站"));
+    store
+        .set_setting("session.ttl_minutes", "480")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_setting("site.name").await.unwrap().as_deref(),
+        Some("一站")
+    );
     store.set_setting("site.name", "杭州一站").await.unwrap();
-    assert_eq!(store.get_setting("site.name").await.unwrap().as_deref(), Some("杭州一站"));
-    assert_eq!(store.get_setting("session.ttl_minutes").await.unwrap().as_deref(), Some("480"));
+    assert_eq!(
+        store.get_setting("site.name").await.unwrap().as_deref(),
+        Some("杭州一站")
+    );
+    assert_eq!(
+        store
+            .get_setting("session.ttl_minutes")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("480")
+    );
     store.set_setting("empty", "").await.unwrap();
-    assert_eq!(store.get_setting("empty").await.unwrap().as_deref(), Some(""));
+    assert_eq!(
+        store.get_setting("empty").await.unwrap().as_deref(),
+        Some("")
+    );
 }
 
 pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
@@ -854,19 +1383,46 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "settings",
     ];
     for t in expected_tables {
-        assert!(schema.tables.contains_key(t), "table {t} is described: {:?}", schema.tables.keys());
+        assert!(
+            schema.tables.contains_key(t),
+            "table {t} is described: {:?}",
+            schema.tables.keys()
+        );
     }
-    assert!(!schema.tables.contains_key("schema_migrations"), "migration bookkeeping is not part of the schema");
-    let cols = |t: &str| schema.tables[t].iter().map(String::as_str).collect::<Vec<_>>();
-    assert_eq!(cols("regions"), vec!["code", "level", "name", "parent_code"]);
+    assert!(
+        !schema.tables.contains_key("schema_migrations"),
+        "migration bookkeeping is not part of the schema"
+    );
+    let cols = |t: &str| {
+        schema.tables[t]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        cols("regions"),
+        vec!["code", "level", "name", "parent_code"]
+    );
     assert_eq!(cols("settings"), vec!["key", "value"]);
     assert!(cols("catalog_items").contains(&"body_json"));
     assert!(cols("users").contains(&"locked_until"));
 
-    for i in ["departments_region_code_uq", "users_username_uq", "catalog_items_status_code_idx", "sessions_user_id_idx"] {
-        assert!(schema.indexes.contains(i), "index {i}: {:?}", schema.indexes);
+    for i in [
+        "departments_region_code_uq",
+        "users_username_uq",
+        "catalog_items_status_code_idx",
+        "sessions_user_id_idx",
+    ] {
+        assert!(
+            schema.indexes.contains(i),
+            "index {i}: {:?}",
+            schema.indexes
+        );
     }
-    assert!(schema.indexes.iter().all(|i| !i.starts_with("sqlite_")), "engine indexes excluded");
+    assert!(
+        schema.indexes.iter().all(|i| !i.starts_with("sqlite_")),
+        "engine indexes excluded"
+    );
     for c in [
         "regions.pk(code)",
         "regions.fk(parent_code)->regions",
@@ -877,6 +1433,10 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "catalog_items.check(catalog_items_status_ck)",
         "closures.pk(region_code,date)",
     ] {
-        assert!(schema.constraints.contains(c), "constraint {c}: {:?}", schema.constraints);
+        assert!(
+            schema.constraints.contains(c),
+            "constraint {c}: {:?}",
+            schema.constraints
+        );
     }
 }
