@@ -261,3 +261,61 @@ async fn pragmas_are_set() {
         .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
 }
+
+/// The exact description the migrations produce; the PostgreSQL backend must report the same.
+#[tokio::test]
+async fn schema_description_is_exactly_the_migrations() {
+    let d = store().describe_schema().await.unwrap();
+    let indexes: Vec<&str> = d.indexes.iter().map(String::as_str).collect();
+    assert_eq!(
+        indexes,
+        vec![
+            "catalog_items_one_published_uq",
+            "catalog_items_region_code_idx",
+            "catalog_items_status_code_idx",
+            "closures_date_idx",
+            "departments_region_code_uq",
+            "regions_parent_code_idx",
+            "sessions_expires_at_idx",
+            "sessions_user_id_idx",
+            "user_grants_user_id_idx",
+            "users_home_region_idx",
+            "users_username_uq",
+        ]
+    );
+    let constraints: Vec<&str> = d.constraints.iter().map(String::as_str).collect();
+    assert_eq!(
+        constraints,
+        vec![
+            "calendar_days.check(calendar_days_kind_ck)",
+            "calendar_days.pk(date)",
+            "catalog_items.check(catalog_items_status_ck)",
+            "catalog_items.pk(code,version)",
+            "closures.fk(region_code)->regions",
+            "closures.pk(region_code,date)",
+            "departments.fk(region_code)->regions",
+            "departments.pk(id)",
+            "departments.unique(region_code,code)",
+            "places.check(places_kind_ck)",
+            "places.fk(region_code)->regions",
+            "places.pk(region_code)",
+            "regions.check(regions_level_ck)",
+            "regions.fk(parent_code)->regions",
+            "regions.pk(code)",
+            "sessions.fk(user_id)->users",
+            "sessions.pk(token_hash)",
+            "settings.pk(key)",
+            "user_grants.check(user_grants_level_ck)",
+            "user_grants.fk(department_id)->departments",
+            "user_grants.fk(region_code)->regions",
+            "user_grants.fk(user_id)->users",
+            "user_grants.pk(id)",
+            "users.fk(home_region)->regions",
+            "users.pk(id)",
+            "users.unique(username)",
+        ]
+    );
+    assert_eq!(d.tables.len(), 10);
+    assert_eq!(d.tables["user_grants"].len(), 6);
+    assert_eq!(d.tables["catalog_items"].len(), 10);
+}
