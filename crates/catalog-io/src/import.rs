@@ -37,6 +37,9 @@ struct TableInput {
     rows: Vec<RawRow>,
 }
 
+/// How many top rows of a sheet may precede the header (titles, notes).
+const HEADER_SEARCH_ROWS: usize = 10;
+
 /// Sheet label for header and encoding problems in a CSV file.
 const CSV_SHEET: &str = "CSV";
 
@@ -194,18 +197,30 @@ fn read_xlsx_inner(bytes: &[u8]) -> (Vec<TableInput>, Vec<CellError>) {
             continue;
         };
         let (r0, c0) = (r0 as usize, c0 as usize);
-        let mut rows = range.rows().enumerate();
+        // Sheets often start with a title row (e.g. "某县政务服务事项目录"): the header is the
+        // first of the top rows that names 事项编码; failing that, the first row.
+        let texts = |cells: &[Data]| -> Vec<(usize, String)> {
+            cells
+                .iter()
+                .enumerate()
+                .map(|(j, d)| (c0 + j, cell_text(d).map(|c| c.text).unwrap_or_default()))
+                .collect()
+        };
+        let skip = range
+            .rows()
+            .take(HEADER_SEARCH_ROWS)
+            .position(|cells| {
+                texts(cells)
+                    .iter()
+                    .any(|(_, t)| layout::normalize_header(t) == h::CODE)
+            })
+            .unwrap_or(0);
+        let mut rows = range.rows().enumerate().skip(skip);
         let header: Vec<(usize, String)> = rows
             .next()
-            .map(|(_, cells)| {
-                cells
-                    .iter()
-                    .enumerate()
-                    .map(|(j, d)| (c0 + j, cell_text(d).map(|c| c.text).unwrap_or_default()))
-                    .collect()
-            })
+            .map(|(_, cells)| texts(cells))
             .unwrap_or_default();
-        let header_row = r0 + 1;
+        let header_row = r0 + skip + 1;
         let (columns, ok) = match_headers(table, &header, table.name(), header_row, &mut errors);
         let known: HashMap<usize, &'static str> = columns.iter().map(|(h, i)| (*i, *h)).collect();
         let mut raw_rows = Vec::new();

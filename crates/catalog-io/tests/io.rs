@@ -900,3 +900,24 @@ fn awkward_text_survives_both_formats() {
         );
     }
 }
+
+#[test]
+fn title_rows_above_the_header_are_skipped() {
+    let mut s = read_sheets(&export(&[promised()], Format::Xlsx).unwrap());
+    s[0].1
+        .insert(0, vec!["某县政务服务事项目录(2025年版)".to_string()]);
+    s[0].1.insert(1, vec![]);
+    assert_eq!(
+        import(&write_sheets(&s), Format::Xlsx).unwrap(),
+        vec![promised()]
+    );
+    // Rows are still numbered as Excel shows them.
+    assert_eq!(s[0].1[2][6], "办件类型");
+    s[0].1[3][6] = "急办件".into();
+    let err = import(&write_sheets(&s), Format::Xlsx).unwrap_err();
+    assert_eq!(
+        where_(&err),
+        vec![w("事项", 4, "G", "invalid_value")],
+        "{err}"
+    );
+}
