@@ -26,7 +26,13 @@
 //!
 //! Import is all-or-nothing: any problem makes it return every problem found, each located by
 //! sheet, row and column as the user sees them in Excel, and no item. [`CatalogItem::validate`]
-//! runs on each item whose rows parsed, and its field errors are mapped back to cells.
+//! runs on each item whose rows parsed, and its field errors are mapped back to cells. An item
+//! with an unparseable cell, or a file with a missing sheet or column, is not validated: its values
+//! are not yet what the user meant, and the rules would report knock-on noise.
+//!
+//! Excel shows long digit strings of a CSV (行政区划代码) in scientific notation and may save them
+//! that way; the xlsx format, which stores them as text, is the one to edit in Excel. Import
+//! accepts the `="330100"` form people use to keep such codes as text.
 
 mod export;
 mod import;
