@@ -300,8 +300,8 @@ async fn calendar_arithmetic_import_and_permissions(app: TestApp) {
     let csv = "date,kind,name\n2027-01-01,holiday,元旦\n";
     let m = app.api_login(MGR_TOWNSHIP_A).await;
     assert_eq!(app.post_json("/api/v1/calendar/import", &m, &json!({ "csv": csv })).await.status, StatusCode::FORBIDDEN);
-    let ps = app.page_login(ADMIN).await;
     app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 2, 2, 0, 0).unwrap());
+    let ps = app.page_login(ADMIN).await;
     assert!(app.get("/admin", &ps).await.text().contains("2027年的节假日安排尚未导入"));
     let a = app.api_login(ADMIN).await;
     let r = app.post_json("/api/v1/calendar/import", &a, &json!({ "csv": "date,kind,name\n2027-13-01,holiday,x\n2027-01-01,weird,y\n" })).await;
@@ -323,7 +323,7 @@ async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
     };
     let r = app.post_json("/api/v1/users", &m, &new("new.clerk", "window_clerk", TOWNSHIP_A)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    app.api_login("new.clerk").await;
+    assert_eq!(app.try_api_login("new.clerk", "abc12345").await.status, StatusCode::OK);
     assert_eq!(app.post_json("/api/v1/users", &m, &new("new.admin", "administrator", TOWNSHIP_A)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.post_json("/api/v1/users", &m, &new("new.other", "window_clerk", TOWNSHIP_B)).await.status, StatusCode::FORBIDDEN);
     let dup = app.post_json("/api/v1/users", &m, &new("new.clerk", "window_clerk", TOWNSHIP_A)).await;
@@ -339,7 +339,7 @@ async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
     let c = app.api_login(CLERK_TOWNSHIP_A).await;
     assert_eq!(app.post_json("/api/v1/users", &c, &new("x.y", "window_clerk", TOWNSHIP_A)).await.status, StatusCode::FORBIDDEN);
     // Deactivating ends the user's sessions.
-    let victim = app.api_login("new.clerk").await;
+    let victim = app.api_login_with("new.clerk", "abc12345").await;
     let r = app.send_json(Method::PUT, &format!("/api/v1/users/{}/active", stored.id), &m, &json!({ "active": false })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(app.get("/api/v1/me", &victim).await.status, StatusCode::UNAUTHORIZED);

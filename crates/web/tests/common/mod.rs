@@ -11,6 +11,7 @@ use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use store::Store;
 use tower::ServiceExt;
+use yizhan_web as web;
 use web::{AppState, Config, ManualClock};
 
 #[derive(Clone, Copy, Debug)]
@@ -131,7 +132,11 @@ impl TestApp {
 
     /// Signs in over the API as a demo user.
     pub async fn api_login(&self, username: &str) -> Session {
-        let r = self.try_api_login(username, demo::DEMO_PASSWORD).await;
+        self.api_login_with(username, demo::DEMO_PASSWORD).await
+    }
+
+    pub async fn api_login_with(&self, username: &str, password: &str) -> Session {
+        let r = self.try_api_login(username, password).await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text());
         Session { cookie: r.set_cookie("yz_session"), csrf: r.json()["csrf_token"].as_str().unwrap().to_string() }
     }
