@@ -102,7 +102,12 @@ impl PgStore {
         }
     }
 
-    /// A pooled connection.
+    /// A pooled connection, for SQL the storage traits do not cover (maintenance commands,
+    /// tests). It lands in the store's schema, isolated test schemas included.
+    pub async fn connection(&self) -> Result<Object> {
+        self.conn().await
+    }
+
     pub(crate) async fn conn(&self) -> Result<Object> {
         self.pool
             .get()
