@@ -3,7 +3,9 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
@@ -35,7 +37,9 @@ pub fn hash_password(password: &str) -> AppResult<String> {
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -48,7 +52,11 @@ pub fn check_password_strength(password: &str) -> AppResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::bad_field("weak_password", "password", "密码至少8位,且须同时包含字母和数字"))
+        Err(AppError::bad_field(
+            "weak_password",
+            "password",
+            "密码至少8位,且须同时包含字母和数字",
+        ))
     }
 }
 
@@ -99,7 +107,12 @@ pub struct MaybeUser(pub Option<Authed>);
 impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Authed>().cloned().map(ApiUser).ok_or(AppError::NotSignedIn)
+        parts
+            .extensions
+            .get::<Authed>()
+            .cloned()
+            .map(ApiUser)
+            .ok_or(AppError::NotSignedIn)
     }
 }
 
@@ -109,7 +122,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageUser {
         match parts.extensions.get::<Authed>().cloned() {
             Some(a) => Ok(PageUser(a)),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
                 Err(Redirect::to(&format!("/login?{q}")).into_response())
             }
@@ -136,7 +153,11 @@ pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<Strin
 }
 
 pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> String {
-    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let secure = if state.config.cookie_secure {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
 }
 
@@ -145,7 +166,11 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> 
 /// - JSON API writes by a signed-in user must carry the `X-CSRF-Token` header;
 /// - form posts must carry `_csrf` (body field, or query parameter for multipart uploads) equal to
 ///   the session's token, or to the double-submit cookie when nobody is signed in.
-pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn session_layer(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let now = state.clock.now();
     let mut authed = None;
     if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
@@ -168,7 +193,8 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                     return AppError::Csrf.into_response();
                 }
             } else if !is_json(&req) {
-                return AppError::bad("json_required", "接口请求须使用 application/json").into_response();
+                return AppError::bad("json_required", "接口请求须使用 application/json")
+                    .into_response();
             }
         } else {
             let (parts, body) = req.into_parts();
@@ -176,8 +202,15 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
                 Ok(b) => b,
                 Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "请求体过大").into_response(),
             };
-            let from_query = parts.uri.query().and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
-            let from_body = if is_urlencoded(&parts.headers) { form_field(&bytes, CSRF_FIELD) } else { None };
+            let from_query = parts
+                .uri
+                .query()
+                .and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
+            let from_body = if is_urlencoded(&parts.headers) {
+                form_field(&bytes, CSRF_FIELD)
+            } else {
+                None
+            };
             let sent = from_query.or(from_body);
             if expected.is_none() || sent.is_none() || sent != expected {
                 return crate::pages::error_page(&AppError::Csrf, None);
@@ -212,7 +245,11 @@ fn form_field(bytes: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-async fn resolve(state: &AppState, token: &str, now: chrono::DateTime<chrono::Utc>) -> AppResult<Option<Authed>> {
+async fn resolve(
+    state: &AppState,
+    token: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Option<Authed>> {
     let Some(session) = state.store.get_session(&token_hash(token), now).await? else {
         return Ok(None);
     };
@@ -255,7 +292,8 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> AppRes
     }
     if !user.active || !verify_password(password, &user.password_hash) {
         let next_count = user.failed_logins + 1;
-        let lock = (next_count >= cfg.lock_after).then(|| now + Duration::minutes(cfg.lock_minutes));
+        let lock =
+            (next_count >= cfg.lock_after).then(|| now + Duration::minutes(cfg.lock_minutes));
         let count = state.store.record_login_failure(user.id, lock).await?;
         delay(cfg.login_delay_ms.saturating_mul(count.min(8) as u64)).await;
         if lock.is_some() {
@@ -278,7 +316,11 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> AppRes
         expires_at: now + Duration::hours(cfg.session_hours),
     };
     state.store.create_session(&session).await?;
-    Ok(SignedIn { token, session, user })
+    Ok(SignedIn {
+        token,
+        session,
+        user,
+    })
 }
 
 async fn delay(ms: u64) {

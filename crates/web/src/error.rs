@@ -13,7 +13,11 @@ pub enum AppError {
     #[error("{0}")]
     Validation(ValidationErrors),
     #[error("{message}")]
-    BadRequest { code: &'static str, message: String, field: Option<String> },
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     #[error("请先登录")]
     NotSignedIn,
     #[error("无权执行此操作")]
@@ -42,10 +46,18 @@ pub struct ErrorBody<'a> {
 
 impl AppError {
     pub fn bad(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::BadRequest { code, message: message.into(), field: None }
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+            field: None,
+        }
     }
     pub fn bad_field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
-        AppError::BadRequest { code, message: message.into(), field: Some(field.to_string()) }
+        AppError::BadRequest {
+            code,
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
     }
     pub fn status(&self) -> StatusCode {
         match self {
@@ -81,11 +93,18 @@ impl AppError {
     }
     pub fn body(&self) -> ErrorBody<'_> {
         let (field, errors) = match self {
-            AppError::Validation(v) => (v.errors.first().map(|e| e.field.clone()), v.errors.clone()),
+            AppError::Validation(v) => {
+                (v.errors.first().map(|e| e.field.clone()), v.errors.clone())
+            }
             AppError::BadRequest { field, .. } => (field.clone(), vec![]),
             _ => (None, vec![]),
         };
-        ErrorBody { code: self.code(), message: self.user_message(), field, errors }
+        ErrorBody {
+            code: self.code(),
+            message: self.user_message(),
+            field,
+            errors,
+        }
     }
     fn log(&self) {
         if let AppError::Internal(detail) = self {

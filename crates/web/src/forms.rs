@@ -4,7 +4,9 @@ use crate::auth::Authed;
 use crate::error::AppError;
 use crate::pages::{csrf_input, field_errors};
 use domain::catalog::*;
-use domain::region::{construction_standard, ConstructionCheck, PlaceKind, Region, ServicePlace, ServiceWindow};
+use domain::region::{
+    construction_standard, ConstructionCheck, PlaceKind, Region, ServicePlace, ServiceWindow,
+};
 use domain::{FieldError, Level, RegionCode, ValidationErrors};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -16,25 +18,48 @@ pub struct PlaceForm {
 
 impl PlaceForm {
     pub fn parse(body: &[u8]) -> Result<PlaceForm, AppError> {
-        let pairs = serde_urlencoded::from_bytes(body).map_err(|_| AppError::bad("invalid_form", "表单格式错误"))?;
+        let pairs = serde_urlencoded::from_bytes(body)
+            .map_err(|_| AppError::bad("invalid_form", "表单格式错误"))?;
         Ok(PlaceForm { pairs })
     }
     fn one(&self, k: &str) -> String {
-        self.pairs.iter().find(|(a, _)| a == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default()
+        self.pairs
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
     }
     fn all(&self, k: &str) -> Vec<String> {
-        self.pairs.iter().filter(|(a, _)| a == k).map(|(_, v)| v.clone()).collect()
+        self.pairs
+            .iter()
+            .filter(|(a, _)| a == k)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
     pub fn into_place(self, region: &Region) -> Result<ServicePlace, ValidationErrors> {
         let mut errs = ValidationErrors::default();
         let kind = PlaceKind::for_level(region.level);
         let mut windows = vec![];
-        for (i, line) in self.one("windows").lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        for (i, line) in self
+            .one("windows")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
             let (number, name) = line.split_once('|').unwrap_or((line, ""));
             if number.trim().is_empty() {
-                errs.push(format!("windows[{i}]"), "required", format!("第{}行窗口缺少编号", i + 1));
+                errs.push(
+                    format!("windows[{i}]"),
+                    "required",
+                    format!("第{}行窗口缺少编号", i + 1),
+                );
             }
-            windows.push(ServiceWindow { number: number.trim().to_string(), name: name.trim().to_string(), departments: vec![] });
+            windows.push(ServiceWindow {
+                number: number.trim().to_string(),
+                name: name.trim().to_string(),
+                departments: vec![],
+            });
         }
         let mut departments = vec![];
         for d in self.all("departments") {
@@ -46,7 +71,11 @@ impl PlaceForm {
         let met = self.all("construction");
         let construction = construction_standard(kind)
             .into_iter()
-            .map(|(key, label)| ConstructionCheck { key: key.into(), label: label.into(), met: met.iter().any(|m| m == key) })
+            .map(|(key, label)| ConstructionCheck {
+                key: key.into(),
+                label: label.into(),
+                met: met.iter().any(|m| m == key),
+            })
             .collect();
         let place = ServicePlace {
             region_code: region.code.clone(),
@@ -74,8 +103,16 @@ pub struct RegionForm {
 
 pub fn child_region(parent: &Region, f: &RegionForm) -> Result<Region, ValidationErrors> {
     let code = RegionCode::parse(&f.code)?;
-    let level = parent.level.child().ok_or_else(|| ValidationErrors::single("parent", "no_child_level", "村级区划没有下级"))?;
-    let r = Region { code, name: f.name.trim().to_string(), level, parent: Some(parent.code.clone()) };
+    let level = parent
+        .level
+        .child()
+        .ok_or_else(|| ValidationErrors::single("parent", "no_child_level", "村级区划没有下级"))?;
+    let r = Region {
+        code,
+        name: f.name.trim().to_string(),
+        level,
+        parent: Some(parent.code.clone()),
+    };
     r.validate(Some(parent))?;
     Ok(r)
 }
@@ -104,7 +141,11 @@ impl UserForm {
             phone: self.phone,
             password: self.password,
             home_region: self.region.clone(),
-            grants: vec![crate::api::users::GrantInput { role: self.role, region_code: self.region, department_id: None }],
+            grants: vec![crate::api::users::GrantInput {
+                role: self.role,
+                region_code: self.region,
+                department_id: None,
+            }],
         }
     }
 }
@@ -157,7 +198,11 @@ fn on(v: &str) -> bool {
     !v.is_empty()
 }
 fn flag(b: bool) -> String {
-    if b { "1".into() } else { String::new() }
+    if b {
+        "1".into()
+    } else {
+        String::new()
+    }
 }
 
 impl ItemForm {
@@ -185,20 +230,46 @@ impl ItemForm {
                 .materials
                 .iter()
                 .map(|m| {
-                    let req = if m.mandatory { "必需".to_string() } else { m.condition.clone() };
-                    format!("{}|{}|{}|{}|{}|{}|{}", m.name, m.form.label(), m.count, req, m.issuer, m.template, m.note)
+                    let req = if m.mandatory {
+                        "必需".to_string()
+                    } else {
+                        m.condition.clone()
+                    };
+                    format!(
+                        "{}|{}|{}|{}|{}|{}|{}",
+                        m.name,
+                        m.form.label(),
+                        m.count,
+                        req,
+                        m.issuer,
+                        m.template,
+                        m.note
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
             stages: i
                 .stages
                 .iter()
-                .map(|s| format!("{}|{}|{}|{}", s.name, s.department, s.limit_days, s.parallel_group.map(|g| g.to_string()).unwrap_or_default()))
+                .map(|s| {
+                    format!(
+                        "{}|{}|{}|{}",
+                        s.name,
+                        s.department,
+                        s.limit_days,
+                        s.parallel_group.map(|g| g.to_string()).unwrap_or_default()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             statutory_limit_days: i.statutory_limit_days.to_string(),
             promised_limit_days: i.promised_limit_days.to_string(),
-            fees: i.fees.iter().map(|f| format!("{}|{}|{}", f.name, format_yuan(f.amount_fen), f.basis)).collect::<Vec<_>>().join("\n"),
+            fees: i
+                .fees
+                .iter()
+                .map(|f| format!("{}|{}|{}", f.name, format_yuan(f.amount_fen), f.basis))
+                .collect::<Vec<_>>()
+                .join("\n"),
             place: i.place.clone(),
             hours: i.hours.clone(),
             responsible_unit: i.responsible_unit.clone(),
@@ -229,8 +300,18 @@ impl ItemForm {
             })
         };
         let version = num(&mut e, "version", &self.version, "版本号").max(1);
-        let statutory = num(&mut e, "statutory_limit_days", &self.statutory_limit_days, "法定时限");
-        let promised = num(&mut e, "promised_limit_days", &self.promised_limit_days, "承诺时限");
+        let statutory = num(
+            &mut e,
+            "statutory_limit_days",
+            &self.statutory_limit_days,
+            "法定时限",
+        );
+        let promised = num(
+            &mut e,
+            "promised_limit_days",
+            &self.promised_limit_days,
+            "承诺时限",
+        );
         let visits = num(&mut e, "visits", &self.visits, "到现场次数");
         let item_type = ItemType::parse(&self.item_type).unwrap_or_else(|| {
             e.push("item_type", "invalid_choice", "请选择事项类型");
@@ -251,7 +332,11 @@ impl ItemForm {
         let region_code = match RegionCode::parse(&self.region_code) {
             Ok(c) => c,
             Err(_) => {
-                e.push("region_code", "invalid_region_code", "所属区划代码应为12位数字");
+                e.push(
+                    "region_code",
+                    "invalid_region_code",
+                    "所属区划代码应为12位数字",
+                );
                 RegionCode::parse("000000000000").expect("zero code parses")
             }
         };
@@ -276,17 +361,34 @@ impl ItemForm {
         .filter(|(_, v)| on(v))
         .map(|(o, _)| o)
         .collect();
-        let lines = |s: &str| s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>();
+        let lines = |s: &str| {
+            s.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
         let mut materials = vec![];
         for (i, line) in lines(&self.materials).iter().enumerate() {
             let c: Vec<&str> = line.split('|').map(str::trim).collect();
             let get = |n: usize| c.get(n).copied().unwrap_or("").to_string();
             let form = MaterialForm::parse(&get(1)).unwrap_or_else(|| {
-                e.push(format!("materials[{i}].form"), "invalid_choice", format!("材料第{}行:形式应为原件、复印件、原件和复印件或电子材料", i + 1));
+                e.push(
+                    format!("materials[{i}].form"),
+                    "invalid_choice",
+                    format!(
+                        "材料第{}行:形式应为原件、复印件、原件和复印件或电子材料",
+                        i + 1
+                    ),
+                );
                 MaterialForm::Original
             });
             let count = get(2).parse::<u32>().unwrap_or_else(|_| {
-                e.push(format!("materials[{i}].count"), "invalid_number", format!("材料第{}行:份数应为正整数", i + 1));
+                e.push(
+                    format!("materials[{i}].count"),
+                    "invalid_number",
+                    format!("材料第{}行:份数应为正整数", i + 1),
+                );
                 1
             });
             let req = get(3);
@@ -307,7 +409,11 @@ impl ItemForm {
             let c: Vec<&str> = line.split('|').map(str::trim).collect();
             let get = |n: usize| c.get(n).copied().unwrap_or("").to_string();
             let limit_days = get(2).parse::<u32>().unwrap_or_else(|_| {
-                e.push(format!("stages[{i}].limit_days"), "invalid_number", format!("环节第{}行:时限应为非负整数", i + 1));
+                e.push(
+                    format!("stages[{i}].limit_days"),
+                    "invalid_number",
+                    format!("环节第{}行:时限应为非负整数", i + 1),
+                );
                 0
             });
             let group = get(3);
@@ -317,22 +423,39 @@ impl ItemForm {
                 match group.parse::<u32>() {
                     Ok(g) => Some(g),
                     Err(_) => {
-                        e.push(format!("stages[{i}].parallel_group"), "invalid_number", format!("环节第{}行:并联组应为数字", i + 1));
+                        e.push(
+                            format!("stages[{i}].parallel_group"),
+                            "invalid_number",
+                            format!("环节第{}行:并联组应为数字", i + 1),
+                        );
                         None
                     }
                 }
             };
-            stages.push(Stage { name: get(0), department: get(1), limit_days, parallel_group });
+            stages.push(Stage {
+                name: get(0),
+                department: get(1),
+                limit_days,
+                parallel_group,
+            });
         }
         let mut fees = vec![];
         for (i, line) in lines(&self.fees).iter().enumerate() {
             let c: Vec<&str> = line.split('|').map(str::trim).collect();
             let get = |n: usize| c.get(n).copied().unwrap_or("").to_string();
             let amount_fen = parse_yuan(&get(1)).unwrap_or_else(|| {
-                e.push(format!("fees[{i}].amount_fen"), "invalid_money", format!("收费第{}行:金额应为元,最多两位小数", i + 1));
+                e.push(
+                    format!("fees[{i}].amount_fen"),
+                    "invalid_money",
+                    format!("收费第{}行:金额应为元,最多两位小数", i + 1),
+                );
                 0
             });
-            fees.push(Fee { name: get(0), amount_fen, basis: get(2) });
+            fees.push(Fee {
+                name: get(0),
+                amount_fen,
+                basis: get(2),
+            });
         }
         let item = CatalogItem {
             code: self.code.trim().to_string(),
@@ -362,7 +485,13 @@ impl ItemForm {
             online,
             visits,
             service_objects,
-            themes: self.themes.split(['、', ',', ',']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect(),
+            themes: self
+                .themes
+                .split(['、', ',', ','])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect(),
             proxy_allowed: on(&self.proxy_allowed),
             result_name: self.result_name.trim().to_string(),
             faq: self.faq.trim().to_string(),

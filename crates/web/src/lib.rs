@@ -27,15 +27,27 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/regions", get(admin::regions))
         .route("/admin/regions/{code}", get(admin::region_detail))
         .route("/admin/regions/{code}/place", post(admin::save_place))
-        .route("/admin/regions/{code}/children", post(admin::add_child_region))
+        .route(
+            "/admin/regions/{code}/children",
+            post(admin::add_child_region),
+        )
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/catalog", get(admin::catalog).post(admin::item_save))
         .route("/admin/catalog/new", get(admin::item_new))
         .route("/admin/catalog/import", post(admin::catalog_import))
         .route("/admin/catalog/{code}/{version}", get(admin::item_view))
-        .route("/admin/catalog/{code}/{version}/edit", get(admin::item_edit))
-        .route("/admin/catalog/{code}/{version}/publish", post(admin::item_publish))
-        .route("/admin/catalog/{code}/{version}/new-version", post(admin::item_new_version))
+        .route(
+            "/admin/catalog/{code}/{version}/edit",
+            get(admin::item_edit),
+        )
+        .route(
+            "/admin/catalog/{code}/{version}/publish",
+            post(admin::item_publish),
+        )
+        .route(
+            "/admin/catalog/{code}/{version}/new-version",
+            post(admin::item_new_version),
+        )
         .route("/admin/calendar", get(admin::calendar))
         .route("/admin/calendar/import", post(admin::calendar_import))
         .route("/admin/calendar/closures", post(admin::add_closure))
@@ -46,7 +58,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(pages)
         .layer(DefaultBodyLimit::max(20 * 1024 * 1024))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::session_layer,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -55,8 +70,14 @@ pub fn app(state: AppState) -> Router {
 async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
     let h = resp.headers_mut();
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),

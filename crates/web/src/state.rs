@@ -83,7 +83,11 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state and loads the calendar from the store.
-    pub async fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: Config) -> Result<Self, store::StoreError> {
+    pub async fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        config: Config,
+    ) -> Result<Self, store::StoreError> {
         let state = AppState {
             store,
             calendar: Arc::new(RwLock::new(WorkingCalendar::default())),
@@ -105,8 +109,13 @@ impl AppState {
     }
 
     /// The calendar a region works by: the network's schedule plus closures of it and its ancestors.
-    pub async fn calendar_for(&self, region: &RegionCode) -> Result<WorkingCalendar, store::StoreError> {
+    pub async fn calendar_for(
+        &self,
+        region: &RegionCode,
+    ) -> Result<WorkingCalendar, store::StoreError> {
         let closures = self.store.closures_affecting(region).await?;
-        Ok(self.calendar().with_closures(closures.into_iter().map(|c| c.date)))
+        Ok(self
+            .calendar()
+            .with_closures(closures.into_iter().map(|c| c.date)))
     }
 }

@@ -30,16 +30,42 @@ fn anon() -> Session {
 }
 
 async fn anonymous_sees_only_public_pages(app: TestApp) {
-    for path in ["/", "/catalog", &format!("/catalog/{ITEM_ZHAIJIDI}"), "/login", "/api/v1/catalog", "/api/v1/openapi.json", "/api/v1/calendar", "/static/app.css"] {
+    for path in [
+        "/",
+        "/catalog",
+        &format!("/catalog/{ITEM_ZHAIJIDI}"),
+        "/login",
+        "/api/v1/catalog",
+        "/api/v1/openapi.json",
+        "/api/v1/calendar",
+        "/static/app.css",
+    ] {
         let r = app.get(path, &anon()).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
     }
-    for path in ["/admin", "/admin/regions", "/admin/users", "/admin/catalog", "/admin/calendar", &format!("/admin/regions/{TOWNSHIP_A}")] {
+    for path in [
+        "/admin",
+        "/admin/regions",
+        "/admin/users",
+        "/admin/catalog",
+        "/admin/calendar",
+        &format!("/admin/regions/{TOWNSHIP_A}"),
+    ] {
         let r = app.get(path, &anon()).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
-        assert!(r.location().starts_with("/login?next="), "{path} → {}", r.location());
+        assert!(
+            r.location().starts_with("/login?next="),
+            "{path} → {}",
+            r.location()
+        );
     }
-    for path in ["/api/v1/regions", "/api/v1/users", "/api/v1/places", "/api/v1/me", "/api/v1/calendar/closures"] {
+    for path in [
+        "/api/v1/regions",
+        "/api/v1/users",
+        "/api/v1/places",
+        "/api/v1/me",
+        "/api/v1/calendar/closures",
+    ] {
         let r = app.get(path, &anon()).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(r.json()["code"], "not_signed_in");
@@ -48,10 +74,32 @@ async fn anonymous_sees_only_public_pages(app: TestApp) {
     let drafts = app.get("/api/v1/catalog?status=all", &anon()).await;
     assert_eq!(drafts.status, StatusCode::UNAUTHORIZED);
     let list = app.get("/api/v1/catalog", &anon()).await.json();
-    assert!(list.as_array().unwrap().iter().all(|i| i["status"] == "published"));
+    assert!(list
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["status"] == "published"));
     // The public guide shows every disclosure field.
-    let page = app.get(&format!("/catalog/{ITEM_ZHAIJIDI}"), &anon()).await.text();
-    for label in ["办事依据", "受理条件", "申请材料", "办理流程", "法定时限", "承诺时限", "收费标准", "办理地点", "办理时间", "承办机构", "咨询电话", "监督投诉电话", "到现场次数", "服务对象"] {
+    let page = app
+        .get(&format!("/catalog/{ITEM_ZHAIJIDI}"), &anon())
+        .await
+        .text();
+    for label in [
+        "办事依据",
+        "受理条件",
+        "申请材料",
+        "办理流程",
+        "法定时限",
+        "承诺时限",
+        "收费标准",
+        "办理地点",
+        "办理时间",
+        "承办机构",
+        "咨询电话",
+        "监督投诉电话",
+        "到现场次数",
+        "服务对象",
+    ] {
         assert!(page.contains(label), "guide lacks {label}");
     }
 }
@@ -59,49 +107,157 @@ async fn anonymous_sees_only_public_pages(app: TestApp) {
 async fn township_staff_cannot_read_or_change_a_neighbour_over_the_api(app: TestApp) {
     let s = app.api_login(MGR_TOWNSHIP_A).await;
     let regions = app.get("/api/v1/regions", &s).await.json();
-    let codes: Vec<&str> = regions.as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&TOWNSHIP_A) && codes.contains(&VILLAGE_A));
-    assert!(codes.iter().all(|c| c.starts_with(&TOWNSHIP_A[..9])), "{codes:?}");
-    assert_eq!(app.get(&format!("/api/v1/regions/{TOWNSHIP_B}"), &s).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&format!("/api/v1/places/{TOWNSHIP_B}"), &s).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.get(&format!("/api/v1/places/{VILLAGE_B}"), &s).await.status, StatusCode::FORBIDDEN);
-    let mut place = app.get(&format!("/api/v1/places/{TOWNSHIP_A}"), &s).await.json();
+    assert!(
+        codes.iter().all(|c| c.starts_with(&TOWNSHIP_A[..9])),
+        "{codes:?}"
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/regions/{TOWNSHIP_B}"), &s)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/places/{TOWNSHIP_B}"), &s)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/places/{VILLAGE_B}"), &s)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut place = app
+        .get(&format!("/api/v1/places/{TOWNSHIP_A}"), &s)
+        .await
+        .json();
     place["hours"] = json!("周一至周六 8:30-17:30");
-    let r = app.send_json(Method::PUT, &format!("/api/v1/places/{TOWNSHIP_B}"), &s, &place).await;
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/places/{TOWNSHIP_B}"),
+            &s,
+            &place,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let ours = app.send_json(Method::PUT, &format!("/api/v1/places/{TOWNSHIP_A}"), &s, &place).await;
+    let ours = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/places/{TOWNSHIP_A}"),
+            &s,
+            &place,
+        )
+        .await;
     assert_eq!(ours.status, StatusCode::OK, "{}", ours.text());
-    let b = app.store.get_place(&domain::RegionCode::parse(TOWNSHIP_B).unwrap()).await.unwrap().unwrap();
-    assert_ne!(b.hours, "周一至周六 8:30-17:30", "the neighbour's place must be untouched");
+    let b = app
+        .store
+        .get_place(&domain::RegionCode::parse(TOWNSHIP_B).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        b.hours, "周一至周六 8:30-17:30",
+        "the neighbour's place must be untouched"
+    );
     // People of the other township are invisible.
     let users = app.get("/api/v1/users", &s).await.json();
-    let names: Vec<&str> = users.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
+    let names: Vec<&str> = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
     assert!(names.contains(&CLERK_TOWNSHIP_A));
-    assert!(!names.contains(&CLERK_TOWNSHIP_B) && !names.contains(&MGR_TOWNSHIP_B), "{names:?}");
-    assert!(users.as_array().unwrap().iter().all(|u| u.get("password_hash").is_none()));
-    let other = app.store.find_user(CLERK_TOWNSHIP_B).await.unwrap().unwrap();
-    assert_eq!(app.get(&format!("/api/v1/users/{}", other.id), &s).await.status, StatusCode::FORBIDDEN);
+    assert!(
+        !names.contains(&CLERK_TOWNSHIP_B) && !names.contains(&MGR_TOWNSHIP_B),
+        "{names:?}"
+    );
+    assert!(users
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u.get("password_hash").is_none()));
+    let other = app
+        .store
+        .find_user(CLERK_TOWNSHIP_B)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/users/{}", other.id), &s)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn township_staff_cannot_read_or_change_a_neighbour_in_the_pages(app: TestApp) {
     let s = app.page_login(MGR_TOWNSHIP_A).await;
-    assert_eq!(app.get(&format!("/admin/regions/{TOWNSHIP_A}"), &s).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&format!("/admin/regions/{TOWNSHIP_A}"), &s)
+            .await
+            .status,
+        StatusCode::OK
+    );
     let other = app.get(&format!("/admin/regions/{TOWNSHIP_B}"), &s).await;
     assert_eq!(other.status, StatusCode::FORBIDDEN);
     assert!(other.text().contains("无权"));
     let list = app.get("/admin/regions", &s).await.text();
     assert!(list.contains(TOWNSHIP_A) && !list.contains(TOWNSHIP_B));
     let post = app
-        .post_form(&format!("/admin/regions/{TOWNSHIP_B}/place"), &s, &[("name", "被篡改"), ("address", "x"), ("hours", ""), ("phone", ""), ("windows", "")], true)
+        .post_form(
+            &format!("/admin/regions/{TOWNSHIP_B}/place"),
+            &s,
+            &[
+                ("name", "被篡改"),
+                ("address", "x"),
+                ("hours", ""),
+                ("phone", ""),
+                ("windows", ""),
+            ],
+            true,
+        )
         .await;
     assert_eq!(post.status, StatusCode::FORBIDDEN);
-    let b = app.store.get_place(&domain::RegionCode::parse(TOWNSHIP_B).unwrap()).await.unwrap().unwrap();
+    let b = app
+        .store
+        .get_place(&domain::RegionCode::parse(TOWNSHIP_B).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(b.name, "被篡改");
     let ok = app
-        .post_form(&format!("/admin/regions/{TOWNSHIP_A}/place"), &s, &[("name", "石桥镇便民服务中心"), ("address", "石桥镇人民路1号"), ("hours", "周一至周五"), ("phone", "0578-1234567"), ("windows", "1|综合受理\n2|社保医保"), ("construction", "premises")], true)
+        .post_form(
+            &format!("/admin/regions/{TOWNSHIP_A}/place"),
+            &s,
+            &[
+                ("name", "石桥镇便民服务中心"),
+                ("address", "石桥镇人民路1号"),
+                ("hours", "周一至周五"),
+                ("phone", "0578-1234567"),
+                ("windows", "1|综合受理\n2|社保医保"),
+                ("construction", "premises"),
+            ],
+            true,
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
-    let a = app.store.get_place(&domain::RegionCode::parse(TOWNSHIP_A).unwrap()).await.unwrap().unwrap();
+    let a = app
+        .store
+        .get_place(&domain::RegionCode::parse(TOWNSHIP_A).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(a.windows.len(), 2);
     assert!(a.construction.iter().any(|c| c.key == "premises" && c.met));
     assert!(a.construction.iter().any(|c| c.key == "funds" && !c.met));
@@ -118,43 +274,117 @@ async fn each_role_sees_only_its_subtree(app: TestApp) {
         let r = app.get("/api/v1/regions", &s).await;
         if login.role == domain::Role::Applicant {
             // Applicants have no staff view of the network.
-            assert!(r.json().as_array().unwrap().is_empty(), "{}", login.username);
+            assert!(
+                r.json().as_array().unwrap().is_empty(),
+                "{}",
+                login.username
+            );
             assert_eq!(app.get("/admin", &s).await.status, StatusCode::FORBIDDEN);
             continue;
         }
-        let seen: Vec<String> = r.json().as_array().unwrap().iter().map(|x| x["code"].as_str().unwrap().to_string()).collect();
+        let seen: Vec<String> = r
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["code"].as_str().unwrap().to_string())
+            .collect();
         let inside = |code: &str| {
             grants.iter().any(|g| {
                 let root = g["region_code"].as_str().unwrap();
-                let level: domain::Level = serde_json::from_value(g["region_level"].clone()).unwrap();
+                let level: domain::Level =
+                    serde_json::from_value(g["region_level"].clone()).unwrap();
                 code.starts_with(&root[..level.prefix_len()])
             })
         };
-        let expected: Vec<String> = all.iter().map(|r| r.code.to_string()).filter(|c| inside(c)).collect();
-        assert_eq!(seen, expected, "{} sees exactly its subtree", login.username);
-        assert_eq!(app.get("/admin", &s).await.status, StatusCode::OK, "{}", login.username);
+        let expected: Vec<String> = all
+            .iter()
+            .map(|r| r.code.to_string())
+            .filter(|c| inside(c))
+            .collect();
+        assert_eq!(
+            seen, expected,
+            "{} sees exactly its subtree",
+            login.username
+        );
+        assert_eq!(
+            app.get("/admin", &s).await.status,
+            StatusCode::OK,
+            "{}",
+            login.username
+        );
     }
 }
 
 async fn forms_and_api_writes_need_the_csrf_token(app: TestApp) {
     let s = app.page_login(MGR_TOWNSHIP_A).await;
-    let fields = [("name", "无令牌"), ("address", "x"), ("hours", ""), ("phone", ""), ("windows", "")];
-    let no_token = app.post_form(&format!("/admin/regions/{TOWNSHIP_A}/place"), &s, &fields, false).await;
+    let fields = [
+        ("name", "无令牌"),
+        ("address", "x"),
+        ("hours", ""),
+        ("phone", ""),
+        ("windows", ""),
+    ];
+    let no_token = app
+        .post_form(
+            &format!("/admin/regions/{TOWNSHIP_A}/place"),
+            &s,
+            &fields,
+            false,
+        )
+        .await;
     assert_eq!(no_token.status, StatusCode::FORBIDDEN);
-    let wrong = Session { csrf: "0".repeat(64), ..s.clone() };
-    assert_eq!(app.post_form(&format!("/admin/regions/{TOWNSHIP_A}/place"), &wrong, &fields, true).await.status, StatusCode::FORBIDDEN);
-    let place = app.store.get_place(&domain::RegionCode::parse(TOWNSHIP_A).unwrap()).await.unwrap().unwrap();
+    let wrong = Session {
+        csrf: "0".repeat(64),
+        ..s.clone()
+    };
+    assert_eq!(
+        app.post_form(
+            &format!("/admin/regions/{TOWNSHIP_A}/place"),
+            &wrong,
+            &fields,
+            true
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let place = app
+        .store
+        .get_place(&domain::RegionCode::parse(TOWNSHIP_A).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(place.name, "无令牌");
     // Logout is a form too.
-    assert_eq!(app.post_form("/logout", &s, &[], false).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_form("/logout", &s, &[], false).await.status,
+        StatusCode::FORBIDDEN
+    );
     // API writes with a cookie need the header.
     let api = app.api_login(MGR_TOWNSHIP_A).await;
     let body = serde_json::to_vec(&place).unwrap();
-    let r = app.request(Method::PUT, &format!("/api/v1/places/{TOWNSHIP_A}"), &api, Some("application/json"), body, false).await;
+    let r = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/places/{TOWNSHIP_A}"),
+            &api,
+            Some("application/json"),
+            body,
+            false,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["code"], "csrf_failed");
     // The login form itself is protected by the double-submit cookie.
-    let r = app.post_form("/login", &anon(), &[("username", ADMIN), ("password", DEMO_PASSWORD)], false).await;
+    let r = app
+        .post_form(
+            "/login",
+            &anon(),
+            &[("username", ADMIN), ("password", DEMO_PASSWORD)],
+            false,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -175,7 +405,12 @@ async fn repeated_failed_logins_lock_the_account(app: TestApp) {
     app.api_login(CLERK_TOWNSHIP_B).await;
     app.clock.advance(chrono::Duration::minutes(16));
     app.api_login(CLERK_TOWNSHIP_A).await;
-    let u = app.store.find_user(CLERK_TOWNSHIP_A).await.unwrap().unwrap();
+    let u = app
+        .store
+        .find_user(CLERK_TOWNSHIP_A)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u.failed_logins, 0, "a successful login clears the counter");
     // Unknown users get the same answer as a wrong password.
     let r = app.try_api_login("nobody", "whatever1").await;
@@ -186,11 +421,18 @@ async fn logout_ends_the_session(app: TestApp) {
     let s = app.page_login(ADMIN).await;
     let r = app.post_form("/logout", &s, &[], true).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.get("/admin", &s).await.status, StatusCode::SEE_OTHER, "old cookie no longer works");
+    assert_eq!(
+        app.get("/admin", &s).await.status,
+        StatusCode::SEE_OTHER,
+        "old cookie no longer works"
+    );
     // Sessions expire.
     let s = app.api_login(ADMIN).await;
     app.clock.advance(chrono::Duration::hours(13));
-    assert_eq!(app.get("/api/v1/me", &s).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", &s).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 fn draft_item(code: &str, region: &str) -> serde_json::Value {
@@ -213,39 +455,111 @@ async fn catalog_draft_validation_and_publishing(app: TestApp) {
     let r = app.post_json("/api/v1/catalog", &s, &bad).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let errs = r.json()["errors"].as_array().unwrap().clone();
-    assert!(errs.iter().any(|e| e["field"] == "promised_limit_days" && e["code"] == "promised_exceeds_statutory"), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e["field"] == "promised_limit_days"
+                && e["code"] == "promised_exceeds_statutory"),
+        "{errs:?}"
+    );
     // Stages longer than the promise are refused.
     let mut long = draft_item("T-001", TOWNSHIP_A);
     long["stages"][1]["limit_days"] = json!(9);
-    assert_eq!(app.post_json("/api/v1/catalog", &s, &long).await.json()["errors"][0]["code"], "stages_exceed_promised");
+    assert_eq!(
+        app.post_json("/api/v1/catalog", &s, &long).await.json()["errors"][0]["code"],
+        "stages_exceed_promised"
+    );
     // Another township's item is out of reach.
-    assert_eq!(app.post_json("/api/v1/catalog", &s, &draft_item("T-002", TOWNSHIP_B)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_json("/api/v1/catalog", &s, &draft_item("T-002", TOWNSHIP_B))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // Save, publish, then a new version supersedes it.
-    assert_eq!(app.post_json("/api/v1/catalog", &s, &draft_item("T-001", TOWNSHIP_A)).await.status, StatusCode::CREATED);
-    assert_eq!(app.get("/api/v1/catalog/T-001", &anon()).await.status, StatusCode::NOT_FOUND, "drafts are not public");
-    assert_eq!(app.get("/api/v1/catalog/T-001/versions/1", &anon()).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.post_json("/api/v1/catalog/T-001/versions/1/publish", &s, &json!({})).await.status, StatusCode::OK);
-    assert_eq!(app.get("/api/v1/catalog/T-001", &anon()).await.json()["version"], 1);
-    let frozen = app.post_json("/api/v1/catalog", &s, &draft_item("T-001", TOWNSHIP_A)).await;
+    assert_eq!(
+        app.post_json("/api/v1/catalog", &s, &draft_item("T-001", TOWNSHIP_A))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.get("/api/v1/catalog/T-001", &anon()).await.status,
+        StatusCode::NOT_FOUND,
+        "drafts are not public"
+    );
+    assert_eq!(
+        app.get("/api/v1/catalog/T-001/versions/1", &anon())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post_json("/api/v1/catalog/T-001/versions/1/publish", &s, &json!({}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/catalog/T-001", &anon()).await.json()["version"],
+        1
+    );
+    let frozen = app
+        .post_json("/api/v1/catalog", &s, &draft_item("T-001", TOWNSHIP_A))
+        .await;
     assert_eq!(frozen.status, StatusCode::CONFLICT);
     assert_eq!(frozen.json()["code"], "version_frozen");
     let mut v2 = draft_item("T-001", TOWNSHIP_A);
     v2["version"] = json!(2);
     v2["promised_limit_days"] = json!(4);
-    assert_eq!(app.post_json("/api/v1/catalog", &s, &v2).await.status, StatusCode::CREATED);
-    app.post_json("/api/v1/catalog/T-001/versions/2/publish", &s, &json!({})).await;
-    let v1 = app.get("/api/v1/catalog/T-001/versions/1", &anon()).await.json();
+    assert_eq!(
+        app.post_json("/api/v1/catalog", &s, &v2).await.status,
+        StatusCode::CREATED
+    );
+    app.post_json("/api/v1/catalog/T-001/versions/2/publish", &s, &json!({}))
+        .await;
+    let v1 = app
+        .get("/api/v1/catalog/T-001/versions/1", &anon())
+        .await
+        .json();
     assert_eq!(v1["status"], "superseded");
-    assert_eq!(v1["promised_limit_days"], 5, "a superseded version keeps its content for the cases filed under it");
-    assert_eq!(app.get("/api/v1/catalog/T-001", &anon()).await.json()["promised_limit_days"], 4);
+    assert_eq!(
+        v1["promised_limit_days"], 5,
+        "a superseded version keeps its content for the cases filed under it"
+    );
+    assert_eq!(
+        app.get("/api/v1/catalog/T-001", &anon()).await.json()["promised_limit_days"],
+        4
+    );
     // The HTML editor reports field errors in place.
     let ps = app.page_login(MGR_TOWNSHIP_A).await;
     let r = app
-        .post_form("/admin/catalog", &ps, &[("is_new", "1"), ("code", "T-003"), ("version", "1"), ("name", ""), ("item_type", "licensing"), ("kind", "promised"), ("region_code", TOWNSHIP_A), ("statutory_limit_days", "20"), ("promised_limit_days", "30"), ("visits", "1"), ("online", "window_only"), ("decide_level", "township")], true)
+        .post_form(
+            "/admin/catalog",
+            &ps,
+            &[
+                ("is_new", "1"),
+                ("code", "T-003"),
+                ("version", "1"),
+                ("name", ""),
+                ("item_type", "licensing"),
+                ("kind", "promised"),
+                ("region_code", TOWNSHIP_A),
+                ("statutory_limit_days", "20"),
+                ("promised_limit_days", "30"),
+                ("visits", "1"),
+                ("online", "window_only"),
+                ("decide_level", "township"),
+            ],
+            true,
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = r.text();
-    assert!(page.contains("事项名称不能为空") && page.contains("承诺时限(30个工作日)不能超过法定时限(20个工作日)"), "{page}");
+    assert!(
+        page.contains("事项名称不能为空")
+            && page.contains("承诺时限(30个工作日)不能超过法定时限(20个工作日)"),
+        "{page}"
+    );
 }
 
 async fn catalog_round_trips_through_excel_and_rejects_bad_files(app: TestApp) {
@@ -254,64 +568,171 @@ async fn catalog_round_trips_through_excel_and_rejects_bad_files(app: TestApp) {
     let xlsx = app.get("/api/v1/catalog/export?format=xlsx", &s).await;
     assert_eq!(xlsx.status, StatusCode::OK);
     assert!(xlsx.body.starts_with(b"PK"), "an xlsx is a zip");
-    let r = app.request(Method::POST, "/api/v1/catalog/import?format=xlsx", &s, Some("application/octet-stream"), xlsx.body.clone(), true).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/catalog/import?format=xlsx",
+            &s,
+            Some("application/octet-stream"),
+            xlsx.body.clone(),
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let summary = r.json();
     assert_eq!(summary["inserted"], 0);
     assert_eq!(summary["updated"], 0);
     assert!(summary["unchanged"].as_u64().unwrap() >= 40);
-    assert_eq!(app.get("/api/v1/catalog?status=all", &s).await.json(), before);
+    assert_eq!(
+        app.get("/api/v1/catalog?status=all", &s).await.json(),
+        before
+    );
     let csv = app.get("/api/v1/catalog/export?format=csv", &s).await;
-    let r = app.request(Method::POST, "/api/v1/catalog/import?format=csv", &s, Some("text/csv"), csv.body.clone(), true).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/catalog/import?format=csv",
+            &s,
+            Some("text/csv"),
+            csv.body.clone(),
+            true,
+        )
+        .await;
     assert_eq!(r.json()["inserted"], 0, "{}", r.text());
     // Exporting again gives the same bytes: nothing was lost.
-    assert_eq!(app.get("/api/v1/catalog/export?format=csv", &s).await.body, csv.body);
+    assert_eq!(
+        app.get("/api/v1/catalog/export?format=csv", &s).await.body,
+        csv.body
+    );
     // A broken file names its cells and imports nothing.
     let text = String::from_utf8(csv.body.clone()).unwrap();
     let broken = text.replacen("承诺件", "不存在的类型", 1);
     assert_ne!(broken, text);
-    let r = app.request(Method::POST, "/api/v1/catalog/import?format=csv", &s, Some("text/csv"), broken.into_bytes(), true).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/catalog/import?format=csv",
+            &s,
+            Some("text/csv"),
+            broken.into_bytes(),
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let cells = r.json()["cells"].as_array().unwrap().clone();
-    assert!(!cells.is_empty() && cells[0]["row"].as_u64().unwrap() >= 2 && !cells[0]["column"].as_str().unwrap().is_empty(), "{cells:?}");
-    assert_eq!(app.get("/api/v1/catalog?status=all", &s).await.json(), before);
+    assert!(
+        !cells.is_empty()
+            && cells[0]["row"].as_u64().unwrap() >= 2
+            && !cells[0]["column"].as_str().unwrap().is_empty(),
+        "{cells:?}"
+    );
+    assert_eq!(
+        app.get("/api/v1/catalog?status=all", &s).await.json(),
+        before
+    );
     // A township manager cannot import another township's items.
     let m = app.api_login(MGR_TOWNSHIP_B).await;
-    let r = app.request(Method::POST, "/api/v1/catalog/import?format=csv", &m, Some("text/csv"), csv.body, true).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/catalog/import?format=csv",
+            &m,
+            Some("text/csv"),
+            csv.body,
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
 async fn calendar_arithmetic_import_and_permissions(app: TestApp) {
     // 2025-09-30 + 5 working days crosses 国庆 (10-01..10-08 off, 10-11 Saturday is a working day).
-    let r = app.get("/api/v1/calendar/add-working-days?date=2025-09-30&n=5", &anon()).await.json();
+    let r = app
+        .get(
+            "/api/v1/calendar/add-working-days?date=2025-09-30&n=5",
+            &anon(),
+        )
+        .await
+        .json();
     assert_eq!(r["date"], "2025-10-14");
     assert_eq!(r["unscheduled_years"].as_array().unwrap().len(), 0);
-    let r = app.get("/api/v1/calendar/add-working-days?date=2026-12-20&n=20", &anon()).await.json();
+    let r = app
+        .get(
+            "/api/v1/calendar/add-working-days?date=2026-12-20&n=20",
+            &anon(),
+        )
+        .await
+        .json();
     assert_eq!(r["unscheduled_years"], json!([2027]));
     // The demo closes 石桥镇 on 2026-07-15 (a Wednesday): its deadlines move one day.
-    let base = app.get("/api/v1/calendar/add-working-days?date=2026-07-14&n=1", &anon()).await.json();
-    let closed = app.get(&format!("/api/v1/calendar/add-working-days?date=2026-07-14&n=1&region={VILLAGE_A}"), &anon()).await.json();
+    let base = app
+        .get(
+            "/api/v1/calendar/add-working-days?date=2026-07-14&n=1",
+            &anon(),
+        )
+        .await
+        .json();
+    let closed = app
+        .get(
+            &format!("/api/v1/calendar/add-working-days?date=2026-07-14&n=1&region={VILLAGE_A}"),
+            &anon(),
+        )
+        .await
+        .json();
     assert_eq!(base["date"], "2026-07-15");
     assert_eq!(closed["date"], "2026-07-16");
-    let bad = app.get("/api/v1/calendar/add-working-days?date=2026-13-01&n=1", &anon()).await;
+    let bad = app
+        .get(
+            "/api/v1/calendar/add-working-days?date=2026-13-01&n=1",
+            &anon(),
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert_eq!(bad.json()["field"], "date");
     // Only a network-wide administrator loads the schedule; the admin page warns about 2027.
     let csv = "date,kind,name\n2027-01-01,holiday,元旦\n";
     let m = app.api_login(MGR_TOWNSHIP_A).await;
-    assert_eq!(app.post_json("/api/v1/calendar/import", &m, &json!({ "csv": csv })).await.status, StatusCode::FORBIDDEN);
-    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 2, 2, 0, 0).unwrap());
+    assert_eq!(
+        app.post_json("/api/v1/calendar/import", &m, &json!({ "csv": csv }))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 2, 2, 0, 0).unwrap());
     let ps = app.page_login(ADMIN).await;
-    assert!(app.get("/admin", &ps).await.text().contains("2027年的节假日安排尚未导入"));
+    assert!(app
+        .get("/admin", &ps)
+        .await
+        .text()
+        .contains("2027年的节假日安排尚未导入"));
     let a = app.api_login(ADMIN).await;
-    let r = app.post_json("/api/v1/calendar/import", &a, &json!({ "csv": "date,kind,name\n2027-13-01,holiday,x\n2027-01-01,weird,y\n" })).await;
+    let r = app
+        .post_json(
+            "/api/v1/calendar/import",
+            &a,
+            &json!({ "csv": "date,kind,name\n2027-13-01,holiday,x\n2027-01-01,weird,y\n" }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"].as_array().unwrap().len(), 2);
-    let r = app.post_json("/api/v1/calendar/import", &a, &json!({ "csv": csv })).await;
+    let r = app
+        .post_json("/api/v1/calendar/import", &a, &json!({ "csv": csv }))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert!(!app.get("/admin", &ps).await.text().contains("2027年的节假日安排尚未导入"));
+    assert!(!app
+        .get("/admin", &ps)
+        .await
+        .text()
+        .contains("2027年的节假日安排尚未导入"));
     // 2026-12-31 (Thu) + 1: 2027-01-01 is now a holiday, so the next working day is Mon 01-04.
-    let r = app.get("/api/v1/calendar/add-working-days?date=2026-12-31&n=1", &anon()).await.json();
+    let r = app
+        .get(
+            "/api/v1/calendar/add-working-days?date=2026-12-31&n=1",
+            &anon(),
+        )
+        .await
+        .json();
     assert_eq!(r["date"], "2027-01-04");
 }
 
@@ -321,12 +742,45 @@ async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
         json!({ "username": username, "display_name": "新同事", "phone": "13800000000", "password": "abc12345",
                 "home_region": region, "grants": [{ "role": role, "region_code": region }] })
     };
-    let r = app.post_json("/api/v1/users", &m, &new("new.clerk", "window_clerk", TOWNSHIP_A)).await;
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            &m,
+            &new("new.clerk", "window_clerk", TOWNSHIP_A),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    assert_eq!(app.try_api_login("new.clerk", "abc12345").await.status, StatusCode::OK);
-    assert_eq!(app.post_json("/api/v1/users", &m, &new("new.admin", "administrator", TOWNSHIP_A)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.post_json("/api/v1/users", &m, &new("new.other", "window_clerk", TOWNSHIP_B)).await.status, StatusCode::FORBIDDEN);
-    let dup = app.post_json("/api/v1/users", &m, &new("new.clerk", "window_clerk", TOWNSHIP_A)).await;
+    assert_eq!(
+        app.try_api_login("new.clerk", "abc12345").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post_json(
+            "/api/v1/users",
+            &m,
+            &new("new.admin", "administrator", TOWNSHIP_A)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_json(
+            "/api/v1/users",
+            &m,
+            &new("new.other", "window_clerk", TOWNSHIP_B)
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let dup = app
+        .post_json(
+            "/api/v1/users",
+            &m,
+            &new("new.clerk", "window_clerk", TOWNSHIP_A),
+        )
+        .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
     let mut weak = new("weak.pw", "window_clerk", TOWNSHIP_A);
     weak["password"] = json!("short");
@@ -334,15 +788,33 @@ async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "password");
     let stored = app.store.find_user("new.clerk").await.unwrap().unwrap();
-    assert!(stored.password_hash.starts_with("$argon2"), "passwords are stored as argon2 hashes");
+    assert!(
+        stored.password_hash.starts_with("$argon2"),
+        "passwords are stored as argon2 hashes"
+    );
     // A clerk cannot create anyone.
     let c = app.api_login(CLERK_TOWNSHIP_A).await;
-    assert_eq!(app.post_json("/api/v1/users", &c, &new("x.y", "window_clerk", TOWNSHIP_A)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_json("/api/v1/users", &c, &new("x.y", "window_clerk", TOWNSHIP_A))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // Deactivating ends the user's sessions.
     let victim = app.api_login_with("new.clerk", "abc12345").await;
-    let r = app.send_json(Method::PUT, &format!("/api/v1/users/{}/active", stored.id), &m, &json!({ "active": false })).await;
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/users/{}/active", stored.id),
+            &m,
+            &json!({ "active": false }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
-    assert_eq!(app.get("/api/v1/me", &victim).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", &victim).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn openapi_documents_every_routed_operation(app: TestApp) {
@@ -353,13 +825,29 @@ async fn openapi_documents_every_routed_operation(app: TestApp) {
     assert!(paths.len() >= 15);
     for (path, ops) in paths {
         for method in ops.as_object().unwrap().keys() {
-            let concrete = path.replace("{code}", "X").replace("{id}", "1").replace("{version}", "1");
+            let concrete = path
+                .replace("{code}", "X")
+                .replace("{id}", "1")
+                .replace("{version}", "1");
             let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             // An empty JSON body: the handler may refuse it, but the route must exist.
-            let r = app.request(m, &format!("/api/v1{concrete}"), &s, Some("application/json"), b"{}".to_vec(), true).await;
+            let r = app
+                .request(
+                    m,
+                    &format!("/api/v1{concrete}"),
+                    &s,
+                    Some("application/json"),
+                    b"{}".to_vec(),
+                    true,
+                )
+                .await;
             assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             if r.status == StatusCode::NOT_FOUND {
-                assert_ne!(r.json()["message"], "接口不存在", "{method} {path} is documented but not routed");
+                assert_ne!(
+                    r.json()["message"],
+                    "接口不存在",
+                    "{method} {path} is documented but not routed"
+                );
             }
         }
     }
@@ -367,21 +855,60 @@ async fn openapi_documents_every_routed_operation(app: TestApp) {
 
 async fn bad_input_gets_a_4xx_with_a_field(app: TestApp) {
     let s = app.api_login(ADMIN).await;
-    let r = app.request(Method::POST, "/api/v1/regions", &s, Some("application/json"), b"{not json".to_vec(), true).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/regions",
+            &s,
+            Some("application/json"),
+            b"{not json".to_vec(),
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["code"], "invalid_json");
-    let r = app.post_json("/api/v1/regions", &s, &json!({ "code": "12ab", "name": "x", "parent": CITY })).await;
+    let r = app
+        .post_json(
+            "/api/v1/regions",
+            &s,
+            &json!({ "code": "12ab", "name": "x", "parent": CITY }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "code");
-    let r = app.post_json("/api/v1/regions", &s, &json!({ "code": "340102000000", "name": "外市的区", "parent": CITY })).await;
+    let r = app
+        .post_json(
+            "/api/v1/regions",
+            &s,
+            &json!({ "code": "340102000000", "name": "外市的区", "parent": CITY }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["code"], "code_not_under_parent");
-    let r = app.post_json("/api/v1/regions", &s, &json!({ "code": "339999000000", "name": "新区", "parent": CITY })).await;
+    let r = app
+        .post_json(
+            "/api/v1/regions",
+            &s,
+            &json!({ "code": "339999000000", "name": "新区", "parent": CITY }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-    assert_eq!(app.post_json("/api/v1/regions", &s, &json!({ "code": "339999000000", "name": "新区", "parent": CITY })).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.post_json(
+            "/api/v1/regions",
+            &s,
+            &json!({ "code": "339999000000", "name": "新区", "parent": CITY })
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
     let r = app.get("/api/v1/users/notanumber", &s).await;
     assert!(r.status.is_client_error(), "{}", r.status);
     let r = app.get("/admin/regions/notacode", &s).await;
     assert!(r.status.is_client_error());
-    assert_eq!(app.get("/no/such/page", &anon()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/no/such/page", &anon()).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

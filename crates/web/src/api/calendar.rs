@@ -32,7 +32,10 @@ struct CalendarView {
 /// The schedule is public information (the State Council publishes it).
 async fn days(State(state): State<AppState>) -> AppResult<Json<CalendarView>> {
     let days = state.store.list_calendar_days().await?;
-    Ok(Json(CalendarView { loaded_years: state.calendar().loaded_years().collect(), days }))
+    Ok(Json(CalendarView {
+        loaded_years: state.calendar().loaded_years().collect(),
+        days,
+    }))
 }
 
 /// Imports schedule text in the `cn-holidays.csv` format; the years it contains are replaced.
@@ -48,7 +51,11 @@ pub async fn import_csv(state: &AppState, u: &Authed, csv: &str) -> AppResult<us
     }
     let days = parse_holiday_csv(csv)?;
     if days.is_empty() {
-        return Err(AppError::Validation(domain::ValidationErrors::single("csv", "empty", "没有可导入的日期")));
+        return Err(AppError::Validation(domain::ValidationErrors::single(
+            "csv",
+            "empty",
+            "没有可导入的日期",
+        )));
     }
     state.store.replace_calendar_years(&days).await?;
     state.reload_calendar().await?;
@@ -60,21 +67,43 @@ struct ImportBody {
     csv: String,
 }
 
-async fn import(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<ImportBody>) -> AppResult<Json<serde_json::Value>> {
+async fn import(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<ImportBody>,
+) -> AppResult<Json<serde_json::Value>> {
     let n = import_csv(&state, &u, &b.csv).await?;
-    Ok(Json(serde_json::json!({ "imported": n, "loaded_years": state.calendar().loaded_years().collect::<Vec<_>>() })))
+    Ok(Json(
+        serde_json::json!({ "imported": n, "loaded_years": state.calendar().loaded_years().collect::<Vec<_>>() }),
+    ))
 }
 
-async fn closures(State(state): State<AppState>, ApiUser(u): ApiUser) -> AppResult<Json<Vec<Closure>>> {
-    Ok(Json(state.store.list_closures(&u.scope(Action::ReadCalendar)).await?))
+async fn closures(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> AppResult<Json<Vec<Closure>>> {
+    Ok(Json(
+        state
+            .store
+            .list_closures(&u.scope(Action::ReadCalendar))
+            .await?,
+    ))
 }
 
-async fn add_closure(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(c): ApiJson<Closure>) -> AppResult<(StatusCode, Json<Closure>)> {
+async fn add_closure(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(c): ApiJson<Closure>,
+) -> AppResult<(StatusCode, Json<Closure>)> {
     u.authorize(Action::ManageCalendar, &c.region_code)?;
     if c.reason.trim().is_empty() {
         return Err(AppError::bad_field("required", "reason", "请填写闭馆原因"));
     }
-    state.store.get_region(&c.region_code).await?.ok_or(AppError::NotFound("区划"))?;
+    state
+        .store
+        .get_region(&c.region_code)
+        .await?
+        .ok_or(AppError::NotFound("区划"))?;
     state.store.add_closure(&c).await?;
     Ok((StatusCode::CREATED, Json(c)))
 }
@@ -88,13 +117,25 @@ struct AddQuery {
 }
 
 /// `GET /calendar/add-working-days?date=2025-09-30&n=5[&region=…]` — public, like the schedule.
-async fn add_working_days(State(state): State<AppState>, ApiQuery(q): ApiQuery<AddQuery>) -> AppResult<Json<Deadline>> {
-    let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d").map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
+async fn add_working_days(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<AddQuery>,
+) -> AppResult<Json<Deadline>> {
+    let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
     if q.n > 3650 {
-        return Err(AppError::bad_field("out_of_range", "n", "工作日数不能超过3650"));
+        return Err(AppError::bad_field(
+            "out_of_range",
+            "n",
+            "工作日数不能超过3650",
+        ));
     }
     let cal = match &q.region {
-        Some(r) => state.calendar_for(&RegionCode::parse(r).map_err(AppError::from)?).await?,
+        Some(r) => {
+            state
+                .calendar_for(&RegionCode::parse(r).map_err(AppError::from)?)
+                .await?
+        }
         None => state.calendar(),
     };
     Ok(Json(cal.deadline(date, q.n)))

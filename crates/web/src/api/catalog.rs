@@ -21,7 +21,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/catalog", get(list).post(save))
         .route("/catalog/export", get(export))
-        .route("/catalog/import", post(import).layer(DefaultBodyLimit::max(20 * 1024 * 1024)))
+        .route(
+            "/catalog/import",
+            post(import).layer(DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
         .route("/catalog/{code}", get(published))
         .route("/catalog/{code}/versions", get(versions))
         .route("/catalog/{code}/versions/{version}", get(version))
@@ -35,26 +38,53 @@ struct ListQuery {
     status: String,
 }
 
-async fn list(State(state): State<AppState>, MaybeUser(u): MaybeUser, ApiQuery(q): ApiQuery<ListQuery>) -> AppResult<Json<Vec<CatalogItem>>> {
+async fn list(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> AppResult<Json<Vec<CatalogItem>>> {
     let filter = if q.status == "all" {
         let u = u.ok_or(AppError::NotSignedIn)?;
-        ItemFilter { scope: Some(u.scope(Action::ManageCatalog)), ..Default::default() }
+        ItemFilter {
+            scope: Some(u.scope(Action::ManageCatalog)),
+            ..Default::default()
+        }
     } else {
-        ItemFilter { statuses: vec![ItemStatus::Published], ..Default::default() }
+        ItemFilter {
+            statuses: vec![ItemStatus::Published],
+            ..Default::default()
+        }
     };
     Ok(Json(state.store.list_items(&filter).await?))
 }
 
-async fn published(State(state): State<AppState>, Path(code): Path<String>) -> AppResult<Json<CatalogItem>> {
-    Ok(Json(state.store.get_published(&code).await?.ok_or(AppError::NotFound("事项"))?))
+async fn published(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> AppResult<Json<CatalogItem>> {
+    Ok(Json(
+        state
+            .store
+            .get_published(&code)
+            .await?
+            .ok_or(AppError::NotFound("事项"))?,
+    ))
 }
 
 /// Drafts are visible only to those who manage the item; published and superseded versions to all.
 fn visible(item: &CatalogItem, u: Option<&Authed>) -> bool {
-    item.status != ItemStatus::Draft || u.is_some_and(|u| u.authorize(Action::ManageCatalog, &item.region_code).is_ok())
+    item.status != ItemStatus::Draft
+        || u.is_some_and(|u| {
+            u.authorize(Action::ManageCatalog, &item.region_code)
+                .is_ok()
+        })
 }
 
-async fn versions(State(state): State<AppState>, MaybeUser(u): MaybeUser, Path(code): Path<String>) -> AppResult<Json<Vec<CatalogItem>>> {
+async fn versions(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path(code): Path<String>,
+) -> AppResult<Json<Vec<CatalogItem>>> {
     let all = state.store.list_versions(&code).await?;
     let shown: Vec<CatalogItem> = all.into_iter().filter(|i| visible(i, u.as_ref())).collect();
     if shown.is_empty() {
@@ -63,24 +93,49 @@ async fn versions(State(state): State<AppState>, MaybeUser(u): MaybeUser, Path(c
     Ok(Json(shown))
 }
 
-async fn version(State(state): State<AppState>, MaybeUser(u): MaybeUser, Path((code, v)): Path<(String, u32)>) -> AppResult<Json<CatalogItem>> {
-    let item = state.store.get_item(&code, v).await?.filter(|i| visible(i, u.as_ref())).ok_or(AppError::NotFound("事项"))?;
+async fn version(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    Path((code, v)): Path<(String, u32)>,
+) -> AppResult<Json<CatalogItem>> {
+    let item = state
+        .store
+        .get_item(&code, v)
+        .await?
+        .filter(|i| visible(i, u.as_ref()))
+        .ok_or(AppError::NotFound("事项"))?;
     Ok(Json(item))
 }
 
 /// Saves a draft the caller may manage. `is_new` refuses codes already in use.
-pub async fn save_draft_checked(state: &AppState, u: &Authed, item: &CatalogItem, is_new: bool) -> AppResult<()> {
+pub async fn save_draft_checked(
+    state: &AppState,
+    u: &Authed,
+    item: &CatalogItem,
+    is_new: bool,
+) -> AppResult<()> {
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     if item.status != ItemStatus::Draft {
-        return Err(AppError::bad_field("must_be_draft", "status", "只能保存草稿,发布请使用发布操作"));
+        return Err(AppError::bad_field(
+            "must_be_draft",
+            "status",
+            "只能保存草稿,发布请使用发布操作",
+        ));
     }
     item.validate()?;
     if state.store.get_region(&item.region_code).await?.is_none() {
-        return Err(AppError::Validation(domain::ValidationErrors::single("region_code", "region_not_found", "所属区划不存在")));
+        return Err(AppError::Validation(domain::ValidationErrors::single(
+            "region_code",
+            "region_not_found",
+            "所属区划不存在",
+        )));
     }
     let versions = state.store.list_versions(&item.code).await?;
     if is_new && !versions.is_empty() {
-        return Err(AppError::Conflict { code: "code_taken", message: format!("事项编码 {} 已被使用", item.code) });
+        return Err(AppError::Conflict {
+            code: "code_taken",
+            message: format!("事项编码 {} 已被使用", item.code),
+        });
     }
     // An existing item keeps its owner: moving it to another region needs rights on both.
     if let Some(first) = versions.first() {
@@ -90,16 +145,34 @@ pub async fn save_draft_checked(state: &AppState, u: &Authed, item: &CatalogItem
     Ok(())
 }
 
-async fn save(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(item): ApiJson<CatalogItem>) -> AppResult<(StatusCode, Json<CatalogItem>)> {
+async fn save(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(item): ApiJson<CatalogItem>,
+) -> AppResult<(StatusCode, Json<CatalogItem>)> {
     save_draft_checked(&state, &u, &item, false).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
 
-async fn publish(State(state): State<AppState>, ApiUser(u): ApiUser, Path((code, v)): Path<(String, u32)>) -> AppResult<Json<CatalogItem>> {
-    let item = state.store.get_item(&code, v).await?.ok_or(AppError::NotFound("事项"))?;
+async fn publish(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((code, v)): Path<(String, u32)>,
+) -> AppResult<Json<CatalogItem>> {
+    let item = state
+        .store
+        .get_item(&code, v)
+        .await?
+        .ok_or(AppError::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     state.store.publish(&code, v, state.clock.now()).await?;
-    Ok(Json(state.store.get_item(&code, v).await?.ok_or(AppError::NotFound("事项"))?))
+    Ok(Json(
+        state
+            .store
+            .get_item(&code, v)
+            .await?
+            .ok_or(AppError::NotFound("事项"))?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -112,9 +185,14 @@ fn parse_format(s: &str, file_name: &str) -> AppResult<Format> {
     match s {
         "xlsx" => Ok(Format::Xlsx),
         "csv" => Ok(Format::Csv),
-        "" => Format::from_path(std::path::Path::new(file_name))
-            .ok_or_else(|| AppError::bad_field("unknown_format", "format", "文件格式应为 .xlsx 或 .csv")),
-        _ => Err(AppError::bad_field("unknown_format", "format", "文件格式应为 xlsx 或 csv")),
+        "" => Format::from_path(std::path::Path::new(file_name)).ok_or_else(|| {
+            AppError::bad_field("unknown_format", "format", "文件格式应为 .xlsx 或 .csv")
+        }),
+        _ => Err(AppError::bad_field(
+            "unknown_format",
+            "format",
+            "文件格式应为 xlsx 或 csv",
+        )),
     }
 }
 
@@ -122,26 +200,54 @@ fn parse_format(s: &str, file_name: &str) -> AppResult<Format> {
 pub async fn items_for_export(state: &AppState, u: Option<&Authed>) -> AppResult<Vec<CatalogItem>> {
     match u.filter(|u| u.can_anywhere(Action::ManageCatalog)) {
         Some(u) => {
-            let latest = state.store.list_items(&ItemFilter { scope: Some(u.scope(Action::ManageCatalog)), ..Default::default() }).await?;
+            let latest = state
+                .store
+                .list_items(&ItemFilter {
+                    scope: Some(u.scope(Action::ManageCatalog)),
+                    ..Default::default()
+                })
+                .await?;
             let mut all = vec![];
             for i in latest {
                 all.extend(state.store.list_versions(&i.code).await?);
             }
             Ok(all)
         }
-        None => Ok(state.store.list_items(&ItemFilter { statuses: vec![ItemStatus::Published], scope: Some(Scope::All), ..Default::default() }).await?),
+        None => Ok(state
+            .store
+            .list_items(&ItemFilter {
+                statuses: vec![ItemStatus::Published],
+                scope: Some(Scope::All),
+                ..Default::default()
+            })
+            .await?),
     }
 }
 
-async fn export(State(state): State<AppState>, MaybeUser(u): MaybeUser, ApiQuery(q): ApiQuery<FormatQuery>) -> AppResult<Response> {
-    let format = parse_format(if q.format.is_empty() { "xlsx" } else { &q.format }, "")?;
+async fn export(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    ApiQuery(q): ApiQuery<FormatQuery>,
+) -> AppResult<Response> {
+    let format = parse_format(
+        if q.format.is_empty() {
+            "xlsx"
+        } else {
+            &q.format
+        },
+        "",
+    )?;
     let items = items_for_export(&state, u.as_ref()).await?;
-    let bytes = catalog_io::export(&items, format).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes =
+        catalog_io::export(&items, format).map_err(|e| AppError::Internal(e.to_string()))?;
     let name = format!("catalog.{}", format.extension());
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         bytes,
     )
@@ -160,13 +266,24 @@ impl<E: Into<AppError>> From<E> for ImportFailure {
 }
 
 /// Parses and imports a spreadsheet, all or nothing, after checking the caller manages every item.
-pub async fn import_bytes(state: &AppState, u: &Authed, file_name: &str, data: &[u8]) -> Result<ImportSummary, ImportFailure> {
-    let format = Format::from_path(std::path::Path::new(file_name))
-        .ok_or_else(|| AppError::bad_field("unknown_format", "file", "文件格式应为 .xlsx 或 .csv"))?;
+pub async fn import_bytes(
+    state: &AppState,
+    u: &Authed,
+    file_name: &str,
+    data: &[u8],
+) -> Result<ImportSummary, ImportFailure> {
+    let format = Format::from_path(std::path::Path::new(file_name)).ok_or_else(|| {
+        AppError::bad_field("unknown_format", "file", "文件格式应为 .xlsx 或 .csv")
+    })?;
     import_with_format(state, u, format, data).await
 }
 
-async fn import_with_format(state: &AppState, u: &Authed, format: Format, data: &[u8]) -> Result<ImportSummary, ImportFailure> {
+async fn import_with_format(
+    state: &AppState,
+    u: &Authed,
+    format: Format,
+    data: &[u8],
+) -> Result<ImportSummary, ImportFailure> {
     let items = catalog_io::import(data, format).map_err(ImportFailure::File)?;
     for i in &items {
         u.authorize(Action::ManageCatalog, &i.region_code)?;
@@ -174,7 +291,12 @@ async fn import_with_format(state: &AppState, u: &Authed, format: Format, data: 
     Ok(state.store.import_items(&items).await?)
 }
 
-async fn import(State(state): State<AppState>, ApiUser(u): ApiUser, ApiQuery(q): ApiQuery<FormatQuery>, body: Bytes) -> AppResult<Response> {
+async fn import(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiQuery(q): ApiQuery<FormatQuery>,
+    body: Bytes,
+) -> AppResult<Response> {
     let format = parse_format(&q.format, "")?;
     match import_with_format(&state, &u, format, &body).await {
         Ok(summary) => Ok(Json(summary).into_response()),

@@ -34,10 +34,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(AppError::bad("invalid_field", format!("请求数据有误:{}", e.body_text()))),
-            Err(JsonRejection::JsonSyntaxError(_)) => Err(AppError::bad("invalid_json", "请求体不是合法的 JSON")),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::bad("json_required", "请求须使用 Content-Type: application/json")),
-            Err(e) => Err(AppError::bad("invalid_body", format!("请求体无法读取:{}", e.body_text()))),
+            Err(JsonRejection::JsonDataError(e)) => Err(AppError::bad(
+                "invalid_field",
+                format!("请求数据有误:{}", e.body_text()),
+            )),
+            Err(JsonRejection::JsonSyntaxError(_)) => {
+                Err(AppError::bad("invalid_json", "请求体不是合法的 JSON"))
+            }
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::bad(
+                "json_required",
+                "请求须使用 Content-Type: application/json",
+            )),
+            Err(e) => Err(AppError::bad(
+                "invalid_body",
+                format!("请求体无法读取:{}", e.body_text()),
+            )),
         }
     }
 }
@@ -50,9 +61,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(AppError::bad("invalid_query", format!("查询参数有误:{}", e.body_text())))
-            }
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(AppError::bad(
+                "invalid_query",
+                format!("查询参数有误:{}", e.body_text()),
+            )),
             Err(e) => Err(AppError::bad("invalid_query", e.body_text())),
         }
     }

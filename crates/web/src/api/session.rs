@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/session", post(login).delete(logout)).route("/me", get(me))
+    Router::new()
+        .route("/session", post(login).delete(logout))
+        .route("/me", get(me))
 }
 
 #[derive(Deserialize)]
@@ -22,9 +24,17 @@ pub struct Login {
     pub password: String,
 }
 
-async fn login(State(state): State<AppState>, ApiJson(body): ApiJson<Login>) -> AppResult<Response> {
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Login>,
+) -> AppResult<Response> {
     let s = auth::sign_in(&state, &body.username, &body.password).await?;
-    let cookie = auth::set_cookie(&state, SESSION_COOKIE, &s.token, state.config.session_hours * 3600);
+    let cookie = auth::set_cookie(
+        &state,
+        SESSION_COOKIE,
+        &s.token,
+        state.config.session_hours * 3600,
+    );
     Ok((
         [(header::SET_COOKIE, cookie)],
         Json(json!({ "user": s.user, "csrf_token": s.session.csrf_token, "expires_at": s.session.expires_at })),

@@ -45,14 +45,27 @@ async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> AppResult<J
     Ok(Json(state.store.list_users(&scope).await?))
 }
 
-async fn one(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>) -> AppResult<Json<User>> {
-    let user = state.store.get_user(id).await?.ok_or(AppError::NotFound("用户"))?;
+async fn one(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+) -> AppResult<Json<User>> {
+    let user = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
     u.authorize(Action::ReadUsers, &user.home_region)?;
     Ok(Json(user))
 }
 
 /// Resolves grant inputs into grants the caller may give, with field errors.
-async fn resolve_grants(state: &AppState, u: &Authed, inputs: &[GrantInput], e: &mut ValidationErrors) -> AppResult<Vec<Grant>> {
+async fn resolve_grants(
+    state: &AppState,
+    u: &Authed,
+    inputs: &[GrantInput],
+    e: &mut ValidationErrors,
+) -> AppResult<Vec<Grant>> {
     let mut grants = vec![];
     for (i, g) in inputs.iter().enumerate() {
         let Some(role) = Role::parse(&g.role) else {
@@ -60,11 +73,19 @@ async fn resolve_grants(state: &AppState, u: &Authed, inputs: &[GrantInput], e: 
             continue;
         };
         let Ok(code) = RegionCode::parse(&g.region_code) else {
-            e.push(format!("grants[{i}].region_code"), "invalid_region_code", "区划代码无效");
+            e.push(
+                format!("grants[{i}].region_code"),
+                "invalid_region_code",
+                "区划代码无效",
+            );
             continue;
         };
         let Some(region) = state.store.get_region(&code).await? else {
-            e.push(format!("grants[{i}].region_code"), "region_not_found", "区划不存在");
+            e.push(
+                format!("grants[{i}].region_code"),
+                "region_not_found",
+                "区划不存在",
+            );
             continue;
         };
         if !may_grant(u.grants(), role, &code) {
@@ -72,11 +93,24 @@ async fn resolve_grants(state: &AppState, u: &Authed, inputs: &[GrantInput], e: 
         }
         if let Some(d) = g.department_id {
             match state.store.get_department(d).await? {
-                Some(dep) if region.code.contains(region.level, &dep.region_code) || dep.region_code.contains(dep.region_code.implied_level(), &region.code) => {}
-                _ => e.push(format!("grants[{i}].department_id"), "invalid_department", "部门不存在或不在该区划"),
+                Some(dep)
+                    if region.code.contains(region.level, &dep.region_code)
+                        || dep
+                            .region_code
+                            .contains(dep.region_code.implied_level(), &region.code) => {}
+                _ => e.push(
+                    format!("grants[{i}].department_id"),
+                    "invalid_department",
+                    "部门不存在或不在该区划",
+                ),
             }
         }
-        grants.push(Grant { role, region_code: code, region_level: region.level, department_id: g.department_id });
+        grants.push(Grant {
+            role,
+            region_code: code,
+            region_level: region.level,
+            department_id: g.department_id,
+        });
     }
     if inputs.is_empty() {
         e.push("grants", "required", "至少授予一个角色");
@@ -90,17 +124,29 @@ pub async fn create_user_checked(state: &AppState, u: &Authed, b: &CreateUser) -
     }
     let mut e = ValidationErrors::default();
     let username = b.username.trim();
-    if !(3..=32).contains(&username.len()) || !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-        e.push("username", "invalid_username", "用户名为3-32位字母、数字、“.”、“_”或“-”");
+    if !(3..=32).contains(&username.len())
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        e.push(
+            "username",
+            "invalid_username",
+            "用户名为3-32位字母、数字、“.”、“_”或“-”",
+        );
     }
     if b.display_name.trim().is_empty() {
         e.push("display_name", "required", "姓名不能为空");
     }
     let phone = b.phone.trim();
-    if !phone.is_empty() && !(phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit())) {
+    let mobile =
+        phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit());
+    if !phone.is_empty() && !mobile {
         e.push("phone", "invalid_phone", "手机号应为11位数字");
     }
-    if let Err(AppError::BadRequest { code, message, .. }) = auth::check_password_strength(&b.password) {
+    if let Err(AppError::BadRequest { code, message, .. }) =
+        auth::check_password_strength(&b.password)
+    {
         e.push("password", code, message);
     }
     let home = match RegionCode::parse(&b.home_region) {
@@ -112,7 +158,8 @@ pub async fn create_user_checked(state: &AppState, u: &Authed, b: &CreateUser) -
     };
     let grants = resolve_grants(state, u, &b.grants, &mut e).await?;
     if let Some(h) = &home {
-        let allowed = u.authorize(Action::ManageUsers, h).is_ok() || u.authorize(Action::ManageStaff, h).is_ok();
+        let allowed = u.authorize(Action::ManageUsers, h).is_ok()
+            || u.authorize(Action::ManageStaff, h).is_ok();
         if !allowed {
             return Err(AppError::Forbidden);
         }
@@ -132,15 +179,35 @@ pub async fn create_user_checked(state: &AppState, u: &Authed, b: &CreateUser) -
             grants,
         })
         .await?;
-    state.store.get_user(id).await?.ok_or(AppError::NotFound("用户"))
+    state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))
 }
 
-async fn create(State(state): State<AppState>, ApiUser(u): ApiUser, ApiJson(b): ApiJson<CreateUser>) -> AppResult<(StatusCode, Json<User>)> {
-    Ok((StatusCode::CREATED, Json(create_user_checked(&state, &u, &b).await?)))
+async fn create(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(b): ApiJson<CreateUser>,
+) -> AppResult<(StatusCode, Json<User>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(create_user_checked(&state, &u, &b).await?),
+    ))
 }
 
-async fn set_grants(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, ApiJson(b): ApiJson<Vec<GrantInput>>) -> AppResult<Json<User>> {
-    let target = state.store.get_user(id).await?.ok_or(AppError::NotFound("用户"))?;
+async fn set_grants(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<Vec<GrantInput>>,
+) -> AppResult<Json<User>> {
+    let target = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
     // Changing someone's roles requires being allowed to grant every role they hold now, too.
     for g in &target.grants {
         if !may_grant(u.grants(), g.role, &g.region_code) {
@@ -152,7 +219,13 @@ async fn set_grants(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id)
     e.into_result(())?;
     state.store.set_grants(id, &grants).await?;
     state.store.delete_user_sessions(id).await?;
-    Ok(Json(state.store.get_user(id).await?.ok_or(AppError::NotFound("用户"))?))
+    Ok(Json(
+        state
+            .store
+            .get_user(id)
+            .await?
+            .ok_or(AppError::NotFound("用户"))?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -160,19 +233,37 @@ struct Active {
     active: bool,
 }
 
-async fn set_active(State(state): State<AppState>, ApiUser(u): ApiUser, Path(id): Path<i64>, ApiJson(b): ApiJson<Active>) -> AppResult<Json<User>> {
-    let target = state.store.get_user(id).await?.ok_or(AppError::NotFound("用户"))?;
+async fn set_active(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<Active>,
+) -> AppResult<Json<User>> {
+    let target = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))?;
     for g in &target.grants {
         if !may_grant(u.grants(), g.role, &g.region_code) {
             return Err(AppError::Forbidden);
         }
     }
     if target.id == u.user.id {
-        return Err(AppError::bad("cannot_deactivate_self", "不能停用自己的账户"));
+        return Err(AppError::bad(
+            "cannot_deactivate_self",
+            "不能停用自己的账户",
+        ));
     }
     state.store.set_active(id, b.active).await?;
     if !b.active {
         state.store.delete_user_sessions(id).await?;
     }
-    Ok(Json(state.store.get_user(id).await?.ok_or(AppError::NotFound("用户"))?))
+    Ok(Json(
+        state
+            .store
+            .get_user(id)
+            .await?
+            .ok_or(AppError::NotFound("用户"))?,
+    ))
 }

@@ -35,7 +35,10 @@ pub async fn index(State(state): State<AppState>, PageUser(u): PageUser) -> Page
     forbid_unless_staff(&u)?;
     let today = state.clock.today();
     let cal = state.calendar();
-    let missing: Vec<i32> = [today.year(), today.year() + 1].into_iter().filter(|y| !cal.is_year_loaded(*y)).collect();
+    let missing: Vec<i32> = [today.year(), today.year() + 1]
+        .into_iter()
+        .filter(|y| !cal.is_year_loaded(*y))
+        .collect();
     let body = html! {
         h1 { "工作台" }
         @if u.can_anywhere(Action::ManageCalendar) || u.can_anywhere(Action::ReadCalendar) {
@@ -88,24 +91,59 @@ pub async fn regions(State(state): State<AppState>, PageUser(u): PageUser) -> Pa
     Ok(page("区划与服务场所", &u, body))
 }
 
-pub async fn region_detail(State(state): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>) -> PageResult {
+pub async fn region_detail(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(code): Path<String>,
+) -> PageResult {
     let code = RegionCode::parse(&code).map_err(AppError::from)?;
     u.authorize(Action::ReadRegions, &code)?;
-    let region = state.store.get_region(&code).await?.ok_or(AppError::NotFound("区划"))?;
-    Ok(page(&region.name, &u, region_body(&state, &u, &region, &[], &[]).await?))
+    let region = state
+        .store
+        .get_region(&code)
+        .await?
+        .ok_or(AppError::NotFound("区划"))?;
+    Ok(page(
+        &region.name,
+        &u,
+        region_body(&state, &u, &region, &[], &[]).await?,
+    ))
 }
 
-async fn region_body(state: &AppState, u: &Authed, region: &Region, place_errs: &[FieldError], child_errs: &[FieldError]) -> Result<Markup, AppError> {
+async fn region_body(
+    state: &AppState,
+    u: &Authed,
+    region: &Region,
+    place_errs: &[FieldError],
+    child_errs: &[FieldError],
+) -> Result<Markup, AppError> {
     let place = state.store.get_place(&region.code).await?;
     let children = state.store.children(&region.code).await?;
-    let depts = state.store.list_departments(&Scope::Within(vec![(region.code.clone(), region.level)])).await?;
-    let own_depts: Vec<_> = depts.iter().filter(|d| d.region_code == region.code).collect();
+    let depts = state
+        .store
+        .list_departments(&Scope::Within(vec![(region.code.clone(), region.level)]))
+        .await?;
+    let own_depts: Vec<_> = depts
+        .iter()
+        .filter(|d| d.region_code == region.code)
+        .collect();
     let can_edit_place = u.authorize(Action::ManagePlaces, &region.code).is_ok();
-    let can_add_region = u.authorize(Action::ManageRegions, &region.code).is_ok() && region.level.child().is_some();
-    let dept_name = |id: &i64| depts.iter().find(|d| d.id == *id).map(|d| d.name.clone()).unwrap_or_else(|| format!("#{id}"));
+    let can_add_region =
+        u.authorize(Action::ManageRegions, &region.code).is_ok() && region.level.child().is_some();
+    let dept_name = |id: &i64| {
+        depts
+            .iter()
+            .find(|d| d.id == *id)
+            .map(|d| d.name.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
     let p = place.clone().unwrap_or_else(|| ServicePlace {
         region_code: region.code.clone(),
-        name: format!("{}{}", region.name, region.level.place_label().trim_start_matches(['市', '县'])),
+        name: format!(
+            "{}{}",
+            region.name,
+            region.level.place_label().trim_start_matches(['市', '县'])
+        ),
         kind: domain::region::PlaceKind::for_level(region.level),
         address: String::new(),
         hours: String::new(),
@@ -179,10 +217,19 @@ async fn region_body(state: &AppState, u: &Authed, region: &Region, place_errs: 
     })
 }
 
-pub async fn save_place(State(state): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>, body: axum::body::Bytes) -> PageResult {
+pub async fn save_place(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(code): Path<String>,
+    body: axum::body::Bytes,
+) -> PageResult {
     let code = RegionCode::parse(&code).map_err(AppError::from)?;
     u.authorize(Action::ManagePlaces, &code)?;
-    let region = state.store.get_region(&code).await?.ok_or(AppError::NotFound("区划"))?;
+    let region = state
+        .store
+        .get_region(&code)
+        .await?
+        .ok_or(AppError::NotFound("区划"))?;
     let form = PlaceForm::parse(&body)?;
     match form.into_place(&region) {
         Ok(place) => {
@@ -191,28 +238,49 @@ pub async fn save_place(State(state): State<AppState>, PageUser(u): PageUser, Pa
         }
         Err(errs) => {
             let body = region_body(&state, &u, &region, &errs.errors, &[]).await?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, layout(&region.name, Some(&u), body)).into_response())
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                layout(&region.name, Some(&u), body),
+            )
+                .into_response())
         }
     }
 }
 
-pub async fn add_child_region(State(state): State<AppState>, PageUser(u): PageUser, Path(code): Path<String>, Form(f): Form<RegionForm>) -> PageResult {
+pub async fn add_child_region(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(code): Path<String>,
+    Form(f): Form<RegionForm>,
+) -> PageResult {
     let parent_code = RegionCode::parse(&code).map_err(AppError::from)?;
     u.authorize(Action::ManageRegions, &parent_code)?;
-    let parent = state.store.get_region(&parent_code).await?.ok_or(AppError::NotFound("区划"))?;
+    let parent = state
+        .store
+        .get_region(&parent_code)
+        .await?
+        .ok_or(AppError::NotFound("区划"))?;
     match forms::child_region(&parent, &f) {
         Ok(child) => {
             if state.store.get_region(&child.code).await?.is_some() {
                 let errs = vec![FieldError::new("code", "region_exists", "该区划代码已存在")];
                 let body = region_body(&state, &u, &parent, &[], &errs).await?;
-                return Ok((axum::http::StatusCode::CONFLICT, layout(&parent.name, Some(&u), body)).into_response());
+                return Ok((
+                    axum::http::StatusCode::CONFLICT,
+                    layout(&parent.name, Some(&u), body),
+                )
+                    .into_response());
             }
             state.store.put_region(&child).await?;
             Ok(Redirect::to(&format!("/admin/regions/{}", child.code)).into_response())
         }
         Err(errs) => {
             let body = region_body(&state, &u, &parent, &[], &errs.errors).await?;
-            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, layout(&parent.name, Some(&u), body)).into_response())
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                layout(&parent.name, Some(&u), body),
+            )
+                .into_response())
         }
     }
 }
@@ -223,17 +291,39 @@ pub async fn users(State(state): State<AppState>, PageUser(u): PageUser) -> Page
     users_page(&state, &u, &UserForm::default(), &[]).await
 }
 
-async fn users_page(state: &AppState, u: &Authed, form: &UserForm, errs: &[FieldError]) -> PageResult {
+async fn users_page(
+    state: &AppState,
+    u: &Authed,
+    form: &UserForm,
+    errs: &[FieldError],
+) -> PageResult {
     let scope = u.scope(Action::ReadUsers);
     if scope == Scope::Within(vec![]) {
         return Err(AppError::Forbidden.into());
     }
     let users = state.store.list_users(&scope).await?;
     let regions = state.store.list_regions(&scope).await?;
-    let region_name = |c: &RegionCode| regions.iter().find(|r| &r.code == c).map(|r| r.name.clone()).unwrap_or_else(|| c.to_string());
+    let region_name = |c: &RegionCode| {
+        regions
+            .iter()
+            .find(|r| &r.code == c)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| c.to_string())
+    };
     let can_create = u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::ManageStaff);
-    let grantable: Vec<Role> = Role::ALL.into_iter().filter(|r| u.grants().iter().any(|g| may_grant(u.grants(), *r, &g.region_code))).collect();
-    let status = if errs.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+    let grantable: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| {
+            u.grants()
+                .iter()
+                .any(|g| may_grant(u.grants(), *r, &g.region_code))
+        })
+        .collect();
+    let status = if errs.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let body = html! {
         h1 { "人员与权限" }
         p.hint { "仅显示您管辖范围内的人员。" }
@@ -267,14 +357,36 @@ async fn users_page(state: &AppState, u: &Authed, form: &UserForm, errs: &[Field
     Ok((status, layout("人员与权限", Some(u), body)).into_response())
 }
 
-pub async fn create_user(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<UserForm>) -> PageResult {
+pub async fn create_user(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<UserForm>,
+) -> PageResult {
     match crate::api::users::create_user_checked(&state, &u, &f.clone().into_request()).await {
         Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
         Err(AppError::Validation(v)) => users_page(&state, &u, &f, &v.errors).await,
-        Err(AppError::BadRequest { code, message, field }) => {
-            users_page(&state, &u, &f, &[FieldError::new(field.unwrap_or_default(), code, message)]).await
+        Err(AppError::BadRequest {
+            code,
+            message,
+            field,
+        }) => {
+            users_page(
+                &state,
+                &u,
+                &f,
+                &[FieldError::new(field.unwrap_or_default(), code, message)],
+            )
+            .await
         }
-        Err(AppError::Conflict { code, message }) => users_page(&state, &u, &f, &[FieldError::new("username", code, message)]).await,
+        Err(AppError::Conflict { code, message }) => {
+            users_page(
+                &state,
+                &u,
+                &f,
+                &[FieldError::new("username", code, message)],
+            )
+            .await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -290,7 +402,13 @@ async fn catalog_page(state: &AppState, u: &Authed, import_result: Option<Markup
     if scope == Scope::Within(vec![]) {
         return Err(AppError::Forbidden.into());
     }
-    let items = state.store.list_items(&ItemFilter { scope: Some(scope), ..Default::default() }).await?;
+    let items = state
+        .store
+        .list_items(&ItemFilter {
+            scope: Some(scope),
+            ..Default::default()
+        })
+        .await?;
     let body = html! {
         h1 { "事项目录管理" }
         @if let Some(r) = import_result { (r) }
@@ -316,18 +434,32 @@ async fn catalog_page(state: &AppState, u: &Authed, import_result: Option<Markup
     Ok(page("事项目录管理", u, body))
 }
 
-pub async fn catalog_import(State(state): State<AppState>, PageUser(u): PageUser, mut mp: Multipart) -> PageResult {
+pub async fn catalog_import(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    mut mp: Multipart,
+) -> PageResult {
     let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))? {
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))?
+    {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("").to_string();
-            let data = field.bytes().await.map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))?;
+            let data = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))?;
             file = Some((name, data.to_vec()));
         }
     }
-    let (name, data) = file.ok_or_else(|| AppError::bad_field("file_required", "file", "请选择要导入的文件"))?;
+    let (name, data) =
+        file.ok_or_else(|| AppError::bad_field("file_required", "file", "请选择要导入的文件"))?;
     let result = match crate::api::catalog::import_bytes(&state, &u, &name, &data).await {
-        Ok(s) => html! { div.notice.ok role="status" { "导入成功:新增 " (s.inserted) " 条,更新 " (s.updated) " 条,未变 " (s.unchanged) " 条。" } },
+        Ok(s) => {
+            html! { div.notice.ok role="status" { "导入成功:新增 " (s.inserted) " 条,更新 " (s.updated) " 条,未变 " (s.unchanged) " 条。" } }
+        }
         Err(crate::api::catalog::ImportFailure::File(errs)) => html! {
             div.notice.bad role="alert" {
                 p { strong { "文件有 " (errs.errors.len()) " 处错误,未导入任何内容:" } }
@@ -335,7 +467,9 @@ pub async fn catalog_import(State(state): State<AppState>, PageUser(u): PageUser
                     tbody { @for e in &errs.errors { tr { td { (e.sheet) } td { (e.row) } td { (e.column) " " (e.header) } td { (e.message) } } } } }
             }
         },
-        Err(crate::api::catalog::ImportFailure::App(e)) => html! { div.notice.bad role="alert" { (e.user_message()) } },
+        Err(crate::api::catalog::ImportFailure::App(e)) => {
+            html! { div.notice.bad role="alert" { (e.user_message()) } }
+        }
     };
     catalog_page(&state, &u, Some(result)).await
 }
@@ -346,8 +480,16 @@ pub struct ItemPath {
     version: u32,
 }
 
-pub async fn item_view(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
-    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+pub async fn item_view(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(p): Path<ItemPath>,
+) -> PageResult {
+    let item = state
+        .store
+        .get_item(&p.code, p.version)
+        .await?
+        .ok_or(AppError::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     let versions = state.store.list_versions(&p.code).await?;
     let names = super::public::department_names(&state).await?;
@@ -376,20 +518,54 @@ pub async fn item_view(State(state): State<AppState>, PageUser(u): PageUser, Pat
     Ok(page(&item.name, &u, body))
 }
 
-pub async fn item_publish(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
-    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+pub async fn item_publish(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(p): Path<ItemPath>,
+) -> PageResult {
+    let item = state
+        .store
+        .get_item(&p.code, p.version)
+        .await?
+        .ok_or(AppError::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
-    state.store.publish(&p.code, p.version, state.clock.now()).await?;
+    state
+        .store
+        .publish(&p.code, p.version, state.clock.now())
+        .await?;
     Ok(Redirect::to(&format!("/admin/catalog/{}/{}", p.code, p.version)).into_response())
 }
 
-pub async fn item_new_version(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
-    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+pub async fn item_new_version(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(p): Path<ItemPath>,
+) -> PageResult {
+    let item = state
+        .store
+        .get_item(&p.code, p.version)
+        .await?
+        .ok_or(AppError::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
-    let latest = state.store.list_versions(&p.code).await?.iter().map(|v| v.version).max().unwrap_or(item.version);
-    let draft = CatalogItem { version: latest + 1, status: ItemStatus::Draft, ..item };
+    let latest = state
+        .store
+        .list_versions(&p.code)
+        .await?
+        .iter()
+        .map(|v| v.version)
+        .max()
+        .unwrap_or(item.version);
+    let draft = CatalogItem {
+        version: latest + 1,
+        status: ItemStatus::Draft,
+        ..item
+    };
     state.store.save_draft(&draft).await?;
-    Ok(Redirect::to(&format!("/admin/catalog/{}/{}/edit", draft.code, draft.version)).into_response())
+    Ok(Redirect::to(&format!(
+        "/admin/catalog/{}/{}/edit",
+        draft.code, draft.version
+    ))
+    .into_response())
 }
 
 pub async fn item_new(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
@@ -401,21 +577,47 @@ pub async fn item_new(State(state): State<AppState>, PageUser(u): PageUser) -> P
         Scope::Within(v) => v.first().map(|(c, _)| c.to_string()).unwrap_or_default(),
         Scope::All => String::new(),
     };
-    let form = ItemForm { region_code: default_region, version: "1".into(), ..ItemForm::default() };
+    let form = ItemForm {
+        region_code: default_region,
+        version: "1".into(),
+        ..ItemForm::default()
+    };
     Ok(item_form_page(&state, &u, &form, &[], true).await?)
 }
 
-pub async fn item_edit(State(state): State<AppState>, PageUser(u): PageUser, Path(p): Path<ItemPath>) -> PageResult {
-    let item = state.store.get_item(&p.code, p.version).await?.ok_or(AppError::NotFound("事项"))?;
+pub async fn item_edit(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(p): Path<ItemPath>,
+) -> PageResult {
+    let item = state
+        .store
+        .get_item(&p.code, p.version)
+        .await?
+        .ok_or(AppError::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     if item.status != ItemStatus::Draft {
-        return Err(AppError::Conflict { code: "version_frozen", message: "已发布的版本不可修改,请新建版本".into() }.into());
+        return Err(AppError::Conflict {
+            code: "version_frozen",
+            message: "已发布的版本不可修改,请新建版本".into(),
+        }
+        .into());
     }
     Ok(item_form_page(&state, &u, &ItemForm::from_item(&item), &[], false).await?)
 }
 
-async fn item_form_page(_state: &AppState, u: &Authed, f: &ItemForm, errs: &[FieldError], is_new: bool) -> Result<Response, AppError> {
-    let status = if errs.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
+async fn item_form_page(
+    _state: &AppState,
+    u: &Authed,
+    f: &ItemForm,
+    errs: &[FieldError],
+    is_new: bool,
+) -> Result<Response, AppError> {
+    let status = if errs.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
     let body = html! {
         h1 { @if is_new { "新建事项" } @else { "编辑草稿:" (f.name) } }
         @if !errs.is_empty() {
@@ -426,16 +628,31 @@ async fn item_form_page(_state: &AppState, u: &Authed, f: &ItemForm, errs: &[Fie
     Ok((status, layout("事项编辑", Some(u), body)).into_response())
 }
 
-pub async fn item_save(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<ItemForm>) -> PageResult {
+pub async fn item_save(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<ItemForm>,
+) -> PageResult {
     let is_new = f.is_new == "1";
     let item = match f.to_item() {
         Ok(i) => i,
         Err(errs) => return Ok(item_form_page(&state, &u, &f, &errs.errors, is_new).await?),
     };
     match crate::api::catalog::save_draft_checked(&state, &u, &item, is_new).await {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/catalog/{}/{}", item.code, item.version)).into_response()),
-        Err(AppError::Validation(v)) => Ok(item_form_page(&state, &u, &f, &v.errors, is_new).await?),
-        Err(AppError::Conflict { code, message }) => Ok(item_form_page(&state, &u, &f, &[FieldError::new("code", code, message)], is_new).await?),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/admin/catalog/{}/{}", item.code, item.version)).into_response(),
+        ),
+        Err(AppError::Validation(v)) => {
+            Ok(item_form_page(&state, &u, &f, &v.errors, is_new).await?)
+        }
+        Err(AppError::Conflict { code, message }) => Ok(item_form_page(
+            &state,
+            &u,
+            &f,
+            &[FieldError::new("code", code, message)],
+            is_new,
+        )
+        .await?),
         Err(e) => Err(e.into()),
     }
 }
@@ -450,21 +667,36 @@ pub struct CalcQuery {
     days: String,
 }
 
-pub async fn calendar(State(state): State<AppState>, PageUser(u): PageUser, Query(q): Query<CalcQuery>) -> PageResult {
+pub async fn calendar(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<CalcQuery>,
+) -> PageResult {
     calendar_page(&state, &u, &q, None).await
 }
 
-async fn calendar_page(state: &AppState, u: &Authed, q: &CalcQuery, message: Option<Markup>) -> PageResult {
+async fn calendar_page(
+    state: &AppState,
+    u: &Authed,
+    q: &CalcQuery,
+    message: Option<Markup>,
+) -> PageResult {
     if !u.can_anywhere(Action::ReadCalendar) {
         return Err(AppError::Forbidden.into());
     }
     let cal = state.calendar();
     let days = state.store.list_calendar_days().await?;
-    let closures = state.store.list_closures(&u.scope(Action::ReadCalendar)).await?;
+    let closures = state
+        .store
+        .list_closures(&u.scope(Action::ReadCalendar))
+        .await?;
     let today = state.clock.today();
     let years: Vec<i32> = cal.loaded_years().collect();
     let can_manage = u.can_anywhere(Action::ManageCalendar);
-    let calc = match (NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d"), q.days.trim().parse::<u32>()) {
+    let calc = match (
+        NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d"),
+        q.days.trim().parse::<u32>(),
+    ) {
         (Ok(d), Ok(n)) if n <= 3650 => Some((d, n, cal.deadline(d, n))),
         _ => None,
     };
@@ -526,7 +758,15 @@ async fn calendar_page(state: &AppState, u: &Authed, q: &CalcQuery, message: Opt
 }
 
 pub fn weekday(d: NaiveDate) -> &'static str {
-    ["星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"][d.weekday().num_days_from_monday() as usize]
+    [
+        "星期一",
+        "星期二",
+        "星期三",
+        "星期四",
+        "星期五",
+        "星期六",
+        "星期日",
+    ][d.weekday().num_days_from_monday() as usize]
 }
 
 #[derive(Deserialize)]
@@ -534,10 +774,16 @@ pub struct CsvForm {
     csv: String,
 }
 
-pub async fn calendar_import(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<CsvForm>) -> PageResult {
+pub async fn calendar_import(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<CsvForm>,
+) -> PageResult {
     let msg = match crate::api::calendar::import_csv(&state, &u, &f.csv).await {
         Ok(n) => html! { div.notice.ok role="status" { "已导入 " (n) " 天。" } },
-        Err(AppError::Validation(v)) => html! { div.notice.bad role="alert" { p { "未导入,请修改:" } ul { @for e in &v.errors { li { (e.message) } } } } },
+        Err(AppError::Validation(v)) => {
+            html! { div.notice.bad role="alert" { p { "未导入,请修改:" } ul { @for e in &v.errors { li { (e.message) } } } } }
+        }
         Err(e) => return Err(e.into()),
     };
     calendar_page(&state, &u, &CalcQuery::default(), Some(msg)).await
@@ -550,15 +796,30 @@ pub struct ClosureForm {
     reason: String,
 }
 
-pub async fn add_closure(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<ClosureForm>) -> PageResult {
+pub async fn add_closure(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<ClosureForm>,
+) -> PageResult {
     let region = RegionCode::parse(&f.region).map_err(AppError::from)?;
     u.authorize(Action::ManageCalendar, &region)?;
-    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d").map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
+    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+        .map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
     if f.reason.trim().is_empty() {
         return Err(AppError::bad_field("required", "reason", "请填写闭馆原因").into());
     }
-    state.store.get_region(&region).await?.ok_or(AppError::NotFound("区划"))?;
-    state.store.add_closure(&Closure { region_code: region, date, reason: f.reason.trim().to_string() }).await?;
+    state
+        .store
+        .get_region(&region)
+        .await?
+        .ok_or(AppError::NotFound("区划"))?;
+    state
+        .store
+        .add_closure(&Closure {
+            region_code: region,
+            date,
+            reason: f.reason.trim().to_string(),
+        })
+        .await?;
     Ok(Redirect::to("/admin/calendar").into_response())
 }
-

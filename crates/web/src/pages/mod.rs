@@ -108,7 +108,14 @@ impl IntoResponse for PageError {
 pub type PageResult = Result<Response, PageError>;
 
 pub fn css_response() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
 }
 
 /// Shows a field's errors under its input.

@@ -30,9 +30,15 @@ pub async fn department_names(state: &AppState) -> Result<HashMap<String, String
 pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
     let items = state
         .store
-        .list_items(&ItemFilter { statuses: vec![ItemStatus::Published], ..Default::default() })
+        .list_items(&ItemFilter {
+            statuses: vec![ItemStatus::Published],
+            ..Default::default()
+        })
         .await?;
-    let mut themes: Vec<String> = items.iter().flat_map(|i| i.themes.iter().cloned()).collect();
+    let mut themes: Vec<String> = items
+        .iter()
+        .flat_map(|i| i.themes.iter().cloned())
+        .collect();
     themes.sort();
     themes.dedup();
     let body = html! {
@@ -77,18 +83,31 @@ pub struct CatalogQuery {
 impl CatalogQuery {
     fn matches(&self, item: &CatalogItem) -> bool {
         let q = self.q.trim();
-        (q.is_empty() || item.name.contains(q) || item.code.contains(q) || item.themes.iter().any(|t| t.contains(q)))
-            && (self.level.is_empty() || Level::parse(&self.level).is_some_and(|l| item.accept_levels.contains(&l)))
-            && (self.theme.is_empty() || item.themes.iter().any(|t| *t == self.theme))
+        (q.is_empty()
+            || item.name.contains(q)
+            || item.code.contains(q)
+            || item.themes.iter().any(|t| t.contains(q)))
+            && (self.level.is_empty()
+                || Level::parse(&self.level).is_some_and(|l| item.accept_levels.contains(&l)))
+            && (self.theme.is_empty() || item.themes.contains(&self.theme))
             && (self.department.is_empty() || item.department == self.department)
-            && (self.object.is_empty() || ServiceObject::parse(&self.object).is_some_and(|o| item.service_objects.contains(&o)))
+            && (self.object.is_empty()
+                || ServiceObject::parse(&self.object)
+                    .is_some_and(|o| item.service_objects.contains(&o)))
     }
 }
 
-pub async fn catalog_list(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(q): Query<CatalogQuery>) -> PageResult {
+pub async fn catalog_list(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<CatalogQuery>,
+) -> PageResult {
     let items = state
         .store
-        .list_items(&ItemFilter { statuses: vec![ItemStatus::Published], ..Default::default() })
+        .list_items(&ItemFilter {
+            statuses: vec![ItemStatus::Published],
+            ..Default::default()
+        })
         .await?;
     let names = department_names(&state).await?;
     let shown: Vec<&CatalogItem> = items.iter().filter(|i| q.matches(i)).collect();
@@ -166,7 +185,11 @@ pub async fn catalog_detail(
 ) -> PageResult {
     // The public sees published and superseded versions (cases cite them), never drafts.
     let item = match vq.version {
-        Some(v) => state.store.get_item(&code, v).await?.filter(|i| i.status != ItemStatus::Draft),
+        Some(v) => state
+            .store
+            .get_item(&code, v)
+            .await?
+            .filter(|i| i.status != ItemStatus::Draft),
         None => state.store.get_published(&code).await?,
     }
     .ok_or(AppError::NotFound("事项"))?;
@@ -287,17 +310,38 @@ fn login_form(token: &str, next: &str, username: &str, error: Option<&str>) -> M
 }
 
 /// Login form with a fresh double-submit CSRF cookie.
-fn login_response(state: &AppState, next: &str, username: &str, error: Option<&str>, status: axum::http::StatusCode) -> Response {
+fn login_response(
+    state: &AppState,
+    next: &str,
+    username: &str,
+    error: Option<&str>,
+    status: axum::http::StatusCode,
+) -> Response {
     let token = auth::random_token();
     let cookie = auth::set_cookie(state, ANON_CSRF_COOKIE, &token, 3600);
-    (status, [(header::SET_COOKIE, cookie)], layout("登录", None, login_form(&token, next, username, error))).into_response()
+    (
+        status,
+        [(header::SET_COOKIE, cookie)],
+        layout("登录", None, login_form(&token, next, username, error)),
+    )
+        .into_response()
 }
 
-pub async fn login_page(State(state): State<AppState>, MaybeUser(user): MaybeUser, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_page(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+    Query(q): Query<NextQuery>,
+) -> Response {
     if user.is_some() {
         return Redirect::to(&safe_next(&q.next)).into_response();
     }
-    login_response(&state, &safe_next(&q.next), "", None, axum::http::StatusCode::OK)
+    login_response(
+        &state,
+        &safe_next(&q.next),
+        "",
+        None,
+        axum::http::StatusCode::OK,
+    )
 }
 
 #[derive(Deserialize)]
@@ -311,15 +355,32 @@ pub struct LoginForm {
 pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
     match auth::sign_in(&state, &f.username, &f.password).await {
         Ok(s) => {
-            let cookie = auth::set_cookie(&state, SESSION_COOKIE, &s.token, state.config.session_hours * 3600);
+            let cookie = auth::set_cookie(
+                &state,
+                SESSION_COOKIE,
+                &s.token,
+                state.config.session_hours * 3600,
+            );
             let clear = auth::set_cookie(&state, ANON_CSRF_COOKIE, "", 0);
-            let dest = if s.user.grants.iter().any(|g| g.role.is_staff()) { safe_next(&f.next) } else { "/".to_string() };
+            let dest = if s.user.grants.iter().any(|g| g.role.is_staff()) {
+                safe_next(&f.next)
+            } else {
+                "/".to_string()
+            };
             let mut resp = Redirect::to(&dest).into_response();
-            resp.headers_mut().append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
-            resp.headers_mut().append(header::SET_COOKIE, clear.parse().expect("cookie header"));
+            resp.headers_mut()
+                .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
+            resp.headers_mut()
+                .append(header::SET_COOKIE, clear.parse().expect("cookie header"));
             resp
         }
-        Err(e) => login_response(&state, &safe_next(&f.next), &f.username, Some(&e.user_message()), e.status()),
+        Err(e) => login_response(
+            &state,
+            &safe_next(&f.next),
+            &f.username,
+            Some(&e.user_message()),
+            e.status(),
+        ),
     }
 }
 

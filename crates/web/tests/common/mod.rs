@@ -11,8 +11,8 @@ use serde_json::Value;
 use std::sync::{Arc, OnceLock};
 use store::Store;
 use tower::ServiceExt;
-use yizhan_web as web;
 use web::{AppState, Config, ManualClock};
+use yizhan_web as web;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Backend {
@@ -34,24 +34,43 @@ fn demo_hash() -> &'static str {
 }
 
 pub fn pg_url() -> String {
-    std::env::var("YIZHAN_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("YIZHAN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
     match backend {
-        Backend::Sqlite => Arc::new(store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite")),
-        Backend::Postgres => Arc::new(store_postgres::PgStore::connect_isolated_for_tests(&pg_url()).await),
+        Backend::Sqlite => {
+            Arc::new(store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite"))
+        }
+        Backend::Postgres => {
+            Arc::new(store_postgres::PgStore::connect_isolated_for_tests(&pg_url()).await)
+        }
     }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let store = fresh_store(backend).await;
-    demo::load(store.as_ref(), demo_hash()).await.expect("demo loads");
+    demo::load(store.as_ref(), demo_hash())
+        .await
+        .expect("demo loads");
     // A Monday in March 2026, 10:00 in Shanghai.
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()));
-    let config = Config { login_delay_ms: 0, ..Config::default() };
-    let state = AppState::new(store.clone(), clock.clone(), config).await.expect("state");
-    TestApp { router: web::app(state.clone()), state, clock, store }
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap(),
+    ));
+    let config = Config {
+        login_delay_ms: 0,
+        ..Config::default()
+    };
+    let state = AppState::new(store.clone(), clock.clone(), config)
+        .await
+        .expect("state");
+    TestApp {
+        router: web::app(state.clone()),
+        state,
+        clock,
+        store,
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -71,10 +90,14 @@ impl Resp {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
     }
     pub fn location(&self) -> String {
-        self.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
     }
     /// `name=value` of a cookie this response sets.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
@@ -88,7 +111,15 @@ impl Resp {
 }
 
 impl TestApp {
-    pub async fn request(&self, method: Method, path: &str, s: &Session, content_type: Option<&str>, body: Vec<u8>, csrf_header: bool) -> Resp {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        s: &Session,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        csrf_header: bool,
+    ) -> Resp {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(c) = &s.cookie {
             b = b.header(header::COOKIE, c);
@@ -99,35 +130,81 @@ impl TestApp {
         if csrf_header {
             b = b.header("x-csrf-token", &s.csrf);
         }
-        let resp = self.router.clone().oneshot(b.body(Body::from(body)).unwrap()).await.expect("router never fails");
+        let resp = self
+            .router
+            .clone()
+            .oneshot(b.body(Body::from(body)).unwrap())
+            .await
+            .expect("router never fails");
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Resp { status, headers, body }
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
     pub async fn get(&self, path: &str, s: &Session) -> Resp {
-        self.request(Method::GET, path, s, None, vec![], false).await
+        self.request(Method::GET, path, s, None, vec![], false)
+            .await
     }
     /// JSON write with the session's CSRF header.
     pub async fn send_json(&self, method: Method, path: &str, s: &Session, v: &Value) -> Resp {
-        self.request(method, path, s, Some("application/json"), serde_json::to_vec(v).unwrap(), true).await
+        self.request(
+            method,
+            path,
+            s,
+            Some("application/json"),
+            serde_json::to_vec(v).unwrap(),
+            true,
+        )
+        .await
     }
     pub async fn post_json(&self, path: &str, s: &Session, v: &Value) -> Resp {
         self.send_json(Method::POST, path, s, v).await
     }
     /// Form post; `_csrf` is added from the session unless `with_csrf` is false.
-    pub async fn post_form(&self, path: &str, s: &Session, fields: &[(&str, &str)], with_csrf: bool) -> Resp {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        s: &Session,
+        fields: &[(&str, &str)],
+        with_csrf: bool,
+    ) -> Resp {
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         if with_csrf {
             all.push(("_csrf", &s.csrf));
         }
         let body = serde_urlencoded::to_string(&all).unwrap();
-        self.request(Method::POST, path, s, Some("application/x-www-form-urlencoded"), body.into_bytes(), false).await
+        self.request(
+            Method::POST,
+            path,
+            s,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+            false,
+        )
+        .await
     }
 
     pub async fn try_api_login(&self, username: &str, password: &str) -> Resp {
         let body = serde_json::json!({ "username": username, "password": password });
-        self.request(Method::POST, "/api/v1/session", &Session::default(), Some("application/json"), serde_json::to_vec(&body).unwrap(), false).await
+        self.request(
+            Method::POST,
+            "/api/v1/session",
+            &Session::default(),
+            Some("application/json"),
+            serde_json::to_vec(&body).unwrap(),
+            false,
+        )
+        .await
     }
 
     /// Signs in over the API as a demo user.
@@ -138,21 +215,49 @@ impl TestApp {
     pub async fn api_login_with(&self, username: &str, password: &str) -> Session {
         let r = self.try_api_login(username, password).await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text());
-        Session { cookie: r.set_cookie("yz_session"), csrf: r.json()["csrf_token"].as_str().unwrap().to_string() }
+        Session {
+            cookie: r.set_cookie("yz_session"),
+            csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
+        }
     }
 
     /// Signs in through the HTML login form, as a browser would, and reads the page CSRF token.
     pub async fn page_login(&self, username: &str) -> Session {
         let form = self.get("/login", &Session::default()).await;
-        let anon = form.set_cookie("yz_csrf").expect("login page sets a CSRF cookie");
+        let anon = form
+            .set_cookie("yz_csrf")
+            .expect("login page sets a CSRF cookie");
         let token = hidden_value(&form.text(), "_csrf").expect("login form has a CSRF field");
-        let s = Session { cookie: Some(anon), csrf: token };
-        let r = self.post_form("/login", &s, &[("username", username), ("password", demo::DEMO_PASSWORD), ("next", "/admin")], true).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "page login {username}: {}", r.text());
+        let s = Session {
+            cookie: Some(anon),
+            csrf: token,
+        };
+        let r = self
+            .post_form(
+                "/login",
+                &s,
+                &[
+                    ("username", username),
+                    ("password", demo::DEMO_PASSWORD),
+                    ("next", "/admin"),
+                ],
+                true,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "page login {username}: {}",
+            r.text()
+        );
         let cookie = r.set_cookie("yz_session").expect("session cookie");
-        let s = Session { cookie: Some(cookie), csrf: String::new() };
+        let s = Session {
+            cookie: Some(cookie),
+            csrf: String::new(),
+        };
         let admin = self.get("/admin", &s).await;
-        let csrf = hidden_value(&admin.text(), "_csrf").expect("pages of a signed-in user carry the CSRF token");
+        let csrf = hidden_value(&admin.text(), "_csrf")
+            .expect("pages of a signed-in user carry the CSRF token");
         Session { csrf, ..s }
     }
 }
