@@ -28,7 +28,7 @@ fn item_from_row(row: &Row) -> Result<CatalogItem> {
 fn frozen(code: &str, version: u32) -> StoreError {
     conflict(
         "version_frozen",
-        format!("事项 {code} 第{version}版已发布或已废止,不能修改;请新建版本"),
+        format!("事项 {code} 第{version}版已发布或已废止,不能修改;请另存为新版本"),
     )
 }
 
@@ -113,7 +113,6 @@ impl PgStore {
 #[async_trait]
 impl CatalogStore for PgStore {
     async fn save_draft(&self, item: &CatalogItem) -> Result<()> {
-        item.validate()?;
         let draft = CatalogItem {
             status: ItemStatus::Draft,
             ..item.clone()

@@ -126,7 +126,7 @@ impl PlaceStore for PgStore {
                 if violated(&e, &SqlState::UNIQUE_VIOLATION).is_some() {
                     conflict(
                         "department_exists",
-                        format!("本区划已有编码为“{code}”的部门"),
+                        format!("该区划下已有编码为“{code}”的部门"),
                     )
                 } else if violated(&e, &SqlState::FOREIGN_KEY_VIOLATION).is_some() {
                     StoreError::NotFound("region")

@@ -52,7 +52,7 @@ impl RegionStore for PgStore {
         )
         .await
         .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-            Some(_) => StoreError::NotFound("region"),
+            Some(_) => StoreError::NotFound("parent region"),
             None => db(e),
         })?;
         Ok(())

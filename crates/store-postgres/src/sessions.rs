@@ -1,6 +1,6 @@
 //! Login sessions, stored by the hash of their cookie token.
 
-use crate::{conflict, db, violated, PgStore};
+use crate::{db, violated, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use store::{Result, Session, SessionStore, StoreError};
@@ -28,14 +28,9 @@ impl SessionStore for PgStore {
             ],
         )
         .await
-        .map_err(|e| {
-            if violated(&e, &SqlState::UNIQUE_VIOLATION).is_some() {
-                conflict("session_exists", "会话已存在")
-            } else if violated(&e, &SqlState::FOREIGN_KEY_VIOLATION).is_some() {
-                StoreError::NotFound("user")
-            } else {
-                db(e)
-            }
+        .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+            Some(_) => StoreError::NotFound("user"),
+            None => db(e),
         })?;
         Ok(())
     }

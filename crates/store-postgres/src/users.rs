@@ -44,11 +44,10 @@ fn grant_from_row(row: &Row) -> Result<Grant> {
     })
 }
 
-/// A foreign key on a user or grant names a region or a department that does not exist.
-fn missing_reference(e: tokio_postgres::Error) -> StoreError {
-    match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-        Some(c) if c.contains("department") => StoreError::NotFound("department"),
-        Some(_) => StoreError::NotFound("region"),
+/// A foreign key failed: `what` (a region or a department) does not exist.
+fn missing(what: &'static str) -> impl Fn(tokio_postgres::Error) -> StoreError {
+    move |e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+        Some(_) => StoreError::NotFound(what),
         None => db(e),
     }
 }
@@ -75,7 +74,7 @@ async fn insert_grants(client: &impl GenericClient, user_id: i64, grants: &[Gran
                 ],
             )
             .await
-            .map_err(missing_reference)?;
+            .map_err(missing("grant region or department"))?;
     }
     Ok(())
 }
@@ -174,7 +173,7 @@ impl UserStore for PgStore {
                     "username_taken",
                     format!("用户名“{}”已被使用", user.username),
                 ),
-                None => missing_reference(e),
+                None => missing("home region")(e),
             })?;
         let id: i64 = row.get(0);
         insert_grants(&tx, id, &user.grants).await?;
