@@ -144,7 +144,7 @@ impl CalendarStore for PgStore {
         q.scope("region_code", scope)
             .push(" ORDER BY date, region_code");
         let conn = self.conn().await?;
-        let rows = conn.query(q.sql(), &q.params()).await.map_err(db)?;
+        let rows = q.run(&conn).await?;
         rows.iter().map(closure_from_row).collect()
     }
 }

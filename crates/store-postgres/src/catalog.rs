@@ -32,6 +32,37 @@ fn frozen(code: &str, version: u32) -> StoreError {
     )
 }
 
+/// Serializes the transactions that change which version of an item is published (publish,
+/// import) per item code, until commit. Row locks cannot do it: a version being inserted has no row
+/// yet, and two versions published at once would otherwise collide on the one-published index.
+/// Keys are taken in sorted order so two imports touching the same codes cannot deadlock.
+async fn lock_codes<'a>(
+    tx: &impl GenericClient,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<()> {
+    let mut keys: Vec<i64> = codes.into_iter().map(code_lock_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    // unnest yields the array in order, so the locks are taken in that order.
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(k) FROM unnest($1::bigint[]) AS t(k)",
+        &[&keys],
+    )
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// A stable 64-bit key (FNV-1a) for an item code; every process must compute the same one.
+fn code_lock_key(code: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in "yizhan.catalog_items:".bytes().chain(code.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
+}
+
 /// Supersedes whatever version of `code` other than `version` is published.
 async fn supersede_others(client: &impl GenericClient, code: &str, version: i64) -> Result<()> {
     let stmt = client
@@ -129,10 +160,12 @@ impl CatalogStore for PgStore {
         let version = i64::from(version);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        // Locking every version of the code serializes concurrent publishes of one item, so two
-        // drafts published at once cannot both end up published.
+        lock_codes(&tx, [code]).await?;
         let rows = tx
-            .query("SELECT version, status FROM catalog_items WHERE code = $1 ORDER BY version FOR UPDATE", &[&code])
+            .query(
+                "SELECT version, status FROM catalog_items WHERE code = $1 ORDER BY version",
+                &[&code],
+            )
             .await
             .map_err(db)?;
         let status: String = rows
@@ -200,7 +233,7 @@ impl CatalogStore for PgStore {
         };
         q.push(" ORDER BY code, version DESC");
         let conn = self.conn().await?;
-        let rows = conn.query(q.sql(), &q.params()).await.map_err(db)?;
+        let rows = q.run(&conn).await?;
         rows.iter().map(item_from_row).collect()
     }
 
@@ -212,6 +245,7 @@ impl CatalogStore for PgStore {
         let mut conn = self.conn().await?;
         // Everything in one transaction: an error returns before commit and the drop rolls back.
         let tx = conn.transaction().await.map_err(db)?;
+        lock_codes(&tx, items.iter().map(|i| i.code.as_str())).await?;
         let select = tx
             .prepare_cached(&format!(
                 "SELECT {ITEM_COLUMNS} FROM catalog_items WHERE code = $1 AND version = $2 FOR UPDATE"
@@ -244,7 +278,10 @@ impl CatalogStore for PgStore {
                 }
                 _ => None,
             };
-            upsert_item(&tx, item, published_at).await?;
+            // 0 rows: a concurrent writer inserted this version, already frozen, after the lookup.
+            if upsert_item(&tx, item, published_at).await? == 0 {
+                return Err(frozen(&item.code, item.version));
+            }
         }
         tx.commit().await.map_err(db)?;
         Ok(summary)

@@ -109,7 +109,7 @@ impl PlaceStore for PgStore {
         let mut q = Query::new(&format!("SELECT {PLACE_COLUMNS} FROM places WHERE "));
         q.scope("region_code", scope).push(" ORDER BY region_code");
         let conn = self.conn().await?;
-        let rows = conn.query(q.sql(), &q.params()).await.map_err(db)?;
+        let rows = q.run(&conn).await?;
         rows.iter().map(place_from_row).collect()
     }
 
@@ -160,7 +160,7 @@ impl PlaceStore for PgStore {
         q.scope("region_code", scope)
             .push(" ORDER BY region_code, code");
         let conn = self.conn().await?;
-        let rows = conn.query(q.sql(), &q.params()).await.map_err(db)?;
+        let rows = q.run(&conn).await?;
         rows.iter().map(department_from_row).collect()
     }
 }

@@ -1,7 +1,11 @@
 //! A small builder for queries whose WHERE clause depends on the caller (scopes, filters).
 
+use crate::db;
+use deadpool_postgres::GenericClient;
 use domain::access::Scope;
+use store::Result;
 use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
 /// SQL text plus its numbered parameters.
 pub(crate) struct Query {
@@ -49,8 +53,16 @@ impl Query {
         }
     }
 
-    pub(crate) fn sql(&self) -> &str {
+    #[cfg(test)]
+    fn sql(&self) -> &str {
         &self.sql
+    }
+
+    /// Runs the query as a cached prepared statement: a scope's shape (how many subtree roots)
+    /// varies little, so the per-connection cache stays small and saves a round trip per call.
+    pub(crate) async fn run(&self, client: &impl GenericClient) -> Result<Vec<Row>> {
+        let stmt = client.prepare_cached(&self.sql).await.map_err(db)?;
+        client.query(&stmt, &self.params()).await.map_err(db)
     }
 
     pub(crate) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {

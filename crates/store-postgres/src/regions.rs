@@ -76,7 +76,7 @@ impl RegionStore for PgStore {
         let mut q = Query::new(&format!("SELECT {COLUMNS} FROM regions WHERE "));
         q.scope("code", scope).push(" ORDER BY code");
         let conn = self.conn().await?;
-        let rows = conn.query(q.sql(), &q.params()).await.map_err(db)?;
+        let rows = q.run(&conn).await?;
         rows.iter().map(region_from_row).collect()
     }
 

@@ -193,7 +193,7 @@ impl UserStore for PgStore {
         let mut q = Query::new(&format!("SELECT {USER_COLUMNS} FROM users WHERE "));
         q.scope("home_region", scope).push(" ORDER BY username");
         let conn = self.conn().await?;
-        let rows = conn.query(q.sql(), &q.params()).await.map_err(db)?;
+        let rows = q.run(&conn).await?;
         let mut users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
         self.attach_grants(&conn, &mut users).await?;
         Ok(users)
