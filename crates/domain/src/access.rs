@@ -48,7 +48,9 @@ impl Role {
         }
     }
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s || r.label() == s)
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s || r.label() == s)
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -67,15 +69,31 @@ impl Role {
         use Action::*;
         match self {
             Role::Administrator => true,
-            Role::Supervisor => matches!(action, ReadRegions | ReadUsers | ReadCatalog | ReadPlaces | ReadCalendar | Supervise),
+            Role::Supervisor => matches!(
+                action,
+                ReadRegions | ReadUsers | ReadCatalog | ReadPlaces | ReadCalendar | Supervise
+            ),
             Role::CenterManager => matches!(
                 action,
-                ReadRegions | ReadUsers | ReadCatalog | ReadPlaces | ReadCalendar | ManagePlaces | ManageCatalog | ManageStaff
+                ReadRegions
+                    | ReadUsers
+                    | ReadCatalog
+                    | ReadPlaces
+                    | ReadCalendar
+                    | ManagePlaces
+                    | ManageCatalog
+                    | ManageStaff
             ),
             Role::DepartmentHead | Role::Reviewer | Role::WindowClerk => {
-                matches!(action, ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases)
+                matches!(
+                    action,
+                    ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases
+                )
             }
-            Role::VillageAgent => matches!(action, ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | FileCases),
+            Role::VillageAgent => matches!(
+                action,
+                ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | FileCases
+            ),
             Role::Applicant => matches!(action, FileCases),
         }
     }
@@ -142,7 +160,10 @@ impl Denied {
 
 /// The single permission check: some grant allows `action` and covers `target`.
 pub fn authorize(grants: &[Grant], action: Action, target: &RegionCode) -> Result<(), Denied> {
-    if grants.iter().any(|g| g.role.allows(action) && g.covers(target)) {
+    if grants
+        .iter()
+        .any(|g| g.role.allows(action) && g.covers(target))
+    {
         Ok(())
     } else {
         Err(Denied::Forbidden)
@@ -160,7 +181,10 @@ pub fn scopes(grants: &[Grant], action: Action) -> Vec<(RegionCode, Level)> {
     out.dedup();
     // Drop scopes already inside a wider one, so queries don't repeat rows.
     let all = out.clone();
-    out.retain(|(c, l)| !all.iter().any(|(c2, l2)| (c2, l2) != (c, l) && c2.contains(*l2, c) && l2 < l));
+    out.retain(|(c, l)| {
+        !all.iter()
+            .any(|(c2, l2)| (c2, l2) != (c, l) && c2.contains(*l2, c) && l2 < l)
+    });
     out
 }
 
@@ -185,7 +209,12 @@ mod tests {
     use super::*;
 
     fn g(role: Role, code: &str, level: Level) -> Grant {
-        Grant { role, region_code: RegionCode::parse(code).unwrap(), region_level: level, department_id: None }
+        Grant {
+            role,
+            region_code: RegionCode::parse(code).unwrap(),
+            region_level: level,
+            department_id: None,
+        }
     }
     fn c(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
@@ -196,8 +225,14 @@ mod tests {
         let grants = [g(Role::CenterManager, "330102001000", Level::Township)];
         assert!(authorize(&grants, Action::ManagePlaces, &c("330102001000")).is_ok());
         assert!(authorize(&grants, Action::ManagePlaces, &c("330102001003")).is_ok());
-        assert_eq!(authorize(&grants, Action::ManagePlaces, &c("330102002000")), Err(Denied::Forbidden));
-        assert_eq!(authorize(&grants, Action::ManagePlaces, &c("330102000000")), Err(Denied::Forbidden));
+        assert_eq!(
+            authorize(&grants, Action::ManagePlaces, &c("330102002000")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(&grants, Action::ManagePlaces, &c("330102000000")),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]
@@ -213,7 +248,11 @@ mod tests {
     #[test]
     fn every_role_but_admin_lacks_manage_users() {
         for r in Role::ALL {
-            assert_eq!(r.allows(Action::ManageUsers), r == Role::Administrator, "{r:?}");
+            assert_eq!(
+                r.allows(Action::ManageUsers),
+                r == Role::Administrator,
+                "{r:?}"
+            );
         }
     }
 
@@ -286,7 +325,10 @@ mod scope_tests {
         let town = RegionCode::parse("330102001000").unwrap();
         let s = Scope::Within(vec![(town, Level::Township)]);
         let r = s.code_ranges().unwrap();
-        assert_eq!(r, vec![("330102001000".to_string(), "330102002000".to_string())]);
+        assert_eq!(
+            r,
+            vec![("330102001000".to_string(), "330102002000".to_string())]
+        );
         let in_range = |c: &str| r.iter().any(|(lo, hi)| c >= lo.as_str() && c < hi.as_str());
         assert!(in_range("330102001999"));
         assert!(!in_range("330102002000"));
@@ -298,7 +340,12 @@ mod scope_tests {
     #[test]
     fn county_range_ends_at_the_next_county() {
         let c = RegionCode::parse("330199000000").unwrap();
-        let r = Scope::Within(vec![(c, Level::County)]).code_ranges().unwrap();
-        assert_eq!(r[0], ("330199000000".to_string(), "330200000000".to_string()));
+        let r = Scope::Within(vec![(c, Level::County)])
+            .code_ranges()
+            .unwrap();
+        assert_eq!(
+            r[0],
+            ("330199000000".to_string(), "330200000000".to_string())
+        );
     }
 }

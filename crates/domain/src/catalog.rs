@@ -247,43 +247,83 @@ impl CatalogItem {
         };
         if self.code.trim().is_empty() {
             e.push("code", "required", "事项编码不能为空");
-        } else if !self.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') || self.code.len() > 36 {
-            e.push("code", "invalid_code", "事项编码只能包含字母、数字、“-”和“_”,且不超过36位");
+        } else if !self
+            .code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || self.code.len() > 36
+        {
+            e.push(
+                "code",
+                "invalid_code",
+                "事项编码只能包含字母、数字、“-”和“_”,且不超过36位",
+            );
         }
         req(&mut e, "name", &self.name, "事项名称");
         req(&mut e, "department", &self.department, "承办部门");
         req(&mut e, "legal_basis", &self.legal_basis, "办事依据");
         req(&mut e, "conditions", &self.conditions, "受理条件");
-        req(&mut e, "responsible_unit", &self.responsible_unit, "承办机构");
+        req(
+            &mut e,
+            "responsible_unit",
+            &self.responsible_unit,
+            "承办机构",
+        );
         if self.accept_levels.is_empty() {
             e.push("accept_levels", "required", "至少指定一个受理层级");
         }
         if self.accept_levels.iter().any(|l| *l < self.decide_level) {
-            e.push("accept_levels", "accept_above_decide", "受理层级不能高于决定层级");
+            e.push(
+                "accept_levels",
+                "accept_above_decide",
+                "受理层级不能高于决定层级",
+            );
         }
-        if self.kind == ItemKind::Forwarded && !self.accept_levels.iter().any(|l| *l > self.decide_level) {
-            e.push("accept_levels", "forwarded_needs_lower_level", "上报件应由下级受理、上级决定");
+        if self.kind == ItemKind::Forwarded
+            && !self.accept_levels.iter().any(|l| *l > self.decide_level)
+        {
+            e.push(
+                "accept_levels",
+                "forwarded_needs_lower_level",
+                "上报件应由下级受理、上级决定",
+            );
         }
         if self.promised_limit_days > self.statutory_limit_days {
             e.push(
                 "promised_limit_days",
                 "promised_exceeds_statutory",
-                format!("承诺时限({}个工作日)不能超过法定时限({}个工作日)", self.promised_limit_days, self.statutory_limit_days),
+                format!(
+                    "承诺时限({}个工作日)不能超过法定时限({}个工作日)",
+                    self.promised_limit_days, self.statutory_limit_days
+                ),
             );
         }
         if self.kind == ItemKind::Immediate {
             if self.promised_limit_days != 0 {
-                e.push("promised_limit_days", "immediate_has_no_limit", "即办件的承诺时限应为0(当场办结)");
+                e.push(
+                    "promised_limit_days",
+                    "immediate_has_no_limit",
+                    "即办件的承诺时限应为0(当场办结)",
+                );
             }
         } else {
             if self.promised_limit_days == 0 {
-                e.push("promised_limit_days", "limit_required", "非即办件的承诺时限应至少为1个工作日");
+                e.push(
+                    "promised_limit_days",
+                    "limit_required",
+                    "非即办件的承诺时限应至少为1个工作日",
+                );
             }
-            if self.statutory_limit_days > self.law_ceiling_days() && self.item_type == ItemType::Licensing {
+            if self.statutory_limit_days > self.law_ceiling_days()
+                && self.item_type == ItemType::Licensing
+            {
                 e.push(
                     "statutory_limit_days",
                     "statutory_exceeds_law",
-                    format!("行政许可的法定时限不能超过{}个工作日(行政许可法第42条)", self.law_ceiling_days()),
+                    format!(
+                        "行政许可的法定时限不能超过{}个工作日(行政许可法第42条)",
+                        self.law_ceiling_days()
+                    ),
                 );
             }
             if self.stages.is_empty() {
@@ -295,13 +335,21 @@ impl CatalogItem {
             e.push(
                 "stages",
                 "stages_exceed_promised",
-                format!("各环节时限合计{}个工作日(并联环节取最长),超过承诺时限{}个工作日", staged, self.promised_limit_days),
+                format!(
+                    "各环节时限合计{}个工作日(并联环节取最长),超过承诺时限{}个工作日",
+                    staged, self.promised_limit_days
+                ),
             );
         }
         if self.kind == ItemKind::Joint {
-            let depts: std::collections::BTreeSet<&str> = self.stages.iter().map(|s| s.department.as_str()).collect();
+            let depts: std::collections::BTreeSet<&str> =
+                self.stages.iter().map(|s| s.department.as_str()).collect();
             if depts.len() < 2 {
-                e.push("stages", "joint_needs_departments", "联办件至少需要两个部门的办理环节");
+                e.push(
+                    "stages",
+                    "joint_needs_departments",
+                    "联办件至少需要两个部门的办理环节",
+                );
             }
         }
         if self.service_objects.is_empty() {
@@ -312,13 +360,25 @@ impl CatalogItem {
         }
         for (i, m) in self.materials.iter().enumerate() {
             if m.name.trim().is_empty() {
-                e.push(format!("materials[{i}].name"), "required", "材料名称不能为空");
+                e.push(
+                    format!("materials[{i}].name"),
+                    "required",
+                    "材料名称不能为空",
+                );
             }
             if m.count == 0 {
-                e.push(format!("materials[{i}].count"), "invalid_count", "份数至少为1");
+                e.push(
+                    format!("materials[{i}].count"),
+                    "invalid_count",
+                    "份数至少为1",
+                );
             }
             if !m.mandatory && m.condition.trim().is_empty() {
-                e.push(format!("materials[{i}].condition"), "required", "非必备材料须说明适用情形");
+                e.push(
+                    format!("materials[{i}].condition"),
+                    "required",
+                    "非必备材料须说明适用情形",
+                );
             }
         }
         for (i, s) in self.stages.iter().enumerate() {
@@ -326,21 +386,41 @@ impl CatalogItem {
                 e.push(format!("stages[{i}].name"), "required", "环节名称不能为空");
             }
             if s.department.trim().is_empty() {
-                e.push(format!("stages[{i}].department"), "required", "环节的办理部门不能为空");
+                e.push(
+                    format!("stages[{i}].department"),
+                    "required",
+                    "环节的办理部门不能为空",
+                );
             }
             if s.limit_days == 0 && self.kind != ItemKind::Immediate {
-                e.push(format!("stages[{i}].limit_days"), "invalid_limit", "环节时限至少为1个工作日");
+                e.push(
+                    format!("stages[{i}].limit_days"),
+                    "invalid_limit",
+                    "环节时限至少为1个工作日",
+                );
             }
         }
         for (i, f) in self.fees.iter().enumerate() {
             if f.name.trim().is_empty() {
-                e.push(format!("fees[{i}].name"), "required", "收费项目名称不能为空");
+                e.push(
+                    format!("fees[{i}].name"),
+                    "required",
+                    "收费项目名称不能为空",
+                );
             }
             if f.amount_fen < 0 {
-                e.push(format!("fees[{i}].amount_fen"), "negative_fee", "收费金额不能为负数");
+                e.push(
+                    format!("fees[{i}].amount_fen"),
+                    "negative_fee",
+                    "收费金额不能为负数",
+                );
             }
             if f.amount_fen > 0 && f.basis.trim().is_empty() {
-                e.push(format!("fees[{i}].basis"), "required", "收费项目须写明收费依据");
+                e.push(
+                    format!("fees[{i}].basis"),
+                    "required",
+                    "收费项目须写明收费依据",
+                );
             }
         }
         e.into_result(())
@@ -368,7 +448,11 @@ pub fn parse_yuan(s: &str) -> Option<i64> {
         Some((i, f)) => (i, f),
         None => (s, ""),
     };
-    if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if int.is_empty()
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 2
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let mut fen: i64 = int.parse::<i64>().ok()?.checked_mul(100)?;
@@ -410,9 +494,24 @@ pub mod tests {
                 note: String::new(),
             }],
             stages: vec![
-                Stage { name: "受理".into(), department: "scjg".into(), limit_days: 1, parallel_group: None },
-                Stage { name: "审查".into(), department: "scjg".into(), limit_days: 5, parallel_group: None },
-                Stage { name: "决定".into(), department: "scjg".into(), limit_days: 2, parallel_group: None },
+                Stage {
+                    name: "受理".into(),
+                    department: "scjg".into(),
+                    limit_days: 1,
+                    parallel_group: None,
+                },
+                Stage {
+                    name: "审查".into(),
+                    department: "scjg".into(),
+                    limit_days: 5,
+                    parallel_group: None,
+                },
+                Stage {
+                    name: "决定".into(),
+                    department: "scjg".into(),
+                    limit_days: 2,
+                    parallel_group: None,
+                },
             ],
             statutory_limit_days: 20,
             promised_limit_days: 10,
@@ -434,7 +533,10 @@ pub mod tests {
     }
 
     fn codes(item: &CatalogItem) -> Vec<String> {
-        item.validate().err().map(|e| e.errors.into_iter().map(|f| f.code).collect()).unwrap_or_default()
+        item.validate()
+            .err()
+            .map(|e| e.errors.into_iter().map(|f| f.code).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -447,7 +549,10 @@ pub mod tests {
         let mut i = sample_item();
         i.promised_limit_days = 25;
         let err = i.validate().unwrap_err();
-        assert!(err.errors.iter().any(|f| f.field == "promised_limit_days" && f.code == "promised_exceeds_statutory"));
+        assert!(err
+            .errors
+            .iter()
+            .any(|f| f.field == "promised_limit_days" && f.code == "promised_exceeds_statutory"));
     }
 
     #[test]
@@ -457,10 +562,30 @@ pub mod tests {
         i.statutory_limit_days = 45;
         i.promised_limit_days = 10;
         i.stages = vec![
-            Stage { name: "受理".into(), department: "zjj".into(), limit_days: 1, parallel_group: None },
-            Stage { name: "消防审查".into(), department: "xf".into(), limit_days: 6, parallel_group: Some(1) },
-            Stage { name: "规划审查".into(), department: "zrzy".into(), limit_days: 8, parallel_group: Some(1) },
-            Stage { name: "决定".into(), department: "zjj".into(), limit_days: 1, parallel_group: None },
+            Stage {
+                name: "受理".into(),
+                department: "zjj".into(),
+                limit_days: 1,
+                parallel_group: None,
+            },
+            Stage {
+                name: "消防审查".into(),
+                department: "xf".into(),
+                limit_days: 6,
+                parallel_group: Some(1),
+            },
+            Stage {
+                name: "规划审查".into(),
+                department: "zrzy".into(),
+                limit_days: 8,
+                parallel_group: Some(1),
+            },
+            Stage {
+                name: "决定".into(),
+                department: "zjj".into(),
+                limit_days: 1,
+                parallel_group: None,
+            },
         ];
         assert_eq!(i.stages_total_days(), 10);
         assert!(i.validate().is_ok());
@@ -473,7 +598,11 @@ pub mod tests {
         let mut i = sample_item();
         i.name.clear();
         i.materials[0].count = 0;
-        i.fees.push(Fee { name: "工本费".into(), amount_fen: 500, basis: String::new() });
+        i.fees.push(Fee {
+            name: "工本费".into(),
+            amount_fen: 500,
+            basis: String::new(),
+        });
         let c = codes(&i);
         assert!(c.contains(&"required".to_string()));
         assert!(c.contains(&"invalid_count".to_string()));
@@ -485,7 +614,12 @@ pub mod tests {
         let mut i = sample_item();
         i.kind = ItemKind::Immediate;
         i.promised_limit_days = 0;
-        i.stages = vec![Stage { name: "即办".into(), department: "scjg".into(), limit_days: 0, parallel_group: None }];
+        i.stages = vec![Stage {
+            name: "即办".into(),
+            department: "scjg".into(),
+            limit_days: 0,
+            parallel_group: None,
+        }];
         assert_eq!(codes(&i), Vec::<String>::new());
         i.promised_limit_days = 1;
         assert!(codes(&i).contains(&"immediate_has_no_limit".to_string()));

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod error;
 pub mod region;

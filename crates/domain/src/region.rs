@@ -178,7 +178,11 @@ impl Region {
             e.push("name", "required", "名称不能为空");
         }
         if self.code.implied_level() != self.level {
-            e.push("code", "code_level_mismatch", format!("区划代码 {} 与层级“{}”不符", self.code, self.level.label()));
+            e.push(
+                "code",
+                "code_level_mismatch",
+                format!("区划代码 {} 与层级“{}”不符", self.code, self.level.label()),
+            );
         }
         match (self.level, parent) {
             (Level::City, None) => {}
@@ -188,7 +192,11 @@ impl Region {
                 if p.level.child() != Some(lvl) {
                     e.push("parent", "parent_level", "上级区划的层级应比本级高一级");
                 } else if !p.code.contains(p.level, &self.code) {
-                    e.push("code", "code_not_under_parent", format!("区划代码应以上级代码 {} 开头", p.code.prefix(p.level)));
+                    e.push(
+                        "code",
+                        "code_not_under_parent",
+                        format!("区划代码应以上级代码 {} 开头", p.code.prefix(p.level)),
+                    );
                 }
             }
         }
@@ -295,13 +303,20 @@ impl ServicePlace {
             e.push("address", "required", "地址不能为空");
         }
         if !self.phone.is_empty()
-            && !self.phone.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+            && !self
+                .phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
         {
             e.push("phone", "invalid_phone", "电话只能包含数字和“-”");
         }
         for (i, w) in self.windows.iter().enumerate() {
             if w.number.trim().is_empty() {
-                e.push(format!("windows[{i}].number"), "required", "窗口编号不能为空");
+                e.push(
+                    format!("windows[{i}].number"),
+                    "required",
+                    "窗口编号不能为空",
+                );
             }
         }
         e.into_result(())
@@ -358,14 +373,30 @@ mod tests {
 
     #[test]
     fn region_validation_checks_parent_and_shape() {
-        let county = Region { code: c("330102"), name: "上城区".into(), level: Level::County, parent: Some(c("330100")) };
-        let city = Region { code: c("330100"), name: "杭州市".into(), level: Level::City, parent: None };
+        let county = Region {
+            code: c("330102"),
+            name: "上城区".into(),
+            level: Level::County,
+            parent: Some(c("330100")),
+        };
+        let city = Region {
+            code: c("330100"),
+            name: "杭州市".into(),
+            level: Level::City,
+            parent: None,
+        };
         assert!(city.validate(None).is_ok());
         assert!(county.validate(Some(&city)).is_ok());
-        let stray = Region { code: c("340102"), ..county.clone() };
+        let stray = Region {
+            code: c("340102"),
+            ..county.clone()
+        };
         let err = stray.validate(Some(&city)).unwrap_err();
         assert_eq!(err.errors[0].code, "code_not_under_parent");
-        let wrong_level = Region { level: Level::Township, ..county };
+        let wrong_level = Region {
+            level: Level::Township,
+            ..county
+        };
         assert!(wrong_level.validate(Some(&city)).is_err());
     }
 }
