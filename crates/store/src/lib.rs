@@ -138,7 +138,11 @@ pub trait UserStore: Send + Sync {
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
     async fn set_active(&self, user_id: i64, active: bool) -> Result<()>;
     /// Records a failed login; returns the new consecutive failure count.
-    async fn record_login_failure(&self, user_id: i64, locked_until: Option<DateTime<Utc>>) -> Result<u32>;
+    async fn record_login_failure(
+        &self,
+        user_id: i64,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<u32>;
     /// Clears failures and lock after a successful login.
     async fn clear_login_failures(&self, user_id: i64) -> Result<()>;
 }
@@ -198,6 +202,128 @@ pub trait MetaStore: Send + Sync {
     fn backend_name(&self) -> &'static str;
 }
 
+/// A row of the case list: what queues, lookups and supervision need without the whole case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub number: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub department: String,
+    pub applicant_name: String,
+    pub state: domain::case::CaseState,
+    pub place: RegionCode,
+    pub decide_place: RegionCode,
+    pub applicant_region: RegionCode,
+    pub applicant_user_id: Option<i64>,
+    pub agent_user_id: Option<i64>,
+    /// The deadline that matters in the current state (`Case::current_deadline`).
+    pub due: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u32,
+}
+
+impl CaseSummary {
+    pub fn of(case: &domain::case::Case, updated_at: DateTime<Utc>) -> CaseSummary {
+        let f = &case.filing;
+        CaseSummary {
+            number: f.number.clone(),
+            item_code: f.item.code.clone(),
+            item_name: f.item.name.clone(),
+            department: f.item.department.clone(),
+            applicant_name: f.applicant.name.clone(),
+            state: case.state,
+            place: f.place.clone(),
+            decide_place: f.decide_place.clone(),
+            applicant_region: f.applicant_region.clone(),
+            applicant_user_id: f.applicant.user_id,
+            agent_user_id: f.agent_user_id,
+            due: case.current_deadline(),
+            created_at: case.created_at,
+            updated_at,
+            version: case.version,
+        }
+    }
+}
+
+/// Which cases a list returns. Every set field narrows the result; lists are ordered by `due`
+/// (earliest first, cases without a due date last), then by number.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    /// Cases whose accepting place OR deciding place is inside this scope.
+    pub place_scope: Option<Scope>,
+    /// Cases whose applicant lives inside this scope.
+    pub applicant_scope: Option<Scope>,
+    pub states: Vec<domain::case::CaseState>,
+    pub applicant_user_id: Option<i64>,
+    pub agent_user_id: Option<i64>,
+    /// Only cases of items handled by this department code.
+    pub department: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// An applicant notice (办件消息): every change the applicant should know about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    pub case_number: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A published result (结果公开): personal data already masked by the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishedResult {
+    pub case_number: String,
+    pub item_name: String,
+    pub applicant_masked: String,
+    pub decided_on: NaiveDate,
+    pub licence_no: String,
+    pub place: RegionCode,
+}
+
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// The next value of a named counter within a scope, starting at 1; unique under concurrent
+    /// callers on every backend (case numbers, receipt numbers, licence numbers).
+    async fn next_counter(&self, name: &str, scope: &str) -> Result<i64>;
+    /// Stores a new case: its first events and its snapshot, in one transaction. A taken number or
+    /// query code is `Conflict { code: "case_exists" }`.
+    async fn create_case(&self, case: &domain::case::Case, events: &[domain::case::CaseEvent]) -> Result<()>;
+    /// Appends events and replaces the snapshot in one transaction, only if the stored case is still
+    /// at `expected_version`; otherwise `Conflict { code: "stale_case" }` and nothing changes.
+    /// Events are never updated or deleted: the trait has no way to.
+    async fn append_events(&self, case: &domain::case::Case, expected_version: u32, events: &[domain::case::CaseEvent]) -> Result<()>;
+    async fn get_case(&self, number: &str) -> Result<Option<domain::case::Case>>;
+    /// The case whose number and query code both match (public lookup).
+    async fn find_case_by_query_code(&self, number: &str, query_code: &str) -> Result<Option<domain::case::Case>>;
+    /// The whole log of a case, in sequence order.
+    async fn case_events(&self, number: &str) -> Result<Vec<domain::case::CaseEvent>>;
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>>;
+    /// Case numbers in order, after `after` (exclusive), at most `limit`: for verification sweeps.
+    async fn case_numbers(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>>;
+    async fn add_message(&self, message: &Message) -> Result<i64>;
+    async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>>;
+    async fn messages_for_case(&self, number: &str) -> Result<Vec<Message>>;
+    async fn publish_result(&self, result: &PublishedResult) -> Result<()>;
+    /// Newest first.
+    async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>>;
+}
+
 /// Everything the platform stores. Both backends implement every part.
-pub trait Store: RegionStore + PlaceStore + UserStore + SessionStore + CatalogStore + CalendarStore + MetaStore {}
-impl<T: RegionStore + PlaceStore + UserStore + SessionStore + CatalogStore + CalendarStore + MetaStore> Store for T {}
+pub trait Store:
+    RegionStore + PlaceStore + UserStore + SessionStore + CatalogStore + CalendarStore + MetaStore
+{
+}
+impl<
+        T: RegionStore
+            + PlaceStore
+            + UserStore
+            + SessionStore
+            + CatalogStore
+            + CalendarStore
+            + MetaStore,
+    > Store for T
+{
+}
