@@ -202,6 +202,15 @@ impl ItemTerms {
             DECISION_LIMIT_DAYS
         }
     }
+    /// The legal decision limit this case is measured by: the item's statutory limit, or the law's
+    /// (20, joint 45) when the item gives none. Licensing items cannot exceed the law (validated).
+    pub fn statutory_days(&self) -> u32 {
+        if self.statutory_limit_days > 0 {
+            self.statutory_limit_days
+        } else {
+            self.decision_limit()
+        }
+    }
     pub fn extension_days(&self) -> u32 {
         if self.is_joint() {
             JOINT_EXTENSION_DAYS
@@ -1181,8 +1190,8 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 }
                 (a, false, today)
             };
-            let statutory_due = cal.add_working_days(accepted_on, f.item.decision_limit().max(f.item.statutory_limit_days.min(f.item.decision_limit())));
-            let promised_due = cal.add_working_days(accepted_on, f.item.promised_limit_days.min(f.item.decision_limit()).max(1));
+            let statutory_due = cal.add_working_days(accepted_on, f.item.statutory_days());
+            let promised_due = cal.add_working_days(accepted_on, f.item.promised_limit_days.clamp(1, f.item.statutory_days()));
             let started = case.next_step(&[]).into_iter().map(|i| (i, cal.add_working_days(accepted_on, case.stages[i].limit_days.max(1)))).collect();
             one(a, EventKind::Accepted { accepted_on, by_system, statutory_due, promised_due, started, fee_total_fen: f.item.fee_total() })
         }
