@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod error;
+pub mod identity;
 pub mod region;
 
 pub use access::{Action, Grant, Role, Scope};

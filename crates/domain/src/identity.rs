@@ -1,0 +1,100 @@
+//! Identity numbers and masking of personal data (ID numbers and phones are never shown whole in
+//! public views).
+
+/// Checks an 18-character resident identity number (GB 11643-1999): digits, a valid birth date and
+/// the ISO 7064 MOD 11-2 check character.
+pub fn valid_resident_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let birth = &s[6..14];
+    if chrono::NaiveDate::parse_from_str(birth, "%Y%m%d").is_err() {
+        return false;
+    }
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: &[u8; 11] = b"10X98765432";
+    let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| (d - b'0') as u32 * w).sum();
+    b[17].to_ascii_uppercase() == C[(sum % 11) as usize]
+}
+
+/// Checks an 18-character unified social credit code (统一社会信用代码, GB 32100-2015).
+pub fn valid_credit_code(s: &str) -> bool {
+    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let up = s.to_ascii_uppercase();
+    if up.len() != 18 {
+        return false;
+    }
+    let vals: Option<Vec<u32>> = up.chars().map(|c| CHARS.find(c).map(|i| i as u32)).collect();
+    let Some(vals) = vals else { return false };
+    let sum: u32 = vals[..17].iter().zip(W).map(|(v, w)| v * w).sum();
+    let check = (31 - sum % 31) % 31;
+    vals[17] == check
+}
+
+/// Mainland mobile number: 11 digits starting with 1.
+pub fn valid_mobile(s: &str) -> bool {
+    s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `330102199001011234` → `3301**********1234`; short values are masked whole.
+pub fn mask_id(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 8 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
+}
+
+/// `13812345678` → `138****5678`.
+pub fn mask_phone(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// A person's name with all but the surname masked (`张三丰` → `张**`); enterprise names are public.
+pub fn mask_name(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count())),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resident_ids() {
+        // Check character computed by the MOD 11-2 rule.
+        assert!(valid_resident_id("11010519491231002X"));
+        assert!(!valid_resident_id("110105194912310021"));
+        assert!(!valid_resident_id("11010519491331002X"), "month 13");
+        assert!(!valid_resident_id("1101051949123100"));
+    }
+
+    #[test]
+    fn credit_codes() {
+        assert!(valid_credit_code("91350100M000100Y43"));
+        assert!(!valid_credit_code("91350100M000100Y44"));
+        assert!(!valid_credit_code("91350100M000100Y4"));
+        assert!(!valid_credit_code("91350100M000100YI3"), "I is not in the alphabet");
+    }
+
+    #[test]
+    fn masking() {
+        assert_eq!(mask_id("11010519491231002X"), "1101**********002X");
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_name("张三丰"), "张**");
+        assert!(valid_mobile("13812345678") && !valid_mobile("23812345678"));
+    }
+}
