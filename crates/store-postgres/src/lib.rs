@@ -23,8 +23,10 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
 /// Embedded migrations, applied in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "cases", include_str!("../migrations/0002_cases.sql")),
+];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].
 const TEST_SCHEMA_PREFIX: &str = "yz_t_";

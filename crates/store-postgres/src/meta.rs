@@ -42,6 +42,14 @@ const CONSTRAINTS_SQL: &str = "
     WHERE t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
       AND t.relname <> 'schema_migrations'";
 
+/// User-defined triggers (those PostgreSQL makes for foreign keys are internal and excluded).
+const TRIGGERS_SQL: &str = "
+    SELECT t.relname::text, g.tgname::text
+    FROM pg_trigger g
+    JOIN pg_class t ON t.oid = g.tgrelid
+    WHERE NOT g.tgisinternal
+      AND t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())";
+
 #[async_trait]
 impl MetaStore for PgStore {
     async fn get_setting(&self, key: &str) -> Result<Option<String>> {
@@ -112,6 +120,12 @@ impl MetaStore for PgStore {
                 other => format!("{table}.{other}({name})"),
             };
             schema.constraints.insert(described);
+        }
+        for row in conn.query(TRIGGERS_SQL, &[]).await.map_err(db)? {
+            let (table, name): (String, String) = (row.get(0), row.get(1));
+            schema
+                .constraints
+                .insert(format!("{table}.trigger({name})"));
         }
         Ok(schema)
     }

@@ -7,8 +7,10 @@ use rusqlite::{params, Connection, TransactionBehavior};
 use store::Result;
 
 /// `(version, name, sql)`, in order. Append only: an applied migration is never edited.
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/0001_init.sql")),
+    (2, "cases", include_str!("../migrations/0002_cases.sql")),
+];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     conn.execute_batch(

@@ -86,6 +86,21 @@ pub(crate) fn describe(conn: &Connection) -> Result<SchemaDescription> {
             out.constraints.insert(format!("{table}.check({name})"));
         }
     }
+
+    // Triggers enforce rules too (case_events is append-only), so they are part of the contract.
+    let mut st = conn
+        .prepare_cached(
+            "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name NOT LIKE 'sqlite_%'",
+        )
+        .db()?;
+    let triggers: Vec<(String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .db()?
+        .collect::<rusqlite::Result<_>>()
+        .db()?;
+    for (table, name) in triggers {
+        out.constraints.insert(format!("{table}.trigger({name})"));
+    }
     Ok(out)
 }
 

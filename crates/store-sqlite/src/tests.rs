@@ -270,12 +270,23 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(
         indexes,
         vec![
+            "cases_agent_user_id_idx",
+            "cases_applicant_region_idx",
+            "cases_applicant_user_id_idx",
+            "cases_decide_region_due_idx",
+            "cases_place_region_due_idx",
+            "cases_query_code_uq",
+            "cases_state_due_idx",
             "catalog_items_one_published_uq",
             "catalog_items_region_code_idx",
             "catalog_items_status_code_idx",
             "closures_date_idx",
             "departments_region_code_uq",
+            "messages_case_number_idx",
+            "messages_user_id_idx",
             "regions_parent_code_idx",
+            "results_decided_on_idx",
+            "results_place_region_idx",
             "sessions_expires_at_idx",
             "sessions_user_id_idx",
             "user_grants_user_id_idx",
@@ -289,19 +300,30 @@ async fn schema_description_is_exactly_the_migrations() {
         vec![
             "calendar_days.check(calendar_days_kind_ck)",
             "calendar_days.pk(date)",
+            "case_events.fk(case_number)->cases",
+            "case_events.pk(case_number,seq)",
+            "case_events.trigger(case_events_no_delete)",
+            "case_events.trigger(case_events_no_update)",
+            "cases.pk(number)",
+            "cases.unique(query_code)",
             "catalog_items.check(catalog_items_status_ck)",
             "catalog_items.pk(code,version)",
             "closures.fk(region_code)->regions",
             "closures.pk(region_code,date)",
+            "counters.pk(name,scope)",
             "departments.fk(region_code)->regions",
             "departments.pk(id)",
             "departments.unique(region_code,code)",
+            "messages.fk(case_number)->cases",
+            "messages.pk(id)",
             "places.check(places_kind_ck)",
             "places.fk(region_code)->regions",
             "places.pk(region_code)",
             "regions.check(regions_level_ck)",
             "regions.fk(parent_code)->regions",
             "regions.pk(code)",
+            "results.fk(case_number)->cases",
+            "results.pk(case_number)",
             "sessions.fk(user_id)->users",
             "sessions.pk(token_hash)",
             "settings.pk(key)",
@@ -315,7 +337,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "users.unique(username)",
         ]
     );
-    assert_eq!(d.tables.len(), 10);
+    assert_eq!(d.tables.len(), 15);
+    assert_eq!(d.tables["cases"].len(), 17);
+    assert_eq!(d.tables["case_events"].len(), 6);
     assert_eq!(d.tables["user_grants"].len(), 6);
     assert_eq!(d.tables["catalog_items"].len(), 10);
 }

@@ -290,24 +290,41 @@ pub trait CaseStore: Send + Sync {
     async fn next_counter(&self, name: &str, scope: &str) -> Result<i64>;
     /// Stores a new case: its first events and its snapshot, in one transaction. A taken number or
     /// query code is `Conflict { code: "case_exists" }`.
-    async fn create_case(&self, case: &domain::case::Case, events: &[domain::case::CaseEvent]) -> Result<()>;
+    async fn create_case(
+        &self,
+        case: &domain::case::Case,
+        events: &[domain::case::CaseEvent],
+    ) -> Result<()>;
     /// Appends events and replaces the snapshot in one transaction, only if the stored case is still
     /// at `expected_version`; otherwise `Conflict { code: "stale_case" }` and nothing changes.
     /// Events are never updated or deleted: the trait has no way to.
-    async fn append_events(&self, case: &domain::case::Case, expected_version: u32, events: &[domain::case::CaseEvent]) -> Result<()>;
+    async fn append_events(
+        &self,
+        case: &domain::case::Case,
+        expected_version: u32,
+        events: &[domain::case::CaseEvent],
+    ) -> Result<()>;
     async fn get_case(&self, number: &str) -> Result<Option<domain::case::Case>>;
     /// The case whose number and query code both match (public lookup).
-    async fn find_case_by_query_code(&self, number: &str, query_code: &str) -> Result<Option<domain::case::Case>>;
+    async fn find_case_by_query_code(
+        &self,
+        number: &str,
+        query_code: &str,
+    ) -> Result<Option<domain::case::Case>>;
     /// The whole log of a case, in sequence order.
     async fn case_events(&self, number: &str) -> Result<Vec<domain::case::CaseEvent>>;
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>>;
     /// Case numbers in order, after `after` (exclusive), at most `limit`: for verification sweeps.
     async fn case_numbers(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>>;
+    /// Stores a message (its `id` is ignored) and returns the new id. The case must exist.
     async fn add_message(&self, message: &Message) -> Result<i64>;
-    async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>>;
-    async fn messages_for_case(&self, number: &str) -> Result<Vec<Message>>;
-    async fn publish_result(&self, result: &PublishedResult) -> Result<()>;
     /// Newest first.
+    async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>>;
+    /// Newest first.
+    async fn messages_for_case(&self, number: &str) -> Result<Vec<Message>>;
+    /// Inserts or replaces the published result of a case (which must exist).
+    async fn publish_result(&self, result: &PublishedResult) -> Result<()>;
+    /// Newest first: by decision date, then by when it was published.
     async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>>;
 }
 
@@ -326,4 +343,68 @@ impl<
             + MetaStore,
     > Store for T
 {
+}
+
+/// Checks, before any storage work, that `events` continue `case` from `after_version`: same case
+/// number, consecutive seqs, each linked to the previous hash and carrying its own correct hash,
+/// and ending exactly at the case's version and last hash. A store never writes a broken chain;
+/// the link to the stored event at `after_version` is the backend's to check in its transaction.
+pub fn check_new_events(
+    case: &domain::case::Case,
+    after_version: u32,
+    events: &[domain::case::CaseEvent],
+) -> Result<()> {
+    let number = &case.filing.number;
+    let broken = |why: String| {
+        StoreError::Invalid(ValidationErrors::single(
+            "events",
+            "broken_chain",
+            format!("办件 {number} 的新事件不连续:{why}"),
+        ))
+    };
+    let Some(first) = events.first() else {
+        return Err(broken("没有事件".to_string()));
+    };
+    if after_version == 0 && first.prev_hash != domain::case::GENESIS_HASH {
+        return Err(broken("首个事件未接在创世哈希之后".to_string()));
+    }
+    let mut prev = &first.prev_hash;
+    for (i, e) in events.iter().enumerate() {
+        let seq = after_version as usize + 1 + i;
+        if &e.case_number != number {
+            return Err(broken(format!(
+                "第{}个事件属于办件 {}",
+                e.seq, e.case_number
+            )));
+        }
+        if e.seq as usize != seq || &e.prev_hash != prev || e.compute_hash() != e.hash {
+            return Err(broken(format!("第{}个事件序号或哈希不符", e.seq)));
+        }
+        prev = &e.hash;
+    }
+    if case.version as usize != after_version as usize + events.len() || prev != &case.last_hash {
+        return Err(broken(format!(
+            "办件版本 {} 与最后一个事件不符",
+            case.version
+        )));
+    }
+    Ok(())
+}
+
+/// The `Conflict` of a case changed by someone else since it was read.
+pub fn stale_case(number: &str, expected: u32, stored: u32) -> StoreError {
+    StoreError::Conflict {
+        code: "stale_case",
+        message: format!(
+            "办件 {number} 已被他人更新(现为第{stored}版,您读取的是第{expected}版),请刷新后重试"
+        ),
+    }
+}
+
+/// The `Conflict` of a case number or query code already taken.
+pub fn case_exists(number: &str) -> StoreError {
+    StoreError::Conflict {
+        code: "case_exists",
+        message: format!("办件编号 {number} 或其查询码已被使用"),
+    }
 }
