@@ -482,6 +482,8 @@ pub enum EventKind {
         /// Stages the decision itself closes (the 决定 stage).
         completes: Vec<usize>,
     },
+    /// The fee lines that apply to this case (standard × quantity), set by the window.
+    FeesAssessed { lines: Vec<(usize, u32)>, total_fen: i64 },
     PaymentRecorded { amount_fen: i64, method: PaymentMethod, receipt_no: String },
     Refunded { amount_fen: i64, reason: String },
     Delivered { method: DeliveryMethod, recipient: String, on: NaiveDate, completes: Vec<usize> },
@@ -507,6 +509,7 @@ impl EventKind {
             EventKind::Resumed { .. } => "resumed",
             EventKind::Extended { .. } => "extended",
             EventKind::Decided { .. } => "decided",
+            EventKind::FeesAssessed { .. } => "fees_assessed",
             EventKind::PaymentRecorded { .. } => "payment_recorded",
             EventKind::Refunded { .. } => "refunded",
             EventKind::Delivered { .. } => "delivered",
@@ -544,6 +547,7 @@ impl EventKind {
             EventKind::Resumed { shift_days, .. } => format!("特别程序结束,期限顺延{shift_days}个工作日"),
             EventKind::Extended { days, .. } => format!("经批准延长{days}个工作日"),
             EventKind::Decided { granted, .. } => if *granted { "作出准予许可决定" } else { "作出不予许可决定" }.into(),
+            EventKind::FeesAssessed { total_fen, .. } => format!("核定收费{}元", crate::catalog::format_yuan(*total_fen)),
             EventKind::PaymentRecorded { .. } => "缴费".into(),
             EventKind::Refunded { .. } => "退费".into(),
             EventKind::Delivered { method, .. } => format!("送达({})", method.label()),
@@ -715,6 +719,9 @@ pub enum Command {
     Resume,
     Extend { reason: String },
     Decide { granted: bool, #[serde(default)] reasons: String, #[serde(default)] licence_no: Option<String> },
+    /// Sets which fee standards apply and how many times (e.g. per certificate); amounts always
+    /// come from the item's standards, so a charge above the standard cannot be assessed.
+    AssessFees { lines: Vec<(usize, u32)> },
     RecordPayment { amount_fen: i64, method: PaymentMethod, receipt_no: String },
     Refund { amount_fen: i64, reason: String },
     Deliver { method: DeliveryMethod, recipient: String },
@@ -742,6 +749,7 @@ impl Command {
             Command::Resume => "resume",
             Command::Extend { .. } => "extend",
             Command::Decide { .. } => "decide",
+            Command::AssessFees { .. } => "assess_fees",
             Command::RecordPayment { .. } => "record_payment",
             Command::Refund { .. } => "refund",
             Command::Deliver { .. } => "deliver",
@@ -768,6 +776,7 @@ impl Command {
             Command::Resume => "结束特别程序",
             Command::Extend { .. } => "延期",
             Command::Decide { .. } => "作出决定",
+            Command::AssessFees { .. } => "核定收费",
             Command::RecordPayment { .. } => "收费",
             Command::Refund { .. } => "退费",
             Command::Deliver { .. } => "送达",
@@ -955,6 +964,7 @@ impl Case {
                     }
                 }
             }
+            EventKind::FeesAssessed { total_fen, .. } => self.fee_due_fen = *total_fen,
             EventKind::PaymentRecorded { amount_fen, .. } => self.paid_fen += amount_fen,
             EventKind::Refunded { amount_fen, .. } => self.refunded_fen += amount_fen,
             EventKind::Delivered { on, completes, .. } => {
@@ -1193,7 +1203,9 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             let statutory_due = cal.add_working_days(accepted_on, f.item.statutory_days());
             let promised_due = cal.add_working_days(accepted_on, f.item.promised_limit_days.clamp(1, f.item.statutory_days()));
             let started = case.next_step(&[]).into_iter().map(|i| (i, cal.add_working_days(accepted_on, case.stages[i].limit_days.max(1)))).collect();
-            one(a, EventKind::Accepted { accepted_on, by_system, statutory_due, promised_due, started, fee_total_fen: f.item.fee_total() })
+            // With one standard the fee is known; with several, the window assesses which apply.
+            let fee_total_fen = if f.item.fees.len() == 1 { f.item.fees[0].amount_fen } else { 0 };
+            one(a, EventKind::Accepted { accepted_on, by_system, statutory_due, promised_due, started, fee_total_fen })
         }
         Command::CompleteStage { index, approved, opinion } => {
             if case.state != S::InReview {
@@ -1268,6 +1280,28 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             let licence = if *granted { licence_no.clone().filter(|l| !l.trim().is_empty()) } else { None };
             one(a, EventKind::Decided { granted: *granted, reasons: reasons.trim().to_string(), licence_no: licence, on: today, delivery_due, completes })
         }
+        Command::AssessFees { lines } => {
+            let a = window()?;
+            if !matches!(case.state, S::InReview | S::Suspended | S::Decided) {
+                return Err(wrong());
+            }
+            if f.item.fees.is_empty() {
+                return Err(CaseError::FeeForFreeItem);
+            }
+            let mut total: i64 = 0;
+            for (i, qty) in lines {
+                let fee = f.item.fees.get(*i).ok_or(CaseError::InvalidAmount)?;
+                if *qty == 0 || *qty > 10_000 {
+                    return Err(CaseError::InvalidAmount);
+                }
+                total += fee.amount_fen * *qty as i64;
+            }
+            if total < case.paid_fen - case.refunded_fen {
+                // Lowering below what was paid needs a refund first.
+                return Err(CaseError::RefundTooLarge);
+            }
+            one(a, EventKind::FeesAssessed { lines: lines.clone(), total_fen: total })
+        }
         Command::RecordPayment { amount_fen, method, receipt_no } => {
             let a = window()?;
             if !matches!(case.state, S::InReview | S::Suspended | S::Decided) {
@@ -1276,7 +1310,7 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             if *amount_fen <= 0 {
                 return Err(CaseError::InvalidAmount);
             }
-            if case.fee_due_fen == 0 {
+            if f.item.fees.is_empty() {
                 return Err(CaseError::FeeForFreeItem);
             }
             if *amount_fen > case.fee_outstanding() {

@@ -33,6 +33,31 @@ pub fn valid_credit_code(s: &str) -> bool {
     vals[17] == check
 }
 
+/// Appends the check character to the first 17 characters of a resident ID (for fixtures and demo data).
+pub fn complete_resident_id(first17: &str) -> Option<String> {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const C: &[u8; 11] = b"10X98765432";
+    let b = first17.as_bytes();
+    if b.len() != 17 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let sum: u32 = b.iter().zip(W).map(|(d, w)| (d - b'0') as u32 * w).sum();
+    Some(format!("{first17}{}", C[(sum % 11) as usize] as char))
+}
+
+/// Appends the check character to the first 17 characters of a unified social credit code.
+pub fn complete_credit_code(first17: &str) -> Option<String> {
+    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    if first17.len() != 17 {
+        return None;
+    }
+    let vals: Option<Vec<u32>> = first17.chars().map(|c| CHARS.find(c).map(|i| i as u32)).collect();
+    let sum: u32 = vals?.iter().zip(W).map(|(v, w)| v * w).sum();
+    let check = ((31 - sum % 31) % 31) as usize;
+    Some(format!("{first17}{}", &CHARS[check..check + 1]))
+}
+
 /// Mainland mobile number: 11 digits starting with 1.
 pub fn valid_mobile(s: &str) -> bool {
     s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
@@ -88,6 +113,15 @@ mod tests {
         assert!(!valid_credit_code("91350100M000100Y44"));
         assert!(!valid_credit_code("91350100M000100Y4"));
         assert!(!valid_credit_code("91350100M000100YI3"), "I is not in the alphabet");
+    }
+
+    #[test]
+    fn completed_numbers_validate() {
+        let id = complete_resident_id("33992119800101123").unwrap();
+        assert!(valid_resident_id(&id));
+        let cc = complete_credit_code("91339921MA2XXXXXX").unwrap();
+        assert!(valid_credit_code(&cc));
+        assert_eq!(complete_resident_id("1101051949123100").as_deref(), None);
     }
 
     #[test]
