@@ -6,6 +6,7 @@
 //! advisory lock so two servers starting at once do not both migrate.
 
 mod calendar;
+mod cases;
 mod catalog;
 mod meta;
 mod places;

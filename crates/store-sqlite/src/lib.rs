@@ -5,6 +5,7 @@
 //! the writer writes. Migrations under `migrations/` are embedded and applied at open.
 
 mod calendar;
+mod cases;
 mod catalog;
 mod migrate;
 mod regions;

@@ -4,10 +4,17 @@
 //! The stories are the behavioural contract of the traits in this crate: where a doc comment leaves
 //! a choice open (ordering, upsert or conflict), the story pins it so both backends agree.
 
-use crate::{Closure, ImportSummary, ItemFilter, NewUser, Session, Store, StoreError};
+use crate::{
+    CaseFilter, CaseStore, CaseSummary, Closure, ImportSummary, ItemFilter, Message, NewUser,
+    PublishedResult, Session, Store, StoreError,
+};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
-use domain::calendar::{CalendarDay, DayKind};
+use domain::calendar::{CalendarDay, DayKind, WorkingCalendar};
+use domain::case::{
+    self, ActorRef, Applicant, ApplicantKind, Case, CaseEvent, CaseState, Channel, EventKind,
+    Filing, ItemTerms, MaterialStatus,
+};
 use domain::catalog::{
     CatalogItem, Fee, ItemKind, ItemStatus, ItemType, Material, MaterialForm, OnlineLevel,
     ServiceObject, Stage,
@@ -48,6 +55,14 @@ macro_rules! conformance_tests {
             closures_affect_subtree_not_siblings,
             settings_round_trip,
             schema_is_described,
+            counters_count_from_one,
+            counters_unique_under_concurrency,
+            case_round_trip,
+            case_append_checks_version,
+            cases_listed_by_filter,
+            case_numbers_page,
+            case_messages,
+            case_results_published,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -1381,6 +1396,11 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "calendar_days",
         "closures",
         "settings",
+        "cases",
+        "case_events",
+        "counters",
+        "messages",
+        "results",
     ];
     for t in expected_tables {
         assert!(
@@ -1432,6 +1452,14 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "catalog_items.pk(code,version)",
         "catalog_items.check(catalog_items_status_ck)",
         "closures.pk(region_code,date)",
+        "cases.pk(number)",
+        "cases.unique(query_code)",
+        "case_events.pk(case_number,seq)",
+        "case_events.fk(case_number)->cases",
+        "case_events.trigger(case_events_no_update)",
+        "case_events.trigger(case_events_no_delete)",
+        "counters.pk(name,scope)",
+        "results.pk(case_number)",
     ] {
         assert!(
             schema.constraints.contains(c),
@@ -1439,4 +1467,636 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
             schema.constraints
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cases
+
+/// The item terms a fixture case is filed under.
+pub fn terms(department: &str) -> ItemTerms {
+    ItemTerms {
+        code: "330100-XK-001".to_string(),
+        version: 1,
+        name: "食品经营许可".to_string(),
+        kind: ItemKind::Promised,
+        department: department.to_string(),
+        statutory_limit_days: 20,
+        promised_limit_days: 10,
+        stages: vec![
+            Stage {
+                name: "审查".to_string(),
+                department: department.to_string(),
+                limit_days: 5,
+                parallel_group: None,
+            },
+            Stage {
+                name: "决定".to_string(),
+                department: department.to_string(),
+                limit_days: 2,
+                parallel_group: None,
+            },
+        ],
+        materials: vec![
+            ("申请书".to_string(), true),
+            ("授权委托书".to_string(), false),
+        ],
+        fees: vec![],
+        result_name: "食品经营许可证".to_string(),
+    }
+}
+
+/// Where, by whom and through which channel a fixture case is filed.
+pub struct CaseFixture<'a> {
+    pub number: &'a str,
+    pub place: &'a str,
+    pub decide_place: &'a str,
+    pub applicant_region: &'a str,
+    pub department: &'a str,
+    pub channel: Channel,
+    pub applicant_user_id: Option<i64>,
+    pub agent_user_id: Option<i64>,
+    pub at: &'a str,
+}
+
+pub fn clerk(place: &str) -> ActorRef {
+    ActorRef {
+        user_id: Some(3),
+        name: "窗口人员甲".to_string(),
+        role: Some(Role::WindowClerk),
+        place: Some(code(place)),
+    }
+}
+
+/// A case as `open` files it: the sealed events and the case they replay to.
+pub fn filed_case(f: &CaseFixture<'_>) -> (Case, Vec<CaseEvent>) {
+    let filing = Filing {
+        number: f.number.to_string(),
+        query_code: format!("Q{}", f.number),
+        channel: f.channel,
+        applicant: Applicant {
+            kind: ApplicantKind::Person,
+            name: format!("申请人{}", f.number),
+            id_number: "330102199001011234".to_string(),
+            phone: "13800000000".to_string(),
+            user_id: f.applicant_user_id,
+        },
+        item: terms(f.department),
+        place: code(f.place),
+        decide_place: code(f.decide_place),
+        applicant_region: code(f.applicant_region),
+        agent_user_id: f.agent_user_id,
+        // Several keys, a float, a null and non-ASCII text: what a round trip through a JSON
+        // column must keep for the hashes to verify.
+        form: serde_json::json!({"经营场所": "清波街 1 号", "面积": 35.5, "z": [1, 2], "a": null}),
+    };
+    let at = at(f.at);
+    let kinds = case::open(filing, at, &WorkingCalendar::default());
+    let events = case::seal(
+        f.number,
+        0,
+        case::GENESIS_HASH,
+        at,
+        &clerk(f.place),
+        "",
+        &[],
+        kinds,
+    );
+    let case = Case::replay(&events).expect("fixture case replays");
+    (case, events)
+}
+
+/// Seals `kinds` after `case`'s last event; returns the new events and the case they make.
+pub fn next_events(
+    case: &Case,
+    log: &[CaseEvent],
+    at_: &str,
+    kinds: Vec<EventKind>,
+) -> (Case, Vec<CaseEvent>) {
+    let new = case::seal(
+        &case.filing.number,
+        case.version,
+        &case.last_hash,
+        at(at_),
+        &clerk(case.filing.place.as_str()),
+        "核验",
+        &["a".repeat(64)],
+        kinds,
+    );
+    let all: Vec<CaseEvent> = log.iter().chain(new.iter()).cloned().collect();
+    (Case::replay(&all).expect("replays"), new)
+}
+
+fn window_case<'a>(number: &'a str, place: &'a str, at: &'a str) -> CaseFixture<'a> {
+    CaseFixture {
+        number,
+        place,
+        decide_place: place,
+        applicant_region: VILLAGE,
+        department: "scjg",
+        channel: Channel::Window,
+        applicant_user_id: None,
+        agent_user_id: None,
+        at,
+    }
+}
+
+fn mark(index: usize) -> EventKind {
+    EventKind::MaterialMarked {
+        index,
+        status: MaterialStatus::Received,
+        reason: String::new(),
+    }
+}
+
+pub async fn counters_count_from_one<S: CaseStore + ?Sized>(store: &S) {
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .next_counter("case", "330102001000-20260302")
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    // Each (name, scope) counts on its own.
+    assert_eq!(
+        store
+            .next_counter("case", "330102001000-20260303")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .next_counter("receipt", "330102001000-20260302")
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .next_counter("case", "330102001000-20260302")
+            .await
+            .unwrap(),
+        4
+    );
+}
+
+pub async fn counters_unique_under_concurrency<S: CaseStore + Clone + 'static>(store: &S) {
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let s = store.clone();
+            tokio::spawn(async move { s.next_counter("licence", "330102").await })
+        })
+        .collect();
+    let mut got = Vec::new();
+    for t in tasks {
+        got.push(t.await.expect("task").expect("next_counter"));
+    }
+    got.sort_unstable();
+    assert_eq!(
+        got,
+        (1..=50).collect::<Vec<i64>>(),
+        "50 callers, 50 distinct values"
+    );
+    assert_eq!(store.next_counter("licence", "330102").await.unwrap(), 51);
+}
+
+pub async fn case_round_trip<S: CaseStore + ?Sized>(store: &S) {
+    let (case, events) = filed_case(&window_case(
+        "330102001000-20260302-0001",
+        TOWN,
+        "2026-03-02T01:00:00.123456Z",
+    ));
+    assert_eq!(case.state, CaseState::Submitted);
+    assert_eq!(store.get_case(&case.filing.number).await.unwrap(), None);
+    store.create_case(&case, &events).await.unwrap();
+
+    assert_eq!(
+        store.get_case(&case.filing.number).await.unwrap(),
+        Some(case.clone())
+    );
+    assert_eq!(
+        store.case_events(&case.filing.number).await.unwrap(),
+        events
+    );
+    assert_eq!(store.case_events("no-such-case").await.unwrap(), vec![]);
+
+    let n = &case.filing.number;
+    assert_eq!(
+        store
+            .find_case_by_query_code(n, &case.filing.query_code)
+            .await
+            .unwrap(),
+        Some(case.clone())
+    );
+    assert_eq!(
+        store.find_case_by_query_code(n, "WRONG").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .find_case_by_query_code("330102001000-20260302-0002", &case.filing.query_code)
+            .await
+            .unwrap(),
+        None,
+        "the query code opens only its own case"
+    );
+
+    // A taken number, or a taken query code under another number.
+    assert_conflict(store.create_case(&case, &events).await, "case_exists");
+    let (mut other, _) = filed_case(&window_case(
+        "330102001000-20260302-0009",
+        TOWN,
+        "2026-03-02T02:00:00Z",
+    ));
+    other.filing.query_code = case.filing.query_code.clone();
+    let kinds = vec![EventKind::Filed {
+        filing: other.filing.clone(),
+    }];
+    let ev = case::seal(
+        &other.filing.number,
+        0,
+        case::GENESIS_HASH,
+        at("2026-03-02T02:00:00Z"),
+        &clerk(TOWN),
+        "",
+        &[],
+        kinds,
+    );
+    let other = Case::replay(&ev).unwrap();
+    assert_conflict(store.create_case(&other, &ev).await, "case_exists");
+    assert_eq!(store.get_case(&other.filing.number).await.unwrap(), None);
+
+    // Events that do not make the case are refused before anything is written.
+    let (third, ev3) = filed_case(&window_case(
+        "330102001000-20260302-0003",
+        TOWN,
+        "2026-03-02T03:00:00Z",
+    ));
+    match store.create_case(&third, &ev3[..1]).await {
+        Err(StoreError::Invalid(_)) => {}
+        other => panic!("expected Invalid for a case ahead of its events, got {other:?}"),
+    }
+    let mut forged = ev3.clone();
+    forged[1].comment = "改过".to_string();
+    assert!(matches!(
+        store.create_case(&third, &forged).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.get_case(&third.filing.number).await.unwrap(), None);
+}
+
+pub async fn case_append_checks_version<S: CaseStore + ?Sized>(store: &S) {
+    let (case, events) = filed_case(&window_case(
+        "330102001000-20260302-0001",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    store.create_case(&case, &events).await.unwrap();
+    let n = case.filing.number.clone();
+
+    let (v3, e3) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![mark(0)]);
+    store.append_events(&v3, case.version, &e3).await.unwrap();
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v3.clone()));
+
+    // A second writer still holding version 2 loses, and changes nothing.
+    let (stale, e_stale) = next_events(&case, &events, "2026-03-02T02:30:00Z", vec![mark(1)]);
+    assert_conflict(
+        store.append_events(&stale, case.version, &e_stale).await,
+        "stale_case",
+    );
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v3.clone()));
+    let log = store.case_events(&n).await.unwrap();
+    assert_eq!(log.len(), 3);
+
+    // Two events at once; the log is the chain and replays to the stored case.
+    let (v5, e5) = next_events(&v3, &log, "2026-03-02T03:00:00Z", vec![mark(1), mark(0)]);
+    store.append_events(&v5, v3.version, &e5).await.unwrap();
+    let log = store.case_events(&n).await.unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5]
+    );
+    assert_eq!(case::verify_chain(&log), Ok(()));
+    assert_eq!(Case::replay(&log), Some(v5.clone()));
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v5.clone()));
+
+    // An unknown case is not found; events not following the stated version are invalid.
+    let (ghost, ghost_events) = filed_case(&window_case(
+        "330102001000-20260302-0077",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    let (g3, ge3) = next_events(&ghost, &ghost_events, "2026-03-02T02:00:00Z", vec![mark(0)]);
+    assert_not_found(store.append_events(&g3, 2, &ge3).await);
+    let (v6, e6) = next_events(&v5, &log, "2026-03-02T04:00:00Z", vec![mark(0)]);
+    assert!(matches!(
+        store.append_events(&v6, 4, &e6).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        store.append_events(&v5, 5, &[]).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(store.case_events(&n).await.unwrap().len(), 5);
+}
+
+/// Five cases across the test tree (see each line), for the list stories.
+async fn seed_cases<S: CaseStore + ?Sized>(store: &S) -> Vec<Case> {
+    let mut a = window_case("330102001000-20260302-0001", TOWN, "2026-03-02T01:00:00Z");
+    a.applicant_region = EDGE_VILLAGE;
+    // The sibling township's case: never in the township's lists.
+    let mut b = window_case(
+        "330102002000-20260303-0001",
+        SIBLING_TOWN,
+        "2026-03-03T01:00:00Z",
+    );
+    b.applicant_region = SIBLING_VILLAGE;
+    // Accepted at the county, decided by the township: in the township's list by deciding place.
+    let mut c = window_case("330102000000-20260304-0001", COUNTY, "2026-03-04T01:00:00Z");
+    c.decide_place = TOWN;
+    c.applicant_region = SIBLING_VILLAGE;
+    c.department = "mzj";
+    // An online draft of an applicant with an account: no due date, listed last.
+    let mut d = window_case("330102001000-20260301-0001", TOWN, "2026-03-01T01:00:00Z");
+    d.channel = Channel::Online;
+    d.applicant_user_id = Some(7);
+    // Filed by a village agent the same day as `a`: same due date, ordered after it by number.
+    let mut e = window_case("330102001000-20260302-0002", TOWN, "2026-03-02T05:00:00Z");
+    e.channel = Channel::Proxy;
+    e.agent_user_id = Some(9);
+
+    let mut out = Vec::new();
+    for f in [&a, &b, &c, &d, &e] {
+        let (case, events) = filed_case(f);
+        store.create_case(&case, &events).await.unwrap();
+        out.push((case, events));
+    }
+    // `c` is accepted, with a promised date before everyone's correction date.
+    let (c_case, c_events) = &out[2];
+    let (accepted, ev) = next_events(
+        c_case,
+        c_events,
+        "2026-03-04T02:00:00Z",
+        vec![EventKind::Accepted {
+            accepted_on: date("2026-03-04"),
+            by_system: false,
+            statutory_due: date("2026-04-01"),
+            promised_due: date("2026-03-05"),
+            started: vec![(0, date("2026-03-05"))],
+            fee_total_fen: 0,
+        }],
+    );
+    store
+        .append_events(&accepted, c_case.version, &ev)
+        .await
+        .unwrap();
+    out[2].0 = accepted;
+    out.into_iter().map(|(c, _)| c).collect()
+}
+
+fn numbers_of(list: &[CaseSummary]) -> Vec<&str> {
+    list.iter().map(|c| c.number.as_str()).collect()
+}
+
+pub async fn cases_listed_by_filter<S: CaseStore + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let [a, b, c, d, e] = [0, 1, 2, 3, 4].map(|i| cases[i].filing.number.as_str());
+    assert_eq!(cases[2].current_deadline(), Some(date("2026-03-05")));
+    assert_eq!(cases[3].current_deadline(), None);
+    let list = |f: CaseFilter| async move { store.list_cases(&f).await.unwrap() };
+
+    let all = list(CaseFilter::default()).await;
+    assert_eq!(
+        numbers_of(&all),
+        vec![c, a, e, b, d],
+        "by due (none last), then number"
+    );
+    // Each row is the summary of its case, updated when its last event happened.
+    for s in &all {
+        let case = cases.iter().find(|x| x.filing.number == s.number).unwrap();
+        let updated = if s.number == c {
+            at("2026-03-04T02:00:00Z")
+        } else {
+            case.created_at
+        };
+        assert_eq!(*s, CaseSummary::of(case, updated));
+    }
+
+    let town = || Some(subtree(TOWN));
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                place_scope: town(),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![c, a, e, d],
+        "accepting or deciding place inside the township; not the sibling township"
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                place_scope: Some(subtree(SIBLING_TOWN)),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![b]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                place_scope: Some(Scope::Within(vec![])),
+                ..Default::default()
+            })
+            .await
+        ),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                applicant_scope: town(),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![a, e, d],
+        "applicants living in the township, its last village included"
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                states: vec![CaseState::InReview],
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![c]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                states: vec![CaseState::Draft, CaseState::Submitted],
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![a, e, b, d]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                applicant_user_id: Some(7),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![d]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                agent_user_id: Some(9),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![e]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                department: Some("mzj".to_string()),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![c]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                place_scope: town(),
+                states: vec![CaseState::Submitted],
+                department: Some("scjg".to_string()),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![a, e],
+        "every set field narrows"
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                limit: Some(2),
+                ..Default::default()
+            })
+            .await
+        ),
+        vec![c, a]
+    );
+    assert_eq!(
+        numbers_of(
+            &list(CaseFilter {
+                agent_user_id: Some(7),
+                ..Default::default()
+            })
+            .await
+        ),
+        Vec::<&str>::new()
+    );
+}
+
+pub async fn case_numbers_page<S: CaseStore + ?Sized>(store: &S) {
+    assert_eq!(
+        store.case_numbers(None, 10).await.unwrap(),
+        Vec::<String>::new()
+    );
+    let cases = seed_cases(store).await;
+    let mut all: Vec<String> = cases.iter().map(|c| c.filing.number.clone()).collect();
+    all.sort();
+    let first = store.case_numbers(None, 2).await.unwrap();
+    assert_eq!(first, all[..2].to_vec());
+    let rest = store.case_numbers(Some(&first[1]), 10).await.unwrap();
+    assert_eq!(rest, all[2..].to_vec());
+    assert_eq!(
+        store.case_numbers(Some(&all[4]), 10).await.unwrap(),
+        Vec::<String>::new()
+    );
+}
+
+pub async fn case_messages<S: CaseStore + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let (a, d) = (&cases[0].filing.number, &cases[3].filing.number);
+    let msg = |user_id: Option<i64>, n: &str, text: &str, when: &str| Message {
+        id: 0,
+        user_id,
+        case_number: n.to_string(),
+        text: text.to_string(),
+        created_at: at(when),
+    };
+    let m1 = msg(Some(7), d, "您的草稿已保存", "2026-03-01T01:00:00Z");
+    let m2 = msg(None, a, "材料已接收", "2026-03-02T01:00:00Z");
+    let m3 = msg(Some(7), a, "已受理", "2026-03-03T01:00:00Z");
+    let mut ids = Vec::new();
+    for m in [&m1, &m2, &m3] {
+        ids.push(store.add_message(m).await.unwrap());
+    }
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    let with_id = |m: &Message, id: i64| Message { id, ..m.clone() };
+
+    assert_eq!(
+        store.messages_for_user(7).await.unwrap(),
+        vec![with_id(&m3, ids[2]), with_id(&m1, ids[0])],
+        "newest first"
+    );
+    assert_eq!(
+        store.messages_for_case(a).await.unwrap(),
+        vec![with_id(&m3, ids[2]), with_id(&m2, ids[1])]
+    );
+    assert_eq!(store.messages_for_user(8).await.unwrap(), vec![]);
+    assert_not_found(
+        store
+            .add_message(&msg(Some(7), "no-such-case", "x", "2026-03-03T01:00:00Z"))
+            .await,
+    );
+}
+
+pub async fn case_results_published<S: CaseStore + ?Sized>(store: &S) {
+    assert_eq!(store.list_results(10).await.unwrap(), vec![]);
+    let cases = seed_cases(store).await;
+    let result = |c: &Case, decided: &str, licence: &str| PublishedResult {
+        case_number: c.filing.number.clone(),
+        item_name: c.filing.item.name.clone(),
+        applicant_masked: "张*".to_string(),
+        decided_on: date(decided),
+        licence_no: licence.to_string(),
+        place: c.filing.decide_place.clone(),
+    };
+    let ra = result(&cases[0], "2026-03-10", "JY1");
+    let rc = result(&cases[2], "2026-03-12", "JY2");
+    store.publish_result(&ra).await.unwrap();
+    store.publish_result(&rc).await.unwrap();
+    assert_eq!(
+        store.list_results(10).await.unwrap(),
+        vec![rc.clone(), ra.clone()]
+    );
+    assert_eq!(store.list_results(1).await.unwrap(), vec![rc.clone()]);
+
+    // Publishing again replaces the case's result.
+    let ra2 = PublishedResult {
+        licence_no: "JY1-更正".to_string(),
+        ..ra
+    };
+    store.publish_result(&ra2).await.unwrap();
+    assert_eq!(store.list_results(10).await.unwrap(), vec![rc, ra2]);
+
+    let mut ghost = result(&cases[1], "2026-03-11", "JY3");
+    ghost.case_number = "no-such-case".to_string();
+    assert_not_found(store.publish_result(&ghost).await);
 }

@@ -330,7 +330,14 @@ pub trait CaseStore: Send + Sync {
 
 /// Everything the platform stores. Both backends implement every part.
 pub trait Store:
-    RegionStore + PlaceStore + UserStore + SessionStore + CatalogStore + CalendarStore + MetaStore
+    RegionStore
+    + PlaceStore
+    + UserStore
+    + SessionStore
+    + CatalogStore
+    + CalendarStore
+    + MetaStore
+    + CaseStore
 {
 }
 impl<
@@ -340,7 +347,8 @@ impl<
             + SessionStore
             + CatalogStore
             + CalendarStore
-            + MetaStore,
+            + MetaStore
+            + CaseStore,
     > Store for T
 {
 }

@@ -1,0 +1,470 @@
+//! Cases: the snapshot row, the append-only event log, counters, messages and published results.
+
+use crate::query::Query;
+use crate::regions::region_code;
+use crate::{corrupt, db, violated, PgStore};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use domain::case::{Case, CaseEvent, CaseState};
+use store::{
+    case_exists, check_new_events, stale_case, CaseFilter, CaseStore, CaseSummary, Message,
+    PublishedResult, Result, StoreError,
+};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Json;
+use tokio_postgres::Row;
+
+/// A foreign key to `cases` failed: the case does not exist.
+fn missing_case(e: tokio_postgres::Error) -> StoreError {
+    match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+        Some(_) => StoreError::NotFound("case"),
+        None => db(e),
+    }
+}
+
+/// A case was last updated when its last event happened (events are checked to be non-empty).
+fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
+    events.last().map_or_else(Utc::now, |e| e.at)
+}
+
+async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Result<()> {
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO case_events (case_number, seq, at, event_json, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .await
+        .map_err(db)?;
+    for e in events {
+        client
+            .execute(
+                &stmt,
+                &[
+                    &e.case_number,
+                    &i64::from(e.seq),
+                    &e.at,
+                    &Json(e),
+                    &e.prev_hash,
+                    &e.hash,
+                ],
+            )
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// The event as stored: the JSON body, with seq and hashes from their columns so that editing
+/// either copy shows in `verify_chain`.
+fn event_from_row(row: &Row) -> Result<CaseEvent> {
+    let Json(mut e) = row
+        .try_get::<_, Json<CaseEvent>>("event_json")
+        .map_err(db)?;
+    let seq: i64 = row.get("seq");
+    e.seq = u32::try_from(seq).map_err(|_| corrupt("event seq", seq))?;
+    e.prev_hash = row.get("prev_hash");
+    e.hash = row.get("hash");
+    Ok(e)
+}
+
+fn case_from_row(row: &Row) -> Result<Case> {
+    let Json(case) = row.try_get::<_, Json<Case>>("case_json").map_err(db)?;
+    Ok(case)
+}
+
+const SUMMARY_COLUMNS: &str = "number, item_code, item_name, department, applicant_name, state, \
+     place_region, decide_region, applicant_region, applicant_user_id, agent_user_id, due, \
+     created_at, updated_at, version";
+
+fn summary_from_row(row: &Row) -> Result<CaseSummary> {
+    let state: String = row.get("state");
+    let version: i64 = row.get("version");
+    Ok(CaseSummary {
+        number: row.get("number"),
+        item_code: row.get("item_code"),
+        item_name: row.get("item_name"),
+        department: row.get("department"),
+        applicant_name: row.get("applicant_name"),
+        state: CaseState::parse(&state).ok_or_else(|| corrupt("case state", state))?,
+        place: region_code(row.get("place_region"))?,
+        decide_place: region_code(row.get("decide_region"))?,
+        applicant_region: region_code(row.get("applicant_region"))?,
+        applicant_user_id: row.get("applicant_user_id"),
+        agent_user_id: row.get("agent_user_id"),
+        due: row.get("due"),
+        created_at: row.get("created_at"),
+        updated_at: row.get("updated_at"),
+        version: u32::try_from(version).map_err(|_| corrupt("case version", version))?,
+    })
+}
+
+fn message_from_row(row: &Row) -> Message {
+    Message {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        case_number: row.get("case_number"),
+        text: row.get("text"),
+        created_at: row.get("created_at"),
+    }
+}
+
+fn result_from_row(row: &Row) -> Result<PublishedResult> {
+    Ok(PublishedResult {
+        case_number: row.get("case_number"),
+        item_name: row.get("item_name"),
+        applicant_masked: row.get("applicant_masked"),
+        decided_on: row.get("decided_on"),
+        licence_no: row.get("licence_no"),
+        place: region_code(row.get("place_region"))?,
+    })
+}
+
+impl PgStore {
+    async fn one_case(
+        &self,
+        condition: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Option<Case>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!("SELECT case_json FROM cases WHERE {condition}"))
+            .await
+            .map_err(db)?;
+        conn.query_opt(&stmt, params)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(case_from_row)
+            .transpose()
+    }
+
+    async fn messages_where(
+        &self,
+        condition: &str,
+        key: &(dyn tokio_postgres::types::ToSql + Sync),
+    ) -> Result<Vec<Message>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!(
+                "SELECT id, user_id, case_number, text, created_at FROM messages
+                 WHERE {condition} ORDER BY created_at DESC, id DESC"
+            ))
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query(&stmt, &[key])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(message_from_row)
+            .collect())
+    }
+}
+
+#[async_trait]
+impl CaseStore for PgStore {
+    async fn next_counter(&self, name: &str, scope: &str) -> Result<i64> {
+        let conn = self.conn().await?;
+        // One statement: the row lock taken by the upsert orders concurrent callers.
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO counters (name, scope, value) VALUES ($1, $2, 1)
+                 ON CONFLICT (name, scope) DO UPDATE SET value = counters.value + 1
+                 RETURNING value",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query_one(&stmt, &[&name, &scope])
+            .await
+            .map_err(db)?
+            .get(0))
+    }
+
+    async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {
+        check_new_events(case, 0, events)?;
+        let s = CaseSummary::of(case, last_at(events));
+        let mut conn = self.conn().await?;
+        // An error returns before commit; dropping the transaction rolls it back.
+        let tx = conn.transaction().await.map_err(db)?;
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
+                    applicant_name, place_region, decide_region, applicant_region,
+                    applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(
+            &stmt,
+            &[
+                &s.number,
+                &case.filing.query_code,
+                &s.state.as_str(),
+                &s.item_code,
+                &s.item_name,
+                &s.department,
+                &s.applicant_name,
+                &s.place.as_str(),
+                &s.decide_place.as_str(),
+                &s.applicant_region.as_str(),
+                &s.applicant_user_id,
+                &s.agent_user_id,
+                &s.due,
+                &s.created_at,
+                &s.updated_at,
+                &i64::from(s.version),
+                &Json(case),
+            ],
+        )
+        .await
+        .map_err(|e| match violated(&e, &SqlState::UNIQUE_VIOLATION) {
+            Some(_) => case_exists(&s.number),
+            None => db(e),
+        })?;
+        insert_events(&tx, events).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn append_events(
+        &self,
+        case: &Case,
+        expected_version: u32,
+        events: &[CaseEvent],
+    ) -> Result<()> {
+        check_new_events(case, expected_version, events)?;
+        let s = CaseSummary::of(case, last_at(events));
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        // The row lock holds off concurrent appenders until commit; they then see the new version.
+        let stmt = tx
+            .prepare_cached(
+                "SELECT c.version, e.hash FROM cases c
+                 LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
+                 WHERE c.number = $1 FOR UPDATE OF c",
+            )
+            .await
+            .map_err(db)?;
+        let row = tx
+            .query_opt(&stmt, &[&s.number])
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound("case"))?;
+        let stored: i64 = row.get(0);
+        if stored != i64::from(expected_version) {
+            return Err(stale_case(&s.number, expected_version, stored as u32));
+        }
+        let last: Option<String> = row.get(1);
+        if last.as_deref() != Some(events[0].prev_hash.as_str()) {
+            return Err(StoreError::Backend(format!(
+                "case {}: new events do not link to stored event {expected_version}",
+                s.number
+            )));
+        }
+        let stmt = tx
+            .prepare_cached(
+                "UPDATE cases SET state = $2, item_name = $3, department = $4, applicant_name = $5,
+                    place_region = $6, decide_region = $7, applicant_region = $8,
+                    applicant_user_id = $9, agent_user_id = $10, due = $11, updated_at = $12,
+                    version = $13, case_json = $14
+                 WHERE number = $1",
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(
+            &stmt,
+            &[
+                &s.number,
+                &s.state.as_str(),
+                &s.item_name,
+                &s.department,
+                &s.applicant_name,
+                &s.place.as_str(),
+                &s.decide_place.as_str(),
+                &s.applicant_region.as_str(),
+                &s.applicant_user_id,
+                &s.agent_user_id,
+                &s.due,
+                &s.updated_at,
+                &i64::from(s.version),
+                &Json(case),
+            ],
+        )
+        .await
+        .map_err(db)?;
+        insert_events(&tx, events).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn get_case(&self, number: &str) -> Result<Option<Case>> {
+        self.one_case("number = $1", &[&number]).await
+    }
+
+    async fn find_case_by_query_code(
+        &self,
+        number: &str,
+        query_code: &str,
+    ) -> Result<Option<Case>> {
+        self.one_case("number = $1 AND query_code = $2", &[&number, &query_code])
+            .await
+    }
+
+    async fn case_events(&self, number: &str) -> Result<Vec<CaseEvent>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT event_json, seq, prev_hash, hash FROM case_events
+                 WHERE case_number = $1 ORDER BY seq",
+            )
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&number])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(event_from_row)
+            .collect()
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        let mut q = Query::new(&format!("SELECT {SUMMARY_COLUMNS} FROM cases WHERE "));
+        if let Some(scope) = &filter.place_scope {
+            q.push("(");
+            q.scope("place_region", scope);
+            q.push(" OR ");
+            q.scope("decide_region", scope);
+            q.push(") AND ");
+        }
+        if let Some(scope) = &filter.applicant_scope {
+            q.scope("applicant_region", scope);
+            q.push(" AND ");
+        }
+        if !filter.states.is_empty() {
+            let states: Vec<String> = filter
+                .states
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect();
+            let p = q.bind(states);
+            q.push(&format!("state = ANY({p}) AND "));
+        }
+        if let Some(id) = filter.applicant_user_id {
+            let p = q.bind(id);
+            q.push(&format!("applicant_user_id = {p} AND "));
+        }
+        if let Some(id) = filter.agent_user_id {
+            let p = q.bind(id);
+            q.push(&format!("agent_user_id = {p} AND "));
+        }
+        if let Some(d) = &filter.department {
+            let p = q.bind(d.clone());
+            q.push(&format!("department = {p} AND "));
+        }
+        // LIMIT NULL is no limit.
+        let limit = q.bind(filter.limit.map(i64::from));
+        q.push(&format!(
+            "TRUE ORDER BY due ASC NULLS LAST, number LIMIT {limit}"
+        ));
+        let conn = self.conn().await?;
+        q.run(&conn).await?.iter().map(summary_from_row).collect()
+    }
+
+    async fn case_numbers(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached("SELECT number FROM cases WHERE number > $1 ORDER BY number LIMIT $2")
+            .await
+            .map_err(db)?;
+        Ok(conn
+            // "" sorts before every number, so no `after` starts at the beginning.
+            .query(&stmt, &[&after.unwrap_or(""), &i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn add_message(&self, message: &Message) -> Result<i64> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO messages (user_id, case_number, text, created_at)
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query_one(
+                &stmt,
+                &[
+                    &message.user_id,
+                    &message.case_number,
+                    &message.text,
+                    &message.created_at,
+                ],
+            )
+            .await
+            .map_err(missing_case)?
+            .get(0))
+    }
+
+    async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>> {
+        self.messages_where("user_id = $1", &user_id).await
+    }
+
+    async fn messages_for_case(&self, number: &str) -> Result<Vec<Message>> {
+        self.messages_where("case_number = $1", &number).await
+    }
+
+    async fn publish_result(&self, result: &PublishedResult) -> Result<()> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
+                                      licence_no, place_region, published_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (case_number) DO UPDATE SET
+                   item_name = EXCLUDED.item_name, applicant_masked = EXCLUDED.applicant_masked,
+                   decided_on = EXCLUDED.decided_on, licence_no = EXCLUDED.licence_no,
+                   place_region = EXCLUDED.place_region, published_at = EXCLUDED.published_at",
+            )
+            .await
+            .map_err(db)?;
+        conn.execute(
+            &stmt,
+            &[
+                &result.case_number,
+                &result.item_name,
+                &result.applicant_masked,
+                &result.decided_on,
+                &result.licence_no,
+                &result.place.as_str(),
+                &Utc::now(),
+            ],
+        )
+        .await
+        .map_err(missing_case)?;
+        Ok(())
+    }
+
+    async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT case_number, item_name, applicant_masked, decided_on, licence_no, place_region
+                 FROM results
+                 ORDER BY decided_on DESC, published_at DESC, case_number DESC LIMIT $1",
+            )
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(result_from_row)
+            .collect()
+    }
+}

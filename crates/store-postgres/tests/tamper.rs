@@ -1,0 +1,78 @@
+//! The case log is append-only in the database itself, and an edit made around that rule (a DBA
+//! bypassing triggers) is caught by the hash chain.
+
+use domain::case::verify_chain;
+use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
+use store::CaseStore;
+use tokio_postgres::error::SqlState;
+use yizhan_store_postgres::PgStore;
+
+fn url() -> String {
+    std::env::var("YIZHAN_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+fn fixture() -> CaseFixture<'static> {
+    CaseFixture {
+        number: "330102001000-20260302-0001",
+        place: TOWN,
+        decide_place: TOWN,
+        applicant_region: VILLAGE,
+        department: "scjg",
+        channel: domain::case::Channel::Window,
+        applicant_user_id: None,
+        agent_user_id: None,
+        at: "2026-03-02T01:00:00Z",
+    }
+}
+
+#[tokio::test]
+async fn edited_event_rows_are_refused_and_detected() {
+    let store = PgStore::connect_isolated_for_tests(&url()).await;
+    let (case, events) = filed_case(&fixture());
+    store.create_case(&case, &events).await.unwrap();
+    let marked = domain::case::EventKind::MaterialMarked {
+        index: 0,
+        status: domain::case::MaterialStatus::Received,
+        reason: String::new(),
+    };
+    let (v3, e3) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![marked]);
+    store.append_events(&v3, 2, &e3).await.unwrap();
+    let n = case.filing.number.as_str();
+    assert_eq!(verify_chain(&store.case_events(n).await.unwrap()), Ok(()));
+
+    // UPDATE, DELETE and TRUNCATE of the log are refused by the triggers.
+    let conn = store.connection().await.unwrap();
+    let edit = "UPDATE case_events SET event_json = jsonb_set(event_json, '{comment}', '\"已改\"')
+                WHERE case_number = $1 AND seq = 2";
+    for (sql, params) in [
+        (edit, vec![n]),
+        ("DELETE FROM case_events WHERE case_number = $1", vec![n]),
+        ("TRUNCATE case_events", vec![]),
+    ] {
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        let err = conn.execute(sql, &params).await.unwrap_err();
+        let db = err.as_db_error().expect("a database error");
+        assert_eq!(db.code(), &SqlState::RESTRICT_VIOLATION, "{sql}: {db}");
+        assert!(db.message().contains("append-only"), "{sql}: {db}");
+    }
+    assert_eq!(store.case_events(n).await.unwrap().len(), 3);
+
+    // A superuser skips triggers for one transaction and edits the second event: the chain
+    // breaks at that seq.
+    conn.batch_execute(&format!(
+        "BEGIN;
+         SET LOCAL session_replication_role = replica;
+         UPDATE case_events SET event_json = jsonb_set(event_json, '{{comment}}', '\"已改\"')
+         WHERE case_number = '{n}' AND seq = 2;
+         COMMIT;"
+    ))
+    .await
+    .unwrap();
+    let log = store.case_events(n).await.unwrap();
+    assert_eq!(log[1].comment, "已改");
+    assert_eq!(verify_chain(&log), Err(2));
+}

@@ -1,0 +1,478 @@
+//! Cases: the snapshot row, the append-only event log, counters, messages and published results.
+//!
+//! JSON is encoded before a job is queued and decoded on the reader side, so the writer thread
+//! does only database work (notes/sqlite-write-path.md).
+
+use crate::{
+    backend, conversion, day_text, is_unique_violation, missing_ref, parse_code, parse_day,
+    parse_ts, scope_condition, ts, Db, SqliteStore,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::case::{Case, CaseEvent, CaseState};
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use store::{
+    case_exists, check_new_events, stale_case, CaseFilter, CaseStore, CaseSummary, Message,
+    PublishedResult, Result, StoreError,
+};
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| conversion(e.to_string()))
+}
+
+/// The snapshot columns of a case, encoded before the write job runs.
+struct CaseRow {
+    summary: CaseSummary,
+    query_code: String,
+    case_json: String,
+}
+
+impl CaseRow {
+    fn of(case: &Case, updated_at: DateTime<Utc>) -> Result<CaseRow> {
+        Ok(CaseRow {
+            summary: CaseSummary::of(case, updated_at),
+            query_code: case.filing.query_code.clone(),
+            case_json: to_json(case)?,
+        })
+    }
+}
+
+/// A case was last updated when its last event happened (events are checked to be non-empty).
+fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
+    events.last().map_or_else(Utc::now, |e| e.at)
+}
+
+/// An event row, encoded before the write job runs.
+struct EventRow {
+    seq: i64,
+    at: String,
+    json: String,
+    prev_hash: String,
+    hash: String,
+}
+
+fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
+    events
+        .iter()
+        .map(|e| {
+            Ok(EventRow {
+                seq: i64::from(e.seq),
+                at: ts(e.at),
+                json: to_json(e)?,
+                prev_hash: e.prev_hash.clone(),
+                hash: e.hash.clone(),
+            })
+        })
+        .collect()
+}
+
+fn insert_events(tx: &Transaction<'_>, number: &str, rows: &[EventRow]) -> Result<()> {
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO case_events (case_number, seq, at, event_json, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .db()?;
+    for r in rows {
+        st.execute(params![number, r.seq, r.at, r.json, r.prev_hash, r.hash])
+            .db()?;
+    }
+    Ok(())
+}
+
+/// The event as stored: the JSON body, with seq and hashes from their columns so that editing
+/// either copy shows in `verify_chain`.
+fn event_row(r: &Row<'_>) -> rusqlite::Result<CaseEvent> {
+    let mut e: CaseEvent = from_json(&r.get::<_, String>(0)?)?;
+    let seq: i64 = r.get(1)?;
+    e.seq = u32::try_from(seq).map_err(|_| conversion(format!("event seq {seq}")))?;
+    e.prev_hash = r.get(2)?;
+    e.hash = r.get(3)?;
+    Ok(e)
+}
+
+fn case_row(r: &Row<'_>) -> rusqlite::Result<Case> {
+    from_json(&r.get::<_, String>(0)?)
+}
+
+const SUMMARY_COLS: &str = "number, item_code, item_name, department, applicant_name, state, \
+     place_region, decide_region, applicant_region, applicant_user_id, agent_user_id, due, \
+     created_at, updated_at, version";
+
+fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
+    let state: String = r.get(5)?;
+    let due: Option<String> = r.get(11)?;
+    let version: i64 = r.get(14)?;
+    Ok(CaseSummary {
+        number: r.get(0)?,
+        item_code: r.get(1)?,
+        item_name: r.get(2)?,
+        department: r.get(3)?,
+        applicant_name: r.get(4)?,
+        state: CaseState::parse(&state)
+            .ok_or_else(|| conversion(format!("unknown case state {state}")))?,
+        place: parse_code(&r.get::<_, String>(6)?)?,
+        decide_place: parse_code(&r.get::<_, String>(7)?)?,
+        applicant_region: parse_code(&r.get::<_, String>(8)?)?,
+        applicant_user_id: r.get(9)?,
+        agent_user_id: r.get(10)?,
+        due: due.as_deref().map(parse_day).transpose()?,
+        created_at: parse_ts(&r.get::<_, String>(12)?)?,
+        updated_at: parse_ts(&r.get::<_, String>(13)?)?,
+        version: u32::try_from(version)
+            .map_err(|_| conversion(format!("case version {version}")))?,
+    })
+}
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        case_number: r.get(2)?,
+        text: r.get(3)?,
+        created_at: parse_ts(&r.get::<_, String>(4)?)?,
+    })
+}
+
+fn result_row(r: &Row<'_>) -> rusqlite::Result<PublishedResult> {
+    Ok(PublishedResult {
+        case_number: r.get(0)?,
+        item_name: r.get(1)?,
+        applicant_masked: r.get(2)?,
+        decided_on: parse_day(&r.get::<_, String>(3)?)?,
+        licence_no: r.get(4)?,
+        place: parse_code(&r.get::<_, String>(5)?)?,
+    })
+}
+
+fn query_messages(c: &Connection, column: &str, key: Value) -> Result<Vec<Message>> {
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT id, user_id, case_number, text, created_at FROM messages
+             WHERE {column} = ?1 ORDER BY created_at DESC, id DESC"
+        ))
+        .db()?;
+    let rows = st.query_map([key], message_row).db()?;
+    rows.collect::<rusqlite::Result<_>>().db()
+}
+
+#[async_trait]
+impl CaseStore for SqliteStore {
+    async fn next_counter(&self, name: &str, scope: &str) -> Result<i64> {
+        let (name, scope) = (name.to_string(), scope.to_string());
+        // One statement in the single writer: no two callers can read the same value.
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO counters (name, scope, value) VALUES (?1, ?2, 1)
+                 ON CONFLICT (name, scope) DO UPDATE SET value = value + 1
+                 RETURNING value",
+            )
+            .db()?
+            .query_row(params![name, scope], |r| r.get(0))
+            .db()
+        })
+        .await
+    }
+
+    async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {
+        check_new_events(case, 0, events)?;
+        let row = CaseRow::of(case, last_at(events))?;
+        let events = event_rows(events)?;
+        self.write(move |tx| {
+            let s = &row.summary;
+            let inserted = tx
+                .prepare_cached(
+                    "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
+                        applicant_name, place_region, decide_region, applicant_region,
+                        applicant_user_id, agent_user_id, due, created_at, updated_at, version,
+                        case_json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                )
+                .db()?
+                .execute(params![
+                    s.number,
+                    row.query_code,
+                    s.state.as_str(),
+                    s.item_code,
+                    s.item_name,
+                    s.department,
+                    s.applicant_name,
+                    s.place.as_str(),
+                    s.decide_place.as_str(),
+                    s.applicant_region.as_str(),
+                    s.applicant_user_id,
+                    s.agent_user_id,
+                    s.due.map(day_text),
+                    ts(s.created_at),
+                    ts(s.updated_at),
+                    i64::from(s.version),
+                    row.case_json,
+                ]);
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
+                Err(e) => return Err(backend(e)),
+            }
+            insert_events(tx, &s.number, &events)
+        })
+        .await
+    }
+
+    async fn append_events(
+        &self,
+        case: &Case,
+        expected_version: u32,
+        events: &[CaseEvent],
+    ) -> Result<()> {
+        check_new_events(case, expected_version, events)?;
+        let row = CaseRow::of(case, last_at(events))?;
+        let link = events[0].prev_hash.clone();
+        let events = event_rows(events)?;
+        self.write(move |tx| {
+            let s = &row.summary;
+            // The version check and the snapshot write are one statement; the job's savepoint
+            // undoes it if anything after fails.
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE cases SET state = ?3, item_name = ?4, department = ?5,
+                        applicant_name = ?6, place_region = ?7, decide_region = ?8,
+                        applicant_region = ?9, applicant_user_id = ?10, agent_user_id = ?11,
+                        due = ?12, updated_at = ?13, version = ?14, case_json = ?15
+                     WHERE number = ?1 AND version = ?2",
+                )
+                .db()?
+                .execute(params![
+                    s.number,
+                    i64::from(expected_version),
+                    s.state.as_str(),
+                    s.item_name,
+                    s.department,
+                    s.applicant_name,
+                    s.place.as_str(),
+                    s.decide_place.as_str(),
+                    s.applicant_region.as_str(),
+                    s.applicant_user_id,
+                    s.agent_user_id,
+                    s.due.map(day_text),
+                    ts(s.updated_at),
+                    i64::from(s.version),
+                    row.case_json,
+                ])
+                .db()?;
+            if updated == 0 {
+                let stored: Option<i64> = tx
+                    .prepare_cached("SELECT version FROM cases WHERE number = ?1")
+                    .db()?
+                    .query_row([&s.number], |r| r.get(0))
+                    .optional()
+                    .db()?;
+                return Err(match stored {
+                    None => StoreError::NotFound("case"),
+                    Some(v) => stale_case(&s.number, expected_version, v as u32),
+                });
+            }
+            let last: Option<String> = tx
+                .prepare_cached("SELECT hash FROM case_events WHERE case_number = ?1 AND seq = ?2")
+                .db()?
+                .query_row(params![s.number, i64::from(expected_version)], |r| r.get(0))
+                .optional()
+                .db()?;
+            if last.as_deref() != Some(link.as_str()) {
+                return Err(StoreError::Backend(format!(
+                    "case {}: new events do not link to stored event {expected_version}",
+                    s.number
+                )));
+            }
+            insert_events(tx, &s.number, &events)
+        })
+        .await
+    }
+
+    async fn get_case(&self, number: &str) -> Result<Option<Case>> {
+        let number = number.to_string();
+        self.read(move |c| {
+            c.prepare_cached("SELECT case_json FROM cases WHERE number = ?1")
+                .db()?
+                .query_row([number], case_row)
+                .optional()
+                .db()
+        })
+        .await
+    }
+
+    async fn find_case_by_query_code(
+        &self,
+        number: &str,
+        query_code: &str,
+    ) -> Result<Option<Case>> {
+        let (number, query_code) = (number.to_string(), query_code.to_string());
+        self.read(move |c| {
+            c.prepare_cached("SELECT case_json FROM cases WHERE number = ?1 AND query_code = ?2")
+                .db()?
+                .query_row([number, query_code], case_row)
+                .optional()
+                .db()
+        })
+        .await
+    }
+
+    async fn case_events(&self, number: &str) -> Result<Vec<CaseEvent>> {
+        let number = number.to_string();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT event_json, seq, prev_hash, hash FROM case_events
+                     WHERE case_number = ?1 ORDER BY seq",
+                )
+                .db()?;
+            let rows = st.query_map([number], event_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
+        let filter = filter.clone();
+        self.read(move |c| {
+            let mut p: Vec<Value> = Vec::new();
+            let mut conds: Vec<String> = Vec::new();
+            if let Some(scope) = &filter.place_scope {
+                let place = scope_condition("place_region", scope, &mut p);
+                let decide = scope_condition("decide_region", scope, &mut p);
+                conds.push(format!("({place} OR {decide})"));
+            }
+            if let Some(scope) = &filter.applicant_scope {
+                conds.push(scope_condition("applicant_region", scope, &mut p));
+            }
+            if !filter.states.is_empty() {
+                let marks = vec!["?"; filter.states.len()].join(", ");
+                conds.push(format!("state IN ({marks})"));
+                p.extend(
+                    filter
+                        .states
+                        .iter()
+                        .map(|s| Value::Text(s.as_str().to_string())),
+                );
+            }
+            if let Some(id) = filter.applicant_user_id {
+                conds.push("applicant_user_id = ?".to_string());
+                p.push(Value::Integer(id));
+            }
+            if let Some(id) = filter.agent_user_id {
+                conds.push("agent_user_id = ?".to_string());
+                p.push(Value::Integer(id));
+            }
+            if let Some(d) = &filter.department {
+                conds.push("department = ?".to_string());
+                p.push(Value::Text(d.clone()));
+            }
+            let cond = if conds.is_empty() {
+                "1 = 1".to_string()
+            } else {
+                conds.join(" AND ")
+            };
+            // A negative LIMIT is no limit in SQLite.
+            p.push(Value::Integer(filter.limit.map_or(-1, i64::from)));
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {SUMMARY_COLS} FROM cases WHERE {cond}
+                     ORDER BY due ASC NULLS LAST, number LIMIT ?"
+                ))
+                .db()?;
+            let rows = st.query_map(params_from_iter(p), summary_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn case_numbers(&self, after: Option<&str>, limit: u32) -> Result<Vec<String>> {
+        let after = after.unwrap_or("").to_string();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT number FROM cases WHERE number > ?1 ORDER BY number LIMIT ?2",
+                )
+                .db()?;
+            let rows = st
+                .query_map(params![after, i64::from(limit)], |r| r.get(0))
+                .db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn add_message(&self, message: &Message) -> Result<i64> {
+        let m = message.clone();
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO messages (user_id, case_number, text, created_at) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .db()?
+            .execute(params![m.user_id, m.case_number, m.text, ts(m.created_at)])
+            .map_err(missing_ref("case"))?;
+            Ok(tx.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>> {
+        self.read(move |c| query_messages(c, "user_id", Value::Integer(user_id)))
+            .await
+    }
+
+    async fn messages_for_case(&self, number: &str) -> Result<Vec<Message>> {
+        let number = number.to_string();
+        self.read(move |c| query_messages(c, "case_number", Value::Text(number)))
+            .await
+    }
+
+    async fn publish_result(&self, result: &PublishedResult) -> Result<()> {
+        let r = result.clone();
+        let now = ts(Utc::now());
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
+                                      licence_no, place_region, published_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (case_number) DO UPDATE SET
+                   item_name = excluded.item_name, applicant_masked = excluded.applicant_masked,
+                   decided_on = excluded.decided_on, licence_no = excluded.licence_no,
+                   place_region = excluded.place_region, published_at = excluded.published_at",
+            )
+            .db()?
+            .execute(params![
+                r.case_number,
+                r.item_name,
+                r.applicant_masked,
+                day_text(r.decided_on),
+                r.licence_no,
+                r.place.as_str(),
+                now
+            ])
+            .map_err(missing_ref("case"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT case_number, item_name, applicant_masked, decided_on, licence_no,
+                            place_region
+                     FROM results
+                     ORDER BY decided_on DESC, published_at DESC, case_number DESC LIMIT ?1",
+                )
+                .db()?;
+            let rows = st.query_map([i64::from(limit)], result_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+}

@@ -1,0 +1,77 @@
+//! The case log is append-only in the database itself, and an edit made around that rule (a DBA
+//! with the file in hand) is caught by the hash chain.
+
+use domain::case::verify_chain;
+use rusqlite::Connection;
+use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
+use store::CaseStore;
+use yizhan_store_sqlite::SqliteStore;
+
+fn fixture() -> CaseFixture<'static> {
+    CaseFixture {
+        number: "330102001000-20260302-0001",
+        place: TOWN,
+        decide_place: TOWN,
+        applicant_region: VILLAGE,
+        department: "scjg",
+        channel: domain::case::Channel::Window,
+        applicant_user_id: None,
+        agent_user_id: None,
+        at: "2026-03-02T01:00:00Z",
+    }
+}
+
+#[tokio::test]
+async fn edited_event_rows_are_refused_and_detected() {
+    let dir = std::env::temp_dir().join(format!("yizhan-tamper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    let store = SqliteStore::open(&path).unwrap();
+
+    let (case, events) = filed_case(&fixture());
+    store.create_case(&case, &events).await.unwrap();
+    let marked = domain::case::EventKind::MaterialMarked {
+        index: 0,
+        status: domain::case::MaterialStatus::Received,
+        reason: String::new(),
+    };
+    let (v3, e3) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![marked]);
+    store.append_events(&v3, 2, &e3).await.unwrap();
+    let n = case.filing.number.as_str();
+    assert_eq!(verify_chain(&store.case_events(n).await.unwrap()), Ok(()));
+
+    // Any connection: UPDATE and DELETE of an event are refused by the triggers.
+    let raw = Connection::open(&path).unwrap();
+    let edit = "UPDATE case_events SET event_json = json_set(event_json, '$.comment', '已改')
+                WHERE case_number = ?1 AND seq = 2";
+    let err = raw.execute(edit, [n]).unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let err = raw
+        .execute("DELETE FROM case_events WHERE case_number = ?1", [n])
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert_eq!(store.case_events(n).await.unwrap().len(), 3);
+
+    // A DBA drops the trigger and edits the second event: the chain breaks at that seq.
+    raw.execute_batch("DROP TRIGGER case_events_no_update")
+        .unwrap();
+    assert_eq!(raw.execute(edit, [n]).unwrap(), 1);
+    let log = store.case_events(n).await.unwrap();
+    assert_eq!(log[1].comment, "已改");
+    assert_eq!(verify_chain(&log), Err(2));
+
+    // Recomputing the edited event's own hash in place moves the break to the next event.
+    let mut forged = log[1].clone();
+    forged.hash = forged.compute_hash();
+    raw.execute(
+        "UPDATE case_events SET hash = ?2 WHERE case_number = ?1 AND seq = 2",
+        [n, forged.hash.as_str()],
+    )
+    .unwrap();
+    assert_eq!(verify_chain(&store.case_events(n).await.unwrap()), Err(3));
+
+    drop(raw);
+    drop(store);
+    let _ = std::fs::remove_dir_all(&dir);
+}
