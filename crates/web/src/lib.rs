@@ -2,8 +2,12 @@
 
 pub mod api;
 pub mod auth;
+pub mod cases;
+pub mod demo_cases;
 pub mod error;
+pub mod files;
 pub mod forms;
+pub mod jobs;
 pub mod pages;
 pub mod state;
 
@@ -51,6 +55,25 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/calendar", get(admin::calendar))
         .route("/admin/calendar/import", post(admin::calendar_import))
         .route("/admin/calendar/closures", post(admin::add_closure))
+        .route("/cases", get(pages::cases::workbench))
+        .route(
+            "/cases/new",
+            get(pages::cases::new_case).post(pages::cases::file_submit),
+        )
+        .route("/cases/{number}", get(pages::cases::case_page))
+        .route("/cases/{number}/act", post(pages::cases::case_act))
+        .route("/cases/{number}/upload", post(pages::cases::case_upload))
+        .route("/cases/{number}/files/{hash}", get(pages::cases::case_file))
+        .route(
+            "/cases/{number}/documents/{kind}",
+            get(pages::documents::document),
+        )
+        .route("/lookup", get(pages::cases::lookup))
+        .route("/results", get(pages::cases::results))
+        .route(
+            "/register",
+            get(pages::cases::register_page).post(pages::cases::register_submit),
+        )
         .route("/static/app.css", get(|| async { pages::css_response() }))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { pages::error_page(&error::AppError::NotFound("页面"), None) });

@@ -79,6 +79,7 @@ pub struct AppState {
     pub calendar: Arc<RwLock<WorkingCalendar>>,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    pub notifier: Arc<dyn crate::cases::Notifier>,
 }
 
 impl AppState {
@@ -93,6 +94,7 @@ impl AppState {
             calendar: Arc::new(RwLock::new(WorkingCalendar::default())),
             clock,
             config: Arc::new(config),
+            notifier: Arc::new(crate::cases::LogNotifier),
         };
         state.reload_calendar().await?;
         Ok(state)

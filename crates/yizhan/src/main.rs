@@ -9,13 +9,22 @@ use std::sync::Arc;
 use store::Store;
 
 #[derive(Parser)]
-#[command(name = "yizhan", version, about = "一站 — 市县乡村四级行政服务网络平台")]
+#[command(
+    name = "yizhan",
+    version,
+    about = "一站 — 市县乡村四级行政服务网络平台"
+)]
 struct Cli {
     /// Database URL: `sqlite://PATH` (default: DATA_DIR/yizhan.db) or `postgres://user@host/db`.
     #[arg(long, global = true, env = "YIZHAN_DATABASE_URL")]
     database: Option<String>,
     /// Folder for the SQLite database and uploaded files.
-    #[arg(long, global = true, env = "YIZHAN_DATA_DIR", default_value = "yizhan-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "YIZHAN_DATA_DIR",
+        default_value = "yizhan-data"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -38,6 +47,8 @@ enum Command {
     Init,
     /// Load the demo data (once).
     Demo,
+    /// Check the hash chain of every case log; exits non-zero naming each altered case.
+    Verify,
     /// Catalog import and export (.xlsx or .csv by extension).
     Catalog {
         #[command(subcommand)]
@@ -77,30 +88,43 @@ enum CalendarCmd {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,yizhan=info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,yizhan=info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(run(cli))
 }
 
 fn database_url(cli: &Cli) -> String {
-    cli.database.clone().unwrap_or_else(|| format!("sqlite://{}", cli.data_dir.join("yizhan.db").display()))
+    cli.database
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", cli.data_dir.join("yizhan.db").display()))
 }
 
 /// Opens (creating and migrating) the store the URL names.
 async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let s = store_postgres::PgStore::connect(url).await.with_context(|| "无法连接 PostgreSQL")?;
+        let s = store_postgres::PgStore::connect(url)
+            .await
+            .with_context(|| "无法连接 PostgreSQL")?;
         Ok(Arc::new(s))
     } else if let Some(path) = url.strip_prefix("sqlite://") {
         if let Some(parent) = Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).with_context(|| format!("无法创建目录 {}", parent.display()))?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("无法创建目录 {}", parent.display()))?;
             }
         }
-        Ok(Arc::new(store_sqlite::SqliteStore::open(path).with_context(|| format!("无法打开 SQLite 数据库 {path}"))?))
+        Ok(Arc::new(
+            store_sqlite::SqliteStore::open(path)
+                .with_context(|| format!("无法打开 SQLite 数据库 {path}"))?,
+        ))
     } else {
         bail!("不支持的数据库地址 {url}:应以 sqlite:// 或 postgres:// 开头")
     }
@@ -114,14 +138,24 @@ async fn load_demo(store: &dyn Store) -> Result<bool> {
 fn print_logins() {
     println!("演示账户(密码均为 {}):", demo::DEMO_PASSWORD);
     for l in demo::featured_logins() {
-        println!("  {:<24} {:<8} {} {}", l.username, l.role.label(), l.region_name, l.display_name);
+        println!(
+            "  {:<24} {:<8} {} {}",
+            l.username,
+            l.role.label(),
+            l.region_name,
+            l.display_name
+        );
     }
 }
 
 async fn run(cli: Cli) -> Result<()> {
     let url = database_url(&cli);
     match &cli.command {
-        Command::Serve { bind, demo: with_demo, insecure_cookies } => {
+        Command::Serve {
+            bind,
+            demo: with_demo,
+            insecure_cookies,
+        } => {
             let store = open_store(&url).await?;
             if *with_demo && load_demo(store.as_ref()).await? {
                 tracing::info!("demo data loaded");
@@ -133,14 +167,38 @@ async fn run(cli: Cli) -> Result<()> {
                 ..web::Config::default()
             };
             let state = web::AppState::new(store, Arc::new(web::SystemClock), config).await?;
-            let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("无法监听 {bind}"))?;
+            if *with_demo && web::demo_cases::load(&state).await? {
+                tracing::info!("demo cases loaded");
+            }
+            tokio::spawn(web::jobs::run(state.clone()));
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("无法监听 {bind}"))?;
             let addr = listener.local_addr()?;
-            println!("一站 yizhan 已启动:http://{addr}/  (数据库:{})", state.store.backend_name());
+            println!(
+                "一站 yizhan 已启动:http://{addr}/  (数据库:{})",
+                state.store.backend_name()
+            );
             if *with_demo {
                 print_logins();
             }
-            axum::serve(listener, web::app(state)).with_graceful_shutdown(shutdown()).await?;
+            axum::serve(listener, web::app(state))
+                .with_graceful_shutdown(shutdown())
+                .await?;
             Ok(())
+        }
+        Command::Verify => {
+            let store = open_store(&url).await?;
+            let (checked, broken) = web::cases::verify_all(store.as_ref()).await?;
+            if broken.is_empty() {
+                println!("已校验 {checked} 个办件,日志完整。");
+                Ok(())
+            } else {
+                for (number, seq) in &broken {
+                    eprintln!("办件 {number} 的日志自第 {seq} 条起被篡改或缺失");
+                }
+                bail!("{} 个办件的日志校验失败", broken.len())
+            }
         }
         Command::Init => {
             let store = open_store(&url).await?;
@@ -154,6 +212,14 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("演示数据此前已导入,未重复导入。");
             }
+            let config = web::Config {
+                data_dir: cli.data_dir.clone(),
+                ..web::Config::default()
+            };
+            let state = web::AppState::new(store, Arc::new(web::SystemClock), config).await?;
+            if web::demo_cases::load(&state).await? {
+                println!("演示办件已生成。");
+            }
             print_logins();
             Ok(())
         }
@@ -161,8 +227,10 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open_store(&url).await?;
             match action {
                 CatalogCmd::Import { file } => {
-                    let format = catalog_io::Format::from_path(file).context("文件扩展名应为 .xlsx 或 .csv")?;
-                    let bytes = std::fs::read(file).with_context(|| format!("无法读取 {}", file.display()))?;
+                    let format = catalog_io::Format::from_path(file)
+                        .context("文件扩展名应为 .xlsx 或 .csv")?;
+                    let bytes = std::fs::read(file)
+                        .with_context(|| format!("无法读取 {}", file.display()))?;
                     let items = match catalog_io::import(&bytes, format) {
                         Ok(items) => items,
                         Err(errs) => {
@@ -171,16 +239,21 @@ async fn run(cli: Cli) -> Result<()> {
                         }
                     };
                     let s = store.import_items(&items).await?;
-                    println!("导入完成:新增 {},更新 {},未变 {}", s.inserted, s.updated, s.unchanged);
+                    println!(
+                        "导入完成:新增 {},更新 {},未变 {}",
+                        s.inserted, s.updated, s.unchanged
+                    );
                 }
                 CatalogCmd::Export { file } => {
-                    let format = catalog_io::Format::from_path(file).context("文件扩展名应为 .xlsx 或 .csv")?;
+                    let format = catalog_io::Format::from_path(file)
+                        .context("文件扩展名应为 .xlsx 或 .csv")?;
                     let mut all = vec![];
                     for i in store.list_items(&store::ItemFilter::default()).await? {
                         all.extend(store.list_versions(&i.code).await?);
                     }
                     let bytes = catalog_io::export(&all, format)?;
-                    std::fs::write(file, bytes).with_context(|| format!("无法写入 {}", file.display()))?;
+                    std::fs::write(file, bytes)
+                        .with_context(|| format!("无法写入 {}", file.display()))?;
                     println!("已导出 {} 个事项版本到 {}", all.len(), file.display());
                 }
             }
@@ -188,27 +261,44 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Calendar { action } => match action {
             CalendarCmd::Import { file } => {
-                let text = std::fs::read_to_string(file).with_context(|| format!("无法读取 {}", file.display()))?;
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("无法读取 {}", file.display()))?;
                 let days = parse_holiday_csv(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
                 let store = open_store(&url).await?;
                 store.replace_calendar_years(&days).await?;
                 println!("已导入 {} 天", days.len());
                 Ok(())
             }
-            CalendarCmd::AddWorkingDays { date, n, holidays, region } => {
-                let from = NaiveDate::parse_from_str(date, "%Y-%m-%d").with_context(|| format!("日期“{date}”应为YYYY-MM-DD"))?;
+            CalendarCmd::AddWorkingDays {
+                date,
+                n,
+                holidays,
+                region,
+            } => {
+                let from = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                    .with_context(|| format!("日期“{date}”应为YYYY-MM-DD"))?;
                 let cal = match holidays {
                     Some(f) => {
-                        let text = std::fs::read_to_string(f).with_context(|| format!("无法读取 {}", f.display()))?;
-                        WorkingCalendar::new(parse_holiday_csv(&text).map_err(|e| anyhow::anyhow!("{e}"))?)
+                        let text = std::fs::read_to_string(f)
+                            .with_context(|| format!("无法读取 {}", f.display()))?;
+                        WorkingCalendar::new(
+                            parse_holiday_csv(&text).map_err(|e| anyhow::anyhow!("{e}"))?,
+                        )
                     }
                     None => {
                         let store = open_store(&url).await?;
                         let base = WorkingCalendar::new(store.list_calendar_days().await?);
                         match region {
                             Some(r) => {
-                                let code = domain::RegionCode::parse(r).map_err(|e| anyhow::anyhow!("{e}"))?;
-                                base.with_closures(store.closures_affecting(&code).await?.into_iter().map(|c| c.date))
+                                let code = domain::RegionCode::parse(r)
+                                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                                base.with_closures(
+                                    store
+                                        .closures_affecting(&code)
+                                        .await?
+                                        .into_iter()
+                                        .map(|c| c.date),
+                                )
                             }
                             None => base,
                         }
@@ -217,7 +307,10 @@ async fn run(cli: Cli) -> Result<()> {
                 let d = cal.deadline(from, *n);
                 println!("{}", d.date.format("%Y-%m-%d"));
                 if d.is_provisional() {
-                    eprintln!("注意:{:?} 年的节假日安排未导入,按周一至周五计算", d.unscheduled_years);
+                    eprintln!(
+                        "注意:{:?} 年的节假日安排未导入,按周一至周五计算",
+                        d.unscheduled_years
+                    );
                 }
                 Ok(())
             }

@@ -1,6 +1,7 @@
 //! JSON API under `/api/v1`, one router per resource, documented in `openapi.json`.
 
 pub mod calendar;
+pub mod cases;
 pub mod catalog;
 pub mod openapi;
 pub mod regions;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(catalog::router())
         .merge(calendar::router())
+        .merge(cases::router())
         .merge(openapi::router())
         .fallback(|| async { AppError::NotFound("接口") })
 }

@@ -1,6 +1,8 @@
 //! Server-rendered pages (maud). zh-CN, usable without JavaScript, printable.
 
 pub mod admin;
+pub mod cases;
+pub mod documents;
 pub mod public;
 
 use crate::auth::{Authed, CSRF_FIELD};
@@ -30,7 +32,10 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                         a.logo href="/" { "一站" }
                         nav aria-label="主导航" {
                             a href="/catalog" { "办事指南" }
+                            a href="/lookup" { "办件查询" }
+                            a href="/results" { "结果公开" }
                             @if let Some(u) = user {
+                                a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.is_staff() {
                                     a href="/admin" { "工作台" }
                                     @if u.can_anywhere(Action::ReadRegions) { a href="/admin/regions" { "区划与场所" } }
@@ -49,6 +54,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                                 }
                             } @else {
                                 a href="/login" { "登录" }
+                                a href="/register" { "注册" }
                             }
                         }
                     }

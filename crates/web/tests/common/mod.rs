@@ -73,6 +73,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     }
 }
 
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Session {
     pub cookie: Option<String>,

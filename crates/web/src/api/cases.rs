@@ -1,0 +1,380 @@
+//! Cases over the API: filing, queues, commands, materials, lookup, messages, results, verify.
+
+use super::{ApiJson, ApiQuery};
+use crate::auth::{ApiUser, Authed};
+use crate::cases::{self, FileRequest};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::access::{Action, Role};
+use domain::case::{Case, CaseEvent, CaseState, Command};
+use serde::{Deserialize, Serialize};
+use store::{CaseFilter, CaseSummary, Message, PublishedResult};
+
+/// Largest uploaded material file.
+pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list).post(file))
+        .route("/cases/{number}", get(one))
+        .route("/cases/{number}/events", get(events))
+        .route("/cases/{number}/commands", post(command))
+        .route(
+            "/cases/{number}/materials/{index}",
+            post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD + 1024)),
+        )
+        .route("/lookup", get(lookup))
+        .route("/messages", get(messages))
+        .route("/results", get(results))
+        .route("/admin/verify", post(verify))
+        .route("/admin/auto-accept", post(auto_accept))
+}
+
+async fn file(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<FileRequest>,
+) -> AppResult<(StatusCode, Json<Case>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(cases::file_case(&state, &u, &req).await?),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    /// prereview | review | decide | deliver | all (staff); mine (applicant or agent)
+    #[serde(default)]
+    pub queue: String,
+}
+
+/// A work queue: the cases this user may act on in one step of the process, earliest deadline first.
+pub async fn queue(state: &AppState, u: &Authed, queue: &str) -> AppResult<Vec<CaseSummary>> {
+    let mine = CaseFilter {
+        applicant_user_id: Some(u.user.id),
+        ..Default::default()
+    };
+    let by_role = |r: Role| u.grants().iter().any(|g| g.role == r);
+    let (filter, decide_only) = match queue {
+        "mine" | ""
+            if !u.can_anywhere(Action::HandleCases) && !u.can_anywhere(Action::Supervise) =>
+        {
+            if by_role(Role::VillageAgent) {
+                (
+                    CaseFilter {
+                        agent_user_id: Some(u.user.id),
+                        ..Default::default()
+                    },
+                    false,
+                )
+            } else {
+                (mine, false)
+            }
+        }
+        "prereview" => (
+            CaseFilter {
+                states: vec![CaseState::Submitted, CaseState::CorrectionRequested],
+                ..Default::default()
+            },
+            false,
+        ),
+        "review" => (
+            CaseFilter {
+                states: vec![CaseState::InReview, CaseState::Suspended],
+                ..Default::default()
+            },
+            false,
+        ),
+        "decide" => (
+            CaseFilter {
+                states: vec![CaseState::InReview],
+                ..Default::default()
+            },
+            true,
+        ),
+        "deliver" => (
+            CaseFilter {
+                states: vec![CaseState::Decided, CaseState::Delivered],
+                ..Default::default()
+            },
+            false,
+        ),
+        "all" | "" => (CaseFilter::default(), false),
+        _ => {
+            return Err(AppError::bad_field(
+                "invalid_queue",
+                "queue",
+                "队列应为 prereview、review、decide、deliver、all 或 mine",
+            ))
+        }
+    };
+    let filter = if filter.applicant_user_id.is_some() || filter.agent_user_id.is_some() {
+        filter
+    } else {
+        let scope = if u.can_anywhere(Action::HandleCases) {
+            u.scope(Action::HandleCases)
+        } else {
+            u.scope(Action::Supervise)
+        };
+        CaseFilter {
+            place_scope: Some(scope),
+            limit: Some(500),
+            ..filter
+        }
+    };
+    let mut rows = state.store.list_cases(&filter).await?;
+    // Reviewers see the cases with a stage of their department running; heads those ready to decide.
+    let depts: Vec<String> = {
+        let actor = cases::actor_for(state, u).await?;
+        actor
+            .roles
+            .iter()
+            .filter(|r| matches!(r.role, Role::Reviewer | Role::DepartmentHead))
+            .filter_map(|r| r.department.clone())
+            .collect()
+    };
+    if queue == "review" && !depts.is_empty() {
+        let mut keep = vec![];
+        for r in rows {
+            if let Some(c) = state.store.get_case(&r.number).await? {
+                if c.state == CaseState::Suspended
+                    || c.active_stages()
+                        .iter()
+                        .any(|i| depts.contains(&c.stages[*i].department))
+                {
+                    keep.push(r);
+                }
+            }
+        }
+        rows = keep;
+    }
+    if decide_only {
+        let mut keep = vec![];
+        for r in rows {
+            if let Some(c) = state.store.get_case(&r.number).await? {
+                let ready = c
+                    .stages
+                    .iter()
+                    .take_while(|s| {
+                        !domain::case::is_decision_stage(&domain::catalog::Stage {
+                            name: s.name.clone(),
+                            department: s.department.clone(),
+                            limit_days: s.limit_days,
+                            parallel_group: s.parallel_group,
+                        })
+                    })
+                    .all(|s| s.completed_on.is_some());
+                if ready && (depts.is_empty() || depts.contains(&c.filing.item.department)) {
+                    keep.push(r);
+                }
+            }
+        }
+        rows = keep;
+    }
+    Ok(rows)
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiQuery(q): ApiQuery<QueueQuery>,
+) -> AppResult<Json<Vec<CaseSummary>>> {
+    Ok(Json(queue(&state, &u, &q.queue).await?))
+}
+
+async fn one(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(number): Path<String>,
+) -> AppResult<Json<Case>> {
+    Ok(Json(cases::load_visible(&state, &u, &number).await?))
+}
+
+async fn events(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(number): Path<String>,
+) -> AppResult<Json<Vec<CaseEvent>>> {
+    cases::load_visible(&state, &u, &number).await?;
+    Ok(Json(state.store.case_events(&number).await?))
+}
+
+#[derive(Deserialize)]
+pub struct CommandBody {
+    pub command: Command,
+    #[serde(default)]
+    pub comment: String,
+}
+
+async fn command(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path(number): Path<String>,
+    ApiJson(b): ApiJson<CommandBody>,
+) -> AppResult<Json<Case>> {
+    cases::load_visible(&state, &u, &number).await?;
+    if matches!(b.command, Command::AutoAccept) {
+        return Err(AppError::Forbidden);
+    }
+    let actor = cases::actor_for(&state, &u).await?;
+    Ok(Json(
+        cases::execute(&state, &actor, &number, &b.command, &b.comment, &[]).await?,
+    ))
+}
+
+#[derive(Serialize)]
+struct Uploaded {
+    sha256: String,
+    content_type: &'static str,
+    size: usize,
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    Path((number, index)): Path<(String, usize)>,
+    body: Bytes,
+) -> AppResult<Json<Uploaded>> {
+    cases::load_visible(&state, &u, &number).await?;
+    let (sha256, content_type) = crate::files::store_upload(&state, &body)?;
+    let actor = cases::actor_for(&state, &u).await?;
+    cases::execute(
+        &state,
+        &actor,
+        &number,
+        &Command::UploadMaterial {
+            index,
+            sha256: sha256.clone(),
+        },
+        "",
+        std::slice::from_ref(&sha256),
+    )
+    .await?;
+    Ok(Json(Uploaded {
+        sha256,
+        content_type,
+        size: body.len(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct LookupQuery {
+    pub number: String,
+    pub code: String,
+}
+
+/// What the public sees of a case: no personal data.
+#[derive(Serialize)]
+pub struct PublicCase {
+    pub number: String,
+    pub item_name: String,
+    pub state: CaseState,
+    pub state_label: &'static str,
+    pub applicant: String,
+    pub due: Option<chrono::NaiveDate>,
+    pub next_step: String,
+    pub timeline: Vec<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+pub async fn public_view(state: &AppState, number: &str, code: &str) -> AppResult<PublicCase> {
+    let c = state
+        .store
+        .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
+        .await?
+        .ok_or_else(|| AppError::bad("lookup_failed", "办件编号或查询码不正确"))?;
+    let events = state.store.case_events(&c.filing.number).await?;
+    Ok(PublicCase {
+        number: c.filing.number.clone(),
+        item_name: c.filing.item.name.clone(),
+        state: c.state,
+        state_label: c.state.label(),
+        applicant: domain::identity::mask_name(&c.filing.applicant.name),
+        due: c.current_deadline(),
+        next_step: next_step_for_applicant(&c),
+        timeline: events
+            .iter()
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    domain::case::EventKind::MaterialUploaded { .. }
+                        | domain::case::EventKind::DraftUpdated { .. }
+                )
+            })
+            .map(|e| (e.at, e.kind.label()))
+            .collect(),
+    })
+}
+
+/// What the applicant must do next, in plain words.
+pub fn next_step_for_applicant(c: &Case) -> String {
+    match c.state {
+        CaseState::Draft => "请补充申请信息和材料后提交。".into(),
+        CaseState::Submitted => "材料已收到,正在预审,无需操作。".into(),
+        CaseState::CorrectionRequested => "请按补正通知一次性补齐材料后重新提交。".into(),
+        CaseState::InReview => "正在审查,无需操作。".into(),
+        CaseState::Suspended => {
+            "处于特别程序(听证、检测、鉴定或专家评审等),期间不计入办理时限。".into()
+        }
+        CaseState::Decided if c.fee_outstanding() > 0 => format!(
+            "请缴纳费用{}元后领取结果。",
+            domain::catalog::format_yuan(c.fee_outstanding())
+        ),
+        CaseState::Decided => "结果已作出,请按通知领取或等待送达。".into(),
+        CaseState::Delivered | CaseState::Completed => "已办结,欢迎评价。".into(),
+        CaseState::Refused => {
+            "不予受理。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。".into()
+        }
+        CaseState::Withdrawn | CaseState::Terminated => "本件已结束。".into(),
+    }
+}
+
+async fn lookup(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<LookupQuery>,
+) -> AppResult<Json<PublicCase>> {
+    Ok(Json(public_view(&state, &q.number, &q.code).await?))
+}
+
+async fn messages(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> AppResult<Json<Vec<Message>>> {
+    Ok(Json(state.store.messages_for_user(u.user.id).await?))
+}
+
+async fn results(State(state): State<AppState>) -> AppResult<Json<Vec<PublishedResult>>> {
+    Ok(Json(state.store.list_results(200).await?))
+}
+
+#[derive(Serialize)]
+struct VerifyReport {
+    checked: usize,
+    broken: Vec<(String, u32)>,
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> AppResult<Json<VerifyReport>> {
+    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
+        return Err(AppError::Forbidden);
+    }
+    let (checked, broken) = cases::verify_all(state.store.as_ref()).await?;
+    Ok(Json(VerifyReport { checked, broken }))
+}
+
+async fn auto_accept(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+) -> AppResult<Json<serde_json::Value>> {
+    if !u.can_anywhere(Action::ManageUsers) {
+        return Err(AppError::Forbidden);
+    }
+    let n = cases::auto_accept_overdue(&state).await?;
+    Ok(Json(serde_json::json!({ "accepted": n })))
+}

@@ -1,0 +1,478 @@
+//! Case services shared by the API and the pages: filing with routing, running commands through
+//! the domain state machine, notices to the applicant, result disclosure, art. 32 sweeps, and
+//! chain verification. Handlers only parse, authorize and call these.
+
+use crate::auth::Authed;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use domain::access::{Action, Role};
+use domain::case::{
+    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseError, CaseState, Channel, Command,
+    EventKind, Filing, ItemTerms,
+};
+use domain::catalog::{CatalogItem, ItemStatus};
+use domain::identity;
+use domain::{Level, RegionCode, ValidationErrors};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use store::{Message, PublishedResult};
+
+impl From<CaseError> for AppError {
+    fn from(e: CaseError) -> Self {
+        let message = e.to_string();
+        match e {
+            CaseError::NotAllowed(_) => AppError::Forbidden,
+            CaseError::WrongState { .. } => AppError::Conflict {
+                code: "wrong_state",
+                message,
+            },
+            other => AppError::BadRequest {
+                code: other.code(),
+                message,
+                field: None,
+            },
+        }
+    }
+}
+
+/// The actor of a signed-in user: every grant with its department code resolved.
+pub async fn actor_for(state: &AppState, u: &Authed) -> AppResult<Actor> {
+    actor_for_user(state, &u.user).await
+}
+
+pub async fn actor_for_user(state: &AppState, user: &store::User) -> AppResult<Actor> {
+    let u = user;
+    let mut roles = vec![];
+    for g in &u.grants {
+        let department = match g.department_id {
+            Some(id) => state.store.get_department(id).await?.map(|d| d.code),
+            None => None,
+        };
+        roles.push(ActorRole {
+            role: g.role,
+            region: g.region_code.clone(),
+            level: g.region_level,
+            department,
+        });
+    }
+    Ok(Actor {
+        user_id: Some(u.id),
+        name: u.display_name.clone(),
+        roles,
+        system: false,
+    })
+}
+
+/// May this user see this case? Staff over its places, supervisors, its applicant, its agent.
+pub fn can_view(u: &Authed, c: &Case) -> bool {
+    let f = &c.filing;
+    let staff = [Action::HandleCases, Action::Supervise]
+        .into_iter()
+        .any(|a| u.authorize(a, &f.place).is_ok() || u.authorize(a, &f.decide_place).is_ok());
+    staff || Some(u.user.id) == f.applicant.user_id || Some(u.user.id) == f.agent_user_id
+}
+
+pub async fn load_visible(state: &AppState, u: &Authed, number: &str) -> AppResult<Case> {
+    let c = state
+        .store
+        .get_case(number)
+        .await?
+        .ok_or(AppError::NotFound("办件"))?;
+    if !can_view(u, &c) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(c)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct ApplicantInput {
+    pub kind: ApplicantKind,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileRequest {
+    pub item_code: String,
+    pub applicant: ApplicantInput,
+    /// For agents and clerks: the applicant's region (village or community). Online applicants
+    /// apply from their own home region.
+    #[serde(default)]
+    pub applicant_region: Option<String>,
+    #[serde(default)]
+    pub form: serde_json::Value,
+}
+
+/// Validates who is applying: resident ID or credit code with check digits, mobile phone.
+pub fn validate_applicant(a: &ApplicantInput) -> Result<(), ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    if a.name.trim().is_empty() {
+        e.push("applicant.name", "required", "申请人名称不能为空");
+    }
+    match a.kind {
+        ApplicantKind::Person if !identity::valid_resident_id(a.id_number.trim()) => e.push(
+            "applicant.id_number",
+            "invalid_id_number",
+            "身份证号码无效(18位,校验位不符或出生日期有误)",
+        ),
+        ApplicantKind::Enterprise if !identity::valid_credit_code(a.id_number.trim()) => e.push(
+            "applicant.id_number",
+            "invalid_credit_code",
+            "统一社会信用代码无效(18位,校验位不符)",
+        ),
+        _ => {}
+    }
+    if !identity::valid_mobile(a.phone.trim()) {
+        e.push("applicant.phone", "invalid_phone", "手机号应为11位数字");
+    }
+    e.into_result(())
+}
+
+/// The accepting place for an applicant living in `home`: the lowest level at or above the
+/// applicant's own that the item lets accept ("小事不出村,大事不出乡").
+pub fn route(item: &CatalogItem, home: &RegionCode, home_level: Level) -> Option<RegionCode> {
+    Level::ALL
+        .iter()
+        .rev()
+        .filter(|l| **l <= home_level)
+        .find(|l| item.accept_levels.contains(l))
+        .map(|l| home.ancestor(*l))
+}
+
+fn where_to_go(item: &CatalogItem) -> String {
+    let levels: Vec<&str> = item.accept_levels.iter().map(|l| l.place_label()).collect();
+    format!(
+        "“{}”由{}受理,请到相应的服务场所或通过网上申报办理",
+        item.name,
+        levels.join("、")
+    )
+}
+
+fn query_code() -> String {
+    // No 0/O, 1/I/L: codes are read aloud and typed on phones.
+    const A: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut r = rand::thread_rng();
+    (0..8).map(|_| A[r.gen_range(0..A.len())] as char).collect()
+}
+
+/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide.
+async fn case_number(state: &AppState, place: &RegionCode, at: DateTime<Utc>) -> AppResult<String> {
+    let day = case::local_date(at).format("%Y%m%d").to_string();
+    let seq = state
+        .store
+        .next_counter("case", &format!("{place}{day}"))
+        .await?;
+    Ok(format!("{place}{day}{seq:05}"))
+}
+
+/// Files a case. Online applicants get a draft; clerks and village agents file at their place and
+/// the materials count as received now.
+pub async fn file_case(state: &AppState, u: &Authed, req: &FileRequest) -> AppResult<Case> {
+    file_case_as(state, &u.user, req).await
+}
+
+pub async fn file_case_as(
+    state: &AppState,
+    user: &store::User,
+    req: &FileRequest,
+) -> AppResult<Case> {
+    let item = state
+        .store
+        .get_published(req.item_code.trim())
+        .await?
+        .ok_or_else(|| AppError::bad_field("item_not_found", "item_code", "事项不存在或未发布"))?;
+    if item.status != ItemStatus::Published {
+        return Err(AppError::bad_field(
+            "item_not_published",
+            "item_code",
+            "事项未发布",
+        ));
+    }
+    validate_applicant(&req.applicant)?;
+    let grants = &user.grants;
+    let clerk = grants.iter().find(|g| g.role == Role::WindowClerk);
+    let agent = grants.iter().find(|g| g.role == Role::VillageAgent);
+    let (channel, place, applicant_region, applicant_user, agent_user) = if let Some(g) = clerk {
+        // A window files at its own center, if that center's level accepts the item.
+        if !item.accept_levels.contains(&g.region_level) {
+            return Err(AppError::bad_field(
+                "wrong_place",
+                "item_code",
+                where_to_go(&item),
+            ));
+        }
+        let home = match &req.applicant_region {
+            Some(r) if !r.trim().is_empty() => RegionCode::parse(r)?,
+            _ => g.region_code.clone(),
+        };
+        (Channel::Window, g.region_code.clone(), home, None, None)
+    } else if let Some(g) = agent {
+        if !item.proxy_allowed {
+            return Err(AppError::bad_field(
+                "no_proxy",
+                "item_code",
+                format!("“{}”不能由村代办员代办,请申请人到服务中心办理", item.name),
+            ));
+        }
+        let place = route(&item, &g.region_code, g.region_level)
+            .ok_or_else(|| AppError::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
+        (
+            Channel::Proxy,
+            place,
+            g.region_code.clone(),
+            None,
+            Some(user.id),
+        )
+    } else if grants.iter().any(|g| g.role == Role::Applicant) {
+        let home = user.home_region.clone();
+        let region = state
+            .store
+            .get_region(&home)
+            .await?
+            .ok_or(AppError::NotFound("区划"))?;
+        let place = route(&item, &home, region.level)
+            .ok_or_else(|| AppError::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
+        (Channel::Online, place, home, Some(user.id), None)
+    } else {
+        return Err(AppError::Forbidden);
+    };
+    let now = state.clock.now();
+    let number = case_number(state, &place, now).await?;
+    let a = &req.applicant;
+    let filing = Filing {
+        number: number.clone(),
+        query_code: query_code(),
+        channel,
+        applicant: Applicant {
+            kind: a.kind,
+            name: a.name.trim().into(),
+            id_number: a.id_number.trim().to_ascii_uppercase(),
+            phone: a.phone.trim().into(),
+            user_id: applicant_user,
+        },
+        item: ItemTerms::of(&item),
+        decide_place: place.ancestor(item.decide_level.min(place.implied_level())),
+        place,
+        applicant_region,
+        agent_user_id: agent_user,
+        form: req.form.clone(),
+    };
+    let cal = state.calendar_for(&filing.place).await?;
+    let actor = case::ActorRef {
+        user_id: Some(user.id),
+        name: user.display_name.clone(),
+        role: grants.first().map(|g| g.role),
+        place: Some(filing.place.clone()),
+    };
+    let kinds = case::open(filing, now, &cal);
+    let events = case::seal(&number, 0, case::GENESIS_HASH, now, &actor, "", &[], kinds);
+    let c = Case::replay(&events).expect("open starts with Filed");
+    state.store.create_case(&c, &events).await?;
+    notify(state, &c, &events).await?;
+    Ok(c)
+}
+
+/// Runs a command as a signed-in user (or the system) and stores the events it produces.
+pub async fn execute(
+    state: &AppState,
+    actor: &Actor,
+    number: &str,
+    cmd: &Command,
+    comment: &str,
+    attachments: &[String],
+) -> AppResult<Case> {
+    let c = state
+        .store
+        .get_case(number)
+        .await?
+        .ok_or(AppError::NotFound("办件"))?;
+    let now = state.clock.now();
+    let cal = state.calendar_for(&c.filing.place).await?;
+    let d = case::decide(&c, cmd, actor, now, &cal)?;
+    let events = case::seal(
+        number,
+        c.version,
+        &c.last_hash,
+        now,
+        &d.actor,
+        comment.trim(),
+        attachments,
+        d.events,
+    );
+    let mut next = c.clone();
+    for e in &events {
+        next.apply(e);
+    }
+    state.store.append_events(&next, c.version, &events).await?;
+    after_events(state, &next, &events).await?;
+    Ok(next)
+}
+
+/// Side effects of new events: applicant notices and result disclosure.
+async fn after_events(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
+    notify(state, c, events).await?;
+    for e in events {
+        if let EventKind::Decided {
+            granted: true,
+            on,
+            licence_no,
+            ..
+        } = &e.kind
+        {
+            let f = &c.filing;
+            let applicant_masked = match f.applicant.kind {
+                ApplicantKind::Person => identity::mask_name(&f.applicant.name),
+                ApplicantKind::Enterprise => f.applicant.name.clone(),
+            };
+            state
+                .store
+                .publish_result(&PublishedResult {
+                    case_number: f.number.clone(),
+                    item_name: f.item.name.clone(),
+                    applicant_masked,
+                    decided_on: *on,
+                    licence_no: licence_no.clone().unwrap_or_default(),
+                    place: f.place.clone(),
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The notice an applicant receives for an event, if any.
+pub fn notice_text(c: &Case, e: &EventKind) -> Option<String> {
+    let f = &c.filing;
+    let n = &f.number;
+    let item = &f.item.name;
+    Some(match e {
+        EventKind::Submitted { correction_due, .. } => format!("您申请的“{item}”(办件编号{n},查询码{})已收到材料,将于{correction_due}前完成预审。", f.query_code),
+        EventKind::CorrectionRequested { defects, .. } => {
+            let list: Vec<String> = defects.iter().map(|d| format!("{}:{}", d.material, d.reason)).collect();
+            format!("办件{n}需要补正材料:{}。请一次性补齐后重新提交。", list.join(";"))
+        }
+        EventKind::Resubmitted { .. } => format!("办件{n}的补正材料已收到。"),
+        EventKind::Refused { reasons } => format!("办件{n}不予受理。理由:{reasons}。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。"),
+        EventKind::Accepted { promised_due, by_system, .. } => {
+            let how = if *by_system { "依法视为已受理" } else { "已受理" };
+            format!("办件{n}{how},承诺于{promised_due}前办结。")
+        }
+        EventKind::Suspended { procedure, expected_days, reason, .. } => {
+            format!("办件{n}进入{}程序,预计{expected_days}个工作日,期间不计入办理时限。原因:{reason}。", procedure.label())
+        }
+        EventKind::Resumed { deadlines, .. } => format!("办件{n}特别程序结束,承诺办结日期顺延至{}。", deadlines.promised_due.map(|d| d.to_string()).unwrap_or_default()),
+        EventKind::Extended { days, reason, promised_due, .. } => format!("办件{n}经批准延长{days}个工作日,至{promised_due}。理由:{reason}。"),
+        EventKind::Decided { granted: true, delivery_due, .. } => format!("办件{n}已作出准予许可决定,将于{}前送达。", delivery_due.map(|d| d.to_string()).unwrap_or_default()),
+        EventKind::Decided { granted: false, reasons, .. } => format!("办件{n}不予许可。理由:{reasons}。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。"),
+        EventKind::Delivered { method, .. } => format!("办件{n}的办理结果已送达({})。", method.label()),
+        EventKind::Completed { .. } => format!("办件{n}已办结。欢迎对本次服务进行评价。"),
+        EventKind::Withdrawn { .. } => format!("办件{n}已撤回。"),
+        EventKind::Terminated { reason } => format!("办件{n}已终止办理。原因:{reason}。"),
+        _ => return None,
+    })
+}
+
+/// Writes notices to the applicant's (and agent's) message list and sends the SMS.
+async fn notify(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
+    let f = &c.filing;
+    for e in events {
+        let Some(text) = notice_text(c, &e.kind) else {
+            continue;
+        };
+        let recipients: Vec<Option<i64>> = match (f.applicant.user_id, f.agent_user_id) {
+            (None, None) => vec![None],
+            (a, g) => [a, g].into_iter().filter(Option::is_some).collect(),
+        };
+        for user_id in recipients {
+            state
+                .store
+                .add_message(&Message {
+                    id: 0,
+                    user_id,
+                    case_number: f.number.clone(),
+                    text: text.clone(),
+                    created_at: e.at,
+                })
+                .await?;
+        }
+        state.notifier.sms(&f.applicant.phone, &text);
+    }
+    Ok(())
+}
+
+/// art. 32: accepts, as of receipt, every submitted case whose correction window has passed
+/// without a notice. Run at start-up, every hour, and on demand. Returns how many were accepted.
+pub async fn auto_accept_overdue(state: &AppState) -> AppResult<usize> {
+    let today = state.clock.today();
+    let waiting = state
+        .store
+        .list_cases(&store::CaseFilter {
+            states: vec![CaseState::Submitted],
+            ..Default::default()
+        })
+        .await?;
+    let mut n = 0;
+    for s in waiting
+        .into_iter()
+        .filter(|s| s.due.is_some_and(|d| d < today))
+    {
+        match execute(
+            state,
+            &Actor::system(),
+            &s.number,
+            &Command::AutoAccept,
+            "行政许可法第三十二条:逾期不告知补正的,自收到申请材料之日起即为受理",
+            &[],
+        )
+        .await
+        {
+            Ok(_) => n += 1,
+            // Another process got there first, or the case moved on: nothing to do.
+            Err(AppError::Conflict { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Checks every case's hash chain; returns the cases that fail with the first bad seq.
+pub async fn verify_all(
+    store: &dyn store::Store,
+) -> Result<(usize, Vec<(String, u32)>), store::StoreError> {
+    let mut bad = vec![];
+    let mut after: Option<String> = None;
+    let mut checked = 0;
+    loop {
+        let batch = store.case_numbers(after.as_deref(), 500).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for n in &batch {
+            let events = store.case_events(n).await?;
+            checked += 1;
+            if let Err(seq) = case::verify_chain(&events) {
+                bad.push((n.clone(), seq));
+            }
+        }
+        after = batch.last().cloned();
+    }
+    Ok((checked, bad))
+}
+
+/// SMS and e-mail senders. The default writes to the log; a deployment plugs in a real gateway.
+pub trait Notifier: Send + Sync {
+    fn sms(&self, phone: &str, text: &str);
+    fn email(&self, to: &str, subject: &str, body: &str);
+}
+
+pub struct LogNotifier;
+impl Notifier for LogNotifier {
+    fn sms(&self, phone: &str, text: &str) {
+        tracing::info!(to = %identity::mask_phone(phone), %text, "sms");
+    }
+    fn email(&self, to: &str, subject: &str, _body: &str) {
+        tracing::info!(%to, %subject, "email");
+    }
+}

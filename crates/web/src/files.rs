@@ -1,0 +1,66 @@
+//! Uploaded files: type checked from content, stored content-addressed under the data directory.
+
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+
+/// The accepted types, recognised by their first bytes (never by name or header).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// Stores the bytes at `files/ab/abcdef…` (SHA-256) and returns the hash and type. Writing to a
+/// temporary name and renaming makes a crash leave either nothing or the whole file.
+pub fn store_upload(state: &AppState, bytes: &[u8]) -> AppResult<(String, &'static str)> {
+    if bytes.is_empty() {
+        return Err(AppError::bad_field("empty_file", "file", "文件为空"));
+    }
+    if bytes.len() > crate::api::cases::MAX_UPLOAD {
+        return Err(AppError::bad_field(
+            "file_too_large",
+            "file",
+            "文件不能超过10MB",
+        ));
+    }
+    let ct = sniff(bytes).ok_or_else(|| {
+        AppError::bad_field("unsupported_type", "file", "仅支持 PDF、PNG、JPEG 文件")
+    })?;
+    let hash = hex::encode(Sha256::digest(bytes));
+    let dir = state.config.data_dir.join("files").join(&hash[..2]);
+    let path = dir.join(&hash);
+    if !path.exists() {
+        let io = |e: std::io::Error| AppError::Internal(format!("store file: {e}"));
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let tmp = dir.join(format!("{hash}.tmp{}", std::process::id()));
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        f.write_all(bytes).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)?;
+    }
+    Ok((hash, ct))
+}
+
+/// Reads a stored file back by hash.
+pub fn read(state: &AppState, hash: &str) -> AppResult<(Vec<u8>, &'static str)> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound("文件"));
+    }
+    let path = state
+        .config
+        .data_dir
+        .join("files")
+        .join(&hash[..2])
+        .join(hash);
+    let bytes = std::fs::read(path).map_err(|_| AppError::NotFound("文件"))?;
+    let ct = sniff(&bytes).unwrap_or("application/octet-stream");
+    Ok((bytes, ct))
+}

@@ -1,0 +1,20 @@
+//! Background work of a server process: the art. 32 automatic acceptance sweep, at start and then
+//! every hour (cases also get it on demand through the admin API).
+
+use crate::state::AppState;
+use std::time::Duration;
+
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match crate::cases::auto_accept_overdue(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(accepted = n, "art. 32 automatic acceptance"),
+            Err(e) => tracing::error!(error = %e, "art. 32 sweep failed"),
+        }
+        if let Err(e) = state.store.purge_expired_sessions(state.clock.now()).await {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+    }
+}

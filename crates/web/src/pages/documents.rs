@@ -1,0 +1,349 @@
+//! Printable documents (文书, §5): A4 pages with the case number, the query code and a QR code of
+//! the public lookup link; the triplicate slip (三联单) as three numbered copies of one record.
+
+use super::PageResult;
+use crate::auth::PageUser;
+use crate::cases;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::IntoResponse;
+use domain::case::{Case, CaseEvent, CaseState, EventKind};
+use domain::catalog::format_yuan;
+use domain::identity::mask_id;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+/// Documents that exist for this case now: (key, title).
+pub fn available(c: &Case) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![("slip", "三联单")];
+    let has = |pred: &dyn Fn(&Case) -> bool| pred(c);
+    if c.correction_notices > 0 {
+        v.push(("correction", "补正材料通知书"));
+    }
+    if c.accepted_on.is_some() {
+        v.push(("acceptance", "受理通知书"));
+    }
+    if c.state == CaseState::Refused {
+        v.push(("refusal", "不予受理通知书"));
+    }
+    if c.suspended_days > 0 || c.state == CaseState::Suspended {
+        v.push(("special", "特别程序告知书"));
+    }
+    if c.extended {
+        v.push(("extension", "延期告知书"));
+    }
+    if c.granted.is_some() {
+        v.push((
+            "decision",
+            if c.granted == Some(true) {
+                "准予行政许可决定书"
+            } else {
+                "不予行政许可决定书"
+            },
+        ));
+    }
+    if has(&|c| c.granted.is_some()) {
+        v.push(("receipt", "送达回证"));
+    }
+    v
+}
+
+fn qr_svg(text: &str) -> String {
+    match qrcode::QrCode::new(text.as_bytes()) {
+        Ok(code) => code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(110, 110)
+            .quiet_zone(false)
+            .build(),
+        Err(_) => String::new(),
+    }
+}
+
+const PRINT_CSS: &str = r#"
+@page { size: A4; margin: 20mm 18mm; }
+body { font-family: "SimSun","Songti SC","Noto Serif CJK SC","Noto Sans CJK SC",serif; color:#000; background:#fff; font-size: 12pt; line-height: 1.9; margin: 0; }
+.sheet { max-width: 174mm; margin: 0 auto; padding: 10mm 0; page-break-after: always; }
+.sheet:last-child { page-break-after: auto; }
+h1 { text-align:center; font-size: 20pt; letter-spacing: .2em; margin: 0 0 4mm; }
+.no { text-align:center; margin-bottom: 6mm; }
+.head { display:flex; justify-content:space-between; align-items:flex-start; gap: 8mm; }
+.qr { text-align:center; font-size: 9pt; } .qr svg { width: 28mm; height: 28mm; }
+.sign { margin-top: 14mm; text-align: right; } .stamp { color:#b3261e; border:2px solid #b3261e; border-radius:50%; display:inline-block; padding: 6mm 4mm; margin-right: 10mm; font-size:10pt; }
+table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #000; padding: 2mm 3mm; text-align:left; vertical-align: top; }
+.copy { text-align:right; font-weight:bold; }
+.noprint { margin: 10px auto; max-width: 174mm; font-family: sans-serif; }
+@media print { .noprint { display:none; } }
+"#;
+
+fn sheet(title: &str, c: &Case, url: &str, copy: Option<&str>, body: Markup) -> Markup {
+    let f = &c.filing;
+    html! {
+        section.sheet {
+            @if let Some(cp) = copy { p.copy { (cp) } }
+            h1 { (title) }
+            p.no { "办件编号:" (f.number) }
+            div.head {
+                div {
+                    p { strong { (f.applicant.name) } ":" }
+                }
+                div.qr { (PreEscaped(qr_svg(url))) br; "查询码 " strong { (f.query_code) } }
+            }
+            (body)
+            div.sign {
+                span.stamp { "(印章)" }
+                br; (place_name(c)) br; (c.decided_on.or(c.accepted_on).or(c.received_on).map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default())
+            }
+        }
+    }
+}
+
+fn place_name(c: &Case) -> String {
+    c.filing.item.department.clone()
+}
+
+fn last<'a>(events: &'a [CaseEvent], pred: impl Fn(&EventKind) -> bool) -> Option<&'a CaseEvent> {
+    events.iter().rev().find(|e| pred(&e.kind))
+}
+
+const REMEDY: &str = "如对本决定不服,可以自收到本通知书之日起六十日内依法申请行政复议,或者在六个月内依法向人民法院提起行政诉讼。";
+
+pub async fn document(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path((number, kind)): Path<(String, String)>,
+) -> PageResult {
+    let c = cases::load_visible(&state, &u, &number).await?;
+    if !available(&c).iter().any(|(k, _)| *k == kind) {
+        return Err(AppError::NotFound("文书").into());
+    }
+    let events = state.store.case_events(&number).await?;
+    let f = &c.filing;
+    let url = format!(
+        "{}/lookup?number={}&code={}",
+        state.config.public_url.trim_end_matches('/'),
+        f.number,
+        f.query_code
+    );
+    let item = &f.item.name;
+    let when = |d: Option<chrono::NaiveDate>| {
+        d.map(|d| d.format("%Y年%m月%d日").to_string())
+            .unwrap_or_default()
+    };
+    let (title, pages): (&str, Vec<Markup>) = match kind.as_str() {
+        "acceptance" => {
+            let t = "受理通知书";
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料齐全、符合法定形式,根据《中华人民共和国行政许可法》第三十二条的规定,决定予以受理。" }
+                        p { "本机关将于" strong { (when(c.deadlines.promised_due)) } "前作出决定(承诺时限" (f.item.promised_limit_days) "个工作日;法定期限至" (when(c.deadlines.statutory_due)) ")。依法需要听证、检验、检测、鉴定和专家评审的,所需时间不计算在期限内,届时将书面告知。" }
+                        p { "受理日期:" (when(c.accepted_on)) }
+                    },
+                )],
+            )
+        }
+        "refusal" => {
+            let reasons = last(&events, |k| matches!(k, EventKind::Refused { .. }))
+                .map(|e| match &e.kind {
+                    EventKind::Refused { reasons } => reasons.clone(),
+                    _ => String::new(),
+                })
+                .unwrap_or_default();
+            let t = "不予受理通知书";
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,经审查,根据《中华人民共和国行政许可法》第三十二条的规定,决定不予受理。理由如下:" }
+                        p { strong { (reasons) } }
+                        p { (REMEDY) }
+                    },
+                )],
+            )
+        }
+        "correction" => {
+            let ev = last(&events, |k| {
+                matches!(k, EventKind::CorrectionRequested { .. })
+            });
+            let defects = match ev.map(|e| &e.kind) {
+                Some(EventKind::CorrectionRequested { defects, .. }) => defects.clone(),
+                _ => vec![],
+            };
+            let t = "补正材料通知书";
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定,现一次性告知需要补正的全部内容如下:" }
+                        table { thead { tr { th { "序号" } th { "材料" } th { "需补正的内容" } } }
+                            tbody { @for (i, d) in defects.iter().enumerate() { tr { td { (i + 1) } td { (d.material) } td { (d.reason) } } } } }
+                        p { "请补正全部材料后重新提交。补正材料齐全、符合法定形式的,本机关将予以受理。" }
+                    },
+                )],
+            )
+        }
+        "special" => {
+            let ev = last(&events, |k| matches!(k, EventKind::Suspended { .. }));
+            let (proc_, reason, days, on) = match ev.map(|e| &e.kind) {
+                Some(EventKind::Suspended {
+                    procedure,
+                    reason,
+                    expected_days,
+                    on,
+                }) => (procedure.label(), reason.clone(), *expected_days, Some(*on)),
+                _ => ("", String::new(), 0, None),
+            };
+            let t = "特别程序告知书";
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        p { "你(单位)申请的“" (item) "”,因" (reason) ",自" (when(on)) "起需要进行" strong { (proc_) } ",预计需要" strong { (days) } "个工作日。" }
+                        p { "根据《中华人民共和国行政许可法》第四十五条的规定,上述时间不计算在行政许可期限内。特别程序结束后,办理期限相应顺延。" }
+                    },
+                )],
+            )
+        }
+        "extension" => {
+            let ev = last(&events, |k| matches!(k, EventKind::Extended { .. }));
+            let (days, reason, due) = match ev.map(|e| &e.kind) {
+                Some(EventKind::Extended {
+                    days,
+                    reason,
+                    promised_due,
+                    ..
+                }) => (*days, reason.clone(), Some(*promised_due)),
+                _ => (0, String::new(), None),
+            };
+            let t = "延期告知书";
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        p { "你(单位)申请的“" (item) "”,因" (reason) ",不能在规定期限内作出决定。经本机关负责人批准,根据《中华人民共和国行政许可法》第四十二条的规定,延长" strong { (days) } "个工作日,将于" strong { (when(due)) } "前作出决定。" }
+                    },
+                )],
+            )
+        }
+        "decision" => {
+            let granted = c.granted == Some(true);
+            let reasons = last(&events, |k| matches!(k, EventKind::Decided { .. }))
+                .map(|e| match &e.kind {
+                    EventKind::Decided { reasons, .. } => reasons.clone(),
+                    _ => String::new(),
+                })
+                .unwrap_or_default();
+            let t = if granted {
+                "准予行政许可决定书"
+            } else {
+                "不予行政许可决定书"
+            };
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        @if granted {
+                            p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,符合法定条件、标准,根据《中华人民共和国行政许可法》第三十八条第一款的规定,决定准予行政许可。" }
+                            @if let Some(l) = &c.licence_no { p { (f.item.result_name) "编号:" strong { (l) } } }
+                            p { "本机关将于" (when(c.deadlines.delivery_due)) "前向你(单位)颁发、送达行政许可证件(第四十四条)。" }
+                        } @else {
+                            p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,不符合法定条件、标准,根据《中华人民共和国行政许可法》第三十八条第二款的规定,决定不予行政许可。理由如下:" }
+                            p { strong { (reasons) } }
+                            p { (REMEDY) }
+                        }
+                    },
+                )],
+            )
+        }
+        "receipt" => {
+            let ev = last(&events, |k| matches!(k, EventKind::Delivered { .. }));
+            let (method, recipient, on) = match ev.map(|e| &e.kind) {
+                Some(EventKind::Delivered {
+                    method,
+                    recipient,
+                    on,
+                    ..
+                }) => (method.label(), recipient.clone(), Some(*on)),
+                _ => ("", String::new(), None),
+            };
+            let t = "送达回证";
+            (
+                t,
+                vec![sheet(
+                    t,
+                    &c,
+                    &url,
+                    None,
+                    html! {
+                        table {
+                            tr { th { "送达文书" } td { (if c.granted == Some(true) { "准予行政许可决定书" } else { "不予行政许可决定书" }) @if let Some(l) = &c.licence_no { "及" (f.item.result_name) "(" (l) ")" } } }
+                            tr { th { "受送达人" } td { (f.applicant.name) } }
+                            tr { th { "送达方式" } td { (method) } }
+                            tr { th { "送达时间" } td { (when(on)) } }
+                            tr { th { "受送达人签收" } td { (recipient) " " span style="display:inline-block;width:40mm;border-bottom:1px solid #000" {} } }
+                            tr { th { "送达人" } td { span style="display:inline-block;width:40mm;border-bottom:1px solid #000" {} } }
+                        }
+                    },
+                )],
+            )
+        }
+        "slip" => {
+            let t = "行政服务三联单";
+            let record = html! {
+                table {
+                    tr { th { "事项" } td { (item) "(" (f.item.code) " 第" (f.item.version) "版)" } }
+                    tr { th { "申请人" } td { (f.applicant.name) ",证件号 " (mask_id(&f.applicant.id_number)) } }
+                    tr { th { "收件日期" } td { (when(c.received_on)) } }
+                    tr { th { "承诺办结" } td { (when(c.deadlines.promised_due)) } }
+                    tr { th { "收费" } td { (format_yuan(c.fee_due_fen)) " 元" } }
+                    tr { th { "材料" } td { @for m in &c.materials { (m.name) ";" } } }
+                }
+            };
+            let copies = ["第一联 申请人留存", "第二联 窗口存档", "第三联 电子监察"];
+            (
+                t,
+                copies
+                    .iter()
+                    .map(|cp| sheet(t, &c, &url, Some(cp), record.clone()))
+                    .collect(),
+            )
+        }
+        _ => return Err(AppError::NotFound("文书").into()),
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head { meta charset="utf-8"; title { (title) " " (f.number) }; style { (PreEscaped(PRINT_CSS)) } }
+            body {
+                div.noprint { button type="button" onclick="window.print()" { "打印" } " " a href={ "/cases/" (f.number) } { "返回办件" } }
+                @for p in pages { (p) }
+            }
+        }
+    };
+    Ok(page.into_response())
+}

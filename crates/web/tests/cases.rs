@@ -1,0 +1,820 @@
+//! HTTP tests of the case lifecycle on SQLite and PostgreSQL: the whole journey, every refusal,
+//! deadline arithmetic across 国庆, fees, lookup, notices, results and the tamper check.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use chrono::TimeZone;
+use common::{Session, TestApp};
+use demo::*;
+use serde_json::{json, Value};
+
+both_backends!(
+    online_journey_from_draft_to_completion,
+    refusals_name_their_reason,
+    deadlines_cross_national_day_and_suspension_stops_the_clock,
+    fees_follow_the_standard,
+    art32_accepts_automatically_as_of_receipt,
+    immediate_items_complete_on_the_spot,
+    uploads_are_checked_by_content,
+    a_tampered_event_is_caught,
+    window_journey_in_the_pages,
+);
+
+const FOOD: &str = ITEM_FOOD_LICENSE;
+const CLERK: &str = "clerk.yunxi.scjg";
+const REVIEWER: &str = "rev.yunxi.scjg";
+const HEAD: &str = "head.yunxi.scjg";
+
+fn credit_code() -> String {
+    domain::identity::complete_credit_code("91339921MA2C0TP7K").unwrap()
+}
+fn person_id() -> String {
+    domain::identity::complete_resident_id("33992119850312262").unwrap()
+}
+
+fn person(name: &str) -> Value {
+    json!({ "kind": "person", "name": name, "id_number": person_id(), "phone": "13905781001" })
+}
+
+async fn cmd(app: &TestApp, s: &Session, n: &str, command: Value) -> common::Resp {
+    app.post_json(
+        &format!("/api/v1/cases/{n}/commands"),
+        s,
+        &json!({ "command": command }),
+    )
+    .await
+}
+
+async fn ok(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
+    let r = cmd(app, s, n, command.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
+    r.json()
+}
+
+/// Files at the 云溪县 市场监管 window and marks every material received.
+async fn window_case(app: &TestApp, item: &str, clerk: &Session) -> String {
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            clerk,
+            &json!({ "item_code": item, "applicant": person("周小燕") }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    let n = c["filing"]["number"].as_str().unwrap().to_string();
+    for i in 0..c["materials"].as_array().unwrap().len() {
+        ok(
+            app,
+            clerk,
+            &n,
+            json!({ "action": "mark_material", "index": i, "status": "received" }),
+        )
+        .await;
+    }
+    n
+}
+
+async fn online_journey_from_draft_to_completion(app: TestApp) {
+    let e = app.api_login(ENTERPRISE).await;
+    let r = app
+        .post_json("/api/v1/cases", &e, &json!({ "item_code": FOOD, "applicant": { "kind": "enterprise", "name": "云溪县茶香食品有限公司", "id_number": credit_code(), "phone": "13905781020" } }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    assert_eq!(c["state"], "draft");
+    let n = c["filing"]["number"].as_str().unwrap().to_string();
+    let code = c["filing"]["query_code"].as_str().unwrap().to_string();
+    assert!(
+        n.starts_with(COUNTY) && n.len() == 25,
+        "number = region + date + sequence: {n}"
+    );
+    assert_eq!(&n[12..20], "20260302");
+    let upload = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/cases/{n}/materials/0"),
+            &e,
+            Some("application/pdf"),
+            b"%PDF-1.4 demo".to_vec(),
+            true,
+        )
+        .await;
+    assert_eq!(upload.status, StatusCode::OK, "{}", upload.text());
+    assert_eq!(
+        ok(&app, &e, &n, json!({ "action": "submit" })).await["state"],
+        "submitted"
+    );
+
+    let clerk = app.api_login(CLERK).await;
+    let queue = app
+        .get("/api/v1/cases?queue=prereview", &clerk)
+        .await
+        .json();
+    assert!(
+        queue
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["number"] == n.as_str()),
+        "the window's pre-review queue has it"
+    );
+    ok(&app, &clerk, &n, json!({ "action": "mark_material", "index": 0, "status": "defective", "reason": "申请书未盖章" })).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "request_correction" })).await;
+    assert_eq!(c["state"], "correction_requested");
+    let events = app
+        .get(&format!("/api/v1/cases/{n}/events"), &clerk)
+        .await
+        .json();
+    let notice = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"]["type"] == "correction_requested")
+        .unwrap();
+    let defects = notice["kind"]["defects"].as_array().unwrap();
+    let materials = c["materials"].as_array().unwrap();
+    let missing_mandatory = materials.iter().filter(|m| m["mandatory"] == true).count();
+    assert_eq!(
+        defects.len(),
+        missing_mandatory,
+        "one notice names every defective or missing mandatory material"
+    );
+    assert!(defects.iter().any(|d| d["reason"] == "申请书未盖章"));
+    let msgs = app.get("/api/v1/messages", &e).await.json();
+    assert!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["text"].as_str().unwrap().contains("申请书未盖章")),
+        "the applicant is told"
+    );
+
+    ok(&app, &e, &n, json!({ "action": "resubmit" })).await;
+    for i in 0..materials.len() {
+        ok(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "mark_material", "index": i, "status": "received" }),
+        )
+        .await;
+    }
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(c["state"], "in_review");
+    // 2026-03-02 + 10 working days (promised) and + 20 (statutory): no holiday in between.
+    assert_eq!(c["deadlines"]["promised_due"], "2026-03-16");
+    assert_eq!(c["deadlines"]["statutory_due"], "2026-03-30");
+
+    let rev = app.api_login(REVIEWER).await;
+    loop {
+        let c = app.get(&format!("/api/v1/cases/{n}"), &rev).await.json();
+        let active: Vec<usize> = c["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s["started_on"].is_null() && s["completed_on"].is_null())
+            .map(|(i, _)| i)
+            .collect();
+        let Some(i) = active.first() else { break };
+        ok(&app, &rev, &n, json!({ "action": "complete_stage", "index": i, "approved": true, "opinion": "符合条件" })).await;
+    }
+    let head = app.api_login(HEAD).await;
+    let c = ok(
+        &app,
+        &head,
+        &n,
+        json!({ "action": "decide", "granted": true, "licence_no": "JY13399210000001" }),
+    )
+    .await;
+    assert_eq!(c["state"], "decided");
+    assert_eq!(
+        c["deadlines"]["delivery_due"], "2026-03-16",
+        "art. 44: 10 working days after the decision"
+    );
+    ok(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "deliver", "method": "window", "recipient": "张经理" }),
+    )
+    .await;
+    assert_eq!(
+        ok(&app, &clerk, &n, json!({ "action": "complete" })).await["state"],
+        "completed"
+    );
+
+    // The applicant follows every step without logging in.
+    let look = app
+        .get(
+            &format!("/api/v1/lookup?number={n}&code={code}"),
+            &Session::default(),
+        )
+        .await
+        .json();
+    assert_eq!(look["state"], "completed");
+    let labels: Vec<&str> = look["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t[1].as_str().unwrap())
+        .collect();
+    for step in [
+        "提交申请,材料已接收",
+        "补正后重新提交",
+        "受理",
+        "作出准予许可决定",
+        "办结",
+    ] {
+        assert!(
+            labels.iter().any(|l| l.starts_with(step)),
+            "{step} in {labels:?}"
+        );
+    }
+    assert!(
+        !look.to_string().contains(&credit_code()),
+        "no identity numbers in the public view"
+    );
+    let wrong = app
+        .get(
+            &format!("/api/v1/lookup?number={n}&code=WRONG123"),
+            &Session::default(),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    let results = app.get("/api/v1/results", &Session::default()).await.json();
+    assert!(results
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["case_number"] == n.as_str() && r["licence_no"] == "JY13399210000001"));
+    // Nothing changes a completed case.
+    assert_eq!(
+        cmd(&app, &clerk, &n, json!({ "action": "withdraw" }))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let a = app.api_login(ADMIN).await;
+    let v = app
+        .post_json("/api/v1/admin/verify", &a, &json!({}))
+        .await
+        .json();
+    assert!(v["broken"].as_array().unwrap().is_empty() && v["checked"].as_u64().unwrap() >= 1);
+}
+
+async fn refusals_name_their_reason(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &clerk,
+            &json!({ "item_code": FOOD, "applicant": person("吴海军") }),
+        )
+        .await;
+    let n = r.json()["filing"]["number"].as_str().unwrap().to_string();
+    // Missing materials.
+    let r = cmd(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["code"], "material_missing");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("食品经营许可申请书"),
+        "{}",
+        r.text()
+    );
+    // Wrong role: a reviewer cannot accept; wrong state: nobody decides before acceptance.
+    let rev = app.api_login(REVIEWER).await;
+    assert_eq!(
+        cmd(&app, &rev, &n, json!({ "action": "accept" }))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let head = app.api_login(HEAD).await;
+    let r = cmd(
+        &app,
+        &head,
+        &n,
+        json!({ "action": "decide", "granted": true }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.json()["code"], "wrong_state");
+    // Wrong place: another township's clerk cannot even see it.
+    let other = app.api_login(CLERK_TOWNSHIP_B).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{n}"), &other).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        cmd(
+            &app,
+            &other,
+            &n,
+            json!({ "action": "refuse", "reasons": "x" })
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Filing at the wrong level says where to go.
+    let t = app.api_login(CLERK_TOWNSHIP_A).await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &t,
+            &json!({ "item_code": FOOD, "applicant": person("李四") }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["code"], "wrong_place");
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("县(市、区)行政服务中心"));
+    // Invalid identity numbers are refused on their field.
+    let mut bad_id = person_id();
+    let last = bad_id.pop().unwrap();
+    bad_id.push(if last == '1' { '2' } else { '1' });
+    let r = app.post_json("/api/v1/cases", &clerk, &json!({ "item_code": FOOD, "applicant": { "kind": "person", "name": "王五", "id_number": bad_id, "phone": "139" } })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = r.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(fields, vec!["applicant.id_number", "applicant.phone"]);
+    // Refusal needs reasons; then the case is final.
+    assert_eq!(
+        cmd(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "refuse", "reasons": " " })
+        )
+        .await
+        .json()["code"],
+        "reason_required"
+    );
+    assert_eq!(
+        ok(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "refuse", "reasons": "不属于本机关职权范围" })
+        )
+        .await["state"],
+        "refused"
+    );
+    assert_eq!(
+        cmd(&app, &clerk, &n, json!({ "action": "accept" }))
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    // A second correction notice is allowed but marked.
+    let n2 = window_case(&app, FOOD, &clerk).await;
+    ok(
+        &app,
+        &clerk,
+        &n2,
+        json!({ "action": "mark_material", "index": 0, "status": "defective", "reason": "缺页" }),
+    )
+    .await;
+    ok(&app, &clerk, &n2, json!({ "action": "request_correction" })).await;
+    ok(&app, &clerk, &n2, json!({ "action": "resubmit" })).await;
+    let c = ok(&app, &clerk, &n2, json!({ "action": "request_correction", "defects": [{ "material": "食品经营许可申请书", "reason": "仍缺页" }] })).await;
+    assert_eq!(c["correction_notices"], 2);
+    let ev = app
+        .get(&format!("/api/v1/cases/{n2}/events"), &clerk)
+        .await
+        .json();
+    assert_eq!(
+        ev.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"]["type"] == "correction_requested" && e["kind"]["repeat"] == true)
+            .count(),
+        1
+    );
+    // AutoAccept is the system's alone.
+    assert_eq!(
+        cmd(&app, &clerk, &n2, json!({ "action": "auto_accept" }))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+async fn deadlines_cross_national_day_and_suspension_stops_the_clock(app: TestApp) {
+    // Friday 2025-09-26, 10:00 Shanghai.
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2025, 9, 26, 2, 0, 0).unwrap());
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    // 09-28 (Sun, make-up) 1, 09-29 2, 09-30 3, 10-01..08 off, 10-09 4, 10-10 5, 10-11 (Sat, make-up) 6,
+    // 10-13 7, 10-14 8, 10-15 9, 10-16 10 … 10-30 is the 20th.
+    assert_eq!(c["deadlines"]["promised_due"], "2025-10-16");
+    assert_eq!(c["deadlines"]["statutory_due"], "2025-10-30");
+    // Suspended on Mon 10-13, resumed Mon 10-20: 5 working days (10-14..10-20) do not count.
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2025, 10, 13, 2, 0, 0).unwrap());
+    let rev = app.api_login(REVIEWER).await;
+    let r = cmd(
+        &app,
+        &rev,
+        &n,
+        json!({ "action": "suspend", "procedure": "testing", "reason": "", "expected_days": 5 }),
+    )
+    .await;
+    assert_eq!(
+        r.json()["code"],
+        "reason_required",
+        "the applicant must be told why in writing"
+    );
+    ok(&app, &rev, &n, json!({ "action": "suspend", "procedure": "testing", "reason": "场所卫生检测", "expected_days": 5 })).await;
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2025, 10, 20, 2, 0, 0).unwrap());
+    let rev = app.api_login(REVIEWER).await;
+    let c = ok(&app, &rev, &n, json!({ "action": "resume" })).await;
+    assert_eq!(c["suspended_days"], 5);
+    assert_eq!(c["deadlines"]["promised_due"], "2025-10-23");
+    assert_eq!(c["deadlines"]["statutory_due"], "2025-11-06");
+    // One extension of 10, by the department head only.
+    assert_eq!(
+        cmd(
+            &app,
+            &rev,
+            &n,
+            json!({ "action": "extend", "reason": "情况复杂" })
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let head = app.api_login(HEAD).await;
+    let c = ok(
+        &app,
+        &head,
+        &n,
+        json!({ "action": "extend", "reason": "需现场复核" }),
+    )
+    .await;
+    assert_eq!(c["deadlines"]["statutory_due"], "2025-11-20");
+    assert_eq!(
+        cmd(
+            &app,
+            &head,
+            &n,
+            json!({ "action": "extend", "reason": "再次延期" })
+        )
+        .await
+        .json()["code"],
+        "already_extended"
+    );
+    let msgs = app.store.messages_for_case(&n).await.unwrap();
+    assert!(
+        msgs.iter()
+            .any(|m| m.text.contains("检验、检测、检疫") && m.text.contains("5个工作日")),
+        "written notice of the special procedure"
+    );
+    assert!(msgs
+        .iter()
+        .any(|m| m.text.contains("延长10个工作日") && m.text.contains("需现场复核")));
+}
+
+async fn fees_follow_the_standard(app: TestApp) {
+    let clerk = app.api_login("clerk.yunxi.zrzy").await;
+    let n = window_case(&app, "339900-ZS-001", &clerk).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(c["fee_due_fen"], 2400, "one standard: known at acceptance");
+    let r = cmd(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 3000, "method": "cash", "receipt_no": "PJ1" })).await;
+    assert_eq!(r.json()["code"], "fee_above_standard");
+    // 100 square metres.
+    assert_eq!(
+        ok(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "assess_fees", "lines": [[0, 100]] })
+        )
+        .await["fee_due_fen"],
+        240000
+    );
+    ok(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 200000, "method": "card", "receipt_no": "PJ2" })).await;
+    assert_eq!(cmd(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 50000, "method": "card", "receipt_no": "PJ3" })).await.json()["code"], "fee_above_standard");
+    assert_eq!(
+        cmd(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "refund", "amount_fen": 300000, "reason": "多收" })
+        )
+        .await
+        .json()["code"],
+        "refund_too_large"
+    );
+    // Decide, then delivery waits for the fee.
+    let rev = app.api_login("rev.yunxi.zrzy").await;
+    loop {
+        let c = app.get(&format!("/api/v1/cases/{n}"), &rev).await.json();
+        let Some(i) = c["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| !s["started_on"].is_null() && s["completed_on"].is_null())
+        else {
+            break;
+        };
+        ok(
+            &app,
+            &rev,
+            &n,
+            json!({ "action": "complete_stage", "index": i, "approved": true }),
+        )
+        .await;
+    }
+    ok(
+        &app,
+        &app.api_login("head.yunxi.zrzy").await,
+        &n,
+        json!({ "action": "decide", "granted": true }),
+    )
+    .await;
+    let r = cmd(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
+    )
+    .await;
+    assert_eq!(r.json()["code"], "fee_unpaid");
+    ok(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 40000, "method": "card", "receipt_no": "PJ4" })).await;
+    ok(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
+    )
+    .await;
+    // A free item takes no money.
+    let food_clerk = app.api_login(CLERK).await;
+    let f = window_case(&app, FOOD, &food_clerk).await;
+    ok(&app, &food_clerk, &f, json!({ "action": "accept" })).await;
+    assert_eq!(cmd(&app, &food_clerk, &f, json!({ "action": "record_payment", "amount_fen": 100, "method": "cash", "receipt_no": "PJ5" })).await.json()["code"], "fee_for_free_item");
+}
+
+async fn art32_accepts_automatically_as_of_receipt(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    // 2026-03-02 + 5 working days = 03-09; on 03-09 nothing happens yet.
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 3, 9, 2, 0, 0).unwrap());
+    assert_eq!(
+        yizhan_web::cases::auto_accept_overdue(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2026, 3, 10, 2, 0, 0).unwrap());
+    assert_eq!(
+        yizhan_web::cases::auto_accept_overdue(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    let c = app.store.get_case(&n).await.unwrap().unwrap();
+    assert_eq!(c.state, domain::case::CaseState::InReview);
+    assert_eq!(
+        c.accepted_on,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 2).unwrap()),
+        "as of the day of receipt"
+    );
+    let events = app.store.case_events(&n).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.actor.user_id, None, "recorded as a system event");
+    assert!(matches!(
+        last.kind,
+        domain::case::EventKind::Accepted {
+            by_system: true,
+            ..
+        }
+    ));
+    assert_eq!(
+        yizhan_web::cases::auto_accept_overdue(&app.state)
+            .await
+            .unwrap(),
+        0,
+        "once only"
+    );
+}
+
+async fn immediate_items_complete_on_the_spot(app: TestApp) {
+    let clerk = app.api_login(CLERK_TOWNSHIP_A).await;
+    let n = window_case(&app, ITEM_GETIHU, &clerk).await;
+    assert_eq!(
+        cmd(&app, &clerk, &n, json!({ "action": "accept" }))
+            .await
+            .json()["code"],
+        "use_immediate"
+    );
+    let c = ok(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "handle_immediately", "licence_no": "92339921MA2C2AM2X" }),
+    )
+    .await;
+    assert_eq!(c["state"], "completed");
+    assert_eq!(c["accepted_on"], c["completed_on"]);
+    let food = window_case(&app, FOOD, &app.api_login(CLERK).await).await;
+    assert_eq!(
+        cmd(
+            &app,
+            &app.api_login(CLERK).await,
+            &food,
+            json!({ "action": "handle_immediately" })
+        )
+        .await
+        .json()["code"],
+        "not_immediate"
+    );
+}
+
+async fn uploads_are_checked_by_content(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let exe = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/cases/{n}/materials/0"),
+            &clerk,
+            Some("application/pdf"),
+            b"MZ\x90\x00 not a pdf".to_vec(),
+            true,
+        )
+        .await;
+    assert_eq!(exe.status, StatusCode::BAD_REQUEST);
+    assert_eq!(exe.json()["code"], "unsupported_type");
+    let png = [
+        &[0x89u8, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A][..],
+        b"rest",
+    ]
+    .concat();
+    let r = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/cases/{n}/materials/0"),
+            &clerk,
+            Some("image/png"),
+            png.clone(),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let sha = r.json()["sha256"].as_str().unwrap().to_string();
+    let stored = app
+        .state
+        .config
+        .data_dir
+        .join("files")
+        .join(&sha[..2])
+        .join(&sha);
+    assert_eq!(
+        std::fs::read(stored).unwrap(),
+        png,
+        "stored content-addressed under the data directory"
+    );
+    let c = app.get(&format!("/api/v1/cases/{n}"), &clerk).await.json();
+    assert_eq!(c["materials"][0]["files"][0], sha.as_str());
+    let big = vec![b'%'; 11 * 1024 * 1024];
+    let r = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/cases/{n}/materials/0"),
+            &clerk,
+            Some("application/pdf"),
+            big,
+            true,
+        )
+        .await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+}
+
+async fn a_tampered_event_is_caught(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let mut events = app.store.case_events(&n).await.unwrap();
+    assert!(domain::case::verify_chain(&events).is_ok());
+    events[1].comment = "被篡改".into();
+    assert_eq!(domain::case::verify_chain(&events), Err(2));
+}
+
+async fn window_journey_in_the_pages(app: TestApp) {
+    let s = app.page_login(CLERK).await;
+    let r = app
+        .post_form(
+            "/cases/new",
+            &s,
+            &[
+                ("item_code", FOOD),
+                ("kind", "person"),
+                ("name", "周小燕"),
+                ("id_number", &person_id()),
+                ("phone", "13905781001"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let loc = r.location();
+    let n = loc.trim_start_matches("/cases/").to_string();
+    let page = app.get(&loc, &s).await.text();
+    assert!(
+        page.contains("核验材料") && page.contains("一次性告知补正") && !page.contains("作出决定"),
+        "only this clerk's actions are offered"
+    );
+    assert!(
+        page.contains(&domain::identity::mask_id(&person_id())) && !page.contains(&person_id()),
+        "ID masked on the page"
+    );
+    let r = app
+        .post_form(
+            &format!("/cases/{n}/act"),
+            &s,
+            &[("action", "accept")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("缺少必需材料"));
+    let c = app.store.get_case(&n).await.unwrap().unwrap();
+    for i in 0..c.materials.len() {
+        let idx = i.to_string();
+        app.post_form(
+            &format!("/cases/{n}/act"),
+            &s,
+            &[
+                ("action", "mark_material"),
+                ("index", &idx),
+                ("status", "received"),
+            ],
+            true,
+        )
+        .await;
+    }
+    assert_eq!(
+        app.post_form(
+            &format!("/cases/{n}/act"),
+            &s,
+            &[("action", "accept")],
+            true
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    let doc = app
+        .get(&format!("/cases/{n}/documents/acceptance"), &s)
+        .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let text = doc.text();
+    assert!(
+        text.contains("受理通知书")
+            && text.contains(&n)
+            && text.contains(&c.filing.query_code)
+            && text.contains("<svg"),
+        "number, query code and QR"
+    );
+    assert!(
+        text.contains("2026年03月16日"),
+        "states the decision due date"
+    );
+    let slip = app
+        .get(&format!("/cases/{n}/documents/slip"), &s)
+        .await
+        .text();
+    assert_eq!(
+        slip.matches("class=\"sheet\"").count(),
+        3,
+        "three copies of one record"
+    );
+    let queue = app.get("/cases?q=review", &s).await.text();
+    assert!(queue.contains(&n));
+    let anon = app
+        .get(
+            &format!("/lookup?number={n}&code={}", c.filing.query_code),
+            &Session::default(),
+        )
+        .await
+        .text();
+    assert!(anon.contains("受理") && !anon.contains(&person_id()));
+}
