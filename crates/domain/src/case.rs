@@ -113,7 +113,13 @@ impl CaseState {
     }
     /// No command changes a case in a final state.
     pub fn is_final(self) -> bool {
-        matches!(self, CaseState::Completed | CaseState::Refused | CaseState::Withdrawn | CaseState::Terminated)
+        matches!(
+            self,
+            CaseState::Completed
+                | CaseState::Refused
+                | CaseState::Withdrawn
+                | CaseState::Terminated
+        )
     }
 }
 
@@ -187,7 +193,11 @@ impl ItemTerms {
             statutory_limit_days: item.statutory_limit_days,
             promised_limit_days: item.promised_limit_days,
             stages: item.stages.clone(),
-            materials: item.materials.iter().map(|m| (m.name.clone(), m.mandatory)).collect(),
+            materials: item
+                .materials
+                .iter()
+                .map(|m| (m.name.clone(), m.mandatory))
+                .collect(),
             fees: item.fees.clone(),
             result_name: item.result_name.clone(),
         }
@@ -295,7 +305,9 @@ impl SpecialProcedure {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.as_str() == s || p.label() == s)
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str() == s || p.label() == s)
     }
 }
 
@@ -381,7 +393,12 @@ pub struct ActorRef {
 
 impl ActorRef {
     pub fn system() -> ActorRef {
-        ActorRef { user_id: None, name: "系统".into(), role: None, place: None }
+        ActorRef {
+            user_id: None,
+            name: "系统".into(),
+            role: None,
+            place: None,
+        }
     }
 }
 
@@ -406,12 +423,25 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Actor {
-        Actor { user_id: None, name: "系统".into(), roles: vec![], system: true }
+        Actor {
+            user_id: None,
+            name: "系统".into(),
+            roles: vec![],
+            system: true,
+        }
     }
     /// The first role of `role` whose subtree covers `region` and (if given) matches `department`.
-    fn find(&self, role: Role, region: &RegionCode, department: Option<&str>) -> Option<&ActorRole> {
+    /// A role without a department never matches a departmental check.
+    fn find(
+        &self,
+        role: Role,
+        region: &RegionCode,
+        department: Option<&str>,
+    ) -> Option<&ActorRole> {
         self.roles.iter().find(|r| {
-            r.role == role && r.region.contains(r.level, region) && department.is_none_or(|d| r.department.as_deref().is_none_or(|x| x == d))
+            r.role == role
+                && r.region.contains(r.level, region)
+                && department.is_none_or(|d| r.department.as_deref() == Some(d))
         })
     }
 }
@@ -440,19 +470,44 @@ pub struct Filing {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // `Filed` carries the filing once per case; boxing buys nothing
 pub enum EventKind {
     /// The case exists (online draft, or filed at a window/room — then `Submitted` follows at once).
-    Filed { filing: Filing },
-    DraftUpdated { applicant: Applicant, form: serde_json::Value },
+    Filed {
+        filing: Filing,
+    },
+    DraftUpdated {
+        applicant: Applicant,
+        form: serde_json::Value,
+    },
     /// Materials received: the art. 32 clock starts.
-    Submitted { received_on: NaiveDate, correction_due: NaiveDate },
-    MaterialMarked { index: usize, status: MaterialStatus, reason: String },
-    MaterialUploaded { index: usize, sha256: String },
+    Submitted {
+        received_on: NaiveDate,
+        correction_due: NaiveDate,
+    },
+    MaterialMarked {
+        index: usize,
+        status: MaterialStatus,
+        reason: String,
+    },
+    MaterialUploaded {
+        index: usize,
+        sha256: String,
+    },
     /// 补正材料通知 listing every defect; `repeat` marks a second (or later) notice.
-    CorrectionRequested { defects: Vec<Defect>, repeat: bool, late: bool },
-    Resubmitted { received_on: NaiveDate, correction_due: NaiveDate },
+    CorrectionRequested {
+        defects: Vec<Defect>,
+        repeat: bool,
+        late: bool,
+    },
+    Resubmitted {
+        received_on: NaiveDate,
+        correction_due: NaiveDate,
+    },
     /// 不予受理 with reasons and remedy.
-    Refused { reasons: String },
+    Refused {
+        reasons: String,
+    },
     /// 受理. `by_system` when art. 32 accepted it automatically as of receipt.
     Accepted {
         accepted_on: NaiveDate,
@@ -463,8 +518,19 @@ pub enum EventKind {
         started: Vec<(usize, NaiveDate)>,
         fee_total_fen: i64,
     },
-    StageCompleted { index: usize, approved: bool, opinion: String, on: NaiveDate, started: Vec<(usize, NaiveDate)> },
-    Suspended { procedure: SpecialProcedure, reason: String, expected_days: u32, on: NaiveDate },
+    StageCompleted {
+        index: usize,
+        approved: bool,
+        opinion: String,
+        on: NaiveDate,
+        started: Vec<(usize, NaiveDate)>,
+    },
+    Suspended {
+        procedure: SpecialProcedure,
+        reason: String,
+        expected_days: u32,
+        on: NaiveDate,
+    },
     /// Every open deadline moves by `shift_days` working days (art. 45).
     Resumed {
         on: NaiveDate,
@@ -472,7 +538,12 @@ pub enum EventKind {
         deadlines: Deadlines,
         stage_dues: Vec<(usize, NaiveDate)>,
     },
-    Extended { days: u32, reason: String, statutory_due: NaiveDate, promised_due: NaiveDate },
+    Extended {
+        days: u32,
+        reason: String,
+        statutory_due: NaiveDate,
+        promised_due: NaiveDate,
+    },
     Decided {
         granted: bool,
         reasons: String,
@@ -483,13 +554,34 @@ pub enum EventKind {
         completes: Vec<usize>,
     },
     /// The fee lines that apply to this case (standard × quantity), set by the window.
-    FeesAssessed { lines: Vec<(usize, u32)>, total_fen: i64 },
-    PaymentRecorded { amount_fen: i64, method: PaymentMethod, receipt_no: String },
-    Refunded { amount_fen: i64, reason: String },
-    Delivered { method: DeliveryMethod, recipient: String, on: NaiveDate, completes: Vec<usize> },
-    Completed { on: NaiveDate },
-    Withdrawn { reason: String },
-    Terminated { reason: String },
+    FeesAssessed {
+        lines: Vec<(usize, u32)>,
+        total_fen: i64,
+    },
+    PaymentRecorded {
+        amount_fen: i64,
+        method: PaymentMethod,
+        receipt_no: String,
+    },
+    Refunded {
+        amount_fen: i64,
+        reason: String,
+    },
+    Delivered {
+        method: DeliveryMethod,
+        recipient: String,
+        on: NaiveDate,
+        completes: Vec<usize>,
+    },
+    Completed {
+        on: NaiveDate,
+    },
+    Withdrawn {
+        reason: String,
+    },
+    Terminated {
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -530,8 +622,14 @@ impl EventKind {
                 MaterialStatus::Pending => "材料待收".into(),
             },
             EventKind::MaterialUploaded { .. } => "上传材料".into(),
-            EventKind::CorrectionRequested { repeat, defects, .. } => {
-                format!("发出补正材料通知(共{}项){}", defects.len(), if *repeat { ",再次补正" } else { "" })
+            EventKind::CorrectionRequested {
+                repeat, defects, ..
+            } => {
+                format!(
+                    "发出补正材料通知(共{}项){}",
+                    defects.len(),
+                    if *repeat { ",再次补正" } else { "" }
+                )
             }
             EventKind::Resubmitted { .. } => "补正后重新提交".into(),
             EventKind::Refused { .. } => "不予受理".into(),
@@ -542,12 +640,24 @@ impl EventKind {
                     "受理".into()
                 }
             }
-            EventKind::StageCompleted { approved, .. } => format!("审查环节完成({})", if *approved { "同意" } else { "不同意" }),
+            EventKind::StageCompleted { approved, .. } => format!(
+                "审查环节完成({})",
+                if *approved { "同意" } else { "不同意" }
+            ),
             EventKind::Suspended { procedure, .. } => format!("进入特别程序:{}", procedure.label()),
-            EventKind::Resumed { shift_days, .. } => format!("特别程序结束,期限顺延{shift_days}个工作日"),
+            EventKind::Resumed { shift_days, .. } => {
+                format!("特别程序结束,期限顺延{shift_days}个工作日")
+            }
             EventKind::Extended { days, .. } => format!("经批准延长{days}个工作日"),
-            EventKind::Decided { granted, .. } => if *granted { "作出准予许可决定" } else { "作出不予许可决定" }.into(),
-            EventKind::FeesAssessed { total_fen, .. } => format!("核定收费{}元", crate::catalog::format_yuan(*total_fen)),
+            EventKind::Decided { granted, .. } => if *granted {
+                "作出准予许可决定"
+            } else {
+                "作出不予许可决定"
+            }
+            .into(),
+            EventKind::FeesAssessed { total_fen, .. } => {
+                format!("核定收费{}元", crate::catalog::format_yuan(*total_fen))
+            }
             EventKind::PaymentRecorded { .. } => "缴费".into(),
             EventKind::Refunded { .. } => "退费".into(),
             EventKind::Delivered { method, .. } => format!("送达({})", method.label()),
@@ -642,7 +752,10 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CaseError {
     #[error("当前状态“{state}”下不能{action}")]
-    WrongState { state: &'static str, action: &'static str },
+    WrongState {
+        state: &'static str,
+        action: &'static str,
+    },
     #[error("您无权{0}")]
     NotAllowed(&'static str),
     #[error("缺少必需材料:{0}")]
@@ -658,7 +771,11 @@ pub enum CaseError {
     #[error("尚未缴清费用(应缴{due}元,已缴{paid}元)")]
     FeeUnpaid { due: String, paid: String },
     #[error("收费金额超过标准:本件应缴{due}元,已缴{paid}元,本次{amount}元")]
-    FeeAboveStandard { due: String, paid: String, amount: String },
+    FeeAboveStandard {
+        due: String,
+        paid: String,
+        amount: String,
+    },
     #[error("本事项不收费")]
     FeeForFreeItem,
     #[error("金额无效")]
@@ -702,34 +819,87 @@ impl CaseError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
-    UpdateDraft { applicant: Applicant, form: serde_json::Value },
+    UpdateDraft {
+        applicant: Applicant,
+        form: serde_json::Value,
+    },
     Submit,
-    UploadMaterial { index: usize, sha256: String },
-    MarkMaterial { index: usize, status: MaterialStatus, #[serde(default)] reason: String },
+    UploadMaterial {
+        index: usize,
+        sha256: String,
+    },
+    MarkMaterial {
+        index: usize,
+        status: MaterialStatus,
+        #[serde(default)]
+        reason: String,
+    },
     /// Sends the one-time correction notice. Empty `defects` means: every material marked defective
     /// or mandatory and not received.
-    RequestCorrection { #[serde(default)] defects: Vec<Defect> },
+    RequestCorrection {
+        #[serde(default)]
+        defects: Vec<Defect>,
+    },
     Resubmit,
-    Refuse { reasons: String },
+    Refuse {
+        reasons: String,
+    },
     Accept,
     /// art. 32: the system accepts a case whose correction window passed without a notice.
     AutoAccept,
-    CompleteStage { index: usize, approved: bool, #[serde(default)] opinion: String },
-    Suspend { procedure: SpecialProcedure, reason: String, expected_days: u32 },
+    CompleteStage {
+        index: usize,
+        approved: bool,
+        #[serde(default)]
+        opinion: String,
+    },
+    Suspend {
+        procedure: SpecialProcedure,
+        reason: String,
+        expected_days: u32,
+    },
     Resume,
-    Extend { reason: String },
-    Decide { granted: bool, #[serde(default)] reasons: String, #[serde(default)] licence_no: Option<String> },
+    Extend {
+        reason: String,
+    },
+    Decide {
+        granted: bool,
+        #[serde(default)]
+        reasons: String,
+        #[serde(default)]
+        licence_no: Option<String>,
+    },
     /// Sets which fee standards apply and how many times (e.g. per certificate); amounts always
     /// come from the item's standards, so a charge above the standard cannot be assessed.
-    AssessFees { lines: Vec<(usize, u32)> },
-    RecordPayment { amount_fen: i64, method: PaymentMethod, receipt_no: String },
-    Refund { amount_fen: i64, reason: String },
-    Deliver { method: DeliveryMethod, recipient: String },
+    AssessFees {
+        lines: Vec<(usize, u32)>,
+    },
+    RecordPayment {
+        amount_fen: i64,
+        method: PaymentMethod,
+        receipt_no: String,
+    },
+    Refund {
+        amount_fen: i64,
+        reason: String,
+    },
+    Deliver {
+        method: DeliveryMethod,
+        recipient: String,
+    },
     Complete,
-    Withdraw { #[serde(default)] reason: String },
-    Terminate { reason: String },
+    Withdraw {
+        #[serde(default)]
+        reason: String,
+    },
+    Terminate {
+        reason: String,
+    },
     /// 即办件: accepted, decided, delivered and completed on the spot.
-    HandleImmediately { #[serde(default)] licence_no: Option<String> },
+    HandleImmediately {
+        #[serde(default)]
+        licence_no: Option<String>,
+    },
 }
 
 impl Command {
@@ -809,7 +979,9 @@ impl Case {
     /// Builds the case by folding events. The first must be `Filed`.
     pub fn replay(events: &[CaseEvent]) -> Option<Case> {
         let first = events.first()?;
-        let EventKind::Filed { filing } = &first.kind else { return None };
+        let EventKind::Filed { filing } = &first.kind else {
+            return None;
+        };
         let mut case = Case::new(filing.clone(), first.at);
         for e in events {
             case.apply(e);
@@ -822,7 +994,13 @@ impl Case {
             .item
             .materials
             .iter()
-            .map(|(n, m)| MaterialState { name: n.clone(), mandatory: *m, status: MaterialStatus::Pending, reason: String::new(), files: vec![] })
+            .map(|(n, m)| MaterialState {
+                name: n.clone(),
+                mandatory: *m,
+                status: MaterialStatus::Pending,
+                reason: String::new(),
+                files: vec![],
+            })
             .collect();
         let stages = filing
             .item
@@ -879,7 +1057,14 @@ impl Case {
                 self.filing.applicant = applicant.clone();
                 self.filing.form = form.clone();
             }
-            EventKind::Submitted { received_on, correction_due } | EventKind::Resubmitted { received_on, correction_due } => {
+            EventKind::Submitted {
+                received_on,
+                correction_due,
+            }
+            | EventKind::Resubmitted {
+                received_on,
+                correction_due,
+            } => {
                 self.state = CaseState::Submitted;
                 self.received_on = Some(*received_on);
                 self.deadlines.correction_due = Some(*correction_due);
@@ -889,7 +1074,11 @@ impl Case {
                     }
                 }
             }
-            EventKind::MaterialMarked { index, status, reason } => {
+            EventKind::MaterialMarked {
+                index,
+                status,
+                reason,
+            } => {
                 if let Some(m) = self.materials.get_mut(*index) {
                     m.status = *status;
                     m.reason = reason.clone();
@@ -908,7 +1097,14 @@ impl Case {
                 self.state = CaseState::Refused;
                 self.completed_on = Some(day);
             }
-            EventKind::Accepted { accepted_on, statutory_due, promised_due, started, fee_total_fen, .. } => {
+            EventKind::Accepted {
+                accepted_on,
+                statutory_due,
+                promised_due,
+                started,
+                fee_total_fen,
+                ..
+            } => {
                 self.state = CaseState::InReview;
                 self.accepted_on = Some(*accepted_on);
                 self.deadlines.correction_due = None;
@@ -917,7 +1113,13 @@ impl Case {
                 self.fee_due_fen = *fee_total_fen;
                 self.start_stages(started, *accepted_on);
             }
-            EventKind::StageCompleted { index, approved, opinion, on, started } => {
+            EventKind::StageCompleted {
+                index,
+                approved,
+                opinion,
+                on,
+                started,
+            } => {
                 if let Some(s) = self.stages.get_mut(*index) {
                     s.completed_on = Some(*on);
                     s.approved = Some(*approved);
@@ -926,13 +1128,23 @@ impl Case {
                 }
                 self.start_stages(started, *on);
             }
-            EventKind::Suspended { procedure, expected_days, on, .. } => {
+            EventKind::Suspended {
+                procedure,
+                expected_days,
+                on,
+                ..
+            } => {
                 self.suspended_from = Some(self.state);
                 self.state = CaseState::Suspended;
                 self.suspended_on = Some(*on);
                 self.suspension = Some((*procedure, *expected_days));
             }
-            EventKind::Resumed { shift_days, deadlines, stage_dues, .. } => {
+            EventKind::Resumed {
+                shift_days,
+                deadlines,
+                stage_dues,
+                ..
+            } => {
                 self.state = self.suspended_from.take().unwrap_or(CaseState::InReview);
                 self.suspended_on = None;
                 self.suspension = None;
@@ -944,12 +1156,23 @@ impl Case {
                     }
                 }
             }
-            EventKind::Extended { statutory_due, promised_due, .. } => {
+            EventKind::Extended {
+                statutory_due,
+                promised_due,
+                ..
+            } => {
                 self.extended = true;
                 self.deadlines.statutory_due = Some(*statutory_due);
                 self.deadlines.promised_due = Some(*promised_due);
             }
-            EventKind::Decided { granted, licence_no, on, delivery_due, completes, .. } => {
+            EventKind::Decided {
+                granted,
+                licence_no,
+                on,
+                delivery_due,
+                completes,
+                ..
+            } => {
                 self.state = CaseState::Decided;
                 self.granted = Some(*granted);
                 self.licence_no = licence_no.clone();
@@ -1008,12 +1231,21 @@ impl Case {
 
     /// Stages currently in progress.
     pub fn active_stages(&self) -> Vec<usize> {
-        self.stages.iter().enumerate().filter(|(_, s)| s.is_active()).map(|(i, _)| i).collect()
+        self.stages
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_active())
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Mandatory materials not received.
     pub fn missing_materials(&self) -> Vec<String> {
-        self.materials.iter().filter(|m| m.mandatory && m.status != MaterialStatus::Received).map(|m| m.name.clone()).collect()
+        self.materials
+            .iter()
+            .filter(|m| m.mandatory && m.status != MaterialStatus::Received)
+            .map(|m| m.name.clone())
+            .collect()
     }
 
     /// The dates of the deadline that matters now, for queues and warnings.
@@ -1031,21 +1263,30 @@ impl Case {
     fn next_step(&self, done: &[usize]) -> Vec<usize> {
         let stop = after_decision(&self.stages).unwrap_or(self.stages.len());
         let is_done = |i: usize| self.stages[i].completed_on.is_some() || done.contains(&i);
-        let Some(first) = (0..stop).find(|&i| !is_done(i)) else { return vec![] };
+        let Some(first) = (0..stop).find(|&i| !is_done(i)) else {
+            return vec![];
+        };
         // Already running: nothing new starts until the running step finishes.
         let running = (0..stop).any(|i| self.stages[i].started_on.is_some() && !is_done(i));
         if running {
             return vec![];
         }
         match self.stages[first].parallel_group {
-            Some(g) => (first..stop).take_while(|&i| self.stages[i].parallel_group == Some(g)).filter(|&i| !is_done(i)).collect(),
+            Some(g) => (first..stop)
+                .take_while(|&i| self.stages[i].parallel_group == Some(g))
+                .filter(|&i| !is_done(i))
+                .collect(),
             None => vec![first],
         }
     }
 
     fn review_stages_pending(&self) -> Vec<String> {
         let stop = after_decision(&self.stages).unwrap_or(self.stages.len());
-        self.stages[..stop].iter().filter(|s| s.completed_on.is_none()).map(|s| s.name.clone()).collect()
+        self.stages[..stop]
+            .iter()
+            .filter(|s| s.completed_on.is_none())
+            .map(|s| s.name.clone())
+            .collect()
     }
 }
 
@@ -1064,41 +1305,80 @@ pub fn open(filing: Filing, at: DateTime<Utc>, cal: &WorkingCalendar) -> Vec<Eve
     let mut events = vec![EventKind::Filed { filing }];
     if channel != Channel::Online {
         let today = local_date(at);
-        events.push(EventKind::Submitted { received_on: today, correction_due: cal.add_working_days(today, CORRECTION_LIMIT_DAYS) });
+        events.push(EventKind::Submitted {
+            received_on: today,
+            correction_due: cal.add_working_days(today, CORRECTION_LIMIT_DAYS),
+        });
     }
     events
 }
 
 /// Decides a command: the events it produces, or why it is refused.
-pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal: &WorkingCalendar) -> Result<Decision, CaseError> {
+pub fn decide(
+    case: &Case,
+    cmd: &Command,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    cal: &WorkingCalendar,
+) -> Result<Decision, CaseError> {
     use CaseState as S;
     let today = local_date(at);
     let f = &case.filing;
-    let wrong = || CaseError::WrongState { state: case.state.label(), action: cmd.verb() };
+    let wrong = || CaseError::WrongState {
+        state: case.state.label(),
+        action: cmd.verb(),
+    };
     if case.state.is_final() {
         return Err(wrong());
     }
     // Who may act: the applicant or their agent for the applicant's commands; staff by role,
     // department and place for the rest.
     let as_applicant = || -> Result<ActorRef, CaseError> {
-        let own = actor.user_id.is_some() && (actor.user_id == f.applicant.user_id || actor.user_id == f.agent_user_id);
+        let own = actor.user_id.is_some()
+            && (actor.user_id == f.applicant.user_id || actor.user_id == f.agent_user_id);
         if own {
-            let role = if actor.user_id == f.agent_user_id { Role::VillageAgent } else { Role::Applicant };
-            Ok(ActorRef { user_id: actor.user_id, name: actor.name.clone(), role: Some(role), place: None })
+            let role = if actor.user_id == f.agent_user_id {
+                Role::VillageAgent
+            } else {
+                Role::Applicant
+            };
+            Ok(ActorRef {
+                user_id: actor.user_id,
+                name: actor.name.clone(),
+                role: Some(role),
+                place: None,
+            })
         } else {
             Err(CaseError::NotAllowed(cmd.verb()))
         }
     };
-    let as_staff = |roles: &[Role], region: &RegionCode, dept: Option<&str>| -> Result<ActorRef, CaseError> {
-        roles
-            .iter()
-            .find_map(|r| actor.find(*r, region, dept))
-            .map(|r| ActorRef { user_id: actor.user_id, name: actor.name.clone(), role: Some(r.role), place: Some(region.clone()) })
-            .ok_or(CaseError::NotAllowed(cmd.verb()))
-    };
+    let as_staff =
+        |roles: &[Role], region: &RegionCode, dept: Option<&str>| -> Result<ActorRef, CaseError> {
+            roles
+                .iter()
+                .find_map(|r| actor.find(*r, region, dept))
+                .map(|r| ActorRef {
+                    user_id: actor.user_id,
+                    name: actor.name.clone(),
+                    role: Some(r.role),
+                    place: Some(region.clone()),
+                })
+                .ok_or(CaseError::NotAllowed(cmd.verb()))
+        };
     let window = || as_staff(&[Role::WindowClerk], &f.place, None);
-    let head = || as_staff(&[Role::DepartmentHead], &f.decide_place, Some(&f.item.department));
-    let one = |actor: ActorRef, e: EventKind| Ok(Decision { events: vec![e], actor });
+    let head = || {
+        as_staff(
+            &[Role::DepartmentHead],
+            &f.decide_place,
+            Some(&f.item.department),
+        )
+    };
+    let one = |actor: ActorRef, e: EventKind| {
+        Ok(Decision {
+            events: vec![e],
+            actor,
+        })
+    };
 
     match cmd {
         Command::UpdateDraft { applicant, form } => {
@@ -1106,14 +1386,26 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             if case.state != S::Draft {
                 return Err(wrong());
             }
-            one(a, EventKind::DraftUpdated { applicant: applicant.clone(), form: form.clone() })
+            one(
+                a,
+                EventKind::DraftUpdated {
+                    applicant: applicant.clone(),
+                    form: form.clone(),
+                },
+            )
         }
         Command::Submit => {
             let a = as_applicant()?;
             if case.state != S::Draft {
                 return Err(wrong());
             }
-            one(a, EventKind::Submitted { received_on: today, correction_due: cal.add_working_days(today, CORRECTION_LIMIT_DAYS) })
+            one(
+                a,
+                EventKind::Submitted {
+                    received_on: today,
+                    correction_due: cal.add_working_days(today, CORRECTION_LIMIT_DAYS),
+                },
+            )
         }
         Command::UploadMaterial { index, sha256 } => {
             let a = as_applicant().or_else(|_| window())?;
@@ -1123,9 +1415,19 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             if *index >= case.materials.len() {
                 return Err(CaseError::NoSuchMaterial);
             }
-            one(a, EventKind::MaterialUploaded { index: *index, sha256: sha256.clone() })
+            one(
+                a,
+                EventKind::MaterialUploaded {
+                    index: *index,
+                    sha256: sha256.clone(),
+                },
+            )
         }
-        Command::MarkMaterial { index, status, reason } => {
+        Command::MarkMaterial {
+            index,
+            status,
+            reason,
+        } => {
             let a = window()?;
             if case.state != S::Submitted {
                 return Err(wrong());
@@ -1136,37 +1438,71 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             if *status == MaterialStatus::Defective {
                 need_reason(reason, "材料问题说明")?;
             }
-            one(a, EventKind::MaterialMarked { index: *index, status: *status, reason: reason.trim().to_string() })
+            one(
+                a,
+                EventKind::MaterialMarked {
+                    index: *index,
+                    status: *status,
+                    reason: reason.trim().to_string(),
+                },
+            )
         }
         Command::RequestCorrection { defects } => {
             let a = window()?;
             if case.state != S::Submitted {
                 return Err(wrong());
             }
-            let defects: Vec<Defect> = if defects.is_empty() {
-                case.materials
+            // 一次性告知: the notice names every known problem, whatever the clerk wrote by hand.
+            let known = case
+                .materials
+                .iter()
+                .filter(|m| {
+                    m.status == MaterialStatus::Defective
+                        || (m.mandatory && m.status == MaterialStatus::Pending)
+                })
+                .map(|m| Defect {
+                    material: m.name.clone(),
+                    reason: if m.status == MaterialStatus::Defective {
+                        m.reason.clone()
+                    } else {
+                        "未提交".into()
+                    },
+                });
+            let mut defects = defects.clone();
+            for k in known {
+                if !defects.iter().any(|d| d.material == k.material) {
+                    defects.push(k);
+                }
+            }
+            if defects.is_empty()
+                || defects
                     .iter()
-                    .filter(|m| m.status == MaterialStatus::Defective || (m.mandatory && m.status == MaterialStatus::Pending))
-                    .map(|m| Defect {
-                        material: m.name.clone(),
-                        reason: if m.status == MaterialStatus::Defective { m.reason.clone() } else { "未提交".into() },
-                    })
-                    .collect()
-            } else {
-                defects.clone()
-            };
-            if defects.is_empty() || defects.iter().any(|d| d.material.trim().is_empty() || d.reason.trim().is_empty()) {
+                    .any(|d| d.material.trim().is_empty() || d.reason.trim().is_empty())
+            {
                 return Err(CaseError::NoDefects);
             }
             let late = case.deadlines.correction_due.is_some_and(|d| today > d);
-            one(a, EventKind::CorrectionRequested { defects, repeat: case.correction_notices > 0, late })
+            one(
+                a,
+                EventKind::CorrectionRequested {
+                    defects,
+                    repeat: case.correction_notices > 0,
+                    late,
+                },
+            )
         }
         Command::Resubmit => {
             let a = as_applicant().or_else(|_| window())?;
             if case.state != S::CorrectionRequested {
                 return Err(wrong());
             }
-            one(a, EventKind::Resubmitted { received_on: today, correction_due: cal.add_working_days(today, CORRECTION_LIMIT_DAYS) })
+            one(
+                a,
+                EventKind::Resubmitted {
+                    received_on: today,
+                    correction_due: cal.add_working_days(today, CORRECTION_LIMIT_DAYS),
+                },
+            )
         }
         Command::Refuse { reasons } => {
             let a = window()?;
@@ -1174,7 +1510,12 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 return Err(wrong());
             }
             need_reason(reasons, "不予受理的理由")?;
-            one(a, EventKind::Refused { reasons: reasons.trim().to_string() })
+            one(
+                a,
+                EventKind::Refused {
+                    reasons: reasons.trim().to_string(),
+                },
+            )
         }
         Command::Accept | Command::AutoAccept => {
             let (a, by_system, accepted_on) = if matches!(cmd, Command::AutoAccept) {
@@ -1183,7 +1524,9 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 }
                 // art. 32: only once the correction window has passed, and as of the day of receipt.
                 match (case.state, case.deadlines.correction_due, case.received_on) {
-                    (S::Submitted, Some(due), Some(received)) if today > due => (ActorRef::system(), true, received),
+                    (S::Submitted, Some(due), Some(received)) if today > due => {
+                        (ActorRef::system(), true, received)
+                    }
                     _ => return Err(wrong()),
                 }
             } else {
@@ -1191,7 +1534,8 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 if case.state != S::Submitted {
                     return Err(wrong());
                 }
-                if f.item.kind == ItemKind::Immediate {
+                // Immediate items with a fee cannot be handled on the spot (no fee before acceptance).
+                if f.item.kind == ItemKind::Immediate && f.item.fee_total() == 0 {
                     return Err(CaseError::UseImmediate);
                 }
                 let missing = case.missing_materials();
@@ -1201,43 +1545,125 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 (a, false, today)
             };
             let statutory_due = cal.add_working_days(accepted_on, f.item.statutory_days());
-            let promised_due = cal.add_working_days(accepted_on, f.item.promised_limit_days.clamp(1, f.item.statutory_days()));
-            let started = case.next_step(&[]).into_iter().map(|i| (i, cal.add_working_days(accepted_on, case.stages[i].limit_days.max(1)))).collect();
+            let promised_due = cal.add_working_days(
+                accepted_on,
+                f.item.promised_limit_days.clamp(1, f.item.statutory_days()),
+            );
+            let started = case
+                .next_step(&[])
+                .into_iter()
+                .map(|i| {
+                    (
+                        i,
+                        cal.add_working_days(accepted_on, case.stages[i].limit_days.max(1)),
+                    )
+                })
+                .collect();
             // With one standard the fee is known; with several, the window assesses which apply.
-            let fee_total_fen = if f.item.fees.len() == 1 { f.item.fees[0].amount_fen } else { 0 };
-            one(a, EventKind::Accepted { accepted_on, by_system, statutory_due, promised_due, started, fee_total_fen })
+            let fee_total_fen = if f.item.fees.len() == 1 {
+                f.item.fees[0].amount_fen
+            } else {
+                0
+            };
+            one(
+                a,
+                EventKind::Accepted {
+                    accepted_on,
+                    by_system,
+                    statutory_due,
+                    promised_due,
+                    started,
+                    fee_total_fen,
+                },
+            )
         }
-        Command::CompleteStage { index, approved, opinion } => {
+        Command::CompleteStage {
+            index,
+            approved,
+            opinion,
+        } => {
             if case.state != S::InReview {
                 return Err(wrong());
             }
-            let stage = case.stages.get(*index).filter(|s| s.is_active()).ok_or(CaseError::NoSuchStage)?;
-            let a = as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.decide_place, Some(&stage.department))
-                .or_else(|_| as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.place, Some(&stage.department)))?;
+            let stage = case
+                .stages
+                .get(*index)
+                .filter(|s| s.is_active())
+                .ok_or(CaseError::NoSuchStage)?;
+            let a = as_staff(
+                &[Role::Reviewer, Role::DepartmentHead],
+                &f.decide_place,
+                Some(&stage.department),
+            )
+            .or_else(|_| {
+                as_staff(
+                    &[Role::Reviewer, Role::DepartmentHead],
+                    &f.place,
+                    Some(&stage.department),
+                )
+            })?;
             if !approved {
                 need_reason(opinion, "不同意的理由")?;
             }
-            let started = case.next_step(&[*index]).into_iter().map(|i| (i, cal.add_working_days(today, case.stages[i].limit_days.max(1)))).collect();
-            one(a, EventKind::StageCompleted { index: *index, approved: *approved, opinion: opinion.trim().to_string(), on: today, started })
+            let started = case
+                .next_step(&[*index])
+                .into_iter()
+                .map(|i| {
+                    (
+                        i,
+                        cal.add_working_days(today, case.stages[i].limit_days.max(1)),
+                    )
+                })
+                .collect();
+            one(
+                a,
+                EventKind::StageCompleted {
+                    index: *index,
+                    approved: *approved,
+                    opinion: opinion.trim().to_string(),
+                    on: today,
+                    started,
+                },
+            )
         }
-        Command::Suspend { procedure, reason, expected_days } => {
+        Command::Suspend {
+            procedure,
+            reason,
+            expected_days,
+        } => {
             if case.state != S::InReview {
                 return Err(wrong());
             }
-            let a = as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.decide_place, None)
-                .or_else(|_| as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.place, None))?;
+            let a = as_staff(
+                &[Role::Reviewer, Role::DepartmentHead],
+                &f.decide_place,
+                None,
+            )
+            .or_else(|_| as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.place, None))?;
             need_reason(reason, "进入特别程序的理由")?;
             if *expected_days == 0 {
                 return Err(CaseError::ReasonRequired("特别程序的预计时长"));
             }
-            one(a, EventKind::Suspended { procedure: *procedure, reason: reason.trim().to_string(), expected_days: *expected_days, on: today })
+            one(
+                a,
+                EventKind::Suspended {
+                    procedure: *procedure,
+                    reason: reason.trim().to_string(),
+                    expected_days: *expected_days,
+                    on: today,
+                },
+            )
         }
         Command::Resume => {
             if case.state != S::Suspended {
                 return Err(wrong());
             }
-            let a = as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.decide_place, None)
-                .or_else(|_| as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.place, None))?;
+            let a = as_staff(
+                &[Role::Reviewer, Role::DepartmentHead],
+                &f.decide_place,
+                None,
+            )
+            .or_else(|_| as_staff(&[Role::Reviewer, Role::DepartmentHead], &f.place, None))?;
             let from = case.suspended_on.unwrap_or(today);
             let shift = cal.working_days_between(from, today).max(0) as u32;
             let mv = |d: Option<NaiveDate>| d.map(|d| cal.add_working_days(d, shift));
@@ -1247,8 +1673,22 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 promised_due: mv(case.deadlines.promised_due),
                 delivery_due: mv(case.deadlines.delivery_due),
             };
-            let stage_dues = case.stages.iter().enumerate().filter(|(_, s)| s.is_active()).filter_map(|(i, s)| s.due.map(|d| (i, cal.add_working_days(d, shift)))).collect();
-            one(a, EventKind::Resumed { on: today, shift_days: shift, deadlines, stage_dues })
+            let stage_dues = case
+                .stages
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.is_active())
+                .filter_map(|(i, s)| s.due.map(|d| (i, cal.add_working_days(d, shift))))
+                .collect();
+            one(
+                a,
+                EventKind::Resumed {
+                    on: today,
+                    shift_days: shift,
+                    deadlines,
+                    stage_dues,
+                },
+            )
         }
         Command::Extend { reason } => {
             let a = head()?;
@@ -1260,10 +1700,25 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             }
             need_reason(reason, "延期理由")?;
             let days = f.item.extension_days();
-            let (Some(s), Some(p)) = (case.deadlines.statutory_due, case.deadlines.promised_due) else { return Err(wrong()) };
-            one(a, EventKind::Extended { days, reason: reason.trim().to_string(), statutory_due: cal.add_working_days(s, days), promised_due: cal.add_working_days(p, days) })
+            let (Some(s), Some(p)) = (case.deadlines.statutory_due, case.deadlines.promised_due)
+            else {
+                return Err(wrong());
+            };
+            one(
+                a,
+                EventKind::Extended {
+                    days,
+                    reason: reason.trim().to_string(),
+                    statutory_due: cal.add_working_days(s, days),
+                    promised_due: cal.add_working_days(p, days),
+                },
+            )
         }
-        Command::Decide { granted, reasons, licence_no } => {
+        Command::Decide {
+            granted,
+            reasons,
+            licence_no,
+        } => {
             let a = head()?;
             if case.state != S::InReview {
                 return Err(wrong());
@@ -1277,8 +1732,22 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             }
             let completes = after_decision(&case.stages).into_iter().collect();
             let delivery_due = granted.then(|| cal.add_working_days(today, DELIVERY_LIMIT_DAYS));
-            let licence = if *granted { licence_no.clone().filter(|l| !l.trim().is_empty()) } else { None };
-            one(a, EventKind::Decided { granted: *granted, reasons: reasons.trim().to_string(), licence_no: licence, on: today, delivery_due, completes })
+            let licence = if *granted {
+                licence_no.clone().filter(|l| !l.trim().is_empty())
+            } else {
+                None
+            };
+            one(
+                a,
+                EventKind::Decided {
+                    granted: *granted,
+                    reasons: reasons.trim().to_string(),
+                    licence_no: licence,
+                    on: today,
+                    delivery_due,
+                    completes,
+                },
+            )
         }
         Command::AssessFees { lines } => {
             let a = window()?;
@@ -1300,9 +1769,19 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 // Lowering below what was paid needs a refund first.
                 return Err(CaseError::RefundTooLarge);
             }
-            one(a, EventKind::FeesAssessed { lines: lines.clone(), total_fen: total })
+            one(
+                a,
+                EventKind::FeesAssessed {
+                    lines: lines.clone(),
+                    total_fen: total,
+                },
+            )
         }
-        Command::RecordPayment { amount_fen, method, receipt_no } => {
+        Command::RecordPayment {
+            amount_fen,
+            method,
+            receipt_no,
+        } => {
             let a = window()?;
             if !matches!(case.state, S::InReview | S::Suspended | S::Decided) {
                 return Err(wrong());
@@ -1321,7 +1800,14 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 });
             }
             need_reason(receipt_no, "票据号")?;
-            one(a, EventKind::PaymentRecorded { amount_fen: *amount_fen, method: *method, receipt_no: receipt_no.clone() })
+            one(
+                a,
+                EventKind::PaymentRecorded {
+                    amount_fen: *amount_fen,
+                    method: *method,
+                    receipt_no: receipt_no.clone(),
+                },
+            )
         }
         Command::Refund { amount_fen, reason } => {
             let a = window()?;
@@ -1332,10 +1818,17 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 return Err(CaseError::RefundTooLarge);
             }
             need_reason(reason, "退费原因")?;
-            one(a, EventKind::Refunded { amount_fen: *amount_fen, reason: reason.trim().to_string() })
+            one(
+                a,
+                EventKind::Refunded {
+                    amount_fen: *amount_fen,
+                    reason: reason.trim().to_string(),
+                },
+            )
         }
         Command::Deliver { method, recipient } => {
-            let a = window().or_else(|_| as_staff(&[Role::VillageAgent], &f.applicant_region, None))?;
+            let a =
+                window().or_else(|_| as_staff(&[Role::VillageAgent], &f.applicant_region, None))?;
             if case.state != S::Decided {
                 return Err(wrong());
             }
@@ -1346,9 +1839,21 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 });
             }
             need_reason(recipient, "签收人")?;
-            let from = after_decision(&case.stages).map(|i| i + 1).unwrap_or(case.stages.len());
-            let completes = (from..case.stages.len()).filter(|i| case.stages[*i].completed_on.is_none()).collect();
-            one(a, EventKind::Delivered { method: *method, recipient: recipient.trim().to_string(), on: today, completes })
+            let from = after_decision(&case.stages)
+                .map(|i| i + 1)
+                .unwrap_or(case.stages.len());
+            let completes = (from..case.stages.len())
+                .filter(|i| case.stages[*i].completed_on.is_none())
+                .collect();
+            one(
+                a,
+                EventKind::Delivered {
+                    method: *method,
+                    recipient: recipient.trim().to_string(),
+                    on: today,
+                    completes,
+                },
+            )
         }
         Command::Complete => {
             let a = window()?;
@@ -1360,10 +1865,18 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
         Command::Withdraw { reason } => {
             // The applicant withdraws; at a window the clerk records a written withdrawal.
             let a = as_applicant().or_else(|_| window())?;
-            if !matches!(case.state, S::Draft | S::Submitted | S::CorrectionRequested | S::InReview | S::Suspended) {
+            if !matches!(
+                case.state,
+                S::Draft | S::Submitted | S::CorrectionRequested | S::InReview | S::Suspended
+            ) {
                 return Err(wrong());
             }
-            one(a, EventKind::Withdrawn { reason: reason.trim().to_string() })
+            one(
+                a,
+                EventKind::Withdrawn {
+                    reason: reason.trim().to_string(),
+                },
+            )
         }
         Command::Terminate { reason } => {
             let a = head()?;
@@ -1371,7 +1884,12 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
                 return Err(wrong());
             }
             need_reason(reason, "终止理由")?;
-            one(a, EventKind::Terminated { reason: reason.trim().to_string() })
+            one(
+                a,
+                EventKind::Terminated {
+                    reason: reason.trim().to_string(),
+                },
+            )
         }
         Command::HandleImmediately { licence_no } => {
             let a = window()?;
@@ -1388,15 +1906,39 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
             if f.item.fee_total() > 0 {
                 // A fee is collected before the result is handed over; immediate items with fees
                 // go through the normal path.
-                return Err(CaseError::FeeUnpaid { due: crate::catalog::format_yuan(f.item.fee_total()), paid: "0.00".into() });
+                return Err(CaseError::FeeUnpaid {
+                    due: crate::catalog::format_yuan(f.item.fee_total()),
+                    paid: "0.00".into(),
+                });
             }
             let all: Vec<usize> = (0..case.stages.len()).collect();
+            // Due on the spot; on a day off (weekend service) that is the next working day.
+            let due = cal.next_working_day_from(today);
             Ok(Decision {
                 actor: a,
                 events: vec![
-                    EventKind::Accepted { accepted_on: today, by_system: false, statutory_due: today, promised_due: today, started: all.iter().map(|i| (*i, today)).collect(), fee_total_fen: 0 },
-                    EventKind::Decided { granted: true, reasons: String::new(), licence_no: licence_no.clone(), on: today, delivery_due: Some(today), completes: all },
-                    EventKind::Delivered { method: DeliveryMethod::Window, recipient: f.applicant.name.clone(), on: today, completes: vec![] },
+                    EventKind::Accepted {
+                        accepted_on: today,
+                        by_system: false,
+                        statutory_due: due,
+                        promised_due: due,
+                        started: all.iter().map(|i| (*i, due)).collect(),
+                        fee_total_fen: 0,
+                    },
+                    EventKind::Decided {
+                        granted: true,
+                        reasons: String::new(),
+                        licence_no: licence_no.clone(),
+                        on: today,
+                        delivery_due: Some(due),
+                        completes: all,
+                    },
+                    EventKind::Delivered {
+                        method: DeliveryMethod::Window,
+                        recipient: f.applicant.name.clone(),
+                        on: today,
+                        completes: vec![],
+                    },
                     EventKind::Completed { on: today },
                 ],
             })
@@ -1405,7 +1947,17 @@ pub fn decide(case: &Case, cmd: &Command, actor: &Actor, at: DateTime<Utc>, cal:
 }
 
 /// Seals new event kinds into chained events after the case's last one.
-pub fn seal(case_number: &str, last_seq: u32, last_hash: &str, at: DateTime<Utc>, actor: &ActorRef, comment: &str, attachments: &[String], kinds: Vec<EventKind>) -> Vec<CaseEvent> {
+#[allow(clippy::too_many_arguments)]
+pub fn seal(
+    case_number: &str,
+    last_seq: u32,
+    last_hash: &str,
+    at: DateTime<Utc>,
+    actor: &ActorRef,
+    comment: &str,
+    attachments: &[String],
+    kinds: Vec<EventKind>,
+) -> Vec<CaseEvent> {
     let mut prev = last_hash.to_string();
     let mut out = Vec::with_capacity(kinds.len());
     for (i, kind) in kinds.into_iter().enumerate() {
