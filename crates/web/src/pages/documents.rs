@@ -101,7 +101,7 @@ fn place_name(c: &Case) -> String {
     c.filing.item.department.clone()
 }
 
-fn last<'a>(events: &'a [CaseEvent], pred: impl Fn(&EventKind) -> bool) -> Option<&'a CaseEvent> {
+fn last(events: &[CaseEvent], pred: impl Fn(&EventKind) -> bool) -> Option<&CaseEvent> {
     events.iter().rev().find(|e| pred(&e.kind))
 }
 
