@@ -14,19 +14,28 @@ pub fn valid_resident_id(s: &str) -> bool {
     }
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const C: &[u8; 11] = b"10X98765432";
-    let sum: u32 = b[..17].iter().zip(W).map(|(d, w)| (d - b'0') as u32 * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(W)
+        .map(|(d, w)| (d - b'0') as u32 * w)
+        .sum();
     b[17].to_ascii_uppercase() == C[(sum % 11) as usize]
 }
 
 /// Checks an 18-character unified social credit code (统一社会信用代码, GB 32100-2015).
 pub fn valid_credit_code(s: &str) -> bool {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const W: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let up = s.to_ascii_uppercase();
     if up.len() != 18 {
         return false;
     }
-    let vals: Option<Vec<u32>> = up.chars().map(|c| CHARS.find(c).map(|i| i as u32)).collect();
+    let vals: Option<Vec<u32>> = up
+        .chars()
+        .map(|c| CHARS.find(c).map(|i| i as u32))
+        .collect();
     let Some(vals) = vals else { return false };
     let sum: u32 = vals[..17].iter().zip(W).map(|(v, w)| v * w).sum();
     let check = (31 - sum % 31) % 31;
@@ -48,11 +57,16 @@ pub fn complete_resident_id(first17: &str) -> Option<String> {
 /// Appends the check character to the first 17 characters of a unified social credit code.
 pub fn complete_credit_code(first17: &str) -> Option<String> {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const W: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const W: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     if first17.len() != 17 {
         return None;
     }
-    let vals: Option<Vec<u32>> = first17.chars().map(|c| CHARS.find(c).map(|i| i as u32)).collect();
+    let vals: Option<Vec<u32>> = first17
+        .chars()
+        .map(|c| CHARS.find(c).map(|i| i as u32))
+        .collect();
     let sum: u32 = vals?.iter().zip(W).map(|(v, w)| v * w).sum();
     let check = ((31 - sum % 31) % 31) as usize;
     Some(format!("{first17}{}", &CHARS[check..check + 1]))
@@ -112,7 +126,10 @@ mod tests {
         assert!(valid_credit_code("91350100M000100Y43"));
         assert!(!valid_credit_code("91350100M000100Y44"));
         assert!(!valid_credit_code("91350100M000100Y4"));
-        assert!(!valid_credit_code("91350100M000100YI3"), "I is not in the alphabet");
+        assert!(
+            !valid_credit_code("91350100M000100YI3"),
+            "I is not in the alphabet"
+        );
     }
 
     #[test]
