@@ -99,7 +99,7 @@ pub async fn workbench(
                     tr class=(class) {
                         td { a href={ "/cases/" (r.number) } { (r.number) } }
                         td { (r.item_name) }
-                        td { (domain::identity::mask_name(&r.applicant_name)) }
+                        td { @if staff { (r.applicant_name) } @else { (domain::identity::mask_name(&r.applicant_name)) } }
                         td { (r.state.label()) }
                         td { @if let Some(d) = r.due { (d) } }
                         td { (left) }
@@ -342,11 +342,9 @@ async fn render_case(
     let actions = offered(&c, &actor, state);
     let has = |a: &str| actions.contains(&a);
     let f = &c.filing;
-    let names = super::public::department_names(state).await?;
+    let names = super::public::department_names_for(state, &f.decide_place).await?;
     let dept = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
     let (left, class) = remaining(state, c.current_deadline());
-    let cal = state.calendar();
-    let today = state.clock.today();
     let csrf = csrf_input(u);
     let act = |action: &str, label: &str, fields: Markup| -> Markup {
         html! {
@@ -380,7 +378,7 @@ async fn render_case(
             @if let Some(d) = c.received_on { tr { th { "收件日期" } td { (d) } } }
             @if let Some(d) = c.deadlines.correction_due { tr { th { "补正告知期限" } td { (d) " (行政许可法第32条,5个工作日)" } } }
             @if let Some(d) = c.accepted_on { tr { th { "受理日期" } td { (d) } } }
-            @if let Some(d) = c.deadlines.promised_due { tr { th { "承诺办结期限" } td { (d) " " span.hint { "剩余" (cal.working_days_left(today, d)) "个工作日" } } } }
+            @if let Some(d) = c.deadlines.promised_due { tr { th { "承诺办结期限" } td { (d) @if matches!(c.state, CaseState::InReview | CaseState::Suspended) { " " span.hint { (remaining(state, Some(d)).0) } } } } }
             @if let Some(d) = c.deadlines.statutory_due { tr { th { "法定办结期限" } td { (d) @if c.extended { " (已延期)" } } } }
             @if let Some(d) = c.deadlines.delivery_due { tr { th { "送达期限" } td { (d) " (第44条,10个工作日)" } } }
             @if c.suspended_days > 0 { tr { th { "特别程序" } td { "已扣除" (c.suspended_days) "个工作日" } } }

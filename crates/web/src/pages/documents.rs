@@ -75,7 +75,19 @@ table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #00
 @media print { .noprint { display:none; } }
 "#;
 
-fn sheet(title: &str, c: &Case, url: &str, copy: Option<&str>, body: Markup) -> Markup {
+struct Issuer {
+    name: String,
+    date: Option<chrono::NaiveDate>,
+}
+
+fn sheet(
+    title: &str,
+    c: &Case,
+    url: &str,
+    copy: Option<&str>,
+    issuer: &Issuer,
+    body: Markup,
+) -> Markup {
     let f = &c.filing;
     html! {
         section.sheet {
@@ -91,14 +103,10 @@ fn sheet(title: &str, c: &Case, url: &str, copy: Option<&str>, body: Markup) -> 
             (body)
             div.sign {
                 span.stamp { "(印章)" }
-                br; (place_name(c)) br; (c.decided_on.or(c.accepted_on).or(c.received_on).map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default())
+                br; (issuer.name) br; (issuer.date.map(|d| d.format("%Y年%m月%d日").to_string()).unwrap_or_default())
             }
         }
     }
-}
-
-fn place_name(c: &Case) -> String {
-    c.filing.item.department.clone()
 }
 
 fn last(events: &[CaseEvent], pred: impl Fn(&EventKind) -> bool) -> Option<&CaseEvent> {
@@ -125,6 +133,27 @@ pub async fn document(
         f.query_code
     );
     let item = &f.item.name;
+    let names = super::public::department_names_for(&state, &f.decide_place).await?;
+    let day_of = |pred: &dyn Fn(&EventKind) -> bool| {
+        last(&events, pred).map(|e| domain::case::local_date(e.at))
+    };
+    let date = match kind.as_str() {
+        "acceptance" => c.accepted_on,
+        "refusal" => day_of(&|k| matches!(k, EventKind::Refused { .. })),
+        "correction" => day_of(&|k| matches!(k, EventKind::CorrectionRequested { .. })),
+        "special" => day_of(&|k| matches!(k, EventKind::Suspended { .. })),
+        "extension" => day_of(&|k| matches!(k, EventKind::Extended { .. })),
+        "decision" => c.decided_on,
+        "receipt" => day_of(&|k| matches!(k, EventKind::Delivered { .. })),
+        _ => c.received_on,
+    };
+    let issuer = Issuer {
+        name: names
+            .get(&f.item.department)
+            .cloned()
+            .unwrap_or_else(|| f.item.department.clone()),
+        date,
+    };
     let when = |d: Option<chrono::NaiveDate>| {
         d.map(|d| d.format("%Y年%m月%d日").to_string())
             .unwrap_or_default()
@@ -139,6 +168,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料齐全、符合法定形式,根据《中华人民共和国行政许可法》第三十二条的规定,决定予以受理。" }
                         p { "本机关将于" strong { (when(c.deadlines.promised_due)) } "前作出决定(承诺时限" (f.item.promised_limit_days) "个工作日;法定期限至" (when(c.deadlines.statutory_due)) ")。依法需要听证、检验、检测、鉴定和专家评审的,所需时间不计算在期限内,届时将书面告知。" }
@@ -162,6 +192,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,经审查,根据《中华人民共和国行政许可法》第三十二条的规定,决定不予受理。理由如下:" }
                         p { strong { (reasons) } }
@@ -186,6 +217,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定,现一次性告知需要补正的全部内容如下:" }
                         table { thead { tr { th { "序号" } th { "材料" } th { "需补正的内容" } } }
@@ -214,6 +246,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         p { "你(单位)申请的“" (item) "”,因" (reason) ",自" (when(on)) "起需要进行" strong { (proc_) } ",预计需要" strong { (days) } "个工作日。" }
                         p { "根据《中华人民共和国行政许可法》第四十五条的规定,上述时间不计算在行政许可期限内。特别程序结束后,办理期限相应顺延。" }
@@ -240,6 +273,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         p { "你(单位)申请的“" (item) "”,因" (reason) ",不能在规定期限内作出决定。经本机关负责人批准,根据《中华人民共和国行政许可法》第四十二条的规定,延长" strong { (days) } "个工作日,将于" strong { (when(due)) } "前作出决定。" }
                     },
@@ -266,6 +300,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         @if granted {
                             p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,符合法定条件、标准,根据《中华人民共和国行政许可法》第三十八条第一款的规定,决定准予行政许可。" }
@@ -299,6 +334,7 @@ pub async fn document(
                     &c,
                     &url,
                     None,
+                    &issuer,
                     html! {
                         table {
                             tr { th { "送达文书" } td { (if c.granted == Some(true) { "准予行政许可决定书" } else { "不予行政许可决定书" }) @if let Some(l) = &c.licence_no { "及" (f.item.result_name) "(" (l) ")" } } }
@@ -329,7 +365,7 @@ pub async fn document(
                 t,
                 copies
                     .iter()
-                    .map(|cp| sheet(t, &c, &url, Some(cp), record.clone()))
+                    .map(|cp| sheet(t, &c, &url, Some(cp), &issuer, record.clone()))
                     .collect(),
             )
         }

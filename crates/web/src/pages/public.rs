@@ -27,6 +27,30 @@ pub async fn department_names(state: &AppState) -> Result<HashMap<String, String
     Ok(out)
 }
 
+/// Department code → name as seen from `region`: the department of that code in the region itself
+/// or its nearest ancestor (a county case is handled by the county's bureau, not the city's).
+pub async fn department_names_for(
+    state: &AppState,
+    region: &domain::RegionCode,
+) -> Result<HashMap<String, String>, AppError> {
+    let depts = state.store.list_departments(&Scope::All).await?;
+    let mut best: HashMap<String, (usize, String)> = HashMap::new();
+    for d in depts {
+        let level = d.region_code.implied_level();
+        if !d.region_code.contains(level, region) {
+            continue;
+        }
+        let depth = level.prefix_len();
+        let e = best.entry(d.code.clone()).or_insert((0, d.name.clone()));
+        if depth >= e.0 {
+            *e = (depth, d.name.clone());
+        }
+    }
+    let mut out = department_names(state).await?;
+    out.extend(best.into_iter().map(|(k, (_, v))| (k, v)));
+    Ok(out)
+}
+
 pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
     let items = state
         .store
@@ -269,6 +293,10 @@ pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup
             }
             @if !item.faq.is_empty() { h2 { "常见问题" } p { (nl2br(&item.faq)) } }
             div.actions.no-print {
+                @if item.status == ItemStatus::Published && item.online != domain::catalog::OnlineLevel::WindowOnly {
+                    a.button href={ "/cases/new?item_code=" (item.code) } { "在线申报" }
+                }
+                @if item.proxy_allowed { span.tag { "可到村(社区)便民服务室由代办员代办" } }
                 button type="button" onclick="window.print()" { "打印办事指南" }
                 a.button.secondary href="/catalog" { "返回事项列表" }
             }
