@@ -29,6 +29,8 @@ pub const JOINT_DECISION_LIMIT_DAYS: u32 = 45;
 /// Extension lengths (art. 42).
 pub const EXTENSION_DAYS: u32 = 10;
 pub const JOINT_EXTENSION_DAYS: u32 = 15;
+/// First review at a lower level (art. 43).
+pub const FIRST_REVIEW_DAYS: u32 = 20;
 /// Delivery limit after a grant (art. 44).
 pub const DELIVERY_LIMIT_DAYS: u32 = 10;
 
@@ -378,6 +380,9 @@ pub struct Deadlines {
     pub promised_due: Option<NaiveDate>,
     /// art. 44: delivery deadline after a grant.
     pub delivery_due: Option<NaiveDate>,
+    /// art. 43: the lower level's first review (初审) is due 20 working days after acceptance.
+    #[serde(default)]
+    pub first_review_due: Option<NaiveDate>,
 }
 
 /// The record of who acted.
@@ -525,6 +530,22 @@ pub enum EventKind {
         on: NaiveDate,
         started: Vec<(usize, NaiveDate)>,
     },
+    /// art. 43: a case decided above its accepting level gets the lower level's first-review due date.
+    FirstReviewStarted {
+        due: NaiveDate,
+    },
+    /// 转报: the lower level finished its first review (初审); the deciding level takes over.
+    Forwarded {
+        on: NaiveDate,
+        to: RegionCode,
+        started: Vec<(usize, NaiveDate)>,
+    },
+    /// 转办: a center that cannot handle the case sends it, before acceptance, to the center above.
+    Transferred {
+        from: RegionCode,
+        to: RegionCode,
+        reason: String,
+    },
     Suspended {
         procedure: SpecialProcedure,
         reason: String,
@@ -597,6 +618,9 @@ impl EventKind {
             EventKind::Refused { .. } => "refused",
             EventKind::Accepted { .. } => "accepted",
             EventKind::StageCompleted { .. } => "stage_completed",
+            EventKind::FirstReviewStarted { .. } => "first_review_started",
+            EventKind::Forwarded { .. } => "forwarded",
+            EventKind::Transferred { .. } => "transferred",
             EventKind::Suspended { .. } => "suspended",
             EventKind::Resumed { .. } => "resumed",
             EventKind::Extended { .. } => "extended",
@@ -645,6 +669,9 @@ impl EventKind {
                 if *approved { "同意" } else { "不同意" }
             ),
             EventKind::Suspended { procedure, .. } => format!("进入特别程序:{}", procedure.label()),
+            EventKind::FirstReviewStarted { due } => format!("本级初审开始,应于{due}前完成(行政许可法第四十三条)"),
+            EventKind::Forwarded { .. } => "初审完成,报送上级决定".into(),
+            EventKind::Transferred { .. } => "转办至上级服务中心".into(),
             EventKind::Resumed { shift_days, .. } => {
                 format!("特别程序结束,期限顺延{shift_days}个工作日")
             }
@@ -744,6 +771,9 @@ pub struct Case {
     pub paid_fen: i64,
     pub refunded_fen: i64,
     pub suspended_days: u32,
+    /// When the lower level forwarded its first review (初审) to the deciding level.
+    #[serde(default)]
+    pub forwarded_on: Option<NaiveDate>,
     /// Seq of the last event applied.
     pub version: u32,
     pub last_hash: String,
@@ -790,6 +820,12 @@ pub enum CaseError {
     UseImmediate,
     #[error("非即办件不能当场办结")]
     NotImmediate,
+    #[error("有部门审查不同意,只能作出不予许可决定")]
+    PartsDenied,
+    #[error("本级初审尚未完成:{0}")]
+    FirstReviewPending(String),
+    #[error("没有可报送的上级服务中心")]
+    NoHigherLevel,
 }
 
 impl CaseError {
@@ -811,6 +847,9 @@ impl CaseError {
             CaseError::NoSuchMaterial => "no_such_material",
             CaseError::UseImmediate => "use_immediate",
             CaseError::NotImmediate => "not_immediate",
+            CaseError::PartsDenied => "parts_denied",
+            CaseError::FirstReviewPending(_) => "first_review_pending",
+            CaseError::NoHigherLevel => "no_higher_level",
         }
     }
 }
@@ -852,6 +891,12 @@ pub enum Command {
         approved: bool,
         #[serde(default)]
         opinion: String,
+    },
+    /// 转办 (before acceptance, to the center above) or 转报 (after the first review, to the
+    /// deciding level).
+    Forward {
+        #[serde(default)]
+        reason: String,
     },
     Suspend {
         procedure: SpecialProcedure,
@@ -915,6 +960,7 @@ impl Command {
             Command::Accept => "accept",
             Command::AutoAccept => "auto_accept",
             Command::CompleteStage { .. } => "complete_stage",
+            Command::Forward { .. } => "forward",
             Command::Suspend { .. } => "suspend",
             Command::Resume => "resume",
             Command::Extend { .. } => "extend",
@@ -942,6 +988,7 @@ impl Command {
             Command::Accept => "受理",
             Command::AutoAccept => "自动受理",
             Command::CompleteStage { .. } => "完成审查环节",
+            Command::Forward { .. } => "转办或报送上级",
             Command::Suspend { .. } => "进入特别程序",
             Command::Resume => "结束特别程序",
             Command::Extend { .. } => "延期",
@@ -1041,6 +1088,7 @@ impl Case {
             paid_fen: 0,
             refunded_fen: 0,
             suspended_days: 0,
+            forwarded_on: None,
             version: 0,
             last_hash: GENESIS_HASH.to_string(),
         }
@@ -1127,6 +1175,17 @@ impl Case {
                     s.by = e.actor.name.clone();
                 }
                 self.start_stages(started, *on);
+            }
+            EventKind::FirstReviewStarted { due } => self.deadlines.first_review_due = Some(*due),
+            EventKind::Forwarded { on, started, .. } => {
+                self.forwarded_on = Some(*on);
+                self.start_stages(started, *on);
+            }
+            EventKind::Transferred { to, .. } => {
+                self.filing.place = to.clone();
+                if self.filing.decide_place.implied_level() > to.implied_level() {
+                    self.filing.decide_place = to.clone();
+                }
             }
             EventKind::Suspended {
                 procedure,
@@ -1260,8 +1319,36 @@ impl Case {
 
     /// Index of the next step's stages, after `completed` more are done: a step is a single stage
     /// or a whole parallel group; decision and later stages are not started here.
+    /// Is the case decided above the level that accepted it (art. 43 first review below)?
+    pub fn is_two_level(&self) -> bool {
+        self.filing.decide_place != self.filing.place
+    }
+
+    /// How many leading stages the accepting (lower) level does: up to the last stage named as a
+    /// village, township or first-review step (村, 乡镇, 街道, 初审). All of them for one-level cases.
+    pub fn place_stage_count(&self) -> usize {
+        if !self.is_two_level() {
+            return self.stages.len();
+        }
+        const LOWER: [&str; 4] = ["村", "乡镇", "街道", "初审"];
+        self.stages.iter().rposition(|s| LOWER.iter().any(|k| s.name.contains(k))).map(|i| i + 1).unwrap_or(0)
+    }
+
+    /// Region whose staff do stage `i`.
+    pub fn stage_place(&self, i: usize) -> &RegionCode {
+        if i < self.place_stage_count() {
+            &self.filing.place
+        } else {
+            &self.filing.decide_place
+        }
+    }
+
     fn next_step(&self, done: &[usize]) -> Vec<usize> {
-        let stop = after_decision(&self.stages).unwrap_or(self.stages.len());
+        let mut stop = after_decision(&self.stages).unwrap_or(self.stages.len());
+        if self.is_two_level() && self.forwarded_on.is_none() {
+            // The deciding level's stages wait for the first review to be forwarded.
+            stop = stop.min(self.place_stage_count());
+        }
         let is_done = |i: usize| self.stages[i].completed_on.is_some() || done.contains(&i);
         let Some(first) = (0..stop).find(|&i| !is_done(i)) else {
             return vec![];
@@ -1565,17 +1652,65 @@ pub fn decide(
             } else {
                 0
             };
-            one(
-                a,
-                EventKind::Accepted {
-                    accepted_on,
-                    by_system,
-                    statutory_due,
-                    promised_due,
-                    started,
-                    fee_total_fen,
-                },
-            )
+            let mut events = vec![EventKind::Accepted {
+                accepted_on,
+                by_system,
+                statutory_due,
+                promised_due,
+                started,
+                fee_total_fen,
+            }];
+            if case.is_two_level() {
+                events.push(EventKind::FirstReviewStarted {
+                    due: cal.add_working_days(accepted_on, FIRST_REVIEW_DAYS),
+                });
+            }
+            Ok(Decision { events, actor: a })
+        }
+        Command::Forward { reason } => {
+            match case.state {
+                // 转办 before acceptance: to the center one level up, which takes it into its queue.
+                S::Submitted => {
+                    let a = window()?;
+                    need_reason(reason, "转办理由")?;
+                    let level = f.place.implied_level();
+                    let up = match level {
+                        crate::region::Level::City => return Err(CaseError::NoHigherLevel),
+                        crate::region::Level::County => crate::region::Level::City,
+                        crate::region::Level::Township => crate::region::Level::County,
+                        crate::region::Level::Village => crate::region::Level::Township,
+                    };
+                    one(
+                        a,
+                        EventKind::Transferred {
+                            from: f.place.clone(),
+                            to: f.place.ancestor(up),
+                            reason: reason.trim().to_string(),
+                        },
+                    )
+                }
+                // 转报 after the first review (art. 43).
+                S::InReview if case.is_two_level() && case.forwarded_on.is_none() => {
+                    let a = as_staff(&[Role::WindowClerk, Role::DepartmentHead], &f.place, None)?;
+                    let pending: Vec<String> = case.stages[..case.place_stage_count()]
+                        .iter()
+                        .filter(|s| s.completed_on.is_none())
+                        .map(|s| s.name.clone())
+                        .collect();
+                    if !pending.is_empty() {
+                        return Err(CaseError::FirstReviewPending(pending.join("、")));
+                    }
+                    let mut after = case.clone();
+                    after.forwarded_on = Some(today);
+                    let started = after
+                        .next_step(&[])
+                        .into_iter()
+                        .map(|i| (i, cal.add_working_days(today, case.stages[i].limit_days.max(1))))
+                        .collect();
+                    one(a, EventKind::Forwarded { on: today, to: f.decide_place.clone(), started })
+                }
+                _ => Err(wrong()),
+            }
         }
         Command::CompleteStage {
             index,
@@ -1592,16 +1727,9 @@ pub fn decide(
                 .ok_or(CaseError::NoSuchStage)?;
             let a = as_staff(
                 &[Role::Reviewer, Role::DepartmentHead],
-                &f.decide_place,
+                case.stage_place(*index),
                 Some(&stage.department),
-            )
-            .or_else(|_| {
-                as_staff(
-                    &[Role::Reviewer, Role::DepartmentHead],
-                    &f.place,
-                    Some(&stage.department),
-                )
-            })?;
+            )?;
             if !approved {
                 need_reason(opinion, "不同意的理由")?;
             }
@@ -1672,6 +1800,7 @@ pub fn decide(
                 statutory_due: mv(case.deadlines.statutory_due),
                 promised_due: mv(case.deadlines.promised_due),
                 delivery_due: mv(case.deadlines.delivery_due),
+                first_review_due: mv(case.deadlines.first_review_due),
             };
             let stage_dues = case
                 .stages
@@ -1727,8 +1856,29 @@ pub fn decide(
             if !pending.is_empty() {
                 return Err(CaseError::StagesPending(pending.join("、")));
             }
+            // A joint decision waits for every part; any part's denial denies, with every
+            // department's reasons combined into the one result.
+            let denials: Vec<String> = case
+                .stages
+                .iter()
+                .filter(|s| s.approved == Some(false))
+                .map(|s| format!("{}:{}", s.name, s.opinion))
+                .collect();
+            if *granted && !denials.is_empty() {
+                return Err(CaseError::PartsDenied);
+            }
+            let reasons = if *granted || denials.is_empty() {
+                reasons.trim().to_string()
+            } else {
+                let own = reasons.trim();
+                let mut all = denials.join(";");
+                if !own.is_empty() {
+                    all = format!("{own};{all}");
+                }
+                all
+            };
             if !granted {
-                need_reason(reasons, "不予许可的理由")?;
+                need_reason(&reasons, "不予许可的理由")?;
             }
             let completes = after_decision(&case.stages).into_iter().collect();
             let delivery_due = granted.then(|| cal.add_working_days(today, DELIVERY_LIMIT_DAYS));
@@ -1741,7 +1891,7 @@ pub fn decide(
                 a,
                 EventKind::Decided {
                     granted: *granted,
-                    reasons: reasons.trim().to_string(),
+                    reasons,
                     licence_no: licence,
                     on: today,
                     delivery_due,
