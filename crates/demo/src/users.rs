@@ -185,6 +185,15 @@ pub(crate) fn accounts() -> Vec<Account> {
                     lvl,
                     Some("zrzy"),
                 );
+                // Rural townships review homestead applications (宅基地) first, under 农业农村.
+                push(
+                    format!("rev.{p}.nync"),
+                    Role::Reviewer,
+                    &tc,
+                    t.name,
+                    lvl,
+                    Some("nync"),
+                );
             }
             for (vn, vp, vs) in t.villages {
                 push(
