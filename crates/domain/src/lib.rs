@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod error;
 pub mod identity;
 pub mod region;
+pub mod supervision;
 
 pub use access::{Action, Grant, Role, Scope};
 pub use calendar::WorkingCalendar;
