@@ -2,6 +2,8 @@
 //! chromedriver + headless Debian Chromium. Signs in, opens the catalog and a full guide,
 //! signs out, and saves screenshots to `target/screenshots/` for a human to look at.
 //!
+//! A second test walks a case through its whole life (issue 3), signing in as each person.
+//!
 //! Without chromedriver the test is skipped, unless `YIZHAN_REQUIRE_BROWSER=1` (CI), where it fails.
 
 use anyhow::{ensure, Context, Result};
@@ -90,98 +92,130 @@ fn screenshot_dir() -> PathBuf {
         .unwrap_or_else(|| "target/screenshots".into())
 }
 
+/// A running server with demo data, chromedriver and a Chromium session on it. Dropping it
+/// kills both process groups; call [`Harness::close`] first so Chromium exits cleanly.
+struct Harness {
+    client: Client,
+    base: String,
+    started: Instant,
+    // Field order is drop order: chromedriver (and its Chromium) before the server.
+    _driver: ProcessGroup,
+    _server: ProcessGroup,
+    _tmp: tempfile::TempDir,
+}
+
+impl Harness {
+    /// Starts everything, or returns `None` (test skipped) when no browser is installed.
+    async fn start() -> Result<Option<Self>> {
+        let required = std::env::var("YIZHAN_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        let chromium = std::env::var_os("YIZHAN_CHROMIUM")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| "/usr/bin/chromium".into());
+        let chromedriver = on_path("chromedriver");
+        let missing = match &chromedriver {
+            None => Some("chromedriver".to_string()),
+            Some(_) if !chromium.is_file() => Some(chromium.display().to_string()),
+            Some(_) => None,
+        };
+        if let Some(missing) = missing {
+            ensure!(
+                !required,
+                "YIZHAN_REQUIRE_BROWSER=1 but {missing} is not installed ({PACKAGES_HINT})"
+            );
+            println!("browser test skipped: {missing} not found ({PACKAGES_HINT})");
+            return Ok(None);
+        }
+        let chromedriver = chromedriver.expect("checked above");
+        let started = Instant::now();
+        let tmp = tempfile::tempdir()?;
+
+        // The server, on a port the OS picks; its first stdout line names the real address.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));
+        cmd.arg("--data-dir")
+            .arg(tmp.path().join("data"))
+            .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+            // Only the SQLite default here; the env of a developer or CI must not redirect it.
+            .env_remove("YIZHAN_DATABASE_URL")
+            .env_remove("YIZHAN_INSECURE_COOKIES")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        let mut server = ProcessGroup::spawn(cmd, "yizhan")?;
+        let first = wait_for_line(&mut server.child, "yizhan", |l| l.contains("http://"))?;
+        let base = first
+            .split_whitespace()
+            .find_map(|w| {
+                w.find("http://")
+                    .map(|i| w[i..].trim_end_matches('/').to_string())
+            })
+            .context("no URL in the first line")?;
+        ensure!(!base.ends_with(":0"), "server printed port 0: {first}");
+
+        // chromedriver; it announces readiness on stdout.
+        let port = free_port()?;
+        let mut cmd = Command::new(&chromedriver);
+        cmd.arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped());
+        let mut driver = ProcessGroup::spawn(cmd, "chromedriver")?;
+        wait_for_line(&mut driver.child, "chromedriver", |l| {
+            l.contains("started successfully")
+        })?;
+
+        let profile = tmp.path().join("chrome-profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run",
+                    // Phones overlay their scrollbars; a classic one would eat 15 px of the 390.
+                    "--hide-scrollbars", "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            }),
+        );
+        // Plain HTTP connector: both ends are on 127.0.0.1, no TLS stack needed.
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .context("cannot open a chromedriver session")?;
+        Ok(Some(Self {
+            client,
+            base,
+            started,
+            _driver: driver,
+            _server: server,
+            _tmp: tmp,
+        }))
+    }
+
+    /// Ends the browser session (even after a failed journey), then the processes.
+    async fn close(self, what: &str) {
+        let Self {
+            client, started, ..
+        } = self;
+        let _ = client.close().await;
+        println!(
+            "{what} took {:.1?}; screenshots in {}",
+            started.elapsed(),
+            screenshot_dir().display()
+        );
+    }
+}
+
 #[tokio::test]
 async fn browser_journey() -> Result<()> {
-    let required = std::env::var("YIZHAN_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
-    let chromium = std::env::var_os("YIZHAN_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/usr/bin/chromium".into());
-    let chromedriver = on_path("chromedriver");
-    let missing = match &chromedriver {
-        None => Some("chromedriver".to_string()),
-        Some(_) if !chromium.is_file() => Some(chromium.display().to_string()),
-        Some(_) => None,
-    };
-    if let Some(missing) = missing {
-        ensure!(
-            !required,
-            "YIZHAN_REQUIRE_BROWSER=1 but {missing} is not installed ({PACKAGES_HINT})"
-        );
-        println!("browser test skipped: {missing} not found ({PACKAGES_HINT})");
+    let Some(h) = Harness::start().await? else {
         return Ok(());
-    }
-    let chromedriver = chromedriver.expect("checked above");
-    let started = Instant::now();
-    let tmp = tempfile::tempdir()?;
-
-    // The server, on a port the OS picks; its first stdout line names the real address.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));
-    cmd.arg("--data-dir")
-        .arg(tmp.path().join("data"))
-        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
-        // Only the SQLite default here; the env of a developer or CI must not redirect it.
-        .env_remove("YIZHAN_DATABASE_URL")
-        .env_remove("YIZHAN_INSECURE_COOKIES")
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped());
-    let mut server = ProcessGroup::spawn(cmd, "yizhan")?;
-    let first = wait_for_line(&mut server.child, "yizhan", |l| l.contains("http://"))?;
-    let base = first
-        .split_whitespace()
-        .find_map(|w| {
-            w.find("http://")
-                .map(|i| w[i..].trim_end_matches('/').to_string())
-        })
-        .context("no URL in the first line")?;
-    ensure!(!base.ends_with(":0"), "server printed port 0: {first}");
-
-    // chromedriver; it announces readiness on stdout.
-    let port = free_port()?;
-    let mut cmd = Command::new(&chromedriver);
-    cmd.arg(format!("--port={port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped());
-    let mut driver = ProcessGroup::spawn(cmd, "chromedriver")?;
-    wait_for_line(&mut driver.child, "chromedriver", |l| {
-        l.contains("started successfully")
-    })?;
-
-    let profile = tmp.path().join("chrome-profile");
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run",
-                // Phones overlay their scrollbars; a classic one would eat 15 px of the 390.
-                "--hide-scrollbars", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    // Plain HTTP connector: both ends are on 127.0.0.1, no TLS stack needed.
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .context("cannot open a chromedriver session")?;
-
-    let result = journey(&client, &base).await;
-    // Close the session even after a failure, so Chromium exits cleanly before the group kill.
-    let _ = client.close().await;
-    drop(driver);
-    drop(server);
-    result?;
-    println!(
-        "browser journey took {:.1?}; screenshots in {}",
-        started.elapsed(),
-        screenshot_dir().display()
-    );
-    Ok(())
+    };
+    let result = journey(&h.client, &h.base).await;
+    h.close("browser journey").await;
+    result
 }
 
 async fn journey(c: &Client, base: &str) -> Result<()> {
@@ -321,4 +355,430 @@ async fn screenshot(c: &Client, dir: &Path, name: &str, full_width: Option<u32>)
     let png = c.screenshot().await?;
     std::fs::write(dir.join(format!("{name}.png")), png)?;
     Ok(())
+}
+
+/// Issue 3's main journey, every step through the real pages: an enterprise applies online for
+/// 食品经营许可, the window clerk asks for a one-time correction, the applicant resubmits, the
+/// clerk accepts (acceptance notice with QR code), the reviewer completes the review stages, the
+/// department head grants, the clerk delivers and completes, and anyone can follow it in /lookup.
+#[tokio::test]
+async fn case_journey() -> Result<()> {
+    let Some(h) = Harness::start().await? else {
+        return Ok(());
+    };
+    let result = case_steps(&h.client, &h.base).await;
+    h.close("case journey").await;
+    result
+}
+
+const CITIZEN: &str = "enterprise1";
+const CLERK: &str = "clerk.yunxi.scjg";
+const REVIEWER: &str = "rev.yunxi.scjg";
+const HEAD: &str = "head.yunxi.scjg";
+
+async fn case_steps(c: &Client, base: &str) -> Result<()> {
+    let shots = screenshot_dir();
+    std::fs::create_dir_all(&shots)?;
+    let shot = |name: &'static str| {
+        let shots = shots.clone();
+        async move { screenshot(c, &shots, &format!("journey-{name}"), Some(1280)).await }
+    };
+    set_viewport(c, 1280, 900).await?;
+
+    // 1. The enterprise applies online: the filing form, preselected by ?item_code=.
+    sign_in(c, base, CITIZEN).await?;
+    c.goto(&format!(
+        "{base}/cases/new?item_code={}",
+        demo::ITEM_FOOD_LICENSE
+    ))
+    .await?;
+    wait(
+        c,
+        Locator::XPath("//main//h1[normalize-space()='在线申报']"),
+    )
+    .await?;
+    let item = c
+        .find(Locator::Css("#item_code"))
+        .await?
+        .prop("value")
+        .await?;
+    ensure!(
+        item.as_deref() == Some(demo::ITEM_FOOD_LICENSE),
+        "the form did not preselect the item of ?item_code=, has {item:?}"
+    );
+    let credit =
+        domain::identity::complete_credit_code("91339921MA2C0TP7K").context("demo credit code")?;
+    c.find(Locator::Css("#kind"))
+        .await?
+        .select_by_value("enterprise")
+        .await?;
+    fill(c, "#name", "云溪县绿源茶业有限公司").await?;
+    fill(c, "#id_number", &credit).await?;
+    fill(c, "#phone", "13905712026").await?;
+    shot("apply").await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//form//button[normalize-space()='保存草稿']"),
+    )
+    .await?;
+    no_error(c, "保存草稿").await?;
+    expect_state(c, "草稿").await?;
+
+    // 2. Submit from the case page; note the number and the query code it shows.
+    act(c, "submit", &[]).await?;
+    expect_state(c, "已申报待预审").await?;
+    let number = kv(c, "办件编号").await?;
+    let code = kv(c, "查询码").await?;
+    ensure!(
+        !number.is_empty() && !code.is_empty(),
+        "case page lacks the number ({number:?}) or the query code ({code:?})"
+    );
+    let case_path = format!("/cases/{number}");
+    ensure!(
+        c.current_url().await?.path() == case_path,
+        "after submitting the page is not {case_path}"
+    );
+    shot("submitted").await?;
+    sign_out(c).await?;
+
+    // 3. The clerk opens it from the 待预审 queue, finds material 1 defective and sends the
+    //    one-time correction notice.
+    sign_in(c, base, CLERK).await?;
+    c.goto(&format!("{base}/cases?q=prereview")).await?;
+    let link = wait(c, Locator::LinkText(&number))
+        .await
+        .context("the new case is not in the clerk's 待预审 queue")?;
+    shot("clerk-queue").await?;
+    link.click().await?;
+    wait(
+        c,
+        Locator::Css("form:has(input[name=action][value=mark_material])"),
+    )
+    .await?;
+    expect_state(c, "已申报待预审").await?;
+    let reason = "申请书缺法定代表人签字,请签字后重新提交";
+    act(
+        c,
+        "mark_material",
+        &[("index", "0"), ("status", "defective"), ("reason", reason)],
+    )
+    .await?;
+    let status = material_status(c, 0).await?;
+    ensure!(
+        status.contains("有问题") && status.contains(reason),
+        "material 1 after marking it defective shows {status:?}"
+    );
+    act(c, "request_correction", &[]).await?;
+    expect_state(c, "待补正").await?;
+    sign_out(c).await?;
+
+    // 4. The applicant sees the notice among 我的办件's messages and on the case page, and
+    //    resubmits.
+    sign_in(c, base, CITIZEN).await?;
+    c.goto(&format!("{base}/cases")).await?;
+    wait(
+        c,
+        Locator::XPath("//main//h1[normalize-space()='我的办件']"),
+    )
+    .await?;
+    let messages = c
+        .find_all(Locator::XPath(&format!(
+            "//main//h2[.='办件消息']/following-sibling::ul[1]/li[a[.='{number}']]"
+        )))
+        .await?;
+    let mut texts = vec![];
+    for m in &messages {
+        texts.push(m.text().await?);
+    }
+    ensure!(
+        texts.iter().any(|t| t.contains("补正")),
+        "我的办件 has no correction message for {number}; its messages: {texts:?}"
+    );
+    c.goto(&format!("{base}{case_path}")).await?;
+    expect_state(c, "待补正").await?;
+    let timeline = timeline_text(c).await?;
+    ensure!(
+        timeline.contains("发出补正材料通知") && timeline.contains(reason),
+        "the applicant's case page does not show the correction notice with its reason: {timeline}"
+    );
+    shot("correction").await?;
+    act(c, "resubmit", &[]).await?;
+    expect_state(c, "已申报待预审").await?;
+    sign_out(c).await?;
+
+    // 5. The clerk marks every material received and accepts; the acceptance notice shows the
+    //    number, the query code and a QR code.
+    sign_in(c, base, CLERK).await?;
+    c.goto(&format!("{base}{case_path}")).await?;
+    let options = c
+        .find_all(Locator::Css(
+            "form:has(input[name=action][value=mark_material]) select[name=index] option",
+        ))
+        .await?;
+    let mut indices = vec![];
+    for o in &options {
+        indices.push(o.attr("value").await?.context("option without a value")?);
+    }
+    ensure!(!indices.is_empty(), "核验材料 offers no materials");
+    for (n, i) in indices.iter().enumerate() {
+        act(c, "mark_material", &[("index", i), ("status", "received")]).await?;
+        let status = material_status(c, n).await?;
+        ensure!(
+            status == "已收取",
+            "material {} after marking it received shows {status:?}",
+            n + 1
+        );
+    }
+    act(c, "accept", &[]).await?;
+    expect_state(c, "审查中").await?;
+    shot("accepted").await?;
+    c.goto(&format!("{base}{case_path}/documents/acceptance"))
+        .await?;
+    let sheet = wait(c, Locator::Css("section.sheet")).await?;
+    let text = sheet.text().await?;
+    for want in ["受理通知书", number.as_str(), code.as_str()] {
+        ensure!(
+            text.contains(want),
+            "the acceptance notice lacks {want:?}: {text}"
+        );
+    }
+    sheet
+        .find(Locator::Css(".qr svg"))
+        .await
+        .context("the acceptance notice has no <svg> QR code")?;
+    screenshot(c, &shots, "journey-acceptance-notice", Some(1280)).await?;
+    sign_out_from(c, base).await?;
+
+    // 6. The reviewer completes every running review stage until none is left.
+    sign_in(c, base, REVIEWER).await?;
+    c.goto(&format!("{base}{case_path}")).await?;
+    expect_state(c, "审查中").await?;
+    let form = "form:has(input[name=action][value=complete_stage])";
+    let mut completed = 0;
+    while !c.find_all(Locator::Css(form)).await?.is_empty() {
+        ensure!(completed < 12, "review stages never run out");
+        act(
+            c,
+            "complete_stage",
+            &[("approved", "true"), ("opinion", "材料齐全,符合条件")],
+        )
+        .await?;
+        completed += 1;
+    }
+    ensure!(completed > 0, "the reviewer was offered no review stage");
+    println!("the reviewer completed {completed} review stages");
+    shot("reviewed").await?;
+    sign_out(c).await?;
+
+    // 7. The department head grants the licence.
+    sign_in(c, base, HEAD).await?;
+    c.goto(&format!("{base}{case_path}")).await?;
+    act(
+        c,
+        "decide",
+        &[("granted", "true"), ("licence_no", "JY13399210026001")],
+    )
+    .await?;
+    expect_state(c, "已决定待送达").await?;
+    sign_out(c).await?;
+
+    // 8. The clerk delivers at the window and completes the case.
+    sign_in(c, base, CLERK).await?;
+    c.goto(&format!("{base}{case_path}")).await?;
+    act(c, "deliver", &[("method", "window")]).await?;
+    expect_state(c, "已送达").await?;
+    act(c, "complete", &[]).await?;
+    expect_state(c, "办结").await?;
+    shot("completed").await?;
+    sign_out(c).await?;
+
+    // 9. Anyone follows it with the number and the query code.
+    c.goto(&format!("{base}/lookup")).await?;
+    fill(c, "#number", &number).await?;
+    fill(c, "#code", &code).await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//form//button[normalize-space()='查询']"),
+    )
+    .await?;
+    no_error(c, "查询").await?;
+    let state = wait(
+        c,
+        Locator::XPath("//main//th[.='当前状态']/following-sibling::td"),
+    )
+    .await?
+    .text()
+    .await?;
+    ensure!(state == "办结", "/lookup shows the state {state:?}");
+    let mut steps = vec![];
+    for li in c.find_all(Locator::Css("main ol.timeline li")).await? {
+        steps.push(li.text().await?);
+    }
+    // In this order; each label is the first timeline line containing it after the previous.
+    let mut from = 0;
+    for want in [
+        "提交申请",
+        "补正材料通知",
+        "补正后重新提交",
+        "受理",
+        "准予许可决定",
+        "送达",
+        "办结",
+    ] {
+        let at = steps[from..]
+            .iter()
+            .position(|s| s.contains(want))
+            .with_context(|| format!("/lookup's timeline lacks {want:?} in order: {steps:?}"))?;
+        from += at + 1;
+    }
+    shot("lookup").await?;
+    set_viewport(c, 390, 844).await?;
+    screenshot(c, &shots, "journey-lookup-phone", Some(390)).await?;
+    Ok(())
+}
+
+async fn wait(c: &Client, loc: Locator<'_>) -> Result<fantoccini::elements::Element> {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(loc)
+        .await
+        .with_context(|| format!("waiting for {loc:?}"))
+}
+
+async fn fill(c: &Client, css: &str, value: &str) -> Result<()> {
+    let el = wait(c, Locator::Css(css)).await?;
+    el.clear().await?;
+    el.send_keys(value).await?;
+    Ok(())
+}
+
+/// Clicks something that loads a new page, and waits until the new page is there: the old
+/// `<body>` is tagged first, so a body without the tag is the new page.
+async fn click_and_load(c: &Client, loc: Locator<'_>) -> Result<()> {
+    let el = wait(c, loc).await?;
+    c.execute("document.body.dataset.stale = '1'", vec![])
+        .await?;
+    el.click().await?;
+    wait(c, Locator::Css("body:not([data-stale])")).await?;
+    Ok(())
+}
+
+/// Fails with the page's error notice, if it shows one.
+async fn no_error(c: &Client, what: &str) -> Result<()> {
+    if let Some(e) = c.find_all(Locator::Css("main .notice.bad")).await?.first() {
+        anyhow::bail!(
+            "{what} on {} was refused: {}",
+            c.current_url().await?,
+            e.text().await?
+        );
+    }
+    Ok(())
+}
+
+/// Submits the case page's action form whose hidden `action` input is `action`, after setting
+/// its `fields` (selects by value, text inputs and textareas by typing).
+async fn act(c: &Client, action: &str, fields: &[(&str, &str)]) -> Result<()> {
+    let form_css = format!("form:has(input[name=action][value={action}])");
+    let form = wait(c, Locator::Css(&form_css))
+        .await
+        .with_context(|| format!("the case page offers no {action} form"))?;
+    for (name, value) in fields {
+        let el = form
+            .find(Locator::Css(&format!("[name={name}]")))
+            .await
+            .with_context(|| format!("the {action} form has no field {name}"))?;
+        if el.tag_name().await? == "select" {
+            el.select_by_value(value).await?;
+        } else {
+            el.clear().await?;
+            el.send_keys(value).await?;
+        }
+    }
+    click_and_load(c, Locator::Css(&format!("{form_css} button[type=submit]"))).await?;
+    no_error(c, action).await
+}
+
+/// A value of the case page's summary table (办件编号, 查询码, 状态 …).
+async fn kv(c: &Client, field: &str) -> Result<String> {
+    let td = wait(
+        c,
+        Locator::XPath(&format!(
+            "//main//table[contains(@class,'kv')]//th[.='{field}']/following-sibling::td"
+        )),
+    )
+    .await?;
+    Ok(td.text().await?.trim().to_string())
+}
+
+async fn expect_state(c: &Client, label: &str) -> Result<()> {
+    let state = wait(
+        c,
+        Locator::XPath(
+            "//main//table[contains(@class,'kv')]//th[.='状态']/following-sibling::td/strong",
+        ),
+    )
+    .await?
+    .text()
+    .await?;
+    ensure!(
+        state == label,
+        "case state is {state:?}, expected {label:?} (at {})",
+        c.current_url().await?
+    );
+    Ok(())
+}
+
+/// The 状态 cell of the `i`-th (0-based) row of the materials table.
+async fn material_status(c: &Client, i: usize) -> Result<String> {
+    let td = wait(
+        c,
+        Locator::XPath(&format!(
+            "//main//h2[.='申请材料']/following::table[1]/tbody/tr[{}]/td[4]",
+            i + 1
+        )),
+    )
+    .await?;
+    Ok(td.text().await?.trim().to_string())
+}
+
+async fn timeline_text(c: &Client) -> Result<String> {
+    Ok(wait(c, Locator::Css("main ol.timeline"))
+        .await?
+        .text()
+        .await?)
+}
+
+async fn sign_in(c: &Client, base: &str, user: &str) -> Result<()> {
+    c.goto(&format!("{base}/login")).await?;
+    fill(c, "#username", user).await?;
+    fill(c, "#password", "yizhan2026").await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//button[normalize-space()='登录']"),
+    )
+    .await?;
+    wait(
+        c,
+        Locator::XPath("//header//button[normalize-space()='退出']"),
+    )
+    .await
+    .with_context(|| format!("{user} could not sign in"))?;
+    Ok(())
+}
+
+/// Signs out with the header's button on the current page.
+async fn sign_out(c: &Client) -> Result<()> {
+    click_and_load(
+        c,
+        Locator::XPath("//header//button[normalize-space()='退出']"),
+    )
+    .await?;
+    wait(c, Locator::XPath("//header//a[@href='/login']")).await?;
+    Ok(())
+}
+
+/// Signs out from a page without the site header (a printable document).
+async fn sign_out_from(c: &Client, base: &str) -> Result<()> {
+    c.goto(&format!("{base}/cases")).await?;
+    sign_out(c).await
 }
