@@ -333,32 +333,71 @@ pub fn warnings(
 }
 
 /// Every warning a case raised over its life up to `until`, once per deadline and colour, with the
-/// day it was first raised. Checked at each event (on the state before it, on the event's day) and on
-/// `until`: between events only time moves, and warnings only grow with time, so nothing raised on a
-/// day in between is missed.
+/// day it was first raised, as a check at the start of every day and after every event would have
+/// raised them. Between two events only time moves, and a deadline's warning only grows with time
+/// (none → yellow → red), so the first day of each colour is found by bisection, not day by day.
 pub fn warnings_raised(
     events: &[CaseEvent],
     rules: &[WarningRule],
     until: NaiveDate,
     cal: &WorkingCalendar,
 ) -> Vec<(NaiveDate, Warning)> {
-    let mut out = Vec::new();
-    let Some(mut case) = Case::replay(events.get(..1).unwrap_or_default()) else {
+    let mut out: Vec<(NaiveDate, Warning)> = Vec::new();
+    let Some(first) = events.first() else {
         return out;
     };
+    let Some(mut case) = Case::replay(std::slice::from_ref(first)) else {
+        return out;
+    };
+    let rule = rule_for(&case.filing.item, rules);
     let mut seen = BTreeSet::new();
-    let mut check = |case: &Case, day: NaiveDate, out: &mut Vec<(NaiveDate, Warning)>| {
-        for w in warnings(case, rules, day, cal) {
-            if seen.insert((w.kind, w.colour)) {
-                out.push((day, w));
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            case.apply(e);
+        }
+        // This state holds from its event's day to the next event's day (checked at the start of
+        // that day, before the event), the last one until `until`.
+        let from = local_date(e.at);
+        let to = events
+            .get(i + 1)
+            .map(|n| local_date(n.at))
+            .unwrap_or(until)
+            .max(from);
+        for (kind, p) in periods(&case, cal) {
+            let at = |day: NaiveDate| warn(kind, &p, &rule, day, cal);
+            let Some(last) = at(to) else {
+                continue;
+            };
+            // The first day with a warning.
+            let (mut lo, mut hi) = (from, to);
+            while lo < hi {
+                let mid = lo + chrono::Days::new(((hi - lo).num_days() / 2) as u64);
+                if at(mid).is_some() {
+                    hi = mid;
+                } else {
+                    lo = mid.succ_opt().unwrap_or(mid);
+                }
+            }
+            let mut raised = vec![];
+            if let Some(w) = at(lo) {
+                if w.colour == Colour::Yellow && last.colour == Colour::Red {
+                    // Red from the day after the due date.
+                    let red = p.due.succ_opt().unwrap_or(p.due).max(from);
+                    raised.push((red, last.clone()));
+                    if let Some(r) = at(red) {
+                        raised[0].1 = r;
+                    }
+                }
+                raised.insert(0, (lo, w));
+            }
+            for (day, w) in raised {
+                if seen.insert((w.kind, w.colour)) {
+                    out.push((day, w));
+                }
             }
         }
-    };
-    for e in &events[1..] {
-        check(&case, local_date(e.at), &mut out);
-        case.apply(e);
     }
-    check(&case, until, &mut out);
+    out.sort_by_key(|(day, w)| (*day, w.kind, w.colour));
     out
 }
 
@@ -1239,5 +1278,1554 @@ fn score_unit(unit: &str, os: &[&CaseOutcome], wt: &Weights) -> Score {
         mean_satisfaction,
         complaints,
         score,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Unit tests on a plain Monday–Friday calendar (no holidays), in March 2026:
+    //! Mon 03-02 … Fri 03-06, Mon 03-09 … Fri 03-13, Mon 03-16, Mon 03-23, Mon 03-30.
+    //!
+    //! The standard case: filed and accepted Mon 03-02 (correction window to 03-09; promised due
+    //! 03-16 = 10 working days; statutory due 03-30 = 20), stages 受理审查 (1 day, due 03-03) →
+    //! 现场核查 (3 days) → 审核决定 → 制证.
+
+    use super::*;
+    use crate::case::*;
+    use crate::catalog::{Fee, Stage};
+    use crate::region::{Level, RegionCode};
+    use chrono::{DateTime, Utc};
+
+    const TA: &str = "330102001000";
+    const TB: &str = "330102002000";
+    const VA: &str = "330102001001";
+    const MZ: &str = "MZ";
+
+    fn cal() -> WorkingCalendar {
+        WorkingCalendar::default()
+    }
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, day).expect("valid date")
+    }
+
+    /// 10:00 Asia/Shanghai.
+    fn at(day: NaiveDate) -> DateTime<Utc> {
+        day.and_hms_opt(2, 0, 0).expect("valid time").and_utc()
+    }
+
+    fn region(code: &str) -> RegionCode {
+        RegionCode::parse(code).expect("valid region")
+    }
+
+    fn stage(name: &str, limit_days: u32) -> Stage {
+        Stage {
+            name: name.into(),
+            department: MZ.into(),
+            limit_days,
+            parallel_group: None,
+        }
+    }
+
+    /// 承诺件, free: promised 10, statutory 20.
+    fn item() -> ItemTerms {
+        ItemTerms {
+            code: "P1".into(),
+            version: 1,
+            name: "测试事项".into(),
+            kind: ItemKind::Promised,
+            department: MZ.into(),
+            statutory_limit_days: 20,
+            promised_limit_days: 10,
+            stages: vec![
+                stage("受理审查", 1),
+                stage("现场核查", 3),
+                stage("审核决定", 2),
+                stage("制证", 1),
+            ],
+            materials: vec![
+                ("居民身份证".into(), true),
+                ("申请表".into(), true),
+                ("户口簿".into(), false),
+            ],
+            fees: vec![],
+            result_name: "许可证".into(),
+        }
+    }
+
+    /// Two fee standards (10.00 + 5.00 元): the window assesses which apply.
+    fn fee_item() -> ItemTerms {
+        ItemTerms {
+            code: "F1".into(),
+            fees: vec![
+                Fee {
+                    name: "工本费".into(),
+                    amount_fen: 1000,
+                    basis: "批复".into(),
+                },
+                Fee {
+                    name: "证书费".into(),
+                    amount_fen: 500,
+                    basis: "批复".into(),
+                },
+            ],
+            ..item()
+        }
+    }
+
+    /// One fee standard of 15.00 元, due from acceptance.
+    fn single_fee_item() -> ItemTerms {
+        ItemTerms {
+            code: "F2".into(),
+            fees: vec![Fee {
+                name: "登记费".into(),
+                amount_fen: 1500,
+                basis: "批复".into(),
+            }],
+            ..item()
+        }
+    }
+
+    fn immediate_item() -> ItemTerms {
+        ItemTerms {
+            code: "I1".into(),
+            kind: ItemKind::Immediate,
+            statutory_limit_days: 0,
+            promised_limit_days: 0,
+            stages: vec![stage("当场审核决定", 0)],
+            ..item()
+        }
+    }
+
+    fn filing(item: ItemTerms) -> Filing {
+        Filing {
+            number: format!("{TA}-20260302-{}", item.code),
+            query_code: "Q1".into(),
+            channel: Channel::Window,
+            applicant: Applicant {
+                kind: ApplicantKind::Person,
+                name: "张三".into(),
+                id_number: "330102199001011234".into(),
+                phone: "13800000000".into(),
+                user_id: Some(1001),
+            },
+            item,
+            place: region(TA),
+            decide_place: region(TA),
+            applicant_region: region(VA),
+            agent_user_id: None,
+            form: serde_json::json!({}),
+        }
+    }
+
+    fn actor(id: i64, name: &str, role: Role, place: &str, dept: Option<&str>) -> Actor {
+        Actor {
+            user_id: Some(id),
+            name: name.into(),
+            roles: vec![ActorRole {
+                role,
+                region: region(place),
+                level: Level::Township,
+                department: dept.map(str::to_string),
+            }],
+            system: false,
+        }
+    }
+
+    fn clerk() -> Actor {
+        actor(2001, "王窗口", Role::WindowClerk, TA, None)
+    }
+    fn reviewer() -> Actor {
+        actor(3001, "李审批", Role::Reviewer, TA, Some(MZ))
+    }
+    fn head() -> Actor {
+        actor(4001, "钱科长", Role::DepartmentHead, TA, Some(MZ))
+    }
+
+    /// Who is recorded on a forged event.
+    fn who(name: &str, role: Option<Role>, place: &str) -> ActorRef {
+        ActorRef {
+            user_id: Some(9),
+            name: name.into(),
+            role,
+            place: Some(region(place)),
+        }
+    }
+    fn head_ref() -> ActorRef {
+        who("钱科长", Some(Role::DepartmentHead), TA)
+    }
+    fn clerk_ref() -> ActorRef {
+        who("王窗口", Some(Role::WindowClerk), TA)
+    }
+
+    /// A case log built by the state machine, or forged with `seal` where the machine refuses.
+    struct Log {
+        ev: Vec<CaseEvent>,
+    }
+
+    impl Log {
+        /// Filed at the window on `day` (materials received on the spot).
+        fn file(item: ItemTerms, day: NaiveDate) -> Log {
+            let f = filing(item);
+            let number = f.number.clone();
+            let ev = seal(
+                &number,
+                0,
+                GENESIS_HASH,
+                at(day),
+                &who("张三", Some(Role::Applicant), VA),
+                "",
+                &[],
+                open(f, at(day), &cal()),
+            );
+            Log { ev }
+        }
+        fn case(&self) -> Case {
+            Case::replay(&self.ev).expect("a filed case")
+        }
+        fn try_run(&mut self, cmd: Command, a: &Actor, day: NaiveDate) -> Result<(), CaseError> {
+            let case = self.case();
+            let dec = decide(&case, &cmd, a, at(day), &cal())?;
+            let sealed = seal(
+                &case.filing.number,
+                case.version,
+                &case.last_hash,
+                at(day),
+                &dec.actor,
+                cmd.name(),
+                &[],
+                dec.events,
+            );
+            self.ev.extend(sealed);
+            Ok(())
+        }
+        fn run(&mut self, cmd: Command, a: &Actor, day: NaiveDate) -> &mut Self {
+            let name = cmd.name();
+            self.try_run(cmd, a, day)
+                .unwrap_or_else(|e| panic!("{name} should succeed: {e:?}"));
+            self
+        }
+        /// Appends an event the state machine would refuse (a tampered or legacy log).
+        fn forge(&mut self, by: ActorRef, kind: EventKind, day: NaiveDate) -> &mut Self {
+            let case = self.case();
+            let sealed = seal(
+                &case.filing.number,
+                case.version,
+                &case.last_hash,
+                at(day),
+                &by,
+                "",
+                &[],
+                vec![kind],
+            );
+            self.ev.extend(sealed);
+            self
+        }
+        fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+            violations(&self.case(), &self.ev, today, &cal())
+        }
+        fn found(&self, rule: ViolationRule, today: NaiveDate) -> Vec<Violation> {
+            self.violations(today)
+                .into_iter()
+                .filter(|v| v.rule == rule)
+                .collect()
+        }
+        fn has(&self, rule: ViolationRule, today: NaiveDate) -> bool {
+            !self.found(rule, today).is_empty()
+        }
+        fn last_seq(&self) -> u32 {
+            self.ev.last().expect("an event").seq
+        }
+        fn warnings(&self, today: NaiveDate) -> Vec<Warning> {
+            warnings(&self.case(), &[], today, &cal())
+        }
+    }
+
+    fn mark(index: usize) -> Command {
+        Command::MarkMaterial {
+            index,
+            status: MaterialStatus::Received,
+            reason: String::new(),
+        }
+    }
+    fn complete(index: usize) -> Command {
+        Command::CompleteStage {
+            index,
+            approved: true,
+            opinion: "同意".into(),
+        }
+    }
+    fn grant() -> Command {
+        Command::Decide {
+            granted: true,
+            reasons: String::new(),
+            licence_no: Some("MZ-1".into()),
+        }
+    }
+    fn deliver() -> Command {
+        Command::Deliver {
+            method: DeliveryMethod::Window,
+            recipient: "张三".into(),
+        }
+    }
+    fn suspend() -> Command {
+        Command::Suspend {
+            procedure: SpecialProcedure::ExpertReview,
+            reason: "需组织专家评审".into(),
+            expected_days: 10,
+        }
+    }
+    fn extend() -> Command {
+        Command::Extend {
+            reason: "情况复杂".into(),
+        }
+    }
+    fn pay(amount_fen: i64) -> Command {
+        Command::RecordPayment {
+            amount_fen,
+            method: PaymentMethod::Cash,
+            receipt_no: "票1".into(),
+        }
+    }
+    fn payment(amount_fen: i64) -> EventKind {
+        EventKind::PaymentRecorded {
+            amount_fen,
+            method: PaymentMethod::Cash,
+            receipt_no: "票1".into(),
+        }
+    }
+    fn decided(granted: bool, reasons: &str, on: NaiveDate) -> EventKind {
+        EventKind::Decided {
+            granted,
+            reasons: reasons.into(),
+            licence_no: None,
+            on,
+            delivery_due: granted.then(|| cal().add_working_days(on, DELIVERY_LIMIT_DAYS)),
+            completes: vec![2],
+        }
+    }
+
+    /// Filed and accepted on `day` with the mandatory materials received.
+    fn accepted(item: ItemTerms, day: NaiveDate) -> Log {
+        let mut l = Log::file(item, day);
+        l.run(mark(0), &clerk(), day)
+            .run(mark(1), &clerk(), day)
+            .run(Command::Accept, &clerk(), day);
+        l
+    }
+
+    /// Accepted 03-02, 受理审查 done 03-03 (its due), 现场核查 done 03-05 (due 03-06).
+    fn reviewed(item: ItemTerms) -> Log {
+        let mut l = accepted(item, d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 3))
+            .run(complete(1), &reviewer(), d(3, 5));
+        l
+    }
+
+    /// Reviewed, granted 03-06 (delivery due 03-20), delivered and completed 03-09.
+    fn completed(item: ItemTerms) -> Log {
+        let mut l = reviewed(item);
+        l.run(grant(), &head(), d(3, 6))
+            .run(deliver(), &clerk(), d(3, 9))
+            .run(Command::Complete, &clerk(), d(3, 9));
+        l
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Warnings
+    // -----------------------------------------------------------------------------------------
+
+    fn rule(scope: RuleScope, days: Option<u32>, pct: Option<u32>) -> WarningRule {
+        WarningRule {
+            scope,
+            yellow_days_left: days,
+            yellow_percent_used: pct,
+        }
+    }
+
+    #[test]
+    fn the_most_specific_rule_wins() {
+        let all = rule(RuleScope::All, Some(1), None);
+        let kind = rule(RuleScope::ItemKind(ItemKind::Promised), Some(3), None);
+        let other_kind = rule(RuleScope::ItemKind(ItemKind::Joint), Some(4), None);
+        let this = rule(RuleScope::Item("P1".into()), Some(5), None);
+        let other_item = rule(RuleScope::Item("X9".into()), Some(6), None);
+        let it = item();
+        assert_eq!(rule_for(&it, std::slice::from_ref(&all)), all);
+        assert_eq!(
+            rule_for(&it, &[kind.clone(), all.clone(), other_kind.clone()]),
+            kind
+        );
+        assert_eq!(
+            rule_for(
+                &it,
+                &[all.clone(), this.clone(), kind.clone(), other_item.clone()]
+            ),
+            this
+        );
+        // Nothing matching: the default (≤ 2 days left or ≥ 80% used).
+        assert_eq!(
+            rule_for(&it, &[other_kind, other_item]),
+            WarningRule::default()
+        );
+        assert_eq!(rule_for(&it, &[]).yellow_days_left, Some(2));
+        assert_eq!(rule_for(&it, &[]).yellow_percent_used, Some(80));
+        // Equally specific: the first listed.
+        let all2 = rule(RuleScope::All, Some(7), None);
+        assert_eq!(rule_for(&it, &[all.clone(), all2]), all);
+    }
+
+    #[test]
+    fn rule_validation() {
+        assert!(WarningRule::default().validate().is_ok());
+        assert!(rule(RuleScope::All, None, Some(101)).validate().is_err());
+        assert!(rule(RuleScope::Item(" ".into()), None, None)
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn a_one_day_stage_is_yellow_from_its_start_then_red_the_day_after() {
+        let l = accepted(item(), d(3, 2));
+        let w = l.warnings(d(3, 2));
+        assert_eq!(
+            w,
+            vec![Warning {
+                kind: WarningKind::StageDeadline { index: 0 },
+                colour: Colour::Yellow,
+                due: d(3, 3),
+                days_left: 1,
+                percent_used: 0,
+            }]
+        );
+        let w = l.warnings(d(3, 4));
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].colour, Colour::Red);
+        assert_eq!(w[0].days_left, -1);
+        assert_eq!(w[0].percent_used, 200);
+    }
+
+    #[test]
+    fn case_deadline_yellow_by_days_left_then_due_day_then_red() {
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 3))
+            .run(complete(1), &reviewer(), d(3, 5));
+        let case_w = |today| {
+            l.warnings(today)
+                .into_iter()
+                .find(|w| w.kind == WarningKind::CaseDeadline)
+        };
+        // Wed 03-11: 7 of 10 days used, 3 left → nothing.
+        assert_eq!(case_w(d(3, 11)), None);
+        // Thu 03-12: 8 used (80%), 2 left → yellow.
+        let w = case_w(d(3, 12)).expect("yellow");
+        assert_eq!(
+            (w.colour, w.days_left, w.percent_used),
+            (Colour::Yellow, 2, 80)
+        );
+        // The due day itself: yellow, 0 left, 100%.
+        let w = case_w(d(3, 16)).expect("yellow");
+        assert_eq!(
+            (w.colour, w.days_left, w.percent_used),
+            (Colour::Yellow, 0, 100)
+        );
+        // The day after: red.
+        let w = case_w(d(3, 17)).expect("red");
+        assert_eq!(
+            (w.colour, w.days_left, w.percent_used),
+            (Colour::Red, -1, 110)
+        );
+        assert_eq!(w.due, d(3, 16));
+    }
+
+    #[test]
+    fn percent_and_days_thresholds_each_on_their_own() {
+        // Statutory: 20 days from 03-02, due 03-30.
+        let l = reviewed(item());
+        let stat = |r: &WarningRule, today| {
+            warnings(&l.case(), std::slice::from_ref(r), today, &cal())
+                .into_iter()
+                .find(|w| w.kind == WarningKind::StatutoryDeadline)
+        };
+        let pct = rule(RuleScope::All, None, Some(80));
+        let days = rule(RuleScope::All, Some(2), None);
+        // Mon 03-23: 15 of 20 used (75%), 5 left.
+        assert_eq!(stat(&pct, d(3, 23)), None);
+        // Tue 03-24: 16 used (80%), 4 left: yellow by percent only.
+        assert_eq!(stat(&pct, d(3, 24)).map(|w| w.percent_used), Some(80));
+        assert_eq!(stat(&days, d(3, 24)), None);
+        // Thu 03-26: 2 left.
+        assert_eq!(stat(&days, d(3, 26)).map(|w| w.days_left), Some(2));
+        // Neither threshold: only red.
+        let none = rule(RuleScope::All, None, None);
+        assert_eq!(stat(&none, d(3, 30)), None);
+        assert_eq!(stat(&none, d(3, 31)).map(|w| w.colour), Some(Colour::Red));
+    }
+
+    #[test]
+    fn overdue_on_a_weekend_is_red_with_zero_working_days_left() {
+        // 现场核查 started 03-03, due Fri 03-06; Sat 03-07.
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 3));
+        let w = l.warnings(d(3, 7));
+        let s = w
+            .iter()
+            .find(|w| w.kind == WarningKind::StageDeadline { index: 1 })
+            .expect("stage warning");
+        assert_eq!((s.colour, s.days_left), (Colour::Red, 0));
+    }
+
+    #[test]
+    fn a_suspended_case_raises_no_time_warnings() {
+        let mut l = accepted(item(), d(3, 2));
+        l.run(suspend(), &reviewer(), d(3, 10));
+        for today in [d(3, 10), d(3, 16), d(3, 31), d(6, 30)] {
+            assert_eq!(l.warnings(today), vec![]);
+        }
+    }
+
+    #[test]
+    fn suspended_days_are_not_counted_after_resumption() {
+        let mut l = reviewed(item());
+        l.run(suspend(), &reviewer(), d(3, 10))
+            .run(Command::Resume, &reviewer(), d(3, 17));
+        let c = l.case();
+        // Suspended 03-10 → 03-17: 5 working days; the promised due moves 03-16 → 03-23.
+        assert_eq!(c.suspended_days, 5);
+        assert_eq!(c.deadlines.promised_due, Some(d(3, 23)));
+        let p = periods(&c, &cal())
+            .into_iter()
+            .find(|(k, _)| *k == WarningKind::CaseDeadline)
+            .expect("case period")
+            .1;
+        assert_eq!(p.length(&cal()), 10);
+        // 03-17: 11 working days since acceptance, 5 of them suspended → 6 of 10.
+        assert_eq!(p.percent_used(d(3, 17), &cal()), 60);
+        assert!(!l
+            .warnings(d(3, 17))
+            .iter()
+            .any(|w| w.kind == WarningKind::CaseDeadline));
+        // 03-19: 8 of 10 used → yellow.
+        assert!(l
+            .warnings(d(3, 19))
+            .iter()
+            .any(|w| w.kind == WarningKind::CaseDeadline && w.percent_used == 80));
+    }
+
+    #[test]
+    fn a_stage_running_through_a_suspension_does_not_count_it() {
+        // 现场核查 started 03-03 due 03-06; suspended 03-04 → resumed 03-11 (5 days): due 03-13.
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 3))
+            .run(suspend(), &reviewer(), d(3, 4))
+            .run(Command::Resume, &reviewer(), d(3, 11));
+        let (_, p) = periods(&l.case(), &cal())
+            .into_iter()
+            .find(|(k, _)| *k == WarningKind::StageDeadline { index: 1 })
+            .expect("stage period");
+        assert_eq!((p.due, p.not_counted, p.length(&cal())), (d(3, 13), 5, 3));
+        // 03-11: 6 working days since its start, 5 suspended → 1 of 3 (33%), 2 left → yellow.
+        assert_eq!(p.percent_used(d(3, 11), &cal()), 33);
+    }
+
+    #[test]
+    fn correction_window_warnings_while_submitted_only() {
+        let mut l = Log::file(item(), d(3, 2));
+        // Window due 03-09. 03-04: 3 left, 40%.
+        assert_eq!(l.warnings(d(3, 4)), vec![]);
+        let w = l.warnings(d(3, 5));
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].kind, WarningKind::CorrectionDeadline);
+        assert_eq!(
+            (w[0].colour, w[0].days_left, w[0].percent_used),
+            (Colour::Yellow, 2, 60)
+        );
+        assert_eq!(l.warnings(d(3, 10))[0].colour, Colour::Red);
+        // Waiting for the applicant: nothing on the center's clock.
+        l.run(
+            Command::RequestCorrection { defects: vec![] },
+            &clerk(),
+            d(3, 3),
+        );
+        assert_eq!(l.warnings(d(3, 30)), vec![]);
+    }
+
+    #[test]
+    fn delivery_warnings_for_a_grant_not_a_denial() {
+        let mut l = reviewed(item());
+        l.run(grant(), &head(), d(3, 6));
+        // Due 03-20. 03-17: 7 of 10, 3 left.
+        assert_eq!(l.warnings(d(3, 17)), vec![]);
+        let w = l.warnings(d(3, 18));
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].kind, WarningKind::DeliveryDeadline);
+        assert_eq!((w[0].days_left, w[0].percent_used), (2, 80));
+        assert_eq!(l.warnings(d(3, 23))[0].colour, Colour::Red);
+
+        let mut denied = reviewed(item());
+        denied.run(
+            Command::Decide {
+                granted: false,
+                reasons: "不符合条件".into(),
+                licence_no: None,
+            },
+            &head(),
+            d(3, 6),
+        );
+        assert_eq!(denied.warnings(d(4, 30)), vec![]);
+    }
+
+    #[test]
+    fn closed_cases_raise_nothing() {
+        let l = completed(item());
+        assert_eq!(l.warnings(d(12, 31)), vec![]);
+    }
+
+    #[test]
+    fn an_empty_period_is_fully_used_on_its_due_day() {
+        let p = Period {
+            start: d(3, 2),
+            due: d(3, 2),
+            not_counted: 0,
+        };
+        assert_eq!(p.percent_used(d(3, 1), &cal()), 0);
+        assert_eq!(p.percent_used(d(3, 2), &cal()), 100);
+        let r = WarningRule {
+            yellow_days_left: None,
+            ..WarningRule::default()
+        };
+        let w = warn(WarningKind::CaseDeadline, &p, &r, d(3, 2), &cal()).expect("yellow");
+        assert_eq!(w.colour, Colour::Yellow);
+    }
+
+    #[test]
+    fn worst_colour_and_keys() {
+        let l = accepted(item(), d(3, 2));
+        assert_eq!(worst(&l.warnings(d(3, 2))), Some(Colour::Yellow));
+        assert_eq!(worst(&l.warnings(d(3, 17))), Some(Colour::Red));
+        assert_eq!(worst(&[]), None);
+        assert_eq!(
+            WarningKind::StageDeadline { index: 2 }.key(),
+            "stage_deadline:2"
+        );
+        assert_eq!(WarningKind::CaseDeadline.key(), "case_deadline");
+        assert_eq!(
+            WarningKind::StageDeadline { index: 0 }.label(),
+            "第1环节办理时限"
+        );
+        assert_eq!(Colour::Red.label(), "红色预警");
+    }
+
+    #[test]
+    fn warnings_raised_over_a_life_once_per_deadline_and_colour() {
+        // Stage 0 due 03-03 completed 03-04 (yellow 03-02, red 03-04); stage 1 due 03-09 done 03-05.
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 4))
+            .run(complete(1), &reviewer(), d(3, 5));
+        let raised = warnings_raised(&l.ev, &[], d(3, 5), &cal());
+        let got: Vec<(NaiveDate, WarningKind, Colour)> = raised
+            .iter()
+            .map(|(on, w)| (*on, w.kind, w.colour))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    d(3, 2),
+                    WarningKind::StageDeadline { index: 0 },
+                    Colour::Yellow
+                ),
+                (
+                    d(3, 4),
+                    WarningKind::StageDeadline { index: 0 },
+                    Colour::Red
+                ),
+                // Stage 1 started 03-04 (due 03-09): 2 left on 03-05.
+                (
+                    d(3, 5),
+                    WarningKind::StageDeadline { index: 1 },
+                    Colour::Yellow
+                ),
+            ]
+        );
+        assert_eq!(warnings_raised(&[], &[], d(3, 5), &cal()), vec![]);
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Violations: one test that creates each, one that does not
+    // -----------------------------------------------------------------------------------------
+
+    use ViolationRule as R;
+
+    #[test]
+    fn a_clean_case_has_no_violations() {
+        let l = completed(item());
+        assert_eq!(l.violations(d(12, 31)), vec![]);
+        let mut f = reviewed(single_fee_item());
+        f.run(pay(1500), &clerk(), d(3, 5))
+            .run(grant(), &head(), d(3, 6))
+            .run(deliver(), &clerk(), d(3, 9))
+            .run(Command::Complete, &clerk(), d(3, 9));
+        assert_eq!(f.violations(d(12, 31)), vec![]);
+    }
+
+    #[test]
+    fn rules_have_unique_stable_codes_and_chinese_texts() {
+        let codes: BTreeSet<&str> = R::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes.len(), R::ALL.len());
+        for r in R::ALL {
+            assert!(r
+                .code()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
+            assert_eq!(R::parse(r.code()), Some(r));
+            assert!(!r.label().is_empty() && !r.label().is_ascii());
+            assert!(!r.description().is_empty() && !r.description().is_ascii());
+            let json = serde_json::to_string(&r).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", r.code()));
+        }
+        assert_eq!(R::parse("nope"), None);
+        assert_eq!(R::LogTampered.severity(), Severity::High);
+        assert_eq!(Severity::Medium.label(), "一般");
+    }
+
+    #[test]
+    fn accepted_with_a_mandatory_material_missing() {
+        // Only 身份证 received; the machine refuses to accept, so the acceptance is forged.
+        let mut l = Log::file(item(), d(3, 2));
+        l.run(mark(0), &clerk(), d(3, 2)).forge(
+            clerk_ref(),
+            EventKind::Accepted {
+                accepted_on: d(3, 2),
+                by_system: false,
+                statutory_due: d(3, 30),
+                promised_due: d(3, 16),
+                started: vec![(0, d(3, 3))],
+                fee_total_fen: 0,
+            },
+            d(3, 2),
+        );
+        let v = l.found(R::AcceptedMaterialMissing, d(3, 2));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(l.last_seq()));
+        assert!(v[0].detail.contains("申请表"));
+        assert!(!v[0].detail.contains("居民身份证"));
+    }
+
+    #[test]
+    fn accepted_with_the_mandatory_materials_is_fine() {
+        // The optional 户口簿 is still pending.
+        let l = accepted(item(), d(3, 2));
+        assert!(!l.has(R::AcceptedMaterialMissing, d(3, 2)));
+        // Acceptance by operation of law is not the window accepting an incomplete file.
+        let mut auto = Log::file(item(), d(3, 2));
+        auto.run(Command::AutoAccept, &Actor::system(), d(3, 10));
+        assert!(!auto.has(R::AcceptedMaterialMissing, d(3, 10)));
+    }
+
+    #[test]
+    fn a_repeat_correction_notice() {
+        let mut l = Log::file(item(), d(3, 2));
+        l.run(
+            Command::RequestCorrection { defects: vec![] },
+            &clerk(),
+            d(3, 3),
+        )
+        .run(Command::Resubmit, &clerk(), d(3, 5))
+        .run(
+            Command::RequestCorrection { defects: vec![] },
+            &clerk(),
+            d(3, 6),
+        );
+        let v = l.found(R::RepeatCorrectionNotice, d(3, 6));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(l.last_seq()));
+        assert!(v[0].detail.contains("第2次"));
+
+        // A legacy log without the `repeat` flag: the second notice still shows.
+        let mut legacy = Log::file(item(), d(3, 2));
+        let notice = |repeat| EventKind::CorrectionRequested {
+            defects: vec![Defect {
+                material: "申请表".into(),
+                reason: "未提交".into(),
+            }],
+            repeat,
+            late: false,
+        };
+        legacy
+            .forge(clerk_ref(), notice(false), d(3, 3))
+            .run(Command::Resubmit, &clerk(), d(3, 5))
+            .forge(clerk_ref(), notice(false), d(3, 6));
+        assert_eq!(legacy.found(R::RepeatCorrectionNotice, d(3, 6)).len(), 1);
+    }
+
+    #[test]
+    fn a_single_correction_notice_is_fine() {
+        let mut l = Log::file(item(), d(3, 2));
+        l.run(
+            Command::RequestCorrection { defects: vec![] },
+            &clerk(),
+            d(3, 3),
+        )
+        .run(Command::Resubmit, &clerk(), d(3, 5));
+        assert!(!l.has(R::RepeatCorrectionNotice, d(3, 5)));
+        assert_eq!(l.violations(d(3, 5)), vec![]);
+    }
+
+    #[test]
+    fn a_correction_notice_after_five_working_days() {
+        // Received 03-02: the window ends 03-09; the notice on 03-10.
+        let mut l = Log::file(item(), d(3, 2));
+        l.run(
+            Command::RequestCorrection { defects: vec![] },
+            &clerk(),
+            d(3, 10),
+        );
+        assert!(matches!(
+            l.ev.last().map(|e| &e.kind),
+            Some(EventKind::CorrectionRequested { late: true, .. })
+        ));
+        let v = l.found(R::LateCorrectionNotice, d(3, 10));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("超过1个工作日"), "{}", v[0].detail);
+    }
+
+    #[test]
+    fn a_correction_notice_on_the_last_day_is_fine() {
+        let mut l = Log::file(item(), d(3, 2));
+        l.run(
+            Command::RequestCorrection { defects: vec![] },
+            &clerk(),
+            d(3, 9),
+        );
+        assert!(!l.has(R::LateCorrectionNotice, d(3, 9)));
+    }
+
+    #[test]
+    fn refusal_or_denial_without_reasons() {
+        let mut refused = Log::file(item(), d(3, 2));
+        refused.forge(
+            clerk_ref(),
+            EventKind::Refused {
+                reasons: "  ".into(),
+            },
+            d(3, 3),
+        );
+        let v = refused.found(R::MissingReasons, d(3, 3));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("不予受理"));
+
+        let mut denied = reviewed(item());
+        denied.forge(head_ref(), decided(false, "", d(3, 6)), d(3, 6));
+        let v = denied.found(R::MissingReasons, d(3, 6));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("不予许可"));
+    }
+
+    #[test]
+    fn refusal_or_denial_with_reasons_is_fine() {
+        let mut refused = Log::file(item(), d(3, 2));
+        refused.run(
+            Command::Refuse {
+                reasons: "不属于本机关职权范围".into(),
+            },
+            &clerk(),
+            d(3, 3),
+        );
+        assert!(!refused.has(R::MissingReasons, d(3, 3)));
+        let mut denied = reviewed(item());
+        denied.run(
+            Command::Decide {
+                granted: false,
+                reasons: "不符合条件".into(),
+                licence_no: None,
+            },
+            &head(),
+            d(3, 6),
+        );
+        assert!(!denied.has(R::MissingReasons, d(3, 6)));
+        // A grant needs no reasons.
+        assert!(!completed(item()).has(R::MissingReasons, d(3, 9)));
+    }
+
+    #[test]
+    fn a_fee_above_the_standard() {
+        // Assessed 10.00 (工本费 once), 15.00 collected: forged, the machine refuses it.
+        let mut l = reviewed(fee_item());
+        l.run(
+            Command::AssessFees {
+                lines: vec![(0, 1)],
+            },
+            &clerk(),
+            d(3, 5),
+        )
+        .forge(clerk_ref(), payment(1500), d(3, 5));
+        let v = l.found(R::FeeAboveStandard, d(3, 5));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(l.last_seq()));
+        assert!(v[0].detail.contains("超收5.00元"), "{}", v[0].detail);
+
+        // An assessment above its own lines' standards.
+        let mut a = reviewed(fee_item());
+        a.forge(
+            clerk_ref(),
+            EventKind::FeesAssessed {
+                lines: vec![(0, 1)],
+                total_fen: 3000,
+            },
+            d(3, 5),
+        );
+        assert_eq!(a.found(R::FeeAboveStandard, d(3, 5)).len(), 1);
+        // A line naming no standard.
+        let mut b = reviewed(fee_item());
+        b.forge(
+            clerk_ref(),
+            EventKind::FeesAssessed {
+                lines: vec![(7, 1)],
+                total_fen: 100,
+            },
+            d(3, 5),
+        );
+        assert_eq!(b.found(R::FeeAboveStandard, d(3, 5)).len(), 1);
+        // Paid before any assessment, above every standard once (15.00).
+        let mut c = reviewed(fee_item());
+        c.forge(clerk_ref(), payment(2000), d(3, 5));
+        assert_eq!(c.found(R::FeeAboveStandard, d(3, 5)).len(), 1);
+    }
+
+    #[test]
+    fn fees_within_the_standard_are_fine() {
+        let mut l = reviewed(fee_item());
+        l.run(
+            Command::AssessFees {
+                lines: vec![(0, 2), (1, 1)],
+            },
+            &clerk(),
+            d(3, 5),
+        )
+        .run(pay(1000), &clerk(), d(3, 5))
+        .run(pay(1500), &clerk(), d(3, 5));
+        assert!(!l.has(R::FeeAboveStandard, d(3, 5)));
+        // Paid, refunded, paid again: the net never exceeds the assessment.
+        l.run(
+            Command::Refund {
+                amount_fen: 500,
+                reason: "多收".into(),
+            },
+            &clerk(),
+            d(3, 5),
+        )
+        .run(pay(500), &clerk(), d(3, 5));
+        assert_eq!(l.violations(d(3, 5)), vec![]);
+    }
+
+    #[test]
+    fn a_fee_for_a_free_item() {
+        let mut l = reviewed(item());
+        l.forge(clerk_ref(), payment(1000), d(3, 5));
+        let v = l.violations(d(3, 5));
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].rule, R::FeeForFreeItem);
+        let mut a = reviewed(item());
+        a.forge(
+            clerk_ref(),
+            EventKind::FeesAssessed {
+                lines: vec![],
+                total_fen: 500,
+            },
+            d(3, 5),
+        );
+        assert_eq!(a.found(R::FeeForFreeItem, d(3, 5)).len(), 1);
+    }
+
+    #[test]
+    fn a_free_item_without_fees_is_fine() {
+        let l = completed(item());
+        assert!(!l.has(R::FeeForFreeItem, d(3, 9)));
+        // A zero assessment on a free item charges nothing.
+        let mut a = reviewed(item());
+        a.forge(
+            clerk_ref(),
+            EventKind::FeesAssessed {
+                lines: vec![],
+                total_fen: 0,
+            },
+            d(3, 5),
+        );
+        assert!(!a.has(R::FeeForFreeItem, d(3, 5)));
+    }
+
+    #[test]
+    fn a_decision_without_the_review_stages() {
+        // 现场核查 never done.
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 3)).forge(
+            head_ref(),
+            decided(true, "", d(3, 4)),
+            d(3, 4),
+        );
+        let v = l.found(R::DecisionWithoutReview, d(3, 4));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("现场核查"));
+        assert!(!v[0].detail.contains("受理审查"));
+        // Decided without even being accepted.
+        let mut n = Log::file(item(), d(3, 2));
+        n.forge(head_ref(), decided(true, "", d(3, 3)), d(3, 3));
+        let v = n.found(R::DecisionWithoutReview, d(3, 3));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("未经受理"));
+    }
+
+    #[test]
+    fn a_decision_after_review_is_fine() {
+        let l = completed(item());
+        assert!(!l.has(R::DecisionWithoutReview, d(3, 9)));
+        // An immediate item's only stage is the decision itself.
+        let mut i = Log::file(immediate_item(), d(3, 2));
+        i.run(mark(0), &clerk(), d(3, 2))
+            .run(mark(1), &clerk(), d(3, 2))
+            .run(
+                Command::HandleImmediately { licence_no: None },
+                &clerk(),
+                d(3, 2),
+            );
+        assert_eq!(i.violations(d(3, 2)), vec![]);
+    }
+
+    #[test]
+    fn a_change_after_completion() {
+        let mut l = completed(item());
+        l.forge(clerk_ref(), payment(100), d(3, 10));
+        let v = l.found(R::ChangeAfterCompletion, d(3, 10));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(l.last_seq()));
+        assert!(v[0].detail.contains("办结"), "{}", v[0].detail);
+        // After a refusal too.
+        let mut r = Log::file(item(), d(3, 2));
+        r.run(
+            Command::Refuse {
+                reasons: "不属于本机关职权范围".into(),
+            },
+            &clerk(),
+            d(3, 3),
+        )
+        .forge(
+            clerk_ref(),
+            EventKind::Withdrawn {
+                reason: String::new(),
+            },
+            d(3, 4),
+        );
+        assert_eq!(r.found(R::ChangeAfterCompletion, d(3, 4)).len(), 1);
+    }
+
+    #[test]
+    fn completion_as_the_last_event_is_fine() {
+        let l = completed(item());
+        assert!(!l.has(R::ChangeAfterCompletion, d(3, 9)));
+        // Every command on a closed case is refused by the machine, so nothing follows.
+        let mut l = l;
+        assert!(l.try_run(pay(100), &clerk(), d(3, 10)).is_err());
+        assert!(!l.has(R::ChangeAfterCompletion, d(3, 10)));
+    }
+
+    #[test]
+    fn a_suspension_without_written_notice() {
+        let mut l = accepted(item(), d(3, 2));
+        l.forge(
+            who("李审批", Some(Role::Reviewer), TA),
+            EventKind::Suspended {
+                procedure: SpecialProcedure::Testing,
+                reason: String::new(),
+                expected_days: 0,
+                on: d(3, 3),
+            },
+            d(3, 3),
+        );
+        let v = l.found(R::SuspensionWithoutNotice, d(3, 3));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("理由和所需时间"), "{}", v[0].detail);
+        let mut m = accepted(item(), d(3, 2));
+        m.forge(
+            who("李审批", Some(Role::Reviewer), TA),
+            EventKind::Suspended {
+                procedure: SpecialProcedure::Testing,
+                reason: "检测".into(),
+                expected_days: 0,
+                on: d(3, 3),
+            },
+            d(3, 3),
+        );
+        assert_eq!(m.found(R::SuspensionWithoutNotice, d(3, 3)).len(), 1);
+    }
+
+    #[test]
+    fn a_suspension_with_notice_is_fine() {
+        let mut l = accepted(item(), d(3, 2));
+        l.run(suspend(), &reviewer(), d(3, 3));
+        assert!(!l.has(R::SuspensionWithoutNotice, d(3, 3)));
+    }
+
+    #[test]
+    fn an_overdue_stage_completed_late_or_still_running() {
+        // 受理审查 due 03-03, completed 03-05.
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 5));
+        let v = l.found(R::StageOverdue, d(3, 5));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(l.last_seq()));
+        assert!(v[0].detail.contains("受理审查") && v[0].detail.contains("超过2个工作日"));
+        // 现场核查 started 03-05, due 03-10; still running on 03-11.
+        let v = l.found(R::StageOverdue, d(3, 11));
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[1].seq, None);
+        assert!(v[1].detail.contains("现场核查"));
+    }
+
+    #[test]
+    fn a_stage_within_its_limit_is_fine() {
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 3));
+        // 现场核查 due 03-06: on the due day, not yet overdue.
+        assert!(!l.has(R::StageOverdue, d(3, 6)));
+        // Suspended before its due: the clock stopped, however late today is.
+        l.run(suspend(), &reviewer(), d(3, 5));
+        assert!(!l.has(R::StageOverdue, d(6, 30)));
+        // A closed case is judged as of its end.
+        let mut t = accepted(item(), d(3, 2));
+        t.run(
+            Command::Terminate {
+                reason: "申请人死亡".into(),
+            },
+            &head(),
+            d(3, 3),
+        );
+        assert!(!t.has(R::StageOverdue, d(6, 30)));
+    }
+
+    #[test]
+    fn a_decision_by_someone_not_allowed_to_decide() {
+        let mut l = reviewed(item());
+        l.forge(
+            who("李审批", Some(Role::Reviewer), TA),
+            decided(true, "", d(3, 6)),
+            d(3, 6),
+        );
+        let v = l.found(R::UnauthorisedDecision, d(3, 6));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("李审批"));
+        // A department head of another place.
+        let mut far = reviewed(item());
+        far.forge(
+            who("周科长", Some(Role::DepartmentHead), TB),
+            decided(true, "", d(3, 6)),
+            d(3, 6),
+        );
+        assert_eq!(far.found(R::UnauthorisedDecision, d(3, 6)).len(), 1);
+        // A window clerk deciding a non-immediate item; the system.
+        for by in [clerk_ref(), ActorRef::system()] {
+            let mut c = reviewed(item());
+            c.forge(by, decided(true, "", d(3, 6)), d(3, 6));
+            assert_eq!(c.found(R::UnauthorisedDecision, d(3, 6)).len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_decision_by_the_department_head_or_an_immediate_window_is_fine() {
+        assert!(!completed(item()).has(R::UnauthorisedDecision, d(3, 9)));
+        let mut i = Log::file(immediate_item(), d(3, 2));
+        i.run(mark(0), &clerk(), d(3, 2))
+            .run(mark(1), &clerk(), d(3, 2))
+            .run(
+                Command::HandleImmediately { licence_no: None },
+                &clerk(),
+                d(3, 2),
+            );
+        assert!(!i.has(R::UnauthorisedDecision, d(3, 2)));
+    }
+
+    #[test]
+    fn the_statutory_deadline_exceeded() {
+        // Due 03-30. Undecided on 03-31: shown as of today.
+        let mut l = reviewed(item());
+        let v = l.found(R::StatutoryDeadlineExceeded, d(3, 31));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, None);
+        // Decided 04-01: shown by the decision.
+        l.run(grant(), &head(), d(4, 1));
+        let v = l.found(R::StatutoryDeadlineExceeded, d(4, 1));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(l.last_seq()));
+        assert!(v[0].detail.contains("超过2个工作日"), "{}", v[0].detail);
+    }
+
+    #[test]
+    fn a_decision_on_the_statutory_due_day_is_fine() {
+        let mut l = reviewed(item());
+        assert!(!l.has(R::StatutoryDeadlineExceeded, d(3, 30)));
+        l.run(grant(), &head(), d(3, 30));
+        assert!(!l.has(R::StatutoryDeadlineExceeded, d(4, 30)));
+        // Suspended before the due: no time runs.
+        let mut s = reviewed(item());
+        s.run(suspend(), &reviewer(), d(3, 20));
+        assert!(!s.has(R::StatutoryDeadlineExceeded, d(6, 30)));
+    }
+
+    #[test]
+    fn the_delivery_deadline_exceeded() {
+        // Granted 03-06: due 03-20. Undelivered on 03-23, then delivered 03-24.
+        let mut l = reviewed(item());
+        l.run(grant(), &head(), d(3, 6));
+        let v = l.found(R::DeliveryDeadlineExceeded, d(3, 23));
+        assert_eq!((v.len(), v[0].seq), (1, None));
+        l.run(deliver(), &clerk(), d(3, 24));
+        let v = l.found(R::DeliveryDeadlineExceeded, d(3, 24));
+        assert_eq!((v.len(), v[0].seq), (1, Some(l.last_seq())));
+    }
+
+    #[test]
+    fn delivery_on_time_is_fine() {
+        let mut l = reviewed(item());
+        l.run(grant(), &head(), d(3, 6));
+        assert!(!l.has(R::DeliveryDeadlineExceeded, d(3, 20)));
+        l.run(deliver(), &clerk(), d(3, 20));
+        assert!(!l.has(R::DeliveryDeadlineExceeded, d(4, 30)));
+    }
+
+    #[test]
+    fn accepted_by_the_system_under_article_32() {
+        let mut l = Log::file(item(), d(3, 2));
+        l.run(Command::AutoAccept, &Actor::system(), d(3, 10));
+        let v = l.found(R::AcceptedBySystem, d(3, 10));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("2026-03-09"), "{}", v[0].detail);
+    }
+
+    #[test]
+    fn accepted_by_the_window_is_fine() {
+        assert!(!accepted(item(), d(3, 2)).has(R::AcceptedBySystem, d(3, 2)));
+    }
+
+    #[test]
+    fn an_extension_after_the_deadline_passed() {
+        let mut l = reviewed(item());
+        l.run(extend(), &head(), d(3, 31));
+        let v = l.found(R::ExtendedAfterDeadline, d(3, 31));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("2026-03-30"));
+        // Still flagged as undecided past the original deadline? No: the extension moved it.
+        assert!(!l
+            .found(R::StatutoryDeadlineExceeded, d(3, 31))
+            .iter()
+            .any(|v| v.seq.is_none()));
+    }
+
+    #[test]
+    fn an_extension_before_the_deadline_is_fine() {
+        let mut l = reviewed(item());
+        l.run(extend(), &head(), d(3, 30));
+        assert!(!l.has(R::ExtendedAfterDeadline, d(3, 30)));
+        assert_eq!(l.violations(d(3, 30)), vec![]);
+    }
+
+    #[test]
+    fn an_improper_extension() {
+        let ext = |reason: &str| EventKind::Extended {
+            days: 10,
+            reason: reason.into(),
+            statutory_due: d(4, 13),
+            promised_due: d(3, 30),
+        };
+        let mut l = reviewed(item());
+        l.forge(who("李审批", Some(Role::Reviewer), TA), ext(""), d(3, 10));
+        let v = l.found(R::ImproperExtension, d(3, 10));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("非部门负责人") && v[0].detail.contains("未说明"));
+        // A second extension, even by the head with a reason.
+        let mut twice = reviewed(item());
+        twice
+            .run(extend(), &head(), d(3, 10))
+            .forge(head_ref(), ext("再延"), d(3, 11));
+        let v = twice.found(R::ImproperExtension, d(3, 11));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("重复延期"));
+    }
+
+    #[test]
+    fn an_extension_by_the_head_with_a_reason_is_fine() {
+        let mut l = reviewed(item());
+        l.run(extend(), &head(), d(3, 10));
+        assert!(!l.has(R::ImproperExtension, d(3, 10)));
+    }
+
+    #[test]
+    fn delivered_with_the_fee_unpaid() {
+        let mut l = reviewed(single_fee_item());
+        l.run(grant(), &head(), d(3, 6)).forge(
+            clerk_ref(),
+            EventKind::Delivered {
+                method: DeliveryMethod::Window,
+                recipient: "张三".into(),
+                on: d(3, 9),
+                completes: vec![3],
+            },
+            d(3, 9),
+        );
+        let v = l.found(R::DeliveredFeeUnpaid, d(3, 9));
+        assert_eq!(v.len(), 1);
+        assert!(v[0].detail.contains("15.00"));
+    }
+
+    #[test]
+    fn delivered_after_payment_is_fine() {
+        let mut l = reviewed(single_fee_item());
+        l.run(grant(), &head(), d(3, 6))
+            .run(pay(1500), &clerk(), d(3, 9))
+            .run(deliver(), &clerk(), d(3, 9));
+        assert!(!l.has(R::DeliveredFeeUnpaid, d(3, 9)));
+        // A denial owes no delivery fee check.
+        let mut n = reviewed(single_fee_item());
+        n.run(
+            Command::Decide {
+                granted: false,
+                reasons: "不符合条件".into(),
+                licence_no: None,
+            },
+            &head(),
+            d(3, 6),
+        )
+        .run(deliver(), &clerk(), d(3, 9));
+        assert!(!n.has(R::DeliveredFeeUnpaid, d(3, 9)));
+    }
+
+    #[test]
+    fn a_tampered_log() {
+        let mut l = completed(item());
+        l.ev[3].comment.push_str("(改)");
+        let v = l.found(R::LogTampered, d(3, 9));
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].seq, Some(4));
+    }
+
+    #[test]
+    fn an_intact_log_is_fine() {
+        assert!(!completed(item()).has(R::LogTampered, d(3, 9)));
+    }
+
+    #[test]
+    fn violations_are_sorted_by_event_then_today() {
+        // Late stage 0 (by event), then stage 1 and the statutory deadline as of today.
+        let mut l = accepted(item(), d(3, 2));
+        l.run(complete(0), &reviewer(), d(3, 5));
+        let v = l.violations(d(4, 1));
+        let got: Vec<(Option<u32>, R)> = v.iter().map(|v| (v.seq, v.rule)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(l.last_seq()), R::StageOverdue),
+                (None, R::StageOverdue),
+                (None, R::StatutoryDeadlineExceeded),
+            ]
+        );
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Performance evaluation
+    // -----------------------------------------------------------------------------------------
+
+    #[test]
+    fn outcome_of_a_completed_case() {
+        let l = completed(item());
+        let o = outcome(&l.case(), &l.ev, &cal()).expect("completed");
+        assert_eq!(
+            o,
+            CaseOutcome {
+                unit: format!("{TA}/{MZ}"),
+                // Completed 03-09, promised 03-16.
+                on_time: true,
+                early: true,
+                // 03-02 → 03-09.
+                working_days: 5,
+                overdue: false,
+                // 受理审查 (1 day) and 现场核查 (≤ 2 days left on 03-05) turned yellow.
+                warnings: 2,
+                violations: 0,
+                satisfaction: None,
+                complaints: 0,
+            }
+        );
+        // With a rule that only warns when overdue: none.
+        let only_red = [rule(RuleScope::All, None, None)];
+        let o = outcome_with(&l.case(), &l.ev, &only_red, &cal()).expect("completed");
+        assert_eq!(o.warnings, 0);
+    }
+
+    #[test]
+    fn outcome_of_a_late_case_without_suspended_days() {
+        // Suspended 03-10 → 03-17 (5 days): promised 03-23, statutory 04-06.
+        // Decided 04-07 (late), delivered and completed 04-08.
+        let mut l = reviewed(item());
+        l.run(suspend(), &reviewer(), d(3, 10))
+            .run(Command::Resume, &reviewer(), d(3, 17))
+            .run(grant(), &head(), d(4, 7))
+            .run(deliver(), &clerk(), d(4, 8))
+            .run(Command::Complete, &clerk(), d(4, 8));
+        let o = outcome(&l.case(), &l.ev, &cal()).expect("completed");
+        assert!(!o.on_time && !o.early && o.overdue);
+        // 03-02 → 04-08 is 27 working days, 5 suspended.
+        assert_eq!(o.working_days, 22);
+        assert_eq!(o.violations, 1); // statutory_deadline_exceeded
+                                     // Case and statutory deadlines went yellow and red; stages 0 and 1 yellow.
+        assert_eq!(o.warnings, 6);
+    }
+
+    #[test]
+    fn no_outcome_for_open_or_refused_cases() {
+        let l = reviewed(item());
+        assert_eq!(outcome(&l.case(), &l.ev, &cal()), None);
+        let mut r = Log::file(item(), d(3, 2));
+        r.run(
+            Command::Refuse {
+                reasons: "不属于本机关职权范围".into(),
+            },
+            &clerk(),
+            d(3, 3),
+        );
+        assert_eq!(outcome(&r.case(), &r.ev, &cal()), None);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn oc(
+        unit: &str,
+        on_time: bool,
+        early: bool,
+        working_days: u32,
+        overdue: bool,
+        warnings: u32,
+        violations: u32,
+        satisfaction: Option<u8>,
+        complaints: u32,
+    ) -> CaseOutcome {
+        CaseOutcome {
+            unit: unit.into(),
+            on_time,
+            early,
+            working_days,
+            overdue,
+            warnings,
+            violations,
+            satisfaction,
+            complaints,
+        }
+    }
+
+    #[test]
+    fn evaluation_matches_a_hand_computed_fixture() {
+        const A: &str = "甲镇民政";
+        const B: &str = "乙镇住建";
+        let outcomes = vec![
+            //  unit on_time early days overdue warn viol sat   complaints
+            oc(A, true, true, 5, false, 0, 0, Some(5), 0),
+            oc(B, true, true, 2, false, 0, 0, Some(5), 0),
+            oc(A, true, false, 10, false, 1, 0, Some(4), 0),
+            oc(A, false, false, 14, true, 2, 1, Some(2), 1),
+            oc(B, true, true, 4, false, 1, 0, Some(5), 0),
+            oc(A, true, true, 3, false, 0, 0, None, 0),
+            oc(B, true, false, 6, false, 0, 0, Some(3), 0),
+        ];
+        let s = evaluate(&outcomes, &Weights::default());
+        // Default weights: on_time 40, early 10, speed 20, satisfaction 30 (Σ 100), reference 20
+        // days; penalties: overdue 20, warning 2, violation 10, complaint 10.
+        //
+        // 乙镇住建: 3 cases, 3 on time → 1.0; 2 early → 2/3; mean days (2+4+6)/3 = 4;
+        //   speed 1 − 4/20 = 0.8; ratings 5,5,3 → 13/3, (13/3 − 1)/4 = 5/6;
+        //   base = 40·1 + 10·2/3 + 20·0.8 + 30·5/6 = 40 + 6.667 + 16 + 25 = 87.667;
+        //   penalty = 2·1 / 3 = 0.667; score = 87.00.
+        // 甲镇民政: 4 cases, 3 on time → 0.75; 2 early → 0.5; mean days (5+10+14+3)/4 = 8;
+        //   speed 1 − 8/20 = 0.6; ratings 5,4,2 (one unrated) → 11/3, (11/3 − 1)/4 = 2/3;
+        //   base = 40·0.75 + 10·0.5 + 20·0.6 + 30·2/3 = 30 + 5 + 12 + 20 = 67;
+        //   penalty = (20·1 + 2·3 + 10·1 + 10·1) / 4 = 46/4 = 11.5; score = 55.50.
+        assert_eq!(s.len(), 2);
+        let (b, a) = (&s[0], &s[1]);
+        assert_eq!((b.unit.as_str(), b.rank, b.score), (B, 1, 87.0));
+        assert_eq!((a.unit.as_str(), a.rank, a.score), (A, 2, 55.5));
+        assert_eq!((b.cases, b.on_time, b.early, b.overdue), (3, 3, 2, 0));
+        assert_eq!(
+            (b.warnings, b.violations, b.complaints, b.rated),
+            (1, 0, 0, 3)
+        );
+        assert_eq!(b.on_time_rate, 1.0);
+        assert!((b.early_rate - 2.0 / 3.0).abs() < 1e-9);
+        assert_eq!(b.mean_working_days, 4.0);
+        assert!((b.mean_satisfaction.unwrap() - 13.0 / 3.0).abs() < 1e-9);
+        assert_eq!((a.cases, a.on_time, a.early, a.overdue), (4, 3, 2, 1));
+        assert_eq!(
+            (a.warnings, a.violations, a.complaints, a.rated),
+            (3, 1, 1, 3)
+        );
+        assert_eq!((a.on_time_rate, a.early_rate), (0.75, 0.5));
+        assert_eq!(a.mean_working_days, 8.0);
+        assert!((a.mean_satisfaction.unwrap() - 11.0 / 3.0).abs() < 1e-9);
+
+        // Administrators weigh only punctuality, with no penalties:
+        // 甲 100·0.75 = 75, 乙 100·1 = 100.
+        let w = Weights {
+            on_time: 1.0,
+            early: 0.0,
+            speed: 0.0,
+            satisfaction: 0.0,
+            overdue_penalty: 0.0,
+            warning_penalty: 0.0,
+            violation_penalty: 0.0,
+            complaint_penalty: 0.0,
+            ..Weights::default()
+        };
+        let s = evaluate(&outcomes, &w);
+        assert_eq!((s[0].unit.as_str(), s[0].score), (B, 100.0));
+        assert_eq!((s[1].unit.as_str(), s[1].score), (A, 75.0));
+    }
+
+    #[test]
+    fn unrated_units_are_scored_without_satisfaction_and_ties_rank_by_name() {
+        // Both: on time, not early, 10 days → base = (40·1 + 10·0 + 20·0.5) / 70 · 100 = 71.43.
+        let outcomes = vec![
+            oc("乙", true, false, 10, false, 0, 0, None, 0),
+            oc("甲", true, false, 10, false, 0, 0, None, 0),
+            oc("丙", false, false, 30, true, 50, 50, Some(1), 50),
+        ];
+        let s = evaluate(&outcomes, &Weights::default());
+        let got: Vec<(&str, u32, f64)> = s
+            .iter()
+            .map(|s| (s.unit.as_str(), s.rank, s.score))
+            .collect();
+        // "乙" (U+4E59) sorts before "甲" (U+7532); 丙 clamps at 0.
+        assert_eq!(
+            got,
+            vec![("乙", 1, 71.43), ("甲", 1, 71.43), ("丙", 3, 0.0)]
+        );
+        assert_eq!(evaluate(&[], &Weights::default()), vec![]);
+    }
+
+    #[test]
+    fn weights_validation_and_degenerate_weights() {
+        assert!(Weights::default().validate().is_ok());
+        let bad = Weights {
+            on_time: -1.0,
+            speed: f64::NAN,
+            ..Weights::default()
+        };
+        let e = bad.validate().expect_err("invalid");
+        assert_eq!(e.errors.len(), 2);
+        // All weights zero: 100 minus penalties.
+        let zero = Weights {
+            on_time: 0.0,
+            early: 0.0,
+            speed: 0.0,
+            satisfaction: 0.0,
+            reference_days: 0.0,
+            ..Weights::default()
+        };
+        let s = evaluate(&[oc("甲", false, false, 9, false, 1, 0, None, 0)], &zero);
+        assert_eq!(s[0].score, 98.0);
     }
 }
