@@ -669,7 +669,9 @@ impl EventKind {
                 if *approved { "同意" } else { "不同意" }
             ),
             EventKind::Suspended { procedure, .. } => format!("进入特别程序:{}", procedure.label()),
-            EventKind::FirstReviewStarted { due } => format!("本级初审开始,应于{due}前完成(行政许可法第四十三条)"),
+            EventKind::FirstReviewStarted { due } => {
+                format!("本级初审开始,应于{due}前完成(行政许可法第四十三条)")
+            }
             EventKind::Forwarded { .. } => "初审完成,报送上级决定".into(),
             EventKind::Transferred { .. } => "转办至上级服务中心".into(),
             EventKind::Resumed { shift_days, .. } => {
@@ -1331,7 +1333,11 @@ impl Case {
             return self.stages.len();
         }
         const LOWER: [&str; 4] = ["村", "乡镇", "街道", "初审"];
-        self.stages.iter().rposition(|s| LOWER.iter().any(|k| s.name.contains(k))).map(|i| i + 1).unwrap_or(0)
+        self.stages
+            .iter()
+            .rposition(|s| LOWER.iter().any(|k| s.name.contains(k)))
+            .map(|i| i + 1)
+            .unwrap_or(0)
     }
 
     /// Region whose staff do stage `i`.
@@ -1652,6 +1658,17 @@ pub fn decide(
             } else {
                 0
             };
+            // A leading stage that *is* the acceptance (named …受理) is closed by accepting.
+            let closes_first = !by_system
+                && case
+                    .stages
+                    .first()
+                    .is_some_and(|s| s.name.ends_with("受理"));
+            let started: Vec<(usize, NaiveDate)> = if closes_first {
+                vec![(0, accepted_on)]
+            } else {
+                started
+            };
             let mut events = vec![EventKind::Accepted {
                 accepted_on,
                 by_system,
@@ -1660,6 +1677,25 @@ pub fn decide(
                 started,
                 fee_total_fen,
             }];
+            if closes_first {
+                let next = case
+                    .next_step(&[0])
+                    .into_iter()
+                    .map(|i| {
+                        (
+                            i,
+                            cal.add_working_days(accepted_on, case.stages[i].limit_days.max(1)),
+                        )
+                    })
+                    .collect();
+                events.push(EventKind::StageCompleted {
+                    index: 0,
+                    approved: true,
+                    opinion: "材料齐全,予以受理".into(),
+                    on: accepted_on,
+                    started: next,
+                });
+            }
             if case.is_two_level() {
                 events.push(EventKind::FirstReviewStarted {
                     due: cal.add_working_days(accepted_on, FIRST_REVIEW_DAYS),
@@ -1705,9 +1741,21 @@ pub fn decide(
                     let started = after
                         .next_step(&[])
                         .into_iter()
-                        .map(|i| (i, cal.add_working_days(today, case.stages[i].limit_days.max(1))))
+                        .map(|i| {
+                            (
+                                i,
+                                cal.add_working_days(today, case.stages[i].limit_days.max(1)),
+                            )
+                        })
                         .collect();
-                    one(a, EventKind::Forwarded { on: today, to: f.decide_place.clone(), started })
+                    one(
+                        a,
+                        EventKind::Forwarded {
+                            on: today,
+                            to: f.decide_place.clone(),
+                            started,
+                        },
+                    )
                 }
                 _ => Err(wrong()),
             }
@@ -1725,11 +1773,24 @@ pub fn decide(
                 .get(*index)
                 .filter(|s| s.is_active())
                 .ok_or(CaseError::NoSuchStage)?;
+            let at = case.stage_place(*index);
             let a = as_staff(
                 &[Role::Reviewer, Role::DepartmentHead],
-                case.stage_place(*index),
+                at,
                 Some(&stage.department),
             )?;
+            // In a two-level case each level does its own stages: a county reviewer's subtree
+            // covers the township, but the township's first review (初审) is the township's.
+            if case.is_two_level()
+                && !actor.roles.iter().any(|r| {
+                    matches!(r.role, Role::Reviewer | Role::DepartmentHead)
+                        && r.level == at.implied_level()
+                        && r.region.contains(r.level, at)
+                        && r.department.as_deref() == Some(stage.department.as_str())
+                })
+            {
+                return Err(CaseError::NotAllowed(cmd.verb()));
+            }
             if !approved {
                 need_reason(opinion, "不同意的理由")?;
             }

@@ -79,6 +79,14 @@ impl Level {
             Level::Village => "6",
         }
     }
+    pub fn parent(self) -> Option<Level> {
+        match self {
+            Level::City => None,
+            Level::County => Some(Level::City),
+            Level::Township => Some(Level::County),
+            Level::Village => Some(Level::Township),
+        }
+    }
     pub fn child(self) -> Option<Level> {
         match self {
             Level::City => Some(Level::County),

@@ -69,7 +69,11 @@ pub fn can_view(u: &Authed, c: &Case) -> bool {
     let f = &c.filing;
     let staff = [Action::HandleCases, Action::Supervise]
         .into_iter()
-        .any(|a| u.authorize(a, &f.place).is_ok() || u.authorize(a, &f.decide_place).is_ok());
+        .any(|a| {
+            u.authorize(a, &f.place).is_ok()
+                || u.authorize(a, &f.decide_place).is_ok()
+                || u.authorize(a, &f.applicant_region).is_ok()
+        });
     staff || Some(u.user.id) == f.applicant.user_id || Some(u.user.id) == f.agent_user_id
 }
 
@@ -216,7 +220,9 @@ pub async fn file_case_as(
                 format!("“{}”不能由村代办员代办,请申请人到服务中心办理", item.name),
             ));
         }
-        let place = route(&item, &g.region_code, g.region_level)
+        // The village room files; the case goes to the nearest center above that accepts the item.
+        let above = g.region_level.parent().unwrap_or(g.region_level);
+        let place = route(&item, &g.region_code, above)
             .ok_or_else(|| AppError::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
         (
             Channel::Proxy,

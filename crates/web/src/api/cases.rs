@@ -128,6 +128,27 @@ pub async fn queue(state: &AppState, u: &Authed, queue: &str) -> AppResult<Vec<C
         }
     };
     let mut rows = state.store.list_cases(&filter).await?;
+    if queue == "all" {
+        // Cases filed from this subtree but handled above (转办, 上报) stay visible to it.
+        if let Some(scope) = filter.place_scope.clone() {
+            let from_here = state
+                .store
+                .list_cases(&CaseFilter {
+                    applicant_scope: Some(scope),
+                    limit: Some(500),
+                    ..Default::default()
+                })
+                .await?;
+            for r in from_here {
+                if !rows.iter().any(|x| x.number == r.number) {
+                    rows.push(r);
+                }
+            }
+            rows.sort_by(|a, b| {
+                (a.due.is_none(), a.due, &a.number).cmp(&(b.due.is_none(), b.due, &b.number))
+            });
+        }
+    }
     // Reviewers see the cases with a stage of their department running; heads those ready to decide.
     let depts: Vec<String> = {
         let actor = cases::actor_for(state, u).await?;
@@ -303,6 +324,7 @@ pub async fn public_view(state: &AppState, number: &str, code: &str) -> AppResul
                     e.kind,
                     domain::case::EventKind::MaterialUploaded { .. }
                         | domain::case::EventKind::DraftUpdated { .. }
+                        | domain::case::EventKind::MaterialMarked { .. }
                 )
             })
             .map(|e| (e.at, e.kind.label()))

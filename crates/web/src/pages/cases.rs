@@ -65,7 +65,14 @@ pub async fn workbench(
             ("all", "全部"),
         ]
     } else {
-        vec![("mine", "我的办件")]
+        vec![(
+            "mine",
+            if u.grants().iter().any(|g| g.role == Role::VillageAgent) {
+                "代办台账"
+            } else {
+                "我的办件"
+            },
+        )]
     };
     let current = if tabs.iter().any(|(k, _)| *k == q.q) {
         q.q.clone()
@@ -129,8 +136,17 @@ pub struct FileForm {
 pub async fn new_case(
     State(state): State<AppState>,
     PageUser(u): PageUser,
-    Query(f): Query<FileForm>,
+    Query(mut f): Query<FileForm>,
 ) -> PageResult {
+    // An applicant applies as themself: name and phone come from the account.
+    if !u.is_staff() {
+        if f.name.is_empty() {
+            f.name = u.user.display_name.clone();
+        }
+        if f.phone.is_empty() {
+            f.phone = u.user.phone.clone();
+        }
+    }
     file_page(&state, &u, &f, &[]).await
 }
 
@@ -263,6 +279,7 @@ fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'static str> {
         },
         Command::Accept,
         Command::HandleImmediately { licence_no: None },
+        Command::Forward { reason: "x".into() },
         Command::Suspend {
             procedure: SpecialProcedure::Testing,
             reason: "x".into(),
@@ -301,7 +318,8 @@ fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'static str> {
                 | CaseError::UseImmediate
                 | CaseError::NotImmediate
                 | CaseError::NoSuchMaterial
-                | CaseError::FeeForFreeItem,
+                | CaseError::FeeForFreeItem
+                | CaseError::NoHigherLevel,
             ) => false,
             Err(_) => true,
         })
@@ -340,11 +358,57 @@ async fn render_case(
     let events = state.store.case_events(number).await?;
     let actor = cases::actor_for(state, u).await?;
     let actions = offered(&c, &actor, state);
+    // The stages this user may complete now (a joint item's other parts are not offered).
+    let my_stages: Vec<usize> = c
+        .active_stages()
+        .into_iter()
+        .filter(|i| {
+            let probe = Command::CompleteStage {
+                index: *i,
+                approved: true,
+                opinion: String::new(),
+            };
+            dc::decide(&c, &probe, &actor, state.clock.now(), &state.calendar()).is_ok()
+        })
+        .collect();
     let has = |a: &str| actions.contains(&a);
     let f = &c.filing;
+    let place_names = (
+        place_name(state, &f.place).await,
+        place_name(state, &f.decide_place).await,
+    );
     let names = super::public::department_names_for(state, &f.decide_place).await?;
     let dept = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
     let (left, class) = remaining(state, c.current_deadline());
+    // Each department of a joint item sees its own part (and the shared materials); the lead
+    // department, the window and supervisors see every part.
+    let my_depts: Vec<String> = actor
+        .roles
+        .iter()
+        .filter(|r| matches!(r.role, Role::Reviewer | Role::DepartmentHead))
+        .filter_map(|r| r.department.clone())
+        .collect();
+    let sees_all = actor
+        .roles
+        .iter()
+        .any(|r| !matches!(r.role, Role::Reviewer | Role::DepartmentHead))
+        || my_depts.contains(&f.item.department);
+    let only_own_part = !sees_all && !my_depts.is_empty();
+    // Which parts hold the case up: running stages, overdue first.
+    let mut holding: Vec<(String, String, String, &str)> = c
+        .active_stages()
+        .into_iter()
+        .map(|i| {
+            let s = &c.stages[i];
+            let (l, cls) = remaining(state, s.due);
+            (s.name.clone(), dept(&s.department), l, cls)
+        })
+        .collect();
+    holding.sort_by_key(|h| match h.3 {
+        "overdue" => 0,
+        "near" => 1,
+        _ => 2,
+    });
     let csrf = csrf_input(u);
     let act = |action: &str, label: &str, fields: Markup| -> Markup {
         html! {
@@ -369,8 +433,8 @@ async fn render_case(
                 tr { th { "申报方式" } td { (f.channel.label()) } }
                 tr { th { "申请人" } td { (f.applicant.name) "(" (mask_id(&f.applicant.id_number)) ",电话 " (mask_phone(&f.applicant.phone)) ")" } }
                 tr { th { "事项版本" } td { a href={ "/catalog/" (f.item.code) "?version=" (f.item.version) } { (f.item.code) " 第" (f.item.version) "版" } " · " (f.item.kind.label()) } }
-                tr { th { "受理地" } td { (f.place) } }
-                @if f.decide_place != f.place { tr { th { "决定地" } td { (f.decide_place) } } }
+                tr { th { "受理地" } td { (place_names.0) " " span.hint { (f.place) } } }
+                @if f.decide_place != f.place { tr { th { "决定地" } td { (place_names.1) " " span.hint { (f.decide_place) } } } }
             }
         }
         h2 { "期限" }
@@ -392,11 +456,21 @@ async fn render_case(
                 td { @for h in &m.files { a href={ "/cases/" (f.number) "/files/" (h) } { (&h[..8]) } " " } }
             } } }
         } }
+        @if !holding.is_empty() {
+            div.notice.warn role="status" {
+                strong { "当前等待:" }
+                @for (name, d, left, _) in &holding { span.tag { (name) " · " (d) @if !left.is_empty() { " · " (left) } } }
+            }
+        }
+        @if let Some(d) = c.deadlines.first_review_due { @if c.forwarded_on.is_none() && c.state == CaseState::InReview {
+            p { "本级初审期限:" (d) "(第四十三条,20个工作日)" }
+        } }
         @if !c.stages.is_empty() {
             h2 { "办理环节" }
+            @if only_own_part { p.hint { "联办件:仅显示本部门负责的环节,共享材料见上。" } }
             div.table-wrap { table {
                 thead { tr { th { "环节" } th { "部门" } th { "开始" } th { "期限" } th { "完成" } th { "意见" } } }
-                tbody { @for s in &c.stages {
+                tbody { @for s in c.stages.iter().filter(|s| !only_own_part || my_depts.contains(&s.department)) {
                     @let (sl, sc) = if s.is_active() { remaining(state, s.due) } else { (String::new(), "") };
                     tr class=(sc) {
                         td { (s.name) @if let Some(g) = s.parallel_group { " " span.tag { "并联" (g) } } }
@@ -434,7 +508,7 @@ async fn render_case(
                 @if has("refuse") { (act("refuse", "不予受理", html! { label { "理由" } textarea name="reasons" required {} })) }
                 @if has("complete_stage") {
                     (act("complete_stage", "完成审查环节", html! {
-                        label { "环节" } select name="index" { @for i in c.active_stages() { option value=(i) { (c.stages[i].name) } } }
+                        label { "环节" } select name="index" { @for i in my_stages.iter().copied() { option value=(i) { (c.stages[i].name) } } }
                         label { "意见" } select name="approved" { option value="true" { "同意" } option value="false" { "不同意" } }
                         label { "审查意见" } textarea name="opinion" {}
                     }))
@@ -445,6 +519,13 @@ async fn render_case(
                         label { "预计工作日" } input type="number" name="expected_days" min="1" value="5";
                         label { "理由(将书面告知申请人)" } textarea name="reason" required {}
                     }))
+                }
+                @if has("forward") {
+                    @if c.state == CaseState::Submitted {
+                        (act("forward", "转办至上级服务中心", html! { label { "转办理由" } textarea name="reason" required {} }))
+                    } @else {
+                        (act("forward", "初审完成,报送上级决定", html! { p.hint { "行政许可法第四十三条:下级初审后报送上级决定,办件编号和全部记录随件移送。" } }))
+                    }
                 }
                 @if has("resume") { (act("resume", "结束特别程序", html! {})) }
                 @if has("extend") { (act("extend", "批准延期", html! { label { "延期理由(将告知申请人)" } textarea name="reason" required {} })) }
@@ -500,6 +581,14 @@ async fn render_case(
         }
     };
     Ok((status, layout(&format!("办件 {}", f.number), Some(u), body)).into_response())
+}
+
+/// The name of a region's service place, or the code when it has none.
+async fn place_name(state: &AppState, code: &domain::RegionCode) -> String {
+    match state.store.get_place(code).await {
+        Ok(Some(p)) => p.name,
+        _ => code.to_string(),
+    }
 }
 
 fn event_detail(k: &dc::EventKind) -> Markup {
@@ -576,6 +665,9 @@ fn command_from(
             })?,
         },
         "resume" => Command::Resume,
+        "forward" => Command::Forward {
+            reason: get("reason"),
+        },
         "extend" => Command::Extend {
             reason: get("reason"),
         },

@@ -37,7 +37,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             @if let Some(u) = user {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.is_staff() {
-                                    a href="/admin" { "工作台" }
+                                    a href="/admin" { "管理" }
                                     @if u.can_anywhere(Action::ReadRegions) { a href="/admin/regions" { "区划与场所" } }
                                     @if u.can_anywhere(Action::ReadUsers) { a href="/admin/users" { "人员" } }
                                     @if u.can_anywhere(Action::ManageCatalog) { a href="/admin/catalog" { "事项管理" } }
