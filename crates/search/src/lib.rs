@@ -19,6 +19,7 @@ mod text;
 use domain::CatalogItem;
 use postings::Postings;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use text::{is_han, normalize, query_terms, readings_of, SEP};
 
 /// How the best field of a hit matched the query.
@@ -147,7 +148,31 @@ struct Found {
     kind: MatchKind,
 }
 
-type TextHits = HashMap<u32, Found>;
+/// Per-query maps are keyed by small integers: a multiplicative hash (as in rustc's FxHash)
+/// is several times cheaper than SipHash there, and nothing outside chooses the keys' spread
+/// beyond what the catalog holds.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+type TextHits = IdMap<Found>;
 
 fn offer(hits: &mut TextHits, text: u32, f: Found) {
     hits.entry(text)
@@ -187,6 +212,7 @@ impl Builder {
             self.texts.push((chars, tier, Vec::new()));
         }
         let docs = &mut self.texts[id as usize].2;
+        // Versions repeat a doc out of order; lists are sorted and deduplicated at the end.
         if docs.last() != Some(&doc) {
             docs.push(doc);
         }
@@ -234,14 +260,20 @@ impl SearchIndex {
     /// a term and what it stands for, e.g. ("开店", ["个体工商户"]).
     pub fn build(items: &[CatalogItem], synonyms: &[(String, Vec<String>)]) -> SearchIndex {
         let mut b = Builder::default();
-        let mut docs = Vec::with_capacity(items.len());
+        let mut docs: Vec<Doc> = Vec::with_capacity(items.len());
+        // Versions of one item share its code and become one document: a hit per code.
+        let mut by_code: HashMap<&str, u32> = HashMap::new();
         for item in items {
-            let doc = docs.len() as u32;
             let name_len = normalize(&item.name).len().min(u16::MAX as usize) as u16;
-            docs.push(Doc {
-                code: item.code.clone(),
-                name_len,
+            let doc = *by_code.entry(item.code.as_str()).or_insert_with(|| {
+                docs.push(Doc {
+                    code: item.code.clone(),
+                    name_len,
+                });
+                docs.len() as u32 - 1
             });
+            let d = &mut docs[doc as usize];
+            d.name_len = d.name_len.min(name_len);
             b.add(doc, Tier::Name, &item.name);
             for t in &item.themes {
                 b.add(doc, Tier::Label, t);
@@ -275,8 +307,10 @@ impl SearchIndex {
         let mut reading_bigrams = Vec::new();
         let mut letter_pairs = Vec::new();
         let mut reading_texts = Vec::new();
-        for (t, (chars, tier, tdocs)) in b.texts.into_iter().enumerate() {
+        for (t, (chars, tier, mut tdocs)) in b.texts.into_iter().enumerate() {
             let t = t as u32;
+            tdocs.sort_unstable();
+            tdocs.dedup();
             for (j, w) in chars.windows(2).enumerate() {
                 if w[0] != SEP && w[1] != SEP {
                     bigrams.push((
@@ -363,7 +397,7 @@ impl SearchIndex {
         idx
     }
 
-    /// Number of items indexed.
+    /// Number of items indexed (versions of one code count once).
     pub fn len(&self) -> usize {
         self.docs.len()
     }
@@ -417,7 +451,7 @@ impl SearchIndex {
         if terms.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let mut combined: Option<HashMap<u32, (f32, MatchKind)>> = None;
+        let mut combined: Option<IdMap<(f32, MatchKind)>> = None;
         for term in &terms {
             let docs = self.docs_for(&self.match_term(term));
             combined = Some(match combined {
@@ -461,8 +495,8 @@ impl SearchIndex {
     }
 
     /// Per item: its best field, plus a little for every other field that matched.
-    fn docs_for(&self, hits: &TextHits) -> HashMap<u32, (f32, MatchKind)> {
-        let mut acc: HashMap<u32, (f32, MatchKind, f32)> = HashMap::new();
+    fn docs_for(&self, hits: &TextHits) -> IdMap<(f32, MatchKind)> {
+        let mut acc: IdMap<(f32, MatchKind, f32)> = IdMap::default();
         for (&t, f) in hits {
             for &d in &self.texts[t as usize].docs {
                 let e = acc.entry(d).or_insert((0.0, f.kind, 0.0));
@@ -481,7 +515,7 @@ impl SearchIndex {
     }
 
     fn match_term(&self, term: &[char]) -> TextHits {
-        let mut hits = TextHits::new();
+        let mut hits = TextHits::default();
         let has_ascii = term.iter().any(|c| c.is_ascii_alphanumeric());
         if !has_ascii {
             self.match_han(term, 1.0, None, &mut hits);
@@ -612,7 +646,7 @@ impl SearchIndex {
             return;
         }
         let mut literal_in_labels = false;
-        let mut masks: HashMap<u32, u64> = HashMap::new();
+        let mut masks: IdMap<u64> = IdMap::default();
         for k in 0..n - 1 {
             for p in self.bigrams.get(pair(q[k], q[k + 1])) {
                 *masks.entry(p.text).or_default() |= 1 << k;

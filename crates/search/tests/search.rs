@@ -289,7 +289,7 @@ fn limit_and_versions() {
     let v1 = item("X-1", "食品经营许可", &[], "", "", "");
     let idx = SearchIndex::build(&[v1, v2], &[]);
     assert_eq!(idx.search("食品", 10).len(), 1);
-    assert_eq!(idx.len(), 2);
+    assert_eq!(idx.len(), 1);
 }
 
 #[test]
