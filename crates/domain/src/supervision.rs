@@ -2829,3 +2829,72 @@ mod tests {
         assert_eq!(s[0].score, 98.0);
     }
 }
+
+/// One deadline of an open case with the dates its warnings start, so a scan can find what is
+/// yellow or red today with an index range (`yellow_from <= today`) instead of reading every case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadlineRow {
+    pub case_number: String,
+    /// `WarningKind::key()`, unique within the case.
+    pub key: String,
+    pub label: String,
+    pub due: NaiveDate,
+    /// First day the rule makes it yellow (at the latest the due date itself).
+    pub yellow_from: NaiveDate,
+    /// First day it is red: the day after the due date.
+    pub red_from: NaiveDate,
+}
+
+/// The deadline rows of a case under the rules: recomputed whenever the case changes (and for every
+/// open case when the rules change).
+pub fn deadline_rows(case: &Case, rules: &[WarningRule], cal: &WorkingCalendar) -> Vec<DeadlineRow> {
+    let rule = rule_for(&case.filing.item, rules);
+    periods(case, cal)
+        .into_iter()
+        .map(|(kind, p)| {
+            // Walk forward from the start to the first day the rule warns; periods are short.
+            let mut d = p.start;
+            let yellow_from = loop {
+                if d >= p.due || warn(kind, &p, &rule, d, cal).is_some() {
+                    break d.min(p.due);
+                }
+                d = d.succ_opt().unwrap_or(p.due);
+            };
+            DeadlineRow {
+                case_number: case.filing.number.clone(),
+                key: kind.key(),
+                label: kind.label(),
+                due: p.due,
+                yellow_from,
+                red_from: p.due.succ_opt().unwrap_or(p.due),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod deadline_row_tests {
+    use super::*;
+
+    #[test]
+    fn rows_agree_with_warnings_on_every_day() {
+        // The row's dates must say exactly what `warnings` says on each day of the period.
+        let cal = WorkingCalendar::default();
+        let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let p = Period { start, due: cal.add_working_days(start, 10), not_counted: 0 };
+        let rule = WarningRule::default();
+        let kind = WarningKind::CaseDeadline;
+        let mut d = start;
+        let mut yellow = None;
+        while d <= p.due {
+            if warn(kind, &p, &rule, d, &cal).is_some() && yellow.is_none() {
+                yellow = Some(d);
+            }
+            d = d.succ_opt().unwrap();
+        }
+        let yellow = yellow.unwrap();
+        // 80% of 10 working days is day 8: 2026-03-12; or ≤ 2 days left: 03-12 as well.
+        assert_eq!(yellow, NaiveDate::from_ymd_opt(2026, 3, 12).unwrap());
+        assert!(warn(kind, &p, &rule, yellow.pred_opt().unwrap(), &cal).is_none());
+    }
+}

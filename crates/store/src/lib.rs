@@ -328,6 +328,106 @@ pub trait CaseStore: Send + Sync {
     async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>>;
 }
 
+/// A warning raised by supervision (预警), kept until its deadline no longer applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningRecord {
+    pub id: i64,
+    pub case_number: String,
+    /// `WarningKind::key()` of the deadline.
+    pub key: String,
+    /// "yellow" or "red".
+    pub colour: String,
+    pub label: String,
+    /// Accepting and deciding places of the case, for scoping.
+    pub place: RegionCode,
+    pub decide_place: RegionCode,
+    pub department: String,
+    pub due: NaiveDate,
+    pub raised_at: DateTime<Utc>,
+    pub cleared_at: Option<DateTime<Utc>>,
+}
+
+/// How the dashboard groups cases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountBy {
+    State,
+    /// Accepting place (region code).
+    Place,
+    Department,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Issued, waiting for the unit's reply.
+    Open,
+    Replied,
+    Closed,
+    /// Sent on to the level above.
+    Escalated,
+}
+
+/// One step in a supervision order's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEntry {
+    pub at: DateTime<Utc>,
+    pub user_id: Option<i64>,
+    pub actor: String,
+    /// issued | replied | closed | escalated | reopened
+    pub action: String,
+    pub text: String,
+}
+
+/// A supervision order (督办单) about a case or a unit, with a reply deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionOrder {
+    pub id: i64,
+    pub case_number: Option<String>,
+    /// The unit that must reply: its region, and its department when the order names one.
+    pub unit: RegionCode,
+    pub department: Option<String>,
+    pub subject: String,
+    pub body: String,
+    /// Region of the supervisor who issued (or last escalated) it.
+    pub issued_in: RegionCode,
+    pub issued_by: i64,
+    pub issued_at: DateTime<Utc>,
+    pub reply_due: NaiveDate,
+    pub status: OrderStatus,
+    pub history: Vec<OrderEntry>,
+    pub version: u32,
+}
+
+#[async_trait]
+pub trait SupervisionStore: Send + Sync {
+    /// Replaces every deadline row of a case (an empty slice removes them: the case no longer waits).
+    async fn replace_deadline_rows(&self, case_number: &str, rows: &[domain::supervision::DeadlineRow]) -> Result<()>;
+    /// Rows whose `yellow_from` is on or before `day`, for cases whose place or deciding place is in
+    /// `scope`, ordered by due date: an index range, never a scan of all cases.
+    async fn deadline_rows_due(&self, day: NaiveDate, scope: &Scope, limit: u32) -> Result<Vec<domain::supervision::DeadlineRow>>;
+    /// Raises a warning unless the same (case, key, colour) is already open: exactly once even when
+    /// several processes race. Returns whether this call raised it.
+    async fn raise_warning(&self, warning: &WarningRecord) -> Result<bool>;
+    /// Clears the open warnings of a case whose (key, colour) is not in `keep`; returns how many.
+    async fn clear_warnings_except(&self, case_number: &str, keep: &[(String, String)], at: DateTime<Utc>) -> Result<u64>;
+    /// Open (or all) warnings of cases in `scope`, red first then by due date.
+    async fn list_warnings(&self, scope: &Scope, open_only: bool, limit: u32) -> Result<Vec<WarningRecord>>;
+    /// Open warnings of one case.
+    async fn case_warnings(&self, case_number: &str) -> Result<Vec<WarningRecord>>;
+    /// Case counts in `scope` grouped by `by` (state code, place code or department code), from
+    /// counts kept up to date on every write: reading them never scans the cases.
+    async fn count_cases(&self, scope: &Scope, by: CountBy) -> Result<Vec<(String, i64)>>;
+    /// A named lease for singleton work (the warning scan): granted when free, expired or already
+    /// held by `holder`; refused while another holder's lease runs.
+    async fn try_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool>;
+    async fn create_order(&self, order: &SupervisionOrder) -> Result<i64>;
+    async fn get_order(&self, id: i64) -> Result<Option<SupervisionOrder>>;
+    /// Orders whose unit or issuing region is in `scope`, newest first.
+    async fn list_orders(&self, scope: &Scope) -> Result<Vec<SupervisionOrder>>;
+    /// Saves a changed order if it is still at `expected_version` (else `Conflict { code: "stale_order" }`).
+    async fn save_order(&self, order: &SupervisionOrder, expected_version: u32) -> Result<()>;
+}
+
 /// Everything the platform stores. Both backends implement every part.
 pub trait Store:
     RegionStore
