@@ -496,21 +496,31 @@ impl SearchIndex {
 
     /// Per item: its best field, plus a little for every other field that matched.
     fn docs_for(&self, hits: &TextHits) -> IdMap<(f32, MatchKind)> {
-        let mut acc: IdMap<(f32, MatchKind, f32)> = IdMap::default();
+        // (best score, its kind, sum of the other fields' extras, the best's own extra)
+        let mut acc: IdMap<(f32, MatchKind, f32, f32)> = IdMap::default();
         for (&t, f) in hits {
-            for &d in &self.texts[t as usize].docs {
-                let e = acc.entry(d).or_insert((0.0, f.kind, 0.0));
+            let text = &self.texts[t as usize];
+            // Body matches (a material named 营业执照) only rank an item that matched nothing
+            // better; they would otherwise outweigh the shorter-name preference among names.
+            let extra = if text.tier == Tier::Body {
+                0.0
+            } else {
+                f.score
+            };
+            for &d in &text.docs {
+                let e = acc.entry(d).or_insert((0.0, f.kind, 0.0, 0.0));
                 if f.score > e.0 {
-                    e.2 += e.0;
-                    e.0 = f.score;
-                    e.1 = f.kind;
+                    e.2 += e.3;
+                    *e = (f.score, f.kind, e.2, extra);
                 } else {
-                    e.2 += f.score;
+                    e.2 += extra;
                 }
             }
         }
         acc.into_iter()
-            .map(|(d, (best, kind, rest))| (d, (best + OTHER_FIELDS_BONUS * rest.min(1.0), kind)))
+            .map(|(d, (best, kind, rest, _))| {
+                (d, (best + OTHER_FIELDS_BONUS * rest.min(1.0), kind))
+            })
             .collect()
     }
 
