@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod error;
+pub mod feedback;
 pub mod identity;
 pub mod region;
 pub mod supervision;
