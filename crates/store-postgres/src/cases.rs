@@ -55,6 +55,40 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
     Ok(())
 }
 
+/// Moves one case between `case_counts` groups: `-1` for the group it left (if any), `+1` for the
+/// group it is in now, inside the transaction that writes the case row, so the counts never
+/// disagree with the cases. Concurrent writers of one group serialize on its row lock.
+async fn count_case(
+    client: &impl GenericClient,
+    old: Option<(&str, &str, &str)>,
+    new: (&str, &str, &str),
+) -> Result<()> {
+    if old == Some(new) {
+        return Ok(());
+    }
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO case_counts (place_region, department, state, n) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (place_region, department, state)
+             DO UPDATE SET n = case_counts.n + EXCLUDED.n",
+        )
+        .await
+        .map_err(db)?;
+    // Rows are locked in key order, so two cases moving opposite ways cannot deadlock.
+    let mut changes: Vec<((&str, &str, &str), i64)> = vec![(new, 1)];
+    if let Some(old) = old {
+        changes.push((old, -1));
+    }
+    changes.sort();
+    for ((place, department, state), delta) in changes {
+        client
+            .execute(&stmt, &[&place, &department, &state, &delta])
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
 /// The event as stored: the JSON body, with seq and hashes from their columns so that editing
 /// either copy shows in `verify_chain`.
 fn event_from_row(row: &Row) -> Result<CaseEvent> {
@@ -224,6 +258,12 @@ impl CaseStore for PgStore {
             Some(_) => case_exists(&s.number),
             None => db(e),
         })?;
+        count_case(
+            &tx,
+            None,
+            (s.place.as_str(), &s.department, s.state.as_str()),
+        )
+        .await?;
         insert_events(&tx, events).await?;
         tx.commit().await.map_err(db)
     }
@@ -241,7 +281,8 @@ impl CaseStore for PgStore {
         // The row lock holds off concurrent appenders until commit; they then see the new version.
         let stmt = tx
             .prepare_cached(
-                "SELECT c.version, e.hash FROM cases c
+                "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region
+                 FROM cases c
                  LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
                  WHERE c.number = $1 FOR UPDATE OF c",
             )
@@ -294,6 +335,30 @@ impl CaseStore for PgStore {
         )
         .await
         .map_err(db)?;
+        let (place, department, state, decide): (String, String, String, String) =
+            (row.get(2), row.get(3), row.get(4), row.get(5));
+        count_case(
+            &tx,
+            Some((&place, &department, &state)),
+            (s.place.as_str(), &s.department, s.state.as_str()),
+        )
+        .await?;
+        // Deadline rows carry the case's places for scoped scans; a transfer moves them.
+        if place != s.place.as_str() || decide != s.decide_place.as_str() {
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE case_deadlines SET place_region = $2, decide_region = $3
+                     WHERE case_number = $1",
+                )
+                .await
+                .map_err(db)?;
+            tx.execute(
+                &stmt,
+                &[&s.number, &s.place.as_str(), &s.decide_place.as_str()],
+            )
+            .await
+            .map_err(db)?;
+        }
         insert_events(&tx, events).await?;
         tx.commit().await.map_err(db)
     }

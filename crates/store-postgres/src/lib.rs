@@ -13,6 +13,7 @@ mod places;
 mod query;
 mod regions;
 mod sessions;
+mod supervision;
 mod users;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -27,6 +28,11 @@ use tokio_postgres::NoTls;
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "cases", include_str!("../migrations/0002_cases.sql")),
+    (
+        3,
+        "supervision",
+        include_str!("../migrations/0003_supervision.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

@@ -96,11 +96,13 @@ impl MetaStore for PgStore {
             if backs_constraint {
                 continue;
             }
-            // Like SQLite's description: a non-partial unique index is also a uniqueness rule.
-            if unique && !partial {
+            // Like SQLite's description: a unique index is also a uniqueness rule, a partial one
+            // named apart since it binds only the rows it covers.
+            if unique {
+                let kind = if partial { "partial_unique" } else { "unique" };
                 schema
                     .constraints
-                    .insert(format!("{table}.unique({})", columns.join(",")));
+                    .insert(format!("{table}.{kind}({})", columns.join(",")));
             }
             schema.indexes.insert(name);
         }

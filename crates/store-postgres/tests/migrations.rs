@@ -46,7 +46,11 @@ async fn concurrent_connects_migrate_once() {
     let applied: Vec<(i64, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(
         applied,
-        vec![(1, "init".to_string()), (2, "cases".to_string())]
+        vec![
+            (1, "init".to_string()),
+            (2, "cases".to_string()),
+            (3, "supervision".to_string())
+        ]
     );
 
     drop(stores);

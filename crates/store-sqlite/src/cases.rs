@@ -17,11 +17,11 @@ use store::{
     PublishedResult, Result, StoreError,
 };
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Backend(e.to_string()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
     serde_json::from_str(s).map_err(|e| conversion(e.to_string()))
 }
 
@@ -82,6 +82,30 @@ fn insert_events(tx: &Transaction<'_>, number: &str, rows: &[EventRow]) -> Resul
         st.execute(params![number, r.seq, r.at, r.json, r.prev_hash, r.hash])
             .db()?;
     }
+    Ok(())
+}
+
+/// Moves one case between `case_counts` groups: `-1` for the group it left (if any), `+1` for the
+/// group it is in now. Runs in the writer's transaction with the case row's own write, so the
+/// counts never disagree with the cases.
+fn count_case(
+    tx: &Transaction<'_>,
+    old: Option<(&str, &str, &str)>,
+    new: (&str, &str, &str),
+) -> Result<()> {
+    if old == Some(new) {
+        return Ok(());
+    }
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO case_counts (place_region, department, state, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (place_region, department, state) DO UPDATE SET n = n + excluded.n",
+        )
+        .db()?;
+    if let Some((place, department, state)) = old {
+        st.execute(params![place, department, state, -1]).db()?;
+    }
+    st.execute(params![new.0, new.1, new.2, 1]).db()?;
     Ok(())
 }
 
@@ -218,6 +242,11 @@ impl CaseStore for SqliteStore {
                 Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
                 Err(e) => return Err(backend(e)),
             }
+            count_case(
+                tx,
+                None,
+                (s.place.as_str(), &s.department, s.state.as_str()),
+            )?;
             insert_events(tx, &s.number, &events)
         })
         .await
@@ -235,6 +264,19 @@ impl CaseStore for SqliteStore {
         let events = event_rows(events)?;
         self.write(move |tx| {
             let s = &row.summary;
+            // The group the case is counted in before this change (the writer is alone, so it
+            // cannot move between this read and the update).
+            let before: Option<(String, String, String, String)> = tx
+                .prepare_cached(
+                    "SELECT place_region, department, state, decide_region FROM cases
+                     WHERE number = ?1",
+                )
+                .db()?
+                .query_row([&s.number], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+                .db()?;
             // The version check and the snapshot write are one statement; the job's savepoint
             // undoes it if anything after fails.
             let updated = tx
@@ -287,6 +329,23 @@ impl CaseStore for SqliteStore {
                     "case {}: new events do not link to stored event {expected_version}",
                     s.number
                 )));
+            }
+            if let Some((place, department, state, decide)) = &before {
+                count_case(
+                    tx,
+                    Some((place, department, state)),
+                    (s.place.as_str(), &s.department, s.state.as_str()),
+                )?;
+                // Deadline rows carry the case's places for scoped scans; a transfer moves them.
+                if place != s.place.as_str() || decide != s.decide_place.as_str() {
+                    tx.prepare_cached(
+                        "UPDATE case_deadlines SET place_region = ?2, decide_region = ?3
+                         WHERE case_number = ?1",
+                    )
+                    .db()?
+                    .execute(params![s.number, s.place.as_str(), s.decide_place.as_str()])
+                    .db()?;
+                }
             }
             insert_events(tx, &s.number, &events)
         })

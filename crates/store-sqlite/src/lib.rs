@@ -10,6 +10,7 @@ mod catalog;
 mod migrate;
 mod regions;
 mod schema;
+mod supervision;
 mod users;
 mod writer;
 

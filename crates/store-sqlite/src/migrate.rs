@@ -10,6 +10,11 @@ use store::Result;
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/0001_init.sql")),
     (2, "cases", include_str!("../migrations/0002_cases.sql")),
+    (
+        3,
+        "supervision",
+        include_str!("../migrations/0003_supervision.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -54,8 +54,9 @@ pub(crate) fn describe(conn: &Connection) -> Result<SchemaDescription> {
             if origin == "c" {
                 out.indexes.insert(name.clone());
             }
-            // The primary key is reported as `pk`, not again as `unique`.
-            if unique && !partial && origin != "pk" {
+            // The primary key is reported as `pk`, not again as `unique`; a partial unique index
+            // is a rule only for the rows it covers, so it is named apart.
+            if unique && origin != "pk" {
                 let mut st = conn
                     .prepare_cached("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
                     .db()?;
@@ -64,8 +65,9 @@ pub(crate) fn describe(conn: &Connection) -> Result<SchemaDescription> {
                     .db()?
                     .collect::<rusqlite::Result<_>>()
                     .db()?;
+                let kind = if partial { "partial_unique" } else { "unique" };
                 out.constraints
-                    .insert(format!("{table}.unique({})", cols.join(",")));
+                    .insert(format!("{table}.{kind}({})", cols.join(",")));
             }
         }
 

@@ -270,6 +270,9 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(
         indexes,
         vec![
+            "case_deadlines_decide_region_yellow_from_idx",
+            "case_deadlines_place_region_yellow_from_idx",
+            "case_deadlines_yellow_from_idx",
             "cases_agent_user_id_idx",
             "cases_applicant_region_idx",
             "cases_applicant_user_id_idx",
@@ -284,6 +287,10 @@ async fn schema_description_is_exactly_the_migrations() {
             "departments_region_code_uq",
             "messages_case_number_idx",
             "messages_user_id_idx",
+            "orders_case_number_idx",
+            "orders_issued_in_idx",
+            "orders_status_reply_due_idx",
+            "orders_unit_region_idx",
             "regions_parent_code_idx",
             "results_decided_on_idx",
             "results_place_region_idx",
@@ -292,6 +299,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "user_grants_user_id_idx",
             "users_home_region_idx",
             "users_username_uq",
+            "warnings_decide_region_idx",
+            "warnings_open_uq",
+            "warnings_place_region_idx",
         ]
     );
     let constraints: Vec<&str> = d.constraints.iter().map(String::as_str).collect();
@@ -300,6 +310,9 @@ async fn schema_description_is_exactly_the_migrations() {
         vec![
             "calendar_days.check(calendar_days_kind_ck)",
             "calendar_days.pk(date)",
+            "case_counts.pk(place_region,department,state)",
+            "case_deadlines.fk(case_number)->cases",
+            "case_deadlines.pk(case_number,key)",
             "case_events.fk(case_number)->cases",
             "case_events.pk(case_number,seq)",
             "case_events.trigger(case_events_no_delete)",
@@ -307,6 +320,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "cases.pk(number)",
             "cases.unique(query_code)",
             "catalog_items.check(catalog_items_status_ck)",
+            "catalog_items.partial_unique(code)",
             "catalog_items.pk(code,version)",
             "closures.fk(region_code)->regions",
             "closures.pk(region_code,date)",
@@ -314,8 +328,12 @@ async fn schema_description_is_exactly_the_migrations() {
             "departments.fk(region_code)->regions",
             "departments.pk(id)",
             "departments.unique(region_code,code)",
+            "leases.pk(name)",
             "messages.fk(case_number)->cases",
             "messages.pk(id)",
+            "orders.check(orders_status_ck)",
+            "orders.fk(case_number)->cases",
+            "orders.pk(id)",
             "places.check(places_kind_ck)",
             "places.fk(region_code)->regions",
             "places.pk(region_code)",
@@ -335,11 +353,78 @@ async fn schema_description_is_exactly_the_migrations() {
             "users.fk(home_region)->regions",
             "users.pk(id)",
             "users.unique(username)",
+            "warnings.check(warnings_colour_ck)",
+            "warnings.fk(case_number)->cases",
+            "warnings.partial_unique(case_number,key,colour)",
+            "warnings.pk(id)",
         ]
     );
-    assert_eq!(d.tables.len(), 15);
+    assert_eq!(d.tables.len(), 20);
+    assert_eq!(d.tables["warnings"].len(), 11);
+    assert_eq!(d.tables["orders"].len(), 13);
     assert_eq!(d.tables["cases"].len(), 17);
     assert_eq!(d.tables["case_events"].len(), 6);
     assert_eq!(d.tables["user_grants"].len(), 6);
     assert_eq!(d.tables["catalog_items"].len(), 10);
+}
+
+/// A database that already held cases before migration 3 starts with counts of those cases.
+#[tokio::test]
+async fn supervision_migration_backfills_case_counts() {
+    let dir = std::env::temp_dir().join(format!(
+        "yizhan-backfill-{}-{}",
+        std::process::id(),
+        line!()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    {
+        // Schema version 2 with three cases, written the way an older build left them.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (
+                version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        )
+        .unwrap();
+        for (version, name, sql) in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, ?2, '2026-01-01T00:00:00.000000Z')",
+                params![version, name],
+            )
+            .unwrap();
+        }
+        for (n, place, dept, state) in [
+            ("c1", "330102001000", "scjg", "submitted"),
+            ("c2", "330102001000", "scjg", "submitted"),
+            ("c3", "330102002000", "mzj", "in_review"),
+        ] {
+            conn.execute(
+                "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
+                    applicant_name, place_region, decide_region, applicant_region, created_at,
+                    updated_at, version, case_json)
+                 VALUES (?1, ?1, ?2, 'i', 'i', ?3, 'a', ?4, ?4, ?4, 't', 't', 1, '{}')",
+                params![n, state, dept, place],
+            )
+            .unwrap();
+        }
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    use store::{CountBy, SupervisionStore};
+    let by_state = s.count_cases(&Scope::All, CountBy::State).await.unwrap();
+    assert_eq!(
+        by_state,
+        vec![("in_review".to_string(), 1), ("submitted".to_string(), 2)]
+    );
+    let by_place = s.count_cases(&Scope::All, CountBy::Place).await.unwrap();
+    assert_eq!(
+        by_place,
+        vec![
+            ("330102001000".to_string(), 2),
+            ("330102002000".to_string(), 1)
+        ]
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
 }

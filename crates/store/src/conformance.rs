@@ -5,8 +5,9 @@
 //! a choice open (ordering, upsert or conflict), the story pins it so both backends agree.
 
 use crate::{
-    CaseFilter, CaseStore, CaseSummary, Closure, ImportSummary, ItemFilter, Message, NewUser,
-    PublishedResult, Session, Store, StoreError,
+    CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter, Message,
+    NewUser, OrderEntry, OrderStatus, PublishedResult, Session, Store, StoreError,
+    SupervisionOrder, WarningRecord,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
@@ -23,6 +24,8 @@ use domain::region::{
     ConstructionCheck, Department, Level, PlaceKind, Region, RegionCode, ServicePlace,
     ServiceWindow,
 };
+use domain::supervision::DeadlineRow;
+
 
 /// Expands to one `#[tokio::test]` per story. `$make` is an expression whose `.await` yields a
 /// fresh, migrated, empty store; it is evaluated once per test.
@@ -63,6 +66,13 @@ macro_rules! conformance_tests {
             case_numbers_page,
             case_messages,
             case_results_published,
+            supervision_deadline_rows,
+            supervision_warning_raised_once,
+            supervision_clear_warnings_except,
+            supervision_warnings_listed_red_first,
+            supervision_counts_follow_cases,
+            supervision_lease,
+            supervision_orders,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {
@@ -1401,6 +1411,11 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "counters",
         "messages",
         "results",
+        "case_deadlines",
+        "warnings",
+        "case_counts",
+        "leases",
+        "orders",
     ];
     for t in expected_tables {
         assert!(
@@ -1432,6 +1447,8 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "users_username_uq",
         "catalog_items_status_code_idx",
         "sessions_user_id_idx",
+        "case_deadlines_yellow_from_idx",
+        "warnings_open_uq",
     ] {
         assert!(
             schema.indexes.contains(i),
@@ -1460,6 +1477,11 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "case_events.trigger(case_events_no_delete)",
         "counters.pk(name,scope)",
         "results.pk(case_number)",
+        "case_deadlines.pk(case_number,key)",
+        "warnings.partial_unique(case_number,key,colour)",
+        "case_counts.pk(place_region,department,state)",
+        "leases.pk(name)",
+        "orders.fk(case_number)->cases",
     ] {
         assert!(
             schema.constraints.contains(c),
@@ -2099,4 +2121,729 @@ pub async fn case_results_published<S: CaseStore + ?Sized>(store: &S) {
     let mut ghost = result(&cases[1], "2026-03-11", "JY3");
     ghost.case_number = "no-such-case".to_string();
     assert_not_found(store.publish_result(&ghost).await);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Supervision
+
+/// A deadline row of a fixture case.
+pub fn deadline(number: &str, key: &str, due: &str, yellow_from: &str) -> DeadlineRow {
+    let due = date(due);
+    DeadlineRow {
+        case_number: number.to_string(),
+        key: key.to_string(),
+        label: format!("{key} 期限"),
+        due,
+        yellow_from: date(yellow_from),
+        red_from: due.succ_opt().expect("a day after"),
+    }
+}
+
+/// A warning about `case` as the scan raises it (id and cleared_at are the store's).
+pub fn warning_of(case: &Case, key: &str, colour: &str, due: &str, raised: &str) -> WarningRecord {
+    WarningRecord {
+        id: 0,
+        case_number: case.filing.number.clone(),
+        key: key.to_string(),
+        colour: colour.to_string(),
+        label: format!("{key} {colour}"),
+        place: case.filing.place.clone(),
+        decide_place: case.filing.decide_place.clone(),
+        department: case.filing.item.department.clone(),
+        due: date(due),
+        raised_at: at(raised),
+        cleared_at: None,
+    }
+}
+
+fn keys_of(rows: &[DeadlineRow]) -> Vec<(String, String)> {
+    rows.iter()
+        .map(|r| (r.case_number.clone(), r.key.clone()))
+        .collect()
+}
+
+fn pair(number: &str, key: &str) -> (String, String) {
+    (number.to_string(), key.to_string())
+}
+
+pub async fn supervision_deadline_rows<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let [a, b, c] = [0, 1, 2].map(|i| cases[i].filing.number.as_str());
+    let a_rows = vec![
+        deadline(a, "case", "2026-03-16", "2026-03-12"),
+        deadline(a, "correction", "2026-03-09", "2026-03-06"),
+    ];
+    store.replace_deadline_rows(a, &a_rows).await.unwrap();
+    store
+        .replace_deadline_rows(b, &[deadline(b, "case", "2026-03-10", "2026-03-05")])
+        .await
+        .unwrap();
+    store
+        .replace_deadline_rows(c, &[deadline(c, "stage:0", "2026-03-05", "2026-03-04")])
+        .await
+        .unwrap();
+    let due = |day: &'static str, scope: Scope, limit: u32| async move {
+        store
+            .deadline_rows_due(date(day), &scope, limit)
+            .await
+            .unwrap()
+    };
+
+    // Township: `c` by its deciding place, `a`'s correction row; not the sibling township's `b`,
+    // not `a`'s case row (yellow only from the 12th). Ordered by due date.
+    let town = due("2026-03-06", subtree(TOWN), 100).await;
+    assert_eq!(
+        keys_of(&town),
+        vec![pair(c, "stage:0"), pair(a, "correction")]
+    );
+    assert_eq!(town[1], a_rows[1], "a row round-trips");
+    assert_eq!(
+        keys_of(&due("2026-03-06", Scope::All, 100).await),
+        vec![pair(c, "stage:0"), pair(a, "correction"), pair(b, "case")]
+    );
+    assert_eq!(
+        keys_of(&due("2026-03-06", subtree(SIBLING_TOWN), 100).await),
+        vec![pair(b, "case")]
+    );
+    assert_eq!(
+        keys_of(&due("2026-03-06", Scope::All, 1).await),
+        vec![pair(c, "stage:0")]
+    );
+    assert_eq!(
+        keys_of(&due("2026-03-05", subtree(SIBLING_TOWN), 100).await),
+        vec![pair(b, "case")],
+        "yellow_from on the day itself counts"
+    );
+    assert!(due("2026-03-04", subtree(SIBLING_TOWN), 100)
+        .await
+        .is_empty());
+    assert!(due("2026-03-30", Scope::Within(vec![]), 100)
+        .await
+        .is_empty());
+
+    // Replacing drops the rows not given again.
+    store
+        .replace_deadline_rows(a, &[deadline(a, "case", "2026-03-17", "2026-03-13")])
+        .await
+        .unwrap();
+    let later = due("2026-03-20", subtree(TOWN), 100).await;
+    assert_eq!(keys_of(&later), vec![pair(c, "stage:0"), pair(a, "case")]);
+    assert_eq!(later[1].due, date("2026-03-17"));
+    store.replace_deadline_rows(a, &[]).await.unwrap();
+    assert_eq!(
+        keys_of(&due("2026-03-20", subtree(TOWN), 100).await),
+        vec![pair(c, "stage:0")]
+    );
+
+    assert_not_found(
+        store
+            .replace_deadline_rows(
+                "no-such-case",
+                &[deadline("no-such-case", "case", "2026-03-10", "2026-03-05")],
+            )
+            .await,
+    );
+    assert!(matches!(
+        store
+            .replace_deadline_rows(a, &[deadline(b, "case", "2026-03-10", "2026-03-05")])
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        keys_of(&due("2026-03-20", Scope::All, 100).await),
+        vec![pair(c, "stage:0"), pair(b, "case")],
+        "refused replacements change nothing"
+    );
+}
+
+pub async fn supervision_warning_raised_once<S: Store + Clone + 'static>(store: &S) {
+    let (case, events) = filed_case(&window_case(
+        "330102001000-20260302-0001",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    store.create_case(&case, &events).await.unwrap();
+    let yellow = warning_of(
+        &case,
+        "case",
+        "yellow",
+        "2026-03-16",
+        "2026-03-12T00:00:00.123456Z",
+    );
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (s, w) = (store.clone(), yellow.clone());
+            tokio::spawn(async move { s.raise_warning(&w).await })
+        })
+        .collect();
+    let mut raised = 0;
+    for t in tasks {
+        if t.await.expect("task").expect("raise_warning") {
+            raised += 1;
+        }
+    }
+    assert_eq!(raised, 1, "20 callers, one warning raised");
+    let open = store.case_warnings(&case.filing.number).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        open[0],
+        WarningRecord {
+            id: open[0].id,
+            ..yellow.clone()
+        },
+        "a warning round-trips"
+    );
+
+    // Another colour of the same deadline is another warning.
+    let red = warning_of(&case, "case", "red", "2026-03-16", "2026-03-17T00:00:00Z");
+    assert!(store.raise_warning(&red).await.unwrap());
+    assert!(!store.raise_warning(&red).await.unwrap());
+    assert_eq!(
+        store
+            .case_warnings(&case.filing.number)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Once cleared, the same warning can be raised again (the case turned yellow once more).
+    let at_ = at("2026-03-18T00:00:00Z");
+    let n = store
+        .clear_warnings_except(&case.filing.number, &[], at_)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert!(store
+        .case_warnings(&case.filing.number)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.raise_warning(&yellow).await.unwrap());
+    assert!(!store.raise_warning(&yellow).await.unwrap());
+    let all = store.list_warnings(&Scope::All, false, 100).await.unwrap();
+    assert_eq!(all.len(), 3, "cleared warnings stay as history: {all:?}");
+    assert_eq!(all.iter().filter(|w| w.cleared_at == Some(at_)).count(), 2);
+
+    let mut ghost = yellow.clone();
+    ghost.case_number = "no-such-case".to_string();
+    assert_not_found(store.raise_warning(&ghost).await);
+}
+
+pub async fn supervision_clear_warnings_except<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let (a, b) = (&cases[0], &cases[1]);
+    let n = a.filing.number.as_str();
+    for w in [
+        warning_of(a, "case", "yellow", "2026-03-16", "2026-03-12T00:00:00Z"),
+        warning_of(a, "stage:0", "red", "2026-03-10", "2026-03-11T00:00:00Z"),
+        warning_of(
+            a,
+            "correction",
+            "yellow",
+            "2026-03-09",
+            "2026-03-06T00:00:00Z",
+        ),
+        warning_of(b, "case", "yellow", "2026-03-16", "2026-03-12T00:00:00Z"),
+    ] {
+        assert!(store.raise_warning(&w).await.unwrap());
+    }
+    let keep = vec![
+        ("case".to_string(), "yellow".to_string()),
+        ("stage:0".to_string(), "red".to_string()),
+        // Kept pairs without an open warning are fine.
+        ("case".to_string(), "red".to_string()),
+    ];
+    let when = at("2026-03-13T00:00:00Z");
+    assert_eq!(
+        store.clear_warnings_except(n, &keep, when).await.unwrap(),
+        1
+    );
+    let open: Vec<(String, String)> = store
+        .case_warnings(n)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| (w.key, w.colour))
+        .collect();
+    assert_eq!(
+        open,
+        vec![pair("stage:0", "red"), pair("case", "yellow")],
+        "red first"
+    );
+    let cleared: Vec<WarningRecord> = store
+        .list_warnings(&Scope::All, false, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|w| w.cleared_at.is_some())
+        .collect();
+    assert_eq!(cleared.len(), 1);
+    assert_eq!(
+        (cleared[0].key.as_str(), cleared[0].cleared_at),
+        ("correction", Some(when))
+    );
+    // Clearing again finds nothing more to clear; another case is never touched.
+    assert_eq!(
+        store.clear_warnings_except(n, &keep, when).await.unwrap(),
+        0
+    );
+    assert_eq!(store.clear_warnings_except(n, &[], when).await.unwrap(), 2);
+    assert_eq!(store.case_warnings(n).await.unwrap(), vec![]);
+    assert_eq!(
+        store.case_warnings(&b.filing.number).await.unwrap().len(),
+        1
+    );
+}
+
+pub async fn supervision_warnings_listed_red_first<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let (a, b, c) = (&cases[0], &cases[1], &cases[2]);
+    let fixtures = [
+        warning_of(a, "case", "yellow", "2026-03-10", "2026-03-08T00:00:00Z"),
+        warning_of(a, "stage:0", "red", "2026-03-12", "2026-03-13T00:00:00Z"),
+        warning_of(b, "case", "red", "2026-03-01", "2026-03-02T00:00:00Z"),
+        warning_of(c, "stage:0", "yellow", "2026-03-05", "2026-03-04T00:00:00Z"),
+    ];
+    for w in &fixtures {
+        assert!(store.raise_warning(w).await.unwrap());
+    }
+    let ids = |list: Vec<WarningRecord>| -> Vec<(String, String, String)> {
+        list.into_iter()
+            .map(|w| (w.case_number, w.key, w.colour))
+            .collect()
+    };
+    let t = |w: &WarningRecord| (w.case_number.clone(), w.key.clone(), w.colour.clone());
+    let [ay, ar, br, cy] = [0, 1, 2, 3].map(|i| t(&fixtures[i]));
+
+    let all = store.list_warnings(&Scope::All, true, 100).await.unwrap();
+    for w in &all {
+        let f = fixtures
+            .iter()
+            .find(|f| t(f) == t(w))
+            .expect("a raised warning");
+        assert_eq!(
+            *w,
+            WarningRecord {
+                id: w.id,
+                ..f.clone()
+            }
+        );
+    }
+    assert_eq!(
+        ids(all),
+        vec![br.clone(), ar.clone(), cy.clone(), ay.clone()],
+        "red first, then by due date"
+    );
+    assert_eq!(
+        ids(store
+            .list_warnings(&subtree(TOWN), true, 100)
+            .await
+            .unwrap()),
+        vec![ar.clone(), cy.clone(), ay.clone()],
+        "accepting or deciding place in the township; not the sibling township"
+    );
+    assert_eq!(
+        ids(store
+            .list_warnings(&subtree(SIBLING_TOWN), true, 100)
+            .await
+            .unwrap()),
+        vec![br.clone()]
+    );
+    assert_eq!(
+        ids(store.list_warnings(&Scope::All, true, 2).await.unwrap()),
+        vec![br.clone(), ar.clone()]
+    );
+    assert!(store
+        .list_warnings(&Scope::Within(vec![]), false, 100)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Open only leaves out what was cleared; all keeps it, in the same order.
+    store
+        .clear_warnings_except(&a.filing.number, &[], at("2026-03-14T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(store
+            .list_warnings(&subtree(TOWN), true, 100)
+            .await
+            .unwrap()),
+        vec![cy.clone()]
+    );
+    assert_eq!(
+        ids(store
+            .list_warnings(&subtree(TOWN), false, 100)
+            .await
+            .unwrap()),
+        vec![ar, cy, ay]
+    );
+}
+
+/// `(key, count)` pairs from a list of cases, sorted by key: what `count_cases` must agree with.
+fn expected_counts(list: &[CaseSummary], by: CountBy) -> Vec<(String, i64)> {
+    let mut m: std::collections::BTreeMap<String, i64> = Default::default();
+    for s in list {
+        let k = match by {
+            CountBy::State => s.state.as_str().to_string(),
+            CountBy::Place => s.place.as_str().to_string(),
+            CountBy::Department => s.department.clone(),
+        };
+        *m.entry(k).or_default() += 1;
+    }
+    m.into_iter().collect()
+}
+
+fn counts(pairs: &[(&str, i64)]) -> Vec<(String, i64)> {
+    pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+}
+
+/// Every grouping over all cases equals a count of `list_cases`.
+async fn assert_counts_match_cases<S: Store + ?Sized>(store: &S) {
+    let all = store.list_cases(&CaseFilter::default()).await.unwrap();
+    for by in [CountBy::State, CountBy::Place, CountBy::Department] {
+        assert_eq!(
+            store.count_cases(&Scope::All, by).await.unwrap(),
+            expected_counts(&all, by),
+            "{by:?}"
+        );
+    }
+}
+
+pub async fn supervision_counts_follow_cases<S: Store + ?Sized>(store: &S) {
+    assert_eq!(
+        store
+            .count_cases(&Scope::All, CountBy::State)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    let cases = seed_cases(store).await;
+    let (submitted, draft, review) = (
+        CaseState::Submitted.as_str(),
+        CaseState::Draft.as_str(),
+        CaseState::InReview.as_str(),
+    );
+    assert_counts_match_cases(store).await;
+    assert_eq!(
+        store
+            .count_cases(&Scope::All, CountBy::State)
+            .await
+            .unwrap(),
+        counts(&[(draft, 1), (review, 1), (submitted, 3)])
+    );
+    assert_eq!(
+        store
+            .count_cases(&Scope::All, CountBy::Place)
+            .await
+            .unwrap(),
+        counts(&[(COUNTY, 1), (TOWN, 3), (SIBLING_TOWN, 1)])
+    );
+    assert_eq!(
+        store
+            .count_cases(&Scope::All, CountBy::Department)
+            .await
+            .unwrap(),
+        counts(&[("mzj", 1), ("scjg", 4)])
+    );
+    // Scoped by accepting place: the township's own cases, not the sibling township's.
+    assert_eq!(
+        store
+            .count_cases(&subtree(TOWN), CountBy::State)
+            .await
+            .unwrap(),
+        counts(&[(draft, 1), (submitted, 2)])
+    );
+    assert_eq!(
+        store
+            .count_cases(&subtree(COUNTY), CountBy::Department)
+            .await
+            .unwrap(),
+        counts(&[("mzj", 1), ("scjg", 4)])
+    );
+    assert_eq!(
+        store
+            .count_cases(&subtree(OTHER_COUNTY), CountBy::State)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    assert_eq!(
+        store
+            .count_cases(&Scope::Within(vec![]), CountBy::Place)
+            .await
+            .unwrap(),
+        vec![]
+    );
+
+    // `a` is accepted, then decided: it moves from group to group.
+    let a = &cases[0];
+    let log = store.case_events(&a.filing.number).await.unwrap();
+    let (accepted, ev) = next_events(
+        a,
+        &log,
+        "2026-03-03T02:00:00Z",
+        vec![EventKind::Accepted {
+            accepted_on: date("2026-03-03"),
+            by_system: false,
+            statutory_due: date("2026-03-31"),
+            promised_due: date("2026-03-17"),
+            started: vec![(0, date("2026-03-03"))],
+            fee_total_fen: 0,
+        }],
+    );
+    store
+        .append_events(&accepted, a.version, &ev)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .count_cases(&subtree(TOWN), CountBy::State)
+            .await
+            .unwrap(),
+        counts(&[(draft, 1), (review, 1), (submitted, 1)])
+    );
+    // A stale writer changes no count.
+    let (stale, ev_stale) = next_events(a, &log, "2026-03-03T02:30:00Z", vec![mark(0)]);
+    assert_conflict(
+        store.append_events(&stale, a.version, &ev_stale).await,
+        "stale_case",
+    );
+    let log = store.case_events(&a.filing.number).await.unwrap();
+    let (decided, ev) = next_events(
+        &accepted,
+        &log,
+        "2026-03-10T02:00:00Z",
+        vec![EventKind::Decided {
+            granted: true,
+            reasons: String::new(),
+            licence_no: Some("JY330102".to_string()),
+            on: date("2026-03-10"),
+            delivery_due: Some(date("2026-03-20")),
+            completes: vec![1],
+        }],
+    );
+    store
+        .append_events(&decided, accepted.version, &ev)
+        .await
+        .unwrap();
+    assert_eq!(decided.state, CaseState::Decided);
+    assert_counts_match_cases(store).await;
+    assert_eq!(
+        store
+            .count_cases(&Scope::All, CountBy::State)
+            .await
+            .unwrap(),
+        counts(&[
+            (CaseState::Decided.as_str(), 1),
+            (draft, 1),
+            (review, 1),
+            (submitted, 2)
+        ])
+    );
+
+    // `e` is transferred to the county before acceptance: it is counted at its new place.
+    let e = &cases[4];
+    let log = store.case_events(&e.filing.number).await.unwrap();
+    store
+        .replace_deadline_rows(
+            &e.filing.number,
+            &[deadline(
+                &e.filing.number,
+                "correction",
+                "2026-03-09",
+                "2026-03-06",
+            )],
+        )
+        .await
+        .unwrap();
+    let (moved, ev) = next_events(
+        e,
+        &log,
+        "2026-03-02T06:00:00Z",
+        vec![EventKind::Transferred {
+            from: code(TOWN),
+            to: code(COUNTY),
+            reason: "本级无权办理".to_string(),
+        }],
+    );
+    store.append_events(&moved, e.version, &ev).await.unwrap();
+    assert_eq!(moved.filing.place, code(COUNTY));
+    assert_counts_match_cases(store).await;
+    assert_eq!(
+        store
+            .count_cases(&Scope::All, CountBy::Place)
+            .await
+            .unwrap(),
+        counts(&[(COUNTY, 2), (TOWN, 2), (SIBLING_TOWN, 1)])
+    );
+    // Its deadline rows moved with it.
+    assert!(store
+        .deadline_rows_due(date("2026-03-30"), &subtree(TOWN), 100)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .deadline_rows_due(date("2026-03-30"), &subtree(COUNTY), 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+pub async fn supervision_lease<S: Store + ?Sized>(store: &S) {
+    let t = |secs: i64| at("2026-03-02T00:00:00Z") + Duration::seconds(secs);
+    assert!(store.try_lease("scan", "p1", t(0), t(60)).await.unwrap());
+    assert!(
+        !store.try_lease("scan", "p2", t(10), t(70)).await.unwrap(),
+        "held by another"
+    );
+    assert!(
+        store.try_lease("scan", "p1", t(30), t(90)).await.unwrap(),
+        "the holder renews"
+    );
+    assert!(
+        !store.try_lease("scan", "p2", t(89), t(149)).await.unwrap(),
+        "the renewal runs to 90"
+    );
+    assert!(
+        store.try_lease("scan", "p2", t(90), t(150)).await.unwrap(),
+        "expired at its end"
+    );
+    assert!(!store.try_lease("scan", "p1", t(91), t(151)).await.unwrap());
+    assert!(
+        store
+            .try_lease("digest", "p1", t(91), t(151))
+            .await
+            .unwrap(),
+        "leases are per name"
+    );
+}
+
+fn order_fixture(
+    case: Option<&str>,
+    unit: &str,
+    issued_in: &str,
+    issued: &str,
+) -> SupervisionOrder {
+    SupervisionOrder {
+        id: 0,
+        case_number: case.map(str::to_string),
+        unit: code(unit),
+        department: case.map(|_| "scjg".to_string()),
+        subject: "请说明超期原因".to_string(),
+        body: "该件已超承诺时限,请于期限内书面答复。".to_string(),
+        issued_in: code(issued_in),
+        issued_by: 42,
+        issued_at: at(issued),
+        reply_due: date("2026-03-20"),
+        status: OrderStatus::Open,
+        history: vec![OrderEntry {
+            at: at(issued),
+            user_id: Some(42),
+            actor: "监察员甲".to_string(),
+            action: "issued".to_string(),
+            text: "发出督办单".to_string(),
+        }],
+        version: 1,
+    }
+}
+
+pub async fn supervision_orders<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let a = cases[0].filing.number.as_str();
+    let o1 = order_fixture(Some(a), TOWN, COUNTY, "2026-03-10T01:00:00.654321Z");
+    let o2 = order_fixture(None, SIBLING_TOWN, COUNTY, "2026-03-11T01:00:00Z");
+    let o3 = order_fixture(None, FAR_TOWN, OTHER_COUNTY, "2026-03-12T01:00:00Z");
+    let mut ids = Vec::new();
+    for o in [&o1, &o2, &o3] {
+        ids.push(store.create_order(o).await.unwrap());
+    }
+    let with_id = |o: &SupervisionOrder, id: i64| SupervisionOrder { id, ..o.clone() };
+    let (o1, o2, o3) = (
+        with_id(&o1, ids[0]),
+        with_id(&o2, ids[1]),
+        with_id(&o3, ids[2]),
+    );
+    assert_eq!(store.get_order(o1.id).await.unwrap(), Some(o1.clone()));
+    assert_eq!(store.get_order(-1).await.unwrap(), None);
+
+    let list = |scope: Scope| async move {
+        store
+            .list_orders(&scope)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        list(Scope::All).await,
+        vec![o3.id, o2.id, o1.id],
+        "newest first"
+    );
+    assert_eq!(
+        list(subtree(TOWN)).await,
+        vec![o1.id],
+        "the unit's own orders"
+    );
+    assert_eq!(
+        list(subtree(COUNTY)).await,
+        vec![o2.id, o1.id],
+        "issued in the county"
+    );
+    assert_eq!(list(subtree(SIBLING_TOWN)).await, vec![o2.id]);
+    assert_eq!(list(Scope::Within(vec![])).await, Vec::<i64>::new());
+
+    // The unit replies: the saved order is what a read returns.
+    let mut replied = o1.clone();
+    replied.status = OrderStatus::Replied;
+    replied.history.push(OrderEntry {
+        at: at("2026-03-12T03:00:00Z"),
+        user_id: Some(3),
+        actor: "窗口人员甲".to_string(),
+        action: "replied".to_string(),
+        text: "系材料补正所致,已于今日办结。".to_string(),
+    });
+    replied.version = 2;
+    store.save_order(&replied, 1).await.unwrap();
+    assert_eq!(store.get_order(o1.id).await.unwrap(), Some(replied.clone()));
+
+    // A second writer that read version 1 loses and changes nothing.
+    let mut other = o1.clone();
+    other.status = OrderStatus::Closed;
+    other.version = 2;
+    assert_conflict(store.save_order(&other, 1).await, "stale_order");
+    assert_eq!(store.get_order(o1.id).await.unwrap(), Some(replied.clone()));
+    // A save must move the version on by one.
+    assert!(matches!(
+        store.save_order(&replied, 2).await,
+        Err(StoreError::Invalid(_))
+    ));
+    // Escalation to the city: the order is now listed where it was escalated to.
+    let mut escalated = replied.clone();
+    escalated.status = OrderStatus::Escalated;
+    escalated.issued_in = code(CITY);
+    escalated.version = 3;
+    store.save_order(&escalated, 2).await.unwrap();
+    assert_eq!(store.get_order(o1.id).await.unwrap(), Some(escalated));
+    assert_eq!(list(subtree(CITY)).await, vec![o3.id, o2.id, o1.id]);
+
+    let mut ghost = o2.clone();
+    ghost.id = 999_999;
+    ghost.version = 2;
+    assert_not_found(store.save_order(&ghost, 1).await);
+    assert_not_found(
+        store
+            .create_order(&order_fixture(
+                Some("no-such-case"),
+                TOWN,
+                COUNTY,
+                "2026-03-10T01:00:00Z",
+            ))
+            .await,
+    );
 }

@@ -367,6 +367,27 @@ pub enum OrderStatus {
     Escalated,
 }
 
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 4] = [
+        OrderStatus::Open,
+        OrderStatus::Replied,
+        OrderStatus::Closed,
+        OrderStatus::Escalated,
+    ];
+    /// The stored code (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Open => "open",
+            OrderStatus::Replied => "replied",
+            OrderStatus::Closed => "closed",
+            OrderStatus::Escalated => "escalated",
+        }
+    }
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        OrderStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
 /// One step in a supervision order's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderEntry {
@@ -401,30 +422,62 @@ pub struct SupervisionOrder {
 #[async_trait]
 pub trait SupervisionStore: Send + Sync {
     /// Replaces every deadline row of a case (an empty slice removes them: the case no longer waits).
-    async fn replace_deadline_rows(&self, case_number: &str, rows: &[domain::supervision::DeadlineRow]) -> Result<()>;
+    /// The case must exist; its places are copied from its row.
+    async fn replace_deadline_rows(
+        &self,
+        case_number: &str,
+        rows: &[domain::supervision::DeadlineRow],
+    ) -> Result<()>;
     /// Rows whose `yellow_from` is on or before `day`, for cases whose place or deciding place is in
     /// `scope`, ordered by due date: an index range, never a scan of all cases.
-    async fn deadline_rows_due(&self, day: NaiveDate, scope: &Scope, limit: u32) -> Result<Vec<domain::supervision::DeadlineRow>>;
+    async fn deadline_rows_due(
+        &self,
+        day: NaiveDate,
+        scope: &Scope,
+        limit: u32,
+    ) -> Result<Vec<domain::supervision::DeadlineRow>>;
     /// Raises a warning unless the same (case, key, colour) is already open: exactly once even when
-    /// several processes race. Returns whether this call raised it.
+    /// several processes race. Returns whether this call raised it. The record's `id` and
+    /// `cleared_at` are ignored; the case must exist (else `NotFound("case")`).
     async fn raise_warning(&self, warning: &WarningRecord) -> Result<bool>;
     /// Clears the open warnings of a case whose (key, colour) is not in `keep`; returns how many.
-    async fn clear_warnings_except(&self, case_number: &str, keep: &[(String, String)], at: DateTime<Utc>) -> Result<u64>;
-    /// Open (or all) warnings of cases in `scope`, red first then by due date.
-    async fn list_warnings(&self, scope: &Scope, open_only: bool, limit: u32) -> Result<Vec<WarningRecord>>;
-    /// Open warnings of one case.
+    async fn clear_warnings_except(
+        &self,
+        case_number: &str,
+        keep: &[(String, String)],
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
+    /// Open (or all) warnings of cases in `scope`, red first then by due date (then case and key).
+    async fn list_warnings(
+        &self,
+        scope: &Scope,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<WarningRecord>>;
+    /// Open warnings of one case, red first then by due date and key.
     async fn case_warnings(&self, case_number: &str) -> Result<Vec<WarningRecord>>;
     /// Case counts in `scope` grouped by `by` (state code, place code or department code), from
-    /// counts kept up to date on every write: reading them never scans the cases.
+    /// counts kept up to date on every write: reading them never scans the cases. The scope applies
+    /// to the accepting place (the counts are kept per accepting place); groups are ordered by key
+    /// and groups with no cases are left out.
     async fn count_cases(&self, scope: &Scope, by: CountBy) -> Result<Vec<(String, i64)>>;
     /// A named lease for singleton work (the warning scan): granted when free, expired or already
-    /// held by `holder`; refused while another holder's lease runs.
-    async fn try_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool>;
+    /// held by `holder`; refused while another holder's lease runs. A lease runs until `until`
+    /// (exclusive): at `now == until` it has expired.
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Stores a new order (its `id` is ignored) and returns the new id. A named case must exist.
     async fn create_order(&self, order: &SupervisionOrder) -> Result<i64>;
     async fn get_order(&self, id: i64) -> Result<Option<SupervisionOrder>>;
     /// Orders whose unit or issuing region is in `scope`, newest first.
     async fn list_orders(&self, scope: &Scope) -> Result<Vec<SupervisionOrder>>;
     /// Saves a changed order if it is still at `expected_version` (else `Conflict { code: "stale_order" }`).
+    /// `order.version` must be `expected_version + 1` (else `Invalid`), so every save moves it on.
     async fn save_order(&self, order: &SupervisionOrder, expected_version: u32) -> Result<()>;
 }
 
@@ -438,6 +491,7 @@ pub trait Store:
     + CalendarStore
     + MetaStore
     + CaseStore
+    + SupervisionStore
 {
 }
 impl<
@@ -448,7 +502,8 @@ impl<
             + CatalogStore
             + CalendarStore
             + MetaStore
-            + CaseStore,
+            + CaseStore
+            + SupervisionStore,
     > Store for T
 {
 }
@@ -515,4 +570,46 @@ pub fn case_exists(number: &str) -> StoreError {
         code: "case_exists",
         message: format!("办件编号 {number} 或其查询码已被使用"),
     }
+}
+
+/// The `Conflict` of a supervision order changed by someone else since it was read.
+pub fn stale_order(id: i64, expected: u32, stored: u32) -> StoreError {
+    StoreError::Conflict {
+        code: "stale_order",
+        message: format!(
+            "督办单 {id} 已被他人更新(现为第{stored}版,您读取的是第{expected}版),请刷新后重试"
+        ),
+    }
+}
+
+/// Checks, before any storage work, that a saved order moves its version on by exactly one.
+pub fn check_order_version(order: &SupervisionOrder, expected_version: u32) -> Result<()> {
+    if order.version != expected_version.wrapping_add(1) {
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "version",
+            "order_version",
+            format!(
+                "督办单 {} 的新版本应为第{}版,而不是第{}版",
+                order.id,
+                expected_version.wrapping_add(1),
+                order.version
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that deadline rows all belong to the case they are stored under.
+pub fn check_deadline_rows(
+    case_number: &str,
+    rows: &[domain::supervision::DeadlineRow],
+) -> Result<()> {
+    if let Some(r) = rows.iter().find(|r| r.case_number != case_number) {
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "rows",
+            "wrong_case",
+            format!("期限行属于办件 {},不属于办件 {case_number}", r.case_number),
+        )));
+    }
+    Ok(())
 }

@@ -1,0 +1,410 @@
+//! Electronic supervision: deadline rows, warnings, case counts, leases and supervision orders.
+//!
+//! Several server processes share one database, so exactly-once is the database's: raising a
+//! warning is an insert guarded by the partial unique index of open warnings, and a lease is one
+//! conditional upsert. Neither reads first and writes later.
+
+use crate::query::Query;
+use crate::regions::region_code;
+use crate::{corrupt, db, violated, PgStore};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use deadpool_postgres::GenericClient;
+use domain::access::Scope;
+use domain::supervision::DeadlineRow;
+use store::{
+    check_deadline_rows, check_order_version, stale_order, CountBy, OrderEntry, OrderStatus,
+    Result, StoreError, SupervisionOrder, SupervisionStore, WarningRecord,
+};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Json;
+use tokio_postgres::Row;
+
+const WARNING_COLUMNS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
+     department, due, raised_at, cleared_at";
+
+/// Red before yellow, then the earliest due date; the rest only makes the order total.
+const WARNING_ORDER: &str = "CASE colour WHEN 'red' THEN 0 ELSE 1 END, due, case_number, key, id";
+
+const ORDER_COLUMNS: &str = "id, case_number, unit_region, department, subject, body, issued_in, \
+     issued_by, issued_at, reply_due, status, history_json, version";
+
+/// A foreign key to `cases` failed: the case does not exist.
+fn missing_case(e: tokio_postgres::Error) -> StoreError {
+    match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+        Some(_) => StoreError::NotFound("case"),
+        None => db(e),
+    }
+}
+
+fn warning_from_row(row: &Row) -> Result<WarningRecord> {
+    Ok(WarningRecord {
+        id: row.get("id"),
+        case_number: row.get("case_number"),
+        key: row.get("key"),
+        colour: row.get("colour"),
+        label: row.get("label"),
+        place: region_code(row.get("place_region"))?,
+        decide_place: region_code(row.get("decide_region"))?,
+        department: row.get("department"),
+        due: row.get("due"),
+        raised_at: row.get("raised_at"),
+        cleared_at: row.get("cleared_at"),
+    })
+}
+
+fn deadline_from_row(row: &Row) -> DeadlineRow {
+    DeadlineRow {
+        case_number: row.get("case_number"),
+        key: row.get("key"),
+        label: row.get("label"),
+        due: row.get("due"),
+        yellow_from: row.get("yellow_from"),
+        red_from: row.get("red_from"),
+    }
+}
+
+fn order_from_row(row: &Row) -> Result<SupervisionOrder> {
+    let status: String = row.get("status");
+    let version: i64 = row.get("version");
+    let Json(history) = row
+        .try_get::<_, Json<Vec<OrderEntry>>>("history_json")
+        .map_err(db)?;
+    Ok(SupervisionOrder {
+        id: row.get("id"),
+        case_number: row.get("case_number"),
+        unit: region_code(row.get("unit_region"))?,
+        department: row.get("department"),
+        subject: row.get("subject"),
+        body: row.get("body"),
+        issued_in: region_code(row.get("issued_in"))?,
+        issued_by: row.get("issued_by"),
+        issued_at: row.get("issued_at"),
+        reply_due: row.get("reply_due"),
+        status: OrderStatus::parse(&status).ok_or_else(|| corrupt("order status", status))?,
+        history,
+        version: u32::try_from(version).map_err(|_| corrupt("order version", version))?,
+    })
+}
+
+#[async_trait]
+impl SupervisionStore for PgStore {
+    async fn replace_deadline_rows(&self, case_number: &str, rows: &[DeadlineRow]) -> Result<()> {
+        check_deadline_rows(case_number, rows)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        let stmt = tx
+            .prepare_cached("DELETE FROM case_deadlines WHERE case_number = $1")
+            .await
+            .map_err(db)?;
+        tx.execute(&stmt, &[&case_number]).await.map_err(db)?;
+        if !rows.is_empty() {
+            // One statement for all rows; the places come from the case row, and no case row
+            // means nothing inserted.
+            let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+            let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+            let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
+            let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
+            let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
+                        red_from, place_region, decide_region)
+                     SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
+                            c.place_region, c.decide_region
+                     FROM cases c,
+                          unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
+                            AS r(key, label, due, yellow_from, red_from)
+                     WHERE c.number = $1",
+                )
+                .await
+                .map_err(db)?;
+            let n = tx
+                .execute(
+                    &stmt,
+                    &[&case_number, &keys, &labels, &dues, &yellows, &reds],
+                )
+                .await
+                .map_err(db)?;
+            if n == 0 {
+                return Err(StoreError::NotFound("case"));
+            }
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn deadline_rows_due(
+        &self,
+        day: NaiveDate,
+        scope: &Scope,
+        limit: u32,
+    ) -> Result<Vec<DeadlineRow>> {
+        let mut q = Query::new(
+            "SELECT case_number, key, label, due, yellow_from, red_from FROM case_deadlines
+             WHERE yellow_from <= ",
+        );
+        let d = q.bind(day);
+        q.push(&format!("{d} AND ("));
+        q.scope("place_region", scope);
+        q.push(" OR ");
+        q.scope("decide_region", scope);
+        let l = q.bind(i64::from(limit));
+        q.push(&format!(") ORDER BY due, case_number, key LIMIT {l}"));
+        let conn = self.conn().await?;
+        Ok(q.run(&conn).await?.iter().map(deadline_from_row).collect())
+    }
+
+    async fn raise_warning(&self, w: &WarningRecord) -> Result<bool> {
+        let conn = self.conn().await?;
+        // A racing insert of the same open warning waits for the first to commit, then does
+        // nothing: exactly one caller gets a row back.
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
+                    department, due, raised_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING
+                 RETURNING id",
+            )
+            .await
+            .map_err(db)?;
+        let row = conn
+            .query_opt(
+                &stmt,
+                &[
+                    &w.case_number,
+                    &w.key,
+                    &w.colour,
+                    &w.label,
+                    &w.place.as_str(),
+                    &w.decide_place.as_str(),
+                    &w.department,
+                    &w.due,
+                    &w.raised_at,
+                ],
+            )
+            .await
+            .map_err(missing_case)?;
+        Ok(row.is_some())
+    }
+
+    async fn clear_warnings_except(
+        &self,
+        case_number: &str,
+        keep: &[(String, String)],
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let conn = self.conn().await?;
+        let keys: Vec<&str> = keep.iter().map(|(k, _)| k.as_str()).collect();
+        let colours: Vec<&str> = keep.iter().map(|(_, c)| c.as_str()).collect();
+        // The kept pairs as a two-column set: one statement whatever their number.
+        let stmt = conn
+            .prepare_cached(
+                "UPDATE warnings SET cleared_at = $2
+                 WHERE case_number = $1 AND cleared_at IS NULL
+                   AND (key, colour) NOT IN (SELECT k, c FROM unnest($3::text[], $4::text[]) AS u(k, c))",
+            )
+            .await
+            .map_err(db)?;
+        conn.execute(&stmt, &[&case_number, &at, &keys, &colours])
+            .await
+            .map_err(db)
+    }
+
+    async fn list_warnings(
+        &self,
+        scope: &Scope,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<WarningRecord>> {
+        let mut q = Query::new(&format!("SELECT {WARNING_COLUMNS} FROM warnings WHERE ("));
+        q.scope("place_region", scope);
+        q.push(" OR ");
+        q.scope("decide_region", scope);
+        q.push(")");
+        if open_only {
+            q.push(" AND cleared_at IS NULL");
+        }
+        let l = q.bind(i64::from(limit));
+        q.push(&format!(" ORDER BY {WARNING_ORDER} LIMIT {l}"));
+        let conn = self.conn().await?;
+        q.run(&conn).await?.iter().map(warning_from_row).collect()
+    }
+
+    async fn case_warnings(&self, case_number: &str) -> Result<Vec<WarningRecord>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {WARNING_COLUMNS} FROM warnings
+                 WHERE case_number = $1 AND cleared_at IS NULL ORDER BY {WARNING_ORDER}"
+            ))
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&case_number])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(warning_from_row)
+            .collect()
+    }
+
+    async fn count_cases(&self, scope: &Scope, by: CountBy) -> Result<Vec<(String, i64)>> {
+        let col = match by {
+            CountBy::State => "state",
+            CountBy::Place => "place_region",
+            CountBy::Department => "department",
+        };
+        // SUM of bigint is numeric in PostgreSQL; the counts fit a bigint.
+        let mut q = Query::new(&format!(
+            "SELECT {col}, SUM(n)::bigint FROM case_counts WHERE "
+        ));
+        q.scope("place_region", scope);
+        q.push(&format!(
+            " GROUP BY {col} HAVING SUM(n) <> 0 ORDER BY {col}"
+        ));
+        let conn = self.conn().await?;
+        Ok(q.run(&conn)
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let conn = self.conn().await?;
+        // One upsert: a concurrent taker waits on the row lock, then re-checks the WHERE against
+        // the winner's row and gets nothing back.
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO leases (name, holder, until) VALUES ($1, $2, $4)
+                 ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+                 WHERE leases.until <= $3 OR leases.holder = EXCLUDED.holder
+                 RETURNING name",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query_opt(&stmt, &[&name, &holder, &now, &until])
+            .await
+            .map_err(db)?
+            .is_some())
+    }
+
+    async fn create_order(&self, o: &SupervisionOrder) -> Result<i64> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO orders (case_number, unit_region, department, subject, body,
+                    issued_in, issued_by, issued_at, reply_due, status, history_json, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 RETURNING id",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query_one(
+                &stmt,
+                &[
+                    &o.case_number,
+                    &o.unit.as_str(),
+                    &o.department,
+                    &o.subject,
+                    &o.body,
+                    &o.issued_in.as_str(),
+                    &o.issued_by,
+                    &o.issued_at,
+                    &o.reply_due,
+                    &o.status.as_str(),
+                    &Json(&o.history),
+                    &i64::from(o.version),
+                ],
+            )
+            .await
+            .map_err(missing_case)?
+            .get(0))
+    }
+
+    async fn get_order(&self, id: i64) -> Result<Option<SupervisionOrder>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = $1"))
+            .await
+            .map_err(db)?;
+        conn.query_opt(&stmt, &[&id])
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(order_from_row)
+            .transpose()
+    }
+
+    async fn list_orders(&self, scope: &Scope) -> Result<Vec<SupervisionOrder>> {
+        let mut q = Query::new(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE "));
+        q.scope("unit_region", scope);
+        q.push(" OR ");
+        q.scope("issued_in", scope);
+        q.push(" ORDER BY issued_at DESC, id DESC");
+        let conn = self.conn().await?;
+        q.run(&conn).await?.iter().map(order_from_row).collect()
+    }
+
+    async fn save_order(&self, o: &SupervisionOrder, expected_version: u32) -> Result<()> {
+        check_order_version(o, expected_version)?;
+        let conn = self.conn().await?;
+        // The version check and the write are one statement; only when it changes nothing is the
+        // order read again, to tell a stale version from a missing order.
+        let stmt = conn
+            .prepare_cached(
+                "UPDATE orders SET case_number = $1, unit_region = $2, department = $3,
+                    subject = $4, body = $5, issued_in = $6, issued_by = $7, issued_at = $8,
+                    reply_due = $9, status = $10, history_json = $11, version = $12
+                 WHERE id = $13 AND version = $14",
+            )
+            .await
+            .map_err(db)?;
+        let n = conn
+            .execute(
+                &stmt,
+                &[
+                    &o.case_number,
+                    &o.unit.as_str(),
+                    &o.department,
+                    &o.subject,
+                    &o.body,
+                    &o.issued_in.as_str(),
+                    &o.issued_by,
+                    &o.issued_at,
+                    &o.reply_due,
+                    &o.status.as_str(),
+                    &Json(&o.history),
+                    &i64::from(o.version),
+                    &o.id,
+                    &i64::from(expected_version),
+                ],
+            )
+            .await
+            .map_err(missing_case)?;
+        if n == 1 {
+            return Ok(());
+        }
+        let stmt = conn
+            .prepare_cached("SELECT version FROM orders WHERE id = $1")
+            .await
+            .map_err(db)?;
+        let stored: Option<i64> = conn
+            .query_opt(&stmt, &[&o.id])
+            .await
+            .map_err(db)?
+            .map(|r| r.get(0));
+        Err(match stored {
+            None => StoreError::NotFound("order"),
+            Some(v) => stale_order(o.id, expected_version, v as u32),
+        })
+    }
+}

@@ -1,0 +1,394 @@
+//! Electronic supervision: deadline rows, warnings, case counts, leases and supervision orders.
+//!
+//! Exactly-once rests on the schema, not on this process: the partial unique index of open warnings
+//! and the leases row decide, so several processes sharing the file agree (the writer's
+//! `BEGIN IMMEDIATE` serializes them).
+
+use crate::cases::{from_json, to_json};
+use crate::{
+    backend, conversion, day_text, missing_ref, parse_code, parse_day, parse_ts, scope_condition,
+    ts, Db, SqliteStore,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::access::Scope;
+use domain::supervision::DeadlineRow;
+use rusqlite::types::Value;
+use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use store::{
+    check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, Result,
+    StoreError, SupervisionOrder, SupervisionStore, WarningRecord,
+};
+
+const WARNING_COLS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
+     department, due, raised_at, cleared_at";
+
+/// Red before yellow, then the earliest due date; the rest only makes the order total.
+const WARNING_ORDER: &str = "CASE colour WHEN 'red' THEN 0 ELSE 1 END, due, case_number, key, id";
+
+fn warning_row(r: &Row<'_>) -> rusqlite::Result<WarningRecord> {
+    let cleared: Option<String> = r.get(10)?;
+    Ok(WarningRecord {
+        id: r.get(0)?,
+        case_number: r.get(1)?,
+        key: r.get(2)?,
+        colour: r.get(3)?,
+        label: r.get(4)?,
+        place: parse_code(&r.get::<_, String>(5)?)?,
+        decide_place: parse_code(&r.get::<_, String>(6)?)?,
+        department: r.get(7)?,
+        due: parse_day(&r.get::<_, String>(8)?)?,
+        raised_at: parse_ts(&r.get::<_, String>(9)?)?,
+        cleared_at: cleared.as_deref().map(parse_ts).transpose()?,
+    })
+}
+
+fn deadline_row(r: &Row<'_>) -> rusqlite::Result<DeadlineRow> {
+    Ok(DeadlineRow {
+        case_number: r.get(0)?,
+        key: r.get(1)?,
+        label: r.get(2)?,
+        due: parse_day(&r.get::<_, String>(3)?)?,
+        yellow_from: parse_day(&r.get::<_, String>(4)?)?,
+        red_from: parse_day(&r.get::<_, String>(5)?)?,
+    })
+}
+
+const ORDER_COLS: &str = "id, case_number, unit_region, department, subject, body, issued_in, \
+     issued_by, issued_at, reply_due, status, history_json, version";
+
+fn order_row(r: &Row<'_>) -> rusqlite::Result<SupervisionOrder> {
+    let status: String = r.get(10)?;
+    let version: i64 = r.get(12)?;
+    Ok(SupervisionOrder {
+        id: r.get(0)?,
+        case_number: r.get(1)?,
+        unit: parse_code(&r.get::<_, String>(2)?)?,
+        department: r.get(3)?,
+        subject: r.get(4)?,
+        body: r.get(5)?,
+        issued_in: parse_code(&r.get::<_, String>(6)?)?,
+        issued_by: r.get(7)?,
+        issued_at: parse_ts(&r.get::<_, String>(8)?)?,
+        reply_due: parse_day(&r.get::<_, String>(9)?)?,
+        status: OrderStatus::parse(&status)
+            .ok_or_else(|| conversion(format!("unknown order status {status}")))?,
+        history: from_json(&r.get::<_, String>(11)?)?,
+        version: u32::try_from(version)
+            .map_err(|_| conversion(format!("order version {version}")))?,
+    })
+}
+
+/// An order's columns after `id`, encoded before the write job runs.
+fn order_values(o: &SupervisionOrder) -> Result<Vec<Value>> {
+    Ok(vec![
+        o.case_number.clone().map_or(Value::Null, Value::Text),
+        Value::Text(o.unit.as_str().to_string()),
+        o.department.clone().map_or(Value::Null, Value::Text),
+        Value::Text(o.subject.clone()),
+        Value::Text(o.body.clone()),
+        Value::Text(o.issued_in.as_str().to_string()),
+        Value::Integer(o.issued_by),
+        Value::Text(ts(o.issued_at)),
+        Value::Text(day_text(o.reply_due)),
+        Value::Text(o.status.as_str().to_string()),
+        Value::Text(to_json(&o.history)?),
+        Value::Integer(i64::from(o.version)),
+    ])
+}
+
+#[async_trait]
+impl SupervisionStore for SqliteStore {
+    async fn replace_deadline_rows(&self, case_number: &str, rows: &[DeadlineRow]) -> Result<()> {
+        check_deadline_rows(case_number, rows)?;
+        let number = case_number.to_string();
+        let rows: Vec<[String; 5]> = rows
+            .iter()
+            .map(|r| {
+                [
+                    r.key.clone(),
+                    r.label.clone(),
+                    day_text(r.due),
+                    day_text(r.yellow_from),
+                    day_text(r.red_from),
+                ]
+            })
+            .collect();
+        self.write(move |tx| {
+            tx.prepare_cached("DELETE FROM case_deadlines WHERE case_number = ?1")
+                .db()?
+                .execute([&number])
+                .db()?;
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
+                        red_from, place_region, decide_region)
+                     SELECT number, ?2, ?3, ?4, ?5, ?6, place_region, decide_region
+                     FROM cases WHERE number = ?1",
+                )
+                .db()?;
+            for [key, label, due, yellow, red] in &rows {
+                // Copying the places from the case row inserts nothing when there is no case.
+                if st
+                    .execute(params![number, key, label, due, yellow, red])
+                    .db()?
+                    == 0
+                {
+                    return Err(StoreError::NotFound("case"));
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn deadline_rows_due(
+        &self,
+        day: NaiveDate,
+        scope: &Scope,
+        limit: u32,
+    ) -> Result<Vec<DeadlineRow>> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let mut p = vec![Value::Text(day_text(day))];
+            let place = scope_condition("place_region", &scope, &mut p);
+            let decide = scope_condition("decide_region", &scope, &mut p);
+            p.push(Value::Integer(i64::from(limit)));
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT case_number, key, label, due, yellow_from, red_from FROM case_deadlines
+                     WHERE yellow_from <= ? AND ({place} OR {decide})
+                     ORDER BY due, case_number, key LIMIT ?"
+                ))
+                .db()?;
+            let rows = st.query_map(params_from_iter(p), deadline_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn raise_warning(&self, warning: &WarningRecord) -> Result<bool> {
+        let w = warning.clone();
+        self.write(move |tx| {
+            // The conflict target names the partial index, so only "already open" is ignored;
+            // a bad colour or a missing case still fails.
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO warnings (case_number, key, colour, label, place_region,
+                        decide_region, department, due, raised_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
+                )
+                .db()?
+                .execute(params![
+                    w.case_number,
+                    w.key,
+                    w.colour,
+                    w.label,
+                    w.place.as_str(),
+                    w.decide_place.as_str(),
+                    w.department,
+                    day_text(w.due),
+                    ts(w.raised_at),
+                ])
+                .map_err(missing_ref("case"))?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn clear_warnings_except(
+        &self,
+        case_number: &str,
+        keep: &[(String, String)],
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut p = vec![Value::Text(ts(at)), Value::Text(case_number.to_string())];
+        let mut sql =
+            "UPDATE warnings SET cleared_at = ? WHERE case_number = ? AND cleared_at IS NULL"
+                .to_string();
+        for (key, colour) in keep {
+            sql.push_str(" AND NOT (key = ? AND colour = ?)");
+            p.push(Value::Text(key.clone()));
+            p.push(Value::Text(colour.clone()));
+        }
+        self.write(move |tx| {
+            let n = tx.execute(&sql, params_from_iter(p)).db()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn list_warnings(
+        &self,
+        scope: &Scope,
+        open_only: bool,
+        limit: u32,
+    ) -> Result<Vec<WarningRecord>> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let mut p = Vec::new();
+            let place = scope_condition("place_region", &scope, &mut p);
+            let decide = scope_condition("decide_region", &scope, &mut p);
+            let open = if open_only {
+                " AND cleared_at IS NULL"
+            } else {
+                ""
+            };
+            p.push(Value::Integer(i64::from(limit)));
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {WARNING_COLS} FROM warnings WHERE ({place} OR {decide}){open}
+                     ORDER BY {WARNING_ORDER} LIMIT ?"
+                ))
+                .db()?;
+            let rows = st.query_map(params_from_iter(p), warning_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn case_warnings(&self, case_number: &str) -> Result<Vec<WarningRecord>> {
+        let number = case_number.to_string();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {WARNING_COLS} FROM warnings
+                     WHERE case_number = ?1 AND cleared_at IS NULL ORDER BY {WARNING_ORDER}"
+                ))
+                .db()?;
+            let rows = st.query_map([number], warning_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn count_cases(&self, scope: &Scope, by: CountBy) -> Result<Vec<(String, i64)>> {
+        let scope = scope.clone();
+        let col = match by {
+            CountBy::State => "state",
+            CountBy::Place => "place_region",
+            CountBy::Department => "department",
+        };
+        self.read(move |c| {
+            let mut p = Vec::new();
+            let cond = scope_condition("place_region", &scope, &mut p);
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {col}, SUM(n) FROM case_counts WHERE {cond}
+                     GROUP BY {col} HAVING SUM(n) <> 0 ORDER BY {col}"
+                ))
+                .db()?;
+            let rows = st
+                .query_map(params_from_iter(p), |r| Ok((r.get(0)?, r.get(1)?)))
+                .db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.write(move |tx| {
+            // One upsert: taken when new, expired or already ours; a running lease of another
+            // holder makes the update's WHERE false and nothing changes.
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO leases (name, holder, until) VALUES (?1, ?2, ?4)
+                     ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+                     WHERE leases.until <= ?3 OR leases.holder = excluded.holder",
+                )
+                .db()?
+                .execute(params![name, holder, ts(now), ts(until)])
+                .db()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn create_order(&self, order: &SupervisionOrder) -> Result<i64> {
+        let values = order_values(order)?;
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO orders (case_number, unit_region, department, subject, body,
+                    issued_in, issued_by, issued_at, reply_due, status, history_json, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )
+            .db()?
+            .execute(params_from_iter(values))
+            .map_err(missing_ref("case"))?;
+            Ok(tx.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn get_order(&self, id: i64) -> Result<Option<SupervisionOrder>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!("SELECT {ORDER_COLS} FROM orders WHERE id = ?1"))
+                .db()?
+                .query_row([id], order_row)
+                .optional()
+                .db()
+        })
+        .await
+    }
+
+    async fn list_orders(&self, scope: &Scope) -> Result<Vec<SupervisionOrder>> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let mut p = Vec::new();
+            let unit = scope_condition("unit_region", &scope, &mut p);
+            let issued = scope_condition("issued_in", &scope, &mut p);
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {ORDER_COLS} FROM orders WHERE {unit} OR {issued}
+                     ORDER BY issued_at DESC, id DESC"
+                ))
+                .db()?;
+            let rows = st.query_map(params_from_iter(p), order_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn save_order(&self, order: &SupervisionOrder, expected_version: u32) -> Result<()> {
+        check_order_version(order, expected_version)?;
+        let id = order.id;
+        let mut values = order_values(order)?;
+        values.push(Value::Integer(id));
+        values.push(Value::Integer(i64::from(expected_version)));
+        self.write(move |tx| {
+            // The version check and the write are one statement.
+            let n = tx
+                .prepare_cached(
+                    "UPDATE orders SET case_number = ?1, unit_region = ?2, department = ?3,
+                        subject = ?4, body = ?5, issued_in = ?6, issued_by = ?7, issued_at = ?8,
+                        reply_due = ?9, status = ?10, history_json = ?11, version = ?12
+                     WHERE id = ?13 AND version = ?14",
+                )
+                .db()?
+                .execute(params_from_iter(values))
+                .map_err(missing_ref("case"))?;
+            if n == 1 {
+                return Ok(());
+            }
+            let stored: Option<i64> = tx
+                .prepare_cached("SELECT version FROM orders WHERE id = ?1")
+                .db()?
+                .query_row([id], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            Err(match stored {
+                None => StoreError::NotFound("order"),
+                Some(v) => stale_order(id, expected_version, v as u32),
+            })
+        })
+        .await
+    }
+}
