@@ -29,6 +29,8 @@ pub const JOINT_DECISION_LIMIT_DAYS: u32 = 45;
 /// Extension lengths (art. 42).
 pub const EXTENSION_DAYS: u32 = 10;
 pub const JOINT_EXTENSION_DAYS: u32 = 15;
+/// How many recent idempotency keys a case remembers.
+pub const RECENT_KEYS: usize = 32;
 /// First review at a lower level (art. 43).
 pub const FIRST_REVIEW_DAYS: u32 = 20;
 /// Delivery limit after a grant (art. 44).
@@ -710,6 +712,10 @@ pub struct CaseEvent {
     /// SHA-256 of attached files.
     #[serde(default)]
     pub attachments: Vec<String>,
+    /// The client's idempotency key of the command that produced this event, so a retried command
+    /// is recognised and not applied twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -720,7 +726,7 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 impl CaseEvent {
     /// SHA-256 over the previous hash and the canonical JSON of every other field.
     pub fn compute_hash(&self) -> String {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "case_number": self.case_number,
             "seq": self.seq,
             "at": self.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -729,6 +735,10 @@ impl CaseEvent {
             "comment": self.comment,
             "attachments": self.attachments,
         });
+        // Only present when set, so events sealed without a key keep their hashes.
+        if let Some(k) = &self.idempotency_key {
+            body["idempotency_key"] = serde_json::Value::String(k.clone());
+        }
         let mut h = Sha256::new();
         h.update(self.prev_hash.as_bytes());
         h.update(serde_json::to_vec(&body).expect("event serializes"));
@@ -776,6 +786,9 @@ pub struct Case {
     /// When the lower level forwarded its first review (初审) to the deciding level.
     #[serde(default)]
     pub forwarded_on: Option<NaiveDate>,
+    /// Idempotency keys of the latest commands, newest last (a retry within these is a replay).
+    #[serde(default)]
+    pub recent_keys: Vec<String>,
     /// Seq of the last event applied.
     pub version: u32,
     pub last_hash: String,
@@ -1091,6 +1104,7 @@ impl Case {
             refunded_fen: 0,
             suspended_days: 0,
             forwarded_on: None,
+            recent_keys: Vec::new(),
             version: 0,
             last_hash: GENESIS_HASH.to_string(),
         }
@@ -1100,6 +1114,14 @@ impl Case {
     pub fn apply(&mut self, e: &CaseEvent) {
         self.version = e.seq;
         self.last_hash = e.hash.clone();
+        if let Some(k) = &e.idempotency_key {
+            if self.recent_keys.last() != Some(k) {
+                self.recent_keys.push(k.clone());
+                if self.recent_keys.len() > RECENT_KEYS {
+                    self.recent_keys.remove(0);
+                }
+            }
+        }
         let day = local_date(e.at);
         match &e.kind {
             EventKind::Filed { .. } => self.state = CaseState::Draft,
@@ -2180,6 +2202,7 @@ pub fn seal(
             kind,
             comment: comment.to_string(),
             attachments: attachments.to_vec(),
+            idempotency_key: None,
             prev_hash: prev.clone(),
             hash: String::new(),
         };
@@ -2188,4 +2211,30 @@ pub fn seal(
         out.push(e);
     }
     out
+}
+
+/// Like [`seal`], recording the client's idempotency key on every new event.
+#[allow(clippy::too_many_arguments)]
+pub fn seal_with_key(
+    case_number: &str,
+    last_seq: u32,
+    last_hash: &str,
+    at: DateTime<Utc>,
+    actor: &ActorRef,
+    comment: &str,
+    attachments: &[String],
+    kinds: Vec<EventKind>,
+    key: Option<&str>,
+) -> Vec<CaseEvent> {
+    let mut events = seal(case_number, last_seq, last_hash, at, actor, comment, attachments, kinds);
+    if let Some(k) = key {
+        let mut prev = last_hash.to_string();
+        for e in &mut events {
+            e.idempotency_key = Some(k.to_string());
+            e.prev_hash = prev.clone();
+            e.hash = e.compute_hash();
+            prev = e.hash.clone();
+        }
+    }
+    events
 }
