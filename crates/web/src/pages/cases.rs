@@ -377,8 +377,21 @@ async fn render_case(
         place_name(state, &f.place).await,
         place_name(state, &f.decide_place).await,
     );
-    let names = super::public::department_names_for(state, &f.decide_place).await?;
-    let dept = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    // A stage is named by the department of the level that does it: a forwarded case's first
+    // review belongs to the township's departments, the rest to the deciding level's.
+    let names = (
+        super::public::department_names_for(state, &f.place).await?,
+        super::public::department_names_for(state, &f.decide_place).await?,
+    );
+    let dept = |i: usize| {
+        let names = if *c.stage_place(i) == f.place {
+            &names.0
+        } else {
+            &names.1
+        };
+        let code = &c.stages[i].department;
+        names.get(code).cloned().unwrap_or_else(|| code.to_string())
+    };
     let (left, class) = remaining(state, c.current_deadline());
     // Each department of a joint item sees its own part (and the shared materials); the lead
     // department, the window and supervisors see every part.
@@ -401,7 +414,7 @@ async fn render_case(
         .map(|i| {
             let s = &c.stages[i];
             let (l, cls) = remaining(state, s.due);
-            (s.name.clone(), dept(&s.department), l, cls)
+            (s.name.clone(), dept(i), l, cls)
         })
         .collect();
     holding.sort_by_key(|h| match h.3 {
@@ -470,11 +483,11 @@ async fn render_case(
             @if only_own_part { p.hint { "联办件:仅显示本部门负责的环节,共享材料见上。" } }
             div.table-wrap { table {
                 thead { tr { th { "环节" } th { "部门" } th { "开始" } th { "期限" } th { "完成" } th { "意见" } } }
-                tbody { @for s in c.stages.iter().filter(|s| !only_own_part || my_depts.contains(&s.department)) {
+                tbody { @for (i, s) in c.stages.iter().enumerate().filter(|(_, s)| !only_own_part || my_depts.contains(&s.department)) {
                     @let (sl, sc) = if s.is_active() { remaining(state, s.due) } else { (String::new(), "") };
                     tr class=(sc) {
                         td { (s.name) @if let Some(g) = s.parallel_group { " " span.tag { "并联" (g) } } }
-                        td { (dept(&s.department)) }
+                        td { (dept(i)) }
                         td { @if let Some(d) = s.started_on { (d) } }
                         td { @if let Some(d) = s.due { (d) " " (sl) } }
                         td { @if let Some(d) = s.completed_on { (d) } }

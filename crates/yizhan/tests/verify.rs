@@ -1,0 +1,127 @@
+//! `yizhan verify` against the real binary (issue 3, part 2): the demo's case logs verify; the
+//! database refuses an edit of an event; an edit made around that refusal (a DBA who drops the
+//! trigger) is caught, and the failing run names the altered case.
+
+use rusqlite::{Connection, OptionalExtension};
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `yizhan --data-dir DIR ARGS…` on the SQLite default, whatever the caller's environment.
+fn yizhan(data_dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_yizhan"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("YIZHAN_DATABASE_URL")
+        .env_remove("YIZHAN_DATA_DIR")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("cannot run the yizhan binary")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn verify_passes_on_demo_data_and_names_a_tampered_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+
+    let out = yizhan(&data, &["demo"]);
+    assert!(
+        out.status.success(),
+        "`yizhan demo` failed: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let db_path = data.join("yizhan.db");
+    assert!(db_path.is_file(), "no database at {}", db_path.display());
+
+    // The untouched demo data verifies, and the count is every case in the database.
+    let db = Connection::open(&db_path).unwrap();
+    let cases: i64 = db
+        .query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))
+        .unwrap();
+    assert!(cases > 0, "`yizhan demo` created no cases");
+    let out = yizhan(&data, &["verify"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        out.status.success(),
+        "verify failed on untouched demo data: {stdout}{}",
+        text(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("已校验 {cases} 个办件")),
+        "verify should report {cases} checked cases: {stdout}"
+    );
+
+    // The case with the longest log; its second-to-last event gets a new comment.
+    let (number, events): (String, u32) = db
+        .query_row(
+            "SELECT case_number, COUNT(*) AS n FROM case_events
+             GROUP BY case_number ORDER BY n DESC, case_number LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(events >= 2, "{number} has only {events} event(s)");
+    let seq = events - 1;
+    let comment: Option<String> = db
+        .query_row(
+            "SELECT json_extract(event_json, '$.comment') FROM case_events
+             WHERE case_number = ?1 AND seq = ?2",
+            rusqlite::params![number, seq],
+            |r| r.get(0),
+        )
+        .optional()
+        .unwrap()
+        .flatten();
+    let comment = comment.unwrap_or_else(|| panic!("{number} has no event {seq} with a comment"));
+    let edit = "UPDATE case_events SET event_json = json_set(event_json, '$.comment', ?3)
+                WHERE case_number = ?1 AND seq = ?2";
+    let forged = format!("{comment}(已改)");
+
+    // With the trigger in place any connection's UPDATE (and DELETE) is refused.
+    let err = db
+        .execute(edit, rusqlite::params![number, seq, forged])
+        .expect_err("an UPDATE of case_events must be refused");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let err = db
+        .execute(
+            "DELETE FROM case_events WHERE case_number = ?1",
+            rusqlite::params![number],
+        )
+        .expect_err("a DELETE of case_events must be refused");
+    assert!(err.to_string().contains("append-only"), "{err}");
+
+    // A DBA bypasses it: drops the trigger and rewrites the comment.
+    db.execute_batch("DROP TRIGGER case_events_no_update")
+        .unwrap();
+    assert_eq!(
+        db.execute(edit, rusqlite::params![number, seq, forged])
+            .unwrap(),
+        1
+    );
+    drop(db);
+
+    let out = yizhan(&data, &["verify"]);
+    let stderr = text(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "verify passed a tampered log: {}{stderr}",
+        text(&out.stdout)
+    );
+    assert!(
+        stderr.contains(&number),
+        "verify's error does not name the altered case {number}: {stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("第 {seq} 条")),
+        "verify's error does not name the altered event {seq}: {stderr}"
+    );
+    assert!(
+        stderr.contains("1 个办件"),
+        "only the one altered case should fail: {stderr}"
+    );
+}
