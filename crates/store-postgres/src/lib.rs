@@ -8,6 +8,7 @@
 mod calendar;
 mod cases;
 mod catalog;
+mod feedback;
 mod meta;
 mod places;
 mod query;
@@ -33,6 +34,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supervision",
         include_str!("../migrations/0003_supervision.sql"),
     ),
+    (4, "feedback", include_str!("../migrations/0004_feedback.sql")),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

@@ -49,7 +49,8 @@ async fn concurrent_connects_migrate_once() {
         vec![
             (1, "init".to_string()),
             (2, "cases".to_string()),
-            (3, "supervision".to_string())
+            (3, "supervision".to_string()),
+            (4, "feedback".to_string())
         ]
     );
 

@@ -7,6 +7,7 @@
 mod calendar;
 mod cases;
 mod catalog;
+mod feedback;
 mod migrate;
 mod regions;
 mod schema;

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supervision",
         include_str!("../migrations/0003_supervision.sql"),
     ),
+    (4, "feedback", include_str!("../migrations/0004_feedback.sql")),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

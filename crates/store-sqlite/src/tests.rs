@@ -284,13 +284,21 @@ async fn schema_description_is_exactly_the_migrations() {
             "catalog_items_region_code_idx",
             "catalog_items_status_code_idx",
             "closures_date_idx",
+            "complaints_case_number_idx",
+            "complaints_code_uq",
+            "complaints_unit_region_idx",
             "departments_region_code_uq",
+            "follow_ups_case_number_idx",
+            "follow_ups_rating_id_uq",
+            "follow_ups_unit_region_idx",
             "messages_case_number_idx",
             "messages_user_id_idx",
             "orders_case_number_idx",
             "orders_issued_in_idx",
             "orders_status_reply_due_idx",
             "orders_unit_region_idx",
+            "ratings_case_channel_uq",
+            "ratings_unit_region_idx",
             "regions_parent_code_idx",
             "results_decided_on_idx",
             "results_place_region_idx",
@@ -324,10 +332,21 @@ async fn schema_description_is_exactly_the_migrations() {
             "catalog_items.pk(code,version)",
             "closures.fk(region_code)->regions",
             "closures.pk(region_code,date)",
+            "complaints.check(complaints_kind_ck)",
+            "complaints.check(complaints_status_ck)",
+            "complaints.check(complaints_subject_ck)",
+            "complaints.fk(case_number)->cases",
+            "complaints.pk(id)",
+            "complaints.unique(code)",
             "counters.pk(name,scope)",
             "departments.fk(region_code)->regions",
             "departments.pk(id)",
             "departments.unique(region_code,code)",
+            "follow_ups.check(follow_ups_status_ck)",
+            "follow_ups.fk(case_number)->cases",
+            "follow_ups.fk(rating_id)->ratings",
+            "follow_ups.pk(id)",
+            "follow_ups.unique(rating_id)",
             "leases.pk(name)",
             "messages.fk(case_number)->cases",
             "messages.pk(id)",
@@ -337,6 +356,11 @@ async fn schema_description_is_exactly_the_migrations() {
             "places.check(places_kind_ck)",
             "places.fk(region_code)->regions",
             "places.pk(region_code)",
+            "ratings.check(ratings_channel_ck)",
+            "ratings.check(ratings_level_ck)",
+            "ratings.fk(case_number)->cases",
+            "ratings.pk(id)",
+            "ratings.unique(case_number,channel)",
             "regions.check(regions_level_ck)",
             "regions.fk(parent_code)->regions",
             "regions.pk(code)",
@@ -359,7 +383,10 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.pk(id)",
         ]
     );
-    assert_eq!(d.tables.len(), 20);
+    assert_eq!(d.tables.len(), 23);
+    assert_eq!(d.tables["ratings"].len(), 8);
+    assert_eq!(d.tables["follow_ups"].len(), 13);
+    assert_eq!(d.tables["complaints"].len(), 21);
     assert_eq!(d.tables["warnings"].len(), 11);
     assert_eq!(d.tables["orders"].len(), 13);
     assert_eq!(d.tables["cases"].len(), 17);

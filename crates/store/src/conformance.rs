@@ -26,6 +26,8 @@ use domain::region::{
 };
 use domain::supervision::DeadlineRow;
 
+mod feedback;
+pub use feedback::*;
 
 /// Expands to one `#[tokio::test]` per story. `$make` is an expression whose `.await` yields a
 /// fresh, migrated, empty store; it is evaluated once per test.
@@ -73,6 +75,10 @@ macro_rules! conformance_tests {
             supervision_counts_follow_cases,
             supervision_lease,
             supervision_orders,
+            feedback_rating_once_per_channel,
+            feedback_ratings_listed_by_scope,
+            feedback_follow_ups_saved_by_version,
+            feedback_complaints,
         );
     };
     (@each $make:expr; $($name:ident),* $(,)?) => {

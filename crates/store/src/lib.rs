@@ -481,6 +481,71 @@ pub trait SupervisionStore: Send + Sync {
     async fn save_order(&self, order: &SupervisionOrder, expected_version: u32) -> Result<()>;
 }
 
+#[async_trait]
+pub trait FeedbackStore: Send + Sync {
+    /// Stores a rating and, for a bad one, the follow-up it opens, in one transaction; returns their
+    /// ids (`follow_up.rating_id` is set to the new rating's). A second rating of the same case on
+    /// the same channel is `Conflict { code: "already_rated" }` and stores nothing. The case must
+    /// exist (else `NotFound("case")`). The records' `id`s are ignored.
+    async fn add_rating(
+        &self,
+        rating: &domain::feedback::Rating,
+        follow_up: Option<&domain::feedback::FollowUp>,
+    ) -> Result<(i64, Option<i64>)>;
+    /// Ratings of one case, oldest first.
+    async fn ratings_for_case(&self, case_number: &str) -> Result<Vec<domain::feedback::Rating>>;
+    /// Ratings whose unit is in `scope`, newest first, at most `limit`.
+    async fn list_ratings(
+        &self,
+        scope: &Scope,
+        limit: u32,
+    ) -> Result<Vec<domain::feedback::Rating>>;
+    async fn get_follow_up(&self, id: i64) -> Result<Option<domain::feedback::FollowUp>>;
+    /// Follow-ups of one case, oldest first.
+    async fn follow_ups_for_case(
+        &self,
+        case_number: &str,
+    ) -> Result<Vec<domain::feedback::FollowUp>>;
+    /// Follow-ups whose unit is in `scope` (only those not closed when `open_only`), by due date.
+    async fn list_follow_ups(
+        &self,
+        scope: &Scope,
+        open_only: bool,
+    ) -> Result<Vec<domain::feedback::FollowUp>>;
+    /// Saves a changed follow-up if it is still at `expected_version` (else
+    /// `Conflict { code: "stale_feedback" }`); its version must be `expected_version + 1`.
+    async fn save_follow_up(
+        &self,
+        follow_up: &domain::feedback::FollowUp,
+        expected_version: u32,
+    ) -> Result<()>;
+    /// Stores a new complaint (its `id` is ignored) and returns the new id. A taken follow code is
+    /// `Conflict { code: "complaint_code_taken" }`; a named case must exist.
+    async fn create_complaint(&self, complaint: &domain::feedback::Complaint) -> Result<i64>;
+    async fn get_complaint(&self, id: i64) -> Result<Option<domain::feedback::Complaint>>;
+    /// The complaint with this follow code (the complainant's lookup).
+    async fn find_complaint(&self, code: &str) -> Result<Option<domain::feedback::Complaint>>;
+    /// Complaints whose responsible unit is in `scope` (only received or accepted ones when
+    /// `open_only`), newest first.
+    async fn list_complaints(
+        &self,
+        scope: &Scope,
+        open_only: bool,
+    ) -> Result<Vec<domain::feedback::Complaint>>;
+    /// Complaints naming one case, oldest first.
+    async fn complaints_for_case(
+        &self,
+        case_number: &str,
+    ) -> Result<Vec<domain::feedback::Complaint>>;
+    /// Saves a changed complaint if it is still at `expected_version` (else
+    /// `Conflict { code: "stale_feedback" }`); its version must be `expected_version + 1`.
+    async fn save_complaint(
+        &self,
+        complaint: &domain::feedback::Complaint,
+        expected_version: u32,
+    ) -> Result<()>;
+}
+
 /// Everything the platform stores. Both backends implement every part.
 pub trait Store:
     RegionStore
@@ -492,6 +557,7 @@ pub trait Store:
     + MetaStore
     + CaseStore
     + SupervisionStore
+    + FeedbackStore
 {
 }
 impl<
@@ -503,7 +569,8 @@ impl<
             + CalendarStore
             + MetaStore
             + CaseStore
-            + SupervisionStore,
+            + SupervisionStore
+            + FeedbackStore,
     > Store for T
 {
 }
@@ -609,6 +676,50 @@ pub fn check_deadline_rows(
             "rows",
             "wrong_case",
             format!("期限行属于办件 {},不属于办件 {case_number}", r.case_number),
+        )));
+    }
+    Ok(())
+}
+
+/// The `Conflict` of a second rating of a case on one channel.
+pub fn already_rated(channel: domain::feedback::RatingChannel) -> StoreError {
+    StoreError::Conflict {
+        code: "already_rated",
+        message: format!(
+            "本办件已通过“{}”评价过,每个渠道只能评价一次",
+            channel.label()
+        ),
+    }
+}
+
+/// The `Conflict` of a complaint follow code already in use.
+pub fn complaint_code_taken() -> StoreError {
+    StoreError::Conflict {
+        code: "complaint_code_taken",
+        message: "查询码已被使用,请重试".to_string(),
+    }
+}
+
+/// The `Conflict` of a follow-up or complaint changed by someone else since it was read.
+pub fn stale_feedback(what: &str, id: i64, expected: u32, stored: u32) -> StoreError {
+    StoreError::Conflict {
+        code: "stale_feedback",
+        message: format!(
+            "{what} {id} 已被他人更新(现为第{stored}版,您读取的是第{expected}版),请刷新后重试"
+        ),
+    }
+}
+
+/// Checks, before any storage work, that a saved follow-up or complaint moves its version on by one.
+pub fn check_feedback_version(what: &str, id: i64, version: u32, expected: u32) -> Result<()> {
+    if version != expected.wrapping_add(1) {
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "version",
+            "feedback_version",
+            format!(
+                "{what} {id} 的新版本应为第{}版,而不是第{version}版",
+                expected.wrapping_add(1)
+            ),
         )));
     }
     Ok(())
