@@ -277,42 +277,61 @@ pub async fn file_case_as(
     let c = Case::replay(&events).expect("open starts with Filed");
     state.store.create_case(&c, &events).await?;
     notify(state, &c, &events).await?;
+    let rules = crate::supervision::rules(state).await?;
+    crate::supervision::refresh_case(state, &c, &rules).await?;
+    state.notify_change();
     Ok(c)
 }
 
 /// Runs a command as a signed-in user (or the system) and stores the events it produces.
-pub async fn execute(
+pub async fn execute(state: &AppState, actor: &Actor, number: &str, cmd: &Command, comment: &str, attachments: &[String]) -> AppResult<Case> {
+    execute_keyed(state, actor, number, cmd, comment, attachments, None).await
+}
+
+/// Like [`execute`] with the client's idempotency key: a command already applied under this key
+/// (its reply lost, the client retrying) is not applied again; the current case is returned.
+pub async fn execute_keyed(
     state: &AppState,
     actor: &Actor,
     number: &str,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
+    key: Option<&str>,
 ) -> AppResult<Case> {
-    let c = state
-        .store
-        .get_case(number)
-        .await?
-        .ok_or(AppError::NotFound("办件"))?;
+    if let Some(k) = key {
+        if k.is_empty() || k.len() > 100 {
+            return Err(AppError::bad_field("invalid_idempotency_key", "Idempotency-Key", "幂等键应为1至100个字符"));
+        }
+    }
+    let c = state.store.get_case(number).await?.ok_or(AppError::NotFound("办件"))?;
+    if key.is_some_and(|k| c.recent_keys.iter().any(|x| x == k)) {
+        return Ok(c);
+    }
     let now = state.clock.now();
     let cal = state.calendar_for(&c.filing.place).await?;
     let d = case::decide(&c, cmd, actor, now, &cal)?;
-    let events = case::seal(
-        number,
-        c.version,
-        &c.last_hash,
-        now,
-        &d.actor,
-        comment.trim(),
-        attachments,
-        d.events,
-    );
+    let events = case::seal_with_key(number, c.version, &c.last_hash, now, &d.actor, comment.trim(), attachments, d.events, key);
     let mut next = c.clone();
     for e in &events {
         next.apply(e);
     }
-    state.store.append_events(&next, c.version, &events).await?;
+    match state.store.append_events(&next, c.version, &events).await {
+        Ok(()) => {}
+        // A concurrent retry of the same command got there first.
+        Err(store::StoreError::Conflict { code: "stale_case", .. }) if key.is_some() => {
+            let now_case = state.store.get_case(number).await?.ok_or(AppError::NotFound("办件"))?;
+            if key.is_some_and(|k| now_case.recent_keys.iter().any(|x| x == k)) {
+                return Ok(now_case);
+            }
+            return Err(AppError::Conflict { code: "stale_case", message: "办件已被他人更新,请刷新后重试".into() });
+        }
+        Err(e) => return Err(e.into()),
+    }
     after_events(state, &next, &events).await?;
+    let rules = crate::supervision::rules(state).await?;
+    crate::supervision::refresh_case(state, &next, &rules).await?;
+    state.notify_change();
     Ok(next)
 }
 

@@ -13,6 +13,13 @@ pub async fn run(state: AppState) {
             Ok(n) => tracing::info!(accepted = n, "art. 32 automatic acceptance"),
             Err(e) => tracing::error!(error = %e, "art. 32 sweep failed"),
         }
+        // Warnings change as time passes: scan at start-up and every hour (a lease keeps it to one
+        // process; the first tick of a working day is its start-of-day scan).
+        match crate::supervision::scan(&state, &state.instance).await {
+            Ok(r) if r.raised > 0 => tracing::info!(raised = r.raised, cases = r.cases, "warning scan"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "warning scan failed"),
+        }
         if let Err(e) = state.store.purge_expired_sessions(state.clock.now()).await {
             tracing::warn!(error = %e, "session purge failed");
         }

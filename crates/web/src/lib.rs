@@ -10,6 +10,8 @@ pub mod forms;
 pub mod jobs;
 pub mod pages;
 pub mod state;
+pub mod supervision;
+pub mod supervision_orders;
 
 pub use state::{AppState, Clock, Config, ManualClock, SystemClock};
 
@@ -74,12 +76,23 @@ pub fn app(state: AppState) -> Router {
             "/register",
             get(pages::cases::register_page).post(pages::cases::register_submit),
         )
+        .route("/supervision", get(pages::supervision::monitor))
+        .route("/supervision/live", get(pages::supervision::live))
+        .route("/supervision/scan", post(pages::supervision::run_scan))
+        .route("/supervision/orders", get(pages::supervision::orders).post(pages::supervision::issue_order))
+        .route("/supervision/orders/{id}", get(pages::supervision::order_page))
+        .route("/supervision/orders/{id}/act", post(pages::supervision::order_act))
+        .route("/supervision/rules", get(pages::supervision::rules_page).post(pages::supervision::save_rules))
+        .route("/supervision/weights", post(pages::supervision::save_weights))
+        .route("/supervision/evaluation", get(pages::supervision::evaluation_page))
+        .route("/supervision/evaluation.xlsx", get(pages::supervision::evaluation_xlsx))
         .route("/static/app.css", get(|| async { pages::css_response() }))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { pages::error_page(&error::AppError::NotFound("页面"), None) });
     Router::new()
         .nest("/api/v1", api::router())
         .merge(pages)
+        .merge(pages::feedback::routes())
         .layer(DefaultBodyLimit::max(20 * 1024 * 1024))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -80,6 +80,12 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub notifier: Arc<dyn crate::cases::Notifier>,
+    /// Tells live views (SSE) that cases or warnings changed.
+    pub changes: tokio::sync::broadcast::Sender<u64>,
+    /// Identifies this process when it takes leases.
+    pub instance: String,
+    /// Chinese search over the published catalog, rebuilt when the catalog or synonyms change.
+    pub search: Arc<RwLock<Arc<search::SearchIndex>>>,
 }
 
 impl AppState {
@@ -95,9 +101,40 @@ impl AppState {
             clock,
             config: Arc::new(config),
             notifier: Arc::new(crate::cases::LogNotifier),
+            changes: tokio::sync::broadcast::channel(64).0,
+            instance: format!("{}-{}", std::process::id(), crate::auth::random_token()),
+            search: Arc::new(RwLock::new(Arc::new(search::SearchIndex::build(&[], &[])))),
         };
         state.reload_calendar().await?;
+        state.reload_search().await?;
         Ok(state)
+    }
+
+    /// Wakes live views; nobody listening is fine.
+    pub fn notify_change(&self) {
+        let _ = self.changes.send(self.clock.now().timestamp_millis() as u64);
+    }
+
+    /// Administrators' synonyms for search (开店 → 个体工商户).
+    pub async fn synonyms(&self) -> Result<Vec<(String, Vec<String>)>, store::StoreError> {
+        Ok(match self.store.get_setting(SYNONYMS_SETTING).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+            None => default_synonyms(),
+        })
+    }
+
+    pub async fn reload_search(&self) -> Result<(), store::StoreError> {
+        let items = self
+            .store
+            .list_items(&store::ItemFilter { statuses: vec![domain::catalog::ItemStatus::Published], ..Default::default() })
+            .await?;
+        let index = search::SearchIndex::build(&items, &self.synonyms().await?);
+        *self.search.write().expect("search lock") = Arc::new(index);
+        Ok(())
+    }
+
+    pub fn search_index(&self) -> Arc<search::SearchIndex> {
+        self.search.read().expect("search lock").clone()
     }
 
     pub async fn reload_calendar(&self) -> Result<(), store::StoreError> {
@@ -120,4 +157,22 @@ impl AppState {
             .calendar()
             .with_closures(closures.into_iter().map(|c| c.date)))
     }
+}
+
+pub const SYNONYMS_SETTING: &str = "search_synonyms";
+
+/// Common everyday words for items, until administrators maintain their own.
+pub fn default_synonyms() -> Vec<(String, Vec<String>)> {
+    [
+        ("开店", vec!["个体工商户", "营业执照"]),
+        ("低保", vec!["最低生活保障"]),
+        ("盖房", vec!["建房", "宅基地"]),
+        ("生孩子", vec!["生育"]),
+        ("上户口", vec!["户口", "户籍"]),
+        ("结婚", vec!["婚姻登记"]),
+        ("开饭店", vec!["食品经营许可"]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.into_iter().map(String::from).collect()))
+    .collect()
 }

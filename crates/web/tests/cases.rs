@@ -818,3 +818,40 @@ async fn window_journey_in_the_pages(app: TestApp) {
         .text();
     assert!(anon.contains("受理") && !anon.contains(&person_id()));
 }
+
+mod idempotency {
+    use super::*;
+    both_backends!(a_retried_command_is_not_applied_twice);
+
+    async fn a_retried_command_is_not_applied_twice(app: TestApp) {
+        let clerk = app.api_login(CLERK).await;
+        let n = window_case(&app, FOOD, &clerk).await;
+        let send = |key: &'static str| {
+            let body = serde_json::to_vec(&json!({ "command": { "action": "refuse", "reasons": "不属于本机关职权范围" } })).unwrap();
+            let app = &app;
+            let clerk = clerk.clone();
+            let n = n.clone();
+            async move {
+                let mut b = axum::http::Request::builder()
+                    .method(Method::POST)
+                    .uri(format!("/api/v1/cases/{n}/commands"))
+                    .header(axum::http::header::COOKIE, clerk.cookie.clone().unwrap())
+                    .header(axum::http::header::CONTENT_TYPE, "application/json")
+                    .header("x-csrf-token", &clerk.csrf);
+                b = b.header("idempotency-key", key);
+                let resp = tower::ServiceExt::oneshot(app.router.clone(), b.body(axum::body::Body::from(body)).unwrap()).await.unwrap();
+                resp.status()
+            }
+        };
+        assert_eq!(send("retry-1").await, StatusCode::OK);
+        let v1 = app.store.get_case(&n).await.unwrap().unwrap().version;
+        // The reply was lost; the client sends the same command again with the same key.
+        assert_eq!(send("retry-1").await, StatusCode::OK, "a replay answers like the original");
+        let after = app.store.get_case(&n).await.unwrap().unwrap();
+        assert_eq!(after.version, v1, "nothing applied twice");
+        assert_eq!(app.store.case_events(&n).await.unwrap().iter().filter(|e| e.idempotency_key.as_deref() == Some("retry-1")).count(), 1);
+        // A new key is a new command (here refused: the case is final).
+        assert_eq!(send("retry-2").await, StatusCode::CONFLICT);
+        assert!(domain::case::verify_chain(&app.store.case_events(&n).await.unwrap()).is_ok());
+    }
+}

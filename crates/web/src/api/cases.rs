@@ -236,16 +236,16 @@ async fn command(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(number): Path<String>,
+    headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
 ) -> AppResult<Json<Case>> {
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
     cases::load_visible(&state, &u, &number).await?;
     if matches!(b.command, Command::AutoAccept) {
         return Err(AppError::Forbidden);
     }
     let actor = cases::actor_for(&state, &u).await?;
-    Ok(Json(
-        cases::execute(&state, &actor, &number, &b.command, &b.comment, &[]).await?,
-    ))
+    Ok(Json(cases::execute_keyed(&state, &actor, &number, &b.command, &b.comment, &[], key.as_deref()).await?))
 }
 
 #[derive(Serialize)]

@@ -166,6 +166,7 @@ async fn publish(
         .ok_or(AppError::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     state.store.publish(&code, v, state.clock.now()).await?;
+    state.reload_search().await?;
     Ok(Json(
         state
             .store
@@ -288,7 +289,9 @@ async fn import_with_format(
     for i in &items {
         u.authorize(Action::ManageCatalog, &i.region_code)?;
     }
-    Ok(state.store.import_items(&items).await?)
+    let summary = state.store.import_items(&items).await?;
+    state.reload_search().await?;
+    Ok(summary)
 }
 
 async fn import(

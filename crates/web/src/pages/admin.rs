@@ -533,6 +533,7 @@ pub async fn item_publish(
         .store
         .publish(&p.code, p.version, state.clock.now())
         .await?;
+    state.reload_search().await?;
     Ok(Redirect::to(&format!("/admin/catalog/{}/{}", p.code, p.version)).into_response())
 }
 

@@ -377,6 +377,14 @@ async fn render_case(
         place_name(state, &f.place).await,
         place_name(state, &f.decide_place).await,
     );
+    // Supervisors see the case's warnings and the violations found in its log.
+    let oversight = if u.authorize(Action::Supervise, &f.place).is_ok() || u.authorize(Action::Supervise, &f.decide_place).is_ok() {
+        let cal = state.calendar_for(&f.place).await?;
+        let viols = domain::supervision::violations(&c, &events, state.clock.today(), &cal);
+        Some((state.store.case_warnings(&f.number).await?, viols))
+    } else {
+        None
+    };
     // A stage is named by the department of the level that does it: a forwarded case's first
     // review belongs to the township's departments, the rest to the deciding level's.
     let names = (
@@ -580,6 +588,16 @@ async fn render_case(
                 label for="mfile" { "文件(PDF、PNG、JPEG,不超过10MB)" } input #mfile type="file" name="file" accept=".pdf,.png,.jpg,.jpeg" required;
                 div.actions { button type="submit" { "上传" } }
             }
+        }
+        @if let Some((warns, viols)) = &oversight {
+            h2 { "电子监察" }
+            @if warns.is_empty() && viols.is_empty() { p.hint { "无预警,无违规。" } }
+            @for w in warns { p { span class={ "tag " (if w.colour == "red" { "overdue" } else { "near" }) } { @if w.colour == "red" { "红色预警" } @else { "黄色预警" } } " " (w.label) ",期限 " (w.due) } }
+            @if !viols.is_empty() {
+                table { thead { tr { th { "规则" } th { "严重程度" } th { "说明" } } }
+                    tbody { @for v in viols { tr { td { (v.rule.label()) br; span.hint { (v.rule.code()) } } td { (v.rule.severity().label()) } td { (v.detail) } } } } }
+            }
+            div.actions.no-print { a.button.secondary href="/supervision/orders" { "督办" } }
         }
         h2 { "办理过程" }
         ol.timeline {

@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod cases;
 pub mod documents;
+pub mod feedback;
 pub mod public;
+pub mod supervision;
 
 use crate::auth::{Authed, CSRF_FIELD};
 use crate::error::AppError;
@@ -36,6 +38,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             a href="/results" { "结果公开" }
                             @if let Some(u) = user {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
+                                @if u.can_anywhere(Action::Supervise) { a href="/supervision" { "电子监察" } }
                                 @if u.is_staff() {
                                     a href="/admin" { "管理" }
                                     @if u.can_anywhere(Action::ReadRegions) { a href="/admin/regions" { "区划与场所" } }

@@ -90,7 +90,7 @@ pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> 
     Ok(layout("首页", user.as_ref(), body).into_response())
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct CatalogQuery {
     #[serde(default)]
     pub q: String,
@@ -134,7 +134,14 @@ pub async fn catalog_list(
         })
         .await?;
     let names = department_names(&state).await?;
-    let shown: Vec<&CatalogItem> = items.iter().filter(|i| q.matches(i)).collect();
+    // Text queries go through the Chinese search (pinyin, synonyms, typos), in relevance order.
+    let shown: Vec<&CatalogItem> = if q.q.trim().is_empty() {
+        items.iter().filter(|i| q.matches(i)).collect()
+    } else {
+        let hits = state.search_index().search(&q.q, 100);
+        let plain = CatalogQuery { q: String::new(), ..q.clone() };
+        hits.iter().filter_map(|h| items.iter().find(|i| i.code == h.code)).filter(|i| plain.matches(i)).collect()
+    };
     let mut depts: Vec<&String> = items.iter().map(|i| &i.department).collect();
     depts.sort();
     depts.dedup();

@@ -1,0 +1,453 @@
+//! Supervision pages: live monitoring (SSE), warnings, orders (督办单), rules, evaluation.
+
+use super::{csrf_input, layout, PageResult};
+use crate::auth::{Authed, PageUser};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::supervision::{self as svc, Dashboard, EvalBy};
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect};
+use axum::Form;
+use chrono::{Datelike, Duration, NaiveDate};
+use domain::access::Action;
+use domain::catalog::ItemKind;
+use domain::supervision::{RuleScope, WarningRule, Weights};
+use domain::Scope;
+use futures_util::stream::{self, Stream, StreamExt};
+use maud::{html, Markup, PreEscaped};
+use serde::Deserialize;
+use std::collections::HashMap;
+use store::OrderStatus;
+
+fn supervisor_scope(u: &Authed) -> Result<Scope, AppError> {
+    let s = u.scope(Action::Supervise);
+    if s == Scope::Within(vec![]) {
+        Err(AppError::Forbidden)
+    } else {
+        Ok(s)
+    }
+}
+
+/// The live part of the monitoring page; re-rendered for every SSE update.
+fn live_fragment(d: &Dashboard) -> Markup {
+    html! {
+        div.grid {
+            div.card { strong { "红色预警" } p style="font-size:2rem;color:var(--bad);margin:0" data-count="red" { (d.red) } }
+            div.card { strong { "黄色预警" } p style="font-size:2rem;color:var(--warn);margin:0" data-count="yellow" { (d.yellow) } }
+            div.card { strong { "督办中" } p style="font-size:2rem;margin:0" { (d.open_orders) } @if d.overdue_orders > 0 { span.tag.overdue { "逾期未回复 " (d.overdue_orders) } } }
+            div.card { strong { "办件总数" } p style="font-size:2rem;margin:0" data-count="total" { (d.by_state.iter().map(|x| x.2).sum::<i64>()) } }
+        }
+        h2 { "红黄牌办件" }
+        @if d.warnings.is_empty() { p.hint { "暂无预警。" } } @else {
+            div.table-wrap { table {
+                thead { tr { th { "预警" } th { "办件" } th { "期限" } th { "期限日期" } th { "承办" } } }
+                tbody { @for w in &d.warnings {
+                    tr class=(if w.colour == "red" { "overdue" } else { "near" }) {
+                        td { @if w.colour == "red" { "红色" } @else { "黄色" } }
+                        td { a href={ "/cases/" (w.case_number) } { (w.case_number) } }
+                        td { (w.label) }
+                        td { (w.due) }
+                        td { (w.department) " @ " (w.decide_place) }
+                    }
+                } }
+            } }
+        }
+        div.grid {
+            div { h2 { "按状态" } table { tbody { @for (_, label, n) in &d.by_state { tr { td { (label) } td data-state=(label) { (n) } } } } } }
+            div { h2 { "按层级" } table { tbody { @for (label, n) in &d.by_level { tr { td { (label) } td { (n) } } } } } }
+            div { h2 { "按部门" } table { tbody { @for (_, name, n) in &d.by_department { tr { td { (name) } td { (n) } } } } } }
+            div { h2 { "按受理场所" } table { tbody { @for (_, name, n) in &d.by_place { tr { td { (name) } td { (n) } } } } } }
+        }
+    }
+}
+
+pub async fn monitor(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    let scope = supervisor_scope(&u)?;
+    let d = svc::dashboard(&state, &scope).await?;
+    let body = html! {
+        h1 { "实时监控" }
+        nav.tabs {
+            a.tab.current href="/supervision" { "实时监控" }
+            a.tab href="/supervision/orders" { "督办单" }
+            a.tab href="/supervision/evaluation" { "绩效评估" }
+            a.tab href="/supervision/rules" { "预警规则" }
+        }
+        form.actions method="post" action="/supervision/scan" { (csrf_input(&u)) button.secondary type="submit" { "立即扫描预警" } span.hint { "页面数据实时更新,无需刷新。" } }
+        div #live { (live_fragment(&d)) }
+        // Progressive enhancement: without JavaScript the page is complete, just not live.
+        script { (PreEscaped(r#"if(window.EventSource){var es=new EventSource('/supervision/live');es.addEventListener('update',function(e){document.getElementById('live').innerHTML=e.data;});}"#)) }
+    };
+    Ok(layout("实时监控", Some(&u), body).into_response())
+}
+
+/// Server-Sent Events: a fresh fragment at once and after every change in the network.
+pub async fn live(State(state): State<AppState>, PageUser(u): PageUser) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, super::PageError> {
+    let scope = supervisor_scope(&u)?;
+    let rx = state.changes.subscribe();
+    let changes = tokio_stream::wrappers::BroadcastStream::new(rx).map(|_| ());
+    let ticks = stream::once(async {}).chain(changes);
+    let st = state.clone();
+    let events = ticks.then(move |_| {
+        let st = st.clone();
+        let scope = scope.clone();
+        async move {
+            let html = match svc::dashboard(&st, &scope).await {
+                Ok(d) => live_fragment(&d).into_string(),
+                Err(e) => format!("<p class=\"err\">{}</p>", e.user_message()),
+            };
+            // SSE data lines cannot hold raw newlines.
+            Ok(Event::default().event("update").data(html.replace('\n', " ")))
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+pub async fn run_scan(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    supervisor_scope(&u)?;
+    svc::scan(&state, &state.instance).await?;
+    Ok(Redirect::to("/supervision").into_response())
+}
+
+// ---------- orders ----------
+
+fn status_label(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::Open => "待回复",
+        OrderStatus::Replied => "已回复",
+        OrderStatus::Closed => "已办结",
+        OrderStatus::Escalated => "已提级督办",
+    }
+}
+
+pub async fn orders(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    // Units see the orders addressed to them; supervisors those of their subtree.
+    let scope = match supervisor_scope(&u) {
+        Ok(s) => s,
+        Err(_) => u.scope(Action::HandleCases),
+    };
+    let list = state.store.list_orders(&scope).await?;
+    let today = state.clock.today();
+    let can_issue = u.can_anywhere(Action::Supervise);
+    let body = html! {
+        h1 { "督办单" }
+        div.table-wrap { table {
+            thead { tr { th { "编号" } th { "事由" } th { "办件" } th { "责任单位" } th { "回复期限" } th { "状态" } } }
+            tbody { @for o in &list {
+                tr class=(if o.status == OrderStatus::Open && o.reply_due < today { "overdue" } else { "" }) {
+                    td { a href={ "/supervision/orders/" (o.id) } { "督" (o.id) } }
+                    td { (o.subject) }
+                    td { @if let Some(n) = &o.case_number { a href={ "/cases/" (n) } { (n) } } }
+                    td { (o.unit) @if let Some(d) = &o.department { " " (d) } }
+                    td { (o.reply_due) @if o.status == OrderStatus::Open && o.reply_due < today { " " span.tag.overdue { "逾期" } } }
+                    td { (status_label(o.status)) }
+                }
+            } }
+        } }
+        @if can_issue {
+            form.card.stack method="post" action="/supervision/orders" {
+                (csrf_input(&u))
+                h2 { "发出督办单" }
+                label for="case_number" { "办件编号(可空)" } input #case_number type="text" name="case_number";
+                label for="unit" { "责任单位区划代码(填写办件编号时可空)" } input #unit type="text" name="unit" inputmode="numeric";
+                label for="subject" { "督办事由" } input #subject type="text" name="subject" required;
+                label for="body" { "督办内容" } textarea #body name="body" required {}
+                label for="days" { "回复期限(工作日)" } input #days type="number" name="days" min="1" max="30" value="3";
+                div.actions { button type="submit" { "发出" } }
+            }
+        }
+    };
+    Ok(layout("督办单", Some(&u), body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OrderForm {
+    #[serde(default)]
+    case_number: String,
+    #[serde(default)]
+    unit: String,
+    subject: String,
+    body: String,
+    days: u32,
+}
+
+pub async fn issue_order(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<OrderForm>) -> PageResult {
+    let id = crate::supervision_orders::issue(&state, &u, f.case_number.trim(), f.unit.trim(), &f.subject, &f.body, f.days).await?;
+    Ok(Redirect::to(&format!("/supervision/orders/{id}")).into_response())
+}
+
+pub async fn order_page(State(state): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>) -> PageResult {
+    let o = crate::supervision_orders::load_visible(&state, &u, id).await?;
+    let allowed = crate::supervision_orders::allowed_actions(&u, &o);
+    let body = html! {
+        p { a href="/supervision/orders" { "← 督办单" } }
+        h1 { "督办单 督" (o.id) ":" (o.subject) }
+        table.kv {
+            tr { th { "状态" } td { (status_label(o.status)) } }
+            tr { th { "责任单位" } td { (o.unit) @if let Some(d) = &o.department { " " (d) } } }
+            @if let Some(n) = &o.case_number { tr { th { "办件" } td { a href={ "/cases/" (n) } { (n) } } } }
+            tr { th { "回复期限" } td { (o.reply_due) } }
+            tr { th { "督办内容" } td { (o.body) } }
+        }
+        h2 { "记录" }
+        ol.timeline { @for e in &o.history { li { span.hint { ((e.at + Duration::hours(8)).format("%Y-%m-%d %H:%M")) " · " (e.actor) } br; strong { (action_label(&e.action)) } " " (e.text) } } }
+        @for a in &allowed {
+            form.card.stack method="post" action={ "/supervision/orders/" (o.id) "/act" } {
+                (csrf_input(&u))
+                input type="hidden" name="action" value=(a);
+                label { (action_label(a)) "说明" } textarea name="text" required[*a == "reply"] {}
+                div.actions { button type="submit" { (action_label(a)) } }
+            }
+        }
+    };
+    Ok(layout("督办单", Some(&u), body).into_response())
+}
+
+fn action_label(a: &str) -> &'static str {
+    match a {
+        "issued" => "发出督办",
+        "reply" | "replied" => "回复",
+        "close" | "closed" => "办结督办",
+        "escalate" | "escalated" => "提级督办",
+        "reopen" | "reopened" => "退回重办",
+        _ => "操作",
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OrderAct {
+    action: String,
+    #[serde(default)]
+    text: String,
+}
+
+pub async fn order_act(State(state): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>, Form(f): Form<OrderAct>) -> PageResult {
+    crate::supervision_orders::act(&state, &u, id, &f.action, &f.text).await?;
+    Ok(Redirect::to(&format!("/supervision/orders/{id}")).into_response())
+}
+
+// ---------- rules ----------
+
+pub async fn rules_page(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
+    supervisor_scope(&u)?;
+    let rules = svc::rules(&state).await?;
+    let weights = svc::weights(&state).await?;
+    let can_edit = u.can_anywhere(Action::ManageUsers);
+    let text = rules
+        .iter()
+        .map(|r| {
+            let scope = match &r.scope {
+                RuleScope::All => "all".to_string(),
+                RuleScope::ItemKind(k) => k.as_str().to_string(),
+                RuleScope::Item(c) => c.clone(),
+            };
+            format!("{}|{}|{}", scope, r.yellow_days_left.map(|d| d.to_string()).unwrap_or_default(), r.yellow_percent_used.map(|d| d.to_string()).unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = html! {
+        h1 { "预警规则与评估权重" }
+        p.hint { "黄牌:剩余工作日不超过N天,或已用时限达到X%;红牌:超过期限。规则按“事项 > 办件类型 > 全部”取最具体的一条。" }
+        @if can_edit {
+            form.card.stack method="post" action="/supervision/rules" {
+                (csrf_input(&u))
+                label for="rules" { "预警规则(每行:范围|剩余天数|已用百分比;范围为 all、immediate/promised/joint/forwarded 或事项编码)" }
+                textarea #rules name="rules" rows="6" { (text) }
+                div.actions { button type="submit" { "保存规则并重算预警" } }
+            }
+            form.card.stack method="post" action="/supervision/weights" {
+                (csrf_input(&u))
+                h2 { "绩效评估权重" }
+                @for (name, label, v) in [("on_time", "按时办结率", weights.on_time), ("early", "提前办结率", weights.early), ("speed", "办理速度", weights.speed), ("satisfaction", "满意度", weights.satisfaction), ("reference_days", "速度基准(工作日)", weights.reference_days), ("overdue_penalty", "超期扣分", weights.overdue_penalty), ("warning_penalty", "预警扣分", weights.warning_penalty), ("violation_penalty", "违规扣分", weights.violation_penalty), ("complaint_penalty", "投诉扣分", weights.complaint_penalty)] {
+                    label for=(name) { (label) } input id=(name) type="number" step="0.1" min="0" name=(name) value=(v);
+                }
+                div.actions { button type="submit" { "保存权重" } }
+            }
+        } @else {
+            pre { (text) }
+        }
+    };
+    Ok(layout("预警规则", Some(&u), body).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RulesForm {
+    rules: String,
+}
+
+/// Parses `scope|days|percent` lines into rules, with the line of each problem.
+pub fn parse_rules(text: &str) -> Result<Vec<WarningRule>, domain::ValidationErrors> {
+    let mut e = domain::ValidationErrors::default();
+    let mut out = vec![];
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        let c: Vec<&str> = line.split('|').map(str::trim).collect();
+        let scope = match c[0] {
+            "all" | "" => RuleScope::All,
+            k => match ItemKind::parse(k) {
+                Some(kind) => RuleScope::ItemKind(kind),
+                None => RuleScope::Item(k.to_string()),
+            },
+        };
+        let num = |s: Option<&&str>| -> Result<Option<u32>, ()> {
+            match s.map(|x| x.trim()).filter(|x| !x.is_empty()) {
+                None => Ok(None),
+                Some(x) => x.parse().map(Some).map_err(|_| ()),
+            }
+        };
+        match (num(c.get(1)), num(c.get(2))) {
+            (Ok(days), Ok(pct)) => {
+                let r = WarningRule { scope, yellow_days_left: days, yellow_percent_used: pct };
+                if let Err(v) = r.validate() {
+                    for fe in v.errors {
+                        e.push(format!("rules[{i}].{}", fe.field), &fe.code, format!("第{}行:{}", i + 1, fe.message));
+                    }
+                }
+                out.push(r);
+            }
+            _ => e.push(format!("rules[{i}]"), "invalid_number", format!("第{}行:天数和百分比应为整数", i + 1)),
+        }
+    }
+    e.into_result(out)
+}
+
+pub async fn save_rules(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<RulesForm>) -> PageResult {
+    if !u.can_anywhere(Action::ManageUsers) {
+        return Err(AppError::Forbidden.into());
+    }
+    let rules = parse_rules(&f.rules)?;
+    state.store.set_setting(svc::RULES_SETTING, &serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+    svc::rebuild(&state).await?;
+    state.notify_change();
+    Ok(Redirect::to("/supervision/rules").into_response())
+}
+
+pub async fn save_weights(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<HashMap<String, String>>) -> PageResult {
+    if !u.can_anywhere(Action::ManageUsers) {
+        return Err(AppError::Forbidden.into());
+    }
+    let get = |k: &str| f.get(k).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let w = Weights {
+        on_time: get("on_time"),
+        early: get("early"),
+        speed: get("speed"),
+        satisfaction: get("satisfaction"),
+        reference_days: get("reference_days"),
+        overdue_penalty: get("overdue_penalty"),
+        warning_penalty: get("warning_penalty"),
+        violation_penalty: get("violation_penalty"),
+        complaint_penalty: get("complaint_penalty"),
+    };
+    w.validate()?;
+    state.store.set_setting(svc::WEIGHTS_SETTING, &serde_json::to_string(&w).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+    Ok(Redirect::to("/supervision/rules").into_response())
+}
+
+// ---------- evaluation ----------
+
+#[derive(Deserialize, Default)]
+pub struct EvalQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    by: String,
+}
+
+fn period(state: &AppState, q: &EvalQuery) -> Result<(NaiveDate, NaiveDate), AppError> {
+    let today = state.clock.today();
+    let parse = |s: &str, field: &str, default: NaiveDate| {
+        if s.trim().is_empty() {
+            Ok(default)
+        } else {
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| AppError::bad_field("invalid_date", field, "日期格式应为YYYY-MM-DD"))
+        }
+    };
+    let from = parse(&q.from, "from", today.with_day(1).unwrap_or(today) - Duration::days(90))?;
+    let to = parse(&q.to, "to", today)?;
+    Ok((from, to))
+}
+
+/// A line chart of weekly on-time rates, drawn with plotters into SVG.
+pub fn trend_svg(points: &[(NaiveDate, f64)]) -> String {
+    use plotters::prelude::*;
+    let mut svg = String::new();
+    if points.is_empty() {
+        return svg;
+    }
+    {
+        let root = SVGBackend::with_string(&mut svg, (720, 260)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let n = points.len() as i32;
+        let chart = ChartBuilder::on(&root).margin(16).x_label_area_size(0).y_label_area_size(0).build_cartesian_2d(0..n.max(2) - 1, 0f64..100f64);
+        if let Ok(mut chart) = chart {
+            let _ = chart.draw_series(LineSeries::new(points.iter().enumerate().map(|(i, p)| (i as i32, p.1)), RGBColor(179, 38, 30).stroke_width(3)));
+            let _ = chart.draw_series(points.iter().enumerate().map(|(i, p)| Circle::new((i as i32, p.1), 4, RGBColor(179, 38, 30).filled())));
+            for y in [0.0, 50.0, 100.0] {
+                let _ = chart.draw_series(LineSeries::new([(0, y), (n.max(2) - 1, y)], RGBColor(200, 200, 200)));
+            }
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+pub async fn evaluation_page(State(state): State<AppState>, PageUser(u): PageUser, Query(q): Query<EvalQuery>) -> PageResult {
+    let scope = supervisor_scope(&u)?;
+    let (from, to) = period(&state, &q)?;
+    let by = EvalBy::parse(&q.by);
+    let (scores, trend) = svc::evaluation(&state, &scope, from, to, by).await?;
+    let by_key = match by {
+        EvalBy::Department => "department",
+        EvalBy::Place => "place",
+        EvalBy::Staff => "staff",
+    };
+    let body = html! {
+        h1 { "绩效评估" }
+        form.card method="get" action="/supervision/evaluation" {
+            div.grid {
+                div { label for="from" { "开始" } input #from type="date" name="from" value=(from); }
+                div { label for="to" { "结束" } input #to type="date" name="to" value=(to); }
+                div { label for="by" { "评估对象" } select #by name="by" {
+                    option value="department" selected[by == EvalBy::Department] { "部门" }
+                    option value="place" selected[by == EvalBy::Place] { "服务场所" }
+                    option value="staff" selected[by == EvalBy::Staff] { "人员" }
+                } }
+            }
+            div.actions { button type="submit" { "评估" } a.button.secondary href={ "/supervision/evaluation.xlsx?from=" (from) "&to=" (to) "&by=" (by_key) } { "导出 Excel" } }
+        }
+        @if scores.is_empty() { p.hint { "该期间内没有办结的办件。" } } @else {
+            div.table-wrap { table {
+                thead { tr { th { "排名" } th { "对象" } th { "办件数" } th { "按时办结率" } th { "提前办结率" } th { "平均工作日" } th { "超期" } th { "预警" } th { "违规" } th { "满意度" } th { "投诉" } th { "综合得分" } } }
+                tbody { @for s in &scores { tr {
+                    td { (s.rank) } td { (s.unit) } td { (s.cases) }
+                    td { (format!("{:.1}%", s.on_time_rate * 100.0)) } td { (format!("{:.1}%", s.early_rate * 100.0)) }
+                    td { (format!("{:.1}", s.mean_working_days)) } td { (s.overdue) } td { (s.warnings) } td { (s.violations) }
+                    td { @if let Some(m) = s.mean_satisfaction { (format!("{m:.2}")) } @else { "—" } } td { (s.complaints) }
+                    td { strong { (format!("{:.2}", s.score)) } }
+                } } }
+            } }
+        }
+        h2 { "按时办结率趋势(按周)" }
+        @if trend.is_empty() { p.hint { "暂无数据" } } @else {
+            figure { (PreEscaped(trend_svg(&trend))) figcaption.hint { @for (d, v) in &trend { (d) ":" (format!("{v:.0}%")) "  " } } }
+        }
+    };
+    Ok(layout("绩效评估", Some(&u), body).into_response())
+}
+
+pub async fn evaluation_xlsx(State(state): State<AppState>, PageUser(u): PageUser, Query(q): Query<EvalQuery>) -> PageResult {
+    let scope = supervisor_scope(&u)?;
+    let (from, to) = period(&state, &q)?;
+    let (scores, _) = svc::evaluation(&state, &scope, from, to, EvalBy::parse(&q.by)).await?;
+    let bytes = crate::supervision_orders::scores_xlsx(&scores).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"evaluation-{from}-{to}.xlsx\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,190 @@
+//! Supervision orders (督办单): a supervisor issues one about a case or a unit with a reply
+//! deadline; the unit replies; the supervisor closes it or escalates it to the level above. Every
+//! step is kept in the order's history.
+
+use crate::auth::Authed;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use domain::access::{Action, Role};
+use domain::{Level, RegionCode};
+use store::{OrderEntry, OrderStatus, SupervisionOrder};
+
+fn entry(state: &AppState, u: &Authed, action: &str, text: &str) -> OrderEntry {
+    OrderEntry { at: state.clock.now(), user_id: Some(u.user.id), actor: u.user.display_name.clone(), action: action.into(), text: text.trim().into() }
+}
+
+/// The supervisor's own region that covers `unit` (where the order is issued from).
+fn issuing_region(u: &Authed, unit: &RegionCode) -> Option<RegionCode> {
+    u.grants()
+        .iter()
+        .filter(|g| g.role.allows(Action::Supervise) && g.covers(unit))
+        .max_by_key(|g| g.region_level)
+        .map(|g| g.region_code.clone())
+}
+
+pub async fn issue(state: &AppState, u: &Authed, case_number: &str, unit: &str, subject: &str, body: &str, days: u32) -> AppResult<i64> {
+    let mut e = domain::ValidationErrors::default();
+    if subject.trim().is_empty() {
+        e.push("subject", "required", "请填写督办事由");
+    }
+    if body.trim().is_empty() {
+        e.push("body", "required", "请填写督办内容");
+    }
+    if !(1..=30).contains(&days) {
+        e.push("days", "out_of_range", "回复期限应为1至30个工作日");
+    }
+    e.into_result(())?;
+    let (case_number, unit, department) = if !case_number.is_empty() {
+        let c = state.store.get_case(case_number).await?.ok_or(AppError::NotFound("办件"))?;
+        // The unit that holds the case now answers for it.
+        let holder = if c.is_two_level() && c.forwarded_on.is_some() { c.filing.decide_place.clone() } else { c.filing.place.clone() };
+        (Some(case_number.to_string()), holder, Some(c.filing.item.department.clone()))
+    } else {
+        (None, RegionCode::parse(unit)?, None)
+    };
+    u.authorize(Action::Supervise, &unit)?;
+    let issued_in = issuing_region(u, &unit).ok_or(AppError::Forbidden)?;
+    let cal = state.calendar_for(&unit).await?;
+    let order = SupervisionOrder {
+        id: 0,
+        case_number,
+        unit,
+        department,
+        subject: subject.trim().into(),
+        body: body.trim().into(),
+        issued_in,
+        issued_by: u.user.id,
+        issued_at: state.clock.now(),
+        reply_due: cal.add_working_days(state.clock.today(), days),
+        status: OrderStatus::Open,
+        history: vec![entry(state, u, "issued", body)],
+        version: 1,
+    };
+    let id = state.store.create_order(&order).await?;
+    state.notify_change();
+    Ok(id)
+}
+
+/// Supervisors over the unit, and the unit's own managers and staff, may see an order.
+pub async fn load_visible(state: &AppState, u: &Authed, id: i64) -> AppResult<SupervisionOrder> {
+    let o = state.store.get_order(id).await?.ok_or(AppError::NotFound("督办单"))?;
+    let ok = u.authorize(Action::Supervise, &o.unit).is_ok() || u.authorize(Action::Supervise, &o.issued_in).is_ok() || is_unit(u, &o);
+    if !ok {
+        return Err(AppError::Forbidden);
+    }
+    Ok(o)
+}
+
+/// Someone who answers for the unit: its center manager, or a head of the named department there.
+fn is_unit(u: &Authed, o: &SupervisionOrder) -> bool {
+    u.grants().iter().any(|g| {
+        g.region_code == o.unit && (g.role == Role::CenterManager || (g.role == Role::DepartmentHead && o.department.is_some()))
+            || (g.role == Role::CenterManager && g.covers(&o.unit) && g.region_level == o.unit.implied_level())
+    })
+}
+
+pub fn allowed_actions(u: &Authed, o: &SupervisionOrder) -> Vec<&'static str> {
+    let supervisor = u.authorize(Action::Supervise, &o.unit).is_ok();
+    let mut v = vec![];
+    match o.status {
+        OrderStatus::Open => {
+            if is_unit(u, o) {
+                v.push("reply");
+            }
+            if supervisor && o.issued_in.implied_level() != Level::City {
+                v.push("escalate");
+            }
+            if supervisor {
+                v.push("close");
+            }
+        }
+        OrderStatus::Replied => {
+            if supervisor {
+                v.push("close");
+                v.push("reopen");
+                if o.issued_in.implied_level() != Level::City {
+                    v.push("escalate");
+                }
+            }
+        }
+        OrderStatus::Escalated => {
+            if supervisor {
+                v.push("close");
+            }
+            if is_unit(u, o) {
+                v.push("reply");
+            }
+        }
+        OrderStatus::Closed => {}
+    }
+    v
+}
+
+pub async fn act(state: &AppState, u: &Authed, id: i64, action: &str, text: &str) -> AppResult<SupervisionOrder> {
+    let mut o = load_visible(state, u, id).await?;
+    if !allowed_actions(u, &o).contains(&action) {
+        return Err(AppError::Forbidden);
+    }
+    let version = o.version;
+    match action {
+        "reply" => {
+            if text.trim().is_empty() {
+                return Err(AppError::bad_field("required", "text", "请填写回复内容"));
+            }
+            o.status = OrderStatus::Replied;
+            o.history.push(entry(state, u, "replied", text));
+        }
+        "close" => {
+            o.status = OrderStatus::Closed;
+            o.history.push(entry(state, u, "closed", text));
+        }
+        "reopen" => {
+            o.status = OrderStatus::Open;
+            o.history.push(entry(state, u, "reopened", text));
+        }
+        "escalate" => {
+            // To the supervision of the level above the one that issued it, with a new deadline.
+            let up = o.issued_in.implied_level().parent().ok_or(AppError::bad("no_higher_level", "已是最高层级"))?;
+            o.issued_in = o.issued_in.ancestor(up);
+            o.status = OrderStatus::Escalated;
+            let cal = state.calendar_for(&o.unit).await?;
+            o.reply_due = cal.add_working_days(state.clock.today(), 3);
+            o.history.push(entry(state, u, "escalated", text));
+        }
+        _ => return Err(AppError::bad_field("invalid_action", "action", "未知操作")),
+    }
+    o.version += 1;
+    state.store.save_order(&o, version).await?;
+    state.notify_change();
+    Ok(o)
+}
+
+/// The ranking as an Excel sheet.
+pub fn scores_xlsx(scores: &[domain::supervision::Score]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("绩效评估")?;
+    let heads = ["排名", "对象", "办件数", "按时办结率", "提前办结率", "平均工作日", "超期", "预警", "违规", "评价数", "平均满意度", "投诉", "综合得分"];
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (r, s) in scores.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number(r, 0, s.rank as f64)?;
+        ws.write_string(r, 1, &s.unit)?;
+        ws.write_number(r, 2, s.cases as f64)?;
+        ws.write_number(r, 3, s.on_time_rate)?;
+        ws.write_number(r, 4, s.early_rate)?;
+        ws.write_number(r, 5, s.mean_working_days)?;
+        ws.write_number(r, 6, s.overdue as f64)?;
+        ws.write_number(r, 7, s.warnings as f64)?;
+        ws.write_number(r, 8, s.violations as f64)?;
+        ws.write_number(r, 9, s.rated as f64)?;
+        if let Some(m) = s.mean_satisfaction {
+            ws.write_number(r, 10, m)?;
+        }
+        ws.write_number(r, 11, s.complaints as f64)?;
+        ws.write_number(r, 12, s.score)?;
+    }
+    wb.save_to_buffer()
+}
