@@ -2226,7 +2226,16 @@ pub fn seal_with_key(
     kinds: Vec<EventKind>,
     key: Option<&str>,
 ) -> Vec<CaseEvent> {
-    let mut events = seal(case_number, last_seq, last_hash, at, actor, comment, attachments, kinds);
+    let mut events = seal(
+        case_number,
+        last_seq,
+        last_hash,
+        at,
+        actor,
+        comment,
+        attachments,
+        kinds,
+    );
     if let Some(k) = key {
         let mut prev = last_hash.to_string();
         for e in &mut events {

@@ -2847,7 +2847,11 @@ pub struct DeadlineRow {
 
 /// The deadline rows of a case under the rules: recomputed whenever the case changes (and for every
 /// open case when the rules change).
-pub fn deadline_rows(case: &Case, rules: &[WarningRule], cal: &WorkingCalendar) -> Vec<DeadlineRow> {
+pub fn deadline_rows(
+    case: &Case,
+    rules: &[WarningRule],
+    cal: &WorkingCalendar,
+) -> Vec<DeadlineRow> {
     let rule = rule_for(&case.filing.item, rules);
     periods(case, cal)
         .into_iter()
@@ -2881,7 +2885,11 @@ mod deadline_row_tests {
         // The row's dates must say exactly what `warnings` says on each day of the period.
         let cal = WorkingCalendar::default();
         let start = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        let p = Period { start, due: cal.add_working_days(start, 10), not_counted: 0 };
+        let p = Period {
+            start,
+            due: cal.add_working_days(start, 10),
+            not_counted: 0,
+        };
         let rule = WarningRule::default();
         let kind = WarningKind::CaseDeadline;
         let mut d = start;

@@ -34,7 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supervision",
         include_str!("../migrations/0003_supervision.sql"),
     ),
-    (4, "feedback", include_str!("../migrations/0004_feedback.sql")),
+    (
+        4,
+        "feedback",
+        include_str!("../migrations/0004_feedback.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

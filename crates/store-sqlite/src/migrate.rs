@@ -15,7 +15,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "supervision",
         include_str!("../migrations/0003_supervision.sql"),
     ),
-    (4, "feedback", include_str!("../migrations/0004_feedback.sql")),
+    (
+        4,
+        "feedback",
+        include_str!("../migrations/0004_feedback.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

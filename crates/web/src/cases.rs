@@ -284,7 +284,14 @@ pub async fn file_case_as(
 }
 
 /// Runs a command as a signed-in user (or the system) and stores the events it produces.
-pub async fn execute(state: &AppState, actor: &Actor, number: &str, cmd: &Command, comment: &str, attachments: &[String]) -> AppResult<Case> {
+pub async fn execute(
+    state: &AppState,
+    actor: &Actor,
+    number: &str,
+    cmd: &Command,
+    comment: &str,
+    attachments: &[String],
+) -> AppResult<Case> {
     execute_keyed(state, actor, number, cmd, comment, attachments, None).await
 }
 
@@ -301,17 +308,35 @@ pub async fn execute_keyed(
 ) -> AppResult<Case> {
     if let Some(k) = key {
         if k.is_empty() || k.len() > 100 {
-            return Err(AppError::bad_field("invalid_idempotency_key", "Idempotency-Key", "幂等键应为1至100个字符"));
+            return Err(AppError::bad_field(
+                "invalid_idempotency_key",
+                "Idempotency-Key",
+                "幂等键应为1至100个字符",
+            ));
         }
     }
-    let c = state.store.get_case(number).await?.ok_or(AppError::NotFound("办件"))?;
+    let c = state
+        .store
+        .get_case(number)
+        .await?
+        .ok_or(AppError::NotFound("办件"))?;
     if key.is_some_and(|k| c.recent_keys.iter().any(|x| x == k)) {
         return Ok(c);
     }
     let now = state.clock.now();
     let cal = state.calendar_for(&c.filing.place).await?;
     let d = case::decide(&c, cmd, actor, now, &cal)?;
-    let events = case::seal_with_key(number, c.version, &c.last_hash, now, &d.actor, comment.trim(), attachments, d.events, key);
+    let events = case::seal_with_key(
+        number,
+        c.version,
+        &c.last_hash,
+        now,
+        &d.actor,
+        comment.trim(),
+        attachments,
+        d.events,
+        key,
+    );
     let mut next = c.clone();
     for e in &events {
         next.apply(e);
@@ -319,12 +344,21 @@ pub async fn execute_keyed(
     match state.store.append_events(&next, c.version, &events).await {
         Ok(()) => {}
         // A concurrent retry of the same command got there first.
-        Err(store::StoreError::Conflict { code: "stale_case", .. }) if key.is_some() => {
-            let now_case = state.store.get_case(number).await?.ok_or(AppError::NotFound("办件"))?;
+        Err(store::StoreError::Conflict {
+            code: "stale_case", ..
+        }) if key.is_some() => {
+            let now_case = state
+                .store
+                .get_case(number)
+                .await?
+                .ok_or(AppError::NotFound("办件"))?;
             if key.is_some_and(|k| now_case.recent_keys.iter().any(|x| x == k)) {
                 return Ok(now_case);
             }
-            return Err(AppError::Conflict { code: "stale_case", message: "办件已被他人更新,请刷新后重试".into() });
+            return Err(AppError::Conflict {
+                code: "stale_case",
+                message: "办件已被他人更新,请刷新后重试".into(),
+            });
         }
         Err(e) => return Err(e.into()),
     }

@@ -16,7 +16,9 @@ pub async fn run(state: AppState) {
         // Warnings change as time passes: scan at start-up and every hour (a lease keeps it to one
         // process; the first tick of a working day is its start-of-day scan).
         match crate::supervision::scan(&state, &state.instance).await {
-            Ok(r) if r.raised > 0 => tracing::info!(raised = r.raised, cases = r.cases, "warning scan"),
+            Ok(r) if r.raised > 0 => {
+                tracing::info!(raised = r.raised, cases = r.cases, "warning scan")
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "warning scan failed"),
         }

@@ -79,13 +79,34 @@ pub fn app(state: AppState) -> Router {
         .route("/supervision", get(pages::supervision::monitor))
         .route("/supervision/live", get(pages::supervision::live))
         .route("/supervision/scan", post(pages::supervision::run_scan))
-        .route("/supervision/orders", get(pages::supervision::orders).post(pages::supervision::issue_order))
-        .route("/supervision/orders/{id}", get(pages::supervision::order_page))
-        .route("/supervision/orders/{id}/act", post(pages::supervision::order_act))
-        .route("/supervision/rules", get(pages::supervision::rules_page).post(pages::supervision::save_rules))
-        .route("/supervision/weights", post(pages::supervision::save_weights))
-        .route("/supervision/evaluation", get(pages::supervision::evaluation_page))
-        .route("/supervision/evaluation.xlsx", get(pages::supervision::evaluation_xlsx))
+        .route(
+            "/supervision/orders",
+            get(pages::supervision::orders).post(pages::supervision::issue_order),
+        )
+        .route(
+            "/supervision/orders/{id}",
+            get(pages::supervision::order_page),
+        )
+        .route(
+            "/supervision/orders/{id}/act",
+            post(pages::supervision::order_act),
+        )
+        .route(
+            "/supervision/rules",
+            get(pages::supervision::rules_page).post(pages::supervision::save_rules),
+        )
+        .route(
+            "/supervision/weights",
+            post(pages::supervision::save_weights),
+        )
+        .route(
+            "/supervision/evaluation",
+            get(pages::supervision::evaluation_page),
+        )
+        .route(
+            "/supervision/evaluation.xlsx",
+            get(pages::supervision::evaluation_xlsx),
+        )
         .route("/static/app.css", get(|| async { pages::css_response() }))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { pages::error_page(&error::AppError::NotFound("页面"), None) });

@@ -112,7 +112,9 @@ impl AppState {
 
     /// Wakes live views; nobody listening is fine.
     pub fn notify_change(&self) {
-        let _ = self.changes.send(self.clock.now().timestamp_millis() as u64);
+        let _ = self
+            .changes
+            .send(self.clock.now().timestamp_millis() as u64);
     }
 
     /// Administrators' synonyms for search (开店 → 个体工商户).
@@ -126,7 +128,10 @@ impl AppState {
     pub async fn reload_search(&self) -> Result<(), store::StoreError> {
         let items = self
             .store
-            .list_items(&store::ItemFilter { statuses: vec![domain::catalog::ItemStatus::Published], ..Default::default() })
+            .list_items(&store::ItemFilter {
+                statuses: vec![domain::catalog::ItemStatus::Published],
+                ..Default::default()
+            })
             .await?;
         let index = search::SearchIndex::build(&items, &self.synonyms().await?);
         *self.search.write().expect("search lock") = Arc::new(index);

@@ -6,7 +6,7 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use chrono::{Duration, NaiveDate};
 use domain::case::{Case, CaseState};
-use domain::supervision::{self as sv, Weights, WarningRule};
+use domain::supervision::{self as sv, WarningRule, Weights};
 use domain::Scope;
 use serde::Serialize;
 use store::{CaseFilter, CountBy, WarningRecord};
@@ -16,14 +16,17 @@ pub const WEIGHTS_SETTING: &str = "evaluation_weights";
 
 pub async fn rules(state: &AppState) -> AppResult<Vec<WarningRule>> {
     Ok(match state.store.get_setting(RULES_SETTING).await? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("warning rules: {e}")))?,
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| AppError::Internal(format!("warning rules: {e}")))?,
         None => vec![WarningRule::default()],
     })
 }
 
 pub async fn weights(state: &AppState) -> AppResult<Weights> {
     Ok(match state.store.get_setting(WEIGHTS_SETTING).await? {
-        Some(json) => serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("weights: {e}")))?,
+        Some(json) => {
+            serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("weights: {e}")))?
+        }
         None => Weights::default(),
     })
 }
@@ -46,15 +49,28 @@ fn record(case: &Case, w: &sv::Warning, at: chrono::DateTime<chrono::Utc>) -> Wa
 
 /// Recomputes a case's deadline rows and warnings after it changed: warnings change with the case.
 /// Returns how many warnings this call raised.
-pub async fn refresh_case(state: &AppState, case: &Case, rules: &[WarningRule]) -> AppResult<usize> {
+pub async fn refresh_case(
+    state: &AppState,
+    case: &Case,
+    rules: &[WarningRule],
+) -> AppResult<usize> {
     let cal = state.calendar_for(&case.filing.place).await?;
     let rows = sv::deadline_rows(case, rules, &cal);
-    state.store.replace_deadline_rows(&case.filing.number, &rows).await?;
+    state
+        .store
+        .replace_deadline_rows(&case.filing.number, &rows)
+        .await?;
     let today = state.clock.today();
     let now = state.clock.now();
     let current = sv::warnings(case, rules, today, &cal);
-    let keep: Vec<(String, String)> = current.iter().map(|w| (w.kind.key(), w.colour.as_str().to_string())).collect();
-    state.store.clear_warnings_except(&case.filing.number, &keep, now).await?;
+    let keep: Vec<(String, String)> = current
+        .iter()
+        .map(|w| (w.kind.key(), w.colour.as_str().to_string()))
+        .collect();
+    state
+        .store
+        .clear_warnings_except(&case.filing.number, &keep, now)
+        .await?;
     let mut raised = 0;
     for w in &current {
         if state.store.raise_warning(&record(case, w, now)).await? {
@@ -80,13 +96,24 @@ pub struct ScanReport {
 /// deadlines whose warning dates have come are read (an index range), never every case.
 pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
     let now = state.clock.now();
-    if !state.store.try_lease("warning_scan", holder, now, now + Duration::minutes(10)).await? {
+    if !state
+        .store
+        .try_lease("warning_scan", holder, now, now + Duration::minutes(10))
+        .await?
+    {
         return Ok(ScanReport::default());
     }
     let rules = rules(state).await?;
     let today = state.clock.today();
-    let rows = state.store.deadline_rows_due(today, &Scope::All, 1_000_000).await?;
-    let mut report = ScanReport { ran: true, rows: rows.len(), ..Default::default() };
+    let rows = state
+        .store
+        .deadline_rows_due(today, &Scope::All, 1_000_000)
+        .await?;
+    let mut report = ScanReport {
+        ran: true,
+        rows: rows.len(),
+        ..Default::default()
+    };
     let mut numbers: Vec<&str> = rows.iter().map(|r| r.case_number.as_str()).collect();
     numbers.dedup();
     for n in numbers {
@@ -96,7 +123,10 @@ pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
         }
     }
     // Release early so the next scan (or another process) need not wait out the lease.
-    state.store.try_lease("warning_scan", holder, now, now).await?;
+    state
+        .store
+        .try_lease("warning_scan", holder, now, now)
+        .await?;
     Ok(report)
 }
 
@@ -106,7 +136,13 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
     let open = state
         .store
         .list_cases(&CaseFilter {
-            states: vec![CaseState::Submitted, CaseState::InReview, CaseState::Suspended, CaseState::Decided, CaseState::CorrectionRequested],
+            states: vec![
+                CaseState::Submitted,
+                CaseState::InReview,
+                CaseState::Suspended,
+                CaseState::Decided,
+                CaseState::CorrectionRequested,
+            ],
             ..Default::default()
         })
         .await?;
@@ -139,28 +175,63 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
     let warnings = state.store.list_warnings(scope, true, 200).await?;
     let places = state.store.list_places(scope).await?;
     let names = crate::pages::public::department_names(state).await?;
-    let mut by_level: Vec<(String, i64)> = domain::Level::ALL.iter().map(|l| (l.label().to_string(), 0)).collect();
+    let mut by_level: Vec<(String, i64)> = domain::Level::ALL
+        .iter()
+        .map(|l| (l.label().to_string(), 0))
+        .collect();
     for (code, n) in &by_place_raw {
         if let Ok(c) = domain::RegionCode::parse(code) {
             let i = c.implied_level() as usize - 1;
             by_level[i].1 += n;
         }
     }
-    let place_name = |code: &str| places.iter().find(|p| p.region_code.as_str() == code).map(|p| p.name.clone()).unwrap_or_else(|| code.to_string());
+    let place_name = |code: &str| {
+        places
+            .iter()
+            .find(|p| p.region_code.as_str() == code)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
     let orders = state.store.list_orders(scope).await?;
     let today = state.clock.today();
     Ok(Dashboard {
         by_state: by_state_raw
             .iter()
-            .map(|(k, n)| (k.clone(), CaseState::parse(k).map(|s| s.label().to_string()).unwrap_or_else(|| k.clone()), *n))
+            .map(|(k, n)| {
+                (
+                    k.clone(),
+                    CaseState::parse(k)
+                        .map(|s| s.label().to_string())
+                        .unwrap_or_else(|| k.clone()),
+                    *n,
+                )
+            })
             .collect(),
         by_level,
-        by_place: by_place_raw.iter().map(|(k, n)| (k.clone(), place_name(k), *n)).collect(),
-        by_department: by_dept_raw.iter().map(|(k, n)| (k.clone(), names.get(k).cloned().unwrap_or_else(|| k.clone()), *n)).collect(),
+        by_place: by_place_raw
+            .iter()
+            .map(|(k, n)| (k.clone(), place_name(k), *n))
+            .collect(),
+        by_department: by_dept_raw
+            .iter()
+            .map(|(k, n)| {
+                (
+                    k.clone(),
+                    names.get(k).cloned().unwrap_or_else(|| k.clone()),
+                    *n,
+                )
+            })
+            .collect(),
         red: warnings.iter().filter(|w| w.colour == "red").count() as i64,
         yellow: warnings.iter().filter(|w| w.colour == "yellow").count() as i64,
-        open_orders: orders.iter().filter(|o| matches!(o.status, store::OrderStatus::Open)).count(),
-        overdue_orders: orders.iter().filter(|o| matches!(o.status, store::OrderStatus::Open) && o.reply_due < today).count(),
+        open_orders: orders
+            .iter()
+            .filter(|o| matches!(o.status, store::OrderStatus::Open))
+            .count(),
+        overdue_orders: orders
+            .iter()
+            .filter(|o| matches!(o.status, store::OrderStatus::Open) && o.reply_due < today)
+            .count(),
         warnings,
     })
 }
@@ -184,32 +255,70 @@ impl EvalBy {
 }
 
 /// Evaluation over completed cases of a period in a scope.
-pub async fn evaluation(state: &AppState, scope: &Scope, from: NaiveDate, to: NaiveDate, by: EvalBy) -> AppResult<(Vec<sv::Score>, Vec<(NaiveDate, f64)>)> {
+pub async fn evaluation(
+    state: &AppState,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+    by: EvalBy,
+) -> AppResult<(Vec<sv::Score>, Vec<(NaiveDate, f64)>)> {
     if from > to {
-        return Err(AppError::bad_field("invalid_period", "from", "开始日期不能晚于结束日期"));
+        return Err(AppError::bad_field(
+            "invalid_period",
+            "from",
+            "开始日期不能晚于结束日期",
+        ));
     }
     let rules = rules(state).await?;
     let weights = weights(state).await?;
-    let done = state.store.list_cases(&CaseFilter { place_scope: Some(scope.clone()), states: vec![CaseState::Completed], ..Default::default() }).await?;
+    let done = state
+        .store
+        .list_cases(&CaseFilter {
+            place_scope: Some(scope.clone()),
+            states: vec![CaseState::Completed],
+            ..Default::default()
+        })
+        .await?;
     let names = crate::pages::public::department_names(state).await?;
     let places = state.store.list_places(&Scope::All).await?;
     let mut outcomes = vec![];
     let mut trend: std::collections::BTreeMap<NaiveDate, (u32, u32)> = Default::default();
     let cal = state.calendar();
     for s in done {
-        let Some(c) = state.store.get_case(&s.number).await? else { continue };
-        let Some(completed) = c.completed_on else { continue };
+        let Some(c) = state.store.get_case(&s.number).await? else {
+            continue;
+        };
+        let Some(completed) = c.completed_on else {
+            continue;
+        };
         if completed < from || completed > to {
             continue;
         }
         let events = state.store.case_events(&s.number).await?;
-        let Some(mut o) = sv::outcome_with(&c, &events, &rules, &cal) else { continue };
+        let Some(mut o) = sv::outcome_with(&c, &events, &rules, &cal) else {
+            continue;
+        };
         o.unit = match by {
             EvalBy::Department => {
-                let place = places.iter().find(|p| p.region_code == c.filing.decide_place).map(|p| p.name.clone()).unwrap_or_default();
-                format!("{} {}", place, names.get(&c.filing.item.department).cloned().unwrap_or_else(|| c.filing.item.department.clone()))
+                let place = places
+                    .iter()
+                    .find(|p| p.region_code == c.filing.decide_place)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_default();
+                format!(
+                    "{} {}",
+                    place,
+                    names
+                        .get(&c.filing.item.department)
+                        .cloned()
+                        .unwrap_or_else(|| c.filing.item.department.clone())
+                )
             }
-            EvalBy::Place => places.iter().find(|p| p.region_code == c.filing.place).map(|p| p.name.clone()).unwrap_or_else(|| c.filing.place.to_string()),
+            EvalBy::Place => places
+                .iter()
+                .find(|p| p.region_code == c.filing.place)
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| c.filing.place.to_string()),
             EvalBy::Staff => events
                 .iter()
                 .rev()
@@ -226,7 +335,10 @@ pub async fn evaluation(state: &AppState, scope: &Scope, from: NaiveDate, to: Na
         }
         outcomes.push(o);
     }
-    let trend = trend.into_iter().map(|(d, (n, ok))| (d, ok as f64 * 100.0 / n as f64)).collect();
+    let trend = trend
+        .into_iter()
+        .map(|(d, (n, ok))| (d, ok as f64 * 100.0 / n as f64))
+        .collect();
     Ok((sv::evaluate(&outcomes, &weights), trend))
 }
 

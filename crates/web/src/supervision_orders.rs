@@ -10,7 +10,13 @@ use domain::{Level, RegionCode};
 use store::{OrderEntry, OrderStatus, SupervisionOrder};
 
 fn entry(state: &AppState, u: &Authed, action: &str, text: &str) -> OrderEntry {
-    OrderEntry { at: state.clock.now(), user_id: Some(u.user.id), actor: u.user.display_name.clone(), action: action.into(), text: text.trim().into() }
+    OrderEntry {
+        at: state.clock.now(),
+        user_id: Some(u.user.id),
+        actor: u.user.display_name.clone(),
+        action: action.into(),
+        text: text.trim().into(),
+    }
 }
 
 /// The supervisor's own region that covers `unit` (where the order is issued from).
@@ -22,7 +28,15 @@ fn issuing_region(u: &Authed, unit: &RegionCode) -> Option<RegionCode> {
         .map(|g| g.region_code.clone())
 }
 
-pub async fn issue(state: &AppState, u: &Authed, case_number: &str, unit: &str, subject: &str, body: &str, days: u32) -> AppResult<i64> {
+pub async fn issue(
+    state: &AppState,
+    u: &Authed,
+    case_number: &str,
+    unit: &str,
+    subject: &str,
+    body: &str,
+    days: u32,
+) -> AppResult<i64> {
     let mut e = domain::ValidationErrors::default();
     if subject.trim().is_empty() {
         e.push("subject", "required", "请填写督办事由");
@@ -35,10 +49,22 @@ pub async fn issue(state: &AppState, u: &Authed, case_number: &str, unit: &str, 
     }
     e.into_result(())?;
     let (case_number, unit, department) = if !case_number.is_empty() {
-        let c = state.store.get_case(case_number).await?.ok_or(AppError::NotFound("办件"))?;
+        let c = state
+            .store
+            .get_case(case_number)
+            .await?
+            .ok_or(AppError::NotFound("办件"))?;
         // The unit that holds the case now answers for it.
-        let holder = if c.is_two_level() && c.forwarded_on.is_some() { c.filing.decide_place.clone() } else { c.filing.place.clone() };
-        (Some(case_number.to_string()), holder, Some(c.filing.item.department.clone()))
+        let holder = if c.is_two_level() && c.forwarded_on.is_some() {
+            c.filing.decide_place.clone()
+        } else {
+            c.filing.place.clone()
+        };
+        (
+            Some(case_number.to_string()),
+            holder,
+            Some(c.filing.item.department.clone()),
+        )
     } else {
         (None, RegionCode::parse(unit)?, None)
     };
@@ -67,8 +93,14 @@ pub async fn issue(state: &AppState, u: &Authed, case_number: &str, unit: &str, 
 
 /// Supervisors over the unit, and the unit's own managers and staff, may see an order.
 pub async fn load_visible(state: &AppState, u: &Authed, id: i64) -> AppResult<SupervisionOrder> {
-    let o = state.store.get_order(id).await?.ok_or(AppError::NotFound("督办单"))?;
-    let ok = u.authorize(Action::Supervise, &o.unit).is_ok() || u.authorize(Action::Supervise, &o.issued_in).is_ok() || is_unit(u, &o);
+    let o = state
+        .store
+        .get_order(id)
+        .await?
+        .ok_or(AppError::NotFound("督办单"))?;
+    let ok = u.authorize(Action::Supervise, &o.unit).is_ok()
+        || u.authorize(Action::Supervise, &o.issued_in).is_ok()
+        || is_unit(u, &o);
     if !ok {
         return Err(AppError::Forbidden);
     }
@@ -78,8 +110,12 @@ pub async fn load_visible(state: &AppState, u: &Authed, id: i64) -> AppResult<Su
 /// Someone who answers for the unit: its center manager, or a head of the named department there.
 fn is_unit(u: &Authed, o: &SupervisionOrder) -> bool {
     u.grants().iter().any(|g| {
-        g.region_code == o.unit && (g.role == Role::CenterManager || (g.role == Role::DepartmentHead && o.department.is_some()))
-            || (g.role == Role::CenterManager && g.covers(&o.unit) && g.region_level == o.unit.implied_level())
+        g.region_code == o.unit
+            && (g.role == Role::CenterManager
+                || (g.role == Role::DepartmentHead && o.department.is_some()))
+            || (g.role == Role::CenterManager
+                && g.covers(&o.unit)
+                && g.region_level == o.unit.implied_level())
     })
 }
 
@@ -120,7 +156,13 @@ pub fn allowed_actions(u: &Authed, o: &SupervisionOrder) -> Vec<&'static str> {
     v
 }
 
-pub async fn act(state: &AppState, u: &Authed, id: i64, action: &str, text: &str) -> AppResult<SupervisionOrder> {
+pub async fn act(
+    state: &AppState,
+    u: &Authed,
+    id: i64,
+    action: &str,
+    text: &str,
+) -> AppResult<SupervisionOrder> {
     let mut o = load_visible(state, u, id).await?;
     if !allowed_actions(u, &o).contains(&action) {
         return Err(AppError::Forbidden);
@@ -144,7 +186,11 @@ pub async fn act(state: &AppState, u: &Authed, id: i64, action: &str, text: &str
         }
         "escalate" => {
             // To the supervision of the level above the one that issued it, with a new deadline.
-            let up = o.issued_in.implied_level().parent().ok_or(AppError::bad("no_higher_level", "已是最高层级"))?;
+            let up = o
+                .issued_in
+                .implied_level()
+                .parent()
+                .ok_or(AppError::bad("no_higher_level", "已是最高层级"))?;
             o.issued_in = o.issued_in.ancestor(up);
             o.status = OrderStatus::Escalated;
             let cal = state.calendar_for(&o.unit).await?;
@@ -160,11 +206,27 @@ pub async fn act(state: &AppState, u: &Authed, id: i64, action: &str, text: &str
 }
 
 /// The ranking as an Excel sheet.
-pub fn scores_xlsx(scores: &[domain::supervision::Score]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn scores_xlsx(
+    scores: &[domain::supervision::Score],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("绩效评估")?;
-    let heads = ["排名", "对象", "办件数", "按时办结率", "提前办结率", "平均工作日", "超期", "预警", "违规", "评价数", "平均满意度", "投诉", "综合得分"];
+    let heads = [
+        "排名",
+        "对象",
+        "办件数",
+        "按时办结率",
+        "提前办结率",
+        "平均工作日",
+        "超期",
+        "预警",
+        "违规",
+        "评价数",
+        "平均满意度",
+        "投诉",
+        "综合得分",
+    ];
     for (c, h) in heads.iter().enumerate() {
         ws.write_string(0, c as u16, *h)?;
     }

@@ -827,7 +827,10 @@ mod idempotency {
         let clerk = app.api_login(CLERK).await;
         let n = window_case(&app, FOOD, &clerk).await;
         let send = |key: &'static str| {
-            let body = serde_json::to_vec(&json!({ "command": { "action": "refuse", "reasons": "不属于本机关职权范围" } })).unwrap();
+            let body = serde_json::to_vec(
+                &json!({ "command": { "action": "refuse", "reasons": "不属于本机关职权范围" } }),
+            )
+            .unwrap();
             let app = &app;
             let clerk = clerk.clone();
             let n = n.clone();
@@ -839,17 +842,35 @@ mod idempotency {
                     .header(axum::http::header::CONTENT_TYPE, "application/json")
                     .header("x-csrf-token", &clerk.csrf);
                 b = b.header("idempotency-key", key);
-                let resp = tower::ServiceExt::oneshot(app.router.clone(), b.body(axum::body::Body::from(body)).unwrap()).await.unwrap();
+                let resp = tower::ServiceExt::oneshot(
+                    app.router.clone(),
+                    b.body(axum::body::Body::from(body)).unwrap(),
+                )
+                .await
+                .unwrap();
                 resp.status()
             }
         };
         assert_eq!(send("retry-1").await, StatusCode::OK);
         let v1 = app.store.get_case(&n).await.unwrap().unwrap().version;
         // The reply was lost; the client sends the same command again with the same key.
-        assert_eq!(send("retry-1").await, StatusCode::OK, "a replay answers like the original");
+        assert_eq!(
+            send("retry-1").await,
+            StatusCode::OK,
+            "a replay answers like the original"
+        );
         let after = app.store.get_case(&n).await.unwrap().unwrap();
         assert_eq!(after.version, v1, "nothing applied twice");
-        assert_eq!(app.store.case_events(&n).await.unwrap().iter().filter(|e| e.idempotency_key.as_deref() == Some("retry-1")).count(), 1);
+        assert_eq!(
+            app.store
+                .case_events(&n)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|e| e.idempotency_key.as_deref() == Some("retry-1"))
+                .count(),
+            1
+        );
         // A new key is a new command (here refused: the case is final).
         assert_eq!(send("retry-2").await, StatusCode::CONFLICT);
         assert!(domain::case::verify_chain(&app.store.case_events(&n).await.unwrap()).is_ok());

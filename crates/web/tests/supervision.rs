@@ -12,8 +12,8 @@ use demo::*;
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
-use yizhan_web as web;
 use web::Clock;
+use yizhan_web as web;
 
 both_backends!(
     a_case_turns_yellow_then_red_as_the_clock_moves,
@@ -30,7 +30,13 @@ fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn ok(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
-    let r = app.post_json(&format!("/api/v1/cases/{n}/commands"), s, &json!({ "command": command })).await;
+    let r = app
+        .post_json(
+            &format!("/api/v1/cases/{n}/commands"),
+            s,
+            &json!({ "command": command }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
     r.json()
 }
@@ -43,14 +49,23 @@ async fn accepted_case(app: &TestApp) -> String {
     let c = r.json();
     let n = c["filing"]["number"].as_str().unwrap().to_string();
     for i in 0..c["materials"].as_array().unwrap().len() {
-        ok(app, &clerk, &n, json!({ "action": "mark_material", "index": i, "status": "received" })).await;
+        ok(
+            app,
+            &clerk,
+            &n,
+            json!({ "action": "mark_material", "index": i, "status": "received" }),
+        )
+        .await;
     }
     ok(app, &clerk, &n, json!({ "action": "accept" })).await;
     n
 }
 
 fn colours(ws: &[store::WarningRecord], key: &str) -> Vec<String> {
-    ws.iter().filter(|w| w.key == key).map(|w| w.colour.clone()).collect()
+    ws.iter()
+        .filter(|w| w.key == key)
+        .map(|w| w.colour.clone())
+        .collect()
 }
 
 async fn a_case_turns_yellow_then_red_as_the_clock_moves(app: TestApp) {
@@ -66,20 +81,41 @@ async fn a_case_turns_yellow_then_red_as_the_clock_moves(app: TestApp) {
     assert!(r1.ran && r1.raised >= 1, "{r1:?}");
     let r2 = web::supervision::scan(&app.state, "p1").await.unwrap();
     assert_eq!(r2.raised, 0, "already raised");
-    assert_eq!(colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline"), vec!["yellow"]);
+    assert_eq!(
+        colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline"),
+        vec!["yellow"]
+    );
     // Another process holding the lease makes a scan step aside.
     let now = app.clock.now();
-    assert!(app.store.try_lease("warning_scan", "other-process", now, now + chrono::Duration::minutes(5)).await.unwrap());
+    assert!(app
+        .store
+        .try_lease(
+            "warning_scan",
+            "other-process",
+            now,
+            now + chrono::Duration::minutes(5)
+        )
+        .await
+        .unwrap());
     assert!(!web::supervision::scan(&app.state, "p1").await.unwrap().ran);
-    app.store.try_lease("warning_scan", "other-process", now, now).await.unwrap();
+    app.store
+        .try_lease("warning_scan", "other-process", now, now)
+        .await
+        .unwrap();
     // 03-17: past the promised date: red; the yellow one is cleared.
     app.clock.set(at(2026, 3, 17));
     web::supervision::scan(&app.state, "p1").await.unwrap();
-    assert_eq!(colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline"), vec!["red"]);
+    assert_eq!(
+        colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline"),
+        vec!["red"]
+    );
     // The supervisor's monitor shows it with who holds it.
     let sup = app.page_login(SUP_COUNTY).await;
     let page = app.get("/supervision", &sup).await.text();
-    assert!(page.contains(&n) && page.contains("红色"), "monitor lists the red case");
+    assert!(
+        page.contains(&n) && page.contains("红色"),
+        "monitor lists the red case"
+    );
     // A township supervisor elsewhere does not see it.
     let other = app.page_login(SUP_TOWNSHIP_B).await;
     assert!(!app.get("/supervision", &other).await.text().contains(&n));
@@ -92,7 +128,11 @@ async fn a_case_turns_yellow_then_red_as_the_clock_moves(app: TestApp) {
 async fn read_event(body: &mut Body) -> String {
     let mut text = String::new();
     while !text.contains("\n\n") {
-        let frame = tokio::time::timeout(std::time::Duration::from_secs(20), body.frame()).await.expect("an SSE event arrives").unwrap().unwrap();
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(20), body.frame())
+            .await
+            .expect("an SSE event arrives")
+            .unwrap()
+            .unwrap();
         if let Ok(data) = frame.into_data() {
             text.push_str(&String::from_utf8_lossy(&data));
         }
@@ -105,7 +145,9 @@ async fn read_event(body: &mut Body) -> String {
 }
 
 fn total(event: &str) -> i64 {
-    let i = event.find("data-count=\"total\"").expect("the fragment carries the total");
+    let i = event
+        .find("data-count=\"total\"")
+        .expect("the fragment carries the total");
     let rest = &event[i..];
     let start = rest.find('>').unwrap() + 1;
     let end = rest.find('<').unwrap();
@@ -114,10 +156,17 @@ fn total(event: &str) -> i64 {
 
 async fn live_monitoring_updates_over_sse(app: TestApp) {
     let sup = app.page_login(SUP_COUNTY).await;
-    let req = Request::builder().uri("/supervision/live").header(header::COOKIE, sup.cookie.clone().unwrap()).body(Body::empty()).unwrap();
+    let req = Request::builder()
+        .uri("/supervision/live")
+        .header(header::COOKIE, sup.cookie.clone().unwrap())
+        .body(Body::empty())
+        .unwrap();
     let resp = app.router.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert!(resp.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    assert!(resp.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
     let mut body = resp.into_body();
     let first = read_event(&mut body).await;
     assert!(first.contains("event: update"));
@@ -134,38 +183,102 @@ async fn live_monitoring_updates_over_sse(app: TestApp) {
 async fn orders_are_replied_escalated_and_closed(app: TestApp) {
     let n = accepted_case(&app).await;
     let sup = app.page_login(SUP_COUNTY).await;
-    let r = app.post_form("/supervision/orders", &sup, &[("case_number", &n), ("unit", ""), ("subject", "承诺期限将至"), ("body", "请说明办理进度"), ("days", "2")], true).await;
+    let r = app
+        .post_form(
+            "/supervision/orders",
+            &sup,
+            &[
+                ("case_number", &n),
+                ("unit", ""),
+                ("subject", "承诺期限将至"),
+                ("body", "请说明办理进度"),
+                ("days", "2"),
+            ],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let id: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
     let o = app.store.get_order(id).await.unwrap().unwrap();
     assert_eq!(o.unit.as_str(), COUNTY);
-    assert_eq!(o.reply_due, chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap());
+    assert_eq!(
+        o.reply_due,
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()
+    );
     // A township supervisor elsewhere cannot see it.
     let other = app.page_login(SUP_TOWNSHIP_B).await;
-    assert_eq!(app.get(&format!("/supervision/orders/{id}"), &other).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/supervision/orders/{id}"), &other)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // Overdue orders are warnings on the monitor.
     app.clock.set(at(2026, 3, 5));
     let sup = app.page_login(SUP_COUNTY).await;
-    assert!(app.get("/supervision", &sup).await.text().contains("逾期未回复 1"));
+    assert!(app
+        .get("/supervision", &sup)
+        .await
+        .text()
+        .contains("逾期未回复 1"));
     // The unit replies.
     let mgr = app.page_login(MGR_COUNTY).await;
-    assert_eq!(app.post_form(&format!("/supervision/orders/{id}/act"), &mgr, &[("action", "close"), ("text", "")], true).await.status, StatusCode::FORBIDDEN);
-    let r = app.post_form(&format!("/supervision/orders/{id}/act"), &mgr, &[("action", "reply"), ("text", "已完成现场核查,3日内决定")], true).await;
+    assert_eq!(
+        app.post_form(
+            &format!("/supervision/orders/{id}/act"),
+            &mgr,
+            &[("action", "close"), ("text", "")],
+            true
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app
+        .post_form(
+            &format!("/supervision/orders/{id}/act"),
+            &mgr,
+            &[("action", "reply"), ("text", "已完成现场核查,3日内决定")],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     // Not satisfied: escalated to the city.
-    let r = app.post_form(&format!("/supervision/orders/{id}/act"), &sup, &[("action", "escalate"), ("text", "回复不具体")], true).await;
+    let r = app
+        .post_form(
+            &format!("/supervision/orders/{id}/act"),
+            &sup,
+            &[("action", "escalate"), ("text", "回复不具体")],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let o = app.store.get_order(id).await.unwrap().unwrap();
     assert_eq!(o.status, store::OrderStatus::Escalated);
     assert_eq!(o.issued_in.as_str(), CITY);
     let city = app.page_login(SUP_CITY).await;
-    assert!(app.get("/supervision/orders", &city).await.text().contains("承诺期限将至"));
-    let r = app.post_form(&format!("/supervision/orders/{id}/act"), &city, &[("action", "close"), ("text", "已整改")], true).await;
+    assert!(app
+        .get("/supervision/orders", &city)
+        .await
+        .text()
+        .contains("承诺期限将至"));
+    let r = app
+        .post_form(
+            &format!("/supervision/orders/{id}/act"),
+            &city,
+            &[("action", "close"), ("text", "已整改")],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let o = app.store.get_order(id).await.unwrap().unwrap();
     assert_eq!(o.status, store::OrderStatus::Closed);
     let actions: Vec<&str> = o.history.iter().map(|h| h.action.as_str()).collect();
-    assert_eq!(actions, vec!["issued", "replied", "escalated", "closed"], "every step recorded");
+    assert_eq!(
+        actions,
+        vec!["issued", "replied", "escalated", "closed"],
+        "every step recorded"
+    );
 }
 
 async fn rules_change_when_warnings_start(app: TestApp) {
@@ -175,14 +288,31 @@ async fn rules_change_when_warnings_start(app: TestApp) {
     assert!(colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline").is_empty());
     // Food licences warn 5 working days ahead.
     let admin = app.page_login(ADMIN).await;
-    let r = app.post_form("/supervision/rules", &admin, &[("rules", &format!("all|2|80\n{FOOD}|5|"))], true).await;
+    let r = app
+        .post_form(
+            "/supervision/rules",
+            &admin,
+            &[("rules", &format!("all|2|80\n{FOOD}|5|"))],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    assert_eq!(colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline"), vec!["yellow"]);
-    let bad = app.post_form("/supervision/rules", &admin, &[("rules", "all|x|")], true).await;
+    assert_eq!(
+        colours(&app.store.case_warnings(&n).await.unwrap(), "case_deadline"),
+        vec!["yellow"]
+    );
+    let bad = app
+        .post_form("/supervision/rules", &admin, &[("rules", "all|x|")], true)
+        .await;
     assert!(bad.status.is_client_error());
     // Only administrators set rules.
     let sup = app.page_login(SUP_COUNTY).await;
-    assert_eq!(app.post_form("/supervision/rules", &sup, &[("rules", "all|9|")], true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_form("/supervision/rules", &sup, &[("rules", "all|9|")], true)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
@@ -196,24 +326,67 @@ async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
         let rev = app.api_login("rev.yunxi.scjg").await;
         loop {
             let c = app.get(&format!("/api/v1/cases/{n}"), &rev).await.json();
-            let Some(i) = c["stages"].as_array().unwrap().iter().position(|s| !s["started_on"].is_null() && s["completed_on"].is_null()) else { break };
-            ok(&app, &rev, &n, json!({ "action": "complete_stage", "index": i, "approved": true })).await;
+            let Some(i) = c["stages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|s| !s["started_on"].is_null() && s["completed_on"].is_null())
+            else {
+                break;
+            };
+            ok(
+                &app,
+                &rev,
+                &n,
+                json!({ "action": "complete_stage", "index": i, "approved": true }),
+            )
+            .await;
         }
-        ok(&app, &app.api_login("head.yunxi.scjg").await, &n, json!({ "action": "decide", "granted": true })).await;
+        ok(
+            &app,
+            &app.api_login("head.yunxi.scjg").await,
+            &n,
+            json!({ "action": "decide", "granted": true }),
+        )
+        .await;
         let clerk = app.api_login("clerk.yunxi.scjg").await;
-        ok(&app, &clerk, &n, json!({ "action": "deliver", "method": "window", "recipient": "周小燕" })).await;
+        ok(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
+        )
+        .await;
         ok(&app, &clerk, &n, json!({ "action": "complete" })).await;
     }
     app.clock.set(at(2026, 3, 23));
     let sup = app.page_login(SUP_CITY).await;
-    let page = app.get("/supervision/evaluation?from=2026-03-01&to=2026-03-31&by=department", &sup).await;
+    let page = app
+        .get(
+            "/supervision/evaluation?from=2026-03-01&to=2026-03-31&by=department",
+            &sup,
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     let text = page.text();
-    assert!(text.contains("市场监督管理局") && text.contains("50.0%"), "one of two on time");
+    assert!(
+        text.contains("市场监督管理局") && text.contains("50.0%"),
+        "one of two on time"
+    );
     assert!(text.contains("<svg"), "trend chart");
-    let x = app.get("/supervision/evaluation.xlsx?from=2026-03-01&to=2026-03-31&by=department", &sup).await;
+    let x = app
+        .get(
+            "/supervision/evaluation.xlsx?from=2026-03-01&to=2026-03-31&by=department",
+            &sup,
+        )
+        .await;
     assert_eq!(x.status, StatusCode::OK);
     assert!(x.body.starts_with(b"PK"));
-    let bad = app.get("/supervision/evaluation?from=2026-04-01&to=2026-03-01", &sup).await;
+    let bad = app
+        .get(
+            "/supervision/evaluation?from=2026-04-01&to=2026-03-01",
+            &sup,
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 }

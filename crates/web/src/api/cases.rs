@@ -239,13 +239,27 @@ async fn command(
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
 ) -> AppResult<Json<Case>> {
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     cases::load_visible(&state, &u, &number).await?;
     if matches!(b.command, Command::AutoAccept) {
         return Err(AppError::Forbidden);
     }
     let actor = cases::actor_for(&state, &u).await?;
-    Ok(Json(cases::execute_keyed(&state, &actor, &number, &b.command, &b.comment, &[], key.as_deref()).await?))
+    Ok(Json(
+        cases::execute_keyed(
+            &state,
+            &actor,
+            &number,
+            &b.command,
+            &b.comment,
+            &[],
+            key.as_deref(),
+        )
+        .await?,
+    ))
 }
 
 #[derive(Serialize)]

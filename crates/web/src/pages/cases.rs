@@ -378,7 +378,9 @@ async fn render_case(
         place_name(state, &f.decide_place).await,
     );
     // Supervisors see the case's warnings and the violations found in its log.
-    let oversight = if u.authorize(Action::Supervise, &f.place).is_ok() || u.authorize(Action::Supervise, &f.decide_place).is_ok() {
+    let oversight = if u.authorize(Action::Supervise, &f.place).is_ok()
+        || u.authorize(Action::Supervise, &f.decide_place).is_ok()
+    {
         let cal = state.calendar_for(&f.place).await?;
         let viols = domain::supervision::violations(&c, &events, state.clock.today(), &cal);
         Some((state.store.case_warnings(&f.number).await?, viols))

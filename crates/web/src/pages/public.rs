@@ -139,8 +139,14 @@ pub async fn catalog_list(
         items.iter().filter(|i| q.matches(i)).collect()
     } else {
         let hits = state.search_index().search(&q.q, 100);
-        let plain = CatalogQuery { q: String::new(), ..q.clone() };
-        hits.iter().filter_map(|h| items.iter().find(|i| i.code == h.code)).filter(|i| plain.matches(i)).collect()
+        let plain = CatalogQuery {
+            q: String::new(),
+            ..q.clone()
+        };
+        hits.iter()
+            .filter_map(|h| items.iter().find(|i| i.code == h.code))
+            .filter(|i| plain.matches(i))
+            .collect()
     };
     let mut depts: Vec<&String> = items.iter().map(|i| &i.department).collect();
     depts.sort();

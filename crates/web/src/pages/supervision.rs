@@ -83,7 +83,10 @@ pub async fn monitor(State(state): State<AppState>, PageUser(u): PageUser) -> Pa
 }
 
 /// Server-Sent Events: a fresh fragment at once and after every change in the network.
-pub async fn live(State(state): State<AppState>, PageUser(u): PageUser) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, super::PageError> {
+pub async fn live(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, super::PageError> {
     let scope = supervisor_scope(&u)?;
     let rx = state.changes.subscribe();
     let changes = tokio_stream::wrappers::BroadcastStream::new(rx).map(|_| ());
@@ -98,7 +101,9 @@ pub async fn live(State(state): State<AppState>, PageUser(u): PageUser) -> Resul
                 Err(e) => format!("<p class=\"err\">{}</p>", e.user_message()),
             };
             // SSE data lines cannot hold raw newlines.
-            Ok(Event::default().event("update").data(html.replace('\n', " ")))
+            Ok(Event::default()
+                .event("update")
+                .data(html.replace('\n', " ")))
         }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
@@ -172,12 +177,29 @@ pub struct OrderForm {
     days: u32,
 }
 
-pub async fn issue_order(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<OrderForm>) -> PageResult {
-    let id = crate::supervision_orders::issue(&state, &u, f.case_number.trim(), f.unit.trim(), &f.subject, &f.body, f.days).await?;
+pub async fn issue_order(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<OrderForm>,
+) -> PageResult {
+    let id = crate::supervision_orders::issue(
+        &state,
+        &u,
+        f.case_number.trim(),
+        f.unit.trim(),
+        &f.subject,
+        &f.body,
+        f.days,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/supervision/orders/{id}")).into_response())
 }
 
-pub async fn order_page(State(state): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>) -> PageResult {
+pub async fn order_page(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
     let o = crate::supervision_orders::load_visible(&state, &u, id).await?;
     let allowed = crate::supervision_orders::allowed_actions(&u, &o);
     let body = html! {
@@ -222,7 +244,12 @@ pub struct OrderAct {
     text: String,
 }
 
-pub async fn order_act(State(state): State<AppState>, PageUser(u): PageUser, Path(id): Path<i64>, Form(f): Form<OrderAct>) -> PageResult {
+pub async fn order_act(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<OrderAct>,
+) -> PageResult {
     crate::supervision_orders::act(&state, &u, id, &f.action, &f.text).await?;
     Ok(Redirect::to(&format!("/supervision/orders/{id}")).into_response())
 }
@@ -242,7 +269,16 @@ pub async fn rules_page(State(state): State<AppState>, PageUser(u): PageUser) ->
                 RuleScope::ItemKind(k) => k.as_str().to_string(),
                 RuleScope::Item(c) => c.clone(),
             };
-            format!("{}|{}|{}", scope, r.yellow_days_left.map(|d| d.to_string()).unwrap_or_default(), r.yellow_percent_used.map(|d| d.to_string()).unwrap_or_default())
+            format!(
+                "{}|{}|{}",
+                scope,
+                r.yellow_days_left
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                r.yellow_percent_used
+                    .map(|d| d.to_string())
+                    .unwrap_or_default()
+            )
         })
         .collect::<Vec<_>>()
         .join("\n");
@@ -280,7 +316,12 @@ pub struct RulesForm {
 pub fn parse_rules(text: &str) -> Result<Vec<WarningRule>, domain::ValidationErrors> {
     let mut e = domain::ValidationErrors::default();
     let mut out = vec![];
-    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
         let c: Vec<&str> = line.split('|').map(str::trim).collect();
         let scope = match c[0] {
             "all" | "" => RuleScope::All,
@@ -297,36 +338,66 @@ pub fn parse_rules(text: &str) -> Result<Vec<WarningRule>, domain::ValidationErr
         };
         match (num(c.get(1)), num(c.get(2))) {
             (Ok(days), Ok(pct)) => {
-                let r = WarningRule { scope, yellow_days_left: days, yellow_percent_used: pct };
+                let r = WarningRule {
+                    scope,
+                    yellow_days_left: days,
+                    yellow_percent_used: pct,
+                };
                 if let Err(v) = r.validate() {
                     for fe in v.errors {
-                        e.push(format!("rules[{i}].{}", fe.field), &fe.code, format!("第{}行:{}", i + 1, fe.message));
+                        e.push(
+                            format!("rules[{i}].{}", fe.field),
+                            &fe.code,
+                            format!("第{}行:{}", i + 1, fe.message),
+                        );
                     }
                 }
                 out.push(r);
             }
-            _ => e.push(format!("rules[{i}]"), "invalid_number", format!("第{}行:天数和百分比应为整数", i + 1)),
+            _ => e.push(
+                format!("rules[{i}]"),
+                "invalid_number",
+                format!("第{}行:天数和百分比应为整数", i + 1),
+            ),
         }
     }
     e.into_result(out)
 }
 
-pub async fn save_rules(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<RulesForm>) -> PageResult {
+pub async fn save_rules(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<RulesForm>,
+) -> PageResult {
     if !u.can_anywhere(Action::ManageUsers) {
         return Err(AppError::Forbidden.into());
     }
     let rules = parse_rules(&f.rules)?;
-    state.store.set_setting(svc::RULES_SETTING, &serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+    state
+        .store
+        .set_setting(
+            svc::RULES_SETTING,
+            &serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
+        )
+        .await?;
     svc::rebuild(&state).await?;
     state.notify_change();
     Ok(Redirect::to("/supervision/rules").into_response())
 }
 
-pub async fn save_weights(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<HashMap<String, String>>) -> PageResult {
+pub async fn save_weights(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<HashMap<String, String>>,
+) -> PageResult {
     if !u.can_anywhere(Action::ManageUsers) {
         return Err(AppError::Forbidden.into());
     }
-    let get = |k: &str| f.get(k).and_then(|v| v.trim().parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let get = |k: &str| {
+        f.get(k)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
     let w = Weights {
         on_time: get("on_time"),
         early: get("early"),
@@ -339,7 +410,13 @@ pub async fn save_weights(State(state): State<AppState>, PageUser(u): PageUser, 
         complaint_penalty: get("complaint_penalty"),
     };
     w.validate()?;
-    state.store.set_setting(svc::WEIGHTS_SETTING, &serde_json::to_string(&w).map_err(|e| AppError::Internal(e.to_string()))?).await?;
+    state
+        .store
+        .set_setting(
+            svc::WEIGHTS_SETTING,
+            &serde_json::to_string(&w).map_err(|e| AppError::Internal(e.to_string()))?,
+        )
+        .await?;
     Ok(Redirect::to("/supervision/rules").into_response())
 }
 
@@ -361,10 +438,15 @@ fn period(state: &AppState, q: &EvalQuery) -> Result<(NaiveDate, NaiveDate), App
         if s.trim().is_empty() {
             Ok(default)
         } else {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| AppError::bad_field("invalid_date", field, "日期格式应为YYYY-MM-DD"))
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map_err(|_| AppError::bad_field("invalid_date", field, "日期格式应为YYYY-MM-DD"))
         }
     };
-    let from = parse(&q.from, "from", today.with_day(1).unwrap_or(today) - Duration::days(90))?;
+    let from = parse(
+        &q.from,
+        "from",
+        today.with_day(1).unwrap_or(today) - Duration::days(90),
+    )?;
     let to = parse(&q.to, "to", today)?;
     Ok((from, to))
 }
@@ -380,12 +462,27 @@ pub fn trend_svg(points: &[(NaiveDate, f64)]) -> String {
         let root = SVGBackend::with_string(&mut svg, (720, 260)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let n = points.len() as i32;
-        let chart = ChartBuilder::on(&root).margin(16).x_label_area_size(0).y_label_area_size(0).build_cartesian_2d(0..n.max(2) - 1, 0f64..100f64);
+        let chart = ChartBuilder::on(&root)
+            .margin(16)
+            .x_label_area_size(0)
+            .y_label_area_size(0)
+            .build_cartesian_2d(0..n.max(2) - 1, 0f64..100f64);
         if let Ok(mut chart) = chart {
-            let _ = chart.draw_series(LineSeries::new(points.iter().enumerate().map(|(i, p)| (i as i32, p.1)), RGBColor(179, 38, 30).stroke_width(3)));
-            let _ = chart.draw_series(points.iter().enumerate().map(|(i, p)| Circle::new((i as i32, p.1), 4, RGBColor(179, 38, 30).filled())));
+            let _ = chart.draw_series(LineSeries::new(
+                points.iter().enumerate().map(|(i, p)| (i as i32, p.1)),
+                RGBColor(179, 38, 30).stroke_width(3),
+            ));
+            let _ = chart.draw_series(
+                points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| Circle::new((i as i32, p.1), 4, RGBColor(179, 38, 30).filled())),
+            );
             for y in [0.0, 50.0, 100.0] {
-                let _ = chart.draw_series(LineSeries::new([(0, y), (n.max(2) - 1, y)], RGBColor(200, 200, 200)));
+                let _ = chart.draw_series(LineSeries::new(
+                    [(0, y), (n.max(2) - 1, y)],
+                    RGBColor(200, 200, 200),
+                ));
             }
         }
         let _ = root.present();
@@ -393,7 +490,11 @@ pub fn trend_svg(points: &[(NaiveDate, f64)]) -> String {
     svg
 }
 
-pub async fn evaluation_page(State(state): State<AppState>, PageUser(u): PageUser, Query(q): Query<EvalQuery>) -> PageResult {
+pub async fn evaluation_page(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<EvalQuery>,
+) -> PageResult {
     let scope = supervisor_scope(&u)?;
     let (from, to) = period(&state, &q)?;
     let by = EvalBy::parse(&q.by);
@@ -437,15 +538,26 @@ pub async fn evaluation_page(State(state): State<AppState>, PageUser(u): PageUse
     Ok(layout("绩效评估", Some(&u), body).into_response())
 }
 
-pub async fn evaluation_xlsx(State(state): State<AppState>, PageUser(u): PageUser, Query(q): Query<EvalQuery>) -> PageResult {
+pub async fn evaluation_xlsx(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<EvalQuery>,
+) -> PageResult {
     let scope = supervisor_scope(&u)?;
     let (from, to) = period(&state, &q)?;
     let (scores, _) = svc::evaluation(&state, &scope, from, to, EvalBy::parse(&q.by)).await?;
-    let bytes = crate::supervision_orders::scores_xlsx(&scores).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = crate::supervision_orders::scores_xlsx(&scores)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
         [
-            (header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"evaluation-{from}-{to}.xlsx\"")),
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"evaluation-{from}-{to}.xlsx\""),
+            ),
         ],
         bytes,
     )
