@@ -163,6 +163,8 @@ pub struct Dashboard {
     pub red: i64,
     pub yellow: i64,
     pub warnings: Vec<WarningRecord>,
+    /// Who holds each warned case: "云溪县行政服务中心 · 云溪县市场监督管理局".
+    pub holders: Vec<String>,
     pub open_orders: usize,
     pub overdue_orders: usize,
 }
@@ -192,6 +194,31 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
             .map(|p| p.name.clone())
             .unwrap_or_else(|| code.to_string())
     };
+    let mut holders = Vec::with_capacity(warnings.len());
+    let mut by_place: std::collections::HashMap<
+        domain::RegionCode,
+        std::collections::HashMap<String, String>,
+    > = Default::default();
+    for w in &warnings {
+        if !by_place.contains_key(&w.decide_place) {
+            let names = crate::pages::public::department_names_for(state, &w.decide_place).await?;
+            by_place.insert(w.decide_place.clone(), names);
+        }
+        let depts = &by_place[&w.decide_place];
+        let place = places
+            .iter()
+            .find(|p| p.region_code == w.decide_place)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| w.decide_place.to_string());
+        holders.push(format!(
+            "{} · {}",
+            place,
+            depts
+                .get(&w.department)
+                .cloned()
+                .unwrap_or_else(|| w.department.clone())
+        ));
+    }
     let orders = state.store.list_orders(scope).await?;
     let today = state.clock.today();
     Ok(Dashboard {
@@ -233,6 +260,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
             .filter(|o| matches!(o.status, store::OrderStatus::Open) && o.reply_due < today)
             .count(),
         warnings,
+        holders,
     })
 }
 

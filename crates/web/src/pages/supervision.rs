@@ -43,13 +43,13 @@ fn live_fragment(d: &Dashboard) -> Markup {
         @if d.warnings.is_empty() { p.hint { "暂无预警。" } } @else {
             div.table-wrap { table {
                 thead { tr { th { "预警" } th { "办件" } th { "期限" } th { "期限日期" } th { "承办" } } }
-                tbody { @for w in &d.warnings {
+                tbody { @for (w, holder) in d.warnings.iter().zip(&d.holders) {
                     tr class=(if w.colour == "red" { "overdue" } else { "near" }) {
                         td { @if w.colour == "red" { "红色" } @else { "黄色" } }
                         td { a href={ "/cases/" (w.case_number) } { (w.case_number) } }
                         td { (w.label) }
                         td { (w.due) }
-                        td { (w.department) " @ " (w.decide_place) }
+                        td { (holder) }
                     }
                 } }
             } }
