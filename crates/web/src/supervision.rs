@@ -328,19 +328,21 @@ pub async fn evaluation(
         };
         o.unit = match by {
             EvalBy::Department => {
+                // The department of that place: a county case is the county bureau's.
+                let local =
+                    crate::pages::public::department_names_for(state, &c.filing.decide_place)
+                        .await?;
                 let place = places
                     .iter()
                     .find(|p| p.region_code == c.filing.decide_place)
                     .map(|p| p.name.clone())
                     .unwrap_or_default();
-                format!(
-                    "{} {}",
-                    place,
-                    names
-                        .get(&c.filing.item.department)
-                        .cloned()
-                        .unwrap_or_else(|| c.filing.item.department.clone())
-                )
+                let dept = local
+                    .get(&c.filing.item.department)
+                    .or_else(|| names.get(&c.filing.item.department))
+                    .cloned()
+                    .unwrap_or_else(|| c.filing.item.department.clone());
+                format!("{place} {dept}")
             }
             EvalBy::Place => places
                 .iter()
