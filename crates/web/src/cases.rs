@@ -247,6 +247,17 @@ pub async fn file_case_as(
     let now = state.clock.now();
     let number = case_number(state, &place, now).await?;
     let a = &req.applicant;
+    let mut terms = ItemTerms::of(&item);
+    if channel == Channel::Proxy {
+        // Filing through an agent needs the applicant's signed authorization on file.
+        for m in terms
+            .materials
+            .iter_mut()
+            .filter(|m| m.0.contains("授权委托"))
+        {
+            m.1 = true;
+        }
+    }
     let filing = Filing {
         number: number.clone(),
         query_code: query_code(),
@@ -258,7 +269,7 @@ pub async fn file_case_as(
             phone: a.phone.trim().into(),
             user_id: applicant_user,
         },
-        item: ItemTerms::of(&item),
+        item: terms,
         decide_place: place.ancestor(item.decide_level.min(place.implied_level())),
         place,
         applicant_region,

@@ -308,6 +308,18 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
     )
     .await?;
 
+    // A homestead application the 桥头村 agent filed, in the township's first review.
+    d.at(back(3));
+    let n = d
+        .file(
+            "agent.qiaotou",
+            "339900-XK-010",
+            ("王福根", "33992119620918201", "13905781007"),
+        )
+        .await?;
+    d.receive_all("clerk.shiqiao", &n).await?;
+    d.run("clerk.shiqiao", &n, Command::Accept).await?;
+
     // Township centers with finished 临时救助 cases, some on time and some late, so supervisors can
     // rank the township centers of 云溪县 at once.
     const RELIEF: &str = "339900-JF-003";

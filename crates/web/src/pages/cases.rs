@@ -90,7 +90,7 @@ pub async fn workbench(
         .iter()
         .any(|g| matches!(g.role, Role::WindowClerk | Role::VillageAgent));
     let body = html! {
-        h1 { @if staff { "办件工作台" } @else { "我的办件" } }
+        h1 { @if staff { "办件工作台" } @else if u.grants().iter().any(|g| g.role == Role::VillageAgent) { "代办台账" } @else { "我的办件" } }
         div.actions {
             @if can_file { a.button href="/cases/new" { @if u.grants().iter().any(|g| g.role == Role::VillageAgent) { "代办登记" } @else { "窗口收件登记" } } }
             @if !staff { a.button href="/catalog" { "在线申报" } }
@@ -454,6 +454,8 @@ async fn render_case(
                 tr { th { "查询码" } td { strong { (f.query_code) } } }
                 tr { th { "状态" } td { strong { (c.state.label()) } @if !left.is_empty() { " " span class={ "tag " (class) } { (left) } } } }
                 tr { th { "申报方式" } td { (f.channel.label()) } }
+                // Staff at the window hand the applicant the tablet; applicants rate online.
+                @if c.state == CaseState::Completed { tr { th { "服务评价" } td { a href={ "/rate?channel=" (if u.is_staff() { "window_tablet" } else { "online" }) "&number=" (f.number) "&code=" (f.query_code) } { "评价" } } } }
                 tr { th { "申请人" } td { (f.applicant.name) "(" (mask_id(&f.applicant.id_number)) ",电话 " (mask_phone(&f.applicant.phone)) ")" } }
                 tr { th { "事项版本" } td { a href={ "/catalog/" (f.item.code) "?version=" (f.item.version) } { (f.item.code) " 第" (f.item.version) "版" } " · " (f.item.kind.label()) } }
                 tr { th { "受理地" } td { (place_names.0) " " span.hint { (f.place) } } }
@@ -925,6 +927,7 @@ pub async fn lookup(
                         tr { th { "当前状态" } td { strong { (p.state_label) } } }
                         @if let Some(d) = p.due { tr { th { "期限" } td { (d) } } }
                         tr { th { "下一步" } td { (p.next_step) } }
+                        @if p.state == CaseState::Completed { tr { th { "服务评价" } td { a href={ "/rate?channel=online&number=" (p.number) "&code=" (q.code) } { "评价" } } } }
                     }
                     h3 { "办理过程" }
                     ol.timeline { @for (at, label) in &p.timeline { li { span.hint { (local(*at)) } " " (label) } } }
