@@ -124,6 +124,25 @@ async fn rating_once_per_channel(app: TestApp) {
     assert!(r.text().contains("办结后才能评价"));
 
     let (n, code) = completed_case(&app).await;
+    let lookup = app
+        .get(
+            &format!("/lookup?number={n}&code={code}"),
+            &Session::default(),
+        )
+        .await;
+    assert!(
+        lookup.text().contains(&format!(
+            "/rate?channel=online&amp;number={n}&amp;code={code}"
+        )),
+        "the lookup of a completed case offers the rating"
+    );
+    let open_lookup = app
+        .get(
+            &format!("/lookup?number={open}&code={open_code}"),
+            &Session::default(),
+        )
+        .await;
+    assert!(!open_lookup.text().contains("/rate?"));
     let page = app
         .get(
             &format!("/rate?number={n}&code={code}&channel=online"),

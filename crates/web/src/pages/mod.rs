@@ -36,9 +36,12 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             a href="/catalog" { "办事指南" }
                             a href="/lookup" { "办件查询" }
                             a href="/results" { "结果公开" }
+                            a href="/statistics" { "办件统计" }
+                            a href="/complaints/new" { "投诉举报" }
                             @if let Some(u) = user {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.can_anywhere(Action::Supervise) { a href="/supervision" { "电子监察" } }
+                                @if u.is_staff() { a href="/feedback" { "评价与投诉" } }
                                 @if u.is_staff() {
                                     a href="/admin" { "管理" }
                                     @if u.can_anywhere(Action::ReadRegions) { a href="/admin/regions" { "区划与场所" } }
