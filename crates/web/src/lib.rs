@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .route("/admin/catalog", get(admin::catalog).post(admin::item_save))
         .route("/admin/catalog/new", get(admin::item_new))
         .route("/admin/catalog/import", post(admin::catalog_import))
+        .route("/admin/catalog/synonyms", post(admin::save_synonyms))
         .route("/admin/catalog/{code}/{version}", get(admin::item_view))
         .route(
             "/admin/catalog/{code}/{version}/edit",

@@ -409,6 +409,7 @@ async fn catalog_page(state: &AppState, u: &Authed, import_result: Option<Markup
             ..Default::default()
         })
         .await?;
+    let synonyms = state.synonyms().await?;
     let body = html! {
         h1 { "事项目录管理" }
         @if let Some(r) = import_result { (r) }
@@ -416,6 +417,16 @@ async fn catalog_page(state: &AppState, u: &Authed, import_result: Option<Markup
             a.button href="/admin/catalog/new" { "新建事项" }
             a.button.secondary href="/api/v1/catalog/export?format=xlsx" { "导出 Excel" }
             a.button.secondary href="/api/v1/catalog/export?format=csv" { "导出 CSV" }
+        }
+        @if u.can_anywhere(Action::ManageUsers) {
+            form.card.stack method="post" action="/admin/catalog/synonyms" {
+                (csrf_input(u))
+                h2 { "搜索同义词" }
+                p.hint { "每行一组:群众常说的词=事项用语(多个用、分隔),如 开店=个体工商户、营业执照。" }
+                label for="synonyms" { "同义词" }
+                textarea #synonyms name="synonyms" rows="6" { (synonyms.iter().map(|(k, v)| format!("{k}={}", v.join("、"))).collect::<Vec<_>>().join("\n")) }
+                div.actions { button type="submit" { "保存同义词" } }
+            }
         }
         form.card method="post" action={ "/admin/catalog/import?_csrf=" (u.session.csrf_token) } enctype="multipart/form-data" {
             h2 { "导入事项(Excel 或 CSV)" }
@@ -823,4 +834,40 @@ pub async fn add_closure(
         })
         .await?;
     Ok(Redirect::to("/admin/calendar").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SynonymsForm {
+    synonyms: String,
+}
+
+/// Parses `word=term、term` lines.
+pub fn parse_synonyms(text: &str) -> Result<Vec<(String, Vec<String>)>, domain::ValidationErrors> {
+    let mut e = domain::ValidationErrors::default();
+    let mut out = vec![];
+    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+        match line.split_once(['=', '=']) {
+            Some((k, v)) if !k.trim().is_empty() => {
+                let terms: Vec<String> = v.split(['、', ',', ',']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
+                if terms.is_empty() {
+                    e.push(format!("synonyms[{i}]"), "required", format!("第{}行:“=”后应写事项用语", i + 1));
+                } else {
+                    out.push((k.trim().to_string(), terms));
+                }
+            }
+            _ => e.push(format!("synonyms[{i}]"), "invalid_line", format!("第{}行应为“词=事项用语”", i + 1)),
+        }
+    }
+    e.into_result(out)
+}
+
+pub async fn save_synonyms(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<SynonymsForm>) -> PageResult {
+    if !u.can_anywhere(Action::ManageUsers) {
+        return Err(AppError::Forbidden.into());
+    }
+    let list = parse_synonyms(&f.synonyms)?;
+    let json = serde_json::to_string(&list).map_err(|e| AppError::Internal(e.to_string()))?;
+    state.store.set_setting(crate::state::SYNONYMS_SETTING, &json).await?;
+    state.reload_search().await?;
+    Ok(Redirect::to("/admin/catalog").into_response())
 }
