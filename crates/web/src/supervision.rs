@@ -166,6 +166,8 @@ pub struct Dashboard {
     /// Who holds each warned case: "云溪县行政服务中心 · 云溪县市场监督管理局".
     pub holders: Vec<String>,
     pub open_orders: usize,
+    /// Complaints past their accept or answer deadline (complaint warnings).
+    pub overdue_complaints: Vec<(String, String, i64)>,
     pub overdue_orders: usize,
 }
 
@@ -220,6 +222,13 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
         ));
     }
     let orders = state.store.list_orders(scope).await?;
+    let complaints = state.store.list_complaints(scope, true).await?;
+    let cal = state.calendar();
+    let overdue_complaints =
+        domain::feedback::overdue_complaints(&complaints, state.clock.today(), &cal)
+            .into_iter()
+            .map(|(c, d)| (c.code.clone(), c.unit.to_string(), d.days_late))
+            .collect();
     let today = state.clock.today();
     Ok(Dashboard {
         by_state: by_state_raw
@@ -261,6 +270,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
             .count(),
         warnings,
         holders,
+        overdue_complaints,
     })
 }
 
@@ -326,6 +336,13 @@ pub async fn evaluation(
         let Some(mut o) = sv::outcome_with(&c, &events, &rules, &cal) else {
             continue;
         };
+        // 好差评 and complaints feed the evaluation.
+        let ratings = state.store.ratings_for_case(&s.number).await?;
+        if !ratings.is_empty() {
+            let sum: u32 = ratings.iter().map(|r| r.level.score() as u32).sum();
+            o.satisfaction = Some((sum as f64 / ratings.len() as f64).round() as u8);
+        }
+        o.complaints = state.store.complaints_for_case(&s.number).await?.len() as u32;
         o.unit = match by {
             EvalBy::Department => {
                 // The department of that place: a county case is the county bureau's.

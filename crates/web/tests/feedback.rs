@@ -634,6 +634,15 @@ async fn overdue_complaint_is_reported(app: TestApp) {
         .await
         .text();
     assert!(page.contains("超期1个工作日"), "the queue marks it");
+    // Overdue complaints are supervision warnings on the live monitor.
+    let monitor = app
+        .get("/supervision", &app.page_login(SUP_TOWNSHIP_A).await)
+        .await
+        .text();
+    assert!(
+        monitor.contains("投诉逾期未处理 1") && monitor.contains(&k.code),
+        "monitor warns"
+    );
     // The city above is told; the sibling township is not.
     let city = app.api_login(SUP_CITY).await;
     assert_eq!(

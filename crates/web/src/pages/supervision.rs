@@ -39,6 +39,13 @@ fn live_fragment(d: &Dashboard) -> Markup {
             div.card { strong { "督办中" } p style="font-size:2rem;margin:0" { (d.open_orders) } @if d.overdue_orders > 0 { span.tag.overdue { "逾期未回复 " (d.overdue_orders) } } }
             div.card { strong { "办件总数" } p style="font-size:2rem;margin:0" data-count="total" { (d.by_state.iter().map(|x| x.2).sum::<i64>()) } }
         }
+        @if !d.overdue_complaints.is_empty() {
+            div.notice.bad role="alert" {
+                strong { "投诉逾期未处理 " (d.overdue_complaints.len()) " 件:" }
+                @for (code, unit, late) in &d.overdue_complaints { span.tag.overdue { (code) " · " (unit) " · 超期" (late) "个工作日" } }
+                " " a href="/feedback" { "查看" }
+            }
+        }
         h2 { "红黄牌办件" }
         @if d.warnings.is_empty() { p.hint { "暂无预警。" } } @else {
             div.table-wrap { table {
