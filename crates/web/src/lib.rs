@@ -13,7 +13,7 @@ pub mod state;
 pub mod supervision;
 pub mod supervision_orders;
 
-pub use state::{AppState, Clock, Config, ManualClock, SystemClock};
+pub use state::{AppState, Clock, Config, ManualClock, OffsetClock, SystemClock};
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};

@@ -23,6 +23,21 @@ impl Clock for SystemClock {
     }
 }
 
+/// Real time shifted by a fixed offset: a demo or a browser test can run "as of" another day
+/// (`YIZHAN_NOW`) while time still passes.
+pub struct OffsetClock(pub chrono::Duration);
+impl OffsetClock {
+    /// A clock whose `now()` is `at` at the moment of creation.
+    pub fn starting_at(at: DateTime<Utc>) -> Self {
+        OffsetClock(at - Utc::now())
+    }
+}
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.0
+    }
+}
+
 /// A clock that tests set by hand.
 pub struct ManualClock(pub RwLock<DateTime<Utc>>);
 impl ManualClock {

@@ -18,6 +18,10 @@ struct Cli {
     /// Database URL: `sqlite://PATH` (default: DATA_DIR/yizhan.db) or `postgres://user@host/db`.
     #[arg(long, global = true, env = "YIZHAN_DATABASE_URL")]
     database: Option<String>,
+    /// Run as of this instant (RFC 3339, e.g. 2026-03-12T02:00:00Z), time still passing: for demos
+    /// and end-to-end tests of deadlines. Never set it in production.
+    #[arg(long, global = true, env = "YIZHAN_NOW")]
+    now: Option<String>,
     /// Folder for the SQLite database and uploaded files.
     #[arg(
         long,
@@ -101,6 +105,19 @@ fn main() -> Result<()> {
     rt.block_on(run(cli))
 }
 
+fn clock(cli: &Cli) -> Result<Arc<dyn web::Clock>> {
+    Ok(match &cli.now {
+        Some(t) => {
+            let at = chrono::DateTime::parse_from_rfc3339(t)
+                .with_context(|| format!("YIZHAN_NOW “{t}” 应为 RFC 3339 时间"))?;
+            Arc::new(web::OffsetClock::starting_at(
+                at.with_timezone(&chrono::Utc),
+            ))
+        }
+        None => Arc::new(web::SystemClock),
+    })
+}
+
 fn database_url(cli: &Cli) -> String {
     cli.database
         .clone()
@@ -166,7 +183,7 @@ async fn run(cli: Cli) -> Result<()> {
                 public_url: format!("http://{bind}"),
                 ..web::Config::default()
             };
-            let state = web::AppState::new(store, Arc::new(web::SystemClock), config).await?;
+            let state = web::AppState::new(store, clock(&cli)?, config).await?;
             if *with_demo && web::demo_cases::load(&state).await? {
                 tracing::info!("demo cases loaded");
             }
@@ -216,7 +233,7 @@ async fn run(cli: Cli) -> Result<()> {
                 data_dir: cli.data_dir.clone(),
                 ..web::Config::default()
             };
-            let state = web::AppState::new(store, Arc::new(web::SystemClock), config).await?;
+            let state = web::AppState::new(store, clock(&cli)?, config).await?;
             if web::demo_cases::load(&state).await? {
                 println!("演示办件已生成。");
             }
