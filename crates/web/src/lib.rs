@@ -27,6 +27,10 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(public::home))
         .route("/catalog", get(public::catalog_list))
         .route("/catalog/{code}", get(public::catalog_detail))
+        .route(
+            "/catalog/{code}/templates/{index}",
+            get(public::material_template),
+        )
         .route("/login", get(public::login_page).post(public::login_submit))
         .route("/logout", post(public::logout))
         .route("/admin", get(admin::index))

@@ -279,6 +279,8 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
 pub enum EvalBy {
     Department,
     Place,
+    /// The window that accepted the case (its clerk at its place).
+    Window,
     Staff,
 }
 
@@ -287,6 +289,7 @@ impl EvalBy {
         match s {
             "place" => EvalBy::Place,
             "staff" => EvalBy::Staff,
+            "window" => EvalBy::Window,
             _ => EvalBy::Department,
         }
     }
@@ -366,6 +369,19 @@ pub async fn evaluation(
                 .find(|p| p.region_code == c.filing.place)
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| c.filing.place.to_string()),
+            EvalBy::Window => {
+                let place = places
+                    .iter()
+                    .find(|p| p.region_code == c.filing.place)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| c.filing.place.to_string());
+                let clerk = events
+                    .iter()
+                    .find(|e| matches!(e.kind, domain::case::EventKind::Accepted { .. }))
+                    .map(|e| e.actor.name.clone())
+                    .unwrap_or_else(|| "未知".into());
+                format!("{place} 窗口({clerk})")
+            }
             EvalBy::Staff => events
                 .iter()
                 .rev()

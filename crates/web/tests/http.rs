@@ -80,6 +80,33 @@ async fn anonymous_sees_only_public_pages(app: TestApp) {
         .unwrap()
         .iter()
         .all(|i| i["status"] == "published"));
+    // Material templates can be downloaded (printed) from the guide.
+    let guide = app
+        .get(&format!("/catalog/{ITEM_ZHAIJIDI}"), &anon())
+        .await
+        .text();
+    let link = guide
+        .split(&format!("/catalog/{ITEM_ZHAIJIDI}/templates/"))
+        .nth(1)
+        .expect("a template link")
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    let t = app
+        .get(
+            &format!("/catalog/{ITEM_ZHAIJIDI}/templates/{link}"),
+            &anon(),
+        )
+        .await;
+    assert_eq!(t.status, StatusCode::OK);
+    assert!(t.text().contains("申请人(签字或盖章)") && t.text().contains("农村宅基地建房审批"));
+    assert_eq!(
+        app.get(&format!("/catalog/{ITEM_ZHAIJIDI}/templates/99"), &anon())
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     // The public guide shows every disclosure field.
     let page = app
         .get(&format!("/catalog/{ITEM_ZHAIJIDI}"), &anon())
@@ -916,23 +943,72 @@ async fn bad_input_gets_a_4xx_with_a_field(app: TestApp) {
 
 async fn catalog_search_understands_pinyin_and_maintained_synonyms(app: TestApp) {
     for q in ["建房", "jf", "jianfang", "宅基地见房"] {
-        let page = app.get(&format!("/catalog?q={}", urlencode(q)), &anon()).await.text();
+        let page = app
+            .get(&format!("/catalog?q={}", urlencode(q)), &anon())
+            .await
+            .text();
         let first = page.split("<tbody>").nth(1).unwrap_or("");
-        assert!(first.contains("农村宅基地建房审批"), "{q} finds the homestead item");
+        assert!(
+            first.contains("农村宅基地建房审批"),
+            "{q} finds the homestead item"
+        );
     }
-    let none = app.get(&format!("/catalog?q={}", urlencode("盖楼")), &anon()).await.text();
-    assert!(!none.split("<tbody>").nth(1).unwrap_or("").contains("农村宅基地建房审批"));
+    let none = app
+        .get(&format!("/catalog?q={}", urlencode("盖楼")), &anon())
+        .await
+        .text();
+    assert!(!none
+        .split("<tbody>")
+        .nth(1)
+        .unwrap_or("")
+        .contains("农村宅基地建房审批"));
     let admin = app.page_login(ADMIN).await;
-    let r = app.post_form("/admin/catalog/synonyms", &admin, &[("synonyms", "盖楼=宅基地、建房\n开店=个体工商户")], true).await;
+    let r = app
+        .post_form(
+            "/admin/catalog/synonyms",
+            &admin,
+            &[("synonyms", "盖楼=宅基地、建房\n开店=个体工商户")],
+            true,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let page = app.get(&format!("/catalog?q={}", urlencode("盖楼")), &anon()).await.text();
-    assert!(page.split("<tbody>").nth(1).unwrap().contains("农村宅基地建房审批"), "the new synonym works at once");
-    let bad = app.post_form("/admin/catalog/synonyms", &admin, &[("synonyms", "没有等号")], true).await;
+    let page = app
+        .get(&format!("/catalog?q={}", urlencode("盖楼")), &anon())
+        .await
+        .text();
+    assert!(
+        page.split("<tbody>")
+            .nth(1)
+            .unwrap()
+            .contains("农村宅基地建房审批"),
+        "the new synonym works at once"
+    );
+    let bad = app
+        .post_form(
+            "/admin/catalog/synonyms",
+            &admin,
+            &[("synonyms", "没有等号")],
+            true,
+        )
+        .await;
     assert!(bad.status.is_client_error());
     let mgr = app.page_login(MGR_TOWNSHIP_A).await;
-    assert_eq!(app.post_form("/admin/catalog/synonyms", &mgr, &[("synonyms", "a=b")], true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_form(
+            "/admin/catalog/synonyms",
+            &mgr,
+            &[("synonyms", "a=b")],
+            true
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)]).unwrap().trim_start_matches('=').to_string()
+    serde_urlencoded::to_string([("", s)])
+        .unwrap()
+        .trim_start_matches('=')
+        .to_string()
 }

@@ -374,6 +374,14 @@ async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
         "one of two on time"
     );
     assert!(text.contains("<svg"), "trend chart");
+    let w = app
+        .get(
+            "/supervision/evaluation?from=2026-03-01&to=2026-03-31&by=window",
+            &sup,
+        )
+        .await
+        .text();
+    assert!(w.contains("窗口("), "windows are evaluated too");
     let x = app
         .get(
             "/supervision/evaluation.xlsx?from=2026-03-01&to=2026-03-31&by=department",

@@ -845,29 +845,54 @@ pub struct SynonymsForm {
 pub fn parse_synonyms(text: &str) -> Result<Vec<(String, Vec<String>)>, domain::ValidationErrors> {
     let mut e = domain::ValidationErrors::default();
     let mut out = vec![];
-    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+    for (i, line) in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
         match line.split_once(['=', '=']) {
             Some((k, v)) if !k.trim().is_empty() => {
-                let terms: Vec<String> = v.split(['、', ',', ',']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
+                let terms: Vec<String> = v
+                    .split(['、', ',', ','])
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(String::from)
+                    .collect();
                 if terms.is_empty() {
-                    e.push(format!("synonyms[{i}]"), "required", format!("第{}行:“=”后应写事项用语", i + 1));
+                    e.push(
+                        format!("synonyms[{i}]"),
+                        "required",
+                        format!("第{}行:“=”后应写事项用语", i + 1),
+                    );
                 } else {
                     out.push((k.trim().to_string(), terms));
                 }
             }
-            _ => e.push(format!("synonyms[{i}]"), "invalid_line", format!("第{}行应为“词=事项用语”", i + 1)),
+            _ => e.push(
+                format!("synonyms[{i}]"),
+                "invalid_line",
+                format!("第{}行应为“词=事项用语”", i + 1),
+            ),
         }
     }
     e.into_result(out)
 }
 
-pub async fn save_synonyms(State(state): State<AppState>, PageUser(u): PageUser, Form(f): Form<SynonymsForm>) -> PageResult {
+pub async fn save_synonyms(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(f): Form<SynonymsForm>,
+) -> PageResult {
     if !u.can_anywhere(Action::ManageUsers) {
         return Err(AppError::Forbidden.into());
     }
     let list = parse_synonyms(&f.synonyms)?;
     let json = serde_json::to_string(&list).map_err(|e| AppError::Internal(e.to_string()))?;
-    state.store.set_setting(crate::state::SYNONYMS_SETTING, &json).await?;
+    state
+        .store
+        .set_setting(crate::state::SYNONYMS_SETTING, &json)
+        .await?;
     state.reload_search().await?;
     Ok(Redirect::to("/admin/catalog").into_response())
 }

@@ -276,7 +276,9 @@ pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup
                     tbody { @for (n, m) in item.materials.iter().enumerate() { tr {
                         td { (n + 1) } td { (m.name) } td { (m.form.label()) } td { (m.count) }
                         td { @if m.mandatory { "必需" } @else { "情形必需:" (m.condition) } }
-                        td { (m.issuer) } td { (m.template) } td { (m.note) }
+                        td { (m.issuer) }
+                        td { @if !m.template.is_empty() { a href={ "/catalog/" (item.code) "/templates/" (n) "?version=" (item.version) } { (m.template) } } }
+                        td { (m.note) }
                     } } }
                 } }
             }
@@ -431,4 +433,46 @@ pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser) -
     }
     let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response())
+}
+
+/// A blank application form for a material with a template (样表), printable on A4: the fields every
+/// such form asks for, headed with the item and the material.
+pub async fn material_template(
+    State(state): State<AppState>,
+    Path((code, index)): Path<(String, usize)>,
+    Query(vq): Query<VersionQuery>,
+) -> PageResult {
+    let item = match vq.version {
+        Some(v) => state
+            .store
+            .get_item(&code, v)
+            .await?
+            .filter(|i| i.status != ItemStatus::Draft),
+        None => state.store.get_published(&code).await?,
+    }
+    .ok_or(AppError::NotFound("事项"))?;
+    let m = item
+        .materials
+        .get(index)
+        .filter(|m| !m.template.is_empty())
+        .ok_or(AppError::NotFound("样表"))?;
+    let line = |label: &str| html! { tr { th { (label) } td style="height:12mm" {} } };
+    let body = html! {
+        article.card {
+            h1 style="text-align:center" { (m.name) }
+            p style="text-align:center" { "事项:" (item.name) "(" (item.code) ")  样表:" (m.template) }
+            table.kv {
+                (line("申请人(单位)名称"))
+                (line("身份证号码/统一社会信用代码"))
+                (line("联系电话"))
+                (line("住所(地址)"))
+                (line("申请事项及内容"))
+                (line("附件清单"))
+            }
+            p { "本人(单位)承诺所填内容及所附材料真实、有效,如有虚假愿承担相应法律责任。" }
+            p style="text-align:right;margin-top:16mm" { "申请人(签字或盖章):________________    日期:______年____月____日" }
+            div.actions.no-print { button type="button" onclick="window.print()" { "打印样表" } a.button.secondary href={ "/catalog/" (item.code) } { "返回办事指南" } }
+        }
+    };
+    Ok(layout(&m.name, None, body).into_response())
 }

@@ -509,6 +509,7 @@ pub async fn evaluation_page(
     let by_key = match by {
         EvalBy::Department => "department",
         EvalBy::Place => "place",
+        EvalBy::Window => "window",
         EvalBy::Staff => "staff",
     };
     let body = html! {
@@ -520,6 +521,7 @@ pub async fn evaluation_page(
                 div { label for="by" { "评估对象" } select #by name="by" {
                     option value="department" selected[by == EvalBy::Department] { "部门" }
                     option value="place" selected[by == EvalBy::Place] { "服务场所" }
+                    option value="window" selected[by == EvalBy::Window] { "窗口" }
                     option value="staff" selected[by == EvalBy::Staff] { "人员" }
                 } }
             }
