@@ -196,7 +196,7 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
         step(&mut c, &mut events, &ctx.clerk, cmd, t, cal)?;
     }
     step(&mut c, &mut events, &ctx.clerk, Command::Accept, t, cal)?;
-    let open = i % ctx.open_every == 0;
+    let open = i.is_multiple_of(ctx.open_every);
     if !open {
         let mut guard = 0;
         while c.state == case::CaseState::InReview && guard < 10 {
