@@ -474,12 +474,13 @@ async fn crash_run(
     let stop = s.stop.clone();
     let load = tokio::spawn(load::run(s, cli.clients));
     let started = Instant::now();
+    // Every kill falls inside the load: the gaps add up to less than the duration.
     let gap = cli.duration / f64::from(kills + 1);
     let mut restart_ms = vec![];
     let mut done = 0;
     let mut peak_rss: f64 = 0.0;
     while done < kills {
-        let wait = gap * rand::thread_rng().gen_range(0.5..1.5);
+        let wait = gap * rand::thread_rng().gen_range(0.5..1.0);
         tokio::time::sleep(Duration::from_secs_f64(wait.max(0.2))).await;
         peak_rss = peak_rss.max(srv.peak_rss_mb().unwrap_or(0.0));
         srv.kill();
