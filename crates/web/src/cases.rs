@@ -46,7 +46,29 @@ pub async fn actor_for_user(state: &AppState, user: &store::User) -> AppResult<A
     let mut roles = vec![];
     for g in &u.grants {
         let department = match g.department_id {
-            Some(id) => state.store.get_department(id).await?.map(|d| d.code),
+            Some(id) => {
+                let cached = state
+                    .caches
+                    .department_codes
+                    .read()
+                    .expect("cache lock")
+                    .get(&id)
+                    .cloned();
+                match cached {
+                    Some(code) => code,
+                    None => {
+                        // Department codes never change once created, so they can be kept.
+                        let code = state.store.get_department(id).await?.map(|d| d.code);
+                        state
+                            .caches
+                            .department_codes
+                            .write()
+                            .expect("cache lock")
+                            .insert(id, code.clone());
+                        code
+                    }
+                }
+            }
             None => None,
         };
         roles.push(ActorRole {
@@ -375,7 +397,7 @@ pub async fn execute_keyed(
     }
     after_events(state, &next, &events).await?;
     let rules = crate::supervision::rules(state).await?;
-    crate::supervision::refresh_case(state, &next, &rules).await?;
+    crate::supervision::refresh_if_changed(state, Some(&c), &next, &rules).await?;
     state.notify_change();
     Ok(next)
 }

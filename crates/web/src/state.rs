@@ -101,6 +101,24 @@ pub struct AppState {
     pub instance: String,
     /// Chinese search over the published catalog, rebuilt when the catalog or synonyms change.
     pub search: Arc<RwLock<Arc<search::SearchIndex>>>,
+    /// Read-mostly data every command needs, cached so the write path does no extra reads:
+    /// local closures per region, department codes by id, the warning rules.
+    pub caches: Arc<Caches>,
+}
+
+#[derive(Default)]
+pub struct Caches {
+    pub closures: RwLock<std::collections::HashMap<RegionCode, Vec<NaiveDate>>>,
+    pub department_codes: RwLock<std::collections::HashMap<i64, Option<String>>>,
+    pub rules: RwLock<Option<Vec<domain::supervision::WarningRule>>>,
+}
+
+impl Caches {
+    /// Forgets everything (after the calendar, closures or rules change).
+    pub fn clear(&self) {
+        self.closures.write().expect("cache lock").clear();
+        *self.rules.write().expect("cache lock") = None;
+    }
 }
 
 impl AppState {
@@ -119,6 +137,7 @@ impl AppState {
             changes: tokio::sync::broadcast::channel(64).0,
             instance: format!("{}-{}", std::process::id(), crate::auth::random_token()),
             search: Arc::new(RwLock::new(Arc::new(search::SearchIndex::build(&[], &[])))),
+            caches: Arc::new(Caches::default()),
         };
         state.reload_calendar().await?;
         state.reload_search().await?;
@@ -158,6 +177,7 @@ impl AppState {
     }
 
     pub async fn reload_calendar(&self) -> Result<(), store::StoreError> {
+        self.caches.clear();
         let days = self.store.list_calendar_days().await?;
         *self.calendar.write().expect("calendar lock") = WorkingCalendar::new(days);
         Ok(())
@@ -172,10 +192,32 @@ impl AppState {
         &self,
         region: &RegionCode,
     ) -> Result<WorkingCalendar, store::StoreError> {
-        let closures = self.store.closures_affecting(region).await?;
-        Ok(self
-            .calendar()
-            .with_closures(closures.into_iter().map(|c| c.date)))
+        let cached = self
+            .caches
+            .closures
+            .read()
+            .expect("cache lock")
+            .get(region)
+            .cloned();
+        let dates = match cached {
+            Some(d) => d,
+            None => {
+                let d: Vec<NaiveDate> = self
+                    .store
+                    .closures_affecting(region)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.date)
+                    .collect();
+                self.caches
+                    .closures
+                    .write()
+                    .expect("cache lock")
+                    .insert(region.clone(), d.clone());
+                d
+            }
+        };
+        Ok(self.calendar().with_closures(dates))
     }
 }
 

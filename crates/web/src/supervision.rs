@@ -15,11 +15,40 @@ pub const RULES_SETTING: &str = "warning_rules";
 pub const WEIGHTS_SETTING: &str = "evaluation_weights";
 
 pub async fn rules(state: &AppState) -> AppResult<Vec<WarningRule>> {
-    Ok(match state.store.get_setting(RULES_SETTING).await? {
+    if let Some(r) = state.caches.rules.read().expect("cache lock").clone() {
+        return Ok(r);
+    }
+    let r: Vec<WarningRule> = match state.store.get_setting(RULES_SETTING).await? {
         Some(json) => serde_json::from_str(&json)
             .map_err(|e| AppError::Internal(format!("warning rules: {e}")))?,
         None => vec![WarningRule::default()],
-    })
+    };
+    *state.caches.rules.write().expect("cache lock") = Some(r.clone());
+    Ok(r)
+}
+
+/// Like [`refresh_case`], but only when the change could matter: the case's deadline rows or its
+/// warnings today differ between before and after. Most commands (a material checked, a fee
+/// recorded) change neither, and then the write path stays one transaction.
+pub async fn refresh_if_changed(
+    state: &AppState,
+    before: Option<&Case>,
+    after: &Case,
+    rules: &[WarningRule],
+) -> AppResult<usize> {
+    if let Some(b) = before {
+        let cal = state.calendar_for(&after.filing.place).await?;
+        let today = state.clock.today();
+        let same_place = b.filing.place == after.filing.place
+            && b.filing.decide_place == after.filing.decide_place;
+        if same_place
+            && sv::deadline_rows(b, rules, &cal) == sv::deadline_rows(after, rules, &cal)
+            && sv::warnings(b, rules, today, &cal) == sv::warnings(after, rules, today, &cal)
+        {
+            return Ok(0);
+        }
+    }
+    refresh_case(state, after, rules).await
 }
 
 pub async fn weights(state: &AppState) -> AppResult<Weights> {
@@ -96,9 +125,10 @@ pub struct ScanReport {
 /// deadlines whose warning dates have come are read (an index range), never every case.
 pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
     let now = state.clock.now();
+    // A short lease: a process killed mid-scan blocks others for two minutes at most.
     if !state
         .store
-        .try_lease("warning_scan", holder, now, now + Duration::minutes(10))
+        .try_lease("warning_scan", holder, now, now + Duration::minutes(2))
         .await?
     {
         return Ok(ScanReport::default());

@@ -105,6 +105,7 @@ async fn add_closure(
         .await?
         .ok_or(AppError::NotFound("区划"))?;
     state.store.add_closure(&c).await?;
+    state.caches.clear();
     Ok((StatusCode::CREATED, Json(c)))
 }
 

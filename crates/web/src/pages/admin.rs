@@ -833,6 +833,7 @@ pub async fn add_closure(
             reason: f.reason.trim().to_string(),
         })
         .await?;
+    state.caches.clear();
     Ok(Redirect::to("/admin/calendar").into_response())
 }
 

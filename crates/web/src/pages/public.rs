@@ -405,11 +405,15 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
                 state.config.session_hours * 3600,
             );
             let clear = auth::set_cookie(&state, ANON_CSRF_COOKIE, "", 0);
-            let dest = if s.user.grants.iter().any(|g| g.role.is_staff()) {
-                safe_next(&f.next)
-            } else {
-                "/".to_string()
-            };
+            // Applicants have no workbench: they go home, or back to the page that asked them to
+            // sign in (在线申报 on a guide).
+            let next = safe_next(&f.next);
+            let dest =
+                if s.user.grants.iter().any(|g| g.role.is_staff()) || !next.starts_with("/admin") {
+                    next
+                } else {
+                    "/".to_string()
+                };
             let mut resp = Redirect::to(&dest).into_response();
             resp.headers_mut()
                 .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));

@@ -134,10 +134,17 @@ fn status_label(s: OrderStatus) -> &'static str {
 }
 
 pub async fn orders(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    // Units see the orders addressed to them; supervisors those of their subtree.
+    // Units see the orders addressed to them (their case handlers and their center managers, who
+    // reply); supervisors those of their subtree.
     let scope = match supervisor_scope(&u) {
         Ok(s) => s,
-        Err(_) => u.scope(Action::HandleCases),
+        Err(_) => match (u.scope(Action::HandleCases), u.scope(Action::ManageStaff)) {
+            (Scope::Within(mut a), Scope::Within(b)) => {
+                a.extend(b);
+                Scope::Within(a)
+            }
+            _ => Scope::All,
+        },
     };
     let list = state.store.list_orders(&scope).await?;
     let today = state.clock.today();
@@ -387,6 +394,7 @@ pub async fn save_rules(
             &serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
         )
         .await?;
+    state.caches.clear();
     svc::rebuild(&state).await?;
     state.notify_change();
     Ok(Redirect::to("/supervision/rules").into_response())
