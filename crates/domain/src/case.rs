@@ -1719,8 +1719,12 @@ pub fn decide(
                 });
             }
             if case.is_two_level() {
+                // The law allows the lower level 20 working days, but never past the promise made
+                // for the whole case.
                 events.push(EventKind::FirstReviewStarted {
-                    due: cal.add_working_days(accepted_on, FIRST_REVIEW_DAYS),
+                    due: cal
+                        .add_working_days(accepted_on, FIRST_REVIEW_DAYS)
+                        .min(promised_due),
                 });
             }
             Ok(Decision { events, actor: a })

@@ -208,7 +208,13 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
     let by_dept_raw = state.store.count_cases(scope, CountBy::Department).await?;
     let warnings = state.store.list_warnings(scope, true, 200).await?;
     let places = state.store.list_places(scope).await?;
-    let names = crate::pages::public::department_names(state).await?;
+    // Department names as seen from the supervisor's own region (the county's bureaus for a county).
+    let names = match scope {
+        Scope::Within(roots) if roots.len() == 1 => {
+            crate::pages::public::department_names_for(state, &roots[0].0).await?
+        }
+        _ => crate::pages::public::department_names(state).await?,
+    };
     let mut by_level: Vec<(String, i64)> = domain::Level::ALL
         .iter()
         .map(|l| (l.label().to_string(), 0))

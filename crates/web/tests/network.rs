@@ -371,7 +371,8 @@ async fn homestead_goes_village_township_county_and_back(app: TestApp) {
         .await;
     }
     let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
-    assert_eq!(c["deadlines"]["first_review_due"], "2026-03-30");
+    // 20 working days (03-30) by art. 43, capped by the case's promise of 18 (03-26).
+    assert_eq!(c["deadlines"]["first_review_due"], "2026-03-26");
     assert_eq!(c["fee_due_fen"], 0, "proxy filing costs nothing");
     // The county cannot do the township's first review.
     let county_rev = app.api_login("rev.yunxi.nync").await;

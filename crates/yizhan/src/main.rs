@@ -336,5 +336,24 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn shutdown() {
-    let _ = tokio::signal::ctrl_c().await;
+    // Ctrl-C or SIGTERM (service managers) start a graceful shutdown.
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+    // Live monitor streams (SSE) never end by themselves; every acknowledged write is already
+    // durable, so after a short grace period the process simply exits.
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        std::process::exit(0);
+    });
 }
