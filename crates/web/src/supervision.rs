@@ -37,6 +37,24 @@ pub async fn refresh_if_changed(
     rules: &[WarningRule],
 ) -> AppResult<usize> {
     if let Some(b) = before {
+        // Cheapest first: deadlines and warnings derive only from these fields.
+        let inputs = |c: &Case| {
+            (
+                c.state,
+                c.deadlines.clone(),
+                c.stages
+                    .iter()
+                    .map(|s| (s.started_on, s.due, s.completed_on))
+                    .collect::<Vec<_>>(),
+                c.suspended_days,
+                c.granted,
+                c.filing.place.clone(),
+                c.filing.decide_place.clone(),
+            )
+        };
+        if inputs(b) == inputs(after) {
+            return Ok(0);
+        }
         let cal = state.calendar_for(&after.filing.place).await?;
         let today = state.clock.today();
         let same_place = b.filing.place == after.filing.place
