@@ -813,6 +813,26 @@ async fn complaint_form_render(
     status: StatusCode,
 ) -> PageResult {
     let places = state.store.list_places(&Scope::All).await?;
+    // Citizens choose a department by its name; the code stays internal.
+    let mut departments: Vec<(String, String)> = crate::pages::public::department_names(state)
+        .await?
+        .into_iter()
+        .collect();
+    // "某市市场监督管理局" → "市场监督管理局": the place is chosen separately.
+    let cities: Vec<String> = state
+        .store
+        .list_regions(&Scope::All)
+        .await?
+        .into_iter()
+        .filter(|r| r.level == domain::Level::City)
+        .map(|r| r.name)
+        .collect();
+    for d in departments.iter_mut() {
+        if let Some(rest) = cities.iter().find_map(|c| d.1.strip_prefix(c.as_str())) {
+            d.1 = rest.to_string();
+        }
+    }
+    departments.sort_by(|a, b| a.1.cmp(&b.1));
     let (token, cookie) = form_token(state, u);
     let kind = ComplaintKind::parse(&f.kind).unwrap_or(ComplaintKind::Complaint);
     let subject = ComplaintSubject::parse(&f.subject).unwrap_or(if f.case.is_empty() {
@@ -848,8 +868,11 @@ async fn complaint_form_render(
             }
             label for="subject_ref" { "窗口、人员或部门名称" }
             input #subject_ref type="text" name="subject_ref" value=(f.subject_ref);
-            label for="department" { "部门代码(选填)" }
-            input #department type="text" name="department" value=(f.department);
+            label for="department" { "涉及部门(选填)" }
+            select #department name="department" {
+                option value="" { "不确定" }
+                @for (code, name) in &departments { option value=(code) selected[f.department == *code] { (name) } }
+            }
             label for="body" { "反映内容" }
             textarea #body name="body" required maxlength="2000" { (f.body) }
             label for="name" { "姓名(举报可不填)" }
