@@ -5,7 +5,7 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use chrono::TimeZone;
-use common::{Session, TestApp};
+use common::{cmd, ok, Session, TestApp};
 use demo::*;
 use serde_json::{json, Value};
 
@@ -35,21 +35,6 @@ fn person_id() -> String {
 
 fn person(name: &str) -> Value {
     json!({ "kind": "person", "name": name, "id_number": person_id(), "phone": "13905781001" })
-}
-
-async fn cmd(app: &TestApp, s: &Session, n: &str, command: Value) -> common::Resp {
-    app.post_json(
-        &format!("/api/v1/cases/{n}/commands"),
-        s,
-        &json!({ "command": command }),
-    )
-    .await
-}
-
-async fn ok(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
-    let r = cmd(app, s, n, command.clone()).await;
-    assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
-    r.json()
 }
 
 /// Files at the 云溪县 市场监管 window and marks every material received.

@@ -36,7 +36,7 @@ async fn window_case(app: &TestApp, item: &str, clerk: &Session) -> (String, Str
     let n = c["filing"]["number"].as_str().unwrap().to_string();
     let code = c["filing"]["query_code"].as_str().unwrap().to_string();
     for i in 0..c["materials"].as_array().unwrap().len() {
-        cmd(
+        common::ok(
             app,
             clerk,
             &n,
@@ -47,24 +47,12 @@ async fn window_case(app: &TestApp, item: &str, clerk: &Session) -> (String, Str
     (n, code)
 }
 
-async fn cmd(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
-    let r = app
-        .post_json(
-            &format!("/api/v1/cases/{n}/commands"),
-            s,
-            &json!({ "command": command }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
-    r.json()
-}
-
 /// A 个体工商户 case accepted at 石桥镇 and completed on the spot; it is decided in the county's
 /// name (云溪县, 市场监管), which answers for it.
 async fn completed_case(app: &TestApp) -> (String, String) {
     let clerk = app.api_login(CLERK_TOWNSHIP_A).await;
     let (n, code) = window_case(app, ITEM_GETIHU, &clerk).await;
-    let c = cmd(
+    let c = common::ok(
         app,
         &clerk,
         &n,

@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Session, TestApp};
+use common::{cmd, ok, Session, TestApp};
 use demo::*;
 use serde_json::{json, Value};
 
@@ -20,21 +20,6 @@ both_backends!(
 fn person(name: &str) -> Value {
     let id = domain::identity::complete_resident_id("33992119700214091").unwrap();
     json!({ "kind": "person", "name": name, "id_number": id, "phone": "13905781005" })
-}
-
-async fn cmd(app: &TestApp, s: &Session, n: &str, command: Value) -> common::Resp {
-    app.post_json(
-        &format!("/api/v1/cases/{n}/commands"),
-        s,
-        &json!({ "command": command }),
-    )
-    .await
-}
-
-async fn ok(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
-    let r = cmd(app, s, n, command.clone()).await;
-    assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
-    r.json()
 }
 
 async fn file_and_accept(app: &TestApp, clerk: &Session, item: &str, body: Value) -> String {

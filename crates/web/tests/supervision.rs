@@ -7,10 +7,10 @@ mod common;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::TimeZone;
-use common::{Session, TestApp};
+use common::{ok, TestApp};
 use demo::*;
 use http_body_util::BodyExt;
-use serde_json::{json, Value};
+use serde_json::json;
 use tower::ServiceExt;
 use web::Clock;
 use yizhan_web as web;
@@ -27,18 +27,6 @@ const FOOD: &str = ITEM_FOOD_LICENSE;
 
 fn at(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
     chrono::Utc.with_ymd_and_hms(y, m, d, 2, 0, 0).unwrap()
-}
-
-async fn ok(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
-    let r = app
-        .post_json(
-            &format!("/api/v1/cases/{n}/commands"),
-            s,
-            &json!({ "command": command }),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
-    r.json()
 }
 
 /// A food licence accepted at 云溪县 on Monday 2026-03-02: promised due 03-16, statutory 03-30.

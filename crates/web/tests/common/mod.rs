@@ -284,3 +284,20 @@ macro_rules! both_backends {
         mod postgres { $( #[tokio::test] async fn $name() { super::$name(super::common::spawn_app(super::common::Backend::Postgres).await).await; } )* }
     };
 }
+
+/// Sends a case command over the API with the session's CSRF header.
+pub async fn cmd(app: &TestApp, s: &Session, n: &str, command: Value) -> Resp {
+    app.post_json(
+        &format!("/api/v1/cases/{n}/commands"),
+        s,
+        &serde_json::json!({ "command": command }),
+    )
+    .await
+}
+
+/// Sends a case command that must succeed, and returns the case after it.
+pub async fn ok(app: &TestApp, s: &Session, n: &str, command: Value) -> Value {
+    let r = cmd(app, s, n, command.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{command}: {}", r.text());
+    r.json()
+}
