@@ -104,7 +104,7 @@ pub async fn workbench(
                 tbody { @for r in &rows {
                     @let (left, class) = remaining(&state, r.due);
                     tr class=(class) {
-                        td { a href={ "/cases/" (r.number) } { (r.number) } }
+                        td { a.num href={ "/cases/" (r.number) } { (r.number) } }
                         td { (r.item_name) }
                         td { @if staff { (r.applicant_name) } @else { (domain::identity::mask_name(&r.applicant_name)) } }
                         td { (r.state.label()) }
@@ -450,7 +450,7 @@ async fn render_case(
         @if let Some(e) = &error { div.notice.bad role="alert" { (e) } }
         div.card {
             table.kv {
-                tr { th { "办件编号" } td { (f.number) } }
+                tr { th { "办件编号" } td { span.num { (f.number) } } }
                 tr { th { "查询码" } td { strong { (f.query_code) } } }
                 tr { th { "状态" } td { strong { (c.state.label()) } @if !left.is_empty() { " " span class={ "tag " (class) } { (left) } } } }
                 tr { th { "申报方式" } td { (f.channel.label()) } }
@@ -922,7 +922,7 @@ pub async fn lookup(
                 div.card {
                     h2 { (p.item_name) }
                     table.kv {
-                        tr { th { "办件编号" } td { (p.number) } }
+                        tr { th { "办件编号" } td { span.num { (p.number) } } }
                         tr { th { "申请人" } td { (p.applicant) } }
                         tr { th { "当前状态" } td { strong { (p.state_label) } } }
                         @if let Some(d) = p.due { tr { th { "期限" } td { (d) } } }

@@ -181,17 +181,17 @@ pub async fn catalog_list(
         }
         p.hint { "共 " (shown.len()) " 项" }
         div.table-wrap {
-            table {
-                thead { tr { th { "事项名称" } th { "类型" } th { "办件类型" } th { "受理层级" } th { "承诺时限" } th { "收费" } } }
+            table.catalog {
+                thead { tr { th { "事项名称" } th.opt { "类型" } th { "办件类型" } th.opt { "受理层级" } th { "承诺时限" } th.opt { "收费" } } }
                 tbody {
                     @for i in &shown {
                         tr {
                             td { a href={ "/catalog/" (i.code) } { (i.name) } br; span.hint { (names.get(&i.department).map(String::as_str).unwrap_or(&i.department)) } }
-                            td { (i.item_type.label()) }
+                            td.opt { (i.item_type.label()) }
                             td { (i.kind.label()) }
-                            td { @for l in &i.accept_levels { span.tag { (l.label()) } } }
+                            td.opt { @for l in &i.accept_levels { span.tag { (l.label()) } } }
                             td { (limit_text(i.promised_limit_days, i.kind)) }
-                            td { @if i.is_free() { "不收费" } @else { "收费" } }
+                            td.opt { @if i.is_free() { "不收费" } @else { "收费" } }
                         }
                     }
                 }
