@@ -353,6 +353,21 @@ pub async fn execute_keyed(
         .get_case(number)
         .await?
         .ok_or(AppError::NotFound("办件"))?;
+    execute_on(state, actor, c, cmd, comment, attachments, key).await
+}
+
+/// Runs a command on a case the caller has just loaded (saves reading and decoding it twice).
+pub async fn execute_on(
+    state: &AppState,
+    actor: &Actor,
+    c: Case,
+    cmd: &Command,
+    comment: &str,
+    attachments: &[String],
+    key: Option<&str>,
+) -> AppResult<Case> {
+    let number = c.filing.number.clone();
+    let number = number.as_str();
     if key.is_some_and(|k| c.recent_keys.iter().any(|x| x == k)) {
         return Ok(c);
     }
@@ -395,16 +410,27 @@ pub async fn execute_keyed(
         }
         Err(e) => return Err(e.into()),
     }
-    after_events(state, &next, &events).await?;
     let rules = crate::supervision::rules(state).await?;
-    crate::supervision::refresh_if_changed(state, Some(&c), &next, &rules).await?;
+    // Side effects after the events are stored, concurrently so their writes share commits.
+    let (done, refreshed) = tokio::join!(
+        after_events(state, &next, &events),
+        crate::supervision::refresh_if_changed(state, Some(&c), &next, &rules)
+    );
+    done?;
+    refreshed?;
     state.notify_change();
     Ok(next)
 }
 
 /// Side effects of new events: applicant notices and result disclosure.
 async fn after_events(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
-    notify(state, c, events).await?;
+    // Notices and the result record go to the writer together, so they share one group commit.
+    let (notified, published) =
+        tokio::join!(notify(state, c, events), publish_results(state, c, events));
+    notified.and(published)
+}
+
+async fn publish_results(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
     for e in events {
         if let EventKind::Decided {
             granted: true,
@@ -469,6 +495,7 @@ pub fn notice_text(c: &Case, e: &EventKind) -> Option<String> {
 /// Writes notices to the applicant's (and agent's) message list and sends the SMS.
 async fn notify(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
     let f = &c.filing;
+    let mut messages = vec![];
     for e in events {
         let Some(text) = notice_text(c, &e.kind) else {
             continue;
@@ -478,19 +505,17 @@ async fn notify(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppRe
             (a, g) => [a, g].into_iter().filter(Option::is_some).collect(),
         };
         for user_id in recipients {
-            state
-                .store
-                .add_message(&Message {
-                    id: 0,
-                    user_id,
-                    case_number: f.number.clone(),
-                    text: text.clone(),
-                    created_at: e.at,
-                })
-                .await?;
+            messages.push(Message {
+                id: 0,
+                user_id,
+                case_number: f.number.clone(),
+                text: text.clone(),
+                created_at: e.at,
+            });
         }
         state.notifier.sms(&f.applicant.phone, &text);
     }
+    futures_util::future::try_join_all(messages.iter().map(|m| state.store.add_message(m))).await?;
     Ok(())
 }
 

@@ -103,10 +103,6 @@ pub async fn refresh_case(
 ) -> AppResult<usize> {
     let cal = state.calendar_for(&case.filing.place).await?;
     let rows = sv::deadline_rows(case, rules, &cal);
-    state
-        .store
-        .replace_deadline_rows(&case.filing.number, &rows)
-        .await?;
     let today = state.clock.today();
     let now = state.clock.now();
     let current = sv::warnings(case, rules, today, &cal);
@@ -114,16 +110,22 @@ pub async fn refresh_case(
         .iter()
         .map(|w| (w.kind.key(), w.colour.as_str().to_string()))
         .collect();
-    state
-        .store
-        .clear_warnings_except(&case.filing.number, &keep, now)
-        .await?;
-    let mut raised = 0;
-    for w in &current {
-        if state.store.raise_warning(&record(case, w, now)).await? {
-            raised += 1;
-        }
-    }
+    let records: Vec<WarningRecord> = current.iter().map(|w| record(case, w, now)).collect();
+    // Independent writes (rows, clearing what no longer applies, raising what does) go to the
+    // writer together so they share a commit; raising and clearing commute because `keep` is
+    // exactly what is raised.
+    let (replaced, cleared, raised) = tokio::join!(
+        state
+            .store
+            .replace_deadline_rows(&case.filing.number, &rows),
+        state
+            .store
+            .clear_warnings_except(&case.filing.number, &keep, now),
+        futures_util::future::try_join_all(records.iter().map(|r| state.store.raise_warning(r)))
+    );
+    replaced?;
+    cleared?;
+    let raised = raised?.into_iter().filter(|r| *r).count();
     if raised > 0 {
         state.notify_change();
     }

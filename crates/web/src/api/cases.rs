@@ -243,16 +243,16 @@ async fn command(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    cases::load_visible(&state, &u, &number).await?;
+    let c = cases::load_visible(&state, &u, &number).await?;
     if matches!(b.command, Command::AutoAccept) {
         return Err(AppError::Forbidden);
     }
     let actor = cases::actor_for(&state, &u).await?;
     Ok(Json(
-        cases::execute_keyed(
+        cases::execute_on(
             &state,
             &actor,
-            &number,
+            c,
             &b.command,
             &b.comment,
             &[],
