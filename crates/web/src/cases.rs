@@ -230,7 +230,21 @@ pub async fn file_case_as(
             ));
         }
         let home = match &req.applicant_region {
-            Some(r) if !r.trim().is_empty() => RegionCode::parse(r)?,
+            Some(r) if !r.trim().is_empty() => {
+                let code = RegionCode::parse(r)?;
+                // A walk-in applicant lives in the region the window serves (its county); the
+                // region decides who else may see the case, so it must be real and nearby.
+                let county = g.region_code.ancestor(Level::County.min(g.region_level));
+                let near = county.contains(Level::County.min(g.region_level), &code);
+                if !near || state.store.get_region(&code).await?.is_none() {
+                    return Err(AppError::bad_field(
+                        "invalid_applicant_region",
+                        "applicant_region",
+                        "申请人所在区划不存在或不在本窗口服务范围内",
+                    ));
+                }
+                code
+            }
             _ => g.region_code.clone(),
         };
         (Channel::Window, g.region_code.clone(), home, None, None)

@@ -98,33 +98,37 @@ pub async fn load_visible(state: &AppState, u: &Authed, id: i64) -> AppResult<Su
         .get_order(id)
         .await?
         .ok_or(AppError::NotFound("督办单"))?;
+    let actor = crate::cases::actor_for(state, u).await?;
     let ok = u.authorize(Action::Supervise, &o.unit).is_ok()
         || u.authorize(Action::Supervise, &o.issued_in).is_ok()
-        || is_unit(u, &o);
+        || is_unit(&actor, &o);
     if !ok {
         return Err(AppError::Forbidden);
     }
     Ok(o)
 }
 
-/// Someone who answers for the unit: its center manager, or a head of the named department there.
-fn is_unit(u: &Authed, o: &SupervisionOrder) -> bool {
-    u.grants().iter().any(|g| {
-        g.region_code == o.unit
-            && (g.role == Role::CenterManager
-                || (g.role == Role::DepartmentHead && o.department.is_some()))
-            || (g.role == Role::CenterManager
-                && g.covers(&o.unit)
-                && g.region_level == o.unit.implied_level())
+/// Someone who answers for the unit: its center manager, or the head of the named department there.
+fn is_unit(actor: &domain::case::Actor, o: &SupervisionOrder) -> bool {
+    actor.roles.iter().any(|r| {
+        r.region == o.unit
+            && (r.role == Role::CenterManager
+                || (r.role == Role::DepartmentHead
+                    && o.department.is_some()
+                    && r.department == o.department))
     })
 }
 
-pub fn allowed_actions(u: &Authed, o: &SupervisionOrder) -> Vec<&'static str> {
+pub fn allowed_actions(
+    u: &Authed,
+    actor: &domain::case::Actor,
+    o: &SupervisionOrder,
+) -> Vec<&'static str> {
     let supervisor = u.authorize(Action::Supervise, &o.unit).is_ok();
     let mut v = vec![];
     match o.status {
         OrderStatus::Open => {
-            if is_unit(u, o) {
+            if is_unit(actor, o) {
                 v.push("reply");
             }
             if supervisor && o.issued_in.implied_level() != Level::City {
@@ -147,7 +151,7 @@ pub fn allowed_actions(u: &Authed, o: &SupervisionOrder) -> Vec<&'static str> {
             if supervisor {
                 v.push("close");
             }
-            if is_unit(u, o) {
+            if is_unit(actor, o) {
                 v.push("reply");
             }
         }
@@ -164,7 +168,8 @@ pub async fn act(
     text: &str,
 ) -> AppResult<SupervisionOrder> {
     let mut o = load_visible(state, u, id).await?;
-    if !allowed_actions(u, &o).contains(&action) {
+    let actor = crate::cases::actor_for(state, u).await?;
+    if !allowed_actions(u, &actor, &o).contains(&action) {
         return Err(AppError::Forbidden);
     }
     let version = o.version;

@@ -322,6 +322,12 @@ async fn refusals_name_their_reason(app: TestApp) {
         .as_str()
         .unwrap()
         .contains("县(市、区)行政服务中心"));
+    // A walk-in applicant's region must exist and lie in the window's county.
+    for region in ["339902101201", "339921999999"] {
+        let r = app.post_json("/api/v1/cases", &t, &json!({ "item_code": ITEM_GETIHU, "applicant": person("李四"), "applicant_region": region })).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{region}: {}", r.text());
+        assert_eq!(r.json()["field"], "applicant_region");
+    }
     // Invalid identity numbers are refused on their field.
     let mut bad_id = person_id();
     let last = bad_id.pop().unwrap();

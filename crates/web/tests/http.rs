@@ -24,6 +24,7 @@ both_backends!(
     openapi_documents_every_routed_operation,
     bad_input_gets_a_4xx_with_a_field,
     catalog_search_understands_pinyin_and_maintained_synonyms,
+    an_import_cannot_take_over_another_regions_item,
 );
 
 fn anon() -> Session {
@@ -1011,4 +1012,39 @@ fn urlencode(s: &str) -> String {
         .unwrap()
         .trim_start_matches('=')
         .to_string()
+}
+
+async fn an_import_cannot_take_over_another_regions_item(app: TestApp) {
+    // Township A owns a published item.
+    let a = app.api_login(MGR_TOWNSHIP_A).await;
+    assert_eq!(
+        app.post_json("/api/v1/catalog", &a, &draft_item("T-900", TOWNSHIP_A))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    app.post_json("/api/v1/catalog/T-900/versions/1/publish", &a, &json!({}))
+        .await;
+    // Township B rewrites it in a file as its own, as a new published version.
+    let mut item: domain::CatalogItem =
+        serde_json::from_value(app.get("/api/v1/catalog/T-900", &anon()).await.json()).unwrap();
+    item.region_code = domain::RegionCode::parse(TOWNSHIP_B).unwrap();
+    item.version = 2;
+    item.name = "被冒名修改".into();
+    let csv = catalog_io::export(&[item], catalog_io::Format::Csv).unwrap();
+    let b = app.api_login(MGR_TOWNSHIP_B).await;
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/catalog/import?format=csv",
+            &b,
+            Some("text/csv"),
+            csv,
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    let now = app.get("/api/v1/catalog/T-900", &anon()).await.json();
+    assert_eq!(now["version"], 1);
+    assert_eq!(now["region_code"], TOWNSHIP_A);
 }

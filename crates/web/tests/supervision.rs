@@ -209,6 +209,14 @@ async fn orders_are_replied_escalated_and_closed(app: TestApp) {
         .await
         .text()
         .contains("逾期未回复 1"));
+    // Another department's head at the same center neither sees nor answers it.
+    let other_head = app.page_login("head.yunxi.zrzy").await;
+    assert_eq!(
+        app.get(&format!("/supervision/orders/{id}"), &other_head)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     // The unit replies.
     let mgr = app.page_login(MGR_COUNTY).await;
     assert_eq!(

@@ -286,8 +286,16 @@ async fn import_with_format(
     data: &[u8],
 ) -> Result<ImportSummary, ImportFailure> {
     let items = catalog_io::import(data, format).map_err(ImportFailure::File)?;
+    let mut checked = std::collections::HashSet::new();
     for i in &items {
         u.authorize(Action::ManageCatalog, &i.region_code)?;
+        // An existing item keeps its owner: a file cannot take over (or publish over) another
+        // region's item by naming its own region, the same rule as saving a draft.
+        if checked.insert(i.code.clone()) {
+            if let Some(first) = state.store.list_versions(&i.code).await?.first() {
+                u.authorize(Action::ManageCatalog, &first.region_code)?;
+            }
+        }
     }
     let summary = state.store.import_items(&items).await?;
     state.reload_search().await?;

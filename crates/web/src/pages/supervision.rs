@@ -215,7 +215,8 @@ pub async fn order_page(
     Path(id): Path<i64>,
 ) -> PageResult {
     let o = crate::supervision_orders::load_visible(&state, &u, id).await?;
-    let allowed = crate::supervision_orders::allowed_actions(&u, &o);
+    let actor = crate::cases::actor_for(&state, &u).await?;
+    let allowed = crate::supervision_orders::allowed_actions(&u, &actor, &o);
     let body = html! {
         p { a href="/supervision/orders" { "← 督办单" } }
         h1 { "督办单 督" (o.id) ":" (o.subject) }
