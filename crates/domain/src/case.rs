@@ -1029,12 +1029,17 @@ pub struct Decision {
 
 /// Does a stage belong to the decision (决定) step, closed by the decision itself?
 pub fn is_decision_stage(s: &Stage) -> bool {
-    s.name.contains("决定")
+    names_decision(&s.name)
+}
+
+/// The one place the vocabulary rule lives: a stage named …决定… is the decision step.
+fn names_decision(name: &str) -> bool {
+    name.contains("决定")
 }
 
 /// Stages after the decision (制证, 发证, 登簿 …) are closed by delivery.
 fn after_decision(stages: &[StageProgress]) -> Option<usize> {
-    stages.iter().position(|s| s.name.contains("决定"))
+    stages.iter().position(|s| names_decision(&s.name))
 }
 
 impl Case {
@@ -1395,9 +1400,15 @@ impl Case {
         }
     }
 
-    fn review_stages_pending(&self) -> Vec<String> {
-        let stop = after_decision(&self.stages).unwrap_or(self.stages.len());
-        self.stages[..stop]
+    /// How many leading stages are review stages (the ones before the decision stage; all when
+    /// the process names none).
+    pub fn review_stage_count(&self) -> usize {
+        after_decision(&self.stages).unwrap_or(self.stages.len())
+    }
+
+    /// Review stages not yet completed; a decision waits for none to be left.
+    pub fn review_stages_pending(&self) -> Vec<String> {
+        self.stages[..self.review_stage_count()]
             .iter()
             .filter(|s| s.completed_on.is_none())
             .map(|s| s.name.clone())

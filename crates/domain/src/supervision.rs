@@ -11,9 +11,7 @@
 
 use crate::access::Role;
 use crate::calendar::WorkingCalendar;
-use crate::case::{
-    is_decision_stage, local_date, verify_chain, Case, CaseEvent, CaseState, EventKind, ItemTerms,
-};
+use crate::case::{local_date, verify_chain, Case, CaseEvent, CaseState, EventKind, ItemTerms};
 use crate::catalog::ItemKind;
 use crate::error::ValidationErrors;
 use chrono::NaiveDate;
@@ -638,17 +636,6 @@ impl Violation {
     }
 }
 
-/// Index of the decision (决定) stage: the review stages are the ones before it (all when none).
-fn review_stage_count(case: &Case) -> usize {
-    case.filing
-        .item
-        .stages
-        .iter()
-        .position(is_decision_stage)
-        .unwrap_or(case.stages.len())
-        .min(case.stages.len())
-}
-
 fn yuan(fen: i64) -> String {
     crate::catalog::format_yuan(fen)
 }
@@ -761,7 +748,7 @@ fn check_event(
             if !granted && reasons.trim().is_empty() {
                 push(R::MissingReasons, "不予许可未说明理由".into());
             }
-            let n = review_stage_count(before);
+            let n = before.review_stage_count();
             let pending: Vec<&str> = before.stages[..n]
                 .iter()
                 .filter(|s| s.completed_on.is_none())

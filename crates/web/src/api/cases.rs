@@ -178,18 +178,7 @@ pub async fn queue(state: &AppState, u: &Authed, queue: &str) -> AppResult<Vec<C
         let mut keep = vec![];
         for r in rows {
             if let Some(c) = state.store.get_case(&r.number).await? {
-                let ready = c
-                    .stages
-                    .iter()
-                    .take_while(|s| {
-                        !domain::case::is_decision_stage(&domain::catalog::Stage {
-                            name: s.name.clone(),
-                            department: s.department.clone(),
-                            limit_days: s.limit_days,
-                            parallel_group: s.parallel_group,
-                        })
-                    })
-                    .all(|s| s.completed_on.is_some());
+                let ready = c.review_stages_pending().is_empty();
                 if ready && (depts.is_empty() || depts.contains(&c.filing.item.department)) {
                     keep.push(r);
                 }

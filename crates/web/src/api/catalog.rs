@@ -154,26 +154,48 @@ async fn save(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
+/// The item version the caller manages (catalog managers of its region's subtree).
+pub async fn load_managed(
+    state: &AppState,
+    u: &Authed,
+    code: &str,
+    version: u32,
+) -> AppResult<CatalogItem> {
+    let item = state
+        .store
+        .get_item(code, version)
+        .await?
+        .ok_or(AppError::NotFound("事项"))?;
+    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    Ok(item)
+}
+
+/// Publishes a managed draft (the previous version is superseded) and refreshes the search index.
+pub async fn publish_checked(
+    state: &AppState,
+    u: &Authed,
+    code: &str,
+    version: u32,
+) -> AppResult<CatalogItem> {
+    load_managed(state, u, code, version).await?;
+    state
+        .store
+        .publish(code, version, state.clock.now())
+        .await?;
+    state.reload_search().await?;
+    state
+        .store
+        .get_item(code, version)
+        .await?
+        .ok_or(AppError::NotFound("事项"))
+}
+
 async fn publish(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path((code, v)): Path<(String, u32)>,
 ) -> AppResult<Json<CatalogItem>> {
-    let item = state
-        .store
-        .get_item(&code, v)
-        .await?
-        .ok_or(AppError::NotFound("事项"))?;
-    u.authorize(Action::ManageCatalog, &item.region_code)?;
-    state.store.publish(&code, v, state.clock.now()).await?;
-    state.reload_search().await?;
-    Ok(Json(
-        state
-            .store
-            .get_item(&code, v)
-            .await?
-            .ok_or(AppError::NotFound("事项"))?,
-    ))
+    Ok(Json(publish_checked(&state, &u, &code, v).await?))
 }
 
 #[derive(Deserialize, Default)]

@@ -496,12 +496,7 @@ pub async fn item_view(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = state
-        .store
-        .get_item(&p.code, p.version)
-        .await?
-        .ok_or(AppError::NotFound("事项"))?;
-    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
     let versions = state.store.list_versions(&p.code).await?;
     let names = super::public::department_names(&state).await?;
     let body = html! {
@@ -534,17 +529,7 @@ pub async fn item_publish(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = state
-        .store
-        .get_item(&p.code, p.version)
-        .await?
-        .ok_or(AppError::NotFound("事项"))?;
-    u.authorize(Action::ManageCatalog, &item.region_code)?;
-    state
-        .store
-        .publish(&p.code, p.version, state.clock.now())
-        .await?;
-    state.reload_search().await?;
+    crate::api::catalog::publish_checked(&state, &u, &p.code, p.version).await?;
     Ok(Redirect::to(&format!("/admin/catalog/{}/{}", p.code, p.version)).into_response())
 }
 
@@ -553,12 +538,7 @@ pub async fn item_new_version(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = state
-        .store
-        .get_item(&p.code, p.version)
-        .await?
-        .ok_or(AppError::NotFound("事项"))?;
-    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
     let latest = state
         .store
         .list_versions(&p.code)
@@ -602,12 +582,7 @@ pub async fn item_edit(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = state
-        .store
-        .get_item(&p.code, p.version)
-        .await?
-        .ok_or(AppError::NotFound("事项"))?;
-    u.authorize(Action::ManageCatalog, &item.region_code)?;
+    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
     if item.status != ItemStatus::Draft {
         return Err(AppError::Conflict {
             code: "version_frozen",
