@@ -241,9 +241,12 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
     }
     ctx.state.store.create_case(&c, &events).await?;
     if open {
-        web::supervision::refresh_case(&ctx.state, &c, &ctx.rules)
-            .await
-            .map_err(|e| anyhow!("{e}"))?;
+        // Rows only: the warnings are the benchmark's full scan's to raise.
+        let rows = domain::supervision::deadline_rows(&c, &ctx.rules, cal);
+        ctx.state
+            .store
+            .replace_deadline_rows(&c.filing.number, &rows)
+            .await?;
     }
     Ok(open)
 }

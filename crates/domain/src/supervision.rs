@@ -2826,14 +2826,29 @@ pub struct DeadlineRow {
     pub key: String,
     pub label: String,
     pub due: NaiveDate,
-    /// First day the rule makes it yellow (at the latest the due date itself).
+    /// First day the rule makes it yellow; `red_from` when the rule never warns yellow.
     pub yellow_from: NaiveDate,
     /// First day it is red: the day after the due date.
     pub red_from: NaiveDate,
 }
 
+impl DeadlineRow {
+    /// The colour of this deadline on `day` while the case stands still: what [`warnings`] says for
+    /// it, read from the row's dates alone. The scan raises warnings this way, in the database,
+    /// without loading cases; a property test holds the two to agree on every day.
+    pub fn colour_on(&self, day: NaiveDate) -> Option<Colour> {
+        if day >= self.red_from {
+            Some(Colour::Red)
+        } else if day >= self.yellow_from {
+            Some(Colour::Yellow)
+        } else {
+            None
+        }
+    }
+}
+
 /// The deadline rows of a case under the rules: recomputed whenever the case changes (and for every
-/// open case when the rules change).
+/// open case when the rules or the calendar change).
 pub fn deadline_rows(
     case: &Case,
     rules: &[WarningRule],
@@ -2843,13 +2858,15 @@ pub fn deadline_rows(
     periods(case, cal)
         .into_iter()
         .map(|(kind, p)| {
-            // Walk forward from the start to the first day the rule warns; periods are short.
+            let red_from = p.due.succ_opt().unwrap_or(p.due);
+            // Walk forward from the start to the first day the rule warns; periods are short. A
+            // rule without yellow thresholds never warns before the red day.
             let mut d = p.start;
             let yellow_from = loop {
-                if d >= p.due || warn(kind, &p, &rule, d, cal).is_some() {
-                    break d.min(p.due);
+                if d >= red_from || warn(kind, &p, &rule, d, cal).is_some() {
+                    break d.min(red_from);
                 }
-                d = d.succ_opt().unwrap_or(p.due);
+                d = d.succ_opt().unwrap_or(red_from);
             };
             DeadlineRow {
                 case_number: case.filing.number.clone(),
@@ -2857,7 +2874,7 @@ pub fn deadline_rows(
                 label: kind.label(),
                 due: p.due,
                 yellow_from,
-                red_from: p.due.succ_opt().unwrap_or(p.due),
+                red_from,
             }
         })
         .collect()

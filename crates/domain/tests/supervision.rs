@@ -381,6 +381,34 @@ proptest! {
         }
     }
 
+    /// The stored rows say exactly what the case says, on every day from its last event on: the
+    /// scan raises warnings from rows alone, so any disagreement would be a wrong or missed warning.
+    #[test]
+    fn deadline_rows_agree_with_warnings_on_every_day(s in scenario(), rule in any_rule()) {
+        let (case, events, today) = play(&s);
+        let rules = [rule];
+        let rows = deadline_rows(&case, &rules, cal());
+        let mut keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        keys.sort();
+        keys.dedup();
+        prop_assert_eq!(keys.len(), rows.len(), "one row per deadline");
+        let from = events.last().map(|e| local_date(e.at)).unwrap_or(today).min(today);
+        for offset in 0..=(s.later + 40) {
+            let day = plus(from, offset);
+            let mut by_case: Vec<(String, Colour)> = warnings(&case, &rules, day, cal())
+                .into_iter()
+                .map(|w| (w.kind.key(), w.colour))
+                .collect();
+            let mut by_rows: Vec<(String, Colour)> = rows
+                .iter()
+                .filter_map(|r| r.colour_on(day).map(|c| (r.key.clone(), c)))
+                .collect();
+            by_case.sort();
+            by_rows.sort();
+            prop_assert_eq!(by_case, by_rows, "on {}", day);
+        }
+    }
+
     /// What a case shows now was raised over its life, and on or before today.
     #[test]
     fn current_warnings_are_among_those_raised(s in scenario()) {

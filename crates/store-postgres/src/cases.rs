@@ -29,30 +29,38 @@ fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
 }
 
 async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Result<()> {
+    // One statement for all the events of a command: one round trip, however many.
     let stmt = client
         .prepare_cached(
             "INSERT INTO case_events (case_number, seq, at, event_json, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::jsonb[],
+                                  $5::text[], $6::text[])",
         )
         .await
         .map_err(db)?;
-    for e in events {
-        client
-            .execute(
-                &stmt,
-                &[
-                    &e.case_number,
-                    &i64::from(e.seq),
-                    &e.at,
-                    &Json(e),
-                    &e.prev_hash,
-                    &e.hash,
-                ],
-            )
-            .await
-            .map_err(db)?;
-    }
+    let numbers: Vec<&str> = events.iter().map(|e| e.case_number.as_str()).collect();
+    let seqs: Vec<i64> = events.iter().map(|e| i64::from(e.seq)).collect();
+    let ats: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
+    let bodies: Vec<Json<&CaseEvent>> = events.iter().map(Json).collect();
+    let prevs: Vec<&str> = events.iter().map(|e| e.prev_hash.as_str()).collect();
+    let hashes: Vec<&str> = events.iter().map(|e| e.hash.as_str()).collect();
+    client
+        .execute(&stmt, &[&numbers, &seqs, &ats, &bodies, &prevs, &hashes])
+        .await
+        .map_err(db)?;
     Ok(())
+}
+
+/// Shards per `case_counts` group: writers of one busy group spread over this many row locks.
+const COUNT_SHARDS: u64 = 16;
+
+/// The case's shard: stable, so the -1 and +1 of one move land on the same shard.
+fn count_shard(case_number: &str) -> i16 {
+    // FNV-1a: tiny and stable across builds (std's hasher is not guaranteed to be).
+    let h = case_number.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (h % COUNT_SHARDS) as i16
 }
 
 /// Moves one case between `case_counts` groups: `-1` for the group it left (if any), `+1` for the
@@ -60,6 +68,7 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
 /// disagree with the cases. Concurrent writers of one group serialize on its row lock.
 async fn count_case(
     client: &impl GenericClient,
+    case_number: &str,
     old: Option<(&str, &str, &str)>,
     new: (&str, &str, &str),
 ) -> Result<()> {
@@ -68,12 +77,14 @@ async fn count_case(
     }
     let stmt = client
         .prepare_cached(
-            "INSERT INTO case_counts (place_region, department, state, n) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (place_region, department, state)
+            "INSERT INTO case_counts (place_region, department, state, shard, n)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (place_region, department, state, shard)
              DO UPDATE SET n = case_counts.n + EXCLUDED.n",
         )
         .await
         .map_err(db)?;
+    let shard = count_shard(case_number);
     // Rows are locked in key order, so two cases moving opposite ways cannot deadlock.
     let mut changes: Vec<((&str, &str, &str), i64)> = vec![(new, 1)];
     if let Some(old) = old {
@@ -82,7 +93,7 @@ async fn count_case(
     changes.sort();
     for ((place, department, state), delta) in changes {
         client
-            .execute(&stmt, &[&place, &department, &state, &delta])
+            .execute(&stmt, &[&place, &department, &state, &shard, &delta])
             .await
             .map_err(db)?;
     }
@@ -260,6 +271,7 @@ impl CaseStore for PgStore {
         })?;
         count_case(
             &tx,
+            &s.number,
             None,
             (s.place.as_str(), &s.department, s.state.as_str()),
         )
@@ -339,6 +351,7 @@ impl CaseStore for PgStore {
             (row.get(2), row.get(3), row.get(4), row.get(5));
         count_case(
             &tx,
+            &s.number,
             Some((&place, &department, &state)),
             (s.place.as_str(), &s.department, s.state.as_str()),
         )

@@ -39,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "feedback",
         include_str!("../migrations/0004_feedback.sql"),
     ),
+    (
+        5,
+        "scan_rows",
+        include_str!("../migrations/0005_scan_rows.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

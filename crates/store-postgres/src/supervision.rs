@@ -14,7 +14,8 @@ use domain::access::Scope;
 use domain::supervision::DeadlineRow;
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderEntry, OrderStatus,
-    Result, StoreError, SupervisionOrder, SupervisionStore, WarningRecord,
+    Result, ScanCounts, StoreError, SupervisionOrder, SupervisionStore, WarningRecord,
+    SCAN_FROM_START,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Json;
@@ -109,9 +110,9 @@ impl SupervisionStore for PgStore {
             let stmt = tx
                 .prepare_cached(
                     "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                        red_from, place_region, decide_region)
+                        red_from, place_region, decide_region, department)
                      SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
-                            c.place_region, c.decide_region
+                            c.place_region, c.decide_region, c.department
                      FROM cases c,
                           unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
                             AS r(key, label, due, yellow_from, red_from)
@@ -152,6 +153,52 @@ impl SupervisionStore for PgStore {
         q.push(&format!(") ORDER BY due, case_number, key LIMIT {l}"));
         let conn = self.conn().await?;
         Ok(q.run(&conn).await?.iter().map(deadline_from_row).collect())
+    }
+
+    async fn scan_warnings(
+        &self,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<ScanCounts> {
+        let from = since.unwrap_or(SCAN_FROM_START).min(today);
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        // A racing raise of the same open warning (a case changing meanwhile) waits for the other
+        // transaction, then does nothing: the unique index keeps it exactly once.
+        let insert = tx
+            .prepare_cached(
+                "INSERT INTO warnings (case_number, key, colour, label, place_region,
+                    decide_region, department, due, raised_at)
+                 SELECT case_number, key,
+                        CASE WHEN red_from <= $2 THEN 'red' ELSE 'yellow' END,
+                        label, place_region, decide_region, department, due, $3
+                 FROM case_deadlines
+                 WHERE yellow_from BETWEEN $1 AND $2 OR red_from BETWEEN $1 AND $2
+                 ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
+            )
+            .await
+            .map_err(db)?;
+        let raised = tx
+            .execute(&insert, &[&from, &today, &at])
+            .await
+            .map_err(db)?;
+        let clear = tx
+            .prepare_cached(
+                "UPDATE warnings w SET cleared_at = $3
+                 FROM case_deadlines d
+                 WHERE d.red_from BETWEEN $1 AND $2
+                   AND w.case_number = d.case_number AND w.key = d.key
+                   AND w.colour = 'yellow' AND w.cleared_at IS NULL",
+            )
+            .await
+            .map_err(db)?;
+        let cleared = tx
+            .execute(&clear, &[&from, &today, &at])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(ScanCounts { raised, cleared })
     }
 
     async fn raise_warning(&self, w: &WarningRecord) -> Result<bool> {

@@ -50,7 +50,8 @@ async fn concurrent_connects_migrate_once() {
             (1, "init".to_string()),
             (2, "cases".to_string()),
             (3, "supervision".to_string()),
-            (4, "feedback".to_string())
+            (4, "feedback".to_string()),
+            (5, "scan_rows".to_string())
         ]
     );
 

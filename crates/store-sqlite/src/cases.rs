@@ -98,8 +98,10 @@ fn count_case(
     }
     let mut st = tx
         .prepare_cached(
-            "INSERT INTO case_counts (place_region, department, state, n) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (place_region, department, state) DO UPDATE SET n = n + excluded.n",
+            // One writer: no lock to spread, so one shard (0) per group.
+            "INSERT INTO case_counts (place_region, department, state, shard, n)
+             VALUES (?1, ?2, ?3, 0, ?4)
+             ON CONFLICT (place_region, department, state, shard) DO UPDATE SET n = n + excluded.n",
         )
         .db()?;
     if let Some((place, department, state)) = old {

@@ -20,6 +20,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "feedback",
         include_str!("../migrations/0004_feedback.sql"),
     ),
+    (
+        5,
+        "scan_rows",
+        include_str!("../migrations/0005_scan_rows.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

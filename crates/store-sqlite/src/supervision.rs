@@ -17,7 +17,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, Result,
-    StoreError, SupervisionOrder, SupervisionStore, WarningRecord,
+    ScanCounts, StoreError, SupervisionOrder, SupervisionStore, WarningRecord, SCAN_FROM_START,
 };
 
 const WARNING_COLS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
@@ -122,8 +122,8 @@ impl SupervisionStore for SqliteStore {
             let mut st = tx
                 .prepare_cached(
                     "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                        red_from, place_region, decide_region)
-                     SELECT number, ?2, ?3, ?4, ?5, ?6, place_region, decide_region
+                        red_from, place_region, decide_region, department)
+                     SELECT number, ?2, ?3, ?4, ?5, ?6, place_region, decide_region, department
                      FROM cases WHERE number = ?1",
                 )
                 .db()?;
@@ -163,6 +163,50 @@ impl SupervisionStore for SqliteStore {
                 .db()?;
             let rows = st.query_map(params_from_iter(p), deadline_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn scan_warnings(
+        &self,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<ScanCounts> {
+        let from = day_text(since.unwrap_or(SCAN_FROM_START).min(today));
+        let (today, at) = (day_text(today), ts(at));
+        self.write(move |tx| {
+            // Both ranges are index ranges (yellow_from, red_from); the OR becomes a union of them.
+            let raised = tx
+                .prepare_cached(
+                    "INSERT INTO warnings (case_number, key, colour, label, place_region,
+                        decide_region, department, due, raised_at)
+                     SELECT case_number, key,
+                            CASE WHEN red_from <= ?2 THEN 'red' ELSE 'yellow' END,
+                            label, place_region, decide_region, department, due, ?3
+                     FROM case_deadlines
+                     WHERE yellow_from BETWEEN ?1 AND ?2 OR red_from BETWEEN ?1 AND ?2
+                     ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
+                )
+                .db()?
+                .execute(params![from, today, at])
+                .db()?;
+            // Red replaces yellow: driven from the rows turning red, each a probe of the open index.
+            let cleared = tx
+                .prepare_cached(
+                    "UPDATE warnings SET cleared_at = ?3
+                     FROM (SELECT case_number AS n, key AS k FROM case_deadlines
+                           WHERE red_from BETWEEN ?1 AND ?2) AS d
+                     WHERE warnings.case_number = d.n AND warnings.key = d.k
+                       AND warnings.colour = 'yellow' AND warnings.cleared_at IS NULL",
+                )
+                .db()?
+                .execute(params![from, today, at])
+                .db()?;
+            Ok(ScanCounts {
+                raised: raised as u64,
+                cleared: cleared as u64,
+            })
         })
         .await
     }

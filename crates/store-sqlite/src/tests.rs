@@ -272,6 +272,7 @@ async fn schema_description_is_exactly_the_migrations() {
         vec![
             "case_deadlines_decide_region_yellow_from_idx",
             "case_deadlines_place_region_yellow_from_idx",
+            "case_deadlines_red_from_idx",
             "case_deadlines_yellow_from_idx",
             "cases_agent_user_id_idx",
             "cases_applicant_region_idx",
@@ -318,7 +319,7 @@ async fn schema_description_is_exactly_the_migrations() {
         vec![
             "calendar_days.check(calendar_days_kind_ck)",
             "calendar_days.pk(date)",
-            "case_counts.pk(place_region,department,state)",
+            "case_counts.pk(place_region,department,state,shard)",
             "case_deadlines.fk(case_number)->cases",
             "case_deadlines.pk(case_number,key)",
             "case_events.fk(case_number)->cases",

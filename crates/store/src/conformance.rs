@@ -6,7 +6,7 @@
 
 use crate::{
     CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter, Message,
-    NewUser, OrderEntry, OrderStatus, PublishedResult, Session, Store, StoreError,
+    NewUser, OrderEntry, OrderStatus, PublishedResult, ScanCounts, Session, Store, StoreError,
     SupervisionOrder, WarningRecord,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -70,6 +70,7 @@ macro_rules! conformance_tests {
             case_results_published,
             supervision_deadline_rows,
             supervision_warning_raised_once,
+            supervision_scan_from_rows,
             supervision_clear_warnings_except,
             supervision_warnings_listed_red_first,
             supervision_counts_follow_cases,
@@ -1485,7 +1486,7 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "results.pk(case_number)",
         "case_deadlines.pk(case_number,key)",
         "warnings.partial_unique(case_number,key,colour)",
-        "case_counts.pk(place_region,department,state)",
+        "case_counts.pk(place_region,department,state,shard)",
         "leases.pk(name)",
         "orders.fk(case_number)->cases",
     ] {
@@ -2260,6 +2261,124 @@ pub async fn supervision_deadline_rows<S: Store + ?Sized>(store: &S) {
         vec![pair(c, "stage:0"), pair(b, "case")],
         "refused replacements change nothing"
     );
+}
+
+/// The open warnings of a case as (key, colour), sorted.
+async fn open_colours<S: Store + ?Sized>(store: &S, number: &str) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = store
+        .case_warnings(number)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|w| (w.key, w.colour))
+        .collect();
+    v.sort();
+    v
+}
+
+pub async fn supervision_scan_from_rows<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    let [a, b, c] = [0, 1, 2].map(|i| cases[i].filing.number.as_str());
+    store
+        .replace_deadline_rows(
+            a,
+            &[
+                deadline(a, "case", "2026-03-16", "2026-03-12"),
+                deadline(a, "correction", "2026-03-09", "2026-03-06"),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .replace_deadline_rows(b, &[deadline(b, "case", "2026-03-10", "2026-03-05")])
+        .await
+        .unwrap();
+    store
+        .replace_deadline_rows(c, &[deadline(c, "stage:0", "2026-03-05", "2026-03-04")])
+        .await
+        .unwrap();
+    let scan = |since: Option<&'static str>, today: &'static str| async move {
+        store
+            .scan_warnings(
+                since.map(date),
+                date(today),
+                at(&format!("{today}T00:30:00Z")),
+            )
+            .await
+            .unwrap()
+    };
+    let counts = |raised, cleared| ScanCounts { raised, cleared };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, c)| (k.to_string(), c.to_string()))
+            .collect()
+    };
+
+    // The first scan reads every row due by today: `b` and `c` are yellow on the 5th.
+    assert_eq!(scan(None, "2026-03-05").await, counts(2, 0));
+    assert_eq!(open_colours(store, b).await, pairs(&[("case", "yellow")]));
+    assert_eq!(
+        open_colours(store, c).await,
+        pairs(&[("stage:0", "yellow")])
+    );
+    assert!(open_colours(store, a).await.is_empty(), "not yet due");
+    // The warning carries what the row and the case say.
+    let w = &store.case_warnings(c).await.unwrap()[0];
+    assert_eq!(
+        (
+            w.label.as_str(),
+            w.due,
+            w.department.as_str(),
+            &w.place,
+            &w.decide_place
+        ),
+        (
+            "stage:0 期限",
+            date("2026-03-05"),
+            cases[2].filing.item.department.as_str(),
+            &cases[2].filing.place,
+            &cases[2].filing.decide_place
+        )
+    );
+    assert_eq!(w.raised_at, at("2026-03-05T00:30:00Z"));
+    // Scanning again raises nothing: once per (case, deadline, colour).
+    assert_eq!(scan(None, "2026-03-05").await, counts(0, 0));
+    assert_eq!(scan(Some("2026-03-05"), "2026-03-05").await, counts(0, 0));
+
+    // The next day: `c` turns red (replacing its yellow), `a`'s correction row turns yellow.
+    assert_eq!(scan(Some("2026-03-05"), "2026-03-06").await, counts(2, 1));
+    assert_eq!(open_colours(store, c).await, pairs(&[("stage:0", "red")]));
+    assert_eq!(
+        open_colours(store, a).await,
+        pairs(&[("correction", "yellow")])
+    );
+
+    // A week later, the days since the last scan: `a`'s correction and `b` red, `a`'s case yellow.
+    assert_eq!(scan(Some("2026-03-06"), "2026-03-12").await, counts(3, 2));
+    assert_eq!(
+        open_colours(store, a).await,
+        pairs(&[("case", "yellow"), ("correction", "red")])
+    );
+    assert_eq!(open_colours(store, b).await, pairs(&[("case", "red")]));
+    assert_eq!(scan(Some("2026-03-06"), "2026-03-12").await, counts(0, 0));
+
+    // A window only reads the rows whose colour changes in it: `a`'s case turns red on the 17th,
+    // before a window of the 18th alone (which is why callers chain windows from the last scan).
+    assert_eq!(scan(Some("2026-03-18"), "2026-03-18").await, counts(0, 0));
+    // A case that no longer waits has no rows, so nothing is raised for it.
+    store.replace_deadline_rows(c, &[]).await.unwrap();
+    store
+        .clear_warnings_except(c, &[], at("2026-03-16T08:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(scan(None, "2026-03-17").await, counts(1, 1));
+    assert_eq!(
+        open_colours(store, a).await,
+        pairs(&[("case", "red"), ("correction", "red")])
+    );
+    assert!(open_colours(store, c).await.is_empty());
+    // `since` after `today` (a clock set back) reads from `today` only.
+    assert_eq!(scan(Some("2026-04-01"), "2026-03-17").await, counts(0, 0));
 }
 
 pub async fn supervision_warning_raised_once<S: Store + Clone + 'static>(store: &S) {

@@ -399,6 +399,19 @@ pub struct OrderEntry {
     pub text: String,
 }
 
+/// What one warning scan changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ScanCounts {
+    pub raised: u64,
+    pub cleared: u64,
+}
+
+/// The earliest day a scan window may start: before any case could exist.
+pub const SCAN_FROM_START: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+
 /// A supervision order (督办单) about a case or a unit, with a reply deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupervisionOrder {
@@ -436,6 +449,18 @@ pub trait SupervisionStore: Send + Sync {
         scope: &Scope,
         limit: u32,
     ) -> Result<Vec<domain::supervision::DeadlineRow>>;
+    /// The warning scan, in one transaction and without loading a case: raises the warning of every
+    /// deadline row whose colour changed on a day in `since..=today` (every row due by `today` when
+    /// `since` is `None`: the first scan), red when `red_from <= today` else yellow, and clears the
+    /// yellow warnings that those turning red replace. Rows changed by a case are raised when the
+    /// case changes, so after the first scan only the days since the last one need reading.
+    /// Exactly once across processes (the open-warning unique index).
+    async fn scan_warnings(
+        &self,
+        since: Option<NaiveDate>,
+        today: NaiveDate,
+        at: DateTime<Utc>,
+    ) -> Result<ScanCounts>;
     /// Raises a warning unless the same (case, key, colour) is already open: exactly once even when
     /// several processes race. Returns whether this call raised it. The record's `id` and
     /// `cleared_at` are ignored; the case must exist (else `NotFound("case")`).

@@ -17,7 +17,7 @@ pub async fn run(state: AppState) {
         // process; the first tick of a working day is its start-of-day scan).
         match crate::supervision::scan(&state, &state.instance).await {
             Ok(r) if r.raised > 0 => {
-                tracing::info!(raised = r.raised, cases = r.cases, "warning scan")
+                tracing::info!(raised = r.raised, cleared = r.cleared, since = ?r.since, "warning scan")
             }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "warning scan failed"),

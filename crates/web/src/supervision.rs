@@ -136,13 +136,19 @@ pub async fn refresh_case(
 pub struct ScanReport {
     /// False when another process holds the scan lease.
     pub ran: bool,
-    pub rows: usize,
-    pub cases: usize,
-    pub raised: usize,
+    /// The first day of the window read (None: the first scan, every row due by today).
+    pub since: Option<NaiveDate>,
+    pub today: Option<NaiveDate>,
+    pub raised: u64,
+    pub cleared: u64,
 }
 
-/// The warning scan: run at start-up, at the start of each working day and on demand. Only the
-/// deadlines whose warning dates have come are read (an index range), never every case.
+/// The setting holding the last day a scan covered, where the next window starts.
+pub const SCAN_DAY_SETTING: &str = "warning_scan_day";
+
+/// The warning scan: run at start-up, at the start of each working day and on demand. Warnings
+/// are raised from deadline rows alone, in the database (`scan_warnings`): only the rows whose
+/// colour changes on a day since the last scan are read (two index ranges), never every case.
 pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
     let now = state.clock.now();
     // A short lease: a process killed mid-scan blocks others for two minutes at most.
@@ -153,31 +159,35 @@ pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
     {
         return Ok(ScanReport::default());
     }
-    let rules = rules(state).await?;
     let today = state.clock.today();
-    let rows = state
+    // The window starts at the last scanned day (read again: a case changed late that day is
+    // covered twice, harmlessly); a clock set back, or no record, means a full scan.
+    let since = state
         .store
-        .deadline_rows_due(today, &Scope::All, 1_000_000)
+        .get_setting(SCAN_DAY_SETTING)
+        .await?
+        .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+        .filter(|d| *d <= today);
+    let counts = state.store.scan_warnings(since, today, now).await?;
+    state
+        .store
+        .set_setting(SCAN_DAY_SETTING, &today.format("%Y-%m-%d").to_string())
         .await?;
-    let mut report = ScanReport {
-        ran: true,
-        rows: rows.len(),
-        ..Default::default()
-    };
-    let mut numbers: Vec<&str> = rows.iter().map(|r| r.case_number.as_str()).collect();
-    numbers.dedup();
-    for n in numbers {
-        if let Some(c) = state.store.get_case(n).await? {
-            report.cases += 1;
-            report.raised += refresh_case(state, &c, &rules).await?;
-        }
+    if counts.raised + counts.cleared > 0 {
+        state.notify_change();
     }
     // Release early so the next scan (or another process) need not wait out the lease.
     state
         .store
         .try_lease("warning_scan", holder, now, now)
         .await?;
-    Ok(report)
+    Ok(ScanReport {
+        ran: true,
+        since,
+        today: Some(today),
+        raised: counts.raised,
+        cleared: counts.cleared,
+    })
 }
 
 /// Recomputes every open case (after the rules change).
