@@ -147,8 +147,16 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
     // Day 1..=365 back, so numbers never meet the live run's (today's) numbers; the sequence
     // within a day follows from i, from 50000 up so the demo's own cases (low sequences) are
     // never met either: unique without a counter round trip, up to 10,000,000 cases.
-    let days_back = 1 + (i % 365) as i64;
-    let seq = 50_000 + i / 365;
+    // Open cases were filed in the last 60 days (a long-open case is the exception), so the scan
+    // sees a realistic mix: not yet warned, yellow, red. Their sequences start at 80000 so they
+    // never meet a completed case's (below 80000 up to 10,000,000 cases over the year).
+    let open = i.is_multiple_of(ctx.open_every);
+    let (days_back, seq) = if open {
+        let j = i / ctx.open_every;
+        (1 + (j % 60) as i64, 80_000 + j / 60)
+    } else {
+        (1 + (i % 365) as i64, 50_000 + i / 365)
+    };
     let base = Utc::now().date_naive() - Duration::days(days_back);
     let at = Utc.from_utc_datetime(&base.and_hms_opt(1, 30, 0).unwrap_or_default())
         + Duration::seconds((i % 20_000) as i64);
@@ -196,7 +204,6 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
         step(&mut c, &mut events, &ctx.clerk, cmd, t, cal)?;
     }
     step(&mut c, &mut events, &ctx.clerk, Command::Accept, t, cal)?;
-    let open = i.is_multiple_of(ctx.open_every);
     if !open {
         let mut guard = 0;
         while c.state == case::CaseState::InReview && guard < 10 {

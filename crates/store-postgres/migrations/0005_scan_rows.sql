@@ -12,3 +12,6 @@ ALTER TABLE case_counts ALTER COLUMN shard DROP DEFAULT;
 ALTER TABLE case_counts DROP CONSTRAINT case_counts_pkey;
 ALTER TABLE case_counts ADD CONSTRAINT case_counts_pkey
     PRIMARY KEY (place_region, department, state, shard);
+
+-- The monitor's list of open warnings, red first then by due date, stops after its first page.
+CREATE INDEX warnings_open_order_idx ON warnings (colour, due, case_number, key) WHERE cleared_at IS NULL;

@@ -24,8 +24,9 @@ use tokio_postgres::Row;
 const WARNING_COLUMNS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
      department, due, raised_at, cleared_at";
 
-/// Red before yellow, then the earliest due date; the rest only makes the order total.
-const WARNING_ORDER: &str = "CASE colour WHEN 'red' THEN 0 ELSE 1 END, due, case_number, key, id";
+/// Red before yellow ('red' < 'yellow' bytewise, so an index on the column serves the order), then
+/// the earliest due date; the rest only makes the order total.
+const WARNING_ORDER: &str = "colour, due, case_number, key, id";
 
 const ORDER_COLUMNS: &str = "id, case_number, unit_region, department, subject, body, issued_in, \
      issued_by, issued_at, reply_due, status, history_json, version";
@@ -276,6 +277,21 @@ impl SupervisionStore for PgStore {
         q.push(&format!(" ORDER BY {WARNING_ORDER} LIMIT {l}"));
         let conn = self.conn().await?;
         q.run(&conn).await?.iter().map(warning_from_row).collect()
+    }
+
+    async fn count_warnings(&self, scope: &Scope) -> Result<(i64, i64)> {
+        let mut q = Query::new(
+            "SELECT COUNT(*) FILTER (WHERE colour = 'red'), COUNT(*) FILTER (WHERE colour = 'yellow')
+             FROM warnings WHERE cleared_at IS NULL AND (",
+        );
+        q.scope("place_region", scope);
+        q.push(" OR ");
+        q.scope("decide_region", scope);
+        q.push(")");
+        let conn = self.conn().await?;
+        let rows = q.run(&conn).await?;
+        let row = rows.first().ok_or(StoreError::NotFound("count"))?;
+        Ok((row.get(0), row.get(1)))
     }
 
     async fn case_warnings(&self, case_number: &str) -> Result<Vec<WarningRecord>> {

@@ -23,8 +23,9 @@ use store::{
 const WARNING_COLS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
      department, due, raised_at, cleared_at";
 
-/// Red before yellow, then the earliest due date; the rest only makes the order total.
-const WARNING_ORDER: &str = "CASE colour WHEN 'red' THEN 0 ELSE 1 END, due, case_number, key, id";
+/// Red before yellow ('red' < 'yellow' bytewise, so an index on the column serves the order), then
+/// the earliest due date; the rest only makes the order total.
+const WARNING_ORDER: &str = "colour, due, case_number, key, id";
 
 fn warning_row(r: &Row<'_>) -> rusqlite::Result<WarningRecord> {
     let cleared: Option<String> = r.get(10)?;
@@ -288,6 +289,24 @@ impl SupervisionStore for SqliteStore {
                 .db()?;
             let rows = st.query_map(params_from_iter(p), warning_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn count_warnings(&self, scope: &Scope) -> Result<(i64, i64)> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let mut p = Vec::new();
+            let place = scope_condition("place_region", &scope, &mut p);
+            let decide = scope_condition("decide_region", &scope, &mut p);
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT COALESCE(SUM(colour = 'red'), 0), COALESCE(SUM(colour = 'yellow'), 0)
+                     FROM warnings WHERE cleared_at IS NULL AND ({place} OR {decide})"
+                ))
+                .db()?;
+            st.query_row(params_from_iter(p), |r| Ok((r.get(0)?, r.get(1)?)))
+                .db()
         })
         .await
     }

@@ -309,6 +309,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "users_home_region_idx",
             "users_username_uq",
             "warnings_decide_region_idx",
+            "warnings_open_order_idx",
             "warnings_open_uq",
             "warnings_place_region_idx",
         ]

@@ -2316,6 +2316,8 @@ pub async fn supervision_scan_from_rows<S: Store + ?Sized>(store: &S) {
 
     // The first scan reads every row due by today: `b` and `c` are yellow on the 5th.
     assert_eq!(scan(None, "2026-03-05").await, counts(2, 0));
+    assert_eq!(store.count_warnings(&Scope::All).await.unwrap(), (0, 2));
+    assert_eq!(store.count_warnings(&subtree(TOWN)).await.unwrap(), (0, 1));
     assert_eq!(open_colours(store, b).await, pairs(&[("case", "yellow")]));
     assert_eq!(
         open_colours(store, c).await,
@@ -2377,6 +2379,16 @@ pub async fn supervision_scan_from_rows<S: Store + ?Sized>(store: &S) {
         pairs(&[("case", "red"), ("correction", "red")])
     );
     assert!(open_colours(store, c).await.is_empty());
+    // The monitor's counts: every open warning, by colour, in the scope.
+    assert_eq!(store.count_warnings(&Scope::All).await.unwrap(), (3, 0));
+    assert_eq!(
+        store.count_warnings(&subtree(SIBLING_TOWN)).await.unwrap(),
+        (1, 0)
+    );
+    assert_eq!(
+        store.count_warnings(&Scope::Within(vec![])).await.unwrap(),
+        (0, 0)
+    );
     // `since` after `today` (a clock set back) reads from `today` only.
     assert_eq!(scan(Some("2026-04-01"), "2026-03-17").await, counts(0, 0));
 }

@@ -237,6 +237,8 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
     let by_place_raw = state.store.count_cases(scope, CountBy::Place).await?;
     let by_dept_raw = state.store.count_cases(scope, CountBy::Department).await?;
     let warnings = state.store.list_warnings(scope, true, 200).await?;
+    // Counted in the database: the list above is only the first 200.
+    let (red, yellow) = state.store.count_warnings(scope).await?;
     let places = state.store.list_places(scope).await?;
     // Department names as seen from the supervisor's own region (the county's bureaus for a county).
     let names = match scope {
@@ -324,8 +326,8 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
                 )
             })
             .collect(),
-        red: warnings.iter().filter(|w| w.colour == "red").count() as i64,
-        yellow: warnings.iter().filter(|w| w.colour == "yellow").count() as i64,
+        red,
+        yellow,
         open_orders: orders
             .iter()
             .filter(|o| matches!(o.status, store::OrderStatus::Open))
