@@ -2,14 +2,15 @@
 
 use crate::query::Query;
 use crate::regions::region_code;
+use crate::supervision::{clear_except_c, raise_c, replace_rows_c};
 use crate::{corrupt, db, violated, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use domain::case::{Case, CaseEvent, CaseState};
 use store::{
-    case_exists, check_new_events, stale_case, CaseFilter, CaseStore, CaseSummary, Message,
-    PublishedResult, Result, StoreError,
+    case_exists, check_new_events, check_side_effects, stale_case, CaseFilter, CaseStore,
+    CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Json;
@@ -207,6 +208,155 @@ impl PgStore {
     }
 }
 
+/// Appends events and rewrites the snapshot under the case's row lock, checking the expected
+/// version and the hash link: the body of `append_events`, shared with `commit_transition`.
+async fn append_c(
+    tx: &impl GenericClient,
+    case: &Case,
+    expected_version: u32,
+    events: &[CaseEvent],
+) -> Result<()> {
+    let s = CaseSummary::of(case, last_at(events));
+    // The row lock holds off concurrent appenders until commit; they then see the new version.
+    let stmt = tx
+        .prepare_cached(
+            "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region
+             FROM cases c
+             LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
+             WHERE c.number = $1 FOR UPDATE OF c",
+        )
+        .await
+        .map_err(db)?;
+    let row = tx
+        .query_opt(&stmt, &[&s.number])
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound("case"))?;
+    let stored: i64 = row.get(0);
+    if stored != i64::from(expected_version) {
+        return Err(stale_case(&s.number, expected_version, stored as u32));
+    }
+    let last: Option<String> = row.get(1);
+    if last.as_deref() != Some(events[0].prev_hash.as_str()) {
+        return Err(StoreError::Backend(format!(
+            "case {}: new events do not link to stored event {expected_version}",
+            s.number
+        )));
+    }
+    let stmt = tx
+        .prepare_cached(
+            "UPDATE cases SET state = $2, item_name = $3, department = $4, applicant_name = $5,
+                place_region = $6, decide_region = $7, applicant_region = $8,
+                applicant_user_id = $9, agent_user_id = $10, due = $11, updated_at = $12,
+                version = $13, case_json = $14
+             WHERE number = $1",
+        )
+        .await
+        .map_err(db)?;
+    tx.execute(
+        &stmt,
+        &[
+            &s.number,
+            &s.state.as_str(),
+            &s.item_name,
+            &s.department,
+            &s.applicant_name,
+            &s.place.as_str(),
+            &s.decide_place.as_str(),
+            &s.applicant_region.as_str(),
+            &s.applicant_user_id,
+            &s.agent_user_id,
+            &s.due,
+            &s.updated_at,
+            &i64::from(s.version),
+            &Json(case),
+        ],
+    )
+    .await
+    .map_err(db)?;
+    let (place, department, state, decide): (String, String, String, String) =
+        (row.get(2), row.get(3), row.get(4), row.get(5));
+    count_case(
+        tx,
+        &s.number,
+        Some((&place, &department, &state)),
+        (s.place.as_str(), &s.department, s.state.as_str()),
+    )
+    .await?;
+    // Deadline rows carry the case's places for scoped scans; a transfer moves them.
+    if place != s.place.as_str() || decide != s.decide_place.as_str() {
+        let stmt = tx
+            .prepare_cached(
+                "UPDATE case_deadlines SET place_region = $2, decide_region = $3
+                 WHERE case_number = $1",
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(
+            &stmt,
+            &[&s.number, &s.place.as_str(), &s.decide_place.as_str()],
+        )
+        .await
+        .map_err(db)?;
+    }
+    insert_events(tx, events).await?;
+    Ok(())
+}
+
+async fn add_message_c(client: &impl GenericClient, message: &Message) -> Result<i64> {
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO messages (user_id, case_number, text, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .await
+        .map_err(db)?;
+    Ok(client
+        .query_one(
+            &stmt,
+            &[
+                &message.user_id,
+                &message.case_number,
+                &message.text,
+                &message.created_at,
+            ],
+        )
+        .await
+        .map_err(missing_case)?
+        .get(0))
+}
+
+async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult) -> Result<()> {
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
+                                  licence_no, place_region, published_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (case_number) DO UPDATE SET
+               item_name = EXCLUDED.item_name, applicant_masked = EXCLUDED.applicant_masked,
+               decided_on = EXCLUDED.decided_on, licence_no = EXCLUDED.licence_no,
+               place_region = EXCLUDED.place_region, published_at = EXCLUDED.published_at",
+        )
+        .await
+        .map_err(db)?;
+    client
+        .execute(
+            &stmt,
+            &[
+                &result.case_number,
+                &result.item_name,
+                &result.applicant_masked,
+                &result.decided_on,
+                &result.licence_no,
+                &result.place.as_str(),
+                &Utc::now(),
+            ],
+        )
+        .await
+        .map_err(missing_case)?;
+    Ok(())
+}
+
 #[async_trait]
 impl CaseStore for PgStore {
     async fn next_counter(&self, name: &str, scope: &str) -> Result<i64> {
@@ -287,93 +437,48 @@ impl CaseStore for PgStore {
         events: &[CaseEvent],
     ) -> Result<()> {
         check_new_events(case, expected_version, events)?;
-        let s = CaseSummary::of(case, last_at(events));
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        // The row lock holds off concurrent appenders until commit; they then see the new version.
-        let stmt = tx
-            .prepare_cached(
-                "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region
-                 FROM cases c
-                 LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
-                 WHERE c.number = $1 FOR UPDATE OF c",
-            )
-            .await
-            .map_err(db)?;
-        let row = tx
-            .query_opt(&stmt, &[&s.number])
-            .await
-            .map_err(db)?
-            .ok_or(StoreError::NotFound("case"))?;
-        let stored: i64 = row.get(0);
-        if stored != i64::from(expected_version) {
-            return Err(stale_case(&s.number, expected_version, stored as u32));
-        }
-        let last: Option<String> = row.get(1);
-        if last.as_deref() != Some(events[0].prev_hash.as_str()) {
-            return Err(StoreError::Backend(format!(
-                "case {}: new events do not link to stored event {expected_version}",
-                s.number
-            )));
-        }
-        let stmt = tx
-            .prepare_cached(
-                "UPDATE cases SET state = $2, item_name = $3, department = $4, applicant_name = $5,
-                    place_region = $6, decide_region = $7, applicant_region = $8,
-                    applicant_user_id = $9, agent_user_id = $10, due = $11, updated_at = $12,
-                    version = $13, case_json = $14
-                 WHERE number = $1",
-            )
-            .await
-            .map_err(db)?;
-        tx.execute(
-            &stmt,
-            &[
-                &s.number,
-                &s.state.as_str(),
-                &s.item_name,
-                &s.department,
-                &s.applicant_name,
-                &s.place.as_str(),
-                &s.decide_place.as_str(),
-                &s.applicant_region.as_str(),
-                &s.applicant_user_id,
-                &s.agent_user_id,
-                &s.due,
-                &s.updated_at,
-                &i64::from(s.version),
-                &Json(case),
-            ],
-        )
-        .await
-        .map_err(db)?;
-        let (place, department, state, decide): (String, String, String, String) =
-            (row.get(2), row.get(3), row.get(4), row.get(5));
-        count_case(
-            &tx,
-            &s.number,
-            Some((&place, &department, &state)),
-            (s.place.as_str(), &s.department, s.state.as_str()),
-        )
-        .await?;
-        // Deadline rows carry the case's places for scoped scans; a transfer moves them.
-        if place != s.place.as_str() || decide != s.decide_place.as_str() {
-            let stmt = tx
-                .prepare_cached(
-                    "UPDATE case_deadlines SET place_region = $2, decide_region = $3
-                     WHERE case_number = $1",
-                )
-                .await
-                .map_err(db)?;
-            tx.execute(
-                &stmt,
-                &[&s.number, &s.place.as_str(), &s.decide_place.as_str()],
-            )
-            .await
-            .map_err(db)?;
-        }
-        insert_events(&tx, events).await?;
+        append_c(&tx, case, expected_version, events).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn commit_transition(
+        &self,
+        case: &Case,
+        expected_version: u32,
+        events: &[CaseEvent],
+        effects: &SideEffects,
+    ) -> Result<u64> {
+        check_new_events(case, expected_version, events)?;
+        check_side_effects(&case.filing.number, effects)?;
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        append_c(&tx, case, expected_version, events).await?;
+        for m in &effects.messages {
+            add_message_c(&tx, m).await?;
+        }
+        if let Some(r) = &effects.result {
+            publish_result_c(&tx, r).await?;
+        }
+        let mut raised = 0;
+        if let Some(sv) = &effects.supervision {
+            let number = &case.filing.number;
+            replace_rows_c(&tx, number, &sv.rows).await?;
+            let keep: Vec<(String, String)> = sv
+                .open
+                .iter()
+                .map(|w| (w.key.clone(), w.colour.clone()))
+                .collect();
+            clear_except_c(&tx, number, &keep, sv.at).await?;
+            for w in &sv.open {
+                if raise_c(&tx, w).await? {
+                    raised += 1;
+                }
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(raised)
     }
 
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {
@@ -467,26 +572,7 @@ impl CaseStore for PgStore {
 
     async fn add_message(&self, message: &Message) -> Result<i64> {
         let conn = self.conn().await?;
-        let stmt = conn
-            .prepare_cached(
-                "INSERT INTO messages (user_id, case_number, text, created_at)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .await
-            .map_err(db)?;
-        Ok(conn
-            .query_one(
-                &stmt,
-                &[
-                    &message.user_id,
-                    &message.case_number,
-                    &message.text,
-                    &message.created_at,
-                ],
-            )
-            .await
-            .map_err(missing_case)?
-            .get(0))
+        add_message_c(&conn, message).await
     }
 
     async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>> {
@@ -499,33 +585,7 @@ impl CaseStore for PgStore {
 
     async fn publish_result(&self, result: &PublishedResult) -> Result<()> {
         let conn = self.conn().await?;
-        let stmt = conn
-            .prepare_cached(
-                "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
-                                      licence_no, place_region, published_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (case_number) DO UPDATE SET
-                   item_name = EXCLUDED.item_name, applicant_masked = EXCLUDED.applicant_masked,
-                   decided_on = EXCLUDED.decided_on, licence_no = EXCLUDED.licence_no,
-                   place_region = EXCLUDED.place_region, published_at = EXCLUDED.published_at",
-            )
-            .await
-            .map_err(db)?;
-        conn.execute(
-            &stmt,
-            &[
-                &result.case_number,
-                &result.item_name,
-                &result.applicant_masked,
-                &result.decided_on,
-                &result.licence_no,
-                &result.place.as_str(),
-                &Utc::now(),
-            ],
-        )
-        .await
-        .map_err(missing_case)?;
-        Ok(())
+        publish_result_c(&conn, result).await
     }
 
     async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>> {

@@ -89,49 +89,114 @@ fn order_from_row(row: &Row) -> Result<SupervisionOrder> {
     })
 }
 
+pub(crate) async fn replace_rows_c(
+    tx: &impl GenericClient,
+    case_number: &str,
+    rows: &[DeadlineRow],
+) -> Result<()> {
+    let stmt = tx
+        .prepare_cached("DELETE FROM case_deadlines WHERE case_number = $1")
+        .await
+        .map_err(db)?;
+    tx.execute(&stmt, &[&case_number]).await.map_err(db)?;
+    if !rows.is_empty() {
+        // One statement for all rows; the places come from the case row, and no case row
+        // means nothing inserted.
+        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+        let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
+        let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
+        let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
+                    red_from, place_region, decide_region, department)
+                 SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
+                        c.place_region, c.decide_region, c.department
+                 FROM cases c,
+                      unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
+                        AS r(key, label, due, yellow_from, red_from)
+                 WHERE c.number = $1",
+            )
+            .await
+            .map_err(db)?;
+        let n = tx
+            .execute(
+                &stmt,
+                &[&case_number, &keys, &labels, &dues, &yellows, &reds],
+            )
+            .await
+            .map_err(db)?;
+        if n == 0 {
+            return Err(StoreError::NotFound("case"));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn raise_c(client: &impl GenericClient, w: &WarningRecord) -> Result<bool> {
+    // A racing insert of the same open warning waits for the first to commit, then does
+    // nothing: exactly one caller gets a row back.
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
+                department, due, raised_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING
+             RETURNING id",
+        )
+        .await
+        .map_err(db)?;
+    let row = client
+        .query_opt(
+            &stmt,
+            &[
+                &w.case_number,
+                &w.key,
+                &w.colour,
+                &w.label,
+                &w.place.as_str(),
+                &w.decide_place.as_str(),
+                &w.department,
+                &w.due,
+                &w.raised_at,
+            ],
+        )
+        .await
+        .map_err(missing_case)?;
+    Ok(row.is_some())
+}
+
+pub(crate) async fn clear_except_c(
+    client: &impl GenericClient,
+    case_number: &str,
+    keep: &[(String, String)],
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let keys: Vec<&str> = keep.iter().map(|(k, _)| k.as_str()).collect();
+    let colours: Vec<&str> = keep.iter().map(|(_, c)| c.as_str()).collect();
+    // The kept pairs as a two-column set: one statement whatever their number.
+    let stmt = client
+        .prepare_cached(
+            "UPDATE warnings SET cleared_at = $2
+             WHERE case_number = $1 AND cleared_at IS NULL
+               AND (key, colour) NOT IN (SELECT k, c FROM unnest($3::text[], $4::text[]) AS u(k, c))",
+        )
+        .await
+        .map_err(db)?;
+    client
+        .execute(&stmt, &[&case_number, &at, &keys, &colours])
+        .await
+        .map_err(db)
+}
+
 #[async_trait]
 impl SupervisionStore for PgStore {
     async fn replace_deadline_rows(&self, case_number: &str, rows: &[DeadlineRow]) -> Result<()> {
         check_deadline_rows(case_number, rows)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        let stmt = tx
-            .prepare_cached("DELETE FROM case_deadlines WHERE case_number = $1")
-            .await
-            .map_err(db)?;
-        tx.execute(&stmt, &[&case_number]).await.map_err(db)?;
-        if !rows.is_empty() {
-            // One statement for all rows; the places come from the case row, and no case row
-            // means nothing inserted.
-            let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-            let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-            let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
-            let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
-            let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
-            let stmt = tx
-                .prepare_cached(
-                    "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                        red_from, place_region, decide_region, department)
-                     SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
-                            c.place_region, c.decide_region, c.department
-                     FROM cases c,
-                          unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
-                            AS r(key, label, due, yellow_from, red_from)
-                     WHERE c.number = $1",
-                )
-                .await
-                .map_err(db)?;
-            let n = tx
-                .execute(
-                    &stmt,
-                    &[&case_number, &keys, &labels, &dues, &yellows, &reds],
-                )
-                .await
-                .map_err(db)?;
-            if n == 0 {
-                return Err(StoreError::NotFound("case"));
-            }
-        }
+        replace_rows_c(&tx, case_number, rows).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -204,36 +269,7 @@ impl SupervisionStore for PgStore {
 
     async fn raise_warning(&self, w: &WarningRecord) -> Result<bool> {
         let conn = self.conn().await?;
-        // A racing insert of the same open warning waits for the first to commit, then does
-        // nothing: exactly one caller gets a row back.
-        let stmt = conn
-            .prepare_cached(
-                "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
-                    department, due, raised_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING
-                 RETURNING id",
-            )
-            .await
-            .map_err(db)?;
-        let row = conn
-            .query_opt(
-                &stmt,
-                &[
-                    &w.case_number,
-                    &w.key,
-                    &w.colour,
-                    &w.label,
-                    &w.place.as_str(),
-                    &w.decide_place.as_str(),
-                    &w.department,
-                    &w.due,
-                    &w.raised_at,
-                ],
-            )
-            .await
-            .map_err(missing_case)?;
-        Ok(row.is_some())
+        raise_c(&conn, w).await
     }
 
     async fn clear_warnings_except(
@@ -243,20 +279,7 @@ impl SupervisionStore for PgStore {
         at: DateTime<Utc>,
     ) -> Result<u64> {
         let conn = self.conn().await?;
-        let keys: Vec<&str> = keep.iter().map(|(k, _)| k.as_str()).collect();
-        let colours: Vec<&str> = keep.iter().map(|(_, c)| c.as_str()).collect();
-        // The kept pairs as a two-column set: one statement whatever their number.
-        let stmt = conn
-            .prepare_cached(
-                "UPDATE warnings SET cleared_at = $2
-                 WHERE case_number = $1 AND cleared_at IS NULL
-                   AND (key, colour) NOT IN (SELECT k, c FROM unnest($3::text[], $4::text[]) AS u(k, c))",
-            )
-            .await
-            .map_err(db)?;
-        conn.execute(&stmt, &[&case_number, &at, &keys, &colours])
-            .await
-            .map_err(db)
+        clear_except_c(&conn, case_number, keep, at).await
     }
 
     async fn list_warnings(

@@ -3,6 +3,7 @@
 //! JSON is encoded before a job is queued and decoded on the reader side, so the writer thread
 //! does only database work (notes/sqlite-write-path.md).
 
+use crate::supervision::{clear_except_tx, raise_tx, replace_rows_tx, row_texts};
 use crate::{
     backend, conversion, day_text, is_unique_violation, missing_ref, parse_code, parse_day,
     parse_ts, scope_condition, ts, Db, SqliteStore,
@@ -13,8 +14,8 @@ use domain::case::{Case, CaseEvent, CaseState};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::{
-    case_exists, check_new_events, stale_case, CaseFilter, CaseStore, CaseSummary, Message,
-    PublishedResult, Result, StoreError,
+    case_exists, check_new_events, check_side_effects, stale_case, CaseFilter, CaseStore,
+    CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
 };
 
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -108,6 +109,136 @@ fn count_case(
         st.execute(params![place, department, state, -1]).db()?;
     }
     st.execute(params![new.0, new.1, new.2, 1]).db()?;
+    Ok(())
+}
+
+/// Appends events and rewrites the snapshot, checking the expected version and the hash link: the
+/// body of `append_events`, shared with `commit_transition`.
+fn append_tx(
+    tx: &Transaction<'_>,
+    row: &CaseRow,
+    expected_version: u32,
+    link: &str,
+    events: &[EventRow],
+) -> Result<()> {
+    let s = &row.summary;
+    // The group the case is counted in before this change (the writer is alone, so it
+    // cannot move between this read and the update).
+    let before: Option<(String, String, String, String)> = tx
+        .prepare_cached(
+            "SELECT place_region, department, state, decide_region FROM cases
+             WHERE number = ?1",
+        )
+        .db()?
+        .query_row([&s.number], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()
+        .db()?;
+    // The version check and the snapshot write are one statement; the job's savepoint
+    // undoes it if anything after fails.
+    let updated = tx
+        .prepare_cached(
+            "UPDATE cases SET state = ?3, item_name = ?4, department = ?5,
+                applicant_name = ?6, place_region = ?7, decide_region = ?8,
+                applicant_region = ?9, applicant_user_id = ?10, agent_user_id = ?11,
+                due = ?12, updated_at = ?13, version = ?14, case_json = ?15
+             WHERE number = ?1 AND version = ?2",
+        )
+        .db()?
+        .execute(params![
+            s.number,
+            i64::from(expected_version),
+            s.state.as_str(),
+            s.item_name,
+            s.department,
+            s.applicant_name,
+            s.place.as_str(),
+            s.decide_place.as_str(),
+            s.applicant_region.as_str(),
+            s.applicant_user_id,
+            s.agent_user_id,
+            s.due.map(day_text),
+            ts(s.updated_at),
+            i64::from(s.version),
+            row.case_json,
+        ])
+        .db()?;
+    if updated == 0 {
+        let stored: Option<i64> = tx
+            .prepare_cached("SELECT version FROM cases WHERE number = ?1")
+            .db()?
+            .query_row([&s.number], |r| r.get(0))
+            .optional()
+            .db()?;
+        return Err(match stored {
+            None => StoreError::NotFound("case"),
+            Some(v) => stale_case(&s.number, expected_version, v as u32),
+        });
+    }
+    let last: Option<String> = tx
+        .prepare_cached("SELECT hash FROM case_events WHERE case_number = ?1 AND seq = ?2")
+        .db()?
+        .query_row(params![s.number, i64::from(expected_version)], |r| r.get(0))
+        .optional()
+        .db()?;
+    if last.as_deref() != Some(link) {
+        return Err(StoreError::Backend(format!(
+            "case {}: new events do not link to stored event {expected_version}",
+            s.number
+        )));
+    }
+    if let Some((place, department, state, decide)) = &before {
+        count_case(
+            tx,
+            Some((place, department, state)),
+            (s.place.as_str(), &s.department, s.state.as_str()),
+        )?;
+        // Deadline rows carry the case's places for scoped scans; a transfer moves them.
+        if place != s.place.as_str() || decide != s.decide_place.as_str() {
+            tx.prepare_cached(
+                "UPDATE case_deadlines SET place_region = ?2, decide_region = ?3
+                 WHERE case_number = ?1",
+            )
+            .db()?
+            .execute(params![s.number, s.place.as_str(), s.decide_place.as_str()])
+            .db()?;
+        }
+    }
+    insert_events(tx, &s.number, events)
+}
+
+fn add_message_tx(tx: &Transaction<'_>, m: &Message) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO messages (user_id, case_number, text, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )
+    .db()?
+    .execute(params![m.user_id, m.case_number, m.text, ts(m.created_at)])
+    .map_err(missing_ref("case"))?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn publish_result_tx(tx: &Transaction<'_>, r: &PublishedResult, now: &str) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
+                              licence_no, place_region, published_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (case_number) DO UPDATE SET
+           item_name = excluded.item_name, applicant_masked = excluded.applicant_masked,
+           decided_on = excluded.decided_on, licence_no = excluded.licence_no,
+           place_region = excluded.place_region, published_at = excluded.published_at",
+    )
+    .db()?
+    .execute(params![
+        r.case_number,
+        r.item_name,
+        r.applicant_masked,
+        day_text(r.decided_on),
+        r.licence_no,
+        r.place.as_str(),
+        now
+    ])
+    .map_err(missing_ref("case"))?;
     Ok(())
 }
 
@@ -264,92 +395,54 @@ impl CaseStore for SqliteStore {
         let row = CaseRow::of(case, last_at(events))?;
         let link = events[0].prev_hash.clone();
         let events = event_rows(events)?;
+        self.write(move |tx| append_tx(tx, &row, expected_version, &link, &events))
+            .await
+    }
+
+    async fn commit_transition(
+        &self,
+        case: &Case,
+        expected_version: u32,
+        events: &[CaseEvent],
+        effects: &SideEffects,
+    ) -> Result<u64> {
+        check_new_events(case, expected_version, events)?;
+        check_side_effects(&case.filing.number, effects)?;
+        // Everything is encoded before the job so the writer thread only executes statements.
+        let row = CaseRow::of(case, last_at(events))?;
+        let link = events[0].prev_hash.clone();
+        let events = event_rows(events)?;
+        let messages = effects.messages.clone();
+        let result = effects.result.clone();
+        let now = ts(Utc::now());
+        let supervision = effects.supervision.as_ref().map(|sv| {
+            let keep: Vec<(String, String)> = sv
+                .open
+                .iter()
+                .map(|w| (w.key.clone(), w.colour.clone()))
+                .collect();
+            (row_texts(&sv.rows), keep, sv.open.clone(), ts(sv.at))
+        });
         self.write(move |tx| {
-            let s = &row.summary;
-            // The group the case is counted in before this change (the writer is alone, so it
-            // cannot move between this read and the update).
-            let before: Option<(String, String, String, String)> = tx
-                .prepare_cached(
-                    "SELECT place_region, department, state, decide_region FROM cases
-                     WHERE number = ?1",
-                )
-                .db()?
-                .query_row([&s.number], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-                })
-                .optional()
-                .db()?;
-            // The version check and the snapshot write are one statement; the job's savepoint
-            // undoes it if anything after fails.
-            let updated = tx
-                .prepare_cached(
-                    "UPDATE cases SET state = ?3, item_name = ?4, department = ?5,
-                        applicant_name = ?6, place_region = ?7, decide_region = ?8,
-                        applicant_region = ?9, applicant_user_id = ?10, agent_user_id = ?11,
-                        due = ?12, updated_at = ?13, version = ?14, case_json = ?15
-                     WHERE number = ?1 AND version = ?2",
-                )
-                .db()?
-                .execute(params![
-                    s.number,
-                    i64::from(expected_version),
-                    s.state.as_str(),
-                    s.item_name,
-                    s.department,
-                    s.applicant_name,
-                    s.place.as_str(),
-                    s.decide_place.as_str(),
-                    s.applicant_region.as_str(),
-                    s.applicant_user_id,
-                    s.agent_user_id,
-                    s.due.map(day_text),
-                    ts(s.updated_at),
-                    i64::from(s.version),
-                    row.case_json,
-                ])
-                .db()?;
-            if updated == 0 {
-                let stored: Option<i64> = tx
-                    .prepare_cached("SELECT version FROM cases WHERE number = ?1")
-                    .db()?
-                    .query_row([&s.number], |r| r.get(0))
-                    .optional()
-                    .db()?;
-                return Err(match stored {
-                    None => StoreError::NotFound("case"),
-                    Some(v) => stale_case(&s.number, expected_version, v as u32),
-                });
+            append_tx(tx, &row, expected_version, &link, &events)?;
+            let number = &row.summary.number;
+            for m in &messages {
+                add_message_tx(tx, m)?;
             }
-            let last: Option<String> = tx
-                .prepare_cached("SELECT hash FROM case_events WHERE case_number = ?1 AND seq = ?2")
-                .db()?
-                .query_row(params![s.number, i64::from(expected_version)], |r| r.get(0))
-                .optional()
-                .db()?;
-            if last.as_deref() != Some(link.as_str()) {
-                return Err(StoreError::Backend(format!(
-                    "case {}: new events do not link to stored event {expected_version}",
-                    s.number
-                )));
+            if let Some(r) = &result {
+                publish_result_tx(tx, r, &now)?;
             }
-            if let Some((place, department, state, decide)) = &before {
-                count_case(
-                    tx,
-                    Some((place, department, state)),
-                    (s.place.as_str(), &s.department, s.state.as_str()),
-                )?;
-                // Deadline rows carry the case's places for scoped scans; a transfer moves them.
-                if place != s.place.as_str() || decide != s.decide_place.as_str() {
-                    tx.prepare_cached(
-                        "UPDATE case_deadlines SET place_region = ?2, decide_region = ?3
-                         WHERE case_number = ?1",
-                    )
-                    .db()?
-                    .execute(params![s.number, s.place.as_str(), s.decide_place.as_str()])
-                    .db()?;
+            let mut raised = 0;
+            if let Some((rows, keep, open, at)) = &supervision {
+                replace_rows_tx(tx, number, rows)?;
+                clear_except_tx(tx, number, keep, at)?;
+                for w in open {
+                    if raise_tx(tx, w)? {
+                        raised += 1;
+                    }
                 }
             }
-            insert_events(tx, &s.number, &events)
+            Ok(raised)
         })
         .await
     }
@@ -469,16 +562,7 @@ impl CaseStore for SqliteStore {
 
     async fn add_message(&self, message: &Message) -> Result<i64> {
         let m = message.clone();
-        self.write(move |tx| {
-            tx.prepare_cached(
-                "INSERT INTO messages (user_id, case_number, text, created_at) VALUES (?1, ?2, ?3, ?4)",
-            )
-            .db()?
-            .execute(params![m.user_id, m.case_number, m.text, ts(m.created_at)])
-            .map_err(missing_ref("case"))?;
-            Ok(tx.last_insert_rowid())
-        })
-        .await
+        self.write(move |tx| add_message_tx(tx, &m)).await
     }
 
     async fn messages_for_user(&self, user_id: i64) -> Result<Vec<Message>> {
@@ -495,30 +579,7 @@ impl CaseStore for SqliteStore {
     async fn publish_result(&self, result: &PublishedResult) -> Result<()> {
         let r = result.clone();
         let now = ts(Utc::now());
-        self.write(move |tx| {
-            tx.prepare_cached(
-                "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
-                                      licence_no, place_region, published_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (case_number) DO UPDATE SET
-                   item_name = excluded.item_name, applicant_masked = excluded.applicant_masked,
-                   decided_on = excluded.decided_on, licence_no = excluded.licence_no,
-                   place_region = excluded.place_region, published_at = excluded.published_at",
-            )
-            .db()?
-            .execute(params![
-                r.case_number,
-                r.item_name,
-                r.applicant_masked,
-                day_text(r.decided_on),
-                r.licence_no,
-                r.place.as_str(),
-                now
-            ])
-            .map_err(missing_ref("case"))?;
-            Ok(())
-        })
-        .await
+        self.write(move |tx| publish_result_tx(tx, &r, &now)).await
     }
 
     async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>> {

@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::access::Scope;
 use domain::supervision::DeadlineRow;
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, Result,
     ScanCounts, StoreError, SupervisionOrder, SupervisionStore, WarningRecord, SCAN_FROM_START,
@@ -53,6 +53,98 @@ fn deadline_row(r: &Row<'_>) -> rusqlite::Result<DeadlineRow> {
         yellow_from: parse_day(&r.get::<_, String>(4)?)?,
         red_from: parse_day(&r.get::<_, String>(5)?)?,
     })
+}
+
+/// Deadline rows encoded for the write job: key, label, due, yellow_from, red_from.
+pub(crate) fn row_texts(rows: &[DeadlineRow]) -> Vec<[String; 5]> {
+    rows.iter()
+        .map(|r| {
+            [
+                r.key.clone(),
+                r.label.clone(),
+                day_text(r.due),
+                day_text(r.yellow_from),
+                day_text(r.red_from),
+            ]
+        })
+        .collect()
+}
+
+pub(crate) fn replace_rows_tx(
+    tx: &Transaction<'_>,
+    number: &str,
+    rows: &[[String; 5]],
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM case_deadlines WHERE case_number = ?1")
+        .db()?
+        .execute([number])
+        .db()?;
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
+                red_from, place_region, decide_region, department)
+             SELECT number, ?2, ?3, ?4, ?5, ?6, place_region, decide_region, department
+             FROM cases WHERE number = ?1",
+        )
+        .db()?;
+    for [key, label, due, yellow, red] in rows {
+        // Copying the places from the case row inserts nothing when there is no case.
+        if st
+            .execute(params![number, key, label, due, yellow, red])
+            .db()?
+            == 0
+        {
+            return Err(StoreError::NotFound("case"));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn raise_tx(tx: &Transaction<'_>, w: &WarningRecord) -> Result<bool> {
+    // The conflict target names the partial index, so only "already open" is ignored; a bad
+    // colour or a missing case still fails.
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO warnings (case_number, key, colour, label, place_region,
+                decide_region, department, due, raised_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
+        )
+        .db()?
+        .execute(params![
+            w.case_number,
+            w.key,
+            w.colour,
+            w.label,
+            w.place.as_str(),
+            w.decide_place.as_str(),
+            w.department,
+            day_text(w.due),
+            ts(w.raised_at),
+        ])
+        .map_err(missing_ref("case"))?;
+    Ok(n == 1)
+}
+
+pub(crate) fn clear_except_tx(
+    tx: &Transaction<'_>,
+    case_number: &str,
+    keep: &[(String, String)],
+    at: &str,
+) -> Result<u64> {
+    let mut p = vec![
+        Value::Text(at.to_string()),
+        Value::Text(case_number.to_string()),
+    ];
+    let mut sql = "UPDATE warnings SET cleared_at = ? WHERE case_number = ? AND cleared_at IS NULL"
+        .to_string();
+    for (key, colour) in keep {
+        sql.push_str(" AND NOT (key = ? AND colour = ?)");
+        p.push(Value::Text(key.clone()));
+        p.push(Value::Text(colour.clone()));
+    }
+    let n = tx.execute(&sql, params_from_iter(p)).db()?;
+    Ok(n as u64)
 }
 
 const ORDER_COLS: &str = "id, case_number, unit_region, department, subject, body, issued_in, \
@@ -103,44 +195,9 @@ impl SupervisionStore for SqliteStore {
     async fn replace_deadline_rows(&self, case_number: &str, rows: &[DeadlineRow]) -> Result<()> {
         check_deadline_rows(case_number, rows)?;
         let number = case_number.to_string();
-        let rows: Vec<[String; 5]> = rows
-            .iter()
-            .map(|r| {
-                [
-                    r.key.clone(),
-                    r.label.clone(),
-                    day_text(r.due),
-                    day_text(r.yellow_from),
-                    day_text(r.red_from),
-                ]
-            })
-            .collect();
-        self.write(move |tx| {
-            tx.prepare_cached("DELETE FROM case_deadlines WHERE case_number = ?1")
-                .db()?
-                .execute([&number])
-                .db()?;
-            let mut st = tx
-                .prepare_cached(
-                    "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                        red_from, place_region, decide_region, department)
-                     SELECT number, ?2, ?3, ?4, ?5, ?6, place_region, decide_region, department
-                     FROM cases WHERE number = ?1",
-                )
-                .db()?;
-            for [key, label, due, yellow, red] in &rows {
-                // Copying the places from the case row inserts nothing when there is no case.
-                if st
-                    .execute(params![number, key, label, due, yellow, red])
-                    .db()?
-                    == 0
-                {
-                    return Err(StoreError::NotFound("case"));
-                }
-            }
-            Ok(())
-        })
-        .await
+        let rows = row_texts(rows);
+        self.write(move |tx| replace_rows_tx(tx, &number, &rows))
+            .await
     }
 
     async fn deadline_rows_due(
@@ -214,32 +271,7 @@ impl SupervisionStore for SqliteStore {
 
     async fn raise_warning(&self, warning: &WarningRecord) -> Result<bool> {
         let w = warning.clone();
-        self.write(move |tx| {
-            // The conflict target names the partial index, so only "already open" is ignored;
-            // a bad colour or a missing case still fails.
-            let n = tx
-                .prepare_cached(
-                    "INSERT INTO warnings (case_number, key, colour, label, place_region,
-                        decide_region, department, due, raised_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                     ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
-                )
-                .db()?
-                .execute(params![
-                    w.case_number,
-                    w.key,
-                    w.colour,
-                    w.label,
-                    w.place.as_str(),
-                    w.decide_place.as_str(),
-                    w.department,
-                    day_text(w.due),
-                    ts(w.raised_at),
-                ])
-                .map_err(missing_ref("case"))?;
-            Ok(n == 1)
-        })
-        .await
+        self.write(move |tx| raise_tx(tx, &w)).await
     }
 
     async fn clear_warnings_except(
@@ -248,20 +280,9 @@ impl SupervisionStore for SqliteStore {
         keep: &[(String, String)],
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        let mut p = vec![Value::Text(ts(at)), Value::Text(case_number.to_string())];
-        let mut sql =
-            "UPDATE warnings SET cleared_at = ? WHERE case_number = ? AND cleared_at IS NULL"
-                .to_string();
-        for (key, colour) in keep {
-            sql.push_str(" AND NOT (key = ? AND colour = ?)");
-            p.push(Value::Text(key.clone()));
-            p.push(Value::Text(colour.clone()));
-        }
-        self.write(move |tx| {
-            let n = tx.execute(&sql, params_from_iter(p)).db()?;
-            Ok(n as u64)
-        })
-        .await
+        let (number, keep, at) = (case_number.to_string(), keep.to_vec(), ts(at));
+        self.write(move |tx| clear_except_tx(tx, &number, &keep, &at))
+            .await
     }
 
     async fn list_warnings(

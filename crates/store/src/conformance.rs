@@ -6,8 +6,8 @@
 
 use crate::{
     CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter, Message,
-    NewUser, OrderEntry, OrderStatus, PublishedResult, ScanCounts, Session, Store, StoreError,
-    SupervisionOrder, WarningRecord,
+    NewUser, OrderEntry, OrderStatus, PublishedResult, ScanCounts, Session, SideEffects, Store,
+    StoreError, SupervisionChange, SupervisionOrder, WarningRecord,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             counters_unique_under_concurrency,
             case_round_trip,
             case_append_checks_version,
+            case_transition_commits_side_effects_together,
             cases_listed_by_filter,
             case_numbers_page,
             case_messages,
@@ -1829,6 +1830,168 @@ pub async fn case_append_checks_version<S: CaseStore + ?Sized>(store: &S) {
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(store.case_events(&n).await.unwrap().len(), 5);
+}
+
+pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(store: &S) {
+    let (case, events) = filed_case(&window_case(
+        "330102001000-20260302-0001",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    store.create_case(&case, &events).await.unwrap();
+    let n = case.filing.number.clone();
+    let message = |text: &str| Message {
+        id: 0,
+        user_id: Some(7),
+        case_number: n.clone(),
+        text: text.to_string(),
+        created_at: at("2026-03-02T02:00:00Z"),
+    };
+    let result = PublishedResult {
+        case_number: n.clone(),
+        item_name: case.filing.item.name.clone(),
+        applicant_masked: "张*".to_string(),
+        decided_on: date("2026-03-02"),
+        licence_no: "JY1".to_string(),
+        place: case.filing.place.clone(),
+    };
+    let yellow = warning_of(
+        &case,
+        "case",
+        "yellow",
+        "2026-03-16",
+        "2026-03-02T02:00:00Z",
+    );
+    let effects = SideEffects {
+        messages: vec![message("已受理"), message("请注意期限")],
+        result: Some(result.clone()),
+        supervision: Some(SupervisionChange {
+            rows: vec![deadline(&n, "case", "2026-03-16", "2026-03-02")],
+            open: vec![yellow.clone()],
+            at: at("2026-03-02T02:00:00Z"),
+        }),
+    };
+    let (v3, e3) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![mark(0)]);
+    assert_eq!(
+        store
+            .commit_transition(&v3, case.version, &e3, &effects)
+            .await
+            .unwrap(),
+        1,
+        "one warning raised"
+    );
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v3.clone()));
+    let mut texts: Vec<String> = store
+        .messages_for_case(&n)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    texts.sort();
+    assert_eq!(texts, vec!["已受理".to_string(), "请注意期限".to_string()]);
+    assert_eq!(store.list_results(10).await.unwrap(), vec![result.clone()]);
+    assert_eq!(
+        keys_of(
+            &store
+                .deadline_rows_due(date("2026-03-02"), &Scope::All, 10)
+                .await
+                .unwrap()
+        ),
+        vec![pair(&n, "case")]
+    );
+    assert_eq!(open_colours(store, &n).await, vec![pair("case", "yellow")]);
+
+    // A stale writer changes nothing, side effects included.
+    let (stale, e_stale) = next_events(&case, &events, "2026-03-02T03:00:00Z", vec![mark(1)]);
+    let other = SideEffects {
+        messages: vec![message("不应写入")],
+        ..SideEffects::default()
+    };
+    assert_conflict(
+        store
+            .commit_transition(&stale, case.version, &e_stale, &other)
+            .await,
+        "stale_case",
+    );
+    assert_eq!(store.messages_for_case(&n).await.unwrap().len(), 2);
+
+    // A side effect that fails inside the transaction (a colour the schema refuses) undoes the
+    // events too: all or nothing.
+    let log = store.case_events(&n).await.unwrap();
+    let (v4, e4) = next_events(&v3, &log, "2026-03-03T02:00:00Z", vec![mark(1)]);
+    let bad = SideEffects {
+        messages: vec![message("也不应写入")],
+        supervision: Some(SupervisionChange {
+            rows: vec![],
+            open: vec![WarningRecord {
+                colour: "purple".to_string(),
+                ..yellow.clone()
+            }],
+            at: at("2026-03-03T02:00:00Z"),
+        }),
+        ..SideEffects::default()
+    };
+    assert!(store
+        .commit_transition(&v4, v3.version, &e4, &bad)
+        .await
+        .is_err());
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v3.clone()));
+    assert_eq!(store.case_events(&n).await.unwrap().len(), 3);
+    assert_eq!(store.messages_for_case(&n).await.unwrap().len(), 2);
+    assert_eq!(open_colours(store, &n).await, vec![pair("case", "yellow")]);
+
+    // Effects about another case are refused before anything is written.
+    let mut foreign = message("别的办件");
+    foreign.case_number = "330102001000-20260302-0999".to_string();
+    assert!(matches!(
+        store
+            .commit_transition(
+                &v4,
+                v3.version,
+                &e4,
+                &SideEffects {
+                    messages: vec![foreign],
+                    ..SideEffects::default()
+                }
+            )
+            .await,
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Red replaces yellow; no supervision change leaves rows and warnings alone.
+    let red = warning_of(&case, "case", "red", "2026-03-16", "2026-03-17T02:00:00Z");
+    let to_red = SideEffects {
+        supervision: Some(SupervisionChange {
+            rows: vec![deadline(&n, "case", "2026-03-16", "2026-03-02")],
+            open: vec![red],
+            at: at("2026-03-17T02:00:00Z"),
+        }),
+        ..SideEffects::default()
+    };
+    assert_eq!(
+        store
+            .commit_transition(&v4, v3.version, &e4, &to_red)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(open_colours(store, &n).await, vec![pair("case", "red")]);
+    let log = store.case_events(&n).await.unwrap();
+    let (v5, e5) = next_events(&v4, &log, "2026-03-17T03:00:00Z", vec![mark(0)]);
+    assert_eq!(
+        store
+            .commit_transition(&v5, v4.version, &e5, &SideEffects::default())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(open_colours(store, &n).await, vec![pair("case", "red")]);
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v5));
+    assert_eq!(
+        case::verify_chain(&store.case_events(&n).await.unwrap()),
+        Ok(())
+    );
 }
 
 /// Five cases across the test tree (see each line), for the list stories.

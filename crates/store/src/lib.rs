@@ -304,6 +304,16 @@ pub trait CaseStore: Send + Sync {
         expected_version: u32,
         events: &[domain::case::CaseEvent],
     ) -> Result<()>;
+    /// `append_events` and everything the command writes besides (notices, the disclosed result,
+    /// deadline rows, warnings) in one transaction: a crash leaves all of it or none, and on SQLite
+    /// it is one job for the writer. Returns how many warnings were newly raised.
+    async fn commit_transition(
+        &self,
+        case: &domain::case::Case,
+        expected_version: u32,
+        events: &[domain::case::CaseEvent],
+        effects: &SideEffects,
+    ) -> Result<u64>;
     async fn get_case(&self, number: &str) -> Result<Option<domain::case::Case>>;
     /// The case whose number and query code both match (public lookup).
     async fn find_case_by_query_code(
@@ -397,6 +407,28 @@ pub struct OrderEntry {
     /// issued | replied | closed | escalated | reopened
     pub action: String,
     pub text: String,
+}
+
+/// What a command writes besides its events and snapshot, committed with them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SideEffects {
+    /// Applicant notices (`id` ignored).
+    pub messages: Vec<Message>,
+    /// A grant's result for public disclosure.
+    pub result: Option<PublishedResult>,
+    /// The case's deadline rows and open warnings after the command; `None` when neither changed.
+    pub supervision: Option<SupervisionChange>,
+}
+
+/// A case's supervision state after a command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupervisionChange {
+    /// Replace every deadline row of the case (see `replace_deadline_rows`).
+    pub rows: Vec<domain::supervision::DeadlineRow>,
+    /// The warnings open after the change: the case's other open warnings are cleared at `at`, and
+    /// these raised unless already open (`id` and `cleared_at` ignored).
+    pub open: Vec<WarningRecord>,
+    pub at: DateTime<Utc>,
 }
 
 /// What one warning scan changed.
@@ -704,6 +736,33 @@ pub fn check_deadline_rows(
             "wrong_case",
             format!("期限行属于办件 {},不属于办件 {case_number}", r.case_number),
         )));
+    }
+    Ok(())
+}
+
+/// Checks that everything committed with a transition is about that case.
+pub fn check_side_effects(case_number: &str, effects: &SideEffects) -> Result<()> {
+    let wrong = effects
+        .messages
+        .iter()
+        .map(|m| m.case_number.as_str())
+        .chain(effects.result.iter().map(|r| r.case_number.as_str()))
+        .chain(
+            effects
+                .supervision
+                .iter()
+                .flat_map(|sv| sv.open.iter().map(|w| w.case_number.as_str())),
+        )
+        .find(|n| *n != case_number);
+    if let Some(n) = wrong {
+        return Err(StoreError::Invalid(ValidationErrors::single(
+            "effects",
+            "wrong_case",
+            format!("附带写入属于办件 {n},不属于办件 {case_number}"),
+        )));
+    }
+    if let Some(sv) = &effects.supervision {
+        check_deadline_rows(case_number, &sv.rows)?;
     }
     Ok(())
 }

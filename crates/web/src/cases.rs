@@ -403,8 +403,21 @@ pub async fn execute_on(
     for e in &events {
         next.apply(e);
     }
-    match state.store.append_events(&next, c.version, &events).await {
-        Ok(()) => {}
+    // Everything the command writes goes to the store as one transition: one transaction (one
+    // writer job on SQLite), so a crash keeps the events and their notices, result and warnings
+    // together, and a retry under the same key finds them all.
+    let rules = crate::supervision::rules(state).await?;
+    let effects = store::SideEffects {
+        messages: notices(&next, &events),
+        result: result_of(&next, &events),
+        supervision: crate::supervision::change_if_changed(state, Some(&c), &next, &rules).await?,
+    };
+    match state
+        .store
+        .commit_transition(&next, c.version, &events, &effects)
+        .await
+    {
+        Ok(_) => {}
         // A concurrent retry of the same command got there first.
         Err(store::StoreError::Conflict {
             code: "stale_case", ..
@@ -424,54 +437,37 @@ pub async fn execute_on(
         }
         Err(e) => return Err(e.into()),
     }
-    let rules = crate::supervision::rules(state).await?;
-    // Side effects after the events are stored, concurrently so their writes share commits.
-    let (done, refreshed) = tokio::join!(
-        after_events(state, &next, &events),
-        crate::supervision::refresh_if_changed(state, Some(&c), &next, &rules)
-    );
-    done?;
-    refreshed?;
+    // Text messages leave the building only once the transition is durable.
+    send_sms(state, &next, &effects.messages);
     state.notify_change();
     Ok(next)
 }
 
-/// Side effects of new events: applicant notices and result disclosure.
-async fn after_events(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
-    // Notices and the result record go to the writer together, so they share one group commit.
-    let (notified, published) =
-        tokio::join!(notify(state, c, events), publish_results(state, c, events));
-    notified.and(published)
-}
-
-async fn publish_results(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
-    for e in events {
-        if let EventKind::Decided {
+/// The disclosed result of a grant among new events (公示), if any.
+fn result_of(c: &Case, events: &[case::CaseEvent]) -> Option<PublishedResult> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Decided {
             granted: true,
             on,
             licence_no,
             ..
-        } = &e.kind
-        {
+        } => {
             let f = &c.filing;
             let applicant_masked = match f.applicant.kind {
                 ApplicantKind::Person => identity::mask_name(&f.applicant.name),
                 ApplicantKind::Enterprise => f.applicant.name.clone(),
             };
-            state
-                .store
-                .publish_result(&PublishedResult {
-                    case_number: f.number.clone(),
-                    item_name: f.item.name.clone(),
-                    applicant_masked,
-                    decided_on: *on,
-                    licence_no: licence_no.clone().unwrap_or_default(),
-                    place: f.place.clone(),
-                })
-                .await?;
+            Some(PublishedResult {
+                case_number: f.number.clone(),
+                item_name: f.item.name.clone(),
+                applicant_masked,
+                decided_on: *on,
+                licence_no: licence_no.clone().unwrap_or_default(),
+                place: f.place.clone(),
+            })
         }
-    }
-    Ok(())
+        _ => None,
+    })
 }
 
 /// The notice an applicant receives for an event, if any.
@@ -507,29 +503,47 @@ pub fn notice_text(c: &Case, e: &EventKind) -> Option<String> {
 }
 
 /// Writes notices to the applicant's (and agent's) message list and sends the SMS.
-async fn notify(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
+/// The applicant notices (办件消息) of new events: one per event with a notice, to the applicant's
+/// account and the village agent's (or unaddressed for a walk-in without an account).
+fn notices(c: &Case, events: &[case::CaseEvent]) -> Vec<Message> {
     let f = &c.filing;
+    let recipients: Vec<Option<i64>> = match (f.applicant.user_id, f.agent_user_id) {
+        (None, None) => vec![None],
+        (a, g) => [a, g].into_iter().filter(Option::is_some).collect(),
+    };
     let mut messages = vec![];
     for e in events {
         let Some(text) = notice_text(c, &e.kind) else {
             continue;
         };
-        let recipients: Vec<Option<i64>> = match (f.applicant.user_id, f.agent_user_id) {
-            (None, None) => vec![None],
-            (a, g) => [a, g].into_iter().filter(Option::is_some).collect(),
-        };
-        for user_id in recipients {
+        for user_id in &recipients {
             messages.push(Message {
                 id: 0,
-                user_id,
+                user_id: *user_id,
                 case_number: f.number.clone(),
                 text: text.clone(),
                 created_at: e.at,
             });
         }
-        state.notifier.sms(&f.applicant.phone, &text);
     }
+    messages
+}
+
+/// One text message per notice (not per recipient account) to the applicant's phone.
+fn send_sms(state: &AppState, c: &Case, messages: &[Message]) {
+    let mut sent: Vec<&str> = vec![];
+    for m in messages {
+        if !sent.contains(&m.text.as_str()) {
+            state.notifier.sms(&c.filing.applicant.phone, &m.text);
+            sent.push(&m.text);
+        }
+    }
+}
+
+async fn notify(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
+    let messages = notices(c, events);
     futures_util::future::try_join_all(messages.iter().map(|m| state.store.add_message(m))).await?;
+    send_sms(state, c, &messages);
     Ok(())
 }
 

@@ -27,15 +27,17 @@ pub async fn rules(state: &AppState) -> AppResult<Vec<WarningRule>> {
     Ok(r)
 }
 
-/// Like [`refresh_case`], but only when the change could matter: the case's deadline rows or its
-/// warnings today differ between before and after. Most commands (a material checked, a fee
-/// recorded) change neither, and then the write path stays one transaction.
-pub async fn refresh_if_changed(
+/// The supervision change a command makes, for [`store::CaseStore::commit_transition`]: `None`
+/// when the case's deadline rows and today's warnings are what they were. Most commands (a
+/// material checked, a fee recorded) change neither, and then nothing supervision-side is written.
+pub async fn change_if_changed(
     state: &AppState,
     before: Option<&Case>,
     after: &Case,
     rules: &[WarningRule],
-) -> AppResult<usize> {
+) -> AppResult<Option<store::SupervisionChange>> {
+    let cal = state.calendar_for(&after.filing.place).await?;
+    let today = state.clock.today();
     if let Some(b) = before {
         // Cheapest first: deadlines and warnings derive only from these fields.
         let inputs = |c: &Case| {
@@ -53,20 +55,26 @@ pub async fn refresh_if_changed(
             )
         };
         if inputs(b) == inputs(after) {
-            return Ok(0);
+            return Ok(None);
         }
-        let cal = state.calendar_for(&after.filing.place).await?;
-        let today = state.clock.today();
         let same_place = b.filing.place == after.filing.place
             && b.filing.decide_place == after.filing.decide_place;
         if same_place
             && sv::deadline_rows(b, rules, &cal) == sv::deadline_rows(after, rules, &cal)
             && sv::warnings(b, rules, today, &cal) == sv::warnings(after, rules, today, &cal)
         {
-            return Ok(0);
+            return Ok(None);
         }
     }
-    refresh_case(state, after, rules).await
+    let now = state.clock.now();
+    Ok(Some(store::SupervisionChange {
+        rows: sv::deadline_rows(after, rules, &cal),
+        open: sv::warnings(after, rules, today, &cal)
+            .iter()
+            .map(|w| record(after, w, now))
+            .collect(),
+        at: now,
+    }))
 }
 
 pub async fn weights(state: &AppState) -> AppResult<Weights> {
