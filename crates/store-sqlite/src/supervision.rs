@@ -147,6 +147,49 @@ pub(crate) fn clear_except_tx(
     Ok(n as u64)
 }
 
+/// The scan's two statements (see `scan_warnings`): ?1 first day, ?2 today, ?3 the time. Named so
+/// the query-plan test reads the very text the store runs.
+pub(crate) const SCAN_RAISE_SQL: &str =
+    "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
+        department, due, raised_at)
+     SELECT case_number, key, CASE WHEN red_from <= ?2 THEN 'red' ELSE 'yellow' END,
+            label, place_region, decide_region, department, due, ?3
+     FROM case_deadlines
+     WHERE yellow_from BETWEEN ?1 AND ?2 OR red_from BETWEEN ?1 AND ?2
+     ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING";
+
+/// Red replaces yellow: driven from the rows turning red, each a probe of the open index.
+pub(crate) const SCAN_CLEAR_SQL: &str = "UPDATE warnings SET cleared_at = ?3
+     WHERE (case_number, key, colour) IN (
+           SELECT case_number, key, 'yellow' FROM case_deadlines
+           WHERE red_from BETWEEN ?1 AND ?2)
+       AND cleared_at IS NULL";
+
+/// The monitor's list of warnings in `scope` (its last parameter, the limit, is the caller's).
+pub(crate) fn list_warnings_sql(scope: &Scope, open_only: bool, p: &mut Vec<Value>) -> String {
+    let place = scope_condition("place_region", scope, p);
+    let decide = scope_condition("decide_region", scope, p);
+    let open = if open_only {
+        " AND cleared_at IS NULL"
+    } else {
+        ""
+    };
+    format!(
+        "SELECT {WARNING_COLS} FROM warnings WHERE ({place} OR {decide}){open}
+         ORDER BY {WARNING_ORDER} LIMIT ?"
+    )
+}
+
+/// The monitor's counts of open warnings in `scope` by colour.
+pub(crate) fn count_warnings_sql(scope: &Scope, p: &mut Vec<Value>) -> String {
+    let place = scope_condition("place_region", scope, p);
+    let decide = scope_condition("decide_region", scope, p);
+    format!(
+        "SELECT COALESCE(SUM(colour = 'red'), 0), COALESCE(SUM(colour = 'yellow'), 0)
+         FROM warnings WHERE cleared_at IS NULL AND ({place} OR {decide})"
+    )
+}
+
 const ORDER_COLS: &str = "id, case_number, unit_region, department, subject, body, issued_in, \
      issued_by, issued_at, reply_due, status, history_json, version";
 
@@ -236,28 +279,13 @@ impl SupervisionStore for SqliteStore {
         self.write(move |tx| {
             // Both ranges are index ranges (yellow_from, red_from); the OR becomes a union of them.
             let raised = tx
-                .prepare_cached(
-                    "INSERT INTO warnings (case_number, key, colour, label, place_region,
-                        decide_region, department, due, raised_at)
-                     SELECT case_number, key,
-                            CASE WHEN red_from <= ?2 THEN 'red' ELSE 'yellow' END,
-                            label, place_region, decide_region, department, due, ?3
-                     FROM case_deadlines
-                     WHERE yellow_from BETWEEN ?1 AND ?2 OR red_from BETWEEN ?1 AND ?2
-                     ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
-                )
+                .prepare_cached(SCAN_RAISE_SQL)
                 .db()?
                 .execute(params![from, today, at])
                 .db()?;
             // Red replaces yellow: driven from the rows turning red, each a probe of the open index.
             let cleared = tx
-                .prepare_cached(
-                    "UPDATE warnings SET cleared_at = ?3
-                     FROM (SELECT case_number AS n, key AS k FROM case_deadlines
-                           WHERE red_from BETWEEN ?1 AND ?2) AS d
-                     WHERE warnings.case_number = d.n AND warnings.key = d.k
-                       AND warnings.colour = 'yellow' AND warnings.cleared_at IS NULL",
-                )
+                .prepare_cached(SCAN_CLEAR_SQL)
                 .db()?
                 .execute(params![from, today, at])
                 .db()?;
@@ -294,20 +322,9 @@ impl SupervisionStore for SqliteStore {
         let scope = scope.clone();
         self.read(move |c| {
             let mut p = Vec::new();
-            let place = scope_condition("place_region", &scope, &mut p);
-            let decide = scope_condition("decide_region", &scope, &mut p);
-            let open = if open_only {
-                " AND cleared_at IS NULL"
-            } else {
-                ""
-            };
+            let sql = list_warnings_sql(&scope, open_only, &mut p);
             p.push(Value::Integer(i64::from(limit)));
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {WARNING_COLS} FROM warnings WHERE ({place} OR {decide}){open}
-                     ORDER BY {WARNING_ORDER} LIMIT ?"
-                ))
-                .db()?;
+            let mut st = c.prepare_cached(&sql).db()?;
             let rows = st.query_map(params_from_iter(p), warning_row).db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
@@ -318,14 +335,8 @@ impl SupervisionStore for SqliteStore {
         let scope = scope.clone();
         self.read(move |c| {
             let mut p = Vec::new();
-            let place = scope_condition("place_region", &scope, &mut p);
-            let decide = scope_condition("decide_region", &scope, &mut p);
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT COALESCE(SUM(colour = 'red'), 0), COALESCE(SUM(colour = 'yellow'), 0)
-                     FROM warnings WHERE cleared_at IS NULL AND ({place} OR {decide})"
-                ))
-                .db()?;
+            let sql = count_warnings_sql(&scope, &mut p);
+            let mut st = c.prepare_cached(&sql).db()?;
             st.query_row(params_from_iter(p), |r| Ok((r.get(0)?, r.get(1)?)))
                 .db()
         })

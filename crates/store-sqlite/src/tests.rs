@@ -457,3 +457,75 @@ async fn supervision_migration_backfills_case_counts() {
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Part 6 of issue 5: the scan and the monitor's queries use indexes and never read a whole table
+/// of cases, deadline rows or warnings. The statements are the store's own (shared constants and
+/// builders), planned by the bundled SQLite on the migrated schema.
+#[tokio::test]
+async fn supervision_queries_never_scan_whole_tables() {
+    use crate::supervision::{
+        count_warnings_sql, list_warnings_sql, SCAN_CLEAR_SQL, SCAN_RAISE_SQL,
+    };
+    let s = store();
+    let township = store::conformance::subtree(store::conformance::TOWN);
+    let mut statements: Vec<(String, Vec<Value>)> = vec![];
+    let days = || {
+        vec![
+            Value::Text("2026-03-01".into()),
+            Value::Text("2026-03-02".into()),
+            Value::Text("2026-03-02T00:00:00Z".into()),
+        ]
+    };
+    statements.push((SCAN_RAISE_SQL.to_string(), days()));
+    statements.push((SCAN_CLEAR_SQL.to_string(), days()));
+    for scope in [Scope::All, township.clone()] {
+        let mut p = vec![];
+        let sql = list_warnings_sql(&scope, true, &mut p);
+        p.push(Value::Integer(200));
+        statements.push((sql, p));
+        let mut p = vec![];
+        let sql = count_warnings_sql(&scope, &mut p);
+        if scope != Scope::All {
+            statements.push((sql, p));
+        }
+    }
+    let plans: Vec<(String, Vec<String>)> = s
+        .read(move |c| {
+            let mut out = vec![];
+            for (sql, p) in statements {
+                let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).db()?;
+                let rows = st
+                    .query_map(rusqlite::params_from_iter(p), |r| r.get::<_, String>(3))
+                    .db()?;
+                out.push((sql, rows.collect::<rusqlite::Result<Vec<_>>>().db()?));
+            }
+            Ok(out)
+        })
+        .await
+        .unwrap();
+    for (sql, plan) in &plans {
+        for line in plan {
+            for table in ["cases", "case_deadlines", "warnings", "case_events"] {
+                assert!(
+                    line != &format!("SCAN {table}"),
+                    "full scan of {table} in\n{sql}\nplan: {plan:?}"
+                );
+            }
+        }
+    }
+    // The scan reads both date indexes.
+    let raise = plans[0].1.join("\n");
+    assert!(
+        raise.contains("case_deadlines_yellow_from_idx")
+            && raise.contains("case_deadlines_red_from_idx"),
+        "{raise}"
+    );
+    // Clearing is driven by the rows turning red, each a probe of the open-warning index, not by
+    // a walk over every open yellow warning.
+    let clear = plans[1].1.join("\n");
+    assert!(
+        clear.contains("case_deadlines_red_from_idx")
+            && clear.contains("SEARCH warnings USING INDEX warnings_open_uq"),
+        "{clear}"
+    );
+}
