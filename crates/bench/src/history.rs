@@ -76,7 +76,7 @@ pub async fn generate(
             .map_err(|e| anyhow!("{e}"))?,
         reviewers,
         item,
-        cal,
+        cal: (*cal).clone(),
         state,
         open_every: open_every.max(1),
     });

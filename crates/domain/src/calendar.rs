@@ -8,6 +8,7 @@ use crate::error::ValidationErrors;
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound::{Excluded, Included};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -147,12 +148,15 @@ impl WorkingCalendar {
         if to < from {
             return -self.working_days_between(to, from);
         }
-        let mut n = 0i64;
-        let mut d = from;
-        while d < to {
-            d = d.succ_opt().expect("date before `to` has a successor");
-            if self.is_working_day(d) {
-                n += 1;
+        // Mon–Fri counted by arithmetic, then only the schedule's exceptions inside the range:
+        // O(log n + exceptions) instead of a map lookup per day (supervision calls this for every
+        // day of every period it looks at).
+        let mut n = weekdays_in(from, to);
+        for (d, kind) in self.days.range((Excluded(from), Included(to))) {
+            match (kind, is_weekend(*d)) {
+                (DayKind::Holiday, false) => n -= 1,
+                (DayKind::Workday, true) => n += 1,
+                _ => {}
             }
         }
         n
@@ -174,6 +178,25 @@ impl WorkingCalendar {
         }
         x
     }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Monday–Friday days in `(from, to]` (`from <= to`).
+fn weekdays_in(from: NaiveDate, to: NaiveDate) -> i64 {
+    let days = (to - from).num_days();
+    let mut n = days / 7 * 5;
+    // The remainder is under a week: count it day by day.
+    let mut d = from + Days::new((days / 7 * 7) as u64);
+    while d < to {
+        d = d.succ_opt().unwrap_or(to);
+        if !is_weekend(d) {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Parses the schedule format of `data/cn-holidays.csv`: `date,kind,name`, `#` comments, a header.

@@ -100,6 +100,32 @@ fn expected_unscheduled(cal: &WorkingCalendar, from: NaiveDate, to: NaiveDate) -
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
+    /// The counting shortcut (weekdays by arithmetic, then the exceptions) equals counting the
+    /// working days one by one, in both directions.
+    #[test]
+    fn working_days_between_equals_counting_day_by_day(
+        s in synthetic_schedule(),
+        a in date_2024_2028(),
+        b in date_2024_2028(),
+    ) {
+        let cal = calendar_of(&s);
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let mut n = 0i64;
+        let mut d = lo;
+        while d < hi {
+            d = d.succ_opt().unwrap();
+            let working = match s.get(&d) {
+                Some(k) => *k == DayKind::Workday,
+                None => d.weekday().num_days_from_monday() < 5,
+            };
+            if working {
+                n += 1;
+            }
+        }
+        prop_assert_eq!(cal.working_days_between(lo, hi), n);
+        prop_assert_eq!(cal.working_days_between(hi, lo), -n);
+    }
+
     /// The calendar follows the schedule exactly: an override decides, otherwise Mon–Fri.
     #[test]
     fn is_working_day_follows_schedule(s in synthetic_schedule(), d in date_2024_2028()) {

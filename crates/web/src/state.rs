@@ -108,7 +108,9 @@ pub struct AppState {
 
 #[derive(Default)]
 pub struct Caches {
-    pub closures: RwLock<std::collections::HashMap<RegionCode, Vec<NaiveDate>>>,
+    /// Each region's calendar (the schedule with its and its ancestors' closures), built once:
+    /// every command and every warning computation needs one.
+    pub closures: RwLock<std::collections::HashMap<RegionCode, Arc<WorkingCalendar>>>,
     pub department_codes: RwLock<std::collections::HashMap<i64, Option<String>>>,
     pub rules: RwLock<Option<Vec<domain::supervision::WarningRule>>>,
 }
@@ -191,7 +193,7 @@ impl AppState {
     pub async fn calendar_for(
         &self,
         region: &RegionCode,
-    ) -> Result<WorkingCalendar, store::StoreError> {
+    ) -> Result<Arc<WorkingCalendar>, store::StoreError> {
         let cached = self
             .caches
             .closures
@@ -199,25 +201,23 @@ impl AppState {
             .expect("cache lock")
             .get(region)
             .cloned();
-        let dates = match cached {
-            Some(d) => d,
-            None => {
-                let d: Vec<NaiveDate> = self
-                    .store
-                    .closures_affecting(region)
-                    .await?
-                    .into_iter()
-                    .map(|c| c.date)
-                    .collect();
-                self.caches
-                    .closures
-                    .write()
-                    .expect("cache lock")
-                    .insert(region.clone(), d.clone());
-                d
-            }
-        };
-        Ok(self.calendar().with_closures(dates))
+        if let Some(c) = cached {
+            return Ok(c);
+        }
+        let dates: Vec<NaiveDate> = self
+            .store
+            .closures_affecting(region)
+            .await?
+            .into_iter()
+            .map(|c| c.date)
+            .collect();
+        let cal = Arc::new(self.calendar().with_closures(dates));
+        self.caches
+            .closures
+            .write()
+            .expect("cache lock")
+            .insert(region.clone(), cal.clone());
+        Ok(cal)
     }
 }
 

@@ -137,7 +137,7 @@ async fn add_working_days(
                 .calendar_for(&RegionCode::parse(r).map_err(AppError::from)?)
                 .await?
         }
-        None => state.calendar(),
+        None => std::sync::Arc::new(state.calendar()),
     };
     Ok(Json(cal.deadline(date, q.n)))
 }

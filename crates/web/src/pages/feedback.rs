@@ -395,7 +395,7 @@ pub async fn appeal_submit(State(state): State<AppState>, Form(f): Form<AppealFo
         "申请人",
         state.clock.now(),
         state.clock.today(),
-        &state.calendar_for(&fu.unit).await?,
+        &*state.calendar_for(&fu.unit).await?,
     )?;
     state.store.save_follow_up(&next, fu.version).await?;
     let q =
@@ -605,7 +605,7 @@ pub async fn follow_up_act(
         &u.user.display_name,
         state.clock.now(),
         state.clock.today(),
-        &state.calendar_for(&f.unit).await?,
+        &*state.calendar_for(&f.unit).await?,
     )?;
     state.store.save_follow_up(&next, f.version).await?;
     Ok(Redirect::to(&format!("/feedback/follow-ups/{id}")).into_response())
@@ -639,7 +639,7 @@ pub async fn complaint_page(
     Path(id): Path<i64>,
 ) -> PageResult {
     let k = load_complaint(&state, &u, id).await?;
-    let dl = k.deadline(state.clock.today(), &state.calendar_for(&k.unit).await?);
+    let dl = k.deadline(state.clock.today(), &*state.calendar_for(&k.unit).await?);
     let unit = place_name(&state, &k.unit).await;
     let handle = may_handle(&u, &k.unit);
     let body = html! {
@@ -715,7 +715,7 @@ pub async fn complaint_act(
         &u.user.display_name,
         state.clock.now(),
         state.clock.today(),
-        &state.calendar_for(&k.unit).await?,
+        &*state.calendar_for(&k.unit).await?,
     )?;
     state.store.save_complaint(&next, k.version).await?;
     Ok(Redirect::to(&format!("/feedback/complaints/{id}")).into_response())
