@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Reproduces every figure of docs/PERFORMANCE.md's end-to-end section in one command:
+#
+#     bash bench/run-all.sh            # SQLite and PostgreSQL, load + limits + peers (~10 min)
+#     SCALE=1 bash bench/run-all.sh    # also 1,000,000 open cases on each backend (~1.5 h, ~40 GB)
+#
+# Reports land in target/bench/*.json; the summary of each run is printed as it finishes.
+# PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432/postgres); the harness creates and
+# drops its own scratch database beside it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+out=target/bench
+mkdir -p "$out"
+
+cargo build --release -p yizhan -p yizhan-bench
+bench=target/release/yizhan-bench
+
+run() {
+    local name=$1
+    shift
+    echo
+    echo "==== $name ===="
+    "$bench" "$@" --report "$out/$name.json"
+}
+
+# Throughput, latency, reads, memory, machine limits and the SpiffWorkflow peer (and pgbench).
+run sqlite --history 100000 --clients 64 --duration 20 --limit-seconds 5
+run postgres --database "$PG_URL" --history 20000 --clients 64 --duration 20 --limit-seconds 5
+
+if [ "${SCALE:-0}" = 1 ]; then
+    # Supervision at scale (issue 5 part 6): one million cases open (filed in the last 60 days),
+    # the full warning scan, the next day's scan, and the monitor and case list at that size.
+    run sqlite-1m-open --history 1000000 --open-every 1 --clients 64 --duration 10 --skip-limits
+    run postgres-1m-open --database "$PG_URL" --history 1000000 --open-every 1 --clients 64 \
+        --duration 10 --skip-limits
+fi
+echo
+echo "reports: $out/"
