@@ -357,6 +357,57 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
     Ok(())
 }
 
+/// Inserts a new case with its first events and its count: the body of `create_case`, shared
+/// with `commit_transition` (expected version 0).
+async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
+    let s = CaseSummary::of(case, last_at(events));
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
+                applicant_name, place_region, decide_region, applicant_region,
+                applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .await
+        .map_err(db)?;
+    tx.execute(
+        &stmt,
+        &[
+            &s.number,
+            &case.filing.query_code,
+            &s.state.as_str(),
+            &s.item_code,
+            &s.item_name,
+            &s.department,
+            &s.applicant_name,
+            &s.place.as_str(),
+            &s.decide_place.as_str(),
+            &s.applicant_region.as_str(),
+            &s.applicant_user_id,
+            &s.agent_user_id,
+            &s.due,
+            &s.created_at,
+            &s.updated_at,
+            &i64::from(s.version),
+            &Json(case),
+        ],
+    )
+    .await
+    .map_err(|e| match violated(&e, &SqlState::UNIQUE_VIOLATION) {
+        Some(_) => case_exists(&s.number),
+        None => db(e),
+    })?;
+    count_case(
+        tx,
+        &s.number,
+        None,
+        (s.place.as_str(), &s.department, s.state.as_str()),
+    )
+    .await?;
+    insert_events(tx, events).await?;
+    Ok(())
+}
+
 #[async_trait]
 impl CaseStore for PgStore {
     async fn next_counter(&self, name: &str, scope: &str) -> Result<i64> {
@@ -379,54 +430,10 @@ impl CaseStore for PgStore {
 
     async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {
         check_new_events(case, 0, events)?;
-        let s = CaseSummary::of(case, last_at(events));
         let mut conn = self.conn().await?;
         // An error returns before commit; dropping the transaction rolls it back.
         let tx = conn.transaction().await.map_err(db)?;
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
-                    applicant_name, place_region, decide_region, applicant_region,
-                    applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-            )
-            .await
-            .map_err(db)?;
-        tx.execute(
-            &stmt,
-            &[
-                &s.number,
-                &case.filing.query_code,
-                &s.state.as_str(),
-                &s.item_code,
-                &s.item_name,
-                &s.department,
-                &s.applicant_name,
-                &s.place.as_str(),
-                &s.decide_place.as_str(),
-                &s.applicant_region.as_str(),
-                &s.applicant_user_id,
-                &s.agent_user_id,
-                &s.due,
-                &s.created_at,
-                &s.updated_at,
-                &i64::from(s.version),
-                &Json(case),
-            ],
-        )
-        .await
-        .map_err(|e| match violated(&e, &SqlState::UNIQUE_VIOLATION) {
-            Some(_) => case_exists(&s.number),
-            None => db(e),
-        })?;
-        count_case(
-            &tx,
-            &s.number,
-            None,
-            (s.place.as_str(), &s.department, s.state.as_str()),
-        )
-        .await?;
-        insert_events(&tx, events).await?;
+        create_c(&tx, case, events).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -454,7 +461,11 @@ impl CaseStore for PgStore {
         check_side_effects(&case.filing.number, effects)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        append_c(&tx, case, expected_version, events).await?;
+        if expected_version == 0 {
+            create_c(&tx, case, events).await?;
+        } else {
+            append_c(&tx, case, expected_version, events).await?;
+        }
         for m in &effects.messages {
             add_message_c(&tx, m).await?;
         }

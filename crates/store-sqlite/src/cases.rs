@@ -112,6 +112,51 @@ fn count_case(
     Ok(())
 }
 
+/// Inserts a new case with its first events and its count: the body of `create_case`, shared with
+/// `commit_transition` (expected version 0).
+fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result<()> {
+    let s = &row.summary;
+    let inserted = tx
+        .prepare_cached(
+            "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
+                applicant_name, place_region, decide_region, applicant_region,
+                applicant_user_id, agent_user_id, due, created_at, updated_at, version,
+                case_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        )
+        .db()?
+        .execute(params![
+            s.number,
+            row.query_code,
+            s.state.as_str(),
+            s.item_code,
+            s.item_name,
+            s.department,
+            s.applicant_name,
+            s.place.as_str(),
+            s.decide_place.as_str(),
+            s.applicant_region.as_str(),
+            s.applicant_user_id,
+            s.agent_user_id,
+            s.due.map(day_text),
+            ts(s.created_at),
+            ts(s.updated_at),
+            i64::from(s.version),
+            row.case_json,
+        ]);
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
+        Err(e) => return Err(backend(e)),
+    }
+    count_case(
+        tx,
+        None,
+        (s.place.as_str(), &s.department, s.state.as_str()),
+    )?;
+    insert_events(tx, &s.number, events)
+}
+
 /// Appends events and rewrites the snapshot, checking the expected version and the hash link: the
 /// body of `append_events`, shared with `commit_transition`.
 fn append_tx(
@@ -340,49 +385,7 @@ impl CaseStore for SqliteStore {
         check_new_events(case, 0, events)?;
         let row = CaseRow::of(case, last_at(events))?;
         let events = event_rows(events)?;
-        self.write(move |tx| {
-            let s = &row.summary;
-            let inserted = tx
-                .prepare_cached(
-                    "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
-                        applicant_name, place_region, decide_region, applicant_region,
-                        applicant_user_id, agent_user_id, due, created_at, updated_at, version,
-                        case_json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-                )
-                .db()?
-                .execute(params![
-                    s.number,
-                    row.query_code,
-                    s.state.as_str(),
-                    s.item_code,
-                    s.item_name,
-                    s.department,
-                    s.applicant_name,
-                    s.place.as_str(),
-                    s.decide_place.as_str(),
-                    s.applicant_region.as_str(),
-                    s.applicant_user_id,
-                    s.agent_user_id,
-                    s.due.map(day_text),
-                    ts(s.created_at),
-                    ts(s.updated_at),
-                    i64::from(s.version),
-                    row.case_json,
-                ]);
-            match inserted {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
-                Err(e) => return Err(backend(e)),
-            }
-            count_case(
-                tx,
-                None,
-                (s.place.as_str(), &s.department, s.state.as_str()),
-            )?;
-            insert_events(tx, &s.number, &events)
-        })
-        .await
+        self.write(move |tx| create_tx(tx, &row, &events)).await
     }
 
     async fn append_events(
@@ -424,7 +427,11 @@ impl CaseStore for SqliteStore {
             (row_texts(&sv.rows), keep, sv.open.clone(), ts(sv.at))
         });
         self.write(move |tx| {
-            append_tx(tx, &row, expected_version, &link, &events)?;
+            if expected_version == 0 {
+                create_tx(tx, &row, &events)?;
+            } else {
+                append_tx(tx, &row, expected_version, &link, &events)?;
+            }
             let number = &row.summary.number;
             for m in &messages {
                 add_message_tx(tx, m)?;

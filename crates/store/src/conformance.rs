@@ -1992,6 +1992,42 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
         case::verify_chain(&store.case_events(&n).await.unwrap()),
         Ok(())
     );
+
+    // Version 0 files a new case with its effects; filing the same number again changes nothing.
+    let (filed, filed_events) = filed_case(&window_case(
+        "330102001000-20260302-0002",
+        TOWN,
+        "2026-03-02T05:00:00Z",
+    ));
+    let n2 = filed.filing.number.clone();
+    let notice = SideEffects {
+        messages: vec![Message {
+            case_number: n2.clone(),
+            ..message("已收到")
+        }],
+        supervision: Some(SupervisionChange {
+            rows: vec![deadline(&n2, "correction", "2026-03-09", "2026-03-05")],
+            open: vec![],
+            at: at("2026-03-02T05:00:00Z"),
+        }),
+        ..SideEffects::default()
+    };
+    assert_eq!(
+        store
+            .commit_transition(&filed, 0, &filed_events, &notice)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.get_case(&n2).await.unwrap(), Some(filed.clone()));
+    assert_eq!(store.messages_for_case(&n2).await.unwrap().len(), 1);
+    assert_conflict(
+        store
+            .commit_transition(&filed, 0, &filed_events, &notice)
+            .await,
+        "case_exists",
+    );
+    assert_eq!(store.messages_for_case(&n2).await.unwrap().len(), 1);
 }
 
 /// Five cases across the test tree (see each line), for the list stories.

@@ -306,7 +306,8 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<()>;
     /// `append_events` and everything the command writes besides (notices, the disclosed result,
     /// deadline rows, warnings) in one transaction: a crash leaves all of it or none, and on SQLite
-    /// it is one job for the writer. Returns how many warnings were newly raised.
+    /// it is one job for the writer. `expected_version` 0 creates the case (as `create_case`).
+    /// Returns how many warnings were newly raised.
     async fn commit_transition(
         &self,
         case: &domain::case::Case,

@@ -322,10 +322,18 @@ pub async fn file_case_as(
     let kinds = case::open(filing, now, &cal);
     let events = case::seal(&number, 0, case::GENESIS_HASH, now, &actor, "", &[], kinds);
     let c = Case::replay(&events).expect("open starts with Filed");
-    state.store.create_case(&c, &events).await?;
-    notify(state, &c, &events).await?;
+    // The case, its notice and its supervision rows in one transaction.
     let rules = crate::supervision::rules(state).await?;
-    crate::supervision::refresh_case(state, &c, &rules).await?;
+    let effects = store::SideEffects {
+        messages: notices(&c, &events),
+        result: None,
+        supervision: crate::supervision::change_if_changed(state, None, &c, &rules).await?,
+    };
+    state
+        .store
+        .commit_transition(&c, 0, &events, &effects)
+        .await?;
+    send_sms(state, &c, &effects.messages);
     state.notify_change();
     Ok(c)
 }
@@ -538,13 +546,6 @@ fn send_sms(state: &AppState, c: &Case, messages: &[Message]) {
             sent.push(&m.text);
         }
     }
-}
-
-async fn notify(state: &AppState, c: &Case, events: &[case::CaseEvent]) -> AppResult<()> {
-    let messages = notices(c, events);
-    futures_util::future::try_join_all(messages.iter().map(|m| state.store.add_message(m))).await?;
-    send_sms(state, c, &messages);
-    Ok(())
 }
 
 /// art. 32: accepts, as of receipt, every submitted case whose correction window has passed
