@@ -71,6 +71,10 @@ struct Cli {
     /// Keep the temporary data folder (SQLite file, server log).
     #[arg(long)]
     keep: bool,
+    /// Measure again on the SQLite data folder a `--keep` run left (no demo load, no generation):
+    /// its warnings are deleted first so the scans start from nothing raised. Kept afterwards.
+    #[arg(long)]
+    reuse_data: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -152,7 +156,9 @@ async fn run(cli: Cli) -> Result<bool> {
             bin.display()
         );
     }
-    let data_dir = std::env::temp_dir().join(format!("yizhan-bench-{}", std::process::id()));
+    let data_dir = cli.reuse_data.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("yizhan-bench-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&data_dir)?;
     let db = match &cli.database {
         Some(u) if u.starts_with("postgres") => {
@@ -184,6 +190,29 @@ async fn run(cli: Cli) -> Result<bool> {
         data_dir.display()
     );
     let t = Instant::now();
+    if let Some(dir) = &cli.reuse_data {
+        if cli.database.is_some() {
+            bail!("--reuse-data is for SQLite data folders");
+        }
+        let conn = rusqlite::Connection::open(dir.join("yizhan.db"))?;
+        let n: i64 = conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))?;
+        conn.execute_batch(
+            "DELETE FROM warnings; DELETE FROM warning_counts;
+             DELETE FROM settings WHERE key = 'warning_scan_day';",
+        )?;
+        drop(conn);
+        eprintln!("reusing {} ({n} cases), warnings deleted", dir.display());
+        let mut report = Map::new();
+        report.insert("backend".into(), json!("sqlite"));
+        report.insert("reused_cases".into(), json!(n));
+        scan_run(&db.url, &data_dir, &mut report).await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        load_run(&cli, &spec, &db.url, &data_dir, &mut report).await?;
+        let report = Value::Object(report);
+        std::fs::write(&cli.report, serde_json::to_string_pretty(&report)?)?;
+        print_summary(&report);
+        return Ok(true);
+    }
     spec.run(&["demo"])?;
     eprintln!("demo data loaded in {:.1} s", t.elapsed().as_secs_f64());
     let mut report = Map::new();

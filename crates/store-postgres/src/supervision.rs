@@ -303,14 +303,13 @@ impl SupervisionStore for PgStore {
     }
 
     async fn count_warnings(&self, scope: &Scope) -> Result<(i64, i64)> {
+        // The counts the triggers keep (by accepting place), not the warnings themselves.
         let mut q = Query::new(
-            "SELECT COUNT(*) FILTER (WHERE colour = 'red'), COUNT(*) FILTER (WHERE colour = 'yellow')
-             FROM warnings WHERE cleared_at IS NULL AND (",
+            "SELECT COALESCE(SUM(n) FILTER (WHERE colour = 'red'), 0)::bigint,
+                    COALESCE(SUM(n) FILTER (WHERE colour = 'yellow'), 0)::bigint
+             FROM warning_counts WHERE ",
         );
         q.scope("place_region", scope);
-        q.push(" OR ");
-        q.scope("decide_region", scope);
-        q.push(")");
         let conn = self.conn().await?;
         let rows = q.run(&conn).await?;
         let row = rows.first().ok_or(StoreError::NotFound("count"))?;

@@ -166,9 +166,22 @@ pub(crate) const SCAN_CLEAR_SQL: &str = "UPDATE warnings SET cleared_at = ?3
        AND cleared_at IS NULL";
 
 /// The monitor's list of warnings in `scope` (its last parameter, the limit, is the caller's).
-pub(crate) fn list_warnings_sql(scope: &Scope, open_only: bool, p: &mut Vec<Value>) -> String {
-    let place = scope_condition("place_region", scope, p);
-    let decide = scope_condition("decide_region", scope, p);
+/// `walk_order`: read the open warnings in list order and filter by scope, stopping at the limit
+/// (the unary `+` keeps SQLite off the scope indexes) — right when the scope holds many of them;
+/// otherwise the scope's own index ranges are read and sorted.
+pub(crate) fn list_warnings_sql(
+    scope: &Scope,
+    open_only: bool,
+    walk_order: bool,
+    p: &mut Vec<Value>,
+) -> String {
+    let (pc, dc) = if walk_order {
+        ("+place_region", "+decide_region")
+    } else {
+        ("place_region", "decide_region")
+    };
+    let place = scope_condition(pc, scope, p);
+    let decide = scope_condition(dc, scope, p);
     let open = if open_only {
         " AND cleared_at IS NULL"
     } else {
@@ -180,15 +193,18 @@ pub(crate) fn list_warnings_sql(scope: &Scope, open_only: bool, p: &mut Vec<Valu
     )
 }
 
-/// The monitor's counts of open warnings in `scope` by colour.
+/// Open warnings in `scope` by colour, from the counts the triggers keep (by accepting place).
 pub(crate) fn count_warnings_sql(scope: &Scope, p: &mut Vec<Value>) -> String {
     let place = scope_condition("place_region", scope, p);
-    let decide = scope_condition("decide_region", scope, p);
     format!(
-        "SELECT COALESCE(SUM(colour = 'red'), 0), COALESCE(SUM(colour = 'yellow'), 0)
-         FROM warnings WHERE cleared_at IS NULL AND ({place} OR {decide})"
+        "SELECT COALESCE(SUM(CASE colour WHEN 'red' THEN n END), 0),
+                COALESCE(SUM(CASE colour WHEN 'yellow' THEN n END), 0)
+         FROM warning_counts WHERE {place}"
     )
 }
+
+/// Above this many open warnings in scope the list walks the order index (see above).
+const WALK_ORDER_FROM: i64 = 2_000;
 
 const ORDER_COLS: &str = "id, case_number, unit_region, department, subject, body, issued_in, \
      issued_by, issued_at, reply_due, status, history_json, version";
@@ -321,8 +337,21 @@ impl SupervisionStore for SqliteStore {
     ) -> Result<Vec<WarningRecord>> {
         let scope = scope.clone();
         self.read(move |c| {
+            // Many open warnings in scope (a county's monitor): walking the list order finds the
+            // first page at once; few (a township's): its own ranges, then a small sort.
+            let mut walk_order = false;
+            if open_only {
+                let mut cp = Vec::new();
+                let sql = count_warnings_sql(&scope, &mut cp);
+                let (red, yellow): (i64, i64) = c
+                    .prepare_cached(&sql)
+                    .db()?
+                    .query_row(params_from_iter(cp), |r| Ok((r.get(0)?, r.get(1)?)))
+                    .db()?;
+                walk_order = red + yellow > WALK_ORDER_FROM;
+            }
             let mut p = Vec::new();
-            let sql = list_warnings_sql(&scope, open_only, &mut p);
+            let sql = list_warnings_sql(&scope, open_only, walk_order, &mut p);
             p.push(Value::Integer(i64::from(limit)));
             let mut st = c.prepare_cached(&sql).db()?;
             let rows = st.query_map(params_from_iter(p), warning_row).db()?;

@@ -379,13 +379,16 @@ async fn schema_description_is_exactly_the_migrations() {
             "users.fk(home_region)->regions",
             "users.pk(id)",
             "users.unique(username)",
+            "warning_counts.pk(place_region,colour,shard)",
             "warnings.check(warnings_colour_ck)",
             "warnings.fk(case_number)->cases",
             "warnings.partial_unique(case_number,key,colour)",
             "warnings.pk(id)",
+            "warnings.trigger(warnings_counted_on_clear)",
+            "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 23);
+    assert_eq!(d.tables.len(), 24);
     assert_eq!(d.tables["ratings"].len(), 8);
     assert_eq!(d.tables["follow_ups"].len(), 13);
     assert_eq!(d.tables["complaints"].len(), 21);
@@ -479,10 +482,12 @@ async fn supervision_queries_never_scan_whole_tables() {
     statements.push((SCAN_RAISE_SQL.to_string(), days()));
     statements.push((SCAN_CLEAR_SQL.to_string(), days()));
     for scope in [Scope::All, township.clone()] {
-        let mut p = vec![];
-        let sql = list_warnings_sql(&scope, true, &mut p);
-        p.push(Value::Integer(200));
-        statements.push((sql, p));
+        for walk in [false, true] {
+            let mut p = vec![];
+            let sql = list_warnings_sql(&scope, true, walk, &mut p);
+            p.push(Value::Integer(200));
+            statements.push((sql, p));
+        }
         let mut p = vec![];
         let sql = count_warnings_sql(&scope, &mut p);
         if scope != Scope::All {

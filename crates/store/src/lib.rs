@@ -512,7 +512,8 @@ pub trait SupervisionStore: Send + Sync {
         open_only: bool,
         limit: u32,
     ) -> Result<Vec<WarningRecord>>;
-    /// Open warnings of cases in `scope` by colour: (red, yellow). Counted, not capped by a list.
+    /// Open warnings of cases accepted in `scope` by colour: (red, yellow), from counts kept as
+    /// warnings are raised and cleared (like case counts, by the accepting place).
     async fn count_warnings(&self, scope: &Scope) -> Result<(i64, i64)>;
     /// Open warnings of one case, red first then by due date and key.
     async fn case_warnings(&self, case_number: &str) -> Result<Vec<WarningRecord>>;
