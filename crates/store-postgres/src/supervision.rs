@@ -223,11 +223,13 @@ impl SupervisionStore for PgStore {
 
     async fn scan_warnings(
         &self,
-        since: Option<NaiveDate>,
+        from: Option<NaiveDate>,
+        until: NaiveDate,
         today: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<ScanCounts> {
-        let from = since.unwrap_or(SCAN_FROM_START).min(today);
+        let until = until.min(today);
+        let from = from.unwrap_or(SCAN_FROM_START).min(until);
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
         // A racing raise of the same open warning (a case changing meanwhile) waits for the other
@@ -237,7 +239,7 @@ impl SupervisionStore for PgStore {
                 "INSERT INTO warnings (case_number, key, colour, label, place_region,
                     decide_region, department, due, raised_at)
                  SELECT case_number, key,
-                        CASE WHEN red_from <= $2 THEN 'red' ELSE 'yellow' END,
+                        CASE WHEN red_from <= $4 THEN 'red' ELSE 'yellow' END,
                         label, place_region, decide_region, department, due, $3
                  FROM case_deadlines
                  WHERE yellow_from BETWEEN $1 AND $2 OR red_from BETWEEN $1 AND $2
@@ -246,7 +248,7 @@ impl SupervisionStore for PgStore {
             .await
             .map_err(db)?;
         let raised = tx
-            .execute(&insert, &[&from, &today, &at])
+            .execute(&insert, &[&from, &until, &at, &today])
             .await
             .map_err(db)?;
         let clear = tx
@@ -260,7 +262,7 @@ impl SupervisionStore for PgStore {
             .await
             .map_err(db)?;
         let cleared = tx
-            .execute(&clear, &[&from, &today, &at])
+            .execute(&clear, &[&from, &until, &at])
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;

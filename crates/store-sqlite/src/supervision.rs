@@ -147,12 +147,13 @@ pub(crate) fn clear_except_tx(
     Ok(n as u64)
 }
 
-/// The scan's two statements (see `scan_warnings`): ?1 first day, ?2 today, ?3 the time. Named so
+/// The scan's two statements (see `scan_warnings`): ?1 first day, ?2 last day, ?3 the time, ?4
+/// today (which decides the colour). Named so
 /// the query-plan test reads the very text the store runs.
 pub(crate) const SCAN_RAISE_SQL: &str =
     "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
         department, due, raised_at)
-     SELECT case_number, key, CASE WHEN red_from <= ?2 THEN 'red' ELSE 'yellow' END,
+     SELECT case_number, key, CASE WHEN red_from <= ?4 THEN 'red' ELSE 'yellow' END,
             label, place_region, decide_region, department, due, ?3
      FROM case_deadlines
      WHERE yellow_from BETWEEN ?1 AND ?2 OR red_from BETWEEN ?1 AND ?2
@@ -286,24 +287,26 @@ impl SupervisionStore for SqliteStore {
 
     async fn scan_warnings(
         &self,
-        since: Option<NaiveDate>,
+        from: Option<NaiveDate>,
+        until: NaiveDate,
         today: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<ScanCounts> {
-        let from = day_text(since.unwrap_or(SCAN_FROM_START).min(today));
-        let (today, at) = (day_text(today), ts(at));
+        let until = until.min(today);
+        let from = day_text(from.unwrap_or(SCAN_FROM_START).min(until));
+        let (until, at, today) = (day_text(until), ts(at), day_text(today));
         self.write(move |tx| {
             // Both ranges are index ranges (yellow_from, red_from); the OR becomes a union of them.
             let raised = tx
                 .prepare_cached(SCAN_RAISE_SQL)
                 .db()?
-                .execute(params![from, today, at])
+                .execute(params![from, until, at, today])
                 .db()?;
             // Red replaces yellow: driven from the rows turning red, each a probe of the open index.
             let cleared = tx
                 .prepare_cached(SCAN_CLEAR_SQL)
                 .db()?
-                .execute(params![from, today, at])
+                .execute(params![from, until, at])
                 .db()?;
             Ok(ScanCounts {
                 raised: raised as u64,

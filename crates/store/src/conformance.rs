@@ -2501,6 +2501,7 @@ pub async fn supervision_scan_from_rows<S: Store + ?Sized>(store: &S) {
             .scan_warnings(
                 since.map(date),
                 date(today),
+                date(today),
                 at(&format!("{today}T00:30:00Z")),
             )
             .await
@@ -2595,6 +2596,53 @@ pub async fn supervision_scan_from_rows<S: Store + ?Sized>(store: &S) {
     );
     // `since` after `today` (a clock set back) reads from `today` only.
     assert_eq!(scan(Some("2026-04-01"), "2026-03-17").await, counts(0, 0));
+
+    // A window scanned in slices gives what one scan gives, each row in today's colour (no
+    // transient yellow for a row already red today).
+    store
+        .replace_deadline_rows(c, &[deadline(c, "stage:1", "2026-03-20", "2026-03-18")])
+        .await
+        .unwrap();
+    store
+        .replace_deadline_rows(b, &[deadline(b, "case", "2026-03-24", "2026-03-19")])
+        .await
+        .unwrap();
+    store
+        .clear_warnings_except(b, &[], at("2026-03-18T00:00:00Z"))
+        .await
+        .unwrap();
+    let slice = |from: &'static str, until: &'static str| async move {
+        store
+            .scan_warnings(
+                Some(date(from)),
+                date(until),
+                date("2026-03-23"),
+                at("2026-03-23T00:30:00Z"),
+            )
+            .await
+            .unwrap()
+    };
+    // c: yellow 18th, red 21st → red today; b: yellow 19th, still yellow on the 23rd.
+    assert_eq!(slice("2026-03-18", "2026-03-18").await, counts(1, 0));
+    assert_eq!(open_colours(store, c).await, pairs(&[("stage:1", "red")]));
+    assert_eq!(slice("2026-03-19", "2026-03-20").await, counts(1, 0));
+    assert_eq!(open_colours(store, b).await, pairs(&[("case", "yellow")]));
+    assert_eq!(slice("2026-03-21", "2026-03-23").await, counts(0, 0));
+    assert_eq!(open_colours(store, c).await, pairs(&[("stage:1", "red")]));
+    // A slice ending after today is cut at today.
+    assert_eq!(
+        store
+            .scan_warnings(
+                Some(date("2026-03-24")),
+                date("2026-03-30"),
+                date("2026-03-23"),
+                at("2026-03-23T00:30:00Z"),
+            )
+            .await
+            .unwrap(),
+        counts(0, 0)
+    );
+    assert_eq!(open_colours(store, b).await, pairs(&[("case", "yellow")]));
 }
 
 pub async fn supervision_warning_raised_once<S: Store + Clone + 'static>(store: &S) {

@@ -483,14 +483,16 @@ pub trait SupervisionStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<domain::supervision::DeadlineRow>>;
     /// The warning scan, in one transaction and without loading a case: raises the warning of every
-    /// deadline row whose colour changed on a day in `since..=today` (every row due by `today` when
-    /// `since` is `None`: the first scan), red when `red_from <= today` else yellow, and clears the
-    /// yellow warnings that those turning red replace. Rows changed by a case are raised when the
-    /// case changes, so after the first scan only the days since the last one need reading.
+    /// deadline row whose colour changed on a day in `from..=until` (`from` `None`: every row up to
+    /// `until`), in its colour on `today` (red when `red_from <= today`, else yellow), and clears the
+    /// yellow warnings that those turning red replace. `until` is capped at `today`. Rows changed by
+    /// a case are raised when the case changes, so after the first scan only the days since the last
+    /// one need reading; a long window can be scanned in slices, one transaction each.
     /// Exactly once across processes (the open-warning unique index).
     async fn scan_warnings(
         &self,
-        since: Option<NaiveDate>,
+        from: Option<NaiveDate>,
+        until: NaiveDate,
         today: NaiveDate,
         at: DateTime<Utc>,
     ) -> Result<ScanCounts>;

@@ -151,6 +151,9 @@ pub struct ScanReport {
     pub cleared: u64,
 }
 
+/// Days before today scanned one transaction each (older changes in one).
+const SCAN_SLICED_DAYS: i64 = 62;
+
 /// The setting holding the last day a scan covered, where the next window starts.
 pub const SCAN_DAY_SETTING: &str = "warning_scan_day";
 
@@ -176,7 +179,55 @@ pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
         .await?
         .and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
         .filter(|d| *d <= today);
-    let counts = state.store.scan_warnings(since, today, now).await?;
+    // One transaction per day of the window (everything older than the window of recent days in
+    // one), renewing the lease between them: a first scan over a large network then never holds
+    // the SQLite writer, or the warning rows, for more than a day's worth of changes at a time.
+    let recent = today - Duration::days(SCAN_SLICED_DAYS);
+    let mut slices: Vec<(Option<NaiveDate>, NaiveDate)> = vec![];
+    let mut day = match since {
+        Some(s) if s >= recent => s,
+        _ => {
+            slices.push((since, recent - Duration::days(1)));
+            recent
+        }
+    };
+    while day <= today {
+        slices.push((Some(day), day));
+        day += Duration::days(1);
+    }
+    let mut counts = store::ScanCounts::default();
+    let mut renewed = std::time::Instant::now();
+    for (from, until) in slices {
+        let c = state.store.scan_warnings(from, until, today, now).await?;
+        counts.raised += c.raised;
+        counts.cleared += c.cleared;
+        if renewed.elapsed() > std::time::Duration::from_secs(30) {
+            renewed = std::time::Instant::now();
+            let held = state
+                .store
+                .try_lease(
+                    "warning_scan",
+                    holder,
+                    state.clock.now(),
+                    state.clock.now() + Duration::minutes(2),
+                )
+                .await?;
+            if !held {
+                // This process stalled past its lease and another took over: that one scans the
+                // rest (from the same recorded day), so the record is left alone here.
+                if counts.raised + counts.cleared > 0 {
+                    state.notify_change();
+                }
+                return Ok(ScanReport {
+                    ran: true,
+                    since,
+                    today: Some(today),
+                    raised: counts.raised,
+                    cleared: counts.cleared,
+                });
+            }
+        }
+    }
     state
         .store
         .set_setting(SCAN_DAY_SETTING, &today.format("%Y-%m-%d").to_string())
