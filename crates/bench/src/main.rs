@@ -75,6 +75,9 @@ struct Cli {
     /// its warnings are deleted first so the scans start from nothing raised. Kept afterwards.
     #[arg(long)]
     reuse_data: Option<PathBuf>,
+    /// With `--reuse-data`: the PostgreSQL database a killed run left (its URL, database included).
+    #[arg(long)]
+    reuse_database: Option<String>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -160,16 +163,20 @@ async fn run(cli: Cli) -> Result<bool> {
         std::env::temp_dir().join(format!("yizhan-bench-{}", std::process::id()))
     });
     std::fs::create_dir_all(&data_dir)?;
-    let db = match &cli.database {
-        Some(u) if u.starts_with("postgres") => {
+    let db = match (&cli.database, &cli.reuse_database) {
+        (_, Some(u)) => Db {
+            url: u.clone(),
+            _scratch: None,
+        },
+        (Some(u), None) if u.starts_with("postgres") => {
             let s = ScratchDb::create(u, "yizhan_bench")?;
             Db {
                 url: s.url.clone(),
                 _scratch: Some(s),
             }
         }
-        Some(u) => bail!("--database takes a postgres:// URL (SQLite is the default): {u}"),
-        None => Db {
+        (Some(u), None) => bail!("--database takes a postgres:// URL (SQLite is the default): {u}"),
+        (None, None) => Db {
             url: format!("sqlite://{}", data_dir.join("yizhan.db").display()),
             _scratch: None,
         },
@@ -191,19 +198,24 @@ async fn run(cli: Cli) -> Result<bool> {
     );
     let t = Instant::now();
     if let Some(dir) = &cli.reuse_data {
-        if cli.database.is_some() {
-            bail!("--reuse-data is for SQLite data folders");
-        }
-        let conn = rusqlite::Connection::open(dir.join("yizhan.db"))?;
-        let n: i64 = conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))?;
-        conn.execute_batch(
-            "DELETE FROM warnings; DELETE FROM warning_counts;
-             DELETE FROM settings WHERE key = 'warning_scan_day';",
-        )?;
-        drop(conn);
-        eprintln!("reusing {} ({n} cases), warnings deleted", dir.display());
+        const RESET: &str = "DELETE FROM warnings; DELETE FROM warning_counts;
+             DELETE FROM settings WHERE key = 'warning_scan_day';";
+        let n: i64 = match &cli.reuse_database {
+            Some(url) => {
+                let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+                tokio::spawn(conn);
+                client.batch_execute(RESET).await?;
+                client.query_one("SELECT COUNT(*) FROM cases", &[]).await?.get(0)
+            }
+            None => {
+                let conn = rusqlite::Connection::open(dir.join("yizhan.db"))?;
+                conn.execute_batch(RESET)?;
+                conn.query_row("SELECT COUNT(*) FROM cases", [], |r| r.get(0))?
+            }
+        };
+        eprintln!("reusing {} ({n} cases), warnings deleted", db.url);
         let mut report = Map::new();
-        report.insert("backend".into(), json!("sqlite"));
+        report.insert("backend".into(), json!(backend));
         report.insert("reused_cases".into(), json!(n));
         scan_run(&db.url, &data_dir, &mut report).await?;
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -190,6 +190,9 @@ pub(crate) async fn clear_except_c(
         .map_err(db)
 }
 
+/// Raising more warnings than this in one scan statement refreshes the planner's statistics.
+const ANALYZE_AFTER: u64 = 20_000;
+
 #[async_trait]
 impl SupervisionStore for PgStore {
     async fn replace_deadline_rows(&self, case_number: &str, rows: &[DeadlineRow]) -> Result<()> {
@@ -251,6 +254,15 @@ impl SupervisionStore for PgStore {
             .execute(&insert, &[&from, &until, &at, &today])
             .await
             .map_err(db)?;
+        if raised > ANALYZE_AFTER {
+            // Statistics lag a bulk raise (autovacuum comes later): with the warnings table still
+            // looking empty the planner drives the clear below from the warnings side, once per
+            // yellow warning — minutes at a million open cases instead of a second. ANALYZE sees
+            // this transaction's own rows.
+            tx.batch_execute("ANALYZE warnings, case_deadlines")
+                .await
+                .map_err(db)?;
+        }
         let clear = tx
             .prepare_cached(
                 "UPDATE warnings w SET cleared_at = $3
