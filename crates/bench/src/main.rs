@@ -205,7 +205,10 @@ async fn run(cli: Cli) -> Result<bool> {
                 let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
                 tokio::spawn(conn);
                 client.batch_execute(RESET).await?;
-                client.query_one("SELECT COUNT(*) FROM cases", &[]).await?.get(0)
+                client
+                    .query_one("SELECT COUNT(*) FROM cases", &[])
+                    .await?
+                    .get(0)
             }
             None => {
                 let conn = rusqlite::Connection::open(dir.join("yizhan.db"))?;
