@@ -479,7 +479,9 @@ async fn supervision_queries_never_scan_whole_tables() {
             Value::Text("2026-03-02T00:00:00Z".into()),
         ]
     };
-    statements.push((SCAN_RAISE_SQL.to_string(), days()));
+    let mut raise_params = days();
+    raise_params.push(Value::Text("2026-03-02".into()));
+    statements.push((SCAN_RAISE_SQL.to_string(), raise_params));
     statements.push((SCAN_CLEAR_SQL.to_string(), days()));
     for scope in [Scope::All, township.clone()] {
         for walk in [false, true] {
