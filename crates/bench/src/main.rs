@@ -223,9 +223,7 @@ async fn run(cli: Cli) -> Result<bool> {
         scan_run(&db.url, &data_dir, &mut report).await?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         load_run(&cli, &spec, &db.url, &data_dir, &mut report).await?;
-        let report = Value::Object(report);
-        std::fs::write(&cli.report, serde_json::to_string_pretty(&report)?)?;
-        print_summary(&report);
+        write_report(&cli.report, report)?;
         return Ok(true);
     }
     spec.run(&["demo"])?;
@@ -262,16 +260,7 @@ async fn run(cli: Cli) -> Result<bool> {
             true
         }
     };
-    let report = Value::Object(report);
-    if let Some(parent) = cli.report.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)?;
-        }
-    }
-    std::fs::write(&cli.report, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("cannot write {}", cli.report.display()))?;
-    print_summary(&report);
-    println!("report: {}", cli.report.display());
+    write_report(&cli.report, report)?;
     if cli.keep {
         println!("data kept in {}", data_dir.display());
     } else {
@@ -678,6 +667,21 @@ async fn crash_run(
         done >= kills && lost.is_empty() && doubled.is_empty() && verify_ok && !st.acks.is_empty();
     report.insert("crash_ok".into(), json!(ok));
     Ok(ok)
+}
+
+/// Writes the JSON report and prints its summary.
+fn write_report(path: &Path, report: Map<String, Value>) -> Result<()> {
+    let report = Value::Object(report);
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    std::fs::write(path, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    print_summary(&report);
+    println!("report: {}", path.display());
+    Ok(())
 }
 
 fn print_summary(r: &Value) {

@@ -315,6 +315,26 @@ pub fn periods(case: &Case, cal: &WorkingCalendar) -> Vec<(WarningKind, Period)>
     out
 }
 
+/// Whether two states of a case have the same deadline periods: everything [`periods`] reads
+/// (the item's rule is fixed by its filing). When true, its deadline rows and warnings are the
+/// same on every day, so a command that left them alone needs no supervision write.
+pub fn same_deadline_inputs(a: &Case, b: &Case) -> bool {
+    let stages = |c: &Case| {
+        c.stages
+            .iter()
+            .map(|s| (s.is_active(), s.started_on, s.due, s.limit_days))
+            .collect::<Vec<_>>()
+    };
+    a.state == b.state
+        && a.received_on == b.received_on
+        && a.accepted_on == b.accepted_on
+        && a.decided_on == b.decided_on
+        && a.deadlines == b.deadlines
+        && a.suspended_days == b.suspended_days
+        && a.granted == b.granted
+        && stages(a) == stages(b)
+}
+
 /// The warnings a case raises on `today` under the administrators' rules (see [`periods`] for
 /// which deadlines count in which state; a suspended case raises none, its clock being stopped).
 pub fn warnings(

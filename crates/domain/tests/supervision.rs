@@ -409,6 +409,29 @@ proptest! {
         }
     }
 
+    /// Between any two states of a case's life that `same_deadline_inputs` calls equal, the deadline
+    /// rows and warnings are equal too (the web layer skips supervision writes on it).
+    #[test]
+    fn same_deadline_inputs_means_same_rows_and_warnings(s in scenario(), rule in any_rule()) {
+        let (_, events, today) = play(&s);
+        let rules = [rule];
+        let states: Vec<Case> = (1..=events.len())
+            .filter_map(|n| Case::replay(&events[..n]))
+            .collect();
+        for pair in states.windows(2) {
+            if same_deadline_inputs(&pair[0], &pair[1]) {
+                prop_assert_eq!(
+                    deadline_rows(&pair[0], &rules, cal()),
+                    deadline_rows(&pair[1], &rules, cal())
+                );
+                prop_assert_eq!(
+                    warnings(&pair[0], &rules, today, cal()),
+                    warnings(&pair[1], &rules, today, cal())
+                );
+            }
+        }
+    }
+
     /// What a case shows now was raised over its life, and on or before today.
     #[test]
     fn current_warnings_are_among_those_raised(s in scenario()) {

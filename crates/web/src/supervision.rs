@@ -36,45 +36,33 @@ pub async fn change_if_changed(
     after: &Case,
     rules: &[WarningRule],
 ) -> AppResult<Option<store::SupervisionChange>> {
-    let cal = state.calendar_for(&after.filing.place).await?;
-    let today = state.clock.today();
     if let Some(b) = before {
-        // Cheapest first: deadlines and warnings derive only from these fields.
-        let inputs = |c: &Case| {
-            (
-                c.state,
-                c.deadlines.clone(),
-                c.stages
-                    .iter()
-                    .map(|s| (s.started_on, s.due, s.completed_on))
-                    .collect::<Vec<_>>(),
-                c.suspended_days,
-                c.granted,
-                c.filing.place.clone(),
-                c.filing.decide_place.clone(),
-            )
-        };
-        if inputs(b) == inputs(after) {
-            return Ok(None);
-        }
+        // Rows carry the case's places, so a transfer rewrites them even with equal dates.
         let same_place = b.filing.place == after.filing.place
             && b.filing.decide_place == after.filing.decide_place;
-        if same_place
-            && sv::deadline_rows(b, rules, &cal) == sv::deadline_rows(after, rules, &cal)
-            && sv::warnings(b, rules, today, &cal) == sv::warnings(after, rules, today, &cal)
-        {
+        if same_place && sv::same_deadline_inputs(b, after) {
             return Ok(None);
         }
     }
+    Ok(Some(current_supervision(state, after, rules).await?))
+}
+
+/// A case's deadline rows and the warnings open on it today, as records to store.
+async fn current_supervision(
+    state: &AppState,
+    case: &Case,
+    rules: &[WarningRule],
+) -> AppResult<store::SupervisionChange> {
+    let cal = state.calendar_for(&case.filing.place).await?;
     let now = state.clock.now();
-    Ok(Some(store::SupervisionChange {
-        rows: sv::deadline_rows(after, rules, &cal),
-        open: sv::warnings(after, rules, today, &cal)
+    Ok(store::SupervisionChange {
+        rows: sv::deadline_rows(case, rules, &cal),
+        open: sv::warnings(case, rules, state.clock.today(), &cal)
             .iter()
-            .map(|w| record(after, w, now))
+            .map(|w| record(case, w, now))
             .collect(),
         at: now,
-    }))
+    })
 }
 
 pub async fn weights(state: &AppState) -> AppResult<Weights> {
@@ -102,34 +90,27 @@ fn record(case: &Case, w: &sv::Warning, at: chrono::DateTime<chrono::Utc>) -> Wa
     }
 }
 
-/// Recomputes a case's deadline rows and warnings after it changed: warnings change with the case.
+/// Recomputes a case's deadline rows and warnings (every open case after the rules change).
 /// Returns how many warnings this call raised.
 pub async fn refresh_case(
     state: &AppState,
     case: &Case,
     rules: &[WarningRule],
 ) -> AppResult<usize> {
-    let cal = state.calendar_for(&case.filing.place).await?;
-    let rows = sv::deadline_rows(case, rules, &cal);
-    let today = state.clock.today();
-    let now = state.clock.now();
-    let current = sv::warnings(case, rules, today, &cal);
-    let keep: Vec<(String, String)> = current
+    let sv = current_supervision(state, case, rules).await?;
+    let number = &case.filing.number;
+    let keep: Vec<(String, String)> = sv
+        .open
         .iter()
-        .map(|w| (w.kind.key(), w.colour.as_str().to_string()))
+        .map(|w| (w.key.clone(), w.colour.clone()))
         .collect();
-    let records: Vec<WarningRecord> = current.iter().map(|w| record(case, w, now)).collect();
     // Independent writes (rows, clearing what no longer applies, raising what does) go to the
     // writer together so they share a commit; raising and clearing commute because `keep` is
     // exactly what is raised.
     let (replaced, cleared, raised) = tokio::join!(
-        state
-            .store
-            .replace_deadline_rows(&case.filing.number, &rows),
-        state
-            .store
-            .clear_warnings_except(&case.filing.number, &keep, now),
-        futures_util::future::try_join_all(records.iter().map(|r| state.store.raise_warning(r)))
+        state.store.replace_deadline_rows(number, &sv.rows),
+        state.store.clear_warnings_except(number, &keep, sv.at),
+        futures_util::future::try_join_all(sv.open.iter().map(|r| state.store.raise_warning(r)))
     );
     replaced?;
     cleared?;
