@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use domain::case::{Case, CaseEvent, CaseState};
 use store::{
-    case_exists, check_new_events, check_side_effects, stale_case, CaseFilter, CaseStore,
+    case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
     CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
 };
 use tokio_postgres::error::SqlState;
@@ -220,7 +220,8 @@ async fn append_c(
     // The row lock holds off concurrent appenders until commit; they then see the new version.
     let stmt = tx
         .prepare_cached(
-            "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region
+            "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region,
+                    c.applicant_region, c.due
              FROM cases c
              LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
              WHERE c.number = $1 FOR UPDATE OF c",
@@ -283,6 +284,32 @@ async fn append_c(
         (s.place.as_str(), &s.department, s.state.as_str()),
     )
     .await?;
+    let applicant: String = row.get(6);
+    let due: Option<chrono::NaiveDate> = row.get(7);
+    if place == s.place.as_str()
+        && decide == s.decide_place.as_str()
+        && applicant == s.applicant_region.as_str()
+    {
+        if state != s.state.as_str() || due != s.due {
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE case_scopes SET state = $2, sort_due = $3 WHERE case_number = $1",
+                )
+                .await
+                .map_err(db)?;
+            let sort_due = s.due.unwrap_or_else(listing::sort_last);
+            tx.execute(&stmt, &[&s.number, &s.state.as_str(), &sort_due])
+                .await
+                .map_err(db)?;
+        }
+    } else {
+        let stmt = tx
+            .prepare_cached("DELETE FROM case_scopes WHERE case_number = $1")
+            .await
+            .map_err(db)?;
+        tx.execute(&stmt, &[&s.number]).await.map_err(db)?;
+        insert_scopes(tx, &s).await?;
+    }
     // Deadline rows carry the case's places for scoped scans; a transfer moves them.
     if place != s.place.as_str() || decide != s.decide_place.as_str() {
         let stmt = tx
@@ -404,8 +431,131 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
         (s.place.as_str(), &s.department, s.state.as_str()),
     )
     .await?;
+    insert_scopes(tx, &s).await?;
     insert_events(tx, events).await?;
     Ok(())
+}
+
+/// The case's `case_scopes` rows (store::listing), in one statement.
+async fn insert_scopes(tx: &impl GenericClient, s: &CaseSummary) -> Result<()> {
+    let (prefixes, vias): (Vec<String>, Vec<i64>) =
+        listing::scope_rows(&s.place, &s.decide_place, &s.applicant_region)
+            .into_iter()
+            .unzip();
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
+             SELECT p, $3, v, $4, $5 FROM unnest($1::text[], $2::bigint[]) AS r(p, v)",
+        )
+        .await
+        .map_err(db)?;
+    let sort_due = s.due.unwrap_or_else(listing::sort_last);
+    tx.execute(
+        &stmt,
+        &[&prefixes, &vias, &s.number, &s.state.as_str(), &sort_due],
+    )
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// A scoped list: the ordered `case_scopes` range of each stream, merged (store::listing); each
+/// round of reads the merge asks for is one statement.
+async fn list_merged(
+    client: &impl GenericClient,
+    f: &CaseFilter,
+    streams: &[listing::Stream],
+) -> Result<Vec<CaseSummary>> {
+    let cols: Vec<String> = SUMMARY_COLUMNS
+        .split(',')
+        .map(|x| format!("c.{}", x.trim()))
+        .collect();
+    let mut merge = listing::Merge::new(streams.len(), f.after.clone(), f.limit);
+    loop {
+        let wants = merge.wants();
+        if wants.is_empty() {
+            return Ok(merge.finish());
+        }
+        let mut q = Query::new("");
+        let idx = q.bind(wants.iter().map(|w| w.index as i64).collect::<Vec<i64>>());
+        let prefix = q.bind(
+            wants
+                .iter()
+                .map(|w| streams[w.index].prefix.clone())
+                .collect::<Vec<String>>(),
+        );
+        let state = q.bind(
+            wants
+                .iter()
+                .map(|w| streams[w.index].state.as_str().to_string())
+                .collect::<Vec<String>>(),
+        );
+        let via = q.bind(
+            wants
+                .iter()
+                .map(|w| streams[w.index].via)
+                .collect::<Vec<i64>>(),
+        );
+        let due = q.bind(
+            wants
+                .iter()
+                .map(|w| w.after.due)
+                .collect::<Vec<chrono::NaiveDate>>(),
+        );
+        let number = q.bind(
+            wants
+                .iter()
+                .map(|w| w.after.number.clone())
+                .collect::<Vec<String>>(),
+        );
+        let lim = q.bind(
+            wants
+                .iter()
+                .map(|w| i64::from(w.limit))
+                .collect::<Vec<i64>>(),
+        );
+        q.push(&format!(
+            "SELECT w.i, x.* FROM unnest({idx}::bigint[], {prefix}::text[], {state}::text[],
+                    {via}::bigint[], {due}::date[], {number}::text[], {lim}::bigint[])
+                 AS w(i, prefix, state, via, after_due, after_number, lim)
+             CROSS JOIN LATERAL (
+                 SELECT {}, s.sort_due AS sort_key_due FROM case_scopes s
+                 JOIN cases c ON c.number = s.case_number
+                 WHERE s.prefix = w.prefix AND s.state = w.state AND (s.via & w.via) <> 0
+                   AND (s.sort_due, s.case_number) > (w.after_due, w.after_number COLLATE \"C\")",
+            cols.join(", ")
+        ));
+        if let Some(id) = f.applicant_user_id {
+            let p = q.bind(id);
+            q.push(&format!(" AND c.applicant_user_id = {p}"));
+        }
+        if let Some(id) = f.agent_user_id {
+            let p = q.bind(id);
+            q.push(&format!(" AND c.agent_user_id = {p}"));
+        }
+        if let Some(d) = &f.department {
+            let p = q.bind(d.clone());
+            q.push(&format!(" AND c.department = {p}"));
+        }
+        if let (Some(_), Some(a)) = (&f.place_scope, &f.applicant_scope) {
+            q.push(" AND ");
+            q.scope("c.applicant_region", a);
+        }
+        q.push(
+            " ORDER BY s.sort_due, s.case_number LIMIT w.lim) x
+             ORDER BY w.i, x.sort_key_due, x.number",
+        );
+        let rows = q.run(client).await?;
+        let mut by_stream: Vec<Vec<CaseSummary>> = vec![vec![]; streams.len()];
+        for r in &rows {
+            let i: i64 = r.get(0);
+            by_stream[i as usize].push(summary_from_row(r)?);
+        }
+        for w in wants {
+            let rows = std::mem::take(&mut by_stream[w.index]);
+            merge.feed(&w, rows);
+        }
+    }
 }
 
 #[async_trait]
@@ -523,17 +673,19 @@ impl CaseStore for PgStore {
     }
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
-        let mut q = Query::new(&format!("SELECT {SUMMARY_COLUMNS} FROM cases WHERE "));
-        if let Some(scope) = &filter.place_scope {
-            q.push("(");
-            q.scope("place_region", scope);
-            q.push(" OR ");
-            q.scope("decide_region", scope);
-            q.push(") AND ");
+        if let Some(streams) = listing::streams(filter) {
+            let conn = self.conn().await?;
+            return list_merged(&conn, filter, &streams).await;
         }
-        if let Some(scope) = &filter.applicant_scope {
-            q.scope("applicant_region", scope);
-            q.push(" AND ");
+        // Without a region scope (by account, or by state alone): small sets, or every case.
+        let mut q = Query::new(&format!("SELECT {SUMMARY_COLUMNS} FROM cases WHERE "));
+        if let Some(a) = &filter.after {
+            let last = q.bind(listing::sort_last());
+            let due = q.bind(a.due);
+            let number = q.bind(a.number.clone());
+            q.push(&format!(
+                "(COALESCE(due, {last}), number) > ({due}, {number}) AND "
+            ));
         }
         if !filter.states.is_empty() {
             let states: Vec<String> = filter

@@ -44,6 +44,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scan_rows",
         include_str!("../migrations/0005_scan_rows.sql"),
     ),
+    (
+        6,
+        "case_scopes",
+        include_str!("../migrations/0006_case_scopes.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

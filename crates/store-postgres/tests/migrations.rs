@@ -51,11 +51,105 @@ async fn concurrent_connects_migrate_once() {
             (2, "cases".to_string()),
             (3, "supervision".to_string()),
             (4, "feedback".to_string()),
-            (5, "scan_rows".to_string())
+            (5, "scan_rows".to_string()),
+            (6, "case_scopes".to_string())
         ]
     );
 
     drop(stores);
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
+
+/// Migration 6 fills `case_scopes` for the cases already stored exactly as the store writes it
+/// for new ones (`store::listing::scope_rows`): its statement, run again on cases the store
+/// wrote, gives back the same rows.
+#[tokio::test]
+async fn case_scopes_backfill_matches_the_write_path() {
+    use store::conformance::{filed_case, CaseFixture, COUNTY, EDGE_VILLAGE, FAR_TOWN, TOWN};
+    use store::CaseStore;
+    let schema = format!(
+        "yz_mig_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    let s = PgStore::connect(&scoped).await.expect("connect");
+    for (i, (place, decide, applicant)) in [
+        (TOWN, TOWN, EDGE_VILLAGE),
+        (TOWN, COUNTY, "330105001001"),
+        (COUNTY, "330100000000", COUNTY),
+        (FAR_TOWN, FAR_TOWN, EDGE_VILLAGE),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let number = format!("N{i}");
+        let (case, events) = filed_case(&CaseFixture {
+            number: &number,
+            place,
+            decide_place: decide,
+            applicant_region: applicant,
+            department: "scjg",
+            channel: if i == 3 {
+                domain::case::Channel::Online
+            } else {
+                domain::case::Channel::Window
+            },
+            applicant_user_id: None,
+            agent_user_id: None,
+            at: "2026-03-02T01:00:00Z",
+        });
+        s.create_case(&case, &events).await.unwrap();
+    }
+    let sql = include_str!("../migrations/0006_case_scopes.sql");
+    let start = sql.find("INSERT INTO case_scopes").unwrap();
+    let backfill = &sql[start..start + sql[start..].find(';').unwrap()];
+    let read = || async {
+        admin
+            .query(
+                &format!(
+                    "SELECT case_number, prefix, via, state, sort_due::text FROM {schema}.case_scopes
+                     ORDER BY case_number, prefix"
+                ),
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r.get::<_, String>(0),
+                    r.get::<_, String>(1),
+                    r.get::<_, i64>(2),
+                    r.get::<_, String>(3),
+                    r.get::<_, String>(4),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let written = read().await;
+    assert_eq!(written.len(), 5 + 7 + 3 + 7, "{written:?}");
+    assert!(written.iter().any(|r| r.0 == "N3" && r.4 == "9999-12-31"));
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO {schema}; DELETE FROM case_scopes; {backfill}; SET search_path TO DEFAULT"
+        ))
+        .await
+        .unwrap();
+    assert_eq!(read().await, written);
+    drop(s);
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
         .await

@@ -14,7 +14,7 @@ use domain::case::{Case, CaseEvent, CaseState};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::{
-    case_exists, check_new_events, check_side_effects, stale_case, CaseFilter, CaseStore,
+    case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
     CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
 };
 
@@ -154,7 +154,57 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
         None,
         (s.place.as_str(), &s.department, s.state.as_str()),
     )?;
+    scope_case(tx, s, None)?;
     insert_events(tx, &s.number, events)
+}
+
+/// The stored case row's columns that counts and list rows follow, read before it changes.
+struct Before {
+    place: String,
+    department: String,
+    state: String,
+    decide: String,
+    applicant: String,
+    due: Option<String>,
+}
+
+/// Keeps the case's `case_scopes` rows (store::listing) in step with its row: rewritten when its
+/// places change, their state and due date updated when those change, untouched otherwise.
+fn scope_case(tx: &Transaction<'_>, s: &CaseSummary, before: Option<&Before>) -> Result<()> {
+    let sort_due = day_text(s.due.unwrap_or_else(listing::sort_last));
+    let stayed = before.filter(|b| {
+        b.place == s.place.as_str()
+            && b.decide == s.decide_place.as_str()
+            && b.applicant == s.applicant_region.as_str()
+    });
+    if let Some(b) = stayed {
+        if b.state != s.state.as_str() || b.due != s.due.map(day_text) {
+            tx.prepare_cached(
+                "UPDATE case_scopes SET state = ?2, sort_due = ?3 WHERE case_number = ?1",
+            )
+            .db()?
+            .execute(params![s.number, s.state.as_str(), sort_due])
+            .db()?;
+        }
+        return Ok(());
+    }
+    if before.is_some() {
+        tx.prepare_cached("DELETE FROM case_scopes WHERE case_number = ?1")
+            .db()?
+            .execute([&s.number])
+            .db()?;
+    }
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .db()?;
+    for (prefix, via) in listing::scope_rows(&s.place, &s.decide_place, &s.applicant_region) {
+        st.execute(params![prefix, s.number, via, s.state.as_str(), sort_due])
+            .db()?;
+    }
+    Ok(())
 }
 
 /// Appends events and rewrites the snapshot, checking the expected version and the hash link: the
@@ -169,14 +219,21 @@ fn append_tx(
     let s = &row.summary;
     // The group the case is counted in before this change (the writer is alone, so it
     // cannot move between this read and the update).
-    let before: Option<(String, String, String, String)> = tx
+    let before: Option<Before> = tx
         .prepare_cached(
-            "SELECT place_region, department, state, decide_region FROM cases
-             WHERE number = ?1",
+            "SELECT place_region, department, state, decide_region, applicant_region, due
+             FROM cases WHERE number = ?1",
         )
         .db()?
         .query_row([&s.number], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(Before {
+                place: r.get(0)?,
+                department: r.get(1)?,
+                state: r.get(2)?,
+                decide: r.get(3)?,
+                applicant: r.get(4)?,
+                due: r.get(5)?,
+            })
         })
         .optional()
         .db()?;
@@ -233,14 +290,15 @@ fn append_tx(
             s.number
         )));
     }
-    if let Some((place, department, state, decide)) = &before {
+    if let Some(b) = &before {
         count_case(
             tx,
-            Some((place, department, state)),
+            Some((&b.place, &b.department, &b.state)),
             (s.place.as_str(), &s.department, s.state.as_str()),
         )?;
+        scope_case(tx, s, Some(b))?;
         // Deadline rows carry the case's places for scoped scans; a transfer moves them.
-        if place != s.place.as_str() || decide != s.decide_place.as_str() {
+        if b.place != s.place.as_str() || b.decide != s.decide_place.as_str() {
             tx.prepare_cached(
                 "UPDATE case_deadlines SET place_region = ?2, decide_region = ?3
                  WHERE case_number = ?1",
@@ -285,6 +343,116 @@ fn publish_result_tx(tx: &Transaction<'_>, r: &PublishedResult, now: &str) -> Re
     ])
     .map_err(missing_ref("case"))?;
     Ok(())
+}
+
+/// One stream of a scoped list: parameters prefix, state, via bits, after (due, number), then
+/// those of `extra` (conditions on the case row `c`), then the limit.
+pub(crate) fn list_stream_sql(extra: &str) -> String {
+    let cols: Vec<String> = SUMMARY_COLS.split(", ").map(|x| format!("c.{x}")).collect();
+    // CROSS JOIN keeps case_scopes outside: the page is read in its index order.
+    format!(
+        "SELECT {} FROM case_scopes s CROSS JOIN cases c ON c.number = s.case_number
+         WHERE s.prefix = ? AND s.state = ? AND (s.via & ?) <> 0
+           AND (s.sort_due, s.case_number) > (?, ?){extra}
+         ORDER BY s.sort_due, s.case_number LIMIT ?",
+        cols.join(", ")
+    )
+}
+
+/// A scoped list: the ordered `case_scopes` range of each stream, merged (store::listing).
+fn list_merged(
+    c: &Connection,
+    f: &CaseFilter,
+    streams: &[listing::Stream],
+) -> Result<Vec<CaseSummary>> {
+    let mut extra = String::new();
+    let mut extra_p: Vec<Value> = vec![];
+    if let Some(id) = f.applicant_user_id {
+        extra.push_str(" AND c.applicant_user_id = ?");
+        extra_p.push(Value::Integer(id));
+    }
+    if let Some(id) = f.agent_user_id {
+        extra.push_str(" AND c.agent_user_id = ?");
+        extra_p.push(Value::Integer(id));
+    }
+    if let Some(d) = &f.department {
+        extra.push_str(" AND c.department = ?");
+        extra_p.push(Value::Text(d.clone()));
+    }
+    if let (Some(_), Some(a)) = (&f.place_scope, &f.applicant_scope) {
+        extra.push_str(" AND ");
+        extra.push_str(&scope_condition("c.applicant_region", a, &mut extra_p));
+    }
+    let mut st = c.prepare_cached(&list_stream_sql(&extra)).db()?;
+    let mut merge = listing::Merge::new(streams.len(), f.after.clone(), f.limit);
+    loop {
+        let wants = merge.wants();
+        if wants.is_empty() {
+            return Ok(merge.finish());
+        }
+        for w in wants {
+            let s = &streams[w.index];
+            let mut p: Vec<Value> = vec![
+                Value::Text(s.prefix.clone()),
+                Value::Text(s.state.as_str().to_string()),
+                Value::Integer(s.via),
+                Value::Text(day_text(w.after.due)),
+                Value::Text(w.after.number.clone()),
+            ];
+            p.extend(extra_p.iter().cloned());
+            p.push(Value::Integer(i64::from(w.limit)));
+            let rows = st
+                .query_map(params_from_iter(p), summary_row)
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .db()?;
+            merge.feed(&w, rows);
+        }
+    }
+}
+
+/// A list without a region scope (by account, or by state alone): small sets, or every case.
+fn list_plain(c: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
+    let mut p: Vec<Value> = Vec::new();
+    let mut conds: Vec<String> = Vec::new();
+    if !f.states.is_empty() {
+        let marks = vec!["?"; f.states.len()].join(", ");
+        conds.push(format!("state IN ({marks})"));
+        p.extend(f.states.iter().map(|s| Value::Text(s.as_str().to_string())));
+    }
+    if let Some(id) = f.applicant_user_id {
+        conds.push("applicant_user_id = ?".to_string());
+        p.push(Value::Integer(id));
+    }
+    if let Some(id) = f.agent_user_id {
+        conds.push("agent_user_id = ?".to_string());
+        p.push(Value::Integer(id));
+    }
+    if let Some(d) = &f.department {
+        conds.push("department = ?".to_string());
+        p.push(Value::Text(d.clone()));
+    }
+    if let Some(a) = &f.after {
+        conds.push("(COALESCE(due, ?), number) > (?, ?)".to_string());
+        p.push(Value::Text(day_text(listing::sort_last())));
+        p.push(Value::Text(day_text(a.due)));
+        p.push(Value::Text(a.number.clone()));
+    }
+    let cond = if conds.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        conds.join(" AND ")
+    };
+    // A negative LIMIT is no limit in SQLite.
+    p.push(Value::Integer(f.limit.map_or(-1, i64::from)));
+    let mut st = c
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY_COLS} FROM cases WHERE {cond}
+             ORDER BY due ASC NULLS LAST, number LIMIT ?"
+        ))
+        .db()?;
+    let rows = st.query_map(params_from_iter(p), summary_row).db()?;
+    rows.collect::<rusqlite::Result<_>>().db()
 }
 
 /// The event as stored: the JSON body, with seq and hashes from their columns so that editing
@@ -499,54 +667,9 @@ impl CaseStore for SqliteStore {
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {
         let filter = filter.clone();
-        self.read(move |c| {
-            let mut p: Vec<Value> = Vec::new();
-            let mut conds: Vec<String> = Vec::new();
-            if let Some(scope) = &filter.place_scope {
-                let place = scope_condition("place_region", scope, &mut p);
-                let decide = scope_condition("decide_region", scope, &mut p);
-                conds.push(format!("({place} OR {decide})"));
-            }
-            if let Some(scope) = &filter.applicant_scope {
-                conds.push(scope_condition("applicant_region", scope, &mut p));
-            }
-            if !filter.states.is_empty() {
-                let marks = vec!["?"; filter.states.len()].join(", ");
-                conds.push(format!("state IN ({marks})"));
-                p.extend(
-                    filter
-                        .states
-                        .iter()
-                        .map(|s| Value::Text(s.as_str().to_string())),
-                );
-            }
-            if let Some(id) = filter.applicant_user_id {
-                conds.push("applicant_user_id = ?".to_string());
-                p.push(Value::Integer(id));
-            }
-            if let Some(id) = filter.agent_user_id {
-                conds.push("agent_user_id = ?".to_string());
-                p.push(Value::Integer(id));
-            }
-            if let Some(d) = &filter.department {
-                conds.push("department = ?".to_string());
-                p.push(Value::Text(d.clone()));
-            }
-            let cond = if conds.is_empty() {
-                "1 = 1".to_string()
-            } else {
-                conds.join(" AND ")
-            };
-            // A negative LIMIT is no limit in SQLite.
-            p.push(Value::Integer(filter.limit.map_or(-1, i64::from)));
-            let mut st = c
-                .prepare_cached(&format!(
-                    "SELECT {SUMMARY_COLS} FROM cases WHERE {cond}
-                     ORDER BY due ASC NULLS LAST, number LIMIT ?"
-                ))
-                .db()?;
-            let rows = st.query_map(params_from_iter(p), summary_row).db()?;
-            rows.collect::<rusqlite::Result<_>>().db()
+        self.read(move |c| match listing::streams(&filter) {
+            Some(streams) => list_merged(c, &filter, &streams),
+            None => list_plain(c, &filter),
         })
         .await
     }

@@ -25,6 +25,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scan_rows",
         include_str!("../migrations/0005_scan_rows.sql"),
     ),
+    (
+        6,
+        "case_scopes",
+        include_str!("../migrations/0006_case_scopes.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

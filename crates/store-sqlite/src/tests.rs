@@ -274,11 +274,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_deadlines_place_region_yellow_from_idx",
             "case_deadlines_red_from_idx",
             "case_deadlines_yellow_from_idx",
+            "case_scopes_list_idx",
             "cases_agent_user_id_idx",
-            "cases_applicant_region_idx",
             "cases_applicant_user_id_idx",
-            "cases_decide_region_due_idx",
-            "cases_place_region_due_idx",
             "cases_query_code_uq",
             "cases_state_due_idx",
             "catalog_items_one_published_uq",
@@ -327,6 +325,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_events.pk(case_number,seq)",
             "case_events.trigger(case_events_no_delete)",
             "case_events.trigger(case_events_no_update)",
+            "case_scopes.fk(case_number)->cases",
+            "case_scopes.pk(case_number,prefix)",
             "cases.pk(number)",
             "cases.unique(query_code)",
             "catalog_items.check(catalog_items_status_ck)",
@@ -388,7 +388,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 24);
+    assert_eq!(d.tables.len(), 25);
+    assert_eq!(d.tables["case_scopes"].len(), 5);
     assert_eq!(d.tables["ratings"].len(), 8);
     assert_eq!(d.tables["follow_ups"].len(), 13);
     assert_eq!(d.tables["complaints"].len(), 21);
@@ -461,6 +462,84 @@ async fn supervision_migration_backfills_case_counts() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Migration 6 fills `case_scopes` for the cases already stored exactly as the store writes it
+/// for new ones (`store::listing::scope_rows`): the migration's statement, run again on cases the
+/// store wrote, gives back the same rows.
+#[tokio::test]
+async fn case_scopes_backfill_matches_the_write_path() {
+    use store::conformance::{filed_case, CaseFixture, COUNTY, EDGE_VILLAGE, FAR_TOWN, TOWN};
+    use store::CaseStore;
+    let s = store();
+    for (i, (place, decide, applicant)) in [
+        (TOWN, TOWN, EDGE_VILLAGE),
+        (TOWN, COUNTY, "330105001001"),
+        (COUNTY, "330100000000", COUNTY),
+        (FAR_TOWN, FAR_TOWN, EDGE_VILLAGE),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let number = format!("N{i}");
+        let (case, events) = filed_case(&CaseFixture {
+            number: &number,
+            place,
+            decide_place: decide,
+            applicant_region: applicant,
+            department: "scjg",
+            channel: if i == 3 {
+                domain::case::Channel::Online
+            } else {
+                domain::case::Channel::Window
+            },
+            applicant_user_id: None,
+            agent_user_id: None,
+            at: "2026-03-02T01:00:00Z",
+        });
+        s.create_case(&case, &events).await.unwrap();
+    }
+    let sql = MIGRATIONS[5].2;
+    let start = sql.find("INSERT INTO case_scopes").unwrap();
+    let backfill = sql[start..start + sql[start..].find(';').unwrap()].to_string();
+    type ScopeRow = (String, String, i64, String, String);
+    let rows = |c: &Connection| -> Result<Vec<ScopeRow>> {
+        let mut st = c
+            .prepare(
+                "SELECT case_number, prefix, via, state, sort_due FROM case_scopes
+                 ORDER BY case_number, prefix",
+            )
+            .db()?;
+        let r = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .db()?;
+        r.collect::<rusqlite::Result<Vec<_>>>().db()
+    };
+    let written = s.read(move |c| rows(c)).await.unwrap();
+    assert_eq!(written.len(), 5 + 7 + 3 + 7, "{written:?}");
+    assert!(written.contains(&(
+        "N1".into(),
+        "330105".into(),
+        store::listing::VIA_FILED,
+        "submitted".into(),
+        "2026-03-09".into()
+    )));
+    assert!(
+        written.iter().any(|r| r.0 == "N3" && r.4 == "9999-12-31"),
+        "an undated draft"
+    );
+    let refilled = s
+        .write(move |tx| {
+            tx.execute_batch("DELETE FROM case_scopes").db()?;
+            tx.execute_batch(&backfill).db()?;
+            Ok(())
+        })
+        .await;
+    refilled.unwrap();
+    let again = s.read(move |c| rows(c)).await.unwrap();
+    assert_eq!(again, written);
+}
+
 /// Part 6 of issue 5: the scan and the monitor's queries use indexes and never read a whole table
 /// of cases, deadline rows or warnings. The statements are the store's own (shared constants and
 /// builders), planned by the bundled SQLite on the migrated schema.
@@ -483,6 +562,20 @@ async fn supervision_queries_never_scan_whole_tables() {
     raise_params.push(Value::Text("2026-03-02".into()));
     statements.push((SCAN_RAISE_SQL.to_string(), raise_params));
     statements.push((SCAN_CLEAR_SQL.to_string(), days()));
+    // A page of the case list: one ordered range of the list index per stream, no sort.
+    let list_sql = crate::cases::list_stream_sql(" AND c.department = ?");
+    statements.push((
+        list_sql.clone(),
+        vec![
+            Value::Text("330102".into()),
+            Value::Text("in_review".into()),
+            Value::Integer(1),
+            Value::Text("2026-03-01".into()),
+            Value::Text(String::new()),
+            Value::Text("scjg".into()),
+            Value::Integer(100),
+        ],
+    ));
     for scope in [Scope::All, township.clone()] {
         for walk in [false, true] {
             let mut p = vec![];
@@ -520,6 +613,12 @@ async fn supervision_queries_never_scan_whole_tables() {
             }
         }
     }
+    let list = plans[2].1.join("\n");
+    assert_eq!(plans[2].0, list_sql);
+    assert!(
+        list.contains("case_scopes_list_idx") && !list.contains("TEMP B-TREE"),
+        "{list}"
+    );
     // The scan reads both date indexes.
     let raise = plans[0].1.join("\n");
     assert!(

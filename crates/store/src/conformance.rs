@@ -5,9 +5,9 @@
 //! a choice open (ordering, upsert or conflict), the story pins it so both backends agree.
 
 use crate::{
-    CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter, Message,
-    NewUser, OrderEntry, OrderStatus, PublishedResult, ScanCounts, Session, SideEffects, Store,
-    StoreError, SupervisionChange, SupervisionOrder, WarningRecord,
+    listing, CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter,
+    Message, NewUser, OrderEntry, OrderStatus, PublishedResult, ScanCounts, Session, SideEffects,
+    Store, StoreError, SupervisionChange, SupervisionOrder, WarningRecord,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
@@ -66,6 +66,7 @@ macro_rules! conformance_tests {
             case_append_checks_version,
             case_transition_commits_side_effects_together,
             cases_listed_by_filter,
+            case_list_scoped_pages,
             case_numbers_page,
             case_messages,
             case_results_published,
@@ -2238,6 +2239,228 @@ pub async fn cases_listed_by_filter<S: CaseStore + ?Sized>(store: &S) {
         ),
         Vec::<&str>::new()
     );
+}
+
+/// Scoped lists (read through `case_scopes`, merged per state) equal the plain list filtered by
+/// the same rules, for every kind of scope, and keyset pages join up to the whole list; a state
+/// change, a new due date and a transfer move a case between lists.
+pub async fn case_list_scoped_pages<S: CaseStore + ?Sized>(store: &S) {
+    const FAR_VILLAGE: &str = "330105001001";
+    let places = [TOWN, SIBLING_TOWN, COUNTY, FAR_TOWN];
+    let applicants = [VILLAGE, EDGE_VILLAGE, SIBLING_VILLAGE, FAR_VILLAGE, VILLAGE];
+    let mut cases: Vec<(Case, Vec<CaseEvent>)> = vec![];
+    for i in 0..48usize {
+        let place = places[i % 4];
+        let decide = match i % 3 {
+            0 => place,
+            1 => COUNTY,
+            _ => CITY,
+        };
+        let day = 1 + (i * 7) % 20;
+        let number = format!("{place}-202603{day:02}-{i:04}");
+        let at_ = format!("2026-03-{day:02}T0{}:00:00Z", 1 + i % 8);
+        let f = CaseFixture {
+            number: &number,
+            place,
+            decide_place: decide,
+            applicant_region: applicants[i % 5],
+            department: if i % 2 == 0 { "scjg" } else { "mzj" },
+            // Every sixth is an online draft: no due date, listed after every dated case.
+            channel: if i % 6 == 0 {
+                Channel::Online
+            } else {
+                Channel::Window
+            },
+            applicant_user_id: (i % 6 == 0).then_some(7),
+            agent_user_id: (i % 7 == 0).then_some(9),
+            at: &at_,
+        };
+        let (case, events) = filed_case(&f);
+        store.create_case(&case, &events).await.unwrap();
+        cases.push((case, events));
+    }
+    // Some are accepted (a new state and a new due date), one is transferred to the far township.
+    for i in [1usize, 5, 9, 13, 17, 21, 26, 33, 41] {
+        let (c, log) = &cases[i];
+        let accepted_on = c.created_at.date_naive();
+        let (next, ev) = next_events(
+            c,
+            log,
+            &format!("{}T09:00:00Z", accepted_on),
+            vec![EventKind::Accepted {
+                accepted_on,
+                by_system: false,
+                statutory_due: accepted_on + Duration::days(28),
+                promised_due: accepted_on + Duration::days((i % 9) as i64),
+                started: vec![(0, accepted_on + Duration::days(3))],
+                fee_total_fen: 0,
+            }],
+        );
+        store.append_events(&next, c.version, &ev).await.unwrap();
+        let all: Vec<CaseEvent> = log.iter().chain(ev.iter()).cloned().collect();
+        cases[i] = (next, all);
+    }
+    {
+        let (c, log) = &cases[4];
+        assert_eq!(c.filing.place, code(TOWN));
+        let (next, ev) = next_events(
+            c,
+            log,
+            "2026-03-20T09:00:00Z",
+            vec![EventKind::Transferred {
+                from: code(TOWN),
+                to: code(FAR_TOWN),
+                reason: "属地管辖".to_string(),
+            }],
+        );
+        store.append_events(&next, c.version, &ev).await.unwrap();
+        cases[4].0 = next;
+    }
+    let moved = cases[4].0.filing.number.clone();
+
+    let all = store.list_cases(&CaseFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 48);
+    let keys: Vec<listing::ListKey> = all.iter().map(listing::ListKey::of).collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "plain list in list order"
+    );
+    assert!(all.iter().any(|s| s.state == CaseState::InReview));
+    assert!(all.iter().any(|s| s.due.is_none()), "undated cases present");
+
+    let roots = |codes: &[&str]| {
+        Scope::Within(
+            codes
+                .iter()
+                .map(|c| (code(c), code(c).implied_level()))
+                .collect(),
+        )
+    };
+    let scopes = vec![
+        subtree(TOWN),
+        subtree(COUNTY),
+        subtree(CITY),
+        subtree(FAR_TOWN),
+        subtree(VILLAGE),
+        Scope::All,
+        roots(&[TOWN, SIBLING_TOWN]),
+        roots(&[COUNTY, TOWN]),
+        roots(&[SIBLING_TOWN, FAR_TOWN]),
+        Scope::Within(vec![]),
+    ];
+    let mut filters: Vec<CaseFilter> = vec![];
+    for scope in &scopes {
+        for (states, department) in [
+            (vec![], None),
+            (vec![CaseState::InReview], None),
+            (vec![CaseState::Draft, CaseState::Submitted], Some("scjg")),
+            (vec![CaseState::Completed], None),
+        ] {
+            for with_filed_from in [false, true] {
+                filters.push(CaseFilter {
+                    place_scope: Some(scope.clone()),
+                    with_filed_from,
+                    states: states.clone(),
+                    department: department.map(str::to_string),
+                    ..Default::default()
+                });
+            }
+        }
+        filters.push(CaseFilter {
+            applicant_scope: Some(scope.clone()),
+            ..Default::default()
+        });
+        filters.push(CaseFilter {
+            place_scope: Some(subtree(COUNTY)),
+            applicant_scope: Some(scope.clone()),
+            agent_user_id: Some(9),
+            ..Default::default()
+        });
+    }
+    for f in &filters {
+        let expected: Vec<&str> = all
+            .iter()
+            .filter(|s| {
+                let handled = f.place_scope.as_ref().is_none_or(|p| {
+                    p.contains(&s.place)
+                        || p.contains(&s.decide_place)
+                        || (f.with_filed_from && p.contains(&s.applicant_region))
+                });
+                handled
+                    && f.applicant_scope
+                        .as_ref()
+                        .is_none_or(|a| a.contains(&s.applicant_region))
+                    && (f.states.is_empty() || f.states.contains(&s.state))
+                    && f.department.as_ref().is_none_or(|d| s.department == *d)
+                    && f.agent_user_id.is_none_or(|id| s.agent_user_id == Some(id))
+            })
+            .map(|s| s.number.as_str())
+            .collect();
+        let got = store.list_cases(f).await.unwrap();
+        assert_eq!(numbers_of(&got), expected, "{f:?}");
+        // Pages of 5 (and of 1 for a few) join up to the whole list, each row once.
+        for size in [5u32, 1] {
+            if size == 1 && expected.len() > 12 {
+                continue;
+            }
+            let mut paged: Vec<String> = vec![];
+            let mut after = None;
+            loop {
+                let page = store
+                    .list_cases(&CaseFilter {
+                        limit: Some(size),
+                        after: after.clone(),
+                        ..f.clone()
+                    })
+                    .await
+                    .unwrap();
+                assert!(page.len() <= size as usize);
+                paged.extend(page.iter().map(|s| s.number.clone()));
+                if page.len() < size as usize {
+                    break;
+                }
+                after = page.last().map(listing::ListKey::of);
+            }
+            assert_eq!(paged, expected, "pages of {size}: {f:?}");
+        }
+    }
+    // The transferred case left the township's list for the far township's.
+    let town_list = store
+        .list_cases(&CaseFilter {
+            place_scope: Some(subtree(TOWN)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let far_list = store
+        .list_cases(&CaseFilter {
+            place_scope: Some(subtree(FAR_TOWN)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!numbers_of(&town_list).contains(&moved.as_str()));
+    assert!(numbers_of(&far_list).contains(&moved.as_str()));
+    // Plain lists page too.
+    let first = store
+        .list_cases(&CaseFilter {
+            limit: Some(10),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let rest = store
+        .list_cases(&CaseFilter {
+            after: first.last().map(listing::ListKey::of),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let joined: Vec<&str> = numbers_of(&first)
+        .into_iter()
+        .chain(numbers_of(&rest))
+        .collect();
+    assert_eq!(joined, numbers_of(&all));
 }
 
 pub async fn case_numbers_page<S: CaseStore + ?Sized>(store: &S) {

@@ -2,6 +2,7 @@
 //! The conformance suite in [`conformance`] is written once and run against both backends.
 
 pub mod conformance;
+pub mod listing;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -252,6 +253,9 @@ impl CaseSummary {
 pub struct CaseFilter {
     /// Cases whose accepting place OR deciding place is inside this scope.
     pub place_scope: Option<Scope>,
+    /// With `place_scope`: also the cases filed from inside it (the applicant lives there) that
+    /// are handled elsewhere (转办, 上报), so a unit keeps sight of its own people's cases.
+    pub with_filed_from: bool,
     /// Cases whose applicant lives inside this scope.
     pub applicant_scope: Option<Scope>,
     pub states: Vec<domain::case::CaseState>,
@@ -260,6 +264,9 @@ pub struct CaseFilter {
     /// Only cases of items handled by this department code.
     pub department: Option<String>,
     pub limit: Option<u32>,
+    /// Keyset paging: only the cases after this position in the list order (the last row of the
+    /// previous page, `listing::ListKey::of`).
+    pub after: Option<listing::ListKey>,
 }
 
 /// An applicant notice (办件消息): every change the applicant should know about.

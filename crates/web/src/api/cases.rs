@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use domain::access::{Action, Role};
 use domain::case::{Case, CaseEvent, CaseState, Command};
 use serde::{Deserialize, Serialize};
+use store::listing::ListKey;
 use store::{CaseFilter, CaseSummary, Message, PublishedResult};
 
 /// Largest uploaded material file.
@@ -51,10 +52,53 @@ pub struct QueueQuery {
     /// prereview | review | decide | deliver | all (staff); mine (applicant or agent)
     #[serde(default)]
     pub queue: String,
+    /// The `x-next-after` of the previous page (keyset paging).
+    #[serde(default)]
+    pub after: Option<String>,
+    /// Rows per page, 1 to 500 (default 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// Largest page of a queue.
+pub const MAX_PAGE: u32 = 500;
+
+/// Which page of a queue: the rows after `after`, at most `limit`.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub after: Option<ListKey>,
+    pub limit: u32,
+}
+
+impl Page {
+    /// Checks the `after` and `limit` query fields.
+    pub fn parse(after: Option<&str>, limit: Option<u32>, default: u32) -> AppResult<Page> {
+        let after = match after.filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => Some(ListKey::decode(a).ok_or_else(|| {
+                AppError::bad_field("invalid_after", "after", "翻页位置无效,请从第一页重新开始")
+            })?),
+        };
+        let limit = limit.unwrap_or(default);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::bad_field(
+                "invalid_limit",
+                "limit",
+                "每页条数应在 1 到 500 之间",
+            ));
+        }
+        Ok(Page { after, limit })
+    }
+}
+
+/// A page of a queue and where the next one starts (none after the last page).
+pub struct QueuePage {
+    pub rows: Vec<CaseSummary>,
+    pub next: Option<ListKey>,
 }
 
 /// A work queue: the cases this user may act on in one step of the process, earliest deadline first.
-pub async fn queue(state: &AppState, u: &Authed, queue: &str) -> AppResult<Vec<CaseSummary>> {
+pub async fn queue(state: &AppState, u: &Authed, queue: &str, page: &Page) -> AppResult<QueuePage> {
     let mine = CaseFilter {
         applicant_user_id: Some(u.user.id),
         ..Default::default()
@@ -123,32 +167,20 @@ pub async fn queue(state: &AppState, u: &Authed, queue: &str) -> AppResult<Vec<C
         };
         CaseFilter {
             place_scope: Some(scope),
-            limit: Some(500),
+            // Cases filed from this subtree but handled above (转办, 上报) stay visible to it.
+            with_filed_from: queue == "all",
             ..filter
         }
     };
+    let filter = CaseFilter {
+        limit: Some(page.limit),
+        after: page.after.clone(),
+        ..filter
+    };
     let mut rows = state.store.list_cases(&filter).await?;
-    if queue == "all" {
-        // Cases filed from this subtree but handled above (转办, 上报) stay visible to it.
-        if let Some(scope) = filter.place_scope.clone() {
-            let from_here = state
-                .store
-                .list_cases(&CaseFilter {
-                    applicant_scope: Some(scope),
-                    limit: Some(500),
-                    ..Default::default()
-                })
-                .await?;
-            for r in from_here {
-                if !rows.iter().any(|x| x.number == r.number) {
-                    rows.push(r);
-                }
-            }
-            rows.sort_by(|a, b| {
-                (a.due.is_none(), a.due, &a.number).cmp(&(b.due.is_none(), b.due, &b.number))
-            });
-        }
-    }
+    let next = (rows.len() == page.limit as usize)
+        .then(|| rows.last().map(ListKey::of))
+        .flatten();
     // Reviewers see the cases with a stage of their department running; heads those ready to decide.
     let depts: Vec<String> = {
         let actor = cases::actor_for(state, u).await?;
@@ -186,15 +218,31 @@ pub async fn queue(state: &AppState, u: &Authed, queue: &str) -> AppResult<Vec<C
         }
         rows = keep;
     }
-    Ok(rows)
+    Ok(QueuePage { rows, next })
 }
 
+/// A page of a queue; `x-next-after` (and a `Link: rel="next"`) says where the next page starts.
 async fn list(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
-) -> AppResult<Json<Vec<CaseSummary>>> {
-    Ok(Json(queue(&state, &u, &q.queue).await?))
+) -> AppResult<impl axum::response::IntoResponse> {
+    let page = Page::parse(q.after.as_deref(), q.limit, MAX_PAGE)?;
+    let p = queue(&state, &u, &q.queue, &page).await?;
+    let mut headers = axum::http::HeaderMap::new();
+    if let Some(next) = &p.next {
+        let key = next.encode();
+        let link = format!(
+            "</api/v1/cases?queue={}&limit={}&after={key}>; rel=\"next\"",
+            q.queue, page.limit
+        );
+        for (name, value) in [("x-next-after", key), ("link", link)] {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+                headers.insert(name, v);
+            }
+        }
+    }
+    Ok((headers, Json(p.rows)))
 }
 
 async fn one(

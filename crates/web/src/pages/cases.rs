@@ -48,7 +48,13 @@ pub fn remaining(state: &AppState, due: Option<NaiveDate>) -> (String, &'static 
 pub struct QueueQuery {
     #[serde(default)]
     q: String,
+    /// Where the page starts (the previous page's "下一页" link).
+    #[serde(default)]
+    after: Option<String>,
 }
+
+/// Rows per page of a work queue.
+const QUEUE_PAGE: u32 = 100;
 
 pub async fn workbench(
     State(state): State<AppState>,
@@ -79,7 +85,9 @@ pub async fn workbench(
     } else {
         tabs[0].0.to_string()
     };
-    let rows = queue(&state, &u, &current).await?;
+    let page = crate::api::cases::Page::parse(q.after.as_deref(), None, QUEUE_PAGE)?;
+    let first_page = page.after.is_none();
+    let crate::api::cases::QueuePage { rows, next } = queue(&state, &u, &current, &page).await?;
     let messages = if staff {
         vec![]
     } else {
@@ -113,6 +121,12 @@ pub async fn workbench(
                     }
                 } }
             } }
+        }
+        @if !first_page || next.is_some() {
+            nav.pager aria-label="翻页" {
+                @if !first_page { a.button href={ "/cases?q=" (current) } { "第一页" } }
+                @if let Some(n) = &next { a.button href={ "/cases?q=" (current) "&after=" (n.encode()) } { "下一页" } }
+            }
         }
         @if !messages.is_empty() {
             h2 { "办件消息" }
