@@ -19,6 +19,7 @@ both_backends!(
     uploads_are_checked_by_content,
     a_tampered_event_is_caught,
     window_journey_in_the_pages,
+    queues_page_by_keyset,
 );
 
 const FOOD: &str = ITEM_FOOD_LICENSE;
@@ -866,4 +867,90 @@ mod idempotency {
         assert_eq!(send("retry-2").await, StatusCode::CONFLICT);
         assert!(domain::case::verify_chain(&app.store.case_events(&n).await.unwrap()).is_ok());
     }
+}
+
+/// A queue comes in pages: `limit` rows, `x-next-after` (and `Link: rel="next"`) to the next
+/// page, the pages joining up to the whole queue with each case once; a bad `after` or `limit` is
+/// a 400 naming the field; the workbench pages the same way with 下一页.
+async fn queues_page_by_keyset(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    for _ in 0..3 {
+        window_case(&app, FOOD, &clerk).await;
+    }
+    let whole = app.get("/api/v1/cases?queue=all", &clerk).await;
+    assert_eq!(whole.status, StatusCode::OK);
+    assert!(
+        whole.headers.get("x-next-after").is_none(),
+        "one page holds it all"
+    );
+    let whole: Vec<String> = whole
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_str().unwrap().to_string())
+        .collect();
+    assert!(whole.len() >= 3, "{whole:?}");
+    let mut paged: Vec<String> = vec![];
+    let mut path = "/api/v1/cases?queue=all&limit=2".to_string();
+    loop {
+        let r = app.get(&path, &clerk).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let rows = r.json();
+        let rows = rows.as_array().unwrap();
+        assert!(rows.len() <= 2);
+        paged.extend(
+            rows.iter()
+                .map(|r| r["number"].as_str().unwrap().to_string()),
+        );
+        let Some(next) = r.headers.get("x-next-after") else {
+            break;
+        };
+        let next = next.to_str().unwrap().to_string();
+        let link = r.headers.get("link").unwrap().to_str().unwrap().to_string();
+        assert!(link.contains(&format!("after={next}>")) && link.ends_with("rel=\"next\""));
+        path = format!("/api/v1/cases?queue=all&limit=2&after={next}");
+    }
+    assert_eq!(paged, whole);
+    for (q, field) in [
+        ("after=not-a-key", "after"),
+        ("after=2026-13-01.X", "after"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+    ] {
+        let r = app
+            .get(&format!("/api/v1/cases?queue=all&{q}"), &clerk)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.text());
+        assert!(r.text().contains(field), "{q}: {}", r.text());
+    }
+    // The workbench shows the next page's link once a page is full; the first page has none back.
+    let pages = app.page_login(CLERK).await;
+    let page = app.get("/cases?q=all", &pages).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.text().contains("第一页"));
+    let bad = app.get("/cases?q=all&after=junk", &pages).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let second = app
+        .get(
+            &format!(
+                "/cases?q=all&after={}",
+                app.get("/api/v1/cases?queue=all&limit=1", &clerk)
+                    .await
+                    .headers["x-next-after"]
+                    .to_str()
+                    .unwrap()
+            ),
+            &pages,
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(
+        second.text().contains("第一页"),
+        "a later page links back to the first"
+    );
+    assert!(
+        !second.text().contains(&whole[0]),
+        "the first row is on the first page only"
+    );
 }
