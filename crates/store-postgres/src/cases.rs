@@ -619,6 +619,9 @@ impl CaseStore for PgStore {
         for m in &effects.messages {
             add_message_c(&tx, m).await?;
         }
+        if let Some(o) = &effects.outcome {
+            crate::supervision::put_outcome_c(&tx, o).await?;
+        }
         if let Some(r) = &effects.result {
             publish_result_c(&tx, r).await?;
         }

@@ -49,6 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_scopes",
         include_str!("../migrations/0006_case_scopes.sql"),
     ),
+    (
+        7,
+        "case_outcomes",
+        include_str!("../migrations/0007_case_outcomes.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

@@ -14,8 +14,8 @@ use domain::access::Scope;
 use domain::supervision::DeadlineRow;
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderEntry, OrderStatus,
-    Result, ScanCounts, StoreError, SupervisionOrder, SupervisionStore, WarningRecord,
-    SCAN_FROM_START,
+    OutcomeFeedback, OutcomeRecord, Result, ScanCounts, StoreError, SupervisionOrder,
+    SupervisionStore, WarningRecord, SCAN_FROM_START,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Json;
@@ -506,4 +506,167 @@ impl SupervisionStore for PgStore {
             Some(v) => stale_order(o.id, expected_version, v as u32),
         })
     }
+
+    async fn outcomes(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<OutcomeRecord>> {
+        let mut q = Query::new(&format!(
+            "SELECT {OUTCOME_COLUMNS} FROM case_outcomes WHERE "
+        ));
+        outcome_period(&mut q, "", scope, from, to);
+        q.push(" ORDER BY completed_on, case_number");
+        let conn = self.conn().await?;
+        q.run(&conn).await?.iter().map(outcome_from_row).collect()
+    }
+
+    async fn outcome_feedback(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<OutcomeFeedback> {
+        let conn = self.conn().await?;
+        let mut q = Query::new(
+            "SELECT r.case_number, r.level FROM case_outcomes o
+             JOIN ratings r ON r.case_number = o.case_number WHERE ",
+        );
+        outcome_period(&mut q, "o.", scope, from, to);
+        q.push(" ORDER BY r.case_number, r.id");
+        let ratings = q
+            .run(&conn)
+            .await?
+            .iter()
+            .map(|r| {
+                let level: String = r.get(1);
+                let level = domain::feedback::RatingLevel::parse(&level)
+                    .ok_or_else(|| corrupt("rating level", &level))?;
+                Ok((r.get::<_, String>(0), level))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut q = Query::new(
+            "SELECT k.case_number, COUNT(*) FROM case_outcomes o
+             JOIN complaints k ON k.case_number = o.case_number WHERE ",
+        );
+        outcome_period(&mut q, "o.", scope, from, to);
+        q.push(" GROUP BY k.case_number ORDER BY k.case_number");
+        let complaints = q
+            .run(&conn)
+            .await?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u32))
+            .collect();
+        Ok(OutcomeFeedback {
+            ratings,
+            complaints,
+        })
+    }
+
+    async fn put_outcome(&self, outcome: &OutcomeRecord) -> Result<()> {
+        let conn = self.conn().await?;
+        put_outcome_c(&conn, outcome).await
+    }
+
+    async fn completed_without_outcome(&self, limit: u32) -> Result<Vec<String>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT number FROM cases c WHERE state = 'completed'
+                 AND NOT EXISTS (SELECT 1 FROM case_outcomes o WHERE o.case_number = c.number)
+                 LIMIT $1",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query(&stmt, &[&i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+}
+
+const OUTCOME_COLUMNS: &str =
+    "case_number, completed_on, place_region, decide_region, department, \
+     accepted_by, decided_by, on_time, early, working_days, overdue, warnings, violations";
+
+/// `completed_on` in the period and the accepting or deciding place in the scope.
+fn outcome_period(q: &mut Query, alias: &str, scope: &Scope, from: NaiveDate, to: NaiveDate) {
+    let f = q.bind(from);
+    let t = q.bind(to);
+    q.push(&format!(
+        "{alias}completed_on >= {f} AND {alias}completed_on <= {t} AND ("
+    ));
+    q.scope(&format!("{alias}place_region"), scope);
+    q.push(" OR ");
+    q.scope(&format!("{alias}decide_region"), scope);
+    q.push(")");
+}
+
+fn outcome_from_row(r: &Row) -> Result<OutcomeRecord> {
+    let int = |name: &str| -> Result<u32> {
+        let v: i64 = r.get(name);
+        u32::try_from(v).map_err(|_| corrupt(name, v))
+    };
+    Ok(OutcomeRecord {
+        case_number: r.get("case_number"),
+        completed_on: r.get("completed_on"),
+        place: region_code(r.get("place_region"))?,
+        decide_place: region_code(r.get("decide_region"))?,
+        department: r.get("department"),
+        accepted_by: r.get("accepted_by"),
+        decided_by: r.get("decided_by"),
+        on_time: r.get("on_time"),
+        early: r.get("early"),
+        working_days: int("working_days")?,
+        overdue: r.get("overdue"),
+        warnings: int("warnings")?,
+        violations: int("violations")?,
+    })
+}
+
+/// Inserts or replaces a case's outcome, on the caller's connection or transaction.
+pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord) -> Result<()> {
+    let stmt = client
+        .prepare_cached(&format!(
+            "INSERT INTO case_outcomes ({OUTCOME_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             ON CONFLICT (case_number) DO UPDATE SET
+               completed_on = EXCLUDED.completed_on, place_region = EXCLUDED.place_region,
+               decide_region = EXCLUDED.decide_region, department = EXCLUDED.department,
+               accepted_by = EXCLUDED.accepted_by, decided_by = EXCLUDED.decided_by,
+               on_time = EXCLUDED.on_time, early = EXCLUDED.early,
+               working_days = EXCLUDED.working_days, overdue = EXCLUDED.overdue,
+               warnings = EXCLUDED.warnings, violations = EXCLUDED.violations"
+        ))
+        .await
+        .map_err(db)?;
+    client
+        .execute(
+            &stmt,
+            &[
+                &o.case_number,
+                &o.completed_on,
+                &o.place.as_str(),
+                &o.decide_place.as_str(),
+                &o.department,
+                &o.accepted_by,
+                &o.decided_by,
+                &o.on_time,
+                &o.early,
+                &i64::from(o.working_days),
+                &o.overdue,
+                &i64::from(o.warnings),
+                &i64::from(o.violations),
+            ],
+        )
+        .await
+        .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+            Some(_) => StoreError::NotFound("case"),
+            None => db(e),
+        })?;
+    Ok(())
 }

@@ -585,6 +585,7 @@ impl CaseStore for SqliteStore {
         let events = event_rows(events)?;
         let messages = effects.messages.clone();
         let result = effects.result.clone();
+        let outcome = effects.outcome.clone();
         let now = ts(Utc::now());
         let supervision = effects.supervision.as_ref().map(|sv| {
             let keep: Vec<(String, String)> = sv
@@ -603,6 +604,9 @@ impl CaseStore for SqliteStore {
             let number = &row.summary.number;
             for m in &messages {
                 add_message_tx(tx, m)?;
+            }
+            if let Some(o) = &outcome {
+                crate::supervision::put_outcome_tx(tx, o)?;
             }
             if let Some(r) = &result {
                 publish_result_tx(tx, r, &now)?;

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_scopes",
         include_str!("../migrations/0006_case_scopes.sql"),
     ),
+    (
+        7,
+        "case_outcomes",
+        include_str!("../migrations/0007_case_outcomes.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

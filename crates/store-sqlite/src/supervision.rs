@@ -16,8 +16,9 @@ use domain::supervision::DeadlineRow;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 use store::{
-    check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, Result,
-    ScanCounts, StoreError, SupervisionOrder, SupervisionStore, WarningRecord, SCAN_FROM_START,
+    check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, OutcomeFeedback,
+    OutcomeRecord, Result, ScanCounts, StoreError, SupervisionOrder, SupervisionStore,
+    WarningRecord, SCAN_FROM_START,
 };
 
 const WARNING_COLS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
@@ -518,4 +519,151 @@ impl SupervisionStore for SqliteStore {
         })
         .await
     }
+
+    async fn outcomes(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<OutcomeRecord>> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let mut p = vec![Value::Text(day_text(from)), Value::Text(day_text(to))];
+            let place = scope_condition("place_region", &scope, &mut p);
+            let decide = scope_condition("decide_region", &scope, &mut p);
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {OUTCOME_COLS} FROM case_outcomes
+                     WHERE completed_on >= ? AND completed_on <= ? AND ({place} OR {decide})
+                     ORDER BY completed_on, case_number"
+                ))
+                .db()?;
+            let rows = st.query_map(params_from_iter(p), outcome_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn outcome_feedback(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<OutcomeFeedback> {
+        let scope = scope.clone();
+        self.read(move |c| {
+            let mut p = vec![Value::Text(day_text(from)), Value::Text(day_text(to))];
+            let place = scope_condition("o.place_region", &scope, &mut p);
+            let decide = scope_condition("o.decide_region", &scope, &mut p);
+            let period =
+                format!("o.completed_on >= ? AND o.completed_on <= ? AND ({place} OR {decide})");
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT r.case_number, r.level FROM case_outcomes o
+                     JOIN ratings r ON r.case_number = o.case_number
+                     WHERE {period} ORDER BY r.case_number, r.id"
+                ))
+                .db()?;
+            let ratings = st
+                .query_map(params_from_iter(p.clone()), |r| {
+                    let level: String = r.get(1)?;
+                    let level = domain::feedback::RatingLevel::parse(&level)
+                        .ok_or_else(|| conversion(format!("rating level {level}")))?;
+                    Ok((r.get::<_, String>(0)?, level))
+                })
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .db()?;
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT k.case_number, COUNT(*) FROM case_outcomes o
+                     JOIN complaints k ON k.case_number = o.case_number
+                     WHERE {period} GROUP BY k.case_number ORDER BY k.case_number"
+                ))
+                .db()?;
+            let complaints = st
+                .query_map(params_from_iter(p), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u32))
+                })
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .db()?;
+            Ok(OutcomeFeedback {
+                ratings,
+                complaints,
+            })
+        })
+        .await
+    }
+
+    async fn put_outcome(&self, outcome: &OutcomeRecord) -> Result<()> {
+        let o = outcome.clone();
+        self.write(move |tx| put_outcome_tx(tx, &o)).await
+    }
+
+    async fn completed_without_outcome(&self, limit: u32) -> Result<Vec<String>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT number FROM cases c WHERE state = 'completed'
+                     AND NOT EXISTS (SELECT 1 FROM case_outcomes o WHERE o.case_number = c.number)
+                     LIMIT ?1",
+                )
+                .db()?;
+            let rows = st.query_map([i64::from(limit)], |r| r.get(0)).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+}
+
+const OUTCOME_COLS: &str = "case_number, completed_on, place_region, decide_region, department, \
+     accepted_by, decided_by, on_time, early, working_days, overdue, warnings, violations";
+
+fn outcome_row(r: &Row<'_>) -> rusqlite::Result<OutcomeRecord> {
+    let int = |i: usize| -> rusqlite::Result<u32> {
+        let v: i64 = r.get(i)?;
+        u32::try_from(v).map_err(|_| conversion(format!("outcome column {i}: {v}")))
+    };
+    Ok(OutcomeRecord {
+        case_number: r.get(0)?,
+        completed_on: parse_day(&r.get::<_, String>(1)?)?,
+        place: parse_code(&r.get::<_, String>(2)?)?,
+        decide_place: parse_code(&r.get::<_, String>(3)?)?,
+        department: r.get(4)?,
+        accepted_by: r.get(5)?,
+        decided_by: r.get(6)?,
+        on_time: r.get(7)?,
+        early: r.get(8)?,
+        working_days: int(9)?,
+        overdue: r.get(10)?,
+        warnings: int(11)?,
+        violations: int(12)?,
+    })
+}
+
+/// Inserts or replaces a case's outcome, in the caller's transaction.
+pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<()> {
+    tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO case_outcomes ({OUTCOME_COLS})
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+    ))
+    .db()?
+    .execute(params![
+        o.case_number,
+        day_text(o.completed_on),
+        o.place.as_str(),
+        o.decide_place.as_str(),
+        o.department,
+        o.accepted_by,
+        o.decided_by,
+        o.on_time,
+        o.early,
+        i64::from(o.working_days),
+        o.overdue,
+        i64::from(o.warnings),
+        i64::from(o.violations),
+    ])
+    .map_err(missing_ref("case"))?;
+    Ok(())
 }

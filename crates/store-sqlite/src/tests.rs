@@ -274,6 +274,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_deadlines_place_region_yellow_from_idx",
             "case_deadlines_red_from_idx",
             "case_deadlines_yellow_from_idx",
+            "case_outcomes_completed_on_idx",
             "case_scopes_list_idx",
             "cases_agent_user_id_idx",
             "cases_applicant_user_id_idx",
@@ -325,6 +326,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_events.pk(case_number,seq)",
             "case_events.trigger(case_events_no_delete)",
             "case_events.trigger(case_events_no_update)",
+            "case_outcomes.fk(case_number)->cases",
+            "case_outcomes.pk(case_number)",
             "case_scopes.fk(case_number)->cases",
             "case_scopes.pk(case_number,prefix)",
             "cases.pk(number)",
@@ -388,7 +391,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 25);
+    assert_eq!(d.tables.len(), 26);
+    assert_eq!(d.tables["case_outcomes"].len(), 13);
     assert_eq!(d.tables["case_scopes"].len(), 5);
     assert_eq!(d.tables["ratings"].len(), 8);
     assert_eq!(d.tables["follow_ups"].len(), 13);
@@ -497,7 +501,7 @@ async fn case_scopes_backfill_matches_the_write_path() {
         });
         s.create_case(&case, &events).await.unwrap();
     }
-    let sql = MIGRATIONS[5].2;
+    let sql = MIGRATIONS.iter().find(|m| m.1 == "case_scopes").unwrap().2;
     let start = sql.find("INSERT INTO case_scopes").unwrap();
     let backfill = sql[start..start + sql[start..].find(';').unwrap()].to_string();
     type ScopeRow = (String, String, i64, String, String);

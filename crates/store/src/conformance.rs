@@ -6,8 +6,8 @@
 
 use crate::{
     listing, CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter,
-    Message, NewUser, OrderEntry, OrderStatus, PublishedResult, ScanCounts, Session, SideEffects,
-    Store, StoreError, SupervisionChange, SupervisionOrder, WarningRecord,
+    Message, NewUser, OrderEntry, OrderStatus, OutcomeRecord, PublishedResult, ScanCounts, Session,
+    SideEffects, Store, StoreError, SupervisionChange, SupervisionOrder, WarningRecord,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
@@ -77,6 +77,7 @@ macro_rules! conformance_tests {
             supervision_warnings_listed_red_first,
             supervision_counts_follow_cases,
             supervision_lease,
+            supervision_outcomes_by_period,
             supervision_orders,
             feedback_rating_once_per_channel,
             feedback_ratings_listed_by_scope,
@@ -1863,6 +1864,7 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
         "2026-03-16",
         "2026-03-02T02:00:00Z",
     );
+    let outcome = outcome_of(&n, TOWN, TOWN, "2026-03-02", true);
     let effects = SideEffects {
         messages: vec![message("已受理"), message("请注意期限")],
         result: Some(result.clone()),
@@ -1871,6 +1873,7 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
             open: vec![yellow.clone()],
             at: at("2026-03-02T02:00:00Z"),
         }),
+        outcome: Some(outcome.clone()),
     };
     let (v3, e3) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![mark(0)]);
     assert_eq!(
@@ -1892,6 +1895,13 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     texts.sort();
     assert_eq!(texts, vec!["已受理".to_string(), "请注意期限".to_string()]);
     assert_eq!(store.list_results(10).await.unwrap(), vec![result.clone()]);
+    let outcomes_of_march = || async {
+        store
+            .outcomes(&Scope::All, date("2026-03-01"), date("2026-03-31"))
+            .await
+            .unwrap()
+    };
+    assert_eq!(outcomes_of_march().await, vec![outcome.clone()]);
     assert_eq!(
         keys_of(
             &store
@@ -1923,6 +1933,10 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     let (v4, e4) = next_events(&v3, &log, "2026-03-03T02:00:00Z", vec![mark(1)]);
     let bad = SideEffects {
         messages: vec![message("也不应写入")],
+        outcome: Some(OutcomeRecord {
+            violations: 9,
+            ..outcome.clone()
+        }),
         supervision: Some(SupervisionChange {
             rows: vec![],
             open: vec![WarningRecord {
@@ -1941,6 +1955,7 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     assert_eq!(store.case_events(&n).await.unwrap().len(), 3);
     assert_eq!(store.messages_for_case(&n).await.unwrap().len(), 2);
     assert_eq!(open_colours(store, &n).await, vec![pair("case", "yellow")]);
+    assert_eq!(outcomes_of_march().await, vec![outcome.clone()]);
 
     // Effects about another case are refused before anything is written.
     let mut foreign = message("别的办件");
@@ -3304,6 +3319,152 @@ pub async fn supervision_counts_follow_cases<S: Store + ?Sized>(store: &S) {
             .len(),
         1
     );
+}
+
+/// An outcome fixture: figures that differ per case so a mix-up shows.
+pub fn outcome_of(
+    number: &str,
+    place: &str,
+    decide: &str,
+    completed_on: &str,
+    on_time: bool,
+) -> OutcomeRecord {
+    OutcomeRecord {
+        case_number: number.to_string(),
+        completed_on: date(completed_on),
+        place: code(place),
+        decide_place: code(decide),
+        department: "scjg".to_string(),
+        accepted_by: format!("受理人{}", number.len()),
+        decided_by: "决定人".to_string(),
+        on_time,
+        early: !on_time,
+        working_days: (number.len() % 7) as u32 + 1,
+        overdue: !on_time,
+        warnings: 2,
+        violations: u32::from(!on_time),
+    }
+}
+
+/// Outcomes are read by period and scope (accepting or deciding place), replaced by a second
+/// write, joined with their cases' ratings and complaint counts; completed cases without one are
+/// found for the start-up backfill.
+pub async fn supervision_outcomes_by_period<S: Store + ?Sized>(store: &S) {
+    use domain::feedback::{RatingChannel, RatingLevel};
+    let cases = seed_cases(store).await;
+    let [a, b, c, d, _e] = [0, 1, 2, 3, 4].map(|i| cases[i].filing.number.clone());
+    let rows = [
+        outcome_of(&a, TOWN, TOWN, "2026-03-10", true),
+        outcome_of(&b, SIBLING_TOWN, SIBLING_TOWN, "2026-03-31", false),
+        // Accepted at the county, decided in the township: the township's by its deciding place.
+        outcome_of(&c, COUNTY, TOWN, "2026-04-01", true),
+        outcome_of(&d, TOWN, TOWN, "2026-02-28", false),
+    ];
+    for o in &rows {
+        store.put_outcome(o).await.unwrap();
+    }
+    let numbers = |v: Vec<OutcomeRecord>| v.into_iter().map(|o| o.case_number).collect::<Vec<_>>();
+    let march = (date("2026-03-01"), date("2026-03-31"));
+    assert_eq!(
+        numbers(store.outcomes(&Scope::All, march.0, march.1).await.unwrap()),
+        vec![a.clone(), b.clone()],
+        "the period's ends are inside it"
+    );
+    assert_eq!(
+        numbers(
+            store
+                .outcomes(&subtree(TOWN), date("2026-01-01"), date("2026-12-31"))
+                .await
+                .unwrap()
+        ),
+        vec![d.clone(), a.clone(), c.clone()],
+        "by completion date; the deciding place counts"
+    );
+    assert_eq!(
+        store
+            .outcomes(&Scope::Within(vec![]), march.0, march.1)
+            .await
+            .unwrap(),
+        vec![]
+    );
+    // A second write replaces the first.
+    let fixed = OutcomeRecord {
+        warnings: 7,
+        ..rows[0].clone()
+    };
+    store.put_outcome(&fixed).await.unwrap();
+    assert_eq!(
+        store
+            .outcomes(&subtree(TOWN), march.0, march.1)
+            .await
+            .unwrap(),
+        vec![fixed]
+    );
+    assert_not_found(
+        store
+            .put_outcome(&outcome_of(
+                "330102001000-20991231-0001",
+                TOWN,
+                TOWN,
+                "2026-03-01",
+                true,
+            ))
+            .await,
+    );
+
+    // Feedback: ratings of the period's cases, complaint counts.
+    for (n, channel, level) in [
+        (&a, RatingChannel::Online, RatingLevel::VerySatisfied),
+        (&a, RatingChannel::SmsLink, RatingLevel::Basic),
+        (&b, RatingChannel::Online, RatingLevel::Dissatisfied),
+        (&d, RatingChannel::Online, RatingLevel::Satisfied),
+    ] {
+        store
+            .add_rating(
+                &feedback::rating(n, TOWN, channel, level, "2026-04-02T01:00:00Z"),
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    for code_ in ["TS-1", "TS-2"] {
+        store
+            .create_complaint(&feedback::complaint(
+                code_,
+                TOWN,
+                Some(&a),
+                true,
+                "2026-04-02T01:00:00Z",
+            ))
+            .await
+            .unwrap();
+    }
+    let f = store
+        .outcome_feedback(&Scope::All, march.0, march.1)
+        .await
+        .unwrap();
+    assert_eq!(
+        f.ratings,
+        vec![
+            (a.clone(), RatingLevel::VerySatisfied),
+            (a.clone(), RatingLevel::Basic),
+            (b.clone(), RatingLevel::Dissatisfied),
+        ]
+    );
+    assert_eq!(f.complaints, vec![(a.clone(), 2)]);
+    let f = store
+        .outcome_feedback(&subtree(SIBLING_TOWN), march.0, march.1)
+        .await
+        .unwrap();
+    assert_eq!(f.ratings, vec![(b.clone(), RatingLevel::Dissatisfied)]);
+    assert!(f.complaints.is_empty());
+
+    // Only completed cases are backfill candidates; none of the seeds is completed.
+    assert!(store
+        .completed_without_outcome(10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn supervision_lease<S: Store + ?Sized>(store: &S) {

@@ -426,6 +426,39 @@ pub struct SideEffects {
     pub result: Option<PublishedResult>,
     /// The case's deadline rows and open warnings after the command; `None` when neither changed.
     pub supervision: Option<SupervisionChange>,
+    /// The case's evaluation figures, written when it completes.
+    pub outcome: Option<OutcomeRecord>,
+}
+
+/// A completed case's evaluation figures (绩效评估), fixed when it completes under the rules and
+/// calendar then in force, so an evaluation over a period reads one small row per case completed
+/// in it instead of every case and its log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeRecord {
+    pub case_number: String,
+    pub completed_on: NaiveDate,
+    pub place: RegionCode,
+    pub decide_place: RegionCode,
+    /// The item's department code.
+    pub department: String,
+    /// Who accepted the case at the window (受理人), and who decided it.
+    pub accepted_by: String,
+    pub decided_by: String,
+    pub on_time: bool,
+    pub early: bool,
+    pub working_days: u32,
+    pub overdue: bool,
+    pub warnings: u32,
+    pub violations: u32,
+}
+
+/// Citizens' feedback on the cases completed in a period: every rating, and complaint counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutcomeFeedback {
+    /// (case number, rating level) for every rating of those cases.
+    pub ratings: Vec<(String, domain::feedback::RatingLevel)>,
+    /// (case number, complaints about it), cases without complaints left out.
+    pub complaints: Vec<(String, u32)>,
 }
 
 /// A case's supervision state after a command.
@@ -549,6 +582,26 @@ pub trait SupervisionStore: Send + Sync {
     /// Saves a changed order if it is still at `expected_version` (else `Conflict { code: "stale_order" }`).
     /// `order.version` must be `expected_version + 1` (else `Invalid`), so every save moves it on.
     async fn save_order(&self, order: &SupervisionOrder, expected_version: u32) -> Result<()>;
+    /// Outcomes of the cases completed in `from..=to` whose accepting or deciding place is in
+    /// `scope`, by completion date then case number: an index range of the period, never every
+    /// completed case.
+    async fn outcomes(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<OutcomeRecord>>;
+    /// Ratings and complaint counts of the cases `outcomes(scope, from, to)` returns.
+    async fn outcome_feedback(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<OutcomeFeedback>;
+    /// Inserts or replaces a case's outcome (the case must exist).
+    async fn put_outcome(&self, outcome: &OutcomeRecord) -> Result<()>;
+    /// Completed cases with no outcome yet (written before outcomes were kept), up to `limit`.
+    async fn completed_without_outcome(&self, limit: u32) -> Result<Vec<String>>;
 }
 
 #[async_trait]
@@ -758,6 +811,7 @@ pub fn check_side_effects(case_number: &str, effects: &SideEffects) -> Result<()
         .iter()
         .map(|m| m.case_number.as_str())
         .chain(effects.result.iter().map(|r| r.case_number.as_str()))
+        .chain(effects.outcome.iter().map(|o| o.case_number.as_str()))
         .chain(
             effects
                 .supervision

@@ -9,7 +9,7 @@ use domain::feedback::{
     FollowUpStatus, Rating, RatingChannel, RatingLevel,
 };
 
-fn rating(
+pub(crate) fn rating(
     case: &str,
     unit: &str,
     channel: RatingChannel,
@@ -277,7 +277,13 @@ pub async fn feedback_follow_ups_saved_by_version<S: Store + ?Sized>(store: &S) 
     );
 }
 
-fn complaint(code_: &str, unit: &str, case: Option<&str>, named: bool, filed: &str) -> Complaint {
+pub(crate) fn complaint(
+    code_: &str,
+    unit: &str,
+    case: Option<&str>,
+    named: bool,
+    filed: &str,
+) -> Complaint {
     Complaint {
         id: 0,
         code: code_.to_string(),
