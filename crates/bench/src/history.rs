@@ -248,7 +248,13 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
     }
     // One write per case. An open case gets its deadline rows but no warnings: raising them is
     // the benchmark's full scan's work.
+    let outcome = if open {
+        None
+    } else {
+        web::supervision::outcome_record(&ctx.state, &c, &events, &ctx.rules)
+    };
     let effects = store::SideEffects {
+        outcome,
         supervision: open.then(|| store::SupervisionChange {
             rows: domain::supervision::deadline_rows(&c, &ctx.rules, cal),
             open: vec![],

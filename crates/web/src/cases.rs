@@ -328,6 +328,7 @@ pub async fn file_case_as(
         messages: notices(&c, &events),
         result: None,
         supervision: crate::supervision::change_if_changed(state, None, &c, &rules).await?,
+        outcome: None,
     };
     state
         .store
@@ -415,10 +416,19 @@ pub async fn execute_on(
     // writer job on SQLite), so a crash keeps the events and their notices, result and warnings
     // together, and a retry under the same key finds them all.
     let rules = crate::supervision::rules(state).await?;
+    // A case that completes gets its evaluation figures, computed from its whole log once.
+    let outcome = if next.state == CaseState::Completed && c.state != CaseState::Completed {
+        let mut log = state.store.case_events(number).await?;
+        log.extend(events.iter().cloned());
+        crate::supervision::outcome_record(state, &next, &log, &rules)
+    } else {
+        None
+    };
     let effects = store::SideEffects {
         messages: notices(&next, &events),
         result: result_of(&next, &events),
         supervision: crate::supervision::change_if_changed(state, Some(&c), &next, &rules).await?,
+        outcome,
     };
     match state
         .store

@@ -1,10 +1,16 @@
-//! Background work of a server process: the art. 32 automatic acceptance sweep, at start and then
-//! every hour (cases also get it on demand through the admin API).
+//! Background work of a server process: the one-off outcome backfill, then the art. 32 automatic
+//! acceptance sweep, at start and every hour (cases also get it on demand through the admin API).
 
 use crate::state::AppState;
 use std::time::Duration;
 
 pub async fn run(state: AppState) {
+    // Cases completed before outcomes were kept get theirs once (a no-op after the first run).
+    match crate::supervision::backfill_outcomes(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(cases = n, "evaluation outcomes backfilled"),
+        Err(e) => tracing::error!(error = %e, "outcome backfill failed"),
+    }
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;

@@ -9,6 +9,7 @@ use domain::case::{Case, CaseState};
 use domain::supervision::{self as sv, WarningRule, Weights};
 use domain::Scope;
 use serde::Serialize;
+use std::collections::HashMap;
 use store::{CaseFilter, CountBy, WarningRecord};
 
 pub const RULES_SETTING: &str = "warning_rules";
@@ -403,7 +404,80 @@ impl EvalBy {
     }
 }
 
-/// Evaluation over completed cases of a period in a scope.
+/// The evaluation figures of a completed case under `rules` and the calendar (None if the case
+/// is not completed): written once, when it completes, and read by every evaluation after.
+pub fn outcome_record(
+    state: &AppState,
+    c: &domain::case::Case,
+    events: &[domain::case::CaseEvent],
+    rules: &[sv::WarningRule],
+) -> Option<store::OutcomeRecord> {
+    let o = sv::outcome_with(c, events, rules, &state.calendar())?;
+    let actor = |pick: fn(&domain::case::EventKind) -> bool, last: bool| {
+        let mut it = events.iter().filter(|e| pick(&e.kind));
+        let e = if last { it.next_back() } else { it.next() };
+        e.map_or_else(|| "未知".to_string(), |e| e.actor.name.clone())
+    };
+    Some(store::OutcomeRecord {
+        case_number: c.filing.number.clone(),
+        completed_on: c.completed_on?,
+        place: c.filing.place.clone(),
+        decide_place: c.filing.decide_place.clone(),
+        department: c.filing.item.department.clone(),
+        accepted_by: actor(
+            |k| matches!(k, domain::case::EventKind::Accepted { .. }),
+            false,
+        ),
+        decided_by: actor(
+            |k| matches!(k, domain::case::EventKind::Decided { .. }),
+            true,
+        ),
+        on_time: o.on_time,
+        early: o.early,
+        working_days: o.working_days,
+        overdue: o.overdue,
+        warnings: o.warnings,
+        violations: o.violations,
+    })
+}
+
+/// Gives every completed case stored before outcomes were kept its outcome, once: a setting
+/// records that it ran, so later start-ups do not look again. Returns how many were written.
+pub async fn backfill_outcomes(state: &AppState) -> AppResult<usize> {
+    const DONE: &str = "outcomes_backfilled";
+    if state.store.get_setting(DONE).await?.is_some() {
+        return Ok(0);
+    }
+    let rules = rules(state).await?;
+    let mut n = 0;
+    loop {
+        let batch = state.store.completed_without_outcome(500).await?;
+        if batch.is_empty() {
+            break;
+        }
+        for number in batch {
+            let Some(c) = state.store.get_case(&number).await? else {
+                continue;
+            };
+            let events = state.store.case_events(&number).await?;
+            let Some(o) = outcome_record(state, &c, &events, &rules) else {
+                // Completed without a completion date: nothing to evaluate, and it must not be
+                // offered again.
+                return Err(AppError::Internal(format!(
+                    "completed case {number} has no completion date"
+                )));
+            };
+            state.store.put_outcome(&o).await?;
+            n += 1;
+        }
+    }
+    state.store.set_setting(DONE, "1").await?;
+    Ok(n)
+}
+
+/// Evaluation over the cases completed in a period in a scope, from their outcomes (one row per
+/// case, fixed at completion) and their ratings and complaints: three reads however long the
+/// history.
 pub async fn evaluation(
     state: &AppState,
     scope: &Scope,
@@ -418,93 +492,78 @@ pub async fn evaluation(
             "开始日期不能晚于结束日期",
         ));
     }
-    let rules = rules(state).await?;
     let weights = weights(state).await?;
-    let done = state
-        .store
-        .list_cases(&CaseFilter {
-            place_scope: Some(scope.clone()),
-            states: vec![CaseState::Completed],
-            ..Default::default()
-        })
-        .await?;
+    let records = state.store.outcomes(scope, from, to).await?;
+    let feedback = state.store.outcome_feedback(scope, from, to).await?;
+    let mut ratings: HashMap<&str, (u32, u32)> = HashMap::new();
+    for (n, level) in &feedback.ratings {
+        let e = ratings.entry(n.as_str()).or_default();
+        e.0 += level.score() as u32;
+        e.1 += 1;
+    }
+    let complaints: HashMap<&str, u32> = feedback
+        .complaints
+        .iter()
+        .map(|(n, k)| (n.as_str(), *k))
+        .collect();
     let names = crate::pages::public::department_names(state).await?;
     let places = state.store.list_places(&Scope::All).await?;
+    let place_name = |code: &domain::RegionCode| {
+        places
+            .iter()
+            .find(|p| p.region_code == *code)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let mut local_names: HashMap<domain::RegionCode, HashMap<String, String>> = HashMap::new();
     let mut outcomes = vec![];
     let mut trend: std::collections::BTreeMap<NaiveDate, (u32, u32)> = Default::default();
-    let cal = state.calendar();
-    for s in done {
-        let Some(c) = state.store.get_case(&s.number).await? else {
-            continue;
-        };
-        let Some(completed) = c.completed_on else {
-            continue;
-        };
-        if completed < from || completed > to {
-            continue;
-        }
-        let events = state.store.case_events(&s.number).await?;
-        let Some(mut o) = sv::outcome_with(&c, &events, &rules, &cal) else {
-            continue;
-        };
-        // 好差评 and complaints feed the evaluation.
-        let ratings = state.store.ratings_for_case(&s.number).await?;
-        if !ratings.is_empty() {
-            let sum: u32 = ratings.iter().map(|r| r.level.score() as u32).sum();
-            o.satisfaction = Some((sum as f64 / ratings.len() as f64).round() as u8);
-        }
-        o.complaints = state.store.complaints_for_case(&s.number).await?.len() as u32;
-        o.unit = match by {
+    for r in &records {
+        let unit = match by {
             EvalBy::Department => {
                 // The department of that place: a county case is the county bureau's.
-                let local =
-                    crate::pages::public::department_names_for(state, &c.filing.decide_place)
-                        .await?;
+                if !local_names.contains_key(&r.decide_place) {
+                    let local =
+                        crate::pages::public::department_names_for(state, &r.decide_place).await?;
+                    local_names.insert(r.decide_place.clone(), local);
+                }
+                let dept = local_names[&r.decide_place]
+                    .get(&r.department)
+                    .or_else(|| names.get(&r.department))
+                    .cloned()
+                    .unwrap_or_else(|| r.department.clone());
                 let place = places
                     .iter()
-                    .find(|p| p.region_code == c.filing.decide_place)
+                    .find(|p| p.region_code == r.decide_place)
                     .map(|p| p.name.clone())
                     .unwrap_or_default();
-                let dept = local
-                    .get(&c.filing.item.department)
-                    .or_else(|| names.get(&c.filing.item.department))
-                    .cloned()
-                    .unwrap_or_else(|| c.filing.item.department.clone());
                 format!("{place} {dept}")
             }
-            EvalBy::Place => places
-                .iter()
-                .find(|p| p.region_code == c.filing.place)
-                .map(|p| p.name.clone())
-                .unwrap_or_else(|| c.filing.place.to_string()),
-            EvalBy::Window => {
-                let place = places
-                    .iter()
-                    .find(|p| p.region_code == c.filing.place)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_else(|| c.filing.place.to_string());
-                let clerk = events
-                    .iter()
-                    .find(|e| matches!(e.kind, domain::case::EventKind::Accepted { .. }))
-                    .map(|e| e.actor.name.clone())
-                    .unwrap_or_else(|| "未知".into());
-                format!("{place} 窗口({clerk})")
-            }
-            EvalBy::Staff => events
-                .iter()
-                .rev()
-                .find(|e| matches!(e.kind, domain::case::EventKind::Decided { .. }))
-                .map(|e| e.actor.name.clone())
-                .unwrap_or_else(|| "未知".into()),
+            EvalBy::Place => place_name(&r.place),
+            EvalBy::Window => format!("{} 窗口({})", place_name(&r.place), r.accepted_by),
+            EvalBy::Staff => r.decided_by.clone(),
         };
+        let satisfaction = ratings
+            .get(r.case_number.as_str())
+            .map(|(sum, n)| (*sum as f64 / *n as f64).round() as u8);
+        outcomes.push(sv::CaseOutcome {
+            unit,
+            on_time: r.on_time,
+            early: r.early,
+            working_days: r.working_days,
+            overdue: r.overdue,
+            warnings: r.warnings,
+            violations: r.violations,
+            satisfaction,
+            complaints: complaints.get(r.case_number.as_str()).copied().unwrap_or(0),
+        });
         // Weekly on-time rate for the trend chart.
-        let week = completed - Duration::days(completed.weekday_index());
+        let week = r.completed_on - Duration::days(r.completed_on.weekday_index());
         let e = trend.entry(week).or_default();
         e.0 += 1;
-        if o.on_time {
+        if r.on_time {
             e.1 += 1;
         }
-        outcomes.push(o);
     }
     let trend = trend
         .into_iter()

@@ -21,6 +21,7 @@ both_backends!(
     orders_are_replied_escalated_and_closed,
     rules_change_when_warnings_start,
     evaluation_ranks_units_and_exports_excel,
+    outcomes_are_written_at_completion_and_backfilled,
 );
 
 const FOOD: &str = ITEM_FOOD_LICENSE;
@@ -311,14 +312,10 @@ async fn rules_change_when_warnings_start(app: TestApp) {
     );
 }
 
-async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
-    // Two cases completed at 云溪县: one on time, one late.
-    for late in [false, true] {
-        app.clock.set(at(2026, 3, 2));
-        let n = accepted_case(&app).await;
-        if late {
-            app.clock.set(at(2026, 3, 20));
-        }
+/// Runs an accepted case through its stages, decision and delivery; `complete` also completes it.
+async fn decided_and_delivered(app: &TestApp, n: &str, complete: bool) {
+    {
+        let n = n.to_string();
         let rev = app.api_login("rev.yunxi.scjg").await;
         loop {
             let c = app.get(&format!("/api/v1/cases/{n}"), &rev).await.json();
@@ -331,7 +328,7 @@ async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
                 break;
             };
             ok(
-                &app,
+                app,
                 &rev,
                 &n,
                 json!({ "action": "complete_stage", "index": i, "approved": true }),
@@ -339,7 +336,7 @@ async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
             .await;
         }
         ok(
-            &app,
+            app,
             &app.api_login("head.yunxi.scjg").await,
             &n,
             json!({ "action": "decide", "granted": true }),
@@ -347,13 +344,27 @@ async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
         .await;
         let clerk = app.api_login("clerk.yunxi.scjg").await;
         ok(
-            &app,
+            app,
             &clerk,
             &n,
             json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
         )
         .await;
-        ok(&app, &clerk, &n, json!({ "action": "complete" })).await;
+        if complete {
+            ok(app, &clerk, &n, json!({ "action": "complete" })).await;
+        }
+    }
+}
+
+async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
+    // Two cases completed at 云溪县: one on time, one late.
+    for late in [false, true] {
+        app.clock.set(at(2026, 3, 2));
+        let n = accepted_case(&app).await;
+        if late {
+            app.clock.set(at(2026, 3, 20));
+        }
+        decided_and_delivered(&app, &n, true).await;
     }
     app.clock.set(at(2026, 3, 23));
     let sup = app.page_login(SUP_CITY).await;
@@ -393,4 +404,103 @@ async fn evaluation_ranks_units_and_exports_excel(app: TestApp) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// Completing a case writes its outcome (what evaluations read); a case completed without one
+/// (as before outcomes were kept) gets it from the start-up backfill, which runs once.
+async fn outcomes_are_written_at_completion_and_backfilled(app: TestApp) {
+    app.clock.set(at(2026, 3, 2));
+    let on_time = accepted_case(&app).await;
+    decided_and_delivered(&app, &on_time, true).await;
+    let march = (
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+    );
+    let all = domain::access::Scope::All;
+    let o = app.store.outcomes(&all, march.0, march.1).await.unwrap();
+    assert_eq!(o.len(), 1);
+    assert_eq!(o[0].case_number, on_time);
+    assert!(o[0].on_time && o[0].early && !o[0].overdue, "{:?}", o[0]);
+    assert_eq!(o[0].decided_by, "曹燕萍", "the head who decided");
+    assert_ne!(o[0].accepted_by, "未知");
+
+    // A late one completed the way an older build did: events only, no outcome.
+    app.clock.set(at(2026, 3, 2));
+    let late = accepted_case(&app).await;
+    app.clock.set(at(2026, 3, 20));
+    decided_and_delivered(&app, &late, false).await;
+    let c = app.store.get_case(&late).await.unwrap().unwrap();
+    let clerk = app
+        .store
+        .find_user("clerk.yunxi.scjg")
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = web::cases::actor_for_user(&app.state, &clerk)
+        .await
+        .unwrap();
+    let now = app.clock.now();
+    let cal = app.state.calendar_for(&c.filing.place).await.unwrap();
+    let d = domain::case::decide(&c, &domain::case::Command::Complete, &actor, now, &cal).unwrap();
+    let events = domain::case::seal(
+        &late,
+        c.version,
+        &c.last_hash,
+        now,
+        &d.actor,
+        "",
+        &[],
+        d.events,
+    );
+    let mut done = c.clone();
+    for e in &events {
+        done.apply(e);
+    }
+    app.store
+        .append_events(&done, c.version, &events)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store
+            .outcomes(&all, march.0, march.1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.store.completed_without_outcome(10).await.unwrap(),
+        vec![late.clone()]
+    );
+    assert_eq!(
+        web::supervision::backfill_outcomes(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+    let o = app.store.outcomes(&all, march.0, march.1).await.unwrap();
+    let backfilled = o.iter().find(|r| r.case_number == late).unwrap();
+    assert!(!backfilled.on_time && !backfilled.early, "{backfilled:?}");
+    assert!(app
+        .store
+        .completed_without_outcome(10)
+        .await
+        .unwrap()
+        .is_empty());
+    // Once done, start-ups do not look again.
+    assert_eq!(
+        web::supervision::backfill_outcomes(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    // The evaluation sees both.
+    let sup = app.page_login(SUP_CITY).await;
+    let page = app
+        .get(
+            "/supervision/evaluation?from=2026-03-01&to=2026-03-31&by=department",
+            &sup,
+        )
+        .await;
+    assert!(page.text().contains("50.0%"), "one of two on time");
 }
