@@ -68,7 +68,7 @@ struct Cli {
     /// Seconds for each machine-limit measurement.
     #[arg(long, default_value_t = 4.0)]
     limit_seconds: f64,
-    /// Keep the temporary data folder (SQLite file, server log).
+    /// Keep the temporary data folder (SQLite file, server log) and the scratch PostgreSQL database.
     #[arg(long)]
     keep: bool,
     /// Measure again on the SQLite data folder a `--keep` run left (no demo load, no generation):
@@ -169,7 +169,8 @@ async fn run(cli: Cli) -> Result<bool> {
             _scratch: None,
         },
         (Some(u), None) if u.starts_with("postgres") => {
-            let s = ScratchDb::create(u, "yizhan_bench")?;
+            let mut s = ScratchDb::create(u, "yizhan_bench")?;
+            s.keep = cli.keep;
             Db {
                 url: s.url.clone(),
                 _scratch: Some(s),

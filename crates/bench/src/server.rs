@@ -154,6 +154,8 @@ pub struct ScratchDb {
     pub url: String,
     admin_url: String,
     pub name: String,
+    /// Left in place when dropped (`--keep`), for `--reuse-database`.
+    pub keep: bool,
 }
 
 impl ScratchDb {
@@ -171,12 +173,17 @@ impl ScratchDb {
             url: format!("{base}/{name}"),
             admin_url,
             name,
+            keep: false,
         })
     }
 }
 
 impl Drop for ScratchDb {
     fn drop(&mut self) {
+        if self.keep {
+            eprintln!("database kept: {}", self.url);
+            return;
+        }
         if let Err(e) = psql(
             &self.admin_url,
             &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
