@@ -42,7 +42,10 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
     let numbers: Vec<&str> = events.iter().map(|e| e.case_number.as_str()).collect();
     let seqs: Vec<i64> = events.iter().map(|e| i64::from(e.seq)).collect();
     let ats: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
-    let bodies: Vec<Json<&CaseEvent>> = events.iter().map(Json).collect();
+    let bodies: Vec<Json<store::stored::EventBody>> = events
+        .iter()
+        .map(|e| Json(store::stored::EventBody::from(e)))
+        .collect();
     let prevs: Vec<&str> = events.iter().map(|e| e.prev_hash.as_str()).collect();
     let hashes: Vec<&str> = events.iter().map(|e| e.hash.as_str()).collect();
     client
@@ -101,17 +104,20 @@ async fn count_case(
     Ok(())
 }
 
-/// The event as stored: the JSON body, with seq and hashes from their columns so that editing
-/// either copy shows in `verify_chain`.
+/// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
+/// from their columns.
 fn event_from_row(row: &Row) -> Result<CaseEvent> {
-    let Json(mut e) = row
-        .try_get::<_, Json<CaseEvent>>("event_json")
+    let Json(body) = row
+        .try_get::<_, Json<store::stored::StoredEvent>>("event_json")
         .map_err(db)?;
     let seq: i64 = row.get("seq");
-    e.seq = u32::try_from(seq).map_err(|_| corrupt("event seq", seq))?;
-    e.prev_hash = row.get("prev_hash");
-    e.hash = row.get("hash");
-    Ok(e)
+    let seq = u32::try_from(seq).map_err(|_| corrupt("event seq", seq))?;
+    Ok(body.into_event(
+        row.get("case_number"),
+        seq,
+        row.get("prev_hash"),
+        row.get("hash"),
+    ))
 }
 
 fn case_from_row(row: &Row) -> Result<Case> {
@@ -662,7 +668,7 @@ impl CaseStore for PgStore {
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached(
-                "SELECT event_json, seq, prev_hash, hash FROM case_events
+                "SELECT event_json, seq, prev_hash, hash, case_number FROM case_events
                  WHERE case_number = $1 ORDER BY seq",
             )
             .await

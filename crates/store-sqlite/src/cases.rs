@@ -64,7 +64,7 @@ fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
             Ok(EventRow {
                 seq: i64::from(e.seq),
                 at: ts(e.at),
-                json: to_json(e)?,
+                json: to_json(&store::stored::EventBody::from(e))?,
                 prev_hash: e.prev_hash.clone(),
                 hash: e.hash.clone(),
             })
@@ -455,15 +455,13 @@ fn list_plain(c: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
     rows.collect::<rusqlite::Result<_>>().db()
 }
 
-/// The event as stored: the JSON body, with seq and hashes from their columns so that editing
-/// either copy shows in `verify_chain`.
+/// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
+/// from their columns.
 fn event_row(r: &Row<'_>) -> rusqlite::Result<CaseEvent> {
-    let mut e: CaseEvent = from_json(&r.get::<_, String>(0)?)?;
+    let body: store::stored::StoredEvent = from_json(&r.get::<_, String>(0)?)?;
     let seq: i64 = r.get(1)?;
-    e.seq = u32::try_from(seq).map_err(|_| conversion(format!("event seq {seq}")))?;
-    e.prev_hash = r.get(2)?;
-    e.hash = r.get(3)?;
-    Ok(e)
+    let seq = u32::try_from(seq).map_err(|_| conversion(format!("event seq {seq}")))?;
+    Ok(body.into_event(r.get(4)?, seq, r.get(2)?, r.get(3)?))
 }
 
 fn case_row(r: &Row<'_>) -> rusqlite::Result<Case> {
@@ -659,7 +657,7 @@ impl CaseStore for SqliteStore {
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(
-                    "SELECT event_json, seq, prev_hash, hash FROM case_events
+                    "SELECT event_json, seq, prev_hash, hash, case_number FROM case_events
                      WHERE case_number = ?1 ORDER BY seq",
                 )
                 .db()?;

@@ -1618,7 +1618,7 @@ pub fn next_events(
     (Case::replay(&all).expect("replays"), new)
 }
 
-fn window_case<'a>(number: &'a str, place: &'a str, at: &'a str) -> CaseFixture<'a> {
+pub fn window_case<'a>(number: &'a str, place: &'a str, at: &'a str) -> CaseFixture<'a> {
     CaseFixture {
         number,
         place,

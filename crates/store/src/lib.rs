@@ -3,6 +3,7 @@
 
 pub mod conformance;
 pub mod listing;
+pub mod stored;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
