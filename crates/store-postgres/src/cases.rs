@@ -255,7 +255,7 @@ async fn append_c(
             "UPDATE cases SET state = $2, item_name = $3, department = $4, applicant_name = $5,
                 place_region = $6, decide_region = $7, applicant_region = $8,
                 applicant_user_id = $9, agent_user_id = $10, due = $11, updated_at = $12,
-                version = $13, case_json = $14
+                version = $13, case_json = $14, received_on = $15
              WHERE number = $1",
         )
         .await
@@ -277,6 +277,7 @@ async fn append_c(
             &s.updated_at,
             &i64::from(s.version),
             &Json(case),
+            &case.received_on,
         ],
     )
     .await
@@ -398,8 +399,10 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
         .prepare_cached(
             "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
                 applicant_name, place_region, decide_region, applicant_region,
-                applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json,
+                received_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                     $18)",
         )
         .await
         .map_err(db)?;
@@ -423,6 +426,7 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
             &s.updated_at,
             &i64::from(s.version),
             &Json(case),
+            &case.received_on,
         ],
     )
     .await
@@ -775,6 +779,41 @@ impl CaseStore for PgStore {
             .map_err(db)?
             .iter()
             .map(result_from_row)
+            .collect()
+    }
+
+    async fn period_figures(
+        &self,
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    ) -> Result<Vec<store::PeriodFigure>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT place_region, department, SUM(r)::bigint, SUM(d)::bigint, SUM(t)::bigint
+                 FROM (
+                    SELECT place_region, department, 1 AS r, 0 AS d, 0 AS t FROM cases
+                    WHERE received_on >= $1 AND received_on < $2
+                    UNION ALL
+                    SELECT place_region, department, 0, 1, CASE WHEN on_time THEN 1 ELSE 0 END
+                    FROM case_outcomes WHERE completed_on >= $1 AND completed_on < $2
+                 ) x GROUP BY place_region, department ORDER BY place_region, department",
+            )
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&from, &until])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(store::PeriodFigure {
+                    place: region_code(r.get(0))?,
+                    department: r.get(1),
+                    received: r.get::<_, i64>(2) as u32,
+                    completed: r.get::<_, i64>(3) as u32,
+                    on_time: r.get::<_, i64>(4) as u32,
+                })
+            })
             .collect()
     }
 }

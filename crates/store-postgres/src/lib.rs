@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_outcomes",
         include_str!("../migrations/0007_case_outcomes.sql"),
     ),
+    (
+        8,
+        "received_on",
+        include_str!("../migrations/0008_received_on.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

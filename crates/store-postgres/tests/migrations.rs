@@ -53,7 +53,8 @@ async fn concurrent_connects_migrate_once() {
             (4, "feedback".to_string()),
             (5, "scan_rows".to_string()),
             (6, "case_scopes".to_string()),
-            (7, "case_outcomes".to_string())
+            (7, "case_outcomes".to_string()),
+            (8, "received_on".to_string())
         ]
     );
 

@@ -9,13 +9,13 @@ use crate::{
     parse_ts, scope_condition, ts, Db, SqliteStore,
 };
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Case, CaseEvent, CaseState};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::{
     case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
-    CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
+    CaseSummary, Message, PeriodFigure, PublishedResult, Result, SideEffects, StoreError,
 };
 
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -30,6 +30,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Re
 struct CaseRow {
     summary: CaseSummary,
     query_code: String,
+    received_on: Option<String>,
     case_json: String,
 }
 
@@ -38,6 +39,7 @@ impl CaseRow {
         Ok(CaseRow {
             summary: CaseSummary::of(case, updated_at),
             query_code: case.filing.query_code.clone(),
+            received_on: case.received_on.map(day_text),
             case_json: to_json(case)?,
         })
     }
@@ -121,8 +123,9 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
             "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
                 applicant_name, place_region, decide_region, applicant_region,
                 applicant_user_id, agent_user_id, due, created_at, updated_at, version,
-                case_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                case_json, received_on)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18)",
         )
         .db()?
         .execute(params![
@@ -143,6 +146,7 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
             ts(s.updated_at),
             i64::from(s.version),
             row.case_json,
+            row.received_on,
         ]);
     match inserted {
         Ok(_) => {}
@@ -244,7 +248,7 @@ fn append_tx(
             "UPDATE cases SET state = ?3, item_name = ?4, department = ?5,
                 applicant_name = ?6, place_region = ?7, decide_region = ?8,
                 applicant_region = ?9, applicant_user_id = ?10, agent_user_id = ?11,
-                due = ?12, updated_at = ?13, version = ?14, case_json = ?15
+                due = ?12, updated_at = ?13, version = ?14, case_json = ?15, received_on = ?16
              WHERE number = ?1 AND version = ?2",
         )
         .db()?
@@ -264,6 +268,7 @@ fn append_tx(
             ts(s.updated_at),
             i64::from(s.version),
             row.case_json,
+            row.received_on,
         ])
         .db()?;
     if updated == 0 {
@@ -358,6 +363,16 @@ pub(crate) fn list_stream_sql(extra: &str) -> String {
         cols.join(", ")
     )
 }
+
+/// The public monthly figures (`period_figures`): two index ranges of the period.
+pub(crate) const PERIOD_FIGURES_SQL: &str =
+    "SELECT place_region, department, SUM(r), SUM(d), SUM(t) FROM (
+        SELECT place_region, department, 1 AS r, 0 AS d, 0 AS t FROM cases
+        WHERE received_on >= ?1 AND received_on < ?2
+        UNION ALL
+        SELECT place_region, department, 0, 1, on_time FROM case_outcomes
+        WHERE completed_on >= ?1 AND completed_on < ?2
+     ) GROUP BY place_region, department ORDER BY place_region, department";
 
 /// A scoped list: the ordered `case_scopes` range of each stream, merged (store::listing).
 fn list_merged(
@@ -725,6 +740,26 @@ impl CaseStore for SqliteStore {
                 )
                 .db()?;
             let rows = st.query_map([i64::from(limit)], result_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
+    async fn period_figures(&self, from: NaiveDate, until: NaiveDate) -> Result<Vec<PeriodFigure>> {
+        let (from, until) = (day_text(from), day_text(until));
+        self.read(move |c| {
+            let mut st = c.prepare_cached(PERIOD_FIGURES_SQL).db()?;
+            let rows = st
+                .query_map(params![from, until], |r| {
+                    Ok(PeriodFigure {
+                        place: parse_code(&r.get::<_, String>(0)?)?,
+                        department: r.get(1)?,
+                        received: r.get::<_, i64>(2)? as u32,
+                        completed: r.get::<_, i64>(3)? as u32,
+                        on_time: r.get::<_, i64>(4)? as u32,
+                    })
+                })
+                .db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
         .await

@@ -35,6 +35,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_outcomes",
         include_str!("../migrations/0007_case_outcomes.sql"),
     ),
+    (
+        8,
+        "received_on",
+        include_str!("../migrations/0008_received_on.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -279,6 +279,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "cases_agent_user_id_idx",
             "cases_applicant_user_id_idx",
             "cases_query_code_uq",
+            "cases_received_on_idx",
             "cases_state_due_idx",
             "catalog_items_one_published_uq",
             "catalog_items_region_code_idx",
@@ -399,7 +400,7 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(d.tables["complaints"].len(), 21);
     assert_eq!(d.tables["warnings"].len(), 11);
     assert_eq!(d.tables["orders"].len(), 13);
-    assert_eq!(d.tables["cases"].len(), 17);
+    assert_eq!(d.tables["cases"].len(), 18);
     assert_eq!(d.tables["case_events"].len(), 6);
     assert_eq!(d.tables["user_grants"].len(), 6);
     assert_eq!(d.tables["catalog_items"].len(), 10);
@@ -580,6 +581,14 @@ async fn supervision_queries_never_scan_whole_tables() {
             Value::Integer(100),
         ],
     ));
+    // The public monthly figures: the month's receipts and completions, by index.
+    statements.push((
+        crate::cases::PERIOD_FIGURES_SQL.to_string(),
+        vec![
+            Value::Text("2026-03-01".into()),
+            Value::Text("2026-04-01".into()),
+        ],
+    ));
     for scope in [Scope::All, township.clone()] {
         for walk in [false, true] {
             let mut p = vec![];
@@ -609,7 +618,13 @@ async fn supervision_queries_never_scan_whole_tables() {
         .unwrap();
     for (sql, plan) in &plans {
         for line in plan {
-            for table in ["cases", "case_deadlines", "warnings", "case_events"] {
+            for table in [
+                "cases",
+                "case_deadlines",
+                "warnings",
+                "case_events",
+                "case_outcomes",
+            ] {
                 assert!(
                     line != &format!("SCAN {table}"),
                     "full scan of {table} in\n{sql}\nplan: {plan:?}"
@@ -617,6 +632,12 @@ async fn supervision_queries_never_scan_whole_tables() {
             }
         }
     }
+    let figures = plans[3].1.join("\n");
+    assert!(
+        figures.contains("cases_received_on_idx")
+            && figures.contains("case_outcomes_completed_on_idx"),
+        "{figures}"
+    );
     let list = plans[2].1.join("\n");
     assert_eq!(plans[2].0, list_sql);
     assert!(

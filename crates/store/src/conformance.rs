@@ -6,8 +6,9 @@
 
 use crate::{
     listing, CaseFilter, CaseStore, CaseSummary, Closure, CountBy, ImportSummary, ItemFilter,
-    Message, NewUser, OrderEntry, OrderStatus, OutcomeRecord, PublishedResult, ScanCounts, Session,
-    SideEffects, Store, StoreError, SupervisionChange, SupervisionOrder, WarningRecord,
+    Message, NewUser, OrderEntry, OrderStatus, OutcomeRecord, PeriodFigure, PublishedResult,
+    ScanCounts, Session, SideEffects, Store, StoreError, SupervisionChange, SupervisionOrder,
+    WarningRecord,
 };
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::access::{Grant, Role, Scope};
@@ -67,6 +68,7 @@ macro_rules! conformance_tests {
             case_transition_commits_side_effects_together,
             cases_listed_by_filter,
             case_list_scoped_pages,
+            case_period_figures,
             case_numbers_page,
             case_messages,
             case_results_published,
@@ -2476,6 +2478,60 @@ pub async fn case_list_scoped_pages<S: CaseStore + ?Sized>(store: &S) {
         .chain(numbers_of(&rest))
         .collect();
     assert_eq!(joined, numbers_of(&all));
+}
+
+/// The public monthly figures: receipts by date of receipt (drafts have none), completions and
+/// on-time completions from outcomes by date of completion, per accepting place and department.
+pub async fn case_period_figures<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    // Received: a (03-02, town), b (03-03, sibling), c (03-04, county), e (03-02, town); d is a
+    // draft. Completed: a on time in March, b late in April.
+    for o in [
+        outcome_of(&cases[0].filing.number, TOWN, TOWN, "2026-03-20", true),
+        outcome_of(
+            &cases[1].filing.number,
+            SIBLING_TOWN,
+            SIBLING_TOWN,
+            "2026-04-01",
+            false,
+        ),
+    ] {
+        store.put_outcome(&o).await.unwrap();
+    }
+    let fig = |place: &str, department: &str, received, completed, on_time| PeriodFigure {
+        place: code(place),
+        department: department.to_string(),
+        received,
+        completed,
+        on_time,
+    };
+    assert_eq!(
+        store
+            .period_figures(date("2026-03-01"), date("2026-04-01"))
+            .await
+            .unwrap(),
+        vec![
+            fig(COUNTY, "mzj", 1, 0, 0),
+            fig(TOWN, "scjg", 2, 1, 1),
+            fig(SIBLING_TOWN, "scjg", 1, 0, 0),
+        ],
+        "the month's end is outside it"
+    );
+    assert_eq!(
+        store
+            .period_figures(date("2026-04-01"), date("2026-05-01"))
+            .await
+            .unwrap(),
+        vec![fig(SIBLING_TOWN, "scjg", 0, 1, 0)]
+    );
+    assert_eq!(
+        store
+            .period_figures(date("2026-03-03"), date("2026-03-04"))
+            .await
+            .unwrap(),
+        vec![fig(SIBLING_TOWN, "scjg", 1, 0, 0)],
+        "one day"
+    );
 }
 
 pub async fn case_numbers_page<S: CaseStore + ?Sized>(store: &S) {

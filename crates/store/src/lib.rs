@@ -345,6 +345,20 @@ pub trait CaseStore: Send + Sync {
     async fn publish_result(&self, result: &PublishedResult) -> Result<()>;
     /// Newest first: by decision date, then by when it was published.
     async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>>;
+    /// The public monthly figures over `from..until` (until exclusive), per accepting place and
+    /// department: cases received (by date of receipt), completed (by date of completion) and of
+    /// those completed by the promised date. Index ranges of the period, never every case.
+    async fn period_figures(&self, from: NaiveDate, until: NaiveDate) -> Result<Vec<PeriodFigure>>;
+}
+
+/// One row of `period_figures`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodFigure {
+    pub place: RegionCode,
+    pub department: String,
+    pub received: u32,
+    pub completed: u32,
+    pub on_time: u32,
 }
 
 /// A warning raised by supervision (预警), kept until its deadline no longer applies.
