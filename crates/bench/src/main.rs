@@ -12,6 +12,7 @@ mod limits;
 mod load;
 mod server;
 
+use chrono::Datelike;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
@@ -428,6 +429,28 @@ async fn load_run(
     let (p50, p99, _) = read_latency(&client, "/supervision", Some(&sup), 50).await?;
     report.insert("dashboard_p50_ms".into(), json!(round(p50)));
     report.insert("dashboard_p99_ms".into(), json!(round(p99)));
+    // Evaluation over the last 90 days (the county supervisor ranks its places), and the public
+    // monthly figures of last month: both read their period, not the history.
+    let today = chrono::Utc::now().date_naive();
+    let eval = format!(
+        "/supervision/evaluation?from={}&to={today}&by=place",
+        today - chrono::Duration::days(90)
+    );
+    let (p50, p99, _) = read_latency(&client, &eval, Some(&sup), 20).await?;
+    report.insert("evaluation_p50_ms".into(), json!(round(p50)));
+    report.insert("evaluation_p99_ms".into(), json!(round(p99)));
+    let last_month = (today.with_day(1).unwrap_or(today) - chrono::Duration::days(1))
+        .format("%Y-%m")
+        .to_string();
+    let (p50, p99, _) = read_latency(
+        &client,
+        &format!("/statistics?month={last_month}"),
+        None,
+        20,
+    )
+    .await?;
+    report.insert("statistics_p50_ms".into(), json!(round(p50)));
+    report.insert("statistics_p99_ms".into(), json!(round(p99)));
     let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     for q in [
         "建房",
@@ -698,6 +721,8 @@ fn print_summary(r: &Value) {
         ("errors", "lifecycle errors"),
         ("case_list_p99_ms", "case list p99 ms"),
         ("dashboard_p99_ms", "dashboard p99 ms"),
+        ("evaluation_p99_ms", "evaluation (90 days) p99 ms"),
+        ("statistics_p99_ms", "monthly statistics p99 ms"),
         ("search_p99_ms", "search p99 ms"),
         ("history_open_cases", "open historical cases"),
         ("supervision_scan_s", "full warning scan s"),
