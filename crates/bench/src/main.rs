@@ -12,8 +12,8 @@ mod limits;
 mod load;
 mod server;
 
-use chrono::Datelike;
 use anyhow::{anyhow, bail, Context, Result};
+use chrono::Datelike;
 use clap::{Parser, Subcommand};
 use hdrhistogram::Histogram;
 use rand::Rng;

@@ -150,7 +150,7 @@ pub const OPERATIONS: &[(&str, &str, &str, bool, Option<&str>)] = &[
         None,
     ),
     ("post", "/cases", "申报(网上为草稿)或窗口、村代办登记办件", true, Some("FileRequest")),
-    ("get", "/cases", "工作队列:queue=prereview|review|decide|deliver|all|mine,按期限排序", true, None),
+    ("get", "/cases", "工作队列:queue=prereview|review|decide|deliver|all|mine,按期限排序;limit=1..500(默认 500),after=上一页响应头 x-next-after 的值(键集翻页,另见 Link: rel=\"next\")", true, None),
     ("get", "/cases/{number}", "办件详情(含期限、材料、环节、费用)", true, None),
     ("get", "/cases/{number}/events", "办件日志(哈希链)", true, None),
     ("post", "/cases/{number}/commands", "对办件执行操作:提交、补正、受理、审查、特别程序、延期、决定、收费、送达、办结、撤回、终止等", true, Some("CaseCommand")),
