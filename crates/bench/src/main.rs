@@ -323,7 +323,10 @@ fn settle(url: &str, data_dir: &Path) -> Result<()> {
         let conn = rusqlite::Connection::open(data_dir.join("yizhan.db"))?;
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
-    eprintln!("checkpoint after the bulk writes: {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "checkpoint after the bulk writes: {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -113,6 +113,11 @@ pub struct Caches {
     pub closures: RwLock<std::collections::HashMap<RegionCode, Arc<WorkingCalendar>>>,
     pub department_codes: RwLock<std::collections::HashMap<i64, Option<String>>>,
     pub rules: RwLock<Option<Vec<domain::supervision::WarningRule>>>,
+    /// The public figures of months already over, by their first day: a case is received and
+    /// completed on the day it happens, so a past month's figures no longer change, and the public
+    /// page does not recount a busy month on every visit.
+    pub past_months:
+        RwLock<std::collections::HashMap<chrono::NaiveDate, Arc<Vec<store::PeriodFigure>>>>,
 }
 
 impl Caches {
@@ -120,6 +125,7 @@ impl Caches {
     pub fn clear(&self) {
         self.closures.write().expect("cache lock").clear();
         *self.rules.write().expect("cache lock") = None;
+        self.past_months.write().expect("cache lock").clear();
     }
 }
 

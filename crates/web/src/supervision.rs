@@ -472,6 +472,13 @@ pub async fn backfill_outcomes(state: &AppState) -> AppResult<usize> {
         }
     }
     state.store.set_setting(DONE, "1").await?;
+    // Past months' public figures count completions from outcomes.
+    state
+        .caches
+        .past_months
+        .write()
+        .expect("cache lock")
+        .clear();
     Ok(n)
 }
 

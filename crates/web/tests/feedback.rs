@@ -793,6 +793,18 @@ async fn statistics_for_a_fixture(app: TestApp) {
         .await
         .json();
     assert_eq!(feb["total"]["received"], 0);
+    // A month already over is counted once and kept; the current one is counted on every visit.
+    let first_of = |m: u32| chrono::NaiveDate::from_ymd_opt(2026, m, 1).unwrap();
+    let cached = |m: u32| {
+        app.state
+            .caches
+            .past_months
+            .read()
+            .unwrap()
+            .contains_key(&first_of(m))
+    };
+    assert!(cached(2), "February is over");
+    assert!(!cached(3), "March is the current month");
     assert_eq!(
         app.get("/statistics?month=2026-13", &Session::default())
             .await

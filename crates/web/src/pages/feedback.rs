@@ -26,6 +26,7 @@ use domain::RegionCode;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use store::ItemFilter;
 
 /// Settings administrators change: working days for a follow-up and for answering a complaint.
@@ -1437,8 +1438,30 @@ fn month_bounds(s: &str, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> 
 /// completion, on time against the promised date. Read from the month's index ranges
 /// (`period_figures`), so the page costs the same however many years of cases are stored.
 pub async fn statistics(state: &AppState, month: &str) -> AppResult<Statistics> {
-    let (from, to) = month_bounds(month, state.clock.today())?;
-    let figures = state.store.period_figures(from, to).await?;
+    let today = state.clock.today();
+    let (from, to) = month_bounds(month, today)?;
+    let cached = state
+        .caches
+        .past_months
+        .read()
+        .expect("cache lock")
+        .get(&from)
+        .cloned();
+    let figures = match cached {
+        Some(f) if to <= today => f,
+        _ => {
+            let f = Arc::new(state.store.period_figures(from, to).await?);
+            if to <= today {
+                state
+                    .caches
+                    .past_months
+                    .write()
+                    .expect("cache lock")
+                    .insert(from, f.clone());
+            }
+            f
+        }
+    };
     let names = super::public::department_names(state).await?;
     let places: HashMap<String, String> = state
         .store
@@ -1454,7 +1477,7 @@ pub async fn statistics(state: &AppState, month: &str) -> AppResult<Statistics> 
     };
     let mut by_dept: BTreeMap<String, StatRow> = BTreeMap::new();
     let mut by_place: BTreeMap<String, StatRow> = BTreeMap::new();
-    for f in &figures {
+    for f in figures.iter() {
         let dept = &f.department;
         let place = f.place.to_string();
         let rows = [
