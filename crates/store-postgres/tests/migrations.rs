@@ -157,3 +157,13 @@ async fn case_scopes_backfill_matches_the_write_path() {
         .await
         .unwrap();
 }
+
+/// Pooled connections run without JIT: compiling the platform's short index reads cost more than
+/// running them.
+#[tokio::test]
+async fn pooled_connections_run_without_jit() {
+    let s = PgStore::connect_isolated_for_tests(&url()).await;
+    let c = s.connection().await.unwrap();
+    let jit: String = c.query_one("SHOW jit", &[]).await.unwrap().get(0);
+    assert_eq!(jit, "off");
+}
