@@ -6,6 +6,7 @@
 //! PostgreSQL) and SpiffWorkflow, and write a JSON report. `--crash N` instead kills the server
 //! N times under load and proves nothing acknowledged was lost.
 
+mod dict;
 mod history;
 mod http;
 mod limits;
@@ -91,6 +92,15 @@ enum Cmd {
         #[arg(long)]
         port: u16,
     },
+    /// Train the dictionaries snapshots and event bodies are compressed with (store::codec) on
+    /// the demo city's cases plus generated lifecycles; writes crates/store/dict/*.zdict.
+    Dict {
+        /// Generated lifecycles added to the demo's cases (one in ten left open).
+        #[arg(long, default_value_t = 2_000)]
+        cases: u64,
+        #[arg(long, default_value = "crates/store/dict")]
+        out: PathBuf,
+    },
 }
 
 fn main() -> Result<()> {
@@ -101,10 +111,48 @@ fn main() -> Result<()> {
     if let Some(Cmd::HelloServer { port }) = cli.command {
         return rt.block_on(limits::hello_server(port));
     }
+    if let Some(Cmd::Dict { cases, out }) = &cli.command {
+        return rt.block_on(train_dict(&cli, *cases, out));
+    }
     let ok = rt.block_on(run(cli))?;
     if !ok {
         std::process::exit(1);
     }
+    Ok(())
+}
+
+/// `yizhan-bench dict`: demo data and `cases` generated lifecycles in a scratch SQLite file, then
+/// the dictionaries trained on all of it.
+async fn train_dict(cli: &Cli, cases: u64, out: &Path) -> Result<()> {
+    let bin = cli
+        .server_bin
+        .clone()
+        .unwrap_or_else(server::default_server_bin);
+    let data_dir = std::env::temp_dir().join(format!("yizhan-bench-dict-{}", std::process::id()));
+    std::fs::create_dir_all(&data_dir)?;
+    let db = data_dir.join("yizhan.db");
+    let spec = ServerSpec {
+        bin,
+        data_dir: data_dir.clone(),
+        database: format!("sqlite://{}", db.display()),
+    };
+    spec.run(&["demo"])?;
+    let state = in_process_state(&spec.database, &data_dir, Arc::new(web::SystemClock)).await?;
+    history::generate(state, cases, 10, 32).await?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let t = dict::train(&db, out)?;
+    println!(
+        "trained on {} snapshots (mean {:.0} B -> {:.0} B) and {} events ({:.0} B -> {:.0} B); \
+         dictionaries in {}",
+        t.cases,
+        t.case_json_bytes,
+        t.case_packed_bytes,
+        t.events,
+        t.event_json_bytes,
+        t.event_packed_bytes,
+        out.display()
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
     Ok(())
 }
 

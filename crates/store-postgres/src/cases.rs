@@ -8,12 +8,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use domain::case::{Case, CaseEvent, CaseState};
+use store::codec::Body;
 use store::{
     case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
     CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
 };
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::Json;
 use tokio_postgres::Row;
 
 /// A foreign key to `cases` failed: the case does not exist.
@@ -34,7 +34,7 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
     let stmt = client
         .prepare_cached(
             "INSERT INTO case_events (case_number, seq, at, event_json, prev_hash, hash)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::jsonb[],
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bytea[],
                                   $5::text[], $6::text[])",
         )
         .await
@@ -42,10 +42,10 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
     let numbers: Vec<&str> = events.iter().map(|e| e.case_number.as_str()).collect();
     let seqs: Vec<i64> = events.iter().map(|e| i64::from(e.seq)).collect();
     let ats: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
-    let bodies: Vec<Json<store::stored::EventBody>> = events
+    let bodies: Vec<Vec<u8>> = events
         .iter()
-        .map(|e| Json(store::stored::EventBody::from(e)))
-        .collect();
+        .map(|e| packed(Body::Event, &store::stored::EventBody::from(e)))
+        .collect::<Result<_>>()?;
     let prevs: Vec<&str> = events.iter().map(|e| e.prev_hash.as_str()).collect();
     let hashes: Vec<&str> = events.iter().map(|e| e.hash.as_str()).collect();
     client
@@ -106,10 +106,18 @@ async fn count_case(
 
 /// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
 /// from their columns.
+/// A snapshot or event body as stored (`store::codec`).
+fn packed<T: serde::Serialize>(body: Body, v: &T) -> Result<Vec<u8>> {
+    store::codec::to_stored(body, v).map_err(StoreError::Backend)
+}
+
+fn unpacked<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T> {
+    let bytes: &[u8] = row.try_get(col).map_err(db)?;
+    store::codec::from_stored(bytes).map_err(|e| StoreError::Backend(format!("{col}: {e}")))
+}
+
 fn event_from_row(row: &Row) -> Result<CaseEvent> {
-    let Json(body) = row
-        .try_get::<_, Json<store::stored::StoredEvent>>("event_json")
-        .map_err(db)?;
+    let body: store::stored::StoredEvent = unpacked(row, "event_json")?;
     let seq: i64 = row.get("seq");
     let seq = u32::try_from(seq).map_err(|_| corrupt("event seq", seq))?;
     Ok(body.into_event(
@@ -121,8 +129,7 @@ fn event_from_row(row: &Row) -> Result<CaseEvent> {
 }
 
 fn case_from_row(row: &Row) -> Result<Case> {
-    let Json(case) = row.try_get::<_, Json<Case>>("case_json").map_err(db)?;
-    Ok(case)
+    unpacked(row, "case_json")
 }
 
 const SUMMARY_COLUMNS: &str = "number, item_code, item_name, department, applicant_name, state, \
@@ -276,7 +283,7 @@ async fn append_c(
             &s.due,
             &s.updated_at,
             &i64::from(s.version),
-            &Json(case),
+            &packed(Body::Case, case)?,
             &case.received_on,
         ],
     )
@@ -425,7 +432,7 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
             &s.created_at,
             &s.updated_at,
             &i64::from(s.version),
-            &Json(case),
+            &packed(Body::Case, case)?,
             &case.received_on,
         ],
     )

@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "received_on",
         include_str!("../migrations/0008_received_on.sql"),
     ),
+    (
+        9,
+        "packed_bodies",
+        include_str!("../migrations/0009_packed_bodies.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

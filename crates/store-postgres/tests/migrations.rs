@@ -54,7 +54,8 @@ async fn concurrent_connects_migrate_once() {
             (5, "scan_rows".to_string()),
             (6, "case_scopes".to_string()),
             (7, "case_outcomes".to_string()),
-            (8, "received_on".to_string())
+            (8, "received_on".to_string()),
+            (9, "packed_bodies".to_string())
         ]
     );
 
@@ -154,6 +155,113 @@ async fn case_scopes_backfill_matches_the_write_path() {
     drop(s);
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
+
+/// Migration 0009 turns the JSON columns into bytes; what was there as jsonb reads back the same
+/// case and the same log (the codec reads plain JSON), and new writes are compressed frames.
+#[tokio::test]
+async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
+    use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
+    use store::CaseStore;
+    let schema = format!(
+        "yz_mig_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    admin
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        ))
+        .await
+        .unwrap();
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    let s = PgStore::connect(&scoped).await.expect("connect");
+    let (case, events) = filed_case(&CaseFixture {
+        number: "M9",
+        place: TOWN,
+        decide_place: TOWN,
+        applicant_region: VILLAGE,
+        department: "scjg",
+        channel: domain::case::Channel::Window,
+        applicant_user_id: None,
+        agent_user_id: None,
+        at: "2026-03-02T01:00:00Z",
+    });
+    s.create_case(&case, &events).await.unwrap();
+    let stored: Vec<u8> = admin
+        .query_one("SELECT case_json FROM cases", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        stored.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
+        "new snapshots are zstd frames"
+    );
+
+    // Back to the schema before 0009, with the rows as an earlier build wrote them (JSON).
+    let case_text = serde_json::to_string(&case).unwrap();
+    admin
+        .execute(
+            "UPDATE cases SET case_json = convert_to($1, 'UTF8')",
+            &[&case_text],
+        )
+        .await
+        .unwrap();
+    admin
+        .batch_execute("BEGIN; SET LOCAL session_replication_role = replica;")
+        .await
+        .unwrap();
+    for e in &events {
+        let body = serde_json::to_string(&store::stored::EventBody::from(e)).unwrap();
+        admin
+            .execute(
+                "UPDATE case_events SET event_json = convert_to($1, 'UTF8') WHERE seq = $2",
+                &[&body, &i64::from(e.seq)],
+            )
+            .await
+            .unwrap();
+    }
+    admin
+        .batch_execute(
+            "ALTER TABLE cases ALTER COLUMN case_json TYPE jsonb
+                 USING convert_from(case_json, 'UTF8')::jsonb;
+             ALTER TABLE case_events ALTER COLUMN event_json TYPE jsonb
+                 USING convert_from(event_json, 'UTF8')::jsonb;
+             COMMIT;",
+        )
+        .await
+        .unwrap();
+    admin
+        .batch_execute(include_str!("../migrations/0009_packed_bodies.sql"))
+        .await
+        .unwrap();
+
+    assert_eq!(s.get_case("M9").await.unwrap().as_ref(), Some(&case));
+    assert_eq!(s.case_events("M9").await.unwrap(), events);
+    // And the case goes on: the next events are written packed after the converted ones.
+    let marked = domain::case::EventKind::MaterialMarked {
+        index: 0,
+        status: domain::case::MaterialStatus::Received,
+        reason: String::new(),
+    };
+    let (next, more) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![marked]);
+    s.append_events(&next, case.version, &more).await.unwrap();
+    let log = s.case_events("M9").await.unwrap();
+    assert_eq!(log.len(), events.len() + more.len());
+    assert_eq!(domain::case::verify_chain(&log), Ok(()));
+    assert_eq!(s.get_case("M9").await.unwrap(), Some(next));
+    drop(s);
+    admin
+        .batch_execute(&format!(
+            "SET search_path TO DEFAULT; DROP SCHEMA {schema} CASCADE"
+        ))
         .await
         .unwrap();
 }

@@ -43,17 +43,26 @@ async fn edited_event_rows_are_refused_and_detected() {
 
     // UPDATE, DELETE and TRUNCATE of the log are refused by the triggers.
     let conn = store.connection().await.unwrap();
-    let edit = "UPDATE case_events SET event_json = jsonb_set(event_json, '{comment}', '\"已改\"')
-                WHERE case_number = $1 AND seq = 2";
-    for (sql, params) in [
-        (edit, vec![n]),
-        ("DELETE FROM case_events WHERE case_number = $1", vec![n]),
+    // The edit a DBA would make: the second event's body with another comment.
+    let stored: Vec<u8> = conn
+        .query_one(
+            "SELECT event_json FROM case_events WHERE case_number = $1 AND seq = 2",
+            &[&n],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let mut body: serde_json::Value = store::codec::from_stored(&stored).unwrap();
+    body["comment"] = "已改".into();
+    let forged = store::codec::to_stored(store::codec::Body::Event, &body).unwrap();
+    let edit = "UPDATE case_events SET event_json = $2 WHERE case_number = $1 AND seq = 2";
+    type P<'a> = Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)>;
+    let cases: [(&str, P); 3] = [
+        (edit, vec![&n, &forged]),
+        ("DELETE FROM case_events WHERE case_number = $1", vec![&n]),
         ("TRUNCATE case_events", vec![]),
-    ] {
-        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
-            .iter()
-            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
-            .collect();
+    ];
+    for (sql, params) in cases {
         let err = conn.execute(sql, &params).await.unwrap_err();
         let db = err.as_db_error().expect("a database error");
         assert_eq!(db.code(), &SqlState::RESTRICT_VIOLATION, "{sql}: {db}");
@@ -63,15 +72,11 @@ async fn edited_event_rows_are_refused_and_detected() {
 
     // A superuser skips triggers for one transaction and edits the second event: the chain
     // breaks at that seq.
-    conn.batch_execute(&format!(
-        "BEGIN;
-         SET LOCAL session_replication_role = replica;
-         UPDATE case_events SET event_json = jsonb_set(event_json, '{{comment}}', '\"已改\"')
-         WHERE case_number = '{n}' AND seq = 2;
-         COMMIT;"
-    ))
-    .await
-    .unwrap();
+    conn.batch_execute("BEGIN; SET LOCAL session_replication_role = replica;")
+        .await
+        .unwrap();
+    conn.execute(edit, &[&n, &forged]).await.unwrap();
+    conn.batch_execute("COMMIT").await.unwrap();
     let log = store.case_events(n).await.unwrap();
     assert_eq!(log[1].comment, "已改");
     assert_eq!(verify_chain(&log), Err(2));

@@ -26,12 +26,24 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Re
     serde_json::from_str(s).map_err(|e| conversion(e.to_string()))
 }
 
+/// A snapshot or event body as stored (`store::codec`).
+fn packed<T: serde::Serialize>(body: store::codec::Body, v: &T) -> Result<Vec<u8>> {
+    store::codec::to_stored(body, v).map_err(StoreError::Backend)
+}
+
+/// Reads a stored body: a compressed blob, or plain JSON text written before compression.
+fn unpacked<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let v = r.get_ref(i)?;
+    let bytes = v.as_bytes().map_err(|e| conversion(e.to_string()))?;
+    store::codec::from_stored(bytes).map_err(conversion)
+}
+
 /// The snapshot columns of a case, encoded before the write job runs.
 struct CaseRow {
     summary: CaseSummary,
     query_code: String,
     received_on: Option<String>,
-    case_json: String,
+    case_json: Vec<u8>,
 }
 
 impl CaseRow {
@@ -40,7 +52,7 @@ impl CaseRow {
             summary: CaseSummary::of(case, updated_at),
             query_code: case.filing.query_code.clone(),
             received_on: case.received_on.map(day_text),
-            case_json: to_json(case)?,
+            case_json: packed(store::codec::Body::Case, case)?,
         })
     }
 }
@@ -54,7 +66,7 @@ fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
 struct EventRow {
     seq: i64,
     at: String,
-    json: String,
+    json: Vec<u8>,
     prev_hash: String,
     hash: String,
 }
@@ -66,7 +78,10 @@ fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
             Ok(EventRow {
                 seq: i64::from(e.seq),
                 at: ts(e.at),
-                json: to_json(&store::stored::EventBody::from(e))?,
+                json: packed(
+                    store::codec::Body::Event,
+                    &store::stored::EventBody::from(e),
+                )?,
                 prev_hash: e.prev_hash.clone(),
                 hash: e.hash.clone(),
             })
@@ -473,14 +488,14 @@ fn list_plain(c: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
 /// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
 /// from their columns.
 fn event_row(r: &Row<'_>) -> rusqlite::Result<CaseEvent> {
-    let body: store::stored::StoredEvent = from_json(&r.get::<_, String>(0)?)?;
+    let body: store::stored::StoredEvent = unpacked(r, 0)?;
     let seq: i64 = r.get(1)?;
     let seq = u32::try_from(seq).map_err(|_| conversion(format!("event seq {seq}")))?;
     Ok(body.into_event(r.get(4)?, seq, r.get(2)?, r.get(3)?))
 }
 
 fn case_row(r: &Row<'_>) -> rusqlite::Result<Case> {
-    from_json(&r.get::<_, String>(0)?)
+    unpacked(r, 0)
 }
 
 const SUMMARY_COLS: &str = "number, item_code, item_name, department, applicant_name, state, \

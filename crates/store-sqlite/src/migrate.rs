@@ -40,6 +40,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "received_on",
         include_str!("../migrations/0008_received_on.sql"),
     ),
+    (
+        9,
+        "packed_bodies",
+        include_str!("../migrations/0009_packed_bodies.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -43,9 +43,19 @@ async fn edited_event_rows_are_refused_and_detected() {
 
     // Any connection: UPDATE and DELETE of an event are refused by the triggers.
     let raw = Connection::open(&path).unwrap();
-    let edit = "UPDATE case_events SET event_json = json_set(event_json, '$.comment', '已改')
-                WHERE case_number = ?1 AND seq = 2";
-    let err = raw.execute(edit, [n]).unwrap_err();
+    // The edit a DBA would make: the second event's body with another comment.
+    let stored: Vec<u8> = raw
+        .query_row(
+            "SELECT event_json FROM case_events WHERE case_number = ?1 AND seq = 2",
+            [n],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut body: serde_json::Value = store::codec::from_stored(&stored).unwrap();
+    body["comment"] = "已改".into();
+    let forged = store::codec::to_stored(store::codec::Body::Event, &body).unwrap();
+    let edit = "UPDATE case_events SET event_json = ?2 WHERE case_number = ?1 AND seq = 2";
+    let err = raw.execute(edit, rusqlite::params![n, forged]).unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
     let err = raw
         .execute("DELETE FROM case_events WHERE case_number = ?1", [n])
@@ -56,7 +66,7 @@ async fn edited_event_rows_are_refused_and_detected() {
     // A DBA drops the trigger and edits the second event: the chain breaks at that seq.
     raw.execute_batch("DROP TRIGGER case_events_no_update")
         .unwrap();
-    assert_eq!(raw.execute(edit, [n]).unwrap(), 1);
+    assert_eq!(raw.execute(edit, rusqlite::params![n, forged]).unwrap(), 1);
     let log = store.case_events(n).await.unwrap();
     assert_eq!(log[1].comment, "已改");
     assert_eq!(verify_chain(&log), Err(2));

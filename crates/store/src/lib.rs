@@ -1,6 +1,7 @@
 //! Storage traits, one per aggregate, implemented by `store-sqlite` and `store-postgres`.
 //! The conformance suite in [`conformance`] is written once and run against both backends.
 
+pub mod codec;
 pub mod conformance;
 pub mod listing;
 pub mod stored;

@@ -67,21 +67,22 @@ fn verify_passes_on_demo_data_and_names_a_tampered_case() {
         .unwrap();
     assert!(events >= 2, "{number} has only {events} event(s)");
     let seq = events - 1;
-    let comment: Option<String> = db
+    let stored: Vec<u8> = db
         .query_row(
-            "SELECT json_extract(event_json, '$.comment') FROM case_events
-             WHERE case_number = ?1 AND seq = ?2",
+            "SELECT event_json FROM case_events WHERE case_number = ?1 AND seq = ?2",
             rusqlite::params![number, seq],
             |r| r.get(0),
         )
         .optional()
         .unwrap()
         .unwrap_or_else(|| panic!("{number} has no event {seq}"));
+    // The body is stored compressed (store::codec); a DBA would decode, edit and re-encode it.
+    let mut body: serde_json::Value = store::codec::from_stored(&stored).unwrap();
     // An empty comment is not stored at all (store::stored).
-    let comment = comment.unwrap_or_default();
-    let edit = "UPDATE case_events SET event_json = json_set(event_json, '$.comment', ?3)
-                WHERE case_number = ?1 AND seq = ?2";
-    let forged = format!("{comment}(已改)");
+    let comment = body["comment"].as_str().unwrap_or_default().to_string();
+    body["comment"] = format!("{comment}(已改)").into();
+    let forged = store::codec::to_stored(store::codec::Body::Event, &body).unwrap();
+    let edit = "UPDATE case_events SET event_json = ?3 WHERE case_number = ?1 AND seq = ?2";
 
     // With the trigger in place any connection's UPDATE (and DELETE) is refused.
     let err = db

@@ -1,0 +1,5 @@
+-- Case snapshots (cases.case_json) and event bodies (case_events.event_json) are written
+-- compressed from now on (store::codec: a zstd frame with a dictionary trained on case data) and
+-- stored as BLOBs in their TEXT columns, which SQLite keeps as written. Rows already there keep
+-- their JSON text, which the codec still reads; nothing to rewrite (and the event log may not be
+-- rewritten). Recorded, with no statement, so both backends list the same migrations.
