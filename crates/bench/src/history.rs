@@ -30,6 +30,8 @@ struct Ctx {
     rules: Vec<domain::supervision::WarningRule>,
     /// Share of the cases left open (accepted, in review): the supervision scan's work.
     open_every: u64,
+    /// How many cases the whole run generates (spread over the year in number order).
+    n: u64,
 }
 
 async fn actor(state: &AppState, username: &str) -> Result<Actor> {
@@ -79,6 +81,7 @@ pub async fn generate(
         cal: (*cal).clone(),
         state,
         open_every: open_every.max(1),
+        n: n.max(1),
     });
     let bar = ProgressBar::new(n);
     bar.set_style(
@@ -144,9 +147,11 @@ fn step(
 
 /// Builds and stores case `i`; true when it was left open.
 async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
-    // Day 1..=365 back, so numbers never meet the live run's (today's) numbers; the sequence
+    // Day 365..=1 back, so numbers never meet the live run's (today's) numbers; the sequence
     // within a day follows from i, from 50000 up so the demo's own cases (low sequences) are
-    // never met either: unique without a counter round trip, up to 10,000,000 cases.
+    // never met either: unique without a counter round trip, up to 10,000,000 cases. Completed
+    // cases come in number order (oldest day first, i's of one day together), as a city's history
+    // did: every index keyed by the number grows at its end instead of at random places.
     // Open cases were filed in the last 60 days (a long-open case is the exception), so the scan
     // sees a realistic mix: not yet warned, yellow, red. Their sequences start at 80000 so they
     // never meet a completed case's (below 80000 up to 10,000,000 cases over the year).
@@ -155,7 +160,9 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
         let j = i / ctx.open_every;
         (1 + (j % 60) as i64, 80_000 + j / 60)
     } else {
-        (1 + (i % 365) as i64, 50_000 + i / 365)
+        let day = i * 365 / ctx.n;
+        let first_of_day = (day * ctx.n).div_ceil(365);
+        (365 - day as i64, 50_000 + (i - first_of_day))
     };
     let base = Utc::now().date_naive() - Duration::days(days_back);
     let at = Utc.from_utc_datetime(&base.and_hms_opt(1, 30, 0).unwrap_or_default())

@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "packed_bodies",
         include_str!("../migrations/0009_packed_bodies.sql"),
     ),
+    (
+        10,
+        "events_clustered",
+        include_str!("../migrations/0010_events_clustered.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

@@ -55,7 +55,8 @@ async fn concurrent_connects_migrate_once() {
             (6, "case_scopes".to_string()),
             (7, "case_outcomes".to_string()),
             (8, "received_on".to_string()),
-            (9, "packed_bodies".to_string())
+            (9, "packed_bodies".to_string()),
+            (10, "events_clustered".to_string())
         ]
     );
 

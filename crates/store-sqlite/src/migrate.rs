@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "packed_bodies",
         include_str!("../migrations/0009_packed_bodies.sql"),
     ),
+    (
+        10,
+        "events_clustered",
+        include_str!("../migrations/0010_events_clustered.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

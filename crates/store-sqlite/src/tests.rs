@@ -660,3 +660,66 @@ async fn supervision_queries_never_scan_whole_tables() {
         "{clear}"
     );
 }
+
+/// Migration 10 rebuilds the case log WITHOUT ROWID: every event is copied as it was (the chain
+/// still verifies, bodies still decode) and the append-only triggers are back.
+#[tokio::test]
+async fn the_event_log_rebuild_keeps_every_event_and_its_guards() {
+    use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
+    use store::CaseStore;
+    let s = store();
+    let mut logs = vec![];
+    for number in ["E1", "E2"] {
+        let (case, events) = filed_case(&CaseFixture {
+            number,
+            place: TOWN,
+            decide_place: TOWN,
+            applicant_region: VILLAGE,
+            department: "scjg",
+            channel: domain::case::Channel::Window,
+            applicant_user_id: None,
+            agent_user_id: None,
+            at: "2026-03-02T01:00:00Z",
+        });
+        s.create_case(&case, &events).await.unwrap();
+        let marked = domain::case::EventKind::MaterialMarked {
+            index: 0,
+            status: domain::case::MaterialStatus::Received,
+            reason: String::new(),
+        };
+        let (next, more) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![marked]);
+        s.append_events(&next, case.version, &more).await.unwrap();
+        logs.push(s.case_events(number).await.unwrap());
+    }
+    let sql = MIGRATIONS.iter().find(|m| m.0 == 10).unwrap().2;
+    s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
+    for log in &logs {
+        let back = s.case_events(&log[0].case_number).await.unwrap();
+        assert_eq!(&back, log);
+        assert_eq!(domain::case::verify_chain(&back), Ok(()));
+    }
+    let (ddl, refused) = s
+        .write(|tx| {
+            let ddl: String = tx
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE name = 'case_events'",
+                    [],
+                    |r| r.get(0),
+                )
+                .db()?;
+            let refused = tx
+                .execute(
+                    "UPDATE case_events SET at = 'x' WHERE case_number = 'E1'",
+                    [],
+                )
+                .is_err()
+                && tx
+                    .execute("DELETE FROM case_events WHERE case_number = 'E1'", [])
+                    .is_err();
+            Ok((ddl, refused))
+        })
+        .await
+        .unwrap();
+    assert!(ddl.contains("WITHOUT ROWID"), "{ddl}");
+    assert!(refused, "the append-only triggers must be back");
+}

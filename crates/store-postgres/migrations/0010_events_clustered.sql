@@ -1,0 +1,4 @@
+-- The SQLite twin rebuilds case_events WITHOUT ROWID, so the log is stored in its primary key's
+-- order instead of beside a second b-tree for that key. PostgreSQL's heap and primary-key index
+-- have no such choice (CLUSTER is a one-off reorder, not kept up); nothing to change, recorded
+-- so both backends list the same migrations.
