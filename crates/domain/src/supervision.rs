@@ -1199,16 +1199,76 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// A unit's outcomes added up: all scoring needs, so a store can add them up where the rows are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub cases: u32,
+    pub on_time: u32,
+    pub early: u32,
+    pub overdue: u32,
+    pub warnings: u32,
+    pub violations: u32,
+    pub complaints: u32,
+    pub working_days: u64,
+    /// Cases rated, and the sum of their ratings (each case's own rating, 1..=5).
+    pub rated: u32,
+    pub satisfaction: u64,
+}
+
+impl Totals {
+    /// One case's contribution.
+    pub fn of(o: &CaseOutcome) -> Totals {
+        let rating = o.satisfaction.map(|s| u64::from(s.clamp(1, 5)));
+        Totals {
+            cases: 1,
+            on_time: o.on_time as u32,
+            early: o.early as u32,
+            overdue: o.overdue as u32,
+            warnings: o.warnings,
+            violations: o.violations,
+            complaints: o.complaints,
+            working_days: u64::from(o.working_days),
+            rated: rating.is_some() as u32,
+            satisfaction: rating.unwrap_or(0),
+        }
+    }
+
+    pub fn add(&mut self, o: &Totals) {
+        self.cases = self.cases.saturating_add(o.cases);
+        self.on_time = self.on_time.saturating_add(o.on_time);
+        self.early = self.early.saturating_add(o.early);
+        self.overdue = self.overdue.saturating_add(o.overdue);
+        self.warnings = self.warnings.saturating_add(o.warnings);
+        self.violations = self.violations.saturating_add(o.violations);
+        self.complaints = self.complaints.saturating_add(o.complaints);
+        self.working_days = self.working_days.saturating_add(o.working_days);
+        self.rated = self.rated.saturating_add(o.rated);
+        self.satisfaction = self.satisfaction.saturating_add(o.satisfaction);
+    }
+}
+
 /// Groups outcomes by unit, scores each unit (formula on [`Weights`]) and ranks them: highest score
 /// first, ties in unit name order.
 pub fn evaluate(outcomes: &[CaseOutcome], weights: &Weights) -> Vec<Score> {
-    let mut by_unit: BTreeMap<&str, Vec<&CaseOutcome>> = BTreeMap::new();
+    let mut by_unit: BTreeMap<String, Totals> = BTreeMap::new();
     for o in outcomes {
-        by_unit.entry(o.unit.as_str()).or_default().push(o);
+        by_unit
+            .entry(o.unit.clone())
+            .or_default()
+            .add(&Totals::of(o));
     }
-    let mut scores: Vec<Score> = by_unit
+    evaluate_totals(by_unit, weights)
+}
+
+/// [`evaluate`] on totals already added up by unit.
+pub fn evaluate_totals(
+    units: impl IntoIterator<Item = (String, Totals)>,
+    weights: &Weights,
+) -> Vec<Score> {
+    let mut scores: Vec<Score> = units
         .into_iter()
-        .map(|(unit, os)| score_unit(unit, &os, weights))
+        .filter(|(_, t)| t.cases > 0)
+        .map(|(unit, t)| score_unit(&unit, &t, weights))
         .collect();
     scores.sort_by(|a, b| {
         b.score
@@ -1225,27 +1285,15 @@ pub fn evaluate(outcomes: &[CaseOutcome], weights: &Weights) -> Vec<Score> {
     scores
 }
 
-fn score_unit(unit: &str, os: &[&CaseOutcome], wt: &Weights) -> Score {
-    let n = os.len() as u32;
+fn score_unit(unit: &str, t: &Totals, wt: &Weights) -> Score {
+    let n = t.cases;
     let nf = f64::from(n.max(1));
-    let sum = |f: fn(&CaseOutcome) -> u32| os.iter().map(|o| f(o)).fold(0u32, u32::saturating_add);
-    let on_time = sum(|o| o.on_time as u32);
-    let early = sum(|o| o.early as u32);
-    let overdue = sum(|o| o.overdue as u32);
-    let warnings = sum(|o| o.warnings);
-    let violations = sum(|o| o.violations);
-    let complaints = sum(|o| o.complaints);
-    let days: f64 = os.iter().map(|o| f64::from(o.working_days)).sum();
-    let ratings: Vec<f64> = os
-        .iter()
-        .filter_map(|o| o.satisfaction)
-        .map(|s| f64::from(s.clamp(1, 5)))
-        .collect();
+    let (on_time, early, overdue) = (t.on_time, t.early, t.overdue);
+    let (warnings, violations, complaints) = (t.warnings, t.violations, t.complaints);
     let on_time_rate = f64::from(on_time) / nf;
     let early_rate = f64::from(early) / nf;
-    let mean_working_days = days / nf;
-    let mean_satisfaction =
-        (!ratings.is_empty()).then(|| ratings.iter().sum::<f64>() / ratings.len() as f64);
+    let mean_working_days = t.working_days as f64 / nf;
+    let mean_satisfaction = (t.rated > 0).then(|| t.satisfaction as f64 / f64::from(t.rated));
 
     let mut parts = vec![(w(wt.on_time), on_time_rate), (w(wt.early), early_rate)];
     if w(wt.reference_days) > 0.0 {
@@ -1281,7 +1329,7 @@ fn score_unit(unit: &str, os: &[&CaseOutcome], wt: &Weights) -> Score {
         overdue,
         warnings,
         violations,
-        rated: ratings.len() as u32,
+        rated: t.rated,
         mean_satisfaction,
         complaints,
         score,

@@ -14,8 +14,8 @@ use domain::access::Scope;
 use domain::supervision::DeadlineRow;
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderEntry, OrderStatus,
-    OutcomeFeedback, OutcomeRecord, Result, ScanCounts, StoreError, SupervisionOrder,
-    SupervisionStore, WarningRecord, SCAN_FROM_START,
+    OutcomeFeedback, OutcomeGroup, OutcomeKey, OutcomeRecord, Result, ScanCounts, StoreError,
+    SupervisionOrder, SupervisionStore, WarningRecord, SCAN_FROM_START,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Json;
@@ -522,6 +522,56 @@ impl SupervisionStore for PgStore {
         q.run(&conn).await?.iter().map(outcome_from_row).collect()
     }
 
+    async fn outcome_totals(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        key: OutcomeKey,
+    ) -> Result<Vec<OutcomeGroup>> {
+        let (region, who) = match key {
+            OutcomeKey::DecideDepartment => ("decide_region", "department"),
+            OutcomeKey::Place => ("place_region", "''"),
+            OutcomeKey::Window => ("place_region", "accepted_by"),
+            OutcomeKey::Staff => ("''", "decided_by"),
+            OutcomeKey::Day => ("completed_on::text", "''"),
+        };
+        // SUM of a bigint is numeric: cast back so the row decodes as i64.
+        let mut q = Query::new(&format!(
+            "SELECT {region}::text, {who}::text, COUNT(*), SUM(on_time::int)::bigint,
+                SUM(early::int)::bigint, SUM(overdue::int)::bigint, SUM(warnings)::bigint,
+                SUM(violations)::bigint, SUM(working_days)::bigint
+             FROM case_outcomes WHERE "
+        ));
+        outcome_period(&mut q, "", scope, from, to);
+        q.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+        let conn = self.conn().await?;
+        q.run(&conn)
+            .await?
+            .iter()
+            .map(|r| {
+                let n = |i: usize| -> Result<u32> {
+                    let v: i64 = r.get(i);
+                    u32::try_from(v).map_err(|_| corrupt("outcome total", v))
+                };
+                Ok(OutcomeGroup {
+                    region: r.get(0),
+                    who: r.get(1),
+                    totals: domain::supervision::Totals {
+                        cases: n(2)?,
+                        on_time: n(3)?,
+                        early: n(4)?,
+                        overdue: n(5)?,
+                        warnings: n(6)?,
+                        violations: n(7)?,
+                        working_days: r.get::<_, i64>(8).max(0) as u64,
+                        ..Default::default()
+                    },
+                })
+            })
+            .collect()
+    }
+
     async fn outcome_feedback(
         &self,
         scope: &Scope,
@@ -558,9 +608,24 @@ impl SupervisionStore for PgStore {
             .iter()
             .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u32))
             .collect();
+        // Driven by the feedback tables (far smaller than a period's outcomes).
+        let mut q = Query::new(&format!(
+            "SELECT {OUTCOME_COLUMNS} FROM case_outcomes o
+             WHERE o.case_number IN (SELECT case_number FROM ratings
+                                     UNION SELECT case_number FROM complaints) AND "
+        ));
+        outcome_period(&mut q, "o.", scope, from, to);
+        q.push(" ORDER BY o.case_number");
+        let cases = q
+            .run(&conn)
+            .await?
+            .iter()
+            .map(outcome_from_row)
+            .collect::<Result<Vec<_>>>()?;
         Ok(OutcomeFeedback {
             ratings,
             complaints,
+            cases,
         })
     }
 

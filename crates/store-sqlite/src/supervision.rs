@@ -17,8 +17,8 @@ use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, OutcomeFeedback,
-    OutcomeRecord, Result, ScanCounts, StoreError, SupervisionOrder, SupervisionStore,
-    WarningRecord, SCAN_FROM_START,
+    OutcomeGroup, OutcomeKey, OutcomeRecord, Result, ScanCounts, StoreError, SupervisionOrder,
+    SupervisionStore, WarningRecord, SCAN_FROM_START,
 };
 
 const WARNING_COLS: &str = "id, case_number, key, colour, label, place_region, decide_region, \
@@ -544,6 +544,61 @@ impl SupervisionStore for SqliteStore {
         .await
     }
 
+    async fn outcome_totals(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        key: OutcomeKey,
+    ) -> Result<Vec<OutcomeGroup>> {
+        let scope = scope.clone();
+        let (region, who) = match key {
+            OutcomeKey::DecideDepartment => ("decide_region", "department"),
+            OutcomeKey::Place => ("place_region", "''"),
+            OutcomeKey::Window => ("place_region", "accepted_by"),
+            OutcomeKey::Staff => ("''", "decided_by"),
+            OutcomeKey::Day => ("completed_on", "''"),
+        };
+        self.read(move |c| {
+            let mut p = vec![Value::Text(day_text(from)), Value::Text(day_text(to))];
+            let place = scope_condition("place_region", &scope, &mut p);
+            let decide = scope_condition("decide_region", &scope, &mut p);
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {region}, {who}, COUNT(*), SUM(on_time), SUM(early), SUM(overdue),
+                        SUM(warnings), SUM(violations), SUM(working_days)
+                     FROM case_outcomes
+                     WHERE completed_on >= ? AND completed_on <= ? AND ({place} OR {decide})
+                     GROUP BY 1, 2 ORDER BY 1, 2"
+                ))
+                .db()?;
+            let rows = st
+                .query_map(params_from_iter(p), |r| {
+                    let n = |i: usize| -> rusqlite::Result<u32> {
+                        let v: i64 = r.get(i)?;
+                        u32::try_from(v).map_err(|_| conversion(format!("outcome total {v}")))
+                    };
+                    Ok(OutcomeGroup {
+                        region: r.get(0)?,
+                        who: r.get(1)?,
+                        totals: domain::supervision::Totals {
+                            cases: n(2)?,
+                            on_time: n(3)?,
+                            early: n(4)?,
+                            overdue: n(5)?,
+                            warnings: n(6)?,
+                            violations: n(7)?,
+                            working_days: r.get::<_, i64>(8)?.max(0) as u64,
+                            ..Default::default()
+                        },
+                    })
+                })
+                .db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
     async fn outcome_feedback(
         &self,
         scope: &Scope,
@@ -581,6 +636,7 @@ impl SupervisionStore for SqliteStore {
                      WHERE {period} GROUP BY k.case_number ORDER BY k.case_number"
                 ))
                 .db()?;
+            let p2 = p.clone();
             let complaints = st
                 .query_map(params_from_iter(p), |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u32))
@@ -588,9 +644,25 @@ impl SupervisionStore for SqliteStore {
                 .db()?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .db()?;
+            // Driven by the feedback tables (far smaller than a period's outcomes): each rated or
+            // complained-about case number is looked up by key.
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {OUTCOME_COLS} FROM case_outcomes o
+                     WHERE o.case_number IN (SELECT case_number FROM ratings
+                                             UNION SELECT case_number FROM complaints)
+                       AND {period} ORDER BY o.case_number"
+                ))
+                .db()?;
+            let cases = st
+                .query_map(params_from_iter(p2), outcome_row)
+                .db()?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .db()?;
             Ok(OutcomeFeedback {
                 ratings,
                 complaints,
+                cases,
             })
         })
         .await

@@ -3514,6 +3514,89 @@ pub async fn supervision_outcomes_by_period<S: Store + ?Sized>(store: &S) {
         .unwrap();
     assert_eq!(f.ratings, vec![(b.clone(), RatingLevel::Dissatisfied)]);
     assert!(f.complaints.is_empty());
+    assert_eq!(
+        numbers(f.cases),
+        vec![b.clone()],
+        "rated cases' outcomes come along"
+    );
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    let f = store
+        .outcome_feedback(&Scope::All, march.0, march.1)
+        .await
+        .unwrap();
+    assert_eq!(
+        numbers(f.cases),
+        both,
+        "rated or complained about, in the period"
+    );
+
+    // Totals by every key agree with adding up the outcomes themselves.
+    use crate::{OutcomeGroup, OutcomeKey};
+    let year = (date("2026-01-01"), date("2026-12-31"));
+    for key in [
+        OutcomeKey::DecideDepartment,
+        OutcomeKey::Place,
+        OutcomeKey::Window,
+        OutcomeKey::Staff,
+        OutcomeKey::Day,
+    ] {
+        for (scope, (from, to)) in [
+            (Scope::All, march),
+            (subtree(TOWN), year),
+            (subtree(SIBLING_TOWN), year),
+            (Scope::Within(vec![]), march),
+        ] {
+            let mut expected: std::collections::BTreeMap<(String, String), OutcomeGroup> =
+                Default::default();
+            for o in store.outcomes(&scope, from, to).await.unwrap() {
+                let (region, who) = match key {
+                    OutcomeKey::DecideDepartment => {
+                        (o.decide_place.to_string(), o.department.clone())
+                    }
+                    OutcomeKey::Place => (o.place.to_string(), String::new()),
+                    OutcomeKey::Window => (o.place.to_string(), o.accepted_by.clone()),
+                    OutcomeKey::Staff => (String::new(), o.decided_by.clone()),
+                    OutcomeKey::Day => (o.completed_on.to_string(), String::new()),
+                };
+                let g = expected
+                    .entry((region.clone(), who.clone()))
+                    .or_insert(OutcomeGroup {
+                        region,
+                        who,
+                        totals: Default::default(),
+                    });
+                g.totals.add(&domain::supervision::Totals {
+                    cases: 1,
+                    on_time: o.on_time as u32,
+                    early: o.early as u32,
+                    overdue: o.overdue as u32,
+                    warnings: o.warnings,
+                    violations: o.violations,
+                    working_days: u64::from(o.working_days),
+                    ..Default::default()
+                });
+            }
+            let got = store.outcome_totals(&scope, from, to, key).await.unwrap();
+            assert_eq!(
+                got,
+                expected.into_values().collect::<Vec<_>>(),
+                "{key:?} over {scope:?} {from}..{to}"
+            );
+        }
+    }
+    let by_place = store
+        .outcome_totals(&subtree(TOWN), year.0, year.1, OutcomeKey::Place)
+        .await
+        .unwrap();
+    assert_eq!(
+        by_place
+            .iter()
+            .map(|g| (g.region.as_str(), g.totals.cases))
+            .collect::<Vec<_>>(),
+        vec![(COUNTY, 1), (TOWN, 2)],
+        "a county-accepted case decided in the township is in the township's scope"
+    );
 
     // Only completed cases are backfill candidates; none of the seeds is completed.
     assert!(store

@@ -468,6 +468,31 @@ pub struct OutcomeRecord {
     pub violations: u32,
 }
 
+/// How [`SupervisionStore::outcome_totals`] groups a period's outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKey {
+    /// By deciding place and the item's department.
+    DecideDepartment,
+    /// By accepting place.
+    Place,
+    /// By accepting place and who accepted (受理人).
+    Window,
+    /// By who decided.
+    Staff,
+    /// By completion date (`YYYY-MM-DD`).
+    Day,
+}
+
+/// A period's outcomes added up for one group. `region` and `who` name the group as its
+/// [`OutcomeKey`] says (the one a key does not use is empty). Ratings and complaints are not in
+/// `totals` (see [`OutcomeFeedback`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeGroup {
+    pub region: String,
+    pub who: String,
+    pub totals: domain::supervision::Totals,
+}
+
 /// Citizens' feedback on the cases completed in a period: every rating, and complaint counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutcomeFeedback {
@@ -475,6 +500,9 @@ pub struct OutcomeFeedback {
     pub ratings: Vec<(String, domain::feedback::RatingLevel)>,
     /// (case number, complaints about it), cases without complaints left out.
     pub complaints: Vec<(String, u32)>,
+    /// The outcomes of the cases rated or complained about, by case number, so a caller that
+    /// reads totals can add their feedback to the right group.
+    pub cases: Vec<OutcomeRecord>,
 }
 
 /// A case's supervision state after a command.
@@ -607,6 +635,15 @@ pub trait SupervisionStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<OutcomeRecord>>;
+    /// `outcomes(scope, from, to)` added up by `key` where the rows are (one pass over the
+    /// period's index range; memory by groups, not cases), ordered by (region, who).
+    async fn outcome_totals(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+        key: OutcomeKey,
+    ) -> Result<Vec<OutcomeGroup>>;
     /// Ratings and complaint counts of the cases `outcomes(scope, from, to)` returns.
     async fn outcome_feedback(
         &self,

@@ -10,7 +10,7 @@ use domain::supervision::{self as sv, WarningRule, Weights};
 use domain::Scope;
 use serde::Serialize;
 use std::collections::HashMap;
-use store::{CaseFilter, CountBy, WarningRecord};
+use store::{CaseFilter, CountBy, OutcomeKey, WarningRecord};
 
 pub const RULES_SETTING: &str = "warning_rules";
 pub const WEIGHTS_SETTING: &str = "evaluation_weights";
@@ -500,8 +500,26 @@ pub async fn evaluation(
         ));
     }
     let weights = weights(state).await?;
-    let records = state.store.outcomes(scope, from, to).await?;
+    let key = match by {
+        EvalBy::Department => OutcomeKey::DecideDepartment,
+        EvalBy::Place => OutcomeKey::Place,
+        EvalBy::Window => OutcomeKey::Window,
+        EvalBy::Staff => OutcomeKey::Staff,
+    };
+    // Totals come added up from the database (memory by unit, not by case); only the rated and
+    // complained-about cases come one by one, to add their feedback to their unit.
+    let groups = state.store.outcome_totals(scope, from, to, key).await?;
+    let days = state
+        .store
+        .outcome_totals(scope, from, to, OutcomeKey::Day)
+        .await?;
     let feedback = state.store.outcome_feedback(scope, from, to).await?;
+    let mut labels = UnitLabels::new(state, by).await?;
+    let mut units: std::collections::BTreeMap<String, sv::Totals> = Default::default();
+    for g in &groups {
+        let unit = labels.label(&g.region, &g.who).await?;
+        units.entry(unit).or_default().add(&g.totals);
+    }
     let mut ratings: HashMap<&str, (u32, u32)> = HashMap::new();
     for (n, level) in &feedback.ratings {
         let e = ratings.entry(n.as_str()).or_default();
@@ -513,70 +531,105 @@ pub async fn evaluation(
         .iter()
         .map(|(n, k)| (n.as_str(), *k))
         .collect();
-    let names = crate::pages::public::department_names(state).await?;
-    let places = state.store.list_places(&Scope::All).await?;
-    let place_name = |code: &domain::RegionCode| {
-        places
+    for r in &feedback.cases {
+        let (region, who) = match key {
+            OutcomeKey::DecideDepartment => (r.decide_place.as_str(), r.department.as_str()),
+            OutcomeKey::Place => (r.place.as_str(), ""),
+            OutcomeKey::Window => (r.place.as_str(), r.accepted_by.as_str()),
+            _ => ("", r.decided_by.as_str()),
+        };
+        let unit = labels.label(region, who).await?;
+        // The case's own rating is the mean of its ratings (online, window, SMS), rounded.
+        let rating = ratings
+            .get(r.case_number.as_str())
+            .map(|(sum, n)| u64::from(((*sum as f64 / *n as f64).round() as u8).clamp(1, 5)));
+        let t = sv::Totals {
+            rated: rating.is_some() as u32,
+            satisfaction: rating.unwrap_or(0),
+            complaints: complaints.get(r.case_number.as_str()).copied().unwrap_or(0),
+            ..Default::default()
+        };
+        units.entry(unit).or_default().add(&t);
+    }
+    // Weekly on-time rate for the trend chart.
+    let mut trend: std::collections::BTreeMap<NaiveDate, (u32, u32)> = Default::default();
+    for d in &days {
+        let Ok(day) = NaiveDate::parse_from_str(&d.region, "%Y-%m-%d") else {
+            continue;
+        };
+        let e = trend
+            .entry(day - Duration::days(day.weekday_index()))
+            .or_default();
+        e.0 += d.totals.cases;
+        e.1 += d.totals.on_time;
+    }
+    let trend = trend
+        .into_iter()
+        .map(|(d, (n, ok))| (d, ok as f64 * 100.0 / n.max(1) as f64))
+        .collect();
+    Ok((sv::evaluate_totals(units, &weights), trend))
+}
+
+/// Names the evaluated units as the pages show them, loading each place's department names once.
+struct UnitLabels<'a> {
+    state: &'a AppState,
+    by: EvalBy,
+    names: HashMap<String, String>,
+    places: Vec<domain::region::ServicePlace>,
+    local: HashMap<domain::RegionCode, HashMap<String, String>>,
+}
+
+impl<'a> UnitLabels<'a> {
+    async fn new(state: &'a AppState, by: EvalBy) -> AppResult<UnitLabels<'a>> {
+        Ok(UnitLabels {
+            state,
+            by,
+            names: crate::pages::public::department_names(state).await?,
+            places: state.store.list_places(&Scope::All).await?,
+            local: HashMap::new(),
+        })
+    }
+
+    fn place_name(&self, code: &str) -> String {
+        self.places
             .iter()
-            .find(|p| p.region_code == *code)
+            .find(|p| p.region_code.as_str() == code)
             .map(|p| p.name.clone())
             .unwrap_or_else(|| code.to_string())
-    };
-    let mut local_names: HashMap<domain::RegionCode, HashMap<String, String>> = HashMap::new();
-    let mut outcomes = vec![];
-    let mut trend: std::collections::BTreeMap<NaiveDate, (u32, u32)> = Default::default();
-    for r in &records {
-        let unit = match by {
+    }
+
+    /// The unit of `region` and `who` as [`OutcomeKey`] for `self.by` names them.
+    async fn label(&mut self, region: &str, who: &str) -> AppResult<String> {
+        Ok(match self.by {
             EvalBy::Department => {
                 // The department of that place: a county case is the county bureau's.
-                if !local_names.contains_key(&r.decide_place) {
-                    let local =
-                        crate::pages::public::department_names_for(state, &r.decide_place).await?;
-                    local_names.insert(r.decide_place.clone(), local);
+                let dept = match domain::RegionCode::parse(region) {
+                    Ok(code) => {
+                        if !self.local.contains_key(&code) {
+                            let local =
+                                crate::pages::public::department_names_for(self.state, &code)
+                                    .await?;
+                            self.local.insert(code.clone(), local);
+                        }
+                        self.local[&code].get(who).cloned()
+                    }
+                    Err(_) => None,
                 }
-                let dept = local_names[&r.decide_place]
-                    .get(&r.department)
-                    .or_else(|| names.get(&r.department))
-                    .cloned()
-                    .unwrap_or_else(|| r.department.clone());
-                let place = places
+                .or_else(|| self.names.get(who).cloned())
+                .unwrap_or_else(|| who.to_string());
+                let place = self
+                    .places
                     .iter()
-                    .find(|p| p.region_code == r.decide_place)
+                    .find(|p| p.region_code.as_str() == region)
                     .map(|p| p.name.clone())
                     .unwrap_or_default();
                 format!("{place} {dept}")
             }
-            EvalBy::Place => place_name(&r.place),
-            EvalBy::Window => format!("{} 窗口({})", place_name(&r.place), r.accepted_by),
-            EvalBy::Staff => r.decided_by.clone(),
-        };
-        let satisfaction = ratings
-            .get(r.case_number.as_str())
-            .map(|(sum, n)| (*sum as f64 / *n as f64).round() as u8);
-        outcomes.push(sv::CaseOutcome {
-            unit,
-            on_time: r.on_time,
-            early: r.early,
-            working_days: r.working_days,
-            overdue: r.overdue,
-            warnings: r.warnings,
-            violations: r.violations,
-            satisfaction,
-            complaints: complaints.get(r.case_number.as_str()).copied().unwrap_or(0),
-        });
-        // Weekly on-time rate for the trend chart.
-        let week = r.completed_on - Duration::days(r.completed_on.weekday_index());
-        let e = trend.entry(week).or_default();
-        e.0 += 1;
-        if r.on_time {
-            e.1 += 1;
-        }
+            EvalBy::Place => self.place_name(region),
+            EvalBy::Window => format!("{} 窗口({})", self.place_name(region), who),
+            EvalBy::Staff => who.to_string(),
+        })
     }
-    let trend = trend
-        .into_iter()
-        .map(|(d, (n, ok))| (d, ok as f64 * 100.0 / n as f64))
-        .collect();
-    Ok((sv::evaluate(&outcomes, &weights), trend))
 }
 
 trait WeekdayIndex {
