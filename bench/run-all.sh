@@ -2,7 +2,8 @@
 # Reproduces every figure of docs/PERFORMANCE.md's end-to-end section in one command:
 #
 #     bash bench/run-all.sh            # SQLite and PostgreSQL, load + limits + peers (~10 min)
-#     SCALE=1 bash bench/run-all.sh    # also 1,000,000 open cases on each backend (~1.5 h, ~40 GB)
+#     SCALE=1 bash bench/run-all.sh    # also 1,000,000 open cases on each backend (~1.5 h, ~20 GB)
+#     SCALE=10 bash bench/run-all.sh   # also 10,000,000 cases on SQLite (1 M open; ~1.3 h, ~58 GB)
 #
 # Reports land in target/bench/*.json; the summary of each run is printed as it finishes.
 # PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432/postgres); the harness creates and
@@ -28,12 +29,16 @@ run() {
 run sqlite --history 100000 --clients 64 --duration 20 --limit-seconds 5
 run postgres --database "$PG_URL" --history 20000 --clients 64 --duration 20 --limit-seconds 5
 
-if [ "${SCALE:-0}" = 1 ]; then
+if [ "${SCALE:-0}" = 1 ] || [ "${SCALE:-0}" = 10 ]; then
     # Supervision at scale (issue 5 part 6): one million cases open (filed in the last 60 days),
     # the full warning scan, the next day's scan, and the monitor and case list at that size.
     run sqlite-1m-open --history 1000000 --open-every 1 --clients 64 --duration 10 --skip-limits
     run postgres-1m-open --database "$PG_URL" --history 1000000 --open-every 1 --clients 64 \
         --duration 10 --skip-limits
+fi
+if [ "${SCALE:-0}" = 10 ]; then
+    # The dashboard and case list over 10,000,000 cases, one in ten open (issues 5 and 7).
+    run sqlite-10m --history 10000000 --open-every 10 --clients 64 --duration 10 --skip-limits
 fi
 echo
 echo "reports: $out/"

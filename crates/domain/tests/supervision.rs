@@ -549,6 +549,27 @@ proptest! {
         }
     }
 
+    /// Totals added up in any grouping (as a database adds up parts of a unit under several
+    /// keys, plus feedback one case at a time) score exactly as the cases one by one.
+    #[test]
+    fn totals_added_in_any_split_score_as_the_cases(
+        outcomes in prop::collection::vec(outcome_strategy(), 0..40),
+        cut in prop::collection::vec(any::<bool>(), 40),
+        weights in prop_oneof![Just(Weights::default()), weights_strategy()],
+    ) {
+        let mut units: std::collections::BTreeMap<String, (Totals, Totals)> = Default::default();
+        for (o, second) in outcomes.iter().zip(&cut) {
+            let e = units.entry(o.unit.clone()).or_default();
+            let part = if *second { &mut e.1 } else { &mut e.0 };
+            part.add(&Totals::of(o));
+        }
+        let merged = units.into_iter().map(|(u, (mut a, b))| {
+            a.add(&b);
+            (u, a)
+        });
+        prop_assert_eq!(evaluate_totals(merged, &weights), evaluate(&outcomes, &weights));
+    }
+
     /// Doing better on one case never lowers the unit's score.
     #[test]
     fn a_better_outcome_never_lowers_the_score(
