@@ -106,6 +106,48 @@ async fn count_case(
 
 /// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
 /// from their columns.
+/// The body of `commit_transition` (checked by the caller), in the caller's transaction; returns
+/// how many warnings were newly raised.
+async fn transition_c(
+    tx: &impl GenericClient,
+    case: &Case,
+    expected_version: u32,
+    events: &[CaseEvent],
+    effects: &SideEffects,
+) -> Result<u64> {
+    if expected_version == 0 {
+        create_c(tx, case, events).await?;
+    } else {
+        append_c(tx, case, expected_version, events).await?;
+    }
+    for m in &effects.messages {
+        add_message_c(tx, m).await?;
+    }
+    if let Some(o) = &effects.outcome {
+        crate::supervision::put_outcome_c(tx, o).await?;
+    }
+    if let Some(r) = &effects.result {
+        publish_result_c(tx, r).await?;
+    }
+    let mut raised = 0;
+    if let Some(sv) = &effects.supervision {
+        let number = &case.filing.number;
+        replace_rows_c(tx, number, &sv.rows).await?;
+        let keep: Vec<(String, String)> = sv
+            .open
+            .iter()
+            .map(|w| (w.key.clone(), w.colour.clone()))
+            .collect();
+        clear_except_c(tx, number, &keep, sv.at).await?;
+        for w in &sv.open {
+            if raise_c(tx, w).await? {
+                raised += 1;
+            }
+        }
+    }
+    Ok(raised)
+}
+
 /// A snapshot or event body as stored (`store::codec`).
 fn packed<T: serde::Serialize>(body: Body, v: &T) -> Result<Vec<u8>> {
     store::codec::to_stored(body, v).map_err(StoreError::Backend)
@@ -628,38 +670,22 @@ impl CaseStore for PgStore {
         check_side_effects(&case.filing.number, effects)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        if expected_version == 0 {
-            create_c(&tx, case, events).await?;
-        } else {
-            append_c(&tx, case, expected_version, events).await?;
-        }
-        for m in &effects.messages {
-            add_message_c(&tx, m).await?;
-        }
-        if let Some(o) = &effects.outcome {
-            crate::supervision::put_outcome_c(&tx, o).await?;
-        }
-        if let Some(r) = &effects.result {
-            publish_result_c(&tx, r).await?;
-        }
-        let mut raised = 0;
-        if let Some(sv) = &effects.supervision {
-            let number = &case.filing.number;
-            replace_rows_c(&tx, number, &sv.rows).await?;
-            let keep: Vec<(String, String)> = sv
-                .open
-                .iter()
-                .map(|w| (w.key.clone(), w.colour.clone()))
-                .collect();
-            clear_except_c(&tx, number, &keep, sv.at).await?;
-            for w in &sv.open {
-                if raise_c(&tx, w).await? {
-                    raised += 1;
-                }
-            }
-        }
+        let raised = transition_c(&tx, case, expected_version, events, effects).await?;
         tx.commit().await.map_err(db)?;
         Ok(raised)
+    }
+
+    async fn import_cases(&self, cases: &[store::ImportedCase]) -> Result<()> {
+        for c in cases {
+            check_new_events(&c.case, 0, &c.events)?;
+            check_side_effects(&c.case.filing.number, &c.effects)?;
+        }
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        for c in cases {
+            transition_c(&tx, &c.case, 0, &c.events, &c.effects).await?;
+        }
+        tx.commit().await.map_err(db)
     }
 
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {

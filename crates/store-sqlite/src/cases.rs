@@ -62,6 +62,92 @@ fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
     events.last().map_or_else(Utc::now, |e| e.at)
 }
 
+/// A command's whole write (`commit_transition`), checked and encoded before the write job runs
+/// so the writer thread only executes statements.
+struct Transition {
+    expected_version: u32,
+    row: CaseRow,
+    link: String,
+    events: Vec<EventRow>,
+    messages: Vec<Message>,
+    result: Option<PublishedResult>,
+    outcome: Option<store::OutcomeRecord>,
+    now: String,
+    /// Deadline rows, warnings to keep (key, colour), warnings to raise, when.
+    supervision: Option<(
+        Vec<[String; 5]>,
+        Vec<(String, String)>,
+        Vec<store::WarningRecord>,
+        String,
+    )>,
+}
+
+impl Transition {
+    fn encode(
+        case: &Case,
+        expected_version: u32,
+        events: &[CaseEvent],
+        effects: &SideEffects,
+    ) -> Result<Transition> {
+        check_new_events(case, expected_version, events)?;
+        check_side_effects(&case.filing.number, effects)?;
+        Ok(Transition {
+            expected_version,
+            row: CaseRow::of(case, last_at(events))?,
+            link: events[0].prev_hash.clone(),
+            events: event_rows(events)?,
+            messages: effects.messages.clone(),
+            result: effects.result.clone(),
+            outcome: effects.outcome.clone(),
+            now: ts(Utc::now()),
+            supervision: effects.supervision.as_ref().map(|sv| {
+                let keep: Vec<(String, String)> = sv
+                    .open
+                    .iter()
+                    .map(|w| (w.key.clone(), w.colour.clone()))
+                    .collect();
+                (row_texts(&sv.rows), keep, sv.open.clone(), ts(sv.at))
+            }),
+        })
+    }
+
+    /// Runs in the writer's transaction; returns how many warnings were newly raised.
+    fn run(&self, tx: &Transaction<'_>) -> Result<u64> {
+        if self.expected_version == 0 {
+            create_tx(tx, &self.row, &self.events)?;
+        } else {
+            append_tx(
+                tx,
+                &self.row,
+                self.expected_version,
+                &self.link,
+                &self.events,
+            )?;
+        }
+        let number = &self.row.summary.number;
+        for m in &self.messages {
+            add_message_tx(tx, m)?;
+        }
+        if let Some(o) = &self.outcome {
+            crate::supervision::put_outcome_tx(tx, o)?;
+        }
+        if let Some(r) = &self.result {
+            publish_result_tx(tx, r, &self.now)?;
+        }
+        let mut raised = 0;
+        if let Some((rows, keep, open, at)) = &self.supervision {
+            replace_rows_tx(tx, number, rows)?;
+            clear_except_tx(tx, number, keep, at)?;
+            for w in open {
+                if raise_tx(tx, w)? {
+                    raised += 1;
+                }
+            }
+        }
+        Ok(raised)
+    }
+}
+
 /// An event row, encoded before the write job runs.
 struct EventRow {
     seq: i64,
@@ -605,51 +691,21 @@ impl CaseStore for SqliteStore {
         events: &[CaseEvent],
         effects: &SideEffects,
     ) -> Result<u64> {
-        check_new_events(case, expected_version, events)?;
-        check_side_effects(&case.filing.number, effects)?;
-        // Everything is encoded before the job so the writer thread only executes statements.
-        let row = CaseRow::of(case, last_at(events))?;
-        let link = events[0].prev_hash.clone();
-        let events = event_rows(events)?;
-        let messages = effects.messages.clone();
-        let result = effects.result.clone();
-        let outcome = effects.outcome.clone();
-        let now = ts(Utc::now());
-        let supervision = effects.supervision.as_ref().map(|sv| {
-            let keep: Vec<(String, String)> = sv
-                .open
-                .iter()
-                .map(|w| (w.key.clone(), w.colour.clone()))
-                .collect();
-            (row_texts(&sv.rows), keep, sv.open.clone(), ts(sv.at))
-        });
+        let t = Transition::encode(case, expected_version, events, effects)?;
+        self.write(move |tx| t.run(tx)).await
+    }
+
+    async fn import_cases(&self, cases: &[store::ImportedCase]) -> Result<()> {
+        let all = cases
+            .iter()
+            .map(|c| Transition::encode(&c.case, 0, &c.events, &c.effects))
+            .collect::<Result<Vec<_>>>()?;
+        // One job: one savepoint for the batch, so a failure anywhere leaves none of it.
         self.write(move |tx| {
-            if expected_version == 0 {
-                create_tx(tx, &row, &events)?;
-            } else {
-                append_tx(tx, &row, expected_version, &link, &events)?;
+            for t in &all {
+                t.run(tx)?;
             }
-            let number = &row.summary.number;
-            for m in &messages {
-                add_message_tx(tx, m)?;
-            }
-            if let Some(o) = &outcome {
-                crate::supervision::put_outcome_tx(tx, o)?;
-            }
-            if let Some(r) = &result {
-                publish_result_tx(tx, r, &now)?;
-            }
-            let mut raised = 0;
-            if let Some((rows, keep, open, at)) = &supervision {
-                replace_rows_tx(tx, number, rows)?;
-                clear_except_tx(tx, number, keep, at)?;
-                for w in open {
-                    if raise_tx(tx, w)? {
-                        raised += 1;
-                    }
-                }
-            }
-            Ok(raised)
+            Ok(())
         })
         .await
     }

@@ -66,6 +66,7 @@ macro_rules! conformance_tests {
             case_round_trip,
             case_append_checks_version,
             case_transition_commits_side_effects_together,
+            case_import_all_or_nothing,
             cases_listed_by_filter,
             case_list_scoped_pages,
             case_period_figures,
@@ -1834,6 +1835,99 @@ pub async fn case_append_checks_version<S: CaseStore + ?Sized>(store: &S) {
         Err(StoreError::Invalid(_))
     ));
     assert_eq!(store.case_events(&n).await.unwrap().len(), 5);
+}
+
+/// Imported cases are stored as a filing commit stores them (snapshot, log, side effects, counts,
+/// list rows); a batch with one taken number stores nothing.
+pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
+    use crate::{CountBy, ImportedCase};
+    let numbers = [
+        "330102001000-20260302-0101",
+        "330102001000-20260302-0102",
+        "330102001000-20260302-0103",
+    ];
+    let batch: Vec<ImportedCase> = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let (case, events) = filed_case(&window_case(n, TOWN, "2026-03-02T01:00:00Z"));
+            let effects = SideEffects {
+                outcome: (i == 0).then(|| outcome_of(n, TOWN, TOWN, "2026-03-02", true)),
+                supervision: (i == 1).then(|| SupervisionChange {
+                    rows: vec![deadline(n, "case", "2026-03-16", "2026-03-02")],
+                    open: vec![],
+                    at: at("2026-03-02T02:00:00Z"),
+                }),
+                ..Default::default()
+            };
+            ImportedCase {
+                case,
+                events,
+                effects,
+            }
+        })
+        .collect();
+    store.import_cases(&batch).await.unwrap();
+    for c in &batch {
+        let n = &c.case.filing.number;
+        assert_eq!(store.get_case(n).await.unwrap().as_ref(), Some(&c.case));
+        assert_eq!(store.case_events(n).await.unwrap(), c.events);
+    }
+    assert_eq!(
+        store
+            .outcomes(&Scope::All, date("2026-03-01"), date("2026-03-31"))
+            .await
+            .unwrap(),
+        vec![batch[0].effects.outcome.clone().unwrap()]
+    );
+    let due = store
+        .deadline_rows_due(date("2026-03-31"), &Scope::All, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.iter()
+            .map(|r| r.case_number.as_str())
+            .collect::<Vec<_>>(),
+        vec![numbers[1]],
+        "deadline rows come with their case"
+    );
+    let counted: i64 = store
+        .count_cases(&Scope::All, CountBy::State)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, n)| *n)
+        .sum();
+    assert_eq!(counted, 3, "imported cases are counted");
+    let listed = store
+        .list_cases(&CaseFilter {
+            place_scope: Some(subtree(TOWN)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 3, "imported cases are listed: {listed:?}");
+
+    // One taken number in a batch: none of it is stored.
+    let (fresh, fresh_events) = filed_case(&window_case(
+        "330102001000-20260302-0104",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    let again = vec![
+        ImportedCase {
+            case: fresh,
+            events: fresh_events,
+            effects: SideEffects::default(),
+        },
+        batch[2].clone(),
+    ];
+    assert_conflict(store.import_cases(&again).await, "case_exists");
+    assert_eq!(
+        store.get_case("330102001000-20260302-0104").await.unwrap(),
+        None
+    );
+    store.import_cases(&[]).await.unwrap();
 }
 
 pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(store: &S) {

@@ -324,6 +324,10 @@ pub trait CaseStore: Send + Sync {
         events: &[domain::case::CaseEvent],
         effects: &SideEffects,
     ) -> Result<u64>;
+    /// Stores many new cases, each as `commit_transition` with version 0 would, in one
+    /// transaction: all of them or none (a taken number fails the whole batch). For bringing in a
+    /// history — a previous system's cases, the benchmark's city — at bulk speed.
+    async fn import_cases(&self, cases: &[ImportedCase]) -> Result<()>;
     async fn get_case(&self, number: &str) -> Result<Option<domain::case::Case>>;
     /// The case whose number and query code both match (public lookup).
     async fn find_case_by_query_code(
@@ -431,6 +435,15 @@ pub struct OrderEntry {
     /// issued | replied | closed | escalated | reopened
     pub action: String,
     pub text: String,
+}
+
+/// A case brought in whole (`CaseStore::import_cases`): its snapshot, its log from the first event,
+/// and what its commands wrote besides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedCase {
+    pub case: domain::case::Case,
+    pub events: Vec<domain::case::CaseEvent>,
+    pub effects: SideEffects,
 }
 
 /// What a command writes besides its events and snapshot, committed with them.
