@@ -73,13 +73,16 @@ struct Transition {
     result: Option<PublishedResult>,
     outcome: Option<store::OutcomeRecord>,
     now: String,
-    /// Deadline rows, warnings to keep (key, colour), warnings to raise, when.
-    supervision: Option<(
-        Vec<[String; 5]>,
-        Vec<(String, String)>,
-        Vec<store::WarningRecord>,
-        String,
-    )>,
+    supervision: Option<SupervisionWrite>,
+}
+
+/// A command's supervision writes, encoded.
+struct SupervisionWrite {
+    rows: Vec<[String; 5]>,
+    /// Open warnings to keep, as (key, colour).
+    keep: Vec<(String, String)>,
+    open: Vec<store::WarningRecord>,
+    at: String,
 }
 
 impl Transition {
@@ -106,7 +109,12 @@ impl Transition {
                     .iter()
                     .map(|w| (w.key.clone(), w.colour.clone()))
                     .collect();
-                (row_texts(&sv.rows), keep, sv.open.clone(), ts(sv.at))
+                SupervisionWrite {
+                    rows: row_texts(&sv.rows),
+                    keep,
+                    open: sv.open.clone(),
+                    at: ts(sv.at),
+                }
             }),
         })
     }
@@ -135,10 +143,10 @@ impl Transition {
             publish_result_tx(tx, r, &self.now)?;
         }
         let mut raised = 0;
-        if let Some((rows, keep, open, at)) = &self.supervision {
-            replace_rows_tx(tx, number, rows)?;
-            clear_except_tx(tx, number, keep, at)?;
-            for w in open {
+        if let Some(sv) = &self.supervision {
+            replace_rows_tx(tx, number, &sv.rows)?;
+            clear_except_tx(tx, number, &sv.keep, &sv.at)?;
+            for w in &sv.open {
                 if raise_tx(tx, w)? {
                     raised += 1;
                 }
