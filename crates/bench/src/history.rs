@@ -1,6 +1,6 @@
 //! Historical cases written straight through the store: real events sealed by `domain::case`
-//! (the same decide/seal path the server uses), one `create_case` per case, many in flight so the
-//! SQLite writer groups them into shared commits.
+//! (the same decide/seal path the server uses), stored with `import_cases` a hundred at a time
+//! (one writer job or one transaction each), several batches in flight.
 
 use anyhow::{anyhow, Context, Result};
 use chrono::{Duration, TimeZone, Utc};
@@ -97,14 +97,21 @@ pub async fn generate(
         let (ctx, next, bar, opened) = (ctx.clone(), next.clone(), bar.clone(), opened.clone());
         tasks.spawn(async move {
             loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
+                let first = next.fetch_add(BATCH, Ordering::Relaxed);
+                if first >= n {
                     return Ok::<(), anyhow::Error>(());
                 }
-                if one(&ctx, i).await? {
-                    opened.fetch_add(1, Ordering::Relaxed);
+                let last = (first + BATCH).min(n);
+                let mut batch = Vec::with_capacity((last - first) as usize);
+                for i in first..last {
+                    let (case, open) = one(&ctx, i)?;
+                    if open {
+                        opened.fetch_add(1, Ordering::Relaxed);
+                    }
+                    batch.push(case);
                 }
-                bar.inc(1);
+                ctx.state.store.import_cases(&batch).await?;
+                bar.inc(last - first);
             }
         });
     }
@@ -145,8 +152,11 @@ fn step(
     Ok(())
 }
 
-/// Builds and stores case `i`; true when it was left open.
-async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
+/// Cases per `import_cases` call: one writer job (SQLite) or one transaction (PostgreSQL) each.
+const BATCH: u64 = 100;
+
+/// Builds case `i`; true when it is left open.
+fn one(ctx: &Ctx, i: u64) -> Result<(store::ImportedCase, bool)> {
     // Day 365..=1 back, so numbers never meet the live run's (today's) numbers; the sequence
     // within a day follows from i, from 50000 up so the demo's own cases (low sequences) are
     // never met either: unique without a counter round trip, up to 10,000,000 cases. Completed
@@ -269,9 +279,12 @@ async fn one(ctx: &Ctx, i: u64) -> Result<bool> {
         }),
         ..Default::default()
     };
-    ctx.state
-        .store
-        .commit_transition(&c, 0, &events, &effects)
-        .await?;
-    Ok(open)
+    Ok((
+        store::ImportedCase {
+            case: c,
+            events,
+            effects,
+        },
+        open,
+    ))
 }

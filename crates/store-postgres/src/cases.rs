@@ -104,8 +104,36 @@ async fn count_case(
     Ok(())
 }
 
-/// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
-/// from their columns.
+/// Whether a new case's `case_counts` row is updated with it, or by the caller for a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counting {
+    Now,
+    ByCaller,
+}
+
+/// Adds a batch's case counts, one statement per (group, shard), in key order (see `count_case`).
+async fn add_counts(
+    client: &impl GenericClient,
+    deltas: &std::collections::BTreeMap<(String, String, &'static str, i16), i64>,
+) -> Result<()> {
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO case_counts (place_region, department, state, shard, n)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (place_region, department, state, shard)
+             DO UPDATE SET n = case_counts.n + EXCLUDED.n",
+        )
+        .await
+        .map_err(db)?;
+    for ((place, department, state, shard), delta) in deltas {
+        client
+            .execute(&stmt, &[place, department, state, shard, delta])
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
 /// The body of `commit_transition` (checked by the caller), in the caller's transaction; returns
 /// how many warnings were newly raised.
 async fn transition_c(
@@ -114,9 +142,10 @@ async fn transition_c(
     expected_version: u32,
     events: &[CaseEvent],
     effects: &SideEffects,
+    count: Counting,
 ) -> Result<u64> {
     if expected_version == 0 {
-        create_c(tx, case, events).await?;
+        create_c(tx, case, events, count).await?;
     } else {
         append_c(tx, case, expected_version, events).await?;
     }
@@ -158,6 +187,8 @@ fn unpacked<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T> {
     store::codec::from_stored(bytes).map_err(|e| StoreError::Backend(format!("{col}: {e}")))
 }
 
+/// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
+/// from their columns.
 fn event_from_row(row: &Row) -> Result<CaseEvent> {
     let body: store::stored::StoredEvent = unpacked(row, "event_json")?;
     let seq: i64 = row.get("seq");
@@ -442,7 +473,12 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
 
 /// Inserts a new case with its first events and its count: the body of `create_case`, shared
 /// with `commit_transition` (expected version 0).
-async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
+async fn create_c(
+    tx: &impl GenericClient,
+    case: &Case,
+    events: &[CaseEvent],
+    count: Counting,
+) -> Result<()> {
     let s = CaseSummary::of(case, last_at(events));
     let stmt = tx
         .prepare_cached(
@@ -483,13 +519,15 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
         Some(_) => case_exists(&s.number),
         None => db(e),
     })?;
-    count_case(
-        tx,
-        &s.number,
-        None,
-        (s.place.as_str(), &s.department, s.state.as_str()),
-    )
-    .await?;
+    if count == Counting::Now {
+        count_case(
+            tx,
+            &s.number,
+            None,
+            (s.place.as_str(), &s.department, s.state.as_str()),
+        )
+        .await?;
+    }
     insert_scopes(tx, &s).await?;
     insert_events(tx, events).await?;
     Ok(())
@@ -642,7 +680,7 @@ impl CaseStore for PgStore {
         let mut conn = self.conn().await?;
         // An error returns before commit; dropping the transaction rolls it back.
         let tx = conn.transaction().await.map_err(db)?;
-        create_c(&tx, case, events).await?;
+        create_c(&tx, case, events, Counting::Now).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -670,7 +708,8 @@ impl CaseStore for PgStore {
         check_side_effects(&case.filing.number, effects)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        let raised = transition_c(&tx, case, expected_version, events, effects).await?;
+        let raised =
+            transition_c(&tx, case, expected_version, events, effects, Counting::Now).await?;
         tx.commit().await.map_err(db)?;
         Ok(raised)
     }
@@ -680,11 +719,25 @@ impl CaseStore for PgStore {
             check_new_events(&c.case, 0, &c.events)?;
             check_side_effects(&c.case.filing.number, &c.effects)?;
         }
+        // The counts are added once per (group, shard) at the end, so concurrent imports hold
+        // those row locks only while they commit, not while they insert their cases.
+        let mut deltas = std::collections::BTreeMap::new();
+        for c in cases {
+            let f = &c.case.filing;
+            let key = (
+                f.place.to_string(),
+                f.item.department.clone(),
+                c.case.state.as_str(),
+                count_shard(&f.number),
+            );
+            *deltas.entry(key).or_insert(0i64) += 1;
+        }
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
         for c in cases {
-            transition_c(&tx, &c.case, 0, &c.events, &c.effects).await?;
+            transition_c(&tx, &c.case, 0, &c.events, &c.effects, Counting::ByCaller).await?;
         }
+        add_counts(&tx, &deltas).await?;
         tx.commit().await.map_err(db)
     }
 
