@@ -59,7 +59,7 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
 const COUNT_SHARDS: u64 = 16;
 
 /// The case's shard: stable, so the -1 and +1 of one move land on the same shard.
-fn count_shard(case_number: &str) -> i16 {
+pub(crate) fn count_shard(case_number: &str) -> i16 {
     // FNV-1a: tiny and stable across builds (std's hasher is not guaranteed to be).
     let h = case_number.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -143,6 +143,7 @@ async fn transition_c(
     events: &[CaseEvent],
     effects: &SideEffects,
     count: Counting,
+    outcome_days: Option<&mut crate::supervision::OutcomeDays>,
 ) -> Result<u64> {
     if expected_version == 0 {
         create_c(tx, case, events, count).await?;
@@ -153,7 +154,7 @@ async fn transition_c(
         add_message_c(tx, m).await?;
     }
     if let Some(o) = &effects.outcome {
-        crate::supervision::put_outcome_c(tx, o).await?;
+        crate::supervision::put_outcome_c(tx, o, outcome_days).await?;
     }
     if let Some(r) = &effects.result {
         publish_result_c(tx, r).await?;
@@ -708,8 +709,16 @@ impl CaseStore for PgStore {
         check_side_effects(&case.filing.number, effects)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        let raised =
-            transition_c(&tx, case, expected_version, events, effects, Counting::Now).await?;
+        let raised = transition_c(
+            &tx,
+            case,
+            expected_version,
+            events,
+            effects,
+            Counting::Now,
+            None,
+        )
+        .await?;
         tx.commit().await.map_err(db)?;
         Ok(raised)
     }
@@ -734,10 +743,21 @@ impl CaseStore for PgStore {
         }
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
+        let mut days = crate::supervision::OutcomeDays::new();
         for c in cases {
-            transition_c(&tx, &c.case, 0, &c.events, &c.effects, Counting::ByCaller).await?;
+            transition_c(
+                &tx,
+                &c.case,
+                0,
+                &c.events,
+                &c.effects,
+                Counting::ByCaller,
+                Some(&mut days),
+            )
+            .await?;
         }
         add_counts(&tx, &deltas).await?;
+        crate::supervision::add_outcome_days(&tx, &days).await?;
         tx.commit().await.map_err(db)
     }
 

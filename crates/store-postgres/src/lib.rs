@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "events_clustered",
         include_str!("../migrations/0010_events_clustered.sql"),
     ),
+    (
+        11,
+        "outcome_days",
+        include_str!("../migrations/0011_outcome_days.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use domain::access::Scope;
 use domain::supervision::DeadlineRow;
+use std::collections::BTreeMap;
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderEntry, OrderStatus,
     OutcomeFeedback, OutcomeGroup, OutcomeKey, OutcomeRecord, Result, ScanCounts, StoreError,
@@ -538,13 +539,13 @@ impl SupervisionStore for PgStore {
         };
         // SUM of a bigint is numeric: cast back so the row decodes as i64.
         let mut q = Query::new(&format!(
-            "SELECT {region}::text, {who}::text, COUNT(*), SUM(on_time::int)::bigint,
-                SUM(early::int)::bigint, SUM(overdue::int)::bigint, SUM(warnings)::bigint,
+            "SELECT {region}::text, {who}::text, SUM(cases)::bigint, SUM(on_time)::bigint,
+                SUM(early)::bigint, SUM(overdue)::bigint, SUM(warnings)::bigint,
                 SUM(violations)::bigint, SUM(working_days)::bigint
-             FROM case_outcomes WHERE "
+             FROM outcome_days WHERE "
         ));
         outcome_period(&mut q, "", scope, from, to);
-        q.push(" GROUP BY 1, 2 ORDER BY 1, 2");
+        q.push(" GROUP BY 1, 2 HAVING SUM(cases) > 0 ORDER BY 1, 2");
         let conn = self.conn().await?;
         q.run(&conn)
             .await?
@@ -630,8 +631,10 @@ impl SupervisionStore for PgStore {
     }
 
     async fn put_outcome(&self, outcome: &OutcomeRecord) -> Result<()> {
-        let conn = self.conn().await?;
-        put_outcome_c(&conn, outcome).await
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        put_outcome_c(&tx, outcome, None).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn completed_without_outcome(&self, limit: u32) -> Result<Vec<String>> {
@@ -693,19 +696,117 @@ fn outcome_from_row(r: &Row) -> Result<OutcomeRecord> {
     })
 }
 
-/// Inserts or replaces a case's outcome, on the caller's connection or transaction.
-pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord) -> Result<()> {
+/// A batch's changes to `outcome_days`: (day, place, deciding place, department, accepted by,
+/// decided by, shard) → cases, on time, early, overdue, warnings, violations, working days.
+pub(crate) type OutcomeDays =
+    BTreeMap<(NaiveDate, String, String, String, String, String, i16), [i64; 7]>;
+
+/// Adds one outcome's figures (`sign` 1) or takes them away (`-1`) in `days`.
+fn outcome_day(days: &mut OutcomeDays, o: &OutcomeRecord, sign: i64) {
+    let key = (
+        o.completed_on,
+        o.place.to_string(),
+        o.decide_place.to_string(),
+        o.department.clone(),
+        o.accepted_by.clone(),
+        o.decided_by.clone(),
+        crate::cases::count_shard(&o.case_number),
+    );
+    let figures = [
+        1,
+        i64::from(o.on_time),
+        i64::from(o.early),
+        i64::from(o.overdue),
+        i64::from(o.warnings),
+        i64::from(o.violations),
+        i64::from(o.working_days),
+    ];
+    let row = days.entry(key).or_insert([0; 7]);
+    for (t, f) in row.iter_mut().zip(figures) {
+        *t += sign * f;
+    }
+}
+
+/// Adds a batch's `outcome_days` changes, one statement per row, in key order: with `case_counts`
+/// always written before them, two transactions cannot deadlock over these rows.
+pub(crate) async fn add_outcome_days(
+    client: &impl GenericClient,
+    days: &OutcomeDays,
+) -> Result<()> {
+    if days.is_empty() {
+        return Ok(());
+    }
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
+                 accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings,
+                 violations, working_days)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT (completed_on, place_region, decide_region, department, accepted_by,
+                          decided_by, shard)
+             DO UPDATE SET cases = outcome_days.cases + EXCLUDED.cases,
+                 on_time = outcome_days.on_time + EXCLUDED.on_time,
+                 early = outcome_days.early + EXCLUDED.early,
+                 overdue = outcome_days.overdue + EXCLUDED.overdue,
+                 warnings = outcome_days.warnings + EXCLUDED.warnings,
+                 violations = outcome_days.violations + EXCLUDED.violations,
+                 working_days = outcome_days.working_days + EXCLUDED.working_days",
+        )
+        .await
+        .map_err(db)?;
+    for ((day, place, decide, department, accepted_by, decided_by, shard), f) in days {
+        client
+            .execute(
+                &stmt,
+                &[
+                    day,
+                    place,
+                    decide,
+                    department,
+                    accepted_by,
+                    decided_by,
+                    shard,
+                    &f[0],
+                    &f[1],
+                    &f[2],
+                    &f[3],
+                    &f[4],
+                    &f[5],
+                    &f[6],
+                ],
+            )
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Inserts or replaces a case's outcome, in the caller's transaction. Its `outcome_days` change is
+/// added to `later` when given (the caller adds a batch's at its end, see [`add_outcome_days`]),
+/// otherwise at once; a replaced outcome's figures are taken away first.
+pub(crate) async fn put_outcome_c(
+    client: &impl GenericClient,
+    o: &OutcomeRecord,
+    later: Option<&mut OutcomeDays>,
+) -> Result<()> {
+    let mut days = OutcomeDays::new();
+    let old = client
+        .prepare_cached(&format!(
+            "DELETE FROM case_outcomes WHERE case_number = $1 RETURNING {OUTCOME_COLUMNS}"
+        ))
+        .await
+        .map_err(db)?;
+    if let Some(r) = client
+        .query_opt(&old, &[&o.case_number])
+        .await
+        .map_err(db)?
+    {
+        outcome_day(&mut days, &outcome_from_row(&r)?, -1);
+    }
     let stmt = client
         .prepare_cached(&format!(
             "INSERT INTO case_outcomes ({OUTCOME_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-             ON CONFLICT (case_number) DO UPDATE SET
-               completed_on = EXCLUDED.completed_on, place_region = EXCLUDED.place_region,
-               decide_region = EXCLUDED.decide_region, department = EXCLUDED.department,
-               accepted_by = EXCLUDED.accepted_by, decided_by = EXCLUDED.decided_by,
-               on_time = EXCLUDED.on_time, early = EXCLUDED.early,
-               working_days = EXCLUDED.working_days, overdue = EXCLUDED.overdue,
-               warnings = EXCLUDED.warnings, violations = EXCLUDED.violations"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ))
         .await
         .map_err(db)?;
@@ -733,5 +834,17 @@ pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord
             Some(_) => StoreError::NotFound("case"),
             None => db(e),
         })?;
-    Ok(())
+    outcome_day(&mut days, o, 1);
+    match later {
+        Some(later) => {
+            for (k, f) in days {
+                let row = later.entry(k).or_insert([0; 7]);
+                for (t, f) in row.iter_mut().zip(f) {
+                    *t += f;
+                }
+            }
+            Ok(())
+        }
+        None => add_outcome_days(client, &days).await,
+    }
 }

@@ -56,7 +56,8 @@ async fn concurrent_connects_migrate_once() {
             (7, "case_outcomes".to_string()),
             (8, "received_on".to_string()),
             (9, "packed_bodies".to_string()),
-            (10, "events_clustered".to_string())
+            (10, "events_clustered".to_string()),
+            (11, "outcome_days".to_string())
         ]
     );
 
@@ -265,6 +266,24 @@ async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
         ))
         .await
         .unwrap();
+}
+
+/// Migration 0011 adds up the outcome rows already there into `outcome_days`: the evaluation
+/// totals it gives are those the write path keeps.
+#[tokio::test]
+async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
+    use store::conformance::{outcome_totals_by_every_key, seed_outcomes};
+    let s = PgStore::connect_isolated_for_tests(&url()).await;
+    seed_outcomes(&s).await;
+    let kept = outcome_totals_by_every_key(&s).await;
+    assert!(kept[1].len() >= 2, "several places: {kept:?}");
+    let c = s.connection().await.unwrap();
+    c.batch_execute("DROP TABLE outcome_days").await.unwrap();
+    c.batch_execute(include_str!("../migrations/0011_outcome_days.sql"))
+        .await
+        .unwrap();
+    drop(c);
+    assert_eq!(outcome_totals_by_every_key(&s).await, kept);
 }
 
 /// Pooled connections run without JIT: compiling the platform's short index reads cost more than

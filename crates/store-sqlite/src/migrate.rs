@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "events_clustered",
         include_str!("../migrations/0010_events_clustered.sql"),
     ),
+    (
+        11,
+        "outcome_days",
+        include_str!("../migrations/0011_outcome_days.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

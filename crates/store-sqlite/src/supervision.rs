@@ -565,11 +565,11 @@ impl SupervisionStore for SqliteStore {
             let decide = scope_condition("decide_region", &scope, &mut p);
             let mut st = c
                 .prepare_cached(&format!(
-                    "SELECT {region}, {who}, COUNT(*), SUM(on_time), SUM(early), SUM(overdue),
+                    "SELECT {region}, {who}, SUM(cases), SUM(on_time), SUM(early), SUM(overdue),
                         SUM(warnings), SUM(violations), SUM(working_days)
-                     FROM case_outcomes
+                     FROM outcome_days
                      WHERE completed_on >= ? AND completed_on <= ? AND ({place} OR {decide})
-                     GROUP BY 1, 2 ORDER BY 1, 2"
+                     GROUP BY 1, 2 HAVING SUM(cases) > 0 ORDER BY 1, 2"
                 ))
                 .db()?;
             let rows = st
@@ -714,10 +714,35 @@ fn outcome_row(r: &Row<'_>) -> rusqlite::Result<OutcomeRecord> {
     })
 }
 
-/// Inserts or replaces a case's outcome, in the caller's transaction.
+/// Inserts or replaces a case's outcome, in the caller's transaction, and keeps `outcome_days`
+/// equal to the sum of the outcome rows: a replaced outcome's figures are taken from its day's row
+/// before the new ones are added.
 pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<()> {
+    let old = tx
+        .prepare_cached(
+            "DELETE FROM case_outcomes WHERE case_number = ?1
+             RETURNING completed_on, place_region, decide_region, department, accepted_by,
+                       decided_by, on_time, early, overdue, warnings, violations, working_days",
+        )
+        .db()?
+        .query_row([&o.case_number], |r| {
+            let mut key: [String; 6] = Default::default();
+            for (i, k) in key.iter_mut().enumerate() {
+                *k = r.get(i)?;
+            }
+            let mut figures = [1i64; 7];
+            for (i, f) in figures.iter_mut().skip(1).enumerate() {
+                *f = r.get(6 + i)?;
+            }
+            Ok((key, figures))
+        })
+        .optional()
+        .db()?;
+    if let Some((key, figures)) = old {
+        add_outcome_day(tx, &key, figures.map(|f| -f))?;
+    }
     tx.prepare_cached(&format!(
-        "INSERT OR REPLACE INTO case_outcomes ({OUTCOME_COLS})
+        "INSERT INTO case_outcomes ({OUTCOME_COLS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
     ))
     .db()?
@@ -737,5 +762,59 @@ pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<
         i64::from(o.violations),
     ])
     .map_err(missing_ref("case"))?;
+    let key = [
+        day_text(o.completed_on),
+        o.place.to_string(),
+        o.decide_place.to_string(),
+        o.department.clone(),
+        o.accepted_by.clone(),
+        o.decided_by.clone(),
+    ];
+    let figures = [
+        1,
+        i64::from(o.on_time),
+        i64::from(o.early),
+        i64::from(o.overdue),
+        i64::from(o.warnings),
+        i64::from(o.violations),
+        i64::from(o.working_days),
+    ];
+    add_outcome_day(tx, &key, figures)
+}
+
+/// Adds figures (cases, on time, early, overdue, warnings, violations, working days) to the
+/// `outcome_days` row of `key` (day, place, deciding place, department, accepted by, decided by).
+fn add_outcome_day(tx: &Transaction<'_>, key: &[String; 6], figures: [i64; 7]) -> Result<()> {
+    let [day, place, decide, department, accepted_by, decided_by] = key;
+    let [cases, on_time, early, overdue, warnings, violations, working_days] = figures;
+    tx.prepare_cached(
+        "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
+             accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings, violations,
+             working_days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT (completed_on, place_region, decide_region, department, accepted_by,
+                      decided_by, shard)
+         DO UPDATE SET cases = cases + excluded.cases, on_time = on_time + excluded.on_time,
+             early = early + excluded.early, overdue = overdue + excluded.overdue,
+             warnings = warnings + excluded.warnings, violations = violations + excluded.violations,
+             working_days = working_days + excluded.working_days",
+    )
+    .db()?
+    .execute(params![
+        day,
+        place,
+        decide,
+        department,
+        accepted_by,
+        decided_by,
+        cases,
+        on_time,
+        early,
+        overdue,
+        warnings,
+        violations,
+        working_days
+    ])
+    .db()?;
     Ok(())
 }

@@ -359,6 +359,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "orders.check(orders_status_ck)",
             "orders.fk(case_number)->cases",
             "orders.pk(id)",
+            "outcome_days.pk(completed_on,place_region,decide_region,department,accepted_by,decided_by,shard)",
             "places.check(places_kind_ck)",
             "places.fk(region_code)->regions",
             "places.pk(region_code)",
@@ -392,7 +393,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 26);
+    assert_eq!(d.tables.len(), 27);
+    assert_eq!(d.tables["outcome_days"].len(), 14);
     assert_eq!(d.tables["case_outcomes"].len(), 13);
     assert_eq!(d.tables["case_scopes"].len(), 5);
     assert_eq!(d.tables["ratings"].len(), 8);
@@ -722,4 +724,21 @@ async fn the_event_log_rebuild_keeps_every_event_and_its_guards() {
         .unwrap();
     assert!(ddl.contains("WITHOUT ROWID"), "{ddl}");
     assert!(refused, "the append-only triggers must be back");
+}
+
+/// Migration 0011 adds up the outcome rows already there into `outcome_days`: the evaluation
+/// totals it gives are those the write path keeps.
+#[tokio::test]
+async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
+    use store::conformance::{outcome_totals_by_every_key, seed_outcomes};
+    let s = store();
+    seed_outcomes(&s).await;
+    let kept = outcome_totals_by_every_key(&s).await;
+    assert!(kept[1].len() >= 2, "several places: {kept:?}");
+    s.write(|tx| tx.execute_batch("DROP TABLE outcome_days").db())
+        .await
+        .unwrap();
+    let sql = MIGRATIONS.iter().find(|m| m.0 == 11).unwrap().2;
+    s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
+    assert_eq!(outcome_totals_by_every_key(&s).await, kept);
 }

@@ -1880,6 +1880,23 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
             .unwrap(),
         vec![batch[0].effects.outcome.clone().unwrap()]
     );
+    let by_place = store
+        .outcome_totals(
+            &Scope::All,
+            date("2026-03-01"),
+            date("2026-03-31"),
+            crate::OutcomeKey::Place,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        by_place
+            .iter()
+            .map(|g| (g.region.as_str(), g.totals.cases))
+            .collect::<Vec<_>>(),
+        vec![(TOWN, 1)],
+        "an imported outcome is in the evaluation totals"
+    );
     let due = store
         .deadline_rows_due(date("2026-03-31"), &Scope::All, 10)
         .await
@@ -3496,6 +3513,43 @@ pub fn outcome_of(
     }
 }
 
+/// Outcomes of the seeded cases over two days and three places, for a test of the migration that
+/// adds up `outcome_days` from the outcome rows already there.
+pub async fn seed_outcomes<S: Store + ?Sized>(store: &S) {
+    let cases = seed_cases(store).await;
+    for (i, c) in cases.iter().enumerate() {
+        let place = [TOWN, SIBLING_TOWN, COUNTY][i % 3];
+        let day = ["2026-03-10", "2026-04-01"][i % 2];
+        store
+            .put_outcome(&outcome_of(&c.filing.number, place, TOWN, day, i % 2 == 0))
+            .await
+            .unwrap();
+    }
+}
+
+/// The evaluation totals over all time by every key, everywhere.
+pub async fn outcome_totals_by_every_key<S: Store + ?Sized>(
+    store: &S,
+) -> Vec<Vec<crate::OutcomeGroup>> {
+    use crate::OutcomeKey;
+    let mut all = vec![];
+    for key in [
+        OutcomeKey::DecideDepartment,
+        OutcomeKey::Place,
+        OutcomeKey::Window,
+        OutcomeKey::Staff,
+        OutcomeKey::Day,
+    ] {
+        all.push(
+            store
+                .outcome_totals(&Scope::All, date("2000-01-01"), date("2099-12-31"), key)
+                .await
+                .unwrap(),
+        );
+    }
+    all
+}
+
 /// Outcomes are read by period and scope (accepting or deciding place), replaced by a second
 /// write, joined with their cases' ratings and complaint counts; completed cases without one are
 /// found for the start-up backfill.
@@ -3624,6 +3678,22 @@ pub async fn supervision_outcomes_by_period<S: Store + ?Sized>(store: &S) {
         both,
         "rated or complained about, in the period"
     );
+
+    // Written again under another decider and day, an outcome's figures move: the totals below
+    // would count it twice, or keep an empty group, if the old ones stayed behind.
+    let first = store
+        .outcomes(&subtree(TOWN), march.0, march.1)
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .put_outcome(&OutcomeRecord {
+            decided_by: "moved.decider".into(),
+            completed_on: march.1,
+            ..first.clone()
+        })
+        .await
+        .unwrap();
 
     // Totals by every key agree with adding up the outcomes themselves.
     use crate::{OutcomeGroup, OutcomeKey};
