@@ -104,6 +104,10 @@ impl SqliteStore {
         conn.busy_timeout(Duration::from_millis(5000)).db()?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&mut conn)?;
+        // Table statistics for the planner (sampled, so quick on a large file): without them a
+        // join such as outcomes × ratings is driven by the period's outcome range even when
+        // ratings are few. The writer refreshes them hourly (`writer::run`).
+        conn.execute_batch("PRAGMA optimize=0x10002").db()?;
 
         let (idle_tx, idle_rx) = crossbeam_channel::bounded(READERS);
         for _ in 0..READERS {

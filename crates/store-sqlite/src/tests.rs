@@ -742,3 +742,58 @@ async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
     s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
     assert_eq!(outcome_totals_by_every_key(&s).await, kept);
 }
+
+/// Opening a database refreshes the planner's statistics, and the planner uses them: with many
+/// outcomes and few ratings, the evaluation's feedback join starts from the ratings instead of
+/// walking the period's outcomes.
+#[tokio::test]
+async fn opening_gives_the_planner_statistics() {
+    let dir = std::env::temp_dir().join(format!(
+        "yizhan-optimize-{}-{}",
+        std::process::id(),
+        line!()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    drop(SqliteStore::open(&path).unwrap());
+    {
+        // Raw rows without their cases: the plan, not the data, is tested.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "PRAGMA foreign_keys=OFF;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+             INSERT INTO case_outcomes
+             SELECT printf('C%08d', i), date('2026-01-01', '+' || (i % 300) || ' days'),
+                    '330102001000', '330102001000', 'scjg', 'a', 'b', 1, 0, 3, 0, 0, 0 FROM n;
+             INSERT INTO ratings (case_number, channel, level, comment, rated_at, unit_region,
+                                  department)
+             SELECT case_number, 'online', 'satisfied', '', '2026-11-01T00:00:00Z', place_region,
+                    department
+             FROM case_outcomes WHERE case_number LIKE '%000';",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    let plan: Vec<String> = s
+        .read(|c| {
+            let mut st = c
+                .prepare(
+                    "EXPLAIN QUERY PLAN SELECT r.case_number, r.level FROM case_outcomes o
+                     JOIN ratings r ON r.case_number = o.case_number
+                     WHERE o.completed_on >= '2026-01-01' AND o.completed_on <= '2026-12-31'
+                     ORDER BY r.case_number, r.id",
+                )
+                .db()?;
+            let rows = st.query_map([], |r| r.get::<_, String>(3)).db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+        .unwrap();
+    assert!(
+        plan[0].contains(" r "),
+        "the join starts from the 20 ratings: {plan:?}"
+    );
+    drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}

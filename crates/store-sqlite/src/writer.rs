@@ -84,8 +84,18 @@ pub struct WriterStats {
 }
 
 /// The writer thread's loop: ends when every sender is gone.
+/// How often the writer refreshes the planner's statistics.
+const OPTIMIZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 pub(crate) fn run(mut conn: Connection, jobs: Receiver<Job>, stats: Arc<WriterStats>) {
+    let mut optimized = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {
+        // Statistics follow the tables as they grow (SQLite analyzes only the tables that changed
+        // enough since, sampled); a failure here only leaves older statistics in place.
+        if optimized.elapsed() >= OPTIMIZE_EVERY {
+            let _ = conn.execute_batch("PRAGMA optimize");
+            optimized = std::time::Instant::now();
+        }
         let mut batch = VecDeque::with_capacity(16);
         batch.push_back(first);
         while batch.len() < MAX_BATCH {
