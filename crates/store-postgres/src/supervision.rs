@@ -712,17 +712,8 @@ fn outcome_day(days: &mut OutcomeDays, o: &OutcomeRecord, sign: i64) {
         o.decided_by.clone(),
         crate::cases::count_shard(&o.case_number),
     );
-    let figures = [
-        1,
-        i64::from(o.on_time),
-        i64::from(o.early),
-        i64::from(o.overdue),
-        i64::from(o.warnings),
-        i64::from(o.violations),
-        i64::from(o.working_days),
-    ];
     let row = days.entry(key).or_insert([0; 7]);
-    for (t, f) in row.iter_mut().zip(figures) {
+    for (t, f) in row.iter_mut().zip(o.day_figures()) {
         *t += sign * f;
     }
 }
@@ -789,7 +780,9 @@ pub(crate) async fn put_outcome_c(
     o: &OutcomeRecord,
     later: Option<&mut OutcomeDays>,
 ) -> Result<()> {
-    let mut days = OutcomeDays::new();
+    let mut now = OutcomeDays::new();
+    let add_now = later.is_none();
+    let days = later.unwrap_or(&mut now);
     let old = client
         .prepare_cached(&format!(
             "DELETE FROM case_outcomes WHERE case_number = $1 RETURNING {OUTCOME_COLUMNS}"
@@ -801,7 +794,7 @@ pub(crate) async fn put_outcome_c(
         .await
         .map_err(db)?
     {
-        outcome_day(&mut days, &outcome_from_row(&r)?, -1);
+        outcome_day(days, &outcome_from_row(&r)?, -1);
     }
     let stmt = client
         .prepare_cached(&format!(
@@ -834,17 +827,9 @@ pub(crate) async fn put_outcome_c(
             Some(_) => StoreError::NotFound("case"),
             None => db(e),
         })?;
-    outcome_day(&mut days, o, 1);
-    match later {
-        Some(later) => {
-            for (k, f) in days {
-                let row = later.entry(k).or_insert([0; 7]);
-                for (t, f) in row.iter_mut().zip(f) {
-                    *t += f;
-                }
-            }
-            Ok(())
-        }
-        None => add_outcome_days(client, &days).await,
+    outcome_day(days, o, 1);
+    if add_now {
+        add_outcome_days(client, &now).await?;
     }
+    Ok(())
 }

@@ -719,27 +719,15 @@ fn outcome_row(r: &Row<'_>) -> rusqlite::Result<OutcomeRecord> {
 /// before the new ones are added.
 pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<()> {
     let old = tx
-        .prepare_cached(
-            "DELETE FROM case_outcomes WHERE case_number = ?1
-             RETURNING completed_on, place_region, decide_region, department, accepted_by,
-                       decided_by, on_time, early, overdue, warnings, violations, working_days",
-        )
+        .prepare_cached(&format!(
+            "DELETE FROM case_outcomes WHERE case_number = ?1 RETURNING {OUTCOME_COLS}"
+        ))
         .db()?
-        .query_row([&o.case_number], |r| {
-            let mut key: [String; 6] = Default::default();
-            for (i, k) in key.iter_mut().enumerate() {
-                *k = r.get(i)?;
-            }
-            let mut figures = [1i64; 7];
-            for (i, f) in figures.iter_mut().skip(1).enumerate() {
-                *f = r.get(6 + i)?;
-            }
-            Ok((key, figures))
-        })
+        .query_row([&o.case_number], outcome_row)
         .optional()
         .db()?;
-    if let Some((key, figures)) = old {
-        add_outcome_day(tx, &key, figures.map(|f| -f))?;
+    if let Some(old) = old {
+        add_outcome_day(tx, &old, -1)?;
     }
     tx.prepare_cached(&format!(
         "INSERT INTO case_outcomes ({OUTCOME_COLS})
@@ -762,31 +750,13 @@ pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<
         i64::from(o.violations),
     ])
     .map_err(missing_ref("case"))?;
-    let key = [
-        day_text(o.completed_on),
-        o.place.to_string(),
-        o.decide_place.to_string(),
-        o.department.clone(),
-        o.accepted_by.clone(),
-        o.decided_by.clone(),
-    ];
-    let figures = [
-        1,
-        i64::from(o.on_time),
-        i64::from(o.early),
-        i64::from(o.overdue),
-        i64::from(o.warnings),
-        i64::from(o.violations),
-        i64::from(o.working_days),
-    ];
-    add_outcome_day(tx, &key, figures)
+    add_outcome_day(tx, o, 1)
 }
 
-/// Adds figures (cases, on time, early, overdue, warnings, violations, working days) to the
-/// `outcome_days` row of `key` (day, place, deciding place, department, accepted by, decided by).
-fn add_outcome_day(tx: &Transaction<'_>, key: &[String; 6], figures: [i64; 7]) -> Result<()> {
-    let [day, place, decide, department, accepted_by, decided_by] = key;
-    let [cases, on_time, early, overdue, warnings, violations, working_days] = figures;
+/// Adds an outcome's figures (`sign` 1) to its `outcome_days` row, or takes them away (`-1`).
+fn add_outcome_day(tx: &Transaction<'_>, o: &OutcomeRecord, sign: i64) -> Result<()> {
+    let [cases, on_time, early, overdue, warnings, violations, working_days] =
+        o.day_figures().map(|f| sign * f);
     tx.prepare_cached(
         "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
              accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings, violations,
@@ -801,12 +771,12 @@ fn add_outcome_day(tx: &Transaction<'_>, key: &[String; 6], figures: [i64; 7]) -
     )
     .db()?
     .execute(params![
-        day,
-        place,
-        decide,
-        department,
-        accepted_by,
-        decided_by,
+        day_text(o.completed_on),
+        o.place.as_str(),
+        o.decide_place.as_str(),
+        o.department,
+        o.accepted_by,
+        o.decided_by,
         cases,
         on_time,
         early,

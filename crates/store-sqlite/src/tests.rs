@@ -13,6 +13,16 @@ fn store() -> SqliteStore {
     SqliteStore::open_in_memory_for_tests().unwrap()
 }
 
+/// A folder of this test run's own (`tag` tells the tests apart) and a database path in it where
+/// no file exists yet; the caller removes the folder.
+fn fresh_db_path(tag: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("yizhan-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("db.sqlite3");
+    let _ = std::fs::remove_file(&path);
+    (dir, path)
+}
+
 /// Queues a job that occupies the writer until the returned sender is used (or dropped), and
 /// waits until the writer is inside it.
 fn block_writer(s: &SqliteStore) -> (mpsc::Sender<()>, impl Future<Output = Result<()>>) {
@@ -208,11 +218,7 @@ async fn a_write_whose_caller_left_still_commits() {
 
 #[tokio::test]
 async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
-    let dir =
-        std::env::temp_dir().join(format!("yizhan-migrate-{}-{}", std::process::id(), line!()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("db.sqlite3");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_db_path("migrate");
     {
         let s = SqliteStore::open(&path).unwrap();
         s.put_region(&domain::Region {
@@ -411,14 +417,7 @@ async fn schema_description_is_exactly_the_migrations() {
 /// A database that already held cases before migration 3 starts with counts of those cases.
 #[tokio::test]
 async fn supervision_migration_backfills_case_counts() {
-    let dir = std::env::temp_dir().join(format!(
-        "yizhan-backfill-{}-{}",
-        std::process::id(),
-        line!()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("db.sqlite3");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_db_path("backfill");
     {
         // Schema version 2 with three cases, written the way an older build left them.
         let conn = Connection::open(&path).unwrap();
@@ -748,14 +747,7 @@ async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
 /// walking the period's outcomes.
 #[tokio::test]
 async fn opening_gives_the_planner_statistics() {
-    let dir = std::env::temp_dir().join(format!(
-        "yizhan-optimize-{}-{}",
-        std::process::id(),
-        line!()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("db.sqlite3");
-    let _ = std::fs::remove_file(&path);
+    let (dir, path) = fresh_db_path("optimize");
     drop(SqliteStore::open(&path).unwrap());
     {
         // Raw rows without their cases: the plan, not the data, is tested.

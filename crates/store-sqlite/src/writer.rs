@@ -83,10 +83,10 @@ pub struct WriterStats {
     pub jobs: AtomicU64,
 }
 
-/// The writer thread's loop: ends when every sender is gone.
 /// How often the writer refreshes the planner's statistics.
 const OPTIMIZE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// The writer thread's loop: ends when every sender is gone.
 pub(crate) fn run(mut conn: Connection, jobs: Receiver<Job>, stats: Arc<WriterStats>) {
     let mut optimized = std::time::Instant::now();
     while let Ok(first) = jobs.recv() {

@@ -1880,21 +1880,9 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
             .unwrap(),
         vec![batch[0].effects.outcome.clone().unwrap()]
     );
-    let by_place = store
-        .outcome_totals(
-            &Scope::All,
-            date("2026-03-01"),
-            date("2026-03-31"),
-            crate::OutcomeKey::Place,
-        )
-        .await
-        .unwrap();
     assert_eq!(
-        by_place
-            .iter()
-            .map(|g| (g.region.as_str(), g.totals.cases))
-            .collect::<Vec<_>>(),
-        vec![(TOWN, 1)],
+        cases_by_place(store, &Scope::All, date("2026-03-01"), date("2026-03-31")).await,
+        vec![(TOWN.to_string(), 1)],
         "an imported outcome is in the evaluation totals"
     );
     let due = store
@@ -3513,6 +3501,22 @@ pub fn outcome_of(
     }
 }
 
+/// Completed cases per accepting place in the period, from the evaluation totals.
+async fn cases_by_place<S: Store + ?Sized>(
+    store: &S,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<(String, u32)> {
+    store
+        .outcome_totals(scope, from, to, crate::OutcomeKey::Place)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.region, g.totals.cases))
+        .collect()
+}
+
 /// Outcomes of the seeded cases over two days and three places, for a test of the migration that
 /// adds up `outcome_days` from the outcome rows already there.
 pub async fn seed_outcomes<S: Store + ?Sized>(store: &S) {
@@ -3749,16 +3753,9 @@ pub async fn supervision_outcomes_by_period<S: Store + ?Sized>(store: &S) {
             );
         }
     }
-    let by_place = store
-        .outcome_totals(&subtree(TOWN), year.0, year.1, OutcomeKey::Place)
-        .await
-        .unwrap();
     assert_eq!(
-        by_place
-            .iter()
-            .map(|g| (g.region.as_str(), g.totals.cases))
-            .collect::<Vec<_>>(),
-        vec![(COUNTY, 1), (TOWN, 2)],
+        cases_by_place(store, &subtree(TOWN), year.0, year.1).await,
+        vec![(COUNTY.to_string(), 1), (TOWN.to_string(), 2)],
         "a county-accepted case decided in the township is in the township's scope"
     );
 

@@ -481,6 +481,22 @@ pub struct OutcomeRecord {
     pub violations: u32,
 }
 
+impl OutcomeRecord {
+    /// What the outcome adds to its `outcome_days` row, in the table's column order: cases, on
+    /// time, early, overdue, warnings, violations, working days.
+    pub fn day_figures(&self) -> [i64; 7] {
+        [
+            1,
+            i64::from(self.on_time),
+            i64::from(self.early),
+            i64::from(self.overdue),
+            i64::from(self.warnings),
+            i64::from(self.violations),
+            i64::from(self.working_days),
+        ]
+    }
+}
+
 /// How [`SupervisionStore::outcome_totals`] groups a period's outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutcomeKey {
