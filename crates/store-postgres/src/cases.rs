@@ -33,9 +33,9 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
     // One statement for all the events of a command: one round trip, however many.
     let stmt = client
         .prepare_cached(
-            "INSERT INTO case_events (case_number, seq, at, event_json, prev_hash, hash)
+            "INSERT INTO case_events (case_number, seq, at, event_json, hash)
              SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bytea[],
-                                  $5::text[], $6::text[])",
+                                  $5::bytea[])",
         )
         .await
         .map_err(db)?;
@@ -46,10 +46,12 @@ async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Res
         .iter()
         .map(|e| packed(Body::Event, &store::stored::EventBody::from(e)))
         .collect::<Result<_>>()?;
-    let prevs: Vec<&str> = events.iter().map(|e| e.prev_hash.as_str()).collect();
-    let hashes: Vec<&str> = events.iter().map(|e| e.hash.as_str()).collect();
+    let hashes: Vec<Vec<u8>> = events
+        .iter()
+        .map(|e| store::stored::hash_bytes(&e.hash))
+        .collect::<Result<_>>()?;
     client
-        .execute(&stmt, &[&numbers, &seqs, &ats, &bodies, &prevs, &hashes])
+        .execute(&stmt, &[&numbers, &seqs, &ats, &bodies, &hashes])
         .await
         .map_err(db)?;
     Ok(())
@@ -188,18 +190,14 @@ fn unpacked<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T> {
     store::codec::from_stored(bytes).map_err(|e| StoreError::Backend(format!("{col}: {e}")))
 }
 
-/// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
-/// from their columns.
+/// The event as stored: its body (`store::stored`) with the case number, sequence and hash from
+/// their columns; its link is filled in from the event before it (`store::stored::relink`).
 fn event_from_row(row: &Row) -> Result<CaseEvent> {
     let body: store::stored::StoredEvent = unpacked(row, "event_json")?;
     let seq: i64 = row.get("seq");
     let seq = u32::try_from(seq).map_err(|_| corrupt("event seq", seq))?;
-    Ok(body.into_event(
-        row.get("case_number"),
-        seq,
-        row.get("prev_hash"),
-        row.get("hash"),
-    ))
+    let hash: &[u8] = row.try_get("hash").map_err(db)?;
+    Ok(body.into_event(row.get("case_number"), seq, hash))
 }
 
 fn case_from_row(row: &Row) -> Result<Case> {
@@ -324,8 +322,8 @@ async fn append_c(
     if stored != i64::from(expected_version) {
         return Err(stale_case(&s.number, expected_version, stored as u32));
     }
-    let last: Option<String> = row.get(1);
-    if last.as_deref() != Some(events[0].prev_hash.as_str()) {
+    let last: Option<Vec<u8>> = row.get(1);
+    if last != Some(store::stored::hash_bytes(&events[0].prev_hash)?) {
         return Err(StoreError::Backend(format!(
             "case {}: new events do not link to stored event {expected_version}",
             s.number
@@ -778,17 +776,20 @@ impl CaseStore for PgStore {
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached(
-                "SELECT event_json, seq, prev_hash, hash, case_number FROM case_events
+                "SELECT event_json, seq, hash, case_number FROM case_events
                  WHERE case_number = $1 ORDER BY seq",
             )
             .await
             .map_err(db)?;
-        conn.query(&stmt, &[&number])
+        let mut events = conn
+            .query(&stmt, &[&number])
             .await
             .map_err(db)?
             .iter()
             .map(event_from_row)
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        store::stored::relink(&mut events);
+        Ok(events)
     }
 
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseSummary>> {

@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outcome_days",
         include_str!("../migrations/0011_outcome_days.sql"),
     ),
+    (
+        12,
+        "event_hashes",
+        include_str!("../migrations/0012_event_hashes.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

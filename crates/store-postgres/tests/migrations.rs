@@ -57,7 +57,8 @@ async fn concurrent_connects_migrate_once() {
             (8, "received_on".to_string()),
             (9, "packed_bodies".to_string()),
             (10, "events_clustered".to_string()),
-            (11, "outcome_days".to_string())
+            (11, "outcome_days".to_string()),
+            (12, "event_hashes".to_string())
         ]
     );
 
@@ -266,6 +267,89 @@ async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
         ))
         .await
         .unwrap();
+}
+
+/// Migration 0012 keeps hashes as bytes and drops the stored links: from a log in the form
+/// earlier builds wrote (hex hash and link columns), every event reads back as it was and the case
+/// goes on.
+#[tokio::test]
+async fn event_hashes_move_to_bytes_and_links_are_given_back() {
+    use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
+    use store::CaseStore;
+    let s = PgStore::connect_isolated_for_tests(&url()).await;
+    let mut logs = vec![];
+    for number in ["H1", "H2"] {
+        let (case, events) = filed_case(&CaseFixture {
+            number,
+            place: TOWN,
+            decide_place: TOWN,
+            applicant_region: VILLAGE,
+            department: "scjg",
+            channel: domain::case::Channel::Window,
+            applicant_user_id: None,
+            agent_user_id: None,
+            at: "2026-03-02T01:00:00Z",
+        });
+        s.create_case(&case, &events).await.unwrap();
+        logs.push(events);
+    }
+    let c = s.connection().await.unwrap();
+    c.batch_execute(&format!(
+        "BEGIN; SET LOCAL session_replication_role = replica;
+         ALTER TABLE case_events DROP CONSTRAINT case_events_hash_length,
+             ALTER COLUMN hash TYPE text USING encode(hash, 'hex'),
+             ADD COLUMN prev_hash text;
+         UPDATE case_events e SET prev_hash = coalesce(
+             (SELECT p.hash FROM case_events p
+              WHERE p.case_number = e.case_number AND p.seq = e.seq - 1), '{}');
+         ALTER TABLE case_events ALTER COLUMN prev_hash SET NOT NULL;
+         COMMIT;",
+        domain::case::GENESIS_HASH
+    ))
+    .await
+    .unwrap();
+    let old: String = c
+        .query_one(
+            "SELECT prev_hash FROM case_events WHERE case_number = 'H1' AND seq = 2",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(old, logs[0][0].hash, "the old form links in its own column");
+    c.batch_execute(include_str!("../migrations/0012_event_hashes.sql"))
+        .await
+        .unwrap();
+    let columns: Vec<String> = c
+        .query(
+            "SELECT column_name::text FROM information_schema.columns
+             WHERE table_schema = current_schema() AND table_name = 'case_events'
+             ORDER BY ordinal_position",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(columns, ["case_number", "seq", "at", "event_json", "hash"]);
+    drop(c);
+    for log in &logs {
+        let back = s.case_events(&log[0].case_number).await.unwrap();
+        assert_eq!(&back, log);
+        assert_eq!(domain::case::verify_chain(&back), Ok(()));
+    }
+    let case = s.get_case("H1").await.unwrap().unwrap();
+    let marked = domain::case::EventKind::MaterialMarked {
+        index: 0,
+        status: domain::case::MaterialStatus::Received,
+        reason: String::new(),
+    };
+    let (next, more) = next_events(&case, &logs[0], "2026-03-02T02:00:00Z", vec![marked]);
+    s.append_events(&next, case.version, &more).await.unwrap();
+    let log = s.case_events("H1").await.unwrap();
+    assert_eq!(log.len(), logs[0].len() + more.len());
+    assert_eq!(domain::case::verify_chain(&log), Ok(()));
 }
 
 /// Migration 0011 adds up the outcome rows already there into `outcome_days`: the evaluation

@@ -80,4 +80,18 @@ async fn edited_event_rows_are_refused_and_detected() {
     let log = store.case_events(n).await.unwrap();
     assert_eq!(log[1].comment, "已改");
     assert_eq!(verify_chain(&log), Err(2));
+
+    // Links are not stored (each is the hash of the event before): taking the edited event out
+    // and renumbering the next one into its place still breaks the chain there.
+    conn.batch_execute(&format!(
+        "BEGIN; SET LOCAL session_replication_role = replica;
+         DELETE FROM case_events WHERE case_number = '{n}' AND seq = 2;
+         UPDATE case_events SET seq = 2 WHERE case_number = '{n}' AND seq = 3;
+         COMMIT;"
+    ))
+    .await
+    .unwrap();
+    let log = store.case_events(n).await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(verify_chain(&log), Err(2));
 }

@@ -67,7 +67,8 @@ fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
 struct Transition {
     expected_version: u32,
     row: CaseRow,
-    link: String,
+    /// The stored hash the first new event links to.
+    link: Vec<u8>,
     events: Vec<EventRow>,
     messages: Vec<Message>,
     result: Option<PublishedResult>,
@@ -97,7 +98,7 @@ impl Transition {
         Ok(Transition {
             expected_version,
             row: CaseRow::of(case, last_at(events))?,
-            link: events[0].prev_hash.clone(),
+            link: store::stored::hash_bytes(&events[0].prev_hash)?,
             events: event_rows(events)?,
             messages: effects.messages.clone(),
             result: effects.result.clone(),
@@ -161,8 +162,7 @@ struct EventRow {
     seq: i64,
     at: String,
     json: Vec<u8>,
-    prev_hash: String,
-    hash: String,
+    hash: Vec<u8>,
 }
 
 fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
@@ -176,8 +176,7 @@ fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
                     store::codec::Body::Event,
                     &store::stored::EventBody::from(e),
                 )?,
-                prev_hash: e.prev_hash.clone(),
-                hash: e.hash.clone(),
+                hash: store::stored::hash_bytes(&e.hash)?,
             })
         })
         .collect()
@@ -186,12 +185,12 @@ fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
 fn insert_events(tx: &Transaction<'_>, number: &str, rows: &[EventRow]) -> Result<()> {
     let mut st = tx
         .prepare_cached(
-            "INSERT INTO case_events (case_number, seq, at, event_json, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO case_events (case_number, seq, at, event_json, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .db()?;
     for r in rows {
-        st.execute(params![number, r.seq, r.at, r.json, r.prev_hash, r.hash])
+        st.execute(params![number, r.seq, r.at, r.json, r.hash])
             .db()?;
     }
     Ok(())
@@ -326,7 +325,7 @@ fn append_tx(
     tx: &Transaction<'_>,
     row: &CaseRow,
     expected_version: u32,
-    link: &str,
+    link: &[u8],
     events: &[EventRow],
 ) -> Result<()> {
     let s = &row.summary;
@@ -392,7 +391,7 @@ fn append_tx(
             Some(v) => stale_case(&s.number, expected_version, v as u32),
         });
     }
-    let last: Option<String> = tx
+    let last: Option<Vec<u8>> = tx
         .prepare_cached("SELECT hash FROM case_events WHERE case_number = ?1 AND seq = ?2")
         .db()?
         .query_row(params![s.number, i64::from(expected_version)], |r| r.get(0))
@@ -579,13 +578,14 @@ fn list_plain(c: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
     rows.collect::<rusqlite::Result<_>>().db()
 }
 
-/// The event as stored: its body (`store::stored`) with the case number, sequence and hashes
-/// from their columns.
+/// The event as stored: its body (`store::stored`) with the case number, sequence and hash from
+/// their columns; its link is filled in from the event before it (`store::stored::relink`).
 fn event_row(r: &Row<'_>) -> rusqlite::Result<CaseEvent> {
     let body: store::stored::StoredEvent = unpacked(r, 0)?;
     let seq: i64 = r.get(1)?;
     let seq = u32::try_from(seq).map_err(|_| conversion(format!("event seq {seq}")))?;
-    Ok(body.into_event(r.get(4)?, seq, r.get(2)?, r.get(3)?))
+    let hash: &[u8] = r.get_ref(2)?.as_blob()?;
+    Ok(body.into_event(r.get(3)?, seq, hash))
 }
 
 fn case_row(r: &Row<'_>) -> rusqlite::Result<Case> {
@@ -686,7 +686,7 @@ impl CaseStore for SqliteStore {
     ) -> Result<()> {
         check_new_events(case, expected_version, events)?;
         let row = CaseRow::of(case, last_at(events))?;
-        let link = events[0].prev_hash.clone();
+        let link = store::stored::hash_bytes(&events[0].prev_hash)?;
         let events = event_rows(events)?;
         self.write(move |tx| append_tx(tx, &row, expected_version, &link, &events))
             .await
@@ -751,12 +751,14 @@ impl CaseStore for SqliteStore {
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(
-                    "SELECT event_json, seq, prev_hash, hash, case_number FROM case_events
+                    "SELECT event_json, seq, hash, case_number FROM case_events
                      WHERE case_number = ?1 ORDER BY seq",
                 )
                 .db()?;
             let rows = st.query_map([number], event_row).db()?;
-            rows.collect::<rusqlite::Result<_>>().db()
+            let mut events: Vec<CaseEvent> = rows.collect::<rusqlite::Result<_>>().db()?;
+            store::stored::relink(&mut events);
+            Ok(events)
         })
         .await
     }

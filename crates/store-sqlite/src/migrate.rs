@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outcome_days",
         include_str!("../migrations/0011_outcome_days.sql"),
     ),
+    (
+        12,
+        "event_hashes",
+        include_str!("../migrations/0012_event_hashes.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -329,6 +329,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_counts.pk(place_region,department,state,shard)",
             "case_deadlines.fk(case_number)->cases",
             "case_deadlines.pk(case_number,key)",
+            "case_events.check(case_events_hash_length)",
             "case_events.fk(case_number)->cases",
             "case_events.pk(case_number,seq)",
             "case_events.trigger(case_events_no_delete)",
@@ -409,7 +410,7 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(d.tables["warnings"].len(), 11);
     assert_eq!(d.tables["orders"].len(), 13);
     assert_eq!(d.tables["cases"].len(), 18);
-    assert_eq!(d.tables["case_events"].len(), 6);
+    assert_eq!(d.tables["case_events"].len(), 5);
     assert_eq!(d.tables["user_grants"].len(), 6);
     assert_eq!(d.tables["catalog_items"].len(), 10);
 }
@@ -662,8 +663,10 @@ async fn supervision_queries_never_scan_whole_tables() {
     );
 }
 
-/// Migration 10 rebuilds the case log WITHOUT ROWID: every event is copied as it was (the chain
-/// still verifies, bodies still decode) and the append-only triggers are back.
+/// Migrations 10 and 12 rebuild the case log (WITHOUT ROWID; hashes as bytes, links not stored):
+/// from a log in the form earlier builds wrote (hex hash and link columns), every event reads back
+/// as it was (the chain still verifies, bodies still decode), the append-only triggers are back,
+/// and the case goes on.
 #[tokio::test]
 async fn the_event_log_rebuild_keeps_every_event_and_its_guards() {
     use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
@@ -692,13 +695,61 @@ async fn the_event_log_rebuild_keeps_every_event_and_its_guards() {
         s.append_events(&next, case.version, &more).await.unwrap();
         logs.push(s.case_events(number).await.unwrap());
     }
-    let sql = MIGRATIONS.iter().find(|m| m.0 == 10).unwrap().2;
-    s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
+    // Back to the log as earlier builds kept it: hex hashes, each event's link in its own column.
+    s.write(|tx| {
+        tx.execute_batch(&format!(
+            "DROP TRIGGER case_events_no_update;
+             DROP TRIGGER case_events_no_delete;
+             CREATE TABLE case_events_old (
+                 case_number TEXT NOT NULL REFERENCES cases (number),
+                 seq INTEGER NOT NULL, at TEXT NOT NULL, event_json TEXT NOT NULL,
+                 prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+             INSERT INTO case_events_old
+                 SELECT case_number, seq, at, event_json,
+                        coalesce(lower(hex(lag(hash) OVER (PARTITION BY case_number
+                                                          ORDER BY seq))), '{}'),
+                        lower(hex(hash))
+                 FROM case_events;
+             DROP TABLE case_events;
+             ALTER TABLE case_events_old RENAME TO case_events;",
+            domain::case::GENESIS_HASH
+        ))
+        .db()
+    })
+    .await
+    .unwrap();
+    let old: String = s
+        .read(|c| {
+            c.query_row(
+                "SELECT prev_hash FROM case_events WHERE case_number = 'E1' AND seq = 2",
+                [],
+                |r| r.get(0),
+            )
+            .db()
+        })
+        .await
+        .unwrap();
+    assert_eq!(old, logs[0][0].hash, "the old form links in its own column");
+    for version in [10, 12] {
+        let sql = MIGRATIONS.iter().find(|m| m.0 == version).unwrap().2;
+        s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
+    }
     for log in &logs {
         let back = s.case_events(&log[0].case_number).await.unwrap();
         assert_eq!(&back, log);
         assert_eq!(domain::case::verify_chain(&back), Ok(()));
     }
+    let next = s.get_case("E1").await.unwrap().unwrap();
+    let accepted = domain::case::EventKind::MaterialMarked {
+        index: 0,
+        status: domain::case::MaterialStatus::Received,
+        reason: "再次核对".to_string(),
+    };
+    let (after, more) = next_events(&next, &logs[0], "2026-03-02T03:00:00Z", vec![accepted]);
+    s.append_events(&after, next.version, &more).await.unwrap();
+    let log = s.case_events("E1").await.unwrap();
+    assert_eq!(log.len(), logs[0].len() + more.len());
+    assert_eq!(domain::case::verify_chain(&log), Ok(()));
     let (ddl, refused) = s
         .write(|tx| {
             let ddl: String = tx
@@ -721,7 +772,10 @@ async fn the_event_log_rebuild_keeps_every_event_and_its_guards() {
         })
         .await
         .unwrap();
-    assert!(ddl.contains("WITHOUT ROWID"), "{ddl}");
+    assert!(
+        ddl.contains("WITHOUT ROWID") && !ddl.contains("prev_hash"),
+        "{ddl}"
+    );
     assert!(refused, "the append-only triggers must be back");
 }
 

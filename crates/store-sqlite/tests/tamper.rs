@@ -76,10 +76,28 @@ async fn edited_event_rows_are_refused_and_detected() {
     forged.hash = forged.compute_hash();
     raw.execute(
         "UPDATE case_events SET hash = ?2 WHERE case_number = ?1 AND seq = 2",
-        [n, forged.hash.as_str()],
+        rusqlite::params![n, store::stored::hash_bytes(&forged.hash).unwrap()],
     )
     .unwrap();
     assert_eq!(verify_chain(&store.case_events(n).await.unwrap()), Err(3));
+
+    // Links are not stored (each is the hash of the event before): taking the edited event out
+    // of the log and renumbering the next one into its place still breaks the chain there.
+    raw.execute_batch("DROP TRIGGER case_events_no_delete")
+        .unwrap();
+    raw.execute(
+        "DELETE FROM case_events WHERE case_number = ?1 AND seq = 2",
+        [n],
+    )
+    .unwrap();
+    raw.execute(
+        "UPDATE case_events SET seq = 2 WHERE case_number = ?1 AND seq = 3",
+        [n],
+    )
+    .unwrap();
+    let log = store.case_events(n).await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(verify_chain(&log), Err(2));
 
     drop(raw);
     drop(store);

@@ -1486,6 +1486,7 @@ pub async fn schema_is_described<S: Store + ?Sized>(store: &S) {
         "cases.unique(query_code)",
         "case_events.pk(case_number,seq)",
         "case_events.fk(case_number)->cases",
+        "case_events.check(case_events_hash_length)",
         "case_events.trigger(case_events_no_update)",
         "case_events.trigger(case_events_no_delete)",
         "counters.pk(name,scope)",
