@@ -29,7 +29,7 @@ fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
     events.last().map_or_else(Utc::now, |e| e.at)
 }
 
-async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Result<()> {
+pub(crate) async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Result<()> {
     // One statement for all the events of a command: one round trip, however many.
     let stmt = client
         .prepare_cached(
@@ -106,33 +106,43 @@ async fn count_case(
     Ok(())
 }
 
-/// Whether a new case's `case_counts` row is updated with it, or by the caller for a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Counting {
-    Now,
-    ByCaller,
-}
+/// A batch's changes to `case_counts`: (place, department, state, shard) → cases.
+pub(crate) type CountDeltas = std::collections::BTreeMap<(String, String, &'static str, i16), i64>;
 
-/// Adds a batch's case counts, one statement per (group, shard), in key order (see `count_case`).
-async fn add_counts(
-    client: &impl GenericClient,
-    deltas: &std::collections::BTreeMap<(String, String, &'static str, i16), i64>,
-) -> Result<()> {
+/// Adds a batch's case counts in one statement, row by row in key order (see `count_case`).
+pub(crate) async fn add_counts(client: &impl GenericClient, deltas: &CountDeltas) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut places: Vec<&str> = vec![];
+    let mut departments: Vec<&str> = vec![];
+    let mut states: Vec<&str> = vec![];
+    let mut shards: Vec<i16> = vec![];
+    let mut ns: Vec<i64> = vec![];
+    for ((place, department, state, shard), n) in deltas {
+        places.push(place);
+        departments.push(department);
+        states.push(state);
+        shards.push(*shard);
+        ns.push(*n);
+    }
+    // ORDER BY the arrays' order: rows are locked as they are inserted, so in key order.
     let stmt = client
         .prepare_cached(
             "INSERT INTO case_counts (place_region, department, state, shard, n)
-             VALUES ($1, $2, $3, $4, $5)
+             SELECT p, d, s, h, n
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[])
+                  WITH ORDINALITY AS r(p, d, s, h, n, i)
+             ORDER BY i
              ON CONFLICT (place_region, department, state, shard)
              DO UPDATE SET n = case_counts.n + EXCLUDED.n",
         )
         .await
         .map_err(db)?;
-    for ((place, department, state, shard), delta) in deltas {
-        client
-            .execute(&stmt, &[place, department, state, shard, delta])
-            .await
-            .map_err(db)?;
-    }
+    client
+        .execute(&stmt, &[&places, &departments, &states, &shards, &ns])
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
@@ -144,11 +154,9 @@ async fn transition_c(
     expected_version: u32,
     events: &[CaseEvent],
     effects: &SideEffects,
-    count: Counting,
-    outcome_days: Option<&mut crate::supervision::OutcomeDays>,
 ) -> Result<u64> {
     if expected_version == 0 {
-        create_c(tx, case, events, count).await?;
+        create_c(tx, case, events).await?;
     } else {
         append_c(tx, case, expected_version, events).await?;
     }
@@ -156,7 +164,7 @@ async fn transition_c(
         add_message_c(tx, m).await?;
     }
     if let Some(o) = &effects.outcome {
-        crate::supervision::put_outcome_c(tx, o, outcome_days).await?;
+        crate::supervision::put_outcome_c(tx, o).await?;
     }
     if let Some(r) = &effects.result {
         publish_result_c(tx, r).await?;
@@ -181,7 +189,7 @@ async fn transition_c(
 }
 
 /// A snapshot or event body as stored (`store::codec`).
-fn packed<T: serde::Serialize>(body: Body, v: &T) -> Result<Vec<u8>> {
+pub(crate) fn packed<T: serde::Serialize>(body: Body, v: &T) -> Result<Vec<u8>> {
     store::codec::to_stored(body, v).map_err(StoreError::Backend)
 }
 
@@ -472,12 +480,7 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
 
 /// Inserts a new case with its first events and its count: the body of `create_case`, shared
 /// with `commit_transition` (expected version 0).
-async fn create_c(
-    tx: &impl GenericClient,
-    case: &Case,
-    events: &[CaseEvent],
-    count: Counting,
-) -> Result<()> {
+async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
     let s = CaseSummary::of(case, last_at(events));
     let stmt = tx
         .prepare_cached(
@@ -518,15 +521,13 @@ async fn create_c(
         Some(_) => case_exists(&s.number),
         None => db(e),
     })?;
-    if count == Counting::Now {
-        count_case(
-            tx,
-            &s.number,
-            None,
-            (s.place.as_str(), &s.department, s.state.as_str()),
-        )
-        .await?;
-    }
+    count_case(
+        tx,
+        &s.number,
+        None,
+        (s.place.as_str(), &s.department, s.state.as_str()),
+    )
+    .await?;
     insert_scopes(tx, &s).await?;
     insert_events(tx, events).await?;
     Ok(())
@@ -679,7 +680,7 @@ impl CaseStore for PgStore {
         let mut conn = self.conn().await?;
         // An error returns before commit; dropping the transaction rolls it back.
         let tx = conn.transaction().await.map_err(db)?;
-        create_c(&tx, case, events, Counting::Now).await?;
+        create_c(&tx, case, events).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -707,56 +708,13 @@ impl CaseStore for PgStore {
         check_side_effects(&case.filing.number, effects)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        let raised = transition_c(
-            &tx,
-            case,
-            expected_version,
-            events,
-            effects,
-            Counting::Now,
-            None,
-        )
-        .await?;
+        let raised = transition_c(&tx, case, expected_version, events, effects).await?;
         tx.commit().await.map_err(db)?;
         Ok(raised)
     }
 
     async fn import_cases(&self, cases: &[store::ImportedCase]) -> Result<()> {
-        for c in cases {
-            check_new_events(&c.case, 0, &c.events)?;
-            check_side_effects(&c.case.filing.number, &c.effects)?;
-        }
-        // The counts are added once per (group, shard) at the end, so concurrent imports hold
-        // those row locks only while they commit, not while they insert their cases.
-        let mut deltas = std::collections::BTreeMap::new();
-        for c in cases {
-            let f = &c.case.filing;
-            let key = (
-                f.place.to_string(),
-                f.item.department.clone(),
-                c.case.state.as_str(),
-                count_shard(&f.number),
-            );
-            *deltas.entry(key).or_insert(0i64) += 1;
-        }
-        let mut conn = self.conn().await?;
-        let tx = conn.transaction().await.map_err(db)?;
-        let mut days = crate::supervision::OutcomeDays::new();
-        for c in cases {
-            transition_c(
-                &tx,
-                &c.case,
-                0,
-                &c.events,
-                &c.effects,
-                Counting::ByCaller,
-                Some(&mut days),
-            )
-            .await?;
-        }
-        add_counts(&tx, &deltas).await?;
-        crate::supervision::add_outcome_days(&tx, &days).await?;
-        tx.commit().await.map_err(db)
+        self.import_batch(cases).await
     }
 
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {

@@ -9,6 +9,7 @@ mod calendar;
 mod cases;
 mod catalog;
 mod feedback;
+mod import;
 mod meta;
 mod places;
 mod query;

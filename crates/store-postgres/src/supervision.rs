@@ -633,7 +633,7 @@ impl SupervisionStore for PgStore {
     async fn put_outcome(&self, outcome: &OutcomeRecord) -> Result<()> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        put_outcome_c(&tx, outcome, None).await?;
+        put_outcome_c(&tx, outcome).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -657,7 +657,7 @@ impl SupervisionStore for PgStore {
     }
 }
 
-const OUTCOME_COLUMNS: &str =
+pub(crate) const OUTCOME_COLUMNS: &str =
     "case_number, completed_on, place_region, decide_region, department, \
      accepted_by, decided_by, on_time, early, working_days, overdue, warnings, violations";
 
@@ -702,7 +702,7 @@ pub(crate) type OutcomeDays =
     BTreeMap<(NaiveDate, String, String, String, String, String, i16), [i64; 7]>;
 
 /// Adds one outcome's figures (`sign` 1) or takes them away (`-1`) in `days`.
-fn outcome_day(days: &mut OutcomeDays, o: &OutcomeRecord, sign: i64) {
+pub(crate) fn outcome_day(days: &mut OutcomeDays, o: &OutcomeRecord, sign: i64) {
     let key = (
         o.completed_on,
         o.place.to_string(),
@@ -718,7 +718,7 @@ fn outcome_day(days: &mut OutcomeDays, o: &OutcomeRecord, sign: i64) {
     }
 }
 
-/// Adds a batch's `outcome_days` changes, one statement per row, in key order: with `case_counts`
+/// Adds `outcome_days` changes in one statement, row by row in key order: with `case_counts`
 /// always written before them, two transactions cannot deadlock over these rows.
 pub(crate) async fn add_outcome_days(
     client: &impl GenericClient,
@@ -727,12 +727,35 @@ pub(crate) async fn add_outcome_days(
     if days.is_empty() {
         return Ok(());
     }
+    let mut keys: [Vec<&str>; 5] = Default::default();
+    let mut on: Vec<NaiveDate> = vec![];
+    let mut shards: Vec<i16> = vec![];
+    let mut figures: [Vec<i64>; 7] = Default::default();
+    for ((day, place, decide, department, accepted_by, decided_by, shard), f) in days {
+        on.push(*day);
+        for (k, v) in keys
+            .iter_mut()
+            .zip([place, decide, department, accepted_by, decided_by])
+        {
+            k.push(v);
+        }
+        shards.push(*shard);
+        for (column, v) in figures.iter_mut().zip(f) {
+            column.push(*v);
+        }
+    }
+    // ORDER BY the arrays' order: rows are locked as they are inserted, so in key order.
     let stmt = client
         .prepare_cached(
             "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
                  accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings,
                  violations, working_days)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             SELECT d, p, dp, dept, a, b, h, c, t, e, o, w, v, wd
+             FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                         $7::smallint[], $8::bigint[], $9::bigint[], $10::bigint[],
+                         $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+                  WITH ORDINALITY AS r(d, p, dp, dept, a, b, h, c, t, e, o, w, v, wd, i)
+             ORDER BY i
              ON CONFLICT (completed_on, place_region, decide_region, department, accepted_by,
                           decided_by, shard)
              DO UPDATE SET cases = outcome_days.cases + EXCLUDED.cases,
@@ -745,44 +768,22 @@ pub(crate) async fn add_outcome_days(
         )
         .await
         .map_err(db)?;
-    for ((day, place, decide, department, accepted_by, decided_by, shard), f) in days {
-        client
-            .execute(
-                &stmt,
-                &[
-                    day,
-                    place,
-                    decide,
-                    department,
-                    accepted_by,
-                    decided_by,
-                    shard,
-                    &f[0],
-                    &f[1],
-                    &f[2],
-                    &f[3],
-                    &f[4],
-                    &f[5],
-                    &f[6],
-                ],
-            )
-            .await
-            .map_err(db)?;
-    }
+    let [p, dp, dept, a, b] = &keys;
+    let [c, t, e, o, w, v, wd] = &figures;
+    client
+        .execute(
+            &stmt,
+            &[&on, p, dp, dept, a, b, &shards, c, t, e, o, w, v, wd],
+        )
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
-/// Inserts or replaces a case's outcome, in the caller's transaction. Its `outcome_days` change is
-/// added to `later` when given (the caller adds a batch's at its end, see [`add_outcome_days`]),
-/// otherwise at once; a replaced outcome's figures are taken away first.
-pub(crate) async fn put_outcome_c(
-    client: &impl GenericClient,
-    o: &OutcomeRecord,
-    later: Option<&mut OutcomeDays>,
-) -> Result<()> {
-    let mut now = OutcomeDays::new();
-    let add_now = later.is_none();
-    let days = later.unwrap_or(&mut now);
+/// Inserts or replaces a case's outcome, in the caller's transaction, with its `outcome_days`
+/// change; a replaced outcome's figures are taken away first.
+pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord) -> Result<()> {
+    let mut days = OutcomeDays::new();
     let old = client
         .prepare_cached(&format!(
             "DELETE FROM case_outcomes WHERE case_number = $1 RETURNING {OUTCOME_COLUMNS}"
@@ -794,7 +795,7 @@ pub(crate) async fn put_outcome_c(
         .await
         .map_err(db)?
     {
-        outcome_day(days, &outcome_from_row(&r)?, -1);
+        outcome_day(&mut days, &outcome_from_row(&r)?, -1);
     }
     let stmt = client
         .prepare_cached(&format!(
@@ -827,9 +828,6 @@ pub(crate) async fn put_outcome_c(
             Some(_) => StoreError::NotFound("case"),
             None => db(e),
         })?;
-    outcome_day(days, o, 1);
-    if add_now {
-        add_outcome_days(client, &now).await?;
-    }
-    Ok(())
+    outcome_day(&mut days, o, 1);
+    add_outcome_days(client, &days).await
 }

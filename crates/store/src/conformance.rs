@@ -1852,14 +1852,42 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
         .enumerate()
         .map(|(i, n)| {
             let (case, events) = filed_case(&window_case(n, TOWN, "2026-03-02T01:00:00Z"));
+            let message = |text: &str, user: Option<i64>| Message {
+                id: 0,
+                user_id: user,
+                case_number: n.to_string(),
+                text: text.to_string(),
+                created_at: at("2026-03-02T02:00:00Z"),
+            };
             let effects = SideEffects {
                 outcome: (i == 0).then(|| outcome_of(n, TOWN, TOWN, "2026-03-02", true)),
+                result: (i == 0).then(|| PublishedResult {
+                    case_number: n.to_string(),
+                    item_name: case.filing.item.name.clone(),
+                    applicant_masked: "张*".to_string(),
+                    decided_on: date("2026-03-02"),
+                    licence_no: format!("JY{i}"),
+                    place: case.filing.place.clone(),
+                }),
                 supervision: (i == 1).then(|| SupervisionChange {
-                    rows: vec![deadline(n, "case", "2026-03-16", "2026-03-02")],
-                    open: vec![],
+                    rows: vec![
+                        deadline(n, "case", "2026-03-16", "2026-03-02"),
+                        deadline(n, "stage:0", "2026-03-09", "2026-03-05"),
+                    ],
+                    open: vec![warning_of(
+                        &case,
+                        "case",
+                        "yellow",
+                        "2026-03-16",
+                        "2026-03-02T02:00:00Z",
+                    )],
                     at: at("2026-03-02T02:00:00Z"),
                 }),
-                ..Default::default()
+                messages: match i {
+                    0 => vec![message("办结", Some(7)), message("请取证", None)],
+                    2 => vec![message("已受理", Some(8))],
+                    _ => vec![],
+                },
             };
             ImportedCase {
                 case,
@@ -1890,12 +1918,53 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
         .deadline_rows_due(date("2026-03-31"), &Scope::All, 10)
         .await
         .unwrap();
+    let mut due_keys = keys_of(&due);
+    due_keys.sort();
     assert_eq!(
-        due.iter()
-            .map(|r| r.case_number.as_str())
-            .collect::<Vec<_>>(),
-        vec![numbers[1]],
+        due_keys,
+        vec![pair(numbers[1], "case"), pair(numbers[1], "stage:0")],
         "deadline rows come with their case"
+    );
+    let rows = &batch[1].effects.supervision.as_ref().unwrap().rows;
+    for r in rows {
+        assert!(due.contains(r), "{r:?} stored as given: {due:?}");
+    }
+    let warned = store.case_warnings(numbers[1]).await.unwrap();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    let expected = &batch[1].effects.supervision.as_ref().unwrap().open[0];
+    assert_eq!(
+        WarningRecord {
+            id: 0,
+            ..warned[0].clone()
+        },
+        *expected
+    );
+    assert_eq!(
+        store.count_warnings(&Scope::All).await.unwrap(),
+        (0, 1),
+        "the imported warning is counted (red, yellow)"
+    );
+    for (i, n) in numbers.iter().enumerate() {
+        let mut got: Vec<(Option<i64>, String)> = store
+            .messages_for_case(n)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.user_id, m.text))
+            .collect();
+        got.sort();
+        let mut want: Vec<(Option<i64>, String)> = batch[i]
+            .effects
+            .messages
+            .iter()
+            .map(|m| (m.user_id, m.text.clone()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "messages of {n}");
+    }
+    assert_eq!(
+        store.list_results(10).await.unwrap(),
+        vec![batch[0].effects.result.clone().unwrap()]
     );
     let counted: i64 = store
         .count_cases(&Scope::All, CountBy::State)
@@ -1929,6 +1998,13 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
         batch[2].clone(),
     ];
     assert_conflict(store.import_cases(&again).await, "case_exists");
+    assert_eq!(
+        store.get_case("330102001000-20260302-0104").await.unwrap(),
+        None
+    );
+    // One number twice in a batch: refused too.
+    let twice = vec![again[0].clone(), again[0].clone()];
+    assert_conflict(store.import_cases(&twice).await, "case_exists");
     assert_eq!(
         store.get_case("330102001000-20260302-0104").await.unwrap(),
         None
