@@ -106,6 +106,76 @@ async fn count_case(
     Ok(())
 }
 
+/// A receipt day row's key: (received on, place, department).
+type ReceiptKey<'a> = (chrono::NaiveDate, &'a str, &'a str);
+
+/// Moves one case's receipt between `receipt_days` rows (the public monthly figures): `-1` for the
+/// row it was counted in, if any, `+1` for the one it is in now, if received; right after
+/// `count_case` in the case row's transaction, rows in key order.
+async fn count_receipt(
+    client: &impl GenericClient,
+    case_number: &str,
+    old: Option<ReceiptKey<'_>>,
+    new: Option<ReceiptKey<'_>>,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let shard = count_shard(case_number);
+    let mut deltas = ReceiptDeltas::new();
+    for (key, delta) in [(old, -1), (new, 1)] {
+        if let Some((day, place, department)) = key {
+            *deltas
+                .entry((day, place.to_string(), department.to_string(), shard))
+                .or_insert(0) += delta;
+        }
+    }
+    add_receipts(client, &deltas).await
+}
+
+/// Changes to `receipt_days`: (received on, place, department, shard) → cases.
+pub(crate) type ReceiptDeltas =
+    std::collections::BTreeMap<(chrono::NaiveDate, String, String, i16), i64>;
+
+/// Adds `receipt_days` changes in one statement, row by row in key order (see `add_counts`).
+pub(crate) async fn add_receipts(
+    client: &impl GenericClient,
+    deltas: &ReceiptDeltas,
+) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    let mut days: Vec<chrono::NaiveDate> = vec![];
+    let mut places: Vec<&str> = vec![];
+    let mut departments: Vec<&str> = vec![];
+    let mut shards: Vec<i16> = vec![];
+    let mut ns: Vec<i64> = vec![];
+    for ((day, place, department, shard), n) in deltas {
+        days.push(*day);
+        places.push(place);
+        departments.push(department);
+        shards.push(*shard);
+        ns.push(*n);
+    }
+    let stmt = client
+        .prepare_cached(
+            "INSERT INTO receipt_days (received_on, place_region, department, shard, n)
+             SELECT d, p, dept, h, n
+             FROM unnest($1::date[], $2::text[], $3::text[], $4::smallint[], $5::bigint[])
+                  WITH ORDINALITY AS r(d, p, dept, h, n, i)
+             ORDER BY i
+             ON CONFLICT (received_on, place_region, department, shard)
+             DO UPDATE SET n = receipt_days.n + EXCLUDED.n",
+        )
+        .await
+        .map_err(db)?;
+    client
+        .execute(&stmt, &[&days, &places, &departments, &shards, &ns])
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
 /// A batch's changes to `case_counts`: (place, department, state, shard) → cases.
 pub(crate) type CountDeltas = std::collections::BTreeMap<(String, String, &'static str, i16), i64>;
 
@@ -314,7 +384,7 @@ async fn append_c(
     let stmt = tx
         .prepare_cached(
             "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region,
-                    c.applicant_region, c.due
+                    c.applicant_region, c.due, c.received_on
              FROM cases c
              LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
              WHERE c.number = $1 FOR UPDATE OF c",
@@ -376,6 +446,15 @@ async fn append_c(
         &s.number,
         Some((&place, &department, &state)),
         (s.place.as_str(), &s.department, s.state.as_str()),
+    )
+    .await?;
+    let received: Option<chrono::NaiveDate> = row.get(8);
+    count_receipt(
+        tx,
+        &s.number,
+        received.map(|d| (d, place.as_str(), department.as_str())),
+        case.received_on
+            .map(|d| (d, s.place.as_str(), s.department.as_str())),
     )
     .await?;
     let applicant: String = row.get(6);
@@ -526,6 +605,14 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
         &s.number,
         None,
         (s.place.as_str(), &s.department, s.state.as_str()),
+    )
+    .await?;
+    count_receipt(
+        tx,
+        &s.number,
+        None,
+        case.received_on
+            .map(|d| (d, s.place.as_str(), s.department.as_str())),
     )
     .await?;
     insert_scopes(tx, &s).await?;
@@ -857,12 +944,14 @@ impl CaseStore for PgStore {
             .prepare_cached(
                 "SELECT place_region, department, SUM(r)::bigint, SUM(d)::bigint, SUM(t)::bigint
                  FROM (
-                    SELECT place_region, department, 1 AS r, 0 AS d, 0 AS t FROM cases
+                    SELECT place_region, department, n AS r, 0 AS d, 0 AS t FROM receipt_days
                     WHERE received_on >= $1 AND received_on < $2
                     UNION ALL
-                    SELECT place_region, department, 0, 1, CASE WHEN on_time THEN 1 ELSE 0 END
-                    FROM case_outcomes WHERE completed_on >= $1 AND completed_on < $2
-                 ) x GROUP BY place_region, department ORDER BY place_region, department",
+                    SELECT place_region, department, 0, cases, on_time FROM outcome_days
+                    WHERE completed_on >= $1 AND completed_on < $2
+                 ) x GROUP BY place_region, department
+                 HAVING SUM(r) <> 0 OR SUM(d) <> 0
+                 ORDER BY place_region, department",
             )
             .await
             .map_err(db)?;

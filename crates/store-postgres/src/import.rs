@@ -5,7 +5,7 @@
 //! (the conformance suite reads both back the same); the cases being new, there is no earlier
 //! outcome to take away and no open warning to clear.
 
-use crate::cases::{count_shard, insert_events, packed, CountDeltas};
+use crate::cases::{count_shard, insert_events, packed, CountDeltas, ReceiptDeltas};
 use crate::supervision::{outcome_day, OutcomeDays};
 use crate::{db, PgStore};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,8 +38,9 @@ impl PgStore {
         insert_deadlines(&tx, cases).await?;
         raise_warnings(&tx, cases).await?;
         let days = insert_outcomes(&tx, cases).await?;
-        // Shared rows last, in key order (see `add_counts`), so concurrent imports and live
-        // writers hold them only while they commit and cannot deadlock over them.
+        // Shared rows last, in key order and in the order every writer takes them (case counts,
+        // receipt days, outcome days), so concurrent imports and live writers hold them only
+        // while they commit and cannot deadlock over them.
         let mut deltas = CountDeltas::new();
         for c in cases {
             let f = &c.case.filing;
@@ -51,7 +52,21 @@ impl PgStore {
             );
             *deltas.entry(key).or_insert(0) += 1;
         }
+        let mut receipts = ReceiptDeltas::new();
+        for c in cases {
+            let f = &c.case.filing;
+            if let Some(day) = c.case.received_on {
+                let key = (
+                    day,
+                    f.place.to_string(),
+                    f.item.department.clone(),
+                    count_shard(&f.number),
+                );
+                *receipts.entry(key).or_insert(0) += 1;
+            }
+        }
         crate::cases::add_counts(&tx, &deltas).await?;
+        crate::cases::add_receipts(&tx, &receipts).await?;
         crate::supervision::add_outcome_days(&tx, &days).await?;
         tx.commit().await.map_err(db)
     }

@@ -80,6 +80,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event_hashes",
         include_str!("../migrations/0012_event_hashes.sql"),
     ),
+    (
+        13,
+        "receipt_days",
+        include_str!("../migrations/0013_receipt_days.sql"),
+    ),
 ];
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].

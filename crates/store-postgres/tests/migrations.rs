@@ -58,7 +58,8 @@ async fn concurrent_connects_migrate_once() {
             (9, "packed_bodies".to_string()),
             (10, "events_clustered".to_string()),
             (11, "outcome_days".to_string()),
-            (12, "event_hashes".to_string())
+            (12, "event_hashes".to_string()),
+            (13, "receipt_days".to_string())
         ]
     );
 
@@ -368,6 +369,28 @@ async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
         .unwrap();
     drop(c);
     assert_eq!(outcome_totals_by_every_key(&s).await, kept);
+}
+
+/// Migration 0013 counts the receipts already there into `receipt_days`: the monthly figures it
+/// gives are those the write path keeps.
+#[tokio::test]
+async fn receipt_days_are_counted_from_the_cases_already_there() {
+    use store::CaseStore;
+    let s = PgStore::connect_isolated_for_tests(&url()).await;
+    store::conformance::seed_receipts(&s).await;
+    let (from, until) = (
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+    );
+    let kept = s.period_figures(from, until).await.unwrap();
+    assert_eq!(kept.iter().map(|f| f.received).sum::<u32>(), 5, "{kept:?}");
+    let c = s.connection().await.unwrap();
+    c.batch_execute("DROP TABLE receipt_days").await.unwrap();
+    c.batch_execute(include_str!("../migrations/0013_receipt_days.sql"))
+        .await
+        .unwrap();
+    drop(c);
+    assert_eq!(s.period_figures(from, until).await.unwrap(), kept);
 }
 
 /// Pooled connections run without JIT: compiling the platform's short index reads cost more than

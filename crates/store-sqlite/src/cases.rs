@@ -55,6 +55,14 @@ impl CaseRow {
             case_json: packed(store::codec::Body::Case, case)?,
         })
     }
+
+    /// The `receipt_days` row the case is counted in, once received.
+    fn receipt(&self) -> Option<(&str, &str, &str)> {
+        let s = &self.summary;
+        self.received_on
+            .as_deref()
+            .map(|d| (d, s.place.as_str(), s.department.as_str()))
+    }
 }
 
 /// A case was last updated when its last event happened (events are checked to be non-empty).
@@ -222,6 +230,33 @@ fn count_case(
     Ok(())
 }
 
+/// Moves one case's receipt between `receipt_days` rows (the public monthly figures): `-1` for the
+/// (day, place, department) it was counted under, if any, `+1` for the one it is under now, if it
+/// has been received; in the case row's transaction, like `count_case`.
+fn count_receipt(
+    tx: &Transaction<'_>,
+    old: Option<(&str, &str, &str)>,
+    new: Option<(&str, &str, &str)>,
+) -> Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    let mut st = tx
+        .prepare_cached(
+            "INSERT INTO receipt_days (received_on, place_region, department, shard, n)
+             VALUES (?1, ?2, ?3, 0, ?4)
+             ON CONFLICT (received_on, place_region, department, shard)
+             DO UPDATE SET n = n + excluded.n",
+        )
+        .db()?;
+    for (key, delta) in [(old, -1), (new, 1)] {
+        if let Some((day, place, department)) = key {
+            st.execute(params![day, place, department, delta]).db()?;
+        }
+    }
+    Ok(())
+}
+
 /// Inserts a new case with its first events and its count: the body of `create_case`, shared with
 /// `commit_transition` (expected version 0).
 fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result<()> {
@@ -266,6 +301,7 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
         None,
         (s.place.as_str(), &s.department, s.state.as_str()),
     )?;
+    count_receipt(tx, None, row.receipt())?;
     scope_case(tx, s, None)?;
     insert_events(tx, &s.number, events)
 }
@@ -278,6 +314,7 @@ struct Before {
     decide: String,
     applicant: String,
     due: Option<String>,
+    received_on: Option<String>,
 }
 
 /// Keeps the case's `case_scopes` rows (store::listing) in step with its row: rewritten when its
@@ -333,7 +370,8 @@ fn append_tx(
     // cannot move between this read and the update).
     let before: Option<Before> = tx
         .prepare_cached(
-            "SELECT place_region, department, state, decide_region, applicant_region, due
+            "SELECT place_region, department, state, decide_region, applicant_region, due,
+                    received_on
              FROM cases WHERE number = ?1",
         )
         .db()?
@@ -345,6 +383,7 @@ fn append_tx(
                 decide: r.get(3)?,
                 applicant: r.get(4)?,
                 due: r.get(5)?,
+                received_on: r.get(6)?,
             })
         })
         .optional()
@@ -409,6 +448,11 @@ fn append_tx(
             Some((&b.place, &b.department, &b.state)),
             (s.place.as_str(), &s.department, s.state.as_str()),
         )?;
+        let old = b
+            .received_on
+            .as_deref()
+            .map(|d| (d, b.place.as_str(), b.department.as_str()));
+        count_receipt(tx, old, row.receipt())?;
         scope_case(tx, s, Some(b))?;
         // Deadline rows carry the case's places for scoped scans; a transfer moves them.
         if b.place != s.place.as_str() || b.decide != s.decide_place.as_str() {
@@ -472,15 +516,18 @@ pub(crate) fn list_stream_sql(extra: &str) -> String {
     )
 }
 
-/// The public monthly figures (`period_figures`): two index ranges of the period.
+/// The public monthly figures (`period_figures`): the period's day rows of receipts and
+/// completions, a few per place and day.
 pub(crate) const PERIOD_FIGURES_SQL: &str =
     "SELECT place_region, department, SUM(r), SUM(d), SUM(t) FROM (
-        SELECT place_region, department, 1 AS r, 0 AS d, 0 AS t FROM cases
+        SELECT place_region, department, n AS r, 0 AS d, 0 AS t FROM receipt_days
         WHERE received_on >= ?1 AND received_on < ?2
         UNION ALL
-        SELECT place_region, department, 0, 1, on_time FROM case_outcomes
+        SELECT place_region, department, 0, cases, on_time FROM outcome_days
         WHERE completed_on >= ?1 AND completed_on < ?2
-     ) GROUP BY place_region, department ORDER BY place_region, department";
+     ) GROUP BY place_region, department
+     HAVING SUM(r) <> 0 OR SUM(d) <> 0
+     ORDER BY place_region, department";
 
 /// A scoped list: the ordered `case_scopes` range of each stream, merged (store::listing).
 fn list_merged(

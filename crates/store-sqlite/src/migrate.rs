@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "event_hashes",
         include_str!("../migrations/0012_event_hashes.sql"),
     ),
+    (
+        13,
+        "receipt_days",
+        include_str!("../migrations/0013_receipt_days.sql"),
+    ),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -285,7 +285,6 @@ async fn schema_description_is_exactly_the_migrations() {
             "cases_agent_user_id_idx",
             "cases_applicant_user_id_idx",
             "cases_query_code_uq",
-            "cases_received_on_idx",
             "cases_state_due_idx",
             "catalog_items_one_published_uq",
             "catalog_items_region_code_idx",
@@ -375,6 +374,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "ratings.fk(case_number)->cases",
             "ratings.pk(id)",
             "ratings.unique(case_number,channel)",
+            "receipt_days.pk(received_on,place_region,department,shard)",
             "regions.check(regions_level_ck)",
             "regions.fk(parent_code)->regions",
             "regions.pk(code)",
@@ -400,8 +400,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 27);
+    assert_eq!(d.tables.len(), 28);
     assert_eq!(d.tables["outcome_days"].len(), 14);
+    assert_eq!(d.tables["receipt_days"].len(), 5);
     assert_eq!(d.tables["case_outcomes"].len(), 13);
     assert_eq!(d.tables["case_scopes"].len(), 5);
     assert_eq!(d.tables["ratings"].len(), 8);
@@ -636,8 +637,10 @@ async fn supervision_queries_never_scan_whole_tables() {
     }
     let figures = plans[3].1.join("\n");
     assert!(
-        figures.contains("cases_received_on_idx")
-            && figures.contains("case_outcomes_completed_on_idx"),
+        figures.contains("SEARCH receipt_days USING PRIMARY KEY (received_on>? AND received_on<?)")
+            && figures.contains(
+                "SEARCH outcome_days USING PRIMARY KEY (completed_on>? AND completed_on<?)"
+            ),
         "{figures}"
     );
     let list = plans[2].1.join("\n");
@@ -794,6 +797,27 @@ async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
     let sql = MIGRATIONS.iter().find(|m| m.0 == 11).unwrap().2;
     s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
     assert_eq!(outcome_totals_by_every_key(&s).await, kept);
+}
+
+/// Migration 0013 counts the receipts already there into `receipt_days`: the monthly figures it
+/// gives are those the write path keeps.
+#[tokio::test]
+async fn receipt_days_are_counted_from_the_cases_already_there() {
+    use store::CaseStore;
+    let s = store();
+    store::conformance::seed_receipts(&s).await;
+    let (from, until) = (
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
+    );
+    let kept = s.period_figures(from, until).await.unwrap();
+    assert_eq!(kept.iter().map(|f| f.received).sum::<u32>(), 5, "{kept:?}");
+    s.write(|tx| tx.execute_batch("DROP TABLE receipt_days").db())
+        .await
+        .unwrap();
+    let sql = MIGRATIONS.iter().find(|m| m.0 == 13).unwrap().2;
+    s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
+    assert_eq!(s.period_figures(from, until).await.unwrap(), kept);
 }
 
 /// Opening a database refreshes the planner's statistics, and the planner uses them: with many

@@ -2708,6 +2708,49 @@ pub async fn case_period_figures<S: Store + ?Sized>(store: &S) {
         vec![fig(SIBLING_TOWN, "scjg", 1, 0, 0)],
         "one day"
     );
+
+    // A receipt follows its case: `e` is transferred to another town, and a case imported whole
+    // is counted where it was received.
+    let e = &cases[4];
+    assert_eq!(e.filing.place, code(TOWN));
+    let log = store.case_events(&e.filing.number).await.unwrap();
+    let (moved, ev) = next_events(
+        e,
+        &log,
+        "2026-03-20T09:00:00Z",
+        vec![EventKind::Transferred {
+            from: code(TOWN),
+            to: code(FAR_TOWN),
+            reason: "属地管辖".to_string(),
+        }],
+    );
+    store.append_events(&moved, e.version, &ev).await.unwrap();
+    let (imported, events) = filed_case(&window_case(
+        "330102001000-20260305-0101",
+        SIBLING_TOWN,
+        "2026-03-05T01:00:00Z",
+    ));
+    assert!(imported.received_on.is_some());
+    store
+        .import_cases(&[crate::ImportedCase {
+            case: imported,
+            events,
+            effects: SideEffects::default(),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .period_figures(date("2026-03-01"), date("2026-04-01"))
+            .await
+            .unwrap(),
+        vec![
+            fig(COUNTY, "mzj", 1, 0, 0),
+            fig(TOWN, "scjg", 1, 1, 1),
+            fig(SIBLING_TOWN, "scjg", 2, 0, 0),
+            fig(FAR_TOWN, "scjg", 1, 0, 0),
+        ]
+    );
 }
 
 pub async fn case_numbers_page<S: CaseStore + ?Sized>(store: &S) {
@@ -3592,6 +3635,24 @@ async fn cases_by_place<S: Store + ?Sized>(
         .into_iter()
         .map(|g| (g.region, g.totals.cases))
         .collect()
+}
+
+/// Window cases received on several days at several places, for the receipt-day backfill tests.
+pub async fn seed_receipts<S: CaseStore + ?Sized>(store: &S) {
+    for (i, (place, day)) in [
+        (TOWN, "2026-03-02"),
+        (TOWN, "2026-03-02"),
+        (SIBLING_TOWN, "2026-03-02"),
+        (TOWN, "2026-03-03"),
+        (COUNTY, "2026-04-01"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let number = format!("{place}-{}-{:04}", day.replace('-', ""), 300 + i);
+        let (case, events) = filed_case(&window_case(&number, place, &format!("{day}T01:00:00Z")));
+        store.create_case(&case, &events).await.unwrap();
+    }
 }
 
 /// Outcomes of the seeded cases over two days and three places, for a test of the migration that
