@@ -233,26 +233,53 @@ pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
 
 /// Recomputes every open case (after the rules change).
 pub async fn rebuild(state: &AppState) -> AppResult<usize> {
+    rebuild_in_pages(state, REBUILD_PAGE).await
+}
+
+/// Open cases read per page by `rebuild`, and refreshed concurrently so their writes share commits.
+const REBUILD_PAGE: u32 = 1_000;
+const REBUILD_IN_FLIGHT: usize = 32;
+
+/// `rebuild`, reading the open cases `page` at a time in list order (index ranges of
+/// `case_scopes`, keyset-paged): memory stays that of one page however many cases are open.
+/// A refresh changes deadline rows and warnings only, never a case's list position.
+pub async fn rebuild_in_pages(state: &AppState, page: u32) -> AppResult<usize> {
+    use futures_util::TryStreamExt;
     let rules = rules(state).await?;
-    let open = state
-        .store
-        .list_cases(&CaseFilter {
-            states: vec![
-                CaseState::Submitted,
-                CaseState::InReview,
-                CaseState::Suspended,
-                CaseState::Decided,
-                CaseState::CorrectionRequested,
-            ],
-            ..Default::default()
-        })
-        .await?;
-    for s in &open {
-        if let Some(c) = state.store.get_case(&s.number).await? {
-            refresh_case(state, &c, &rules).await?;
+    let mut after = None;
+    let mut n = 0;
+    loop {
+        let open = state
+            .store
+            .list_cases(&CaseFilter {
+                place_scope: Some(Scope::All),
+                states: vec![
+                    CaseState::Submitted,
+                    CaseState::InReview,
+                    CaseState::Suspended,
+                    CaseState::Decided,
+                    CaseState::CorrectionRequested,
+                ],
+                limit: Some(page.max(1)),
+                after,
+                ..Default::default()
+            })
+            .await?;
+        let rules = &rules;
+        futures_util::stream::iter(open.iter().map(Ok::<_, AppError>))
+            .try_for_each_concurrent(REBUILD_IN_FLIGHT, |s| async move {
+                if let Some(c) = state.store.get_case(&s.number).await? {
+                    refresh_case(state, &c, rules).await?;
+                }
+                Ok(())
+            })
+            .await?;
+        n += open.len();
+        if open.len() < page.max(1) as usize {
+            return Ok(n);
         }
+        after = open.last().map(store::listing::ListKey::of);
     }
-    Ok(open.len())
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -20,6 +20,7 @@ both_backends!(
     live_monitoring_updates_over_sse,
     orders_are_replied_escalated_and_closed,
     rules_change_when_warnings_start,
+    a_rules_change_reaches_every_open_case_page_by_page,
     evaluation_ranks_units_and_exports_excel,
     outcomes_are_written_at_completion_and_backfilled,
 );
@@ -310,6 +311,68 @@ async fn rules_change_when_warnings_start(app: TestApp) {
             .status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// Recomputing after a rules change reads the open cases a page at a time and reaches all of them,
+/// whatever the page size.
+async fn a_rules_change_reaches_every_open_case_page_by_page(app: TestApp) {
+    let mut numbers = vec![];
+    for _ in 0..3 {
+        numbers.push(accepted_case(&app).await);
+    }
+    app.clock.set(at(2026, 3, 9));
+    web::supervision::scan(&app.state, "p1").await.unwrap();
+    for n in &numbers {
+        assert!(colours(&app.store.case_warnings(n).await.unwrap(), "case_deadline").is_empty());
+    }
+    let open = app
+        .store
+        .list_cases(&store::CaseFilter {
+            states: vec![
+                domain::case::CaseState::Submitted,
+                domain::case::CaseState::InReview,
+                domain::case::CaseState::Suspended,
+                domain::case::CaseState::Decided,
+                domain::case::CaseState::CorrectionRequested,
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 3, "these are the open cases");
+    // Food licences warn 5 working days ahead.
+    app.store
+        .set_setting(
+            web::supervision::RULES_SETTING,
+            &serde_json::to_string(&[
+                domain::supervision::WarningRule::default(),
+                domain::supervision::WarningRule {
+                    scope: domain::supervision::RuleScope::Item(FOOD.to_string()),
+                    yellow_days_left: Some(5),
+                    yellow_percent_used: None,
+                },
+            ])
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    app.state.caches.clear();
+    for page in [1, 2, 1000] {
+        assert_eq!(
+            web::supervision::rebuild_in_pages(&app.state, page)
+                .await
+                .unwrap(),
+            open.len(),
+            "page size {page}"
+        );
+    }
+    for n in &numbers {
+        assert_eq!(
+            colours(&app.store.case_warnings(n).await.unwrap(), "case_deadline"),
+            vec!["yellow"],
+            "{n}"
+        );
+    }
 }
 
 /// Runs an accepted case through its stages, decision and delivery; `complete` also completes it.
