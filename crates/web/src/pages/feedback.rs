@@ -1435,8 +1435,9 @@ fn month_bounds(s: &str, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> 
 }
 
 /// Figures of one month over every case: received by date of receipt, completed by date of
-/// completion, on time against the promised date. Read from the month's index ranges
-/// (`period_figures`), so the page costs the same however many years of cases are stored.
+/// completion, on time against the promised date. Added up from the month's day rows of receipts
+/// and completions (`period_figures`), so the page costs the same however many cases are stored;
+/// a month already over is kept in memory after its first visit.
 pub async fn statistics(state: &AppState, month: &str) -> AppResult<Statistics> {
     let today = state.clock.today();
     let (from, to) = month_bounds(month, today)?;
