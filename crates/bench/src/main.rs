@@ -493,14 +493,20 @@ async fn load_run(
         report.insert("paced_errors".into(), json!(ps.errors));
     }
 
-    // The read side at this size, with the server otherwise idle.
+    // The read side at this size, with the server otherwise idle. The first request of each page
+    // meets pages the load phase pushed out of the caches (and, on PostgreSQL, its write-back):
+    // reported on its own, then 200 more give the percentiles.
     let sup = client.login(demo::SUP_COUNTY, load::PASSWORD).await?;
-    let (p50, p99, size) =
-        read_latency(&client, "/api/v1/cases?queue=all", Some(&staff.clerk), 50).await?;
+    let list = "/api/v1/cases?queue=all";
+    let (first, _, _) = read_latency(&client, list, Some(&staff.clerk), 1).await?;
+    report.insert("case_list_first_ms".into(), json!(round(first)));
+    let (p50, p99, size) = read_latency(&client, list, Some(&staff.clerk), 200).await?;
     report.insert("case_list_p50_ms".into(), json!(round(p50)));
     report.insert("case_list_p99_ms".into(), json!(round(p99)));
     report.insert("case_list_bytes".into(), json!(size));
-    let (p50, p99, _) = read_latency(&client, "/supervision", Some(&sup), 50).await?;
+    let (first, _, _) = read_latency(&client, "/supervision", Some(&sup), 1).await?;
+    report.insert("dashboard_first_ms".into(), json!(round(first)));
+    let (p50, p99, _) = read_latency(&client, "/supervision", Some(&sup), 200).await?;
     report.insert("dashboard_p50_ms".into(), json!(round(p50)));
     report.insert("dashboard_p99_ms".into(), json!(round(p99)));
     // Evaluation over the last 90 days (the county supervisor ranks its places), and the public
@@ -802,12 +808,20 @@ fn print_summary(r: &Value) {
         ("paced_target_per_s", "paced run target/s"),
         ("paced_p99_ms", "latency p99 ms (paced)"),
         ("errors", "lifecycle errors"),
-        ("case_list_p99_ms", "case list p99 ms"),
-        ("dashboard_p99_ms", "dashboard p99 ms"),
+        ("case_list_first_ms", "case list first request ms"),
+        ("case_list_p99_ms", "  then p99 ms (200)"),
+        ("dashboard_first_ms", "dashboard first request ms"),
+        ("dashboard_p99_ms", "  then p99 ms (200)"),
         ("evaluation_p99_ms", "evaluation (90 days) p99 ms"),
-        ("statistics_first_visit_ms", "last month's statistics, first visit ms"),
+        (
+            "statistics_first_visit_ms",
+            "last month's statistics, first visit ms",
+        ),
         ("statistics_p99_ms", "  then p99 ms"),
-        ("statistics_current_p99_ms", "this month's statistics p99 ms"),
+        (
+            "statistics_current_p99_ms",
+            "this month's statistics p99 ms",
+        ),
         ("search_p99_ms", "search p99 ms"),
         ("history_open_cases", "open historical cases"),
         ("supervision_scan_s", "full warning scan s"),
