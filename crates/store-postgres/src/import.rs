@@ -36,11 +36,10 @@ impl PgStore {
         insert_messages(&tx, cases).await?;
         insert_results(&tx, cases).await?;
         insert_deadlines(&tx, cases).await?;
-        raise_warnings(&tx, cases).await?;
         let days = insert_outcomes(&tx, cases).await?;
         // Shared rows last, in key order and in the order every writer takes them (case counts,
-        // receipt days, outcome days), so concurrent imports and live writers hold them only
-        // while they commit and cannot deadlock over them.
+        // receipt days, outcome days, warning counts), so concurrent imports and live writers
+        // hold them only while they commit and cannot deadlock over them.
         let mut deltas = CountDeltas::new();
         for c in cases {
             let f = &c.case.filing;
@@ -68,6 +67,8 @@ impl PgStore {
         crate::cases::add_counts(&tx, &deltas).await?;
         crate::cases::add_receipts(&tx, &receipts).await?;
         crate::supervision::add_outcome_days(&tx, &days).await?;
+        // Raising counts warnings into `warning_counts` (a trigger): last, as live writers do.
+        raise_warnings(&tx, cases).await?;
         tx.commit().await.map_err(db)
     }
 }
