@@ -15,6 +15,7 @@ both_backends!(
     any_part_denial_denies_with_every_reason,
     homestead_goes_village_township_county_and_back,
     a_center_transfers_a_case_it_cannot_handle,
+    a_reviewers_page_is_filled_from_further_down_the_list,
 );
 
 fn person(name: &str) -> Value {
@@ -546,4 +547,78 @@ async fn a_center_transfers_a_case_it_cannot_handle(app: TestApp) {
             .status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// A reviewer's queue page holds the cases with their department's part running, read on past the
+/// cases that are not theirs: with one row per page, 自然资源 (done with the first two cases)
+/// gets the third case on its first page, not an empty page.
+async fn a_reviewers_page_is_filled_from_further_down_the_list(app: TestApp) {
+    let cases = [
+        joint_case(&app).await,
+        joint_case(&app).await,
+        joint_case(&app).await,
+    ];
+    let zrzy = app.api_login("rev.yunxi.zrzy").await;
+    for n in &cases[..2] {
+        let c = app.get(&format!("/api/v1/cases/{n}"), &zrzy).await.json();
+        let part = active(&c)
+            .into_iter()
+            .find(|(_, d)| d == "zrzy")
+            .expect("自然资源's part is running")
+            .0;
+        ok(
+            &app,
+            &zrzy,
+            n,
+            json!({ "action": "complete_stage", "index": part, "approved": true }),
+        )
+        .await;
+    }
+    let numbers = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["number"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = app.get("/api/v1/cases?queue=review", &zrzy).await;
+    assert_eq!(numbers(&all.json()), vec![cases[2].clone()]);
+    let first = app.get("/api/v1/cases?queue=review&limit=1", &zrzy).await;
+    assert_eq!(
+        numbers(&first.json()),
+        vec![cases[2].clone()],
+        "filled from the third row"
+    );
+    // The next page goes on after it: nothing more for 自然资源.
+    let after = first
+        .headers
+        .get("x-next-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    if let Some(after) = after {
+        let next = app
+            .get(
+                &format!("/api/v1/cases?queue=review&limit=1&after={after}"),
+                &zrzy,
+            )
+            .await;
+        assert_eq!(numbers(&next.json()), Vec::<String>::new());
+    }
+    // 消防 still has all three, one per page, in list order.
+    let xf = app.api_login("rev.yunxi.xf").await;
+    let mut seen = vec![];
+    let mut url = "/api/v1/cases?queue=review&limit=1".to_string();
+    loop {
+        let r = app.get(&url, &xf).await;
+        seen.extend(numbers(&r.json()));
+        match r.headers.get("x-next-after") {
+            Some(a) => {
+                url = format!(
+                    "/api/v1/cases?queue=review&limit=1&after={}",
+                    a.to_str().unwrap()
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, cases.to_vec());
 }

@@ -63,6 +63,10 @@ pub struct QueueQuery {
 /// Largest page of a queue.
 pub const MAX_PAGE: u32 = 500;
 
+/// Rows a review or decision queue reads at most for one page before it hands back a shorter
+/// page and where to go on (each row read is a case loaded to see whose turn it is).
+const QUEUE_READ_LIMIT: usize = 2_000;
+
 /// Which page of a queue: the rows after `after`, at most `limit`.
 #[derive(Debug, Clone)]
 pub struct Page {
@@ -172,15 +176,6 @@ pub async fn queue(state: &AppState, u: &Authed, queue: &str, page: &Page) -> Ap
             ..filter
         }
     };
-    let filter = CaseFilter {
-        limit: Some(page.limit),
-        after: page.after.clone(),
-        ..filter
-    };
-    let mut rows = state.store.list_cases(&filter).await?;
-    let next = (rows.len() == page.limit as usize)
-        .then(|| rows.last().map(ListKey::of))
-        .flatten();
     // Reviewers see the cases with a stage of their department running; heads those ready to decide.
     let depts: Vec<String> = {
         let actor = cases::actor_for(state, u).await?;
@@ -191,33 +186,64 @@ pub async fn queue(state: &AppState, u: &Authed, queue: &str, page: &Page) -> Ap
             .filter_map(|r| r.department.clone())
             .collect()
     };
-    if queue == "review" && !depts.is_empty() {
-        let mut keep = vec![];
-        for r in rows {
+    let review = queue == "review" && !depts.is_empty();
+    if !review && !decide_only {
+        let filter = CaseFilter {
+            limit: Some(page.limit),
+            after: page.after.clone(),
+            ..filter
+        };
+        let rows = state.store.list_cases(&filter).await?;
+        let next = (rows.len() == page.limit as usize)
+            .then(|| rows.last().map(ListKey::of))
+            .flatten();
+        return Ok(QueuePage { rows, next });
+    }
+    // Whether a case is this user's to act on is read from the case itself, so the list is read
+    // on until the page is full (or the end, or a bounded number of rows read, after which the
+    // next page goes on from the last row read: nothing is skipped).
+    let mut rows = vec![];
+    let mut after = page.after.clone();
+    let mut read = 0usize;
+    let next = loop {
+        let batch = state
+            .store
+            .list_cases(&CaseFilter {
+                limit: Some(page.limit),
+                after: after.clone(),
+                ..filter.clone()
+            })
+            .await?;
+        let more = batch.len() == page.limit as usize;
+        read += batch.len();
+        for r in batch {
+            let key = ListKey::of(&r);
             if let Some(c) = state.store.get_case(&r.number).await? {
-                if c.state == CaseState::Suspended
-                    || c.active_stages()
-                        .iter()
-                        .any(|i| depts.contains(&c.stages[*i].department))
-                {
-                    keep.push(r);
+                let mine = if review {
+                    c.state == CaseState::Suspended
+                        || c.active_stages()
+                            .iter()
+                            .any(|i| depts.contains(&c.stages[*i].department))
+                } else {
+                    c.review_stages_pending().is_empty()
+                        && (depts.is_empty() || depts.contains(&c.filing.item.department))
+                };
+                if mine {
+                    rows.push(r);
                 }
             }
-        }
-        rows = keep;
-    }
-    if decide_only {
-        let mut keep = vec![];
-        for r in rows {
-            if let Some(c) = state.store.get_case(&r.number).await? {
-                let ready = c.review_stages_pending().is_empty();
-                if ready && (depts.is_empty() || depts.contains(&c.filing.item.department)) {
-                    keep.push(r);
-                }
+            after = Some(key);
+            if rows.len() == page.limit as usize {
+                break;
             }
         }
-        rows = keep;
-    }
+        if rows.len() == page.limit as usize || (more && read >= QUEUE_READ_LIMIT) {
+            break after;
+        }
+        if !more {
+            break None;
+        }
+    };
     Ok(QueuePage { rows, next })
 }
 
