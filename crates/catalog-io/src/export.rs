@@ -26,22 +26,37 @@ fn t(s: impl Into<String>) -> Value {
     Value::Text(s.into())
 }
 
+/// A cell the importer reads as a code (`="…"` undone): a value that itself looks like that trick
+/// is written as one, quotes doubled, so it reads back as it was.
+fn code(s: &str) -> Value {
+    if crate::import::unwrap_excel_text(s) == s {
+        t(s)
+    } else {
+        t(format!("=\"{}\"", s.replace('"', "\"\"")))
+    }
+}
+
 /// Rows of `table`, each as (header, value) in the sheet's column order.
 fn rows(items: &[CatalogItem], table: Table) -> Vec<Vec<(&'static str, Value)>> {
     let mut out = Vec::new();
     for it in items {
-        let key = || vec![(h::CODE, t(&it.code)), (h::VERSION, Value::Num(it.version))];
+        let key = || {
+            vec![
+                (h::CODE, code(&it.code)),
+                (h::VERSION, Value::Num(it.version)),
+            ]
+        };
         match table {
             Table::Item => {
                 let mut r = key();
                 r.extend([
                     (h::STATUS, t(it.status.label())),
-                    (h::IMPL, t(&it.implementation_code)),
+                    (h::IMPL, code(&it.implementation_code)),
                     (h::NAME, t(&it.name)),
                     (h::ITEM_TYPE, t(it.item_type.label())),
                     (h::KIND, t(it.kind.label())),
                     (h::REGION, t(it.region_code.as_str())),
-                    (h::DEPARTMENT, t(&it.department)),
+                    (h::DEPARTMENT, code(&it.department)),
                     (h::ACCEPT, t(layout::format_levels(&it.accept_levels))),
                     (h::DECIDE, t(it.decide_level.label())),
                     (h::LEGAL, t(&it.legal_basis)),
@@ -52,8 +67,8 @@ fn rows(items: &[CatalogItem], table: Table) -> Vec<Vec<(&'static str, Value)>> 
                     (h::HOURS, t(&it.hours)),
                     (h::UNIT, t(&it.responsible_unit)),
                     (h::PERSON, t(&it.responsible_person)),
-                    (h::CONSULT, t(&it.consult_phone)),
-                    (h::COMPLAINT, t(&it.complaint_phone)),
+                    (h::CONSULT, code(&it.consult_phone)),
+                    (h::COMPLAINT, code(&it.complaint_phone)),
                     (h::ONLINE, t(it.online.label())),
                     (h::VISITS, Value::Num(it.visits)),
                     (
@@ -94,7 +109,7 @@ fn rows(items: &[CatalogItem], table: Table) -> Vec<Vec<(&'static str, Value)>> 
                     r.extend([
                         (h::SEQ, Value::Num(seq(i))),
                         (h::S_NAME, t(&s.name)),
-                        (h::S_DEPT, t(&s.department)),
+                        (h::S_DEPT, code(&s.department)),
                         (h::S_LIMIT, Value::Num(s.limit_days)),
                         (
                             h::S_GROUP,

@@ -393,12 +393,22 @@ fn read_csv(bytes: &[u8], errors: &mut Vec<CellError>) -> Vec<TableInput> {
     tables
 }
 
-/// Undoes the `="0571..."` trick people use so Excel keeps leading zeros and long digit strings.
-fn unwrap_excel_text(s: &str) -> &str {
-    s.strip_prefix("=\"")
-        .and_then(|r| r.strip_suffix('"'))
-        .filter(|r| !r.contains('"'))
-        .unwrap_or(s)
+/// Undoes the `="0571..."` trick people use so Excel keeps leading zeros and long digit strings:
+/// the text of an Excel string formula, whose quotes inside are doubled (`="a""b"` is `a"b`).
+/// Anything else, a lone quote inside included, is kept as written.
+pub(crate) fn unwrap_excel_text(s: &str) -> std::borrow::Cow<'_, str> {
+    let Some(inner) = s.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) else {
+        return s.into();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' && chars.next() != Some('"') {
+            return s.into();
+        }
+        out.push(c);
+    }
+    out.into()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,7 +452,7 @@ impl RowCtx<'_> {
 
     /// Codes never carry meaningful surrounding spaces.
     fn code(&mut self, header: &str) -> String {
-        unwrap_excel_text(self.text(header).trim()).to_string()
+        unwrap_excel_text(self.text(header).trim()).into_owned()
     }
 
     fn error(&mut self, header: &'static str, code: &str, message: String) {
@@ -1060,6 +1070,12 @@ mod tests {
     fn excel_text_trick_is_undone() {
         assert_eq!(unwrap_excel_text("=\"330100000000\""), "330100000000");
         assert_eq!(unwrap_excel_text("=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unwrap_excel_text("=\"a\"\"b\""), "=\"a\"\"b\"");
+        assert_eq!(unwrap_excel_text("=\"a\"\"b\""), "a\"b");
+        assert_eq!(
+            unwrap_excel_text("=\"a\"b\""),
+            "=\"a\"b\"",
+            "a lone quote: kept"
+        );
+        assert_eq!(unwrap_excel_text("=\""), "=\"");
     }
 }
