@@ -25,7 +25,7 @@ fn missing_case(e: tokio_postgres::Error) -> StoreError {
 }
 
 /// A case was last updated when its last event happened (events are checked to be non-empty).
-fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
+pub(crate) fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
     events.last().map_or_else(Utc::now, |e| e.at)
 }
 
@@ -81,29 +81,22 @@ async fn count_case(
     if old == Some(new) {
         return Ok(());
     }
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO case_counts (place_region, department, state, shard, n)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (place_region, department, state, shard)
-             DO UPDATE SET n = case_counts.n + EXCLUDED.n",
-        )
-        .await
-        .map_err(db)?;
     let shard = count_shard(case_number);
-    // Rows are locked in key order, so two cases moving opposite ways cannot deadlock.
-    let mut changes: Vec<((&str, &str, &str), i64)> = vec![(new, 1)];
-    if let Some(old) = old {
-        changes.push((old, -1));
+    let mut deltas = CountDeltas::new();
+    for (key, delta) in [(old, -1), (Some(new), 1)] {
+        if let Some((place, department, state)) = key {
+            let key = (
+                place.to_string(),
+                department.to_string(),
+                state.to_string(),
+                shard,
+            );
+            *deltas.entry(key).or_insert(0) += delta;
+        }
     }
-    changes.sort();
-    for ((place, department, state), delta) in changes {
-        client
-            .execute(&stmt, &[&place, &department, &state, &shard, &delta])
-            .await
-            .map_err(db)?;
-    }
-    Ok(())
+    // Rows are locked in key order (`add_counts`), so two cases moving opposite ways cannot
+    // deadlock.
+    add_counts(client, &deltas).await
 }
 
 /// A receipt day row's key: (received on, place, department).
@@ -177,7 +170,7 @@ pub(crate) async fn add_receipts(
 }
 
 /// A batch's changes to `case_counts`: (place, department, state, shard) → cases.
-pub(crate) type CountDeltas = std::collections::BTreeMap<(String, String, &'static str, i16), i64>;
+pub(crate) type CountDeltas = std::collections::BTreeMap<(String, String, String, i16), i64>;
 
 /// Adds a batch's case counts in one statement, row by row in key order (see `count_case`).
 pub(crate) async fn add_counts(client: &impl GenericClient, deltas: &CountDeltas) -> Result<()> {
@@ -481,7 +474,7 @@ async fn append_c(
             .await
             .map_err(db)?;
         tx.execute(&stmt, &[&s.number]).await.map_err(db)?;
-        insert_scopes(tx, &s).await?;
+        insert_scopes(tx, &[&s]).await?;
     }
     // Deadline rows carry the case's places for scoped scans; a transfer moves them.
     if place != s.place.as_str() || decide != s.decide_place.as_str() {
@@ -561,45 +554,7 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
 /// with `commit_transition` (expected version 0).
 async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
     let s = CaseSummary::of(case, last_at(events));
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
-                applicant_name, place_region, decide_region, applicant_region,
-                applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json,
-                received_on)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                     $18)",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(
-        &stmt,
-        &[
-            &s.number,
-            &case.filing.query_code,
-            &s.state.as_str(),
-            &s.item_code,
-            &s.item_name,
-            &s.department,
-            &s.applicant_name,
-            &s.place.as_str(),
-            &s.decide_place.as_str(),
-            &s.applicant_region.as_str(),
-            &s.applicant_user_id,
-            &s.agent_user_id,
-            &s.due,
-            &s.created_at,
-            &s.updated_at,
-            &i64::from(s.version),
-            &packed(Body::Case, case)?,
-            &case.received_on,
-        ],
-    )
-    .await
-    .map_err(|e| match violated(&e, &SqlState::UNIQUE_VIOLATION) {
-        Some(_) => case_exists(&s.number),
-        None => db(e),
-    })?;
+    insert_cases(tx, &[(case, &s)]).await?;
     count_case(
         tx,
         &s.number,
@@ -615,31 +570,131 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
             .map(|d| (d, s.place.as_str(), s.department.as_str())),
     )
     .await?;
-    insert_scopes(tx, &s).await?;
+    insert_scopes(tx, &[&s]).await?;
     insert_events(tx, events).await?;
     Ok(())
 }
 
-/// The case's `case_scopes` rows (store::listing), in one statement.
-async fn insert_scopes(tx: &impl GenericClient, s: &CaseSummary) -> Result<()> {
-    let (prefixes, vias): (Vec<String>, Vec<i64>) =
-        listing::scope_rows(&s.place, &s.decide_place, &s.applicant_region)
-            .into_iter()
-            .unzip();
+/// New case rows, one statement for any number; a number (or query code) already taken, in the
+/// database or earlier in `cases`, refuses them all with that case's `case_exists`.
+pub(crate) async fn insert_cases(
+    tx: &impl GenericClient,
+    cases: &[(&Case, &CaseSummary)],
+) -> Result<()> {
+    let numbers: Vec<&str> = cases.iter().map(|(_, s)| s.number.as_str()).collect();
+    let codes: Vec<&str> = cases
+        .iter()
+        .map(|(c, _)| c.filing.query_code.as_str())
+        .collect();
+    let states: Vec<&str> = cases.iter().map(|(_, s)| s.state.as_str()).collect();
+    let item_codes: Vec<&str> = cases.iter().map(|(_, s)| s.item_code.as_str()).collect();
+    let item_names: Vec<&str> = cases.iter().map(|(_, s)| s.item_name.as_str()).collect();
+    let departments: Vec<&str> = cases.iter().map(|(_, s)| s.department.as_str()).collect();
+    let applicants: Vec<&str> = cases
+        .iter()
+        .map(|(_, s)| s.applicant_name.as_str())
+        .collect();
+    let places: Vec<&str> = cases.iter().map(|(_, s)| s.place.as_str()).collect();
+    let decides: Vec<&str> = cases.iter().map(|(_, s)| s.decide_place.as_str()).collect();
+    let regions: Vec<&str> = cases
+        .iter()
+        .map(|(_, s)| s.applicant_region.as_str())
+        .collect();
+    let applicant_ids: Vec<Option<i64>> = cases.iter().map(|(_, s)| s.applicant_user_id).collect();
+    let agent_ids: Vec<Option<i64>> = cases.iter().map(|(_, s)| s.agent_user_id).collect();
+    let dues: Vec<Option<chrono::NaiveDate>> = cases.iter().map(|(_, s)| s.due).collect();
+    let created: Vec<DateTime<Utc>> = cases.iter().map(|(_, s)| s.created_at).collect();
+    let updated: Vec<DateTime<Utc>> = cases.iter().map(|(_, s)| s.updated_at).collect();
+    let versions: Vec<i64> = cases.iter().map(|(_, s)| i64::from(s.version)).collect();
+    let bodies: Vec<Vec<u8>> = cases
+        .iter()
+        .map(|(c, _)| packed(Body::Case, *c))
+        .collect::<Result<_>>()?;
+    let received: Vec<Option<chrono::NaiveDate>> =
+        cases.iter().map(|(c, _)| c.received_on).collect();
     let stmt = tx
         .prepare_cached(
-            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
-             SELECT p, $3, v, $4, $5 FROM unnest($1::text[], $2::bigint[]) AS r(p, v)",
+            "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
+                applicant_name, place_region, decide_region, applicant_region,
+                applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json,
+                received_on)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
+                $12::bigint[], $13::date[], $14::timestamptz[], $15::timestamptz[],
+                $16::bigint[], $17::bytea[], $18::date[])
+             ON CONFLICT DO NOTHING
+             RETURNING number",
         )
         .await
         .map_err(db)?;
-    let sort_due = s.due.unwrap_or_else(listing::sort_last);
-    tx.execute(
-        &stmt,
-        &[&prefixes, &vias, &s.number, &s.state.as_str(), &sort_due],
-    )
-    .await
-    .map_err(db)?;
+    let stored = tx
+        .query(
+            &stmt,
+            &[
+                &numbers,
+                &codes,
+                &states,
+                &item_codes,
+                &item_names,
+                &departments,
+                &applicants,
+                &places,
+                &decides,
+                &regions,
+                &applicant_ids,
+                &agent_ids,
+                &dues,
+                &created,
+                &updated,
+                &versions,
+                &bodies,
+                &received,
+            ],
+        )
+        .await
+        .map_err(db)?;
+    if stored.len() == numbers.len() {
+        return Ok(());
+    }
+    // Some row was not inserted: the first number not stored by this statement, or stored
+    // twice in the batch, is the one taken.
+    let inserted: std::collections::HashSet<String> = stored.iter().map(|r| r.get(0)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let taken = numbers
+        .iter()
+        .find(|n| !inserted.contains(**n) || !seen.insert(**n))
+        .unwrap_or(&numbers[0]);
+    Err(case_exists(taken))
+}
+
+/// The `case_scopes` rows (store::listing) of new cases, or of a case whose places changed, in
+/// one statement.
+pub(crate) async fn insert_scopes(tx: &impl GenericClient, cases: &[&CaseSummary]) -> Result<()> {
+    let mut prefixes: Vec<String> = vec![];
+    let mut numbers: Vec<&str> = vec![];
+    let mut vias: Vec<i64> = vec![];
+    let mut states: Vec<&str> = vec![];
+    let mut dues: Vec<chrono::NaiveDate> = vec![];
+    for s in cases {
+        let due = s.due.unwrap_or_else(listing::sort_last);
+        for (prefix, via) in listing::scope_rows(&s.place, &s.decide_place, &s.applicant_region) {
+            prefixes.push(prefix);
+            numbers.push(&s.number);
+            vias.push(via);
+            states.push(s.state.as_str());
+            dues.push(due);
+        }
+    }
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[])",
+        )
+        .await
+        .map_err(db)?;
+    tx.execute(&stmt, &[&prefixes, &numbers, &vias, &states, &dues])
+        .await
+        .map_err(db)?;
     Ok(())
 }
 

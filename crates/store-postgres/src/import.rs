@@ -1,19 +1,21 @@
 //! `import_cases`: a batch of new cases written table by table, each table's rows for the whole
 //! batch in one statement (arrays unnested on the server). Writing case by case took a dozen
 //! single-row statements per case, and PostgreSQL spent half the import's CPU on their
-//! per-statement overhead. What is written is what `commit_transition` writes for a new case
-//! (the conformance suite reads both back the same); the cases being new, there is no earlier
-//! outcome to take away and no open warning to clear.
+//! per-statement overhead. What is written is what `commit_transition` writes for a new case —
+//! the case, scope, event and deadline rows by the same functions, which take any number of
+//! rows (the conformance suite reads both back the same); the cases being new, there is no
+//! earlier outcome to take away and no open warning to clear.
 
-use crate::cases::{count_shard, insert_events, packed, CountDeltas, ReceiptDeltas};
-use crate::supervision::{outcome_day, OutcomeDays};
+use crate::cases::{
+    count_shard, insert_cases, insert_events, insert_scopes, last_at, CountDeltas, ReceiptDeltas,
+};
+use crate::supervision::{insert_deadline_rows, outcome_day, OutcomeDays};
 use crate::{db, PgStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
-use store::codec::Body;
-use store::{
-    case_exists, check_new_events, check_side_effects, listing, CaseSummary, ImportedCase, Result,
-};
+use domain::case::Case;
+use domain::supervision::DeadlineRow;
+use store::{check_new_events, check_side_effects, CaseSummary, ImportedCase, Result};
 
 impl PgStore {
     pub(crate) async fn import_batch(&self, cases: &[ImportedCase]) -> Result<()> {
@@ -26,8 +28,17 @@ impl PgStore {
         }
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        insert_cases(&tx, cases).await?;
-        insert_scopes(&tx, cases).await?;
+        let summaries: Vec<CaseSummary> = cases
+            .iter()
+            .map(|c| CaseSummary::of(&c.case, last_at(&c.events)))
+            .collect();
+        let rows: Vec<(&Case, &CaseSummary)> = cases
+            .iter()
+            .map(|c| &c.case)
+            .zip(summaries.iter())
+            .collect();
+        insert_cases(&tx, &rows).await?;
+        insert_scopes(&tx, &summaries.iter().collect::<Vec<_>>()).await?;
         let events: Vec<_> = cases
             .iter()
             .flat_map(|c| c.events.iter().cloned())
@@ -35,33 +46,27 @@ impl PgStore {
         insert_events(&tx, &events).await?;
         insert_messages(&tx, cases).await?;
         insert_results(&tx, cases).await?;
-        insert_deadlines(&tx, cases).await?;
+        let deadlines: Vec<&DeadlineRow> = cases
+            .iter()
+            .filter_map(|c| c.effects.supervision.as_ref())
+            .flat_map(|sv| &sv.rows)
+            .collect();
+        insert_deadline_rows(&tx, &deadlines).await?;
         let days = insert_outcomes(&tx, cases).await?;
         // Shared rows last, in key order and in the order every writer takes them (case counts,
         // receipt days, outcome days, warning counts), so concurrent imports and live writers
         // hold them only while they commit and cannot deadlock over them.
         let mut deltas = CountDeltas::new();
-        for c in cases {
-            let f = &c.case.filing;
-            let key = (
-                f.place.to_string(),
-                f.item.department.clone(),
-                c.case.state.as_str(),
-                count_shard(&f.number),
-            );
-            *deltas.entry(key).or_insert(0) += 1;
-        }
         let mut receipts = ReceiptDeltas::new();
-        for c in cases {
-            let f = &c.case.filing;
-            if let Some(day) = c.case.received_on {
-                let key = (
-                    day,
-                    f.place.to_string(),
-                    f.item.department.clone(),
-                    count_shard(&f.number),
-                );
-                *receipts.entry(key).or_insert(0) += 1;
+        for (c, s) in &rows {
+            let shard = count_shard(&s.number);
+            let (place, department) = (s.place.to_string(), s.department.clone());
+            let state = s.state.as_str().to_string();
+            *deltas
+                .entry((place.clone(), department.clone(), state, shard))
+                .or_insert(0) += 1;
+            if let Some(day) = c.received_on {
+                *receipts.entry((day, place, department, shard)).or_insert(0) += 1;
             }
         }
         crate::cases::add_counts(&tx, &deltas).await?;
@@ -71,126 +76,6 @@ impl PgStore {
         raise_warnings(&tx, cases).await?;
         tx.commit().await.map_err(db)
     }
-}
-
-/// The case rows; a number (or query code) already taken, in the database or earlier in the
-/// batch, refuses the whole batch with that case's `case_exists`.
-async fn insert_cases(tx: &impl GenericClient, cases: &[ImportedCase]) -> Result<()> {
-    let s: Vec<CaseSummary> = cases
-        .iter()
-        .map(|c| CaseSummary::of(&c.case, c.events.last().map_or_else(Utc::now, |e| e.at)))
-        .collect();
-    let numbers: Vec<&str> = s.iter().map(|s| s.number.as_str()).collect();
-    let codes: Vec<&str> = cases
-        .iter()
-        .map(|c| c.case.filing.query_code.as_str())
-        .collect();
-    let states: Vec<&str> = s.iter().map(|s| s.state.as_str()).collect();
-    let item_codes: Vec<&str> = s.iter().map(|s| s.item_code.as_str()).collect();
-    let item_names: Vec<&str> = s.iter().map(|s| s.item_name.as_str()).collect();
-    let departments: Vec<&str> = s.iter().map(|s| s.department.as_str()).collect();
-    let applicants: Vec<&str> = s.iter().map(|s| s.applicant_name.as_str()).collect();
-    let places: Vec<&str> = s.iter().map(|s| s.place.as_str()).collect();
-    let decides: Vec<&str> = s.iter().map(|s| s.decide_place.as_str()).collect();
-    let regions: Vec<&str> = s.iter().map(|s| s.applicant_region.as_str()).collect();
-    let applicant_ids: Vec<Option<i64>> = s.iter().map(|s| s.applicant_user_id).collect();
-    let agent_ids: Vec<Option<i64>> = s.iter().map(|s| s.agent_user_id).collect();
-    let dues: Vec<Option<NaiveDate>> = s.iter().map(|s| s.due).collect();
-    let created: Vec<DateTime<Utc>> = s.iter().map(|s| s.created_at).collect();
-    let updated: Vec<DateTime<Utc>> = s.iter().map(|s| s.updated_at).collect();
-    let versions: Vec<i64> = s.iter().map(|s| i64::from(s.version)).collect();
-    let bodies: Vec<Vec<u8>> = cases
-        .iter()
-        .map(|c| packed(Body::Case, &c.case))
-        .collect::<Result<_>>()?;
-    let received: Vec<Option<NaiveDate>> = cases.iter().map(|c| c.case.received_on).collect();
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO cases (number, query_code, state, item_code, item_name, department,
-                applicant_name, place_region, decide_region, applicant_region,
-                applicant_user_id, agent_user_id, due, created_at, updated_at, version, case_json,
-                received_on)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[],
-                $12::bigint[], $13::date[], $14::timestamptz[], $15::timestamptz[],
-                $16::bigint[], $17::bytea[], $18::date[])
-             ON CONFLICT DO NOTHING
-             RETURNING number",
-        )
-        .await
-        .map_err(db)?;
-    let stored = tx
-        .query(
-            &stmt,
-            &[
-                &numbers,
-                &codes,
-                &states,
-                &item_codes,
-                &item_names,
-                &departments,
-                &applicants,
-                &places,
-                &decides,
-                &regions,
-                &applicant_ids,
-                &agent_ids,
-                &dues,
-                &created,
-                &updated,
-                &versions,
-                &bodies,
-                &received,
-            ],
-        )
-        .await
-        .map_err(db)?;
-    if stored.len() == numbers.len() {
-        return Ok(());
-    }
-    // Some row was not inserted: the first number not stored by this statement, or stored
-    // twice in the batch, is the one taken.
-    let mut inserted: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for r in &stored {
-        *inserted.entry(r.get(0)).or_insert(0) += 1;
-    }
-    let mut seen = std::collections::HashSet::new();
-    let taken = numbers
-        .iter()
-        .find(|n| !inserted.contains_key(**n) || !seen.insert(**n))
-        .unwrap_or(&numbers[0]);
-    Err(case_exists(taken))
-}
-
-/// Every case's `case_scopes` rows (store::listing).
-async fn insert_scopes(tx: &impl GenericClient, cases: &[ImportedCase]) -> Result<()> {
-    let mut prefixes: Vec<String> = vec![];
-    let mut numbers: Vec<&str> = vec![];
-    let mut vias: Vec<i64> = vec![];
-    let mut states: Vec<&str> = vec![];
-    let mut dues: Vec<NaiveDate> = vec![];
-    for c in cases {
-        let f = &c.case.filing;
-        let due = c.case.current_deadline().unwrap_or_else(listing::sort_last);
-        for (prefix, via) in listing::scope_rows(&f.place, &f.decide_place, &f.applicant_region) {
-            prefixes.push(prefix);
-            numbers.push(&f.number);
-            vias.push(via);
-            states.push(c.case.state.as_str());
-            dues.push(due);
-        }
-    }
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[])",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(&stmt, &[&prefixes, &numbers, &vias, &states, &dues])
-        .await
-        .map_err(db)?;
-    Ok(())
 }
 
 async fn insert_messages(tx: &impl GenericClient, cases: &[ImportedCase]) -> Result<()> {
@@ -260,40 +145,6 @@ async fn insert_results(tx: &impl GenericClient, cases: &[ImportedCase]) -> Resu
     )
     .await
     .map_err(db)?;
-    Ok(())
-}
-
-/// Deadline rows, with the places and department of their case row (as `replace_rows_c`).
-async fn insert_deadlines(tx: &impl GenericClient, cases: &[ImportedCase]) -> Result<()> {
-    let rows: Vec<&domain::supervision::DeadlineRow> = cases
-        .iter()
-        .filter_map(|c| c.effects.supervision.as_ref())
-        .flat_map(|sv| &sv.rows)
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let numbers: Vec<&str> = rows.iter().map(|r| r.case_number.as_str()).collect();
-    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-    let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
-    let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
-    let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                red_from, place_region, decide_region, department)
-             SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
-                    c.place_region, c.decide_region, c.department
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
-                    AS r(number, key, label, due, yellow_from, red_from)
-             JOIN cases c ON c.number = r.number",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(&stmt, &[&numbers, &keys, &labels, &dues, &yellows, &reds])
-        .await
-        .map_err(db)?;
     Ok(())
 }
 

@@ -100,39 +100,42 @@ pub(crate) async fn replace_rows_c(
         .await
         .map_err(db)?;
     tx.execute(&stmt, &[&case_number]).await.map_err(db)?;
-    if !rows.is_empty() {
-        // One statement for all rows; the places come from the case row, and no case row
-        // means nothing inserted.
-        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-        let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-        let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
-        let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
-        let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
-        let stmt = tx
-            .prepare_cached(
-                "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                    red_from, place_region, decide_region, department)
-                 SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
-                        c.place_region, c.decide_region, c.department
-                 FROM cases c,
-                      unnest($2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
-                        AS r(key, label, due, yellow_from, red_from)
-                 WHERE c.number = $1",
-            )
-            .await
-            .map_err(db)?;
-        let n = tx
-            .execute(
-                &stmt,
-                &[&case_number, &keys, &labels, &dues, &yellows, &reds],
-            )
-            .await
-            .map_err(db)?;
-        if n == 0 {
-            return Err(StoreError::NotFound("case"));
-        }
+    if !rows.is_empty() && insert_deadline_rows(tx, &rows.iter().collect::<Vec<_>>()).await? == 0 {
+        return Err(StoreError::NotFound("case"));
     }
     Ok(())
+}
+
+/// Deadline rows of any cases in one statement, each with the places and department of its case
+/// row (a row whose case does not exist is not inserted); returns how many were.
+pub(crate) async fn insert_deadline_rows(
+    tx: &impl GenericClient,
+    rows: &[&DeadlineRow],
+) -> Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let numbers: Vec<&str> = rows.iter().map(|r| r.case_number.as_str()).collect();
+    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
+    let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
+    let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
+                red_from, place_region, decide_region, department)
+             SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
+                    c.place_region, c.decide_region, c.department
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
+                    AS r(number, key, label, due, yellow_from, red_from)
+             JOIN cases c ON c.number = r.number",
+        )
+        .await
+        .map_err(db)?;
+    tx.execute(&stmt, &[&numbers, &keys, &labels, &dues, &yellows, &reds])
+        .await
+        .map_err(db)
 }
 
 pub(crate) async fn raise_c(client: &impl GenericClient, w: &WarningRecord) -> Result<bool> {

@@ -1622,6 +1622,26 @@ pub fn next_events(
     (Case::replay(&all).expect("replays"), new)
 }
 
+/// `case` transferred (转办) from its place to `to` at `at_`, stored; returns it after the move.
+async fn transfer<S: CaseStore + ?Sized>(store: &S, case: &Case, to: &str, at_: &str) -> Case {
+    let log = store.case_events(&case.filing.number).await.unwrap();
+    let (moved, ev) = next_events(
+        case,
+        &log,
+        at_,
+        vec![EventKind::Transferred {
+            from: case.filing.place.clone(),
+            to: code(to),
+            reason: "本级无权办理".to_string(),
+        }],
+    );
+    store
+        .append_events(&moved, case.version, &ev)
+        .await
+        .unwrap();
+    moved
+}
+
 pub fn window_case<'a>(number: &'a str, place: &'a str, at: &'a str) -> CaseFixture<'a> {
     CaseFixture {
         number,
@@ -2711,20 +2731,8 @@ pub async fn case_period_figures<S: Store + ?Sized>(store: &S) {
 
     // A receipt follows its case: `e` is transferred to another town, and a case imported whole
     // is counted where it was received.
-    let e = &cases[4];
-    assert_eq!(e.filing.place, code(TOWN));
-    let log = store.case_events(&e.filing.number).await.unwrap();
-    let (moved, ev) = next_events(
-        e,
-        &log,
-        "2026-03-20T09:00:00Z",
-        vec![EventKind::Transferred {
-            from: code(TOWN),
-            to: code(FAR_TOWN),
-            reason: "属地管辖".to_string(),
-        }],
-    );
-    store.append_events(&moved, e.version, &ev).await.unwrap();
+    assert_eq!(cases[4].filing.place, code(TOWN));
+    transfer(store, &cases[4], FAR_TOWN, "2026-03-20T09:00:00Z").await;
     let (imported, events) = filed_case(&window_case(
         "330102001000-20260305-0101",
         SIBLING_TOWN,
@@ -3547,7 +3555,6 @@ pub async fn supervision_counts_follow_cases<S: Store + ?Sized>(store: &S) {
 
     // `e` is transferred to the county before acceptance: it is counted at its new place.
     let e = &cases[4];
-    let log = store.case_events(&e.filing.number).await.unwrap();
     store
         .replace_deadline_rows(
             &e.filing.number,
@@ -3560,17 +3567,7 @@ pub async fn supervision_counts_follow_cases<S: Store + ?Sized>(store: &S) {
         )
         .await
         .unwrap();
-    let (moved, ev) = next_events(
-        e,
-        &log,
-        "2026-03-02T06:00:00Z",
-        vec![EventKind::Transferred {
-            from: code(TOWN),
-            to: code(COUNTY),
-            reason: "本级无权办理".to_string(),
-        }],
-    );
-    store.append_events(&moved, e.version, &ev).await.unwrap();
+    let moved = transfer(store, e, COUNTY, "2026-03-02T06:00:00Z").await;
     assert_eq!(moved.filing.place, code(COUNTY));
     assert_counts_match_cases(store).await;
     assert_eq!(

@@ -74,8 +74,10 @@ impl StoredEvent {
 /// which recomputed each one, so they are 64 lowercase hex digits; anything else is refused
 /// rather than stored in a form that would not read back the same.
 pub fn hash_bytes(hash: &str) -> crate::Result<Vec<u8>> {
+    // Upper-case digits would decode too, and read back different.
+    let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
     match hex::decode(hash) {
-        Ok(b) if hex::encode(&b) == hash => Ok(b),
+        Ok(b) if hash.bytes().all(lower_hex) => Ok(b),
         _ => Err(crate::StoreError::Backend(format!(
             "not a stored hash: {hash:?}"
         ))),

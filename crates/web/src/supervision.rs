@@ -236,6 +236,15 @@ pub async fn rebuild(state: &AppState) -> AppResult<usize> {
     rebuild_in_pages(state, REBUILD_PAGE).await
 }
 
+/// The states whose cases `rebuild` recomputes: those with running deadlines.
+pub const SUPERVISED_STATES: [CaseState; 5] = [
+    CaseState::Submitted,
+    CaseState::InReview,
+    CaseState::Suspended,
+    CaseState::Decided,
+    CaseState::CorrectionRequested,
+];
+
 /// Open cases read per page by `rebuild`, and refreshed concurrently so their writes share commits.
 const REBUILD_PAGE: u32 = 1_000;
 const REBUILD_IN_FLIGHT: usize = 32;
@@ -253,13 +262,7 @@ pub async fn rebuild_in_pages(state: &AppState, page: u32) -> AppResult<usize> {
             .store
             .list_cases(&CaseFilter {
                 place_scope: Some(Scope::All),
-                states: vec![
-                    CaseState::Submitted,
-                    CaseState::InReview,
-                    CaseState::Suspended,
-                    CaseState::Decided,
-                    CaseState::CorrectionRequested,
-                ],
+                states: SUPERVISED_STATES.to_vec(),
                 limit: Some(page.max(1)),
                 after,
                 ..Default::default()

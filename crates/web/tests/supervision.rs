@@ -328,13 +328,7 @@ async fn a_rules_change_reaches_every_open_case_page_by_page(app: TestApp) {
     let open = app
         .store
         .list_cases(&store::CaseFilter {
-            states: vec![
-                domain::case::CaseState::Submitted,
-                domain::case::CaseState::InReview,
-                domain::case::CaseState::Suspended,
-                domain::case::CaseState::Decided,
-                domain::case::CaseState::CorrectionRequested,
-            ],
+            states: web::supervision::SUPERVISED_STATES.to_vec(),
             ..Default::default()
         })
         .await
