@@ -732,6 +732,24 @@ async fn wait(c: &Client, loc: Locator<'_>) -> Result<fantoccini::elements::Elem
         .with_context(|| format!("waiting for {loc:?}"))
 }
 
+/// The text of the first node at `xpath` once there is one, read inside the page in one step:
+/// the live monitor replaces its region whenever the server reports a change (SSE), so an
+/// element found by one WebDriver call can be gone ("stale") by the next.
+async fn live_text(c: &Client, xpath: &str) -> Result<String> {
+    wait(c, Locator::XPath(xpath)).await?;
+    let text = c
+        .execute(
+            "const n = document.evaluate(arguments[0], document, null, \
+             XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue; \
+             return n ? n.innerText : null;",
+            vec![serde_json::Value::String(xpath.to_string())],
+        )
+        .await?;
+    text.as_str()
+        .map(str::to_string)
+        .with_context(|| format!("{xpath} is gone"))
+}
+
 async fn fill(c: &Client, css: &str, value: &str) -> Result<()> {
     let el = wait(c, Locator::Css(css)).await?;
     el.clear().await?;
@@ -1356,11 +1374,7 @@ async fn supervision_steps(h: &mut Harness) -> Result<()> {
     wait(c, Locator::XPath(&format!("{case_row}/td[1][.='黄色']")))
         .await
         .context("on 03-13 the case is not yellow on the live monitor")?;
-    let holder = c
-        .find(Locator::XPath(&format!("{case_row}/td[5]")))
-        .await?
-        .text()
-        .await?;
+    let holder = live_text(c, &format!("{case_row}/td[5]")).await?;
     ensure!(
         holder.contains("云溪县"),
         "the monitor should name who holds the case: {holder:?}"
@@ -1370,7 +1384,7 @@ async fn supervision_steps(h: &mut Harness) -> Result<()> {
     // The page stays open; a clerk in another browser files a case: the live region's 办件总数
     // changes without a reload (Server-Sent Events).
     let total = "//div[@id='live']//p[@data-count='total']";
-    let before = wait(c, Locator::XPath(total)).await?.text().await?;
+    let before = live_text(c, total).await?;
     let before: i64 = before.trim().parse().context("办件总数 is not a number")?;
     c.execute("window.yizhanNotReloaded = true", vec![]).await?;
     let clerk = h.second_client().await?;
@@ -1390,14 +1404,9 @@ async fn supervision_steps(h: &mut Harness) -> Result<()> {
     let _ = clerk.close().await;
     let second = filed?;
     println!("the second browser filed {second}");
-    let after = wait(
-        c,
-        Locator::XPath(&format!("{total}[normalize-space() != '{before}']")),
-    )
-    .await
-    .context("the live monitor's 办件总数 did not change after a clerk filed a case")?
-    .text()
-    .await?;
+    let after = live_text(c, &format!("{total}[normalize-space() != '{before}']"))
+        .await
+        .context("the live monitor's 办件总数 did not change after a clerk filed a case")?;
     ensure!(
         after.trim() == (before + 1).to_string(),
         "办件总数 went from {before} to {after}, expected one more"
