@@ -26,66 +26,8 @@ use store::{Result, StoreError};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
 
-/// Embedded migrations, applied in order: (version, name, SQL).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/0001_init.sql")),
-    (2, "cases", include_str!("../migrations/0002_cases.sql")),
-    (
-        3,
-        "supervision",
-        include_str!("../migrations/0003_supervision.sql"),
-    ),
-    (
-        4,
-        "feedback",
-        include_str!("../migrations/0004_feedback.sql"),
-    ),
-    (
-        5,
-        "scan_rows",
-        include_str!("../migrations/0005_scan_rows.sql"),
-    ),
-    (
-        6,
-        "case_scopes",
-        include_str!("../migrations/0006_case_scopes.sql"),
-    ),
-    (
-        7,
-        "case_outcomes",
-        include_str!("../migrations/0007_case_outcomes.sql"),
-    ),
-    (
-        8,
-        "received_on",
-        include_str!("../migrations/0008_received_on.sql"),
-    ),
-    (
-        9,
-        "packed_bodies",
-        include_str!("../migrations/0009_packed_bodies.sql"),
-    ),
-    (
-        10,
-        "events_clustered",
-        include_str!("../migrations/0010_events_clustered.sql"),
-    ),
-    (
-        11,
-        "outcome_days",
-        include_str!("../migrations/0011_outcome_days.sql"),
-    ),
-    (
-        12,
-        "event_hashes",
-        include_str!("../migrations/0012_event_hashes.sql"),
-    ),
-    (
-        13,
-        "receipt_days",
-        include_str!("../migrations/0013_receipt_days.sql"),
-    ),
-];
+// `MIGRATIONS`: embedded, applied in order; generated from `migrations/` by `build.rs`.
+include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 
 /// Prefix of the throwaway schemas made by [`PgStore::connect_isolated_for_tests`].
 const TEST_SCHEMA_PREFIX: &str = "yz_t_";
@@ -228,30 +170,51 @@ async fn migrate(config: &tokio_postgres::Config) -> Result<()> {
                     version    bigint NOT NULL PRIMARY KEY,
                     name       text NOT NULL,
                     applied_at timestamptz NOT NULL DEFAULT now()
-                )",
+                );
+                -- Databases from before checksums were recorded gain the column.
+                ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text",
             )
             .await
             .map_err(db)?;
-        let applied: Vec<i64> = client
-            .query("SELECT version FROM schema_migrations", &[])
+        let applied: Vec<store::migrations::Applied> = client
+            .query("SELECT version, checksum FROM schema_migrations ORDER BY version", &[])
             .await
             .map_err(db)?
             .iter()
-            .map(|r| r.get(0))
+            .map(|r| store::migrations::Applied {
+                version: r.get(0),
+                checksum: r.get(1),
+            })
             .collect();
-        for (version, name, sql) in MIGRATIONS {
-            if applied.contains(version) {
-                continue;
-            }
-            let tx = client.transaction().await.map_err(db)?;
-            tx.batch_execute(sql)
-                .await
-                .map_err(|e| StoreError::Backend(format!("migration {version} ({name}): {}", describe_db_error(&e))))?;
-            tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[version, name])
+        let plan = store::migrations::plan(MIGRATIONS, &applied)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        for (version, checksum) in &plan.record_checksums {
+            client
+                .execute(
+                    "UPDATE schema_migrations SET checksum = $2 WHERE version = $1",
+                    &[version, checksum],
+                )
                 .await
                 .map_err(db)?;
+        }
+        for m in &plan.pending {
+            let tx = client.transaction().await.map_err(db)?;
+            tx.batch_execute(m.sql).await.map_err(|e| {
+                StoreError::Backend(format!(
+                    "migration {:04} ({}): {}",
+                    m.version,
+                    m.name,
+                    describe_db_error(&e)
+                ))
+            })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                &[&m.version, &m.name, &m.checksum()],
+            )
+            .await
+            .map_err(db)?;
             tx.commit().await.map_err(db)?;
-            tracing::info!(version, name, "applied PostgreSQL migration");
+            tracing::info!(version = m.version, name = m.name, "applied PostgreSQL migration");
         }
         Ok(())
     }

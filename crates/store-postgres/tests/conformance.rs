@@ -1,14 +1,10 @@
-//! The shared conformance suite, each story in a fresh schema of its own.
+//! The shared conformance suite, each story in a fresh schema of its own; skipped with a note
+//! when no PostgreSQL can be had (see `yizhan_test_pg`).
 
 use yizhan_store_postgres::PgStore;
 
-fn url() -> String {
-    std::env::var("YIZHAN_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+async fn fresh_store() -> Option<PgStore> {
+    Some(PgStore::connect_isolated_for_tests(&yizhan_test_pg::url()?).await)
 }
 
-async fn fresh_store() -> PgStore {
-    PgStore::connect_isolated_for_tests(&url()).await
-}
-
-store::conformance_tests!(fresh_store());
+store::conformance_tests!(optional: fresh_store());

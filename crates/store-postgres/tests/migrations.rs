@@ -2,14 +2,17 @@
 
 use yizhan_store_postgres::PgStore;
 
+/// The test server (see `yizhan_test_pg`); each test first returns early when there is none.
 fn url() -> String {
-    std::env::var("YIZHAN_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+    yizhan_test_pg::required_url()
 }
 
 /// Connecting twice, and four times at once, to one schema migrates it exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_connects_migrate_once() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     let schema = format!(
         "yz_mig_{}_{}",
         std::process::id(),
@@ -75,6 +78,9 @@ async fn concurrent_connects_migrate_once() {
 /// wrote, gives back the same rows.
 #[tokio::test]
 async fn case_scopes_backfill_matches_the_write_path() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     use store::conformance::{filed_case, CaseFixture, COUNTY, EDGE_VILLAGE, FAR_TOWN, TOWN};
     use store::CaseStore;
     let schema = format!(
@@ -167,6 +173,9 @@ async fn case_scopes_backfill_matches_the_write_path() {
 /// case and the same log (the codec reads plain JSON), and new writes are compressed frames.
 #[tokio::test]
 async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
     use store::CaseStore;
     let schema = format!(
@@ -275,6 +284,9 @@ async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
 /// goes on.
 #[tokio::test]
 async fn event_hashes_move_to_bytes_and_links_are_given_back() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
     use store::CaseStore;
     let s = PgStore::connect_isolated_for_tests(&url()).await;
@@ -357,6 +369,9 @@ async fn event_hashes_move_to_bytes_and_links_are_given_back() {
 /// totals it gives are those the write path keeps.
 #[tokio::test]
 async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     use store::conformance::{outcome_totals_by_every_key, seed_outcomes};
     let s = PgStore::connect_isolated_for_tests(&url()).await;
     seed_outcomes(&s).await;
@@ -375,6 +390,9 @@ async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
 /// gives are those the write path keeps.
 #[tokio::test]
 async fn receipt_days_are_counted_from_the_cases_already_there() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     use store::CaseStore;
     let s = PgStore::connect_isolated_for_tests(&url()).await;
     store::conformance::seed_receipts(&s).await;
@@ -397,8 +415,108 @@ async fn receipt_days_are_counted_from_the_cases_already_there() {
 /// running them.
 #[tokio::test]
 async fn pooled_connections_run_without_jit() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
     let s = PgStore::connect_isolated_for_tests(&url()).await;
     let c = s.connection().await.unwrap();
     let jit: String = c.query_one("SHOW jit", &[]).await.unwrap().get(0);
     assert_eq!(jit, "off");
+}
+
+/// Every migration is recorded with its checksum; one whose text changed after it was applied, or
+/// one only a newer build knows, stops the connect with an error naming it. A database from before
+/// checksums were kept (the column missing) gets them on its next start.
+#[tokio::test]
+async fn a_changed_or_unknown_migration_is_refused_at_connect() {
+    if yizhan_test_pg::url().is_none() {
+        return;
+    }
+    use yizhan_store_postgres::MIGRATIONS;
+    let schema = format!(
+        "yz_sum_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    drop(PgStore::connect(&scoped).await.expect("migrates"));
+    let expected: Vec<(i64, Option<String>)> = MIGRATIONS
+        .iter()
+        .map(|m| (m.version, Some(m.checksum())))
+        .collect();
+    assert_eq!(recorded(&admin, &schema).await, expected);
+
+    // From before checksums: the column gone, the next connect adds it and fills it in.
+    admin
+        .batch_execute(&format!(
+            "ALTER TABLE {schema}.schema_migrations DROP COLUMN checksum"
+        ))
+        .await
+        .unwrap();
+    drop(PgStore::connect(&scoped).await.expect("adds the checksums"));
+    assert_eq!(recorded(&admin, &schema).await, expected);
+
+    admin
+        .batch_execute(&format!(
+            "UPDATE {schema}.schema_migrations SET checksum = repeat('0', 64) WHERE version = 5"
+        ))
+        .await
+        .unwrap();
+    let err = PgStore::connect(&scoped)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("migration 0005 (scan_rows) was changed after it was applied"),
+        "{err}"
+    );
+    admin
+        .execute(
+            &format!("UPDATE {schema}.schema_migrations SET checksum = $1 WHERE version = 5"),
+            &[&MIGRATIONS[4].checksum()],
+        )
+        .await
+        .unwrap();
+    admin
+        .batch_execute(&format!(
+            "INSERT INTO {schema}.schema_migrations (version, name, checksum)
+             VALUES (9999, 'future', 'ab')"
+        ))
+        .await
+        .unwrap();
+    let err = PgStore::connect(&scoped)
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("migration 9999, which this build does not know"),
+        "{err}"
+    );
+
+    admin
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await
+        .unwrap();
+}
+
+async fn recorded(admin: &tokio_postgres::Client, schema: &str) -> Vec<(i64, Option<String>)> {
+    admin
+        .query(
+            &format!("SELECT version, checksum FROM {schema}.schema_migrations ORDER BY version"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
 }

@@ -243,7 +243,10 @@ async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
         })
         .await
         .unwrap();
-    assert_eq!(applied, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
+    assert_eq!(
+        applied,
+        MIGRATIONS.iter().map(|m| m.version).collect::<Vec<_>>()
+    );
     assert_eq!(s.list_regions(&Scope::All).await.unwrap().len(), 1);
     drop(s);
     let _ = std::fs::remove_dir_all(&dir);
@@ -428,11 +431,11 @@ async fn supervision_migration_backfills_case_counts() {
                 version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
         )
         .unwrap();
-        for (version, name, sql) in &MIGRATIONS[..2] {
-            conn.execute_batch(sql).unwrap();
+        for m in &MIGRATIONS[..2] {
+            conn.execute_batch(m.sql).unwrap();
             conn.execute(
                 "INSERT INTO schema_migrations VALUES (?1, ?2, '2026-01-01T00:00:00.000000Z')",
-                params![version, name],
+                params![m.version, m.name],
             )
             .unwrap();
         }
@@ -466,7 +469,65 @@ async fn supervision_migration_backfills_case_counts() {
             ("330102002000".to_string(), 1)
         ]
     );
+    // The rows written before checksums were kept got theirs, the new ones were recorded with it.
+    let recorded: Vec<(i64, Option<String>)> = s
+        .read(|c| {
+            let mut st = c
+                .prepare("SELECT version, checksum FROM schema_migrations ORDER BY version")
+                .db()?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+        .unwrap();
+    let expected: Vec<(i64, Option<String>)> = MIGRATIONS
+        .iter()
+        .map(|m| (m.version, Some(m.checksum())))
+        .collect();
+    assert_eq!(recorded, expected);
     drop(s);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A migration whose text changed after it was applied, or one only a newer build knows, stops
+/// the open with an error naming it; nothing is applied on a schema the binary does not describe.
+#[tokio::test]
+async fn a_changed_or_unknown_migration_is_refused_at_open() {
+    let (dir, path) = fresh_db_path("checksums");
+    drop(SqliteStore::open(&path).unwrap());
+    let scan_rows = MIGRATIONS.iter().find(|m| m.version == 5).unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE schema_migrations SET checksum = ?1 WHERE version = 5",
+            [scan_rows.checksum().replace(|c: char| c != '0', "0")],
+        )
+        .unwrap();
+    let err = SqliteStore::open(&path).err().expect("refused").to_string();
+    assert!(
+        err.contains("migration 0005 (scan_rows) was changed after it was applied"),
+        "{err}"
+    );
+
+    let conn = Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE schema_migrations SET checksum = ?1 WHERE version = 5",
+        [scan_rows.checksum()],
+    )
+    .unwrap();
+    drop(SqliteStore::open(&path).expect("opens again once the checksum matches"));
+    conn.execute(
+        "INSERT INTO schema_migrations (version, name, applied_at, checksum)
+         VALUES (9999, 'future', '2027-01-01T00:00:00.000000Z', 'ab')",
+        [],
+    )
+    .unwrap();
+    let err = SqliteStore::open(&path).err().expect("refused").to_string();
+    assert!(
+        err.contains("migration 9999, which this build does not know"),
+        "{err}"
+    );
+    drop(conn);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -505,7 +566,11 @@ async fn case_scopes_backfill_matches_the_write_path() {
         });
         s.create_case(&case, &events).await.unwrap();
     }
-    let sql = MIGRATIONS.iter().find(|m| m.1 == "case_scopes").unwrap().2;
+    let sql = MIGRATIONS
+        .iter()
+        .find(|m| m.name == "case_scopes")
+        .unwrap()
+        .sql;
     let start = sql.find("INSERT INTO case_scopes").unwrap();
     let backfill = sql[start..start + sql[start..].find(';').unwrap()].to_string();
     type ScopeRow = (String, String, i64, String, String);
@@ -734,7 +799,11 @@ async fn the_event_log_rebuild_keeps_every_event_and_its_guards() {
         .unwrap();
     assert_eq!(old, logs[0][0].hash, "the old form links in its own column");
     for version in [10, 12] {
-        let sql = MIGRATIONS.iter().find(|m| m.0 == version).unwrap().2;
+        let sql = MIGRATIONS
+            .iter()
+            .find(|m| m.version == version)
+            .unwrap()
+            .sql;
         s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
     }
     for log in &logs {
@@ -794,7 +863,7 @@ async fn outcome_days_are_added_up_from_the_outcomes_already_there() {
     s.write(|tx| tx.execute_batch("DROP TABLE outcome_days").db())
         .await
         .unwrap();
-    let sql = MIGRATIONS.iter().find(|m| m.0 == 11).unwrap().2;
+    let sql = MIGRATIONS.iter().find(|m| m.version == 11).unwrap().sql;
     s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
     assert_eq!(outcome_totals_by_every_key(&s).await, kept);
 }
@@ -815,7 +884,7 @@ async fn receipt_days_are_counted_from_the_cases_already_there() {
     s.write(|tx| tx.execute_batch("DROP TABLE receipt_days").db())
         .await
         .unwrap();
-    let sql = MIGRATIONS.iter().find(|m| m.0 == 13).unwrap().2;
+    let sql = MIGRATIONS.iter().find(|m| m.version == 13).unwrap().sql;
     s.write(move |tx| tx.execute_batch(sql).db()).await.unwrap();
     assert_eq!(s.period_figures(from, until).await.unwrap(), kept);
 }

@@ -31,11 +31,18 @@ mod feedback;
 pub use feedback::*;
 
 /// Expands to one `#[tokio::test]` per story. `$make` is an expression whose `.await` yields a
-/// fresh, migrated, empty store; it is evaluated once per test.
+/// fresh, migrated, empty store; it is evaluated once per test. With `optional:` it yields an
+/// `Option` of one, and a story whose store is `None` (no server to test against) returns at once.
 #[macro_export]
 macro_rules! conformance_tests {
+    (optional: $make:expr) => {
+        $crate::conformance_tests!(@list [optional] $make);
+    };
     ($make:expr) => {
-        $crate::conformance_tests!(@each $make;
+        $crate::conformance_tests!(@list [plain] $make);
+    };
+    (@list [$mode:ident] $make:expr) => {
+        $crate::conformance_tests!(@each [$mode] $make;
             regions_by_scope,
             region_children,
             places_round_trip,
@@ -88,11 +95,20 @@ macro_rules! conformance_tests {
             feedback_complaints,
         );
     };
-    (@each $make:expr; $($name:ident),* $(,)?) => {
+    (@each [plain] $make:expr; $($name:ident),* $(,)?) => {
         $(
             #[tokio::test]
             async fn $name() {
                 let store = $make.await;
+                $crate::conformance::$name(&store).await;
+            }
+        )*
+    };
+    (@each [optional] $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let Some(store) = $make.await else { return };
                 $crate::conformance::$name(&store).await;
             }
         )*

@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod conformance;
 pub mod listing;
+pub mod migrations;
 pub mod stored;
 
 use async_trait::async_trait;
