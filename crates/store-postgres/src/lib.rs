@@ -39,6 +39,8 @@ const TEST_SCHEMA_MAX_AGE: Duration = Duration::from_secs(3600);
 pub struct PgStore {
     // Declared before `test_schema` so the pool's connections close before the schema is dropped.
     pool: Pool,
+    /// The pool's connection settings, for the dedicated `LISTEN` connection.
+    config: tokio_postgres::Config,
     test_schema: Option<Arc<TestSchema>>,
 }
 
@@ -61,6 +63,7 @@ impl PgStore {
         let config = parse_config(url)?;
         let store = PgStore {
             pool: make_pool(config.clone())?,
+            config: config.clone(),
             test_schema: None,
         };
         migrate(&config).await?;
@@ -100,15 +103,61 @@ impl PgStore {
         let test_schema = Arc::new(TestSchema { name, config: base });
         migrate(&config).await.expect("migrate test schema");
         PgStore {
-            pool: make_pool(config).expect("test pool"),
+            pool: make_pool(config.clone()).expect("test pool"),
+            config,
             test_schema: Some(test_schema),
         }
+    }
+
+    /// A store on the same database and schema with a pool of its own, as a second server would
+    /// have (tests of several servers in one process). Keeps an isolated test schema alive.
+    pub fn with_own_pool(&self) -> Result<PgStore> {
+        Ok(PgStore {
+            pool: make_pool(self.config.clone())?,
+            config: self.config.clone(),
+            test_schema: self.test_schema.clone(),
+        })
     }
 
     /// A pooled connection, for SQL the storage traits do not cover (maintenance commands,
     /// tests). It lands in the store's schema, isolated test schemas included.
     pub async fn connection(&self) -> Result<Object> {
         self.conn().await
+    }
+
+    /// Names from `cache_versions` as their changes commit, on a connection of its own that
+    /// `LISTEN`s on `yizhan_cache` (the triggers of migration 0014 `NOTIFY` it). The receiver ends
+    /// when the connection is lost; the connection closes when the receiver is dropped.
+    pub async fn listen_cache_changes(&self) -> Result<tokio::sync::mpsc::Receiver<String>> {
+        let (client, mut connection) = self.config.connect(NoTls).await.map_err(db)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let forward = tx.clone();
+        tokio::spawn(async move {
+            use tokio_postgres::AsyncMessage;
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                match message {
+                    Ok(AsyncMessage::Notification(n)) => {
+                        // A full queue only means the watcher is behind; it re-reads every version.
+                        let _ = forward.try_send(n.payload().to_string());
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cache change listener lost its connection");
+                        break;
+                    }
+                }
+            }
+        });
+        client
+            .batch_execute("LISTEN yizhan_cache")
+            .await
+            .map_err(db)?;
+        // The client must live as long as anyone listens; dropping it ends the connection.
+        tokio::spawn(async move {
+            tx.closed().await;
+            drop(client);
+        });
+        Ok(rx)
     }
 
     pub(crate) async fn conn(&self) -> Result<Object> {

@@ -78,6 +78,25 @@ impl MetaStore for PgStore {
         Ok(())
     }
 
+    async fn cache_versions(&self) -> Result<Vec<(String, i64)>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached("SELECT name, version FROM cache_versions ORDER BY name")
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query(&stmt, &[])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    async fn cache_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
+        self.listen_cache_changes().await.map(Some)
+    }
+
     async fn describe_schema(&self) -> Result<SchemaDescription> {
         let conn = self.conn().await?;
         let mut schema = SchemaDescription::default();

@@ -47,25 +47,14 @@ async fn concurrent_connects_migrate_once() {
         .await
         .unwrap();
     let applied: Vec<(i64, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    // Each embedded migration exactly once, in order.
     assert_eq!(
         applied,
-        vec![
-            (1, "init".to_string()),
-            (2, "cases".to_string()),
-            (3, "supervision".to_string()),
-            (4, "feedback".to_string()),
-            (5, "scan_rows".to_string()),
-            (6, "case_scopes".to_string()),
-            (7, "case_outcomes".to_string()),
-            (8, "received_on".to_string()),
-            (9, "packed_bodies".to_string()),
-            (10, "events_clustered".to_string()),
-            (11, "outcome_days".to_string()),
-            (12, "event_hashes".to_string()),
-            (13, "receipt_days".to_string())
-        ]
+        yizhan_store_postgres::MIGRATIONS
+            .iter()
+            .map(|m| (m.version, m.name.to_string()))
+            .collect::<Vec<_>>()
     );
-
     drop(stores);
     admin
         .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))

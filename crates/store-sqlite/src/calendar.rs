@@ -181,6 +181,17 @@ impl MetaStore for SqliteStore {
         self.read(crate::schema::describe).await
     }
 
+    async fn cache_versions(&self) -> Result<Vec<(String, i64)>> {
+        self.read(|c| {
+            let mut st = c
+                .prepare_cached("SELECT name, version FROM cache_versions ORDER BY name")
+                .db()?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
+        })
+        .await
+    }
+
     fn backend_name(&self) -> &'static str {
         "sqlite"
     }

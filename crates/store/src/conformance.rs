@@ -67,6 +67,7 @@ macro_rules! conformance_tests {
             calendar_replaces_only_given_years,
             closures_affect_subtree_not_siblings,
             settings_round_trip,
+            cache_versions_follow_their_tables,
             schema_is_described,
             counters_count_from_one,
             counters_unique_under_concurrency,
@@ -1388,6 +1389,73 @@ pub async fn closures_affect_subtree_not_siblings<S: Store + ?Sized>(store: &S) 
         .delete_closure(&code(TOWN), date("2026-03-03"))
         .await
         .unwrap();
+}
+
+/// Every change to a table servers cache bumps its version in the same transaction (issue 15,
+/// part 6); other tables and reads leave the versions alone.
+pub async fn cache_versions_follow_their_tables<S: Store + ?Sized>(store: &S) {
+    use std::collections::BTreeMap;
+    async fn versions<S: Store + ?Sized>(store: &S) -> BTreeMap<String, i64> {
+        store.cache_versions().await.unwrap().into_iter().collect()
+    }
+    /// The names whose version moved from `before` to now.
+    async fn moved<S: Store + ?Sized>(store: &S, before: &BTreeMap<String, i64>) -> Vec<String> {
+        versions(store)
+            .await
+            .into_iter()
+            .filter(|(name, v)| before.get(name) != Some(v))
+            .map(|(name, _)| name)
+            .collect()
+    }
+    seed_regions(store).await;
+    let v = versions(store).await;
+    store
+        .replace_calendar_years(&[day("2026-10-01", DayKind::Holiday, "国庆节")])
+        .await
+        .unwrap();
+    assert_eq!(moved(store, &v).await, ["calendar"]);
+
+    let v = versions(store).await;
+    store
+        .add_closure(&closure(COUNTY, "2026-03-05", "停电"))
+        .await
+        .unwrap();
+    assert_eq!(moved(store, &v).await, ["closures"]);
+    let v = versions(store).await;
+    store
+        .delete_closure(&code(COUNTY), date("2026-03-05"))
+        .await
+        .unwrap();
+    assert_eq!(moved(store, &v).await, ["closures"]);
+
+    let v = versions(store).await;
+    store.set_setting("warning_rules", "[]").await.unwrap();
+    store.set_setting("warning_rules", "[1]").await.unwrap();
+    assert_eq!(moved(store, &v).await, ["setting:warning_rules"]);
+
+    let v = versions(store).await;
+    store
+        .create_department(&code(COUNTY), "jyj", "教育局")
+        .await
+        .unwrap();
+    assert_eq!(moved(store, &v).await, ["departments"]);
+
+    let v = versions(store).await;
+    store
+        .import_items(&[item("330102-SP-777", 1, COUNTY, "jyj")])
+        .await
+        .unwrap();
+    assert_eq!(moved(store, &v).await, ["catalog"]);
+
+    // Reads, and tables no server caches, leave every version alone.
+    let v = versions(store).await;
+    store.list_calendar_days().await.unwrap();
+    store.get_setting("warning_rules").await.unwrap();
+    store
+        .put_region(&region("330105002000", "另一镇", Some(OTHER_COUNTY)))
+        .await
+        .unwrap();
+    assert_eq!(versions(store).await, v);
 }
 
 pub async fn settings_round_trip<S: Store + ?Sized>(store: &S) {

@@ -204,6 +204,17 @@ pub trait MetaStore: Send + Sync {
     async fn describe_schema(&self) -> Result<SchemaDescription>;
     /// Name of the engine for logs and the about page: "sqlite" or "postgres".
     fn backend_name(&self) -> &'static str;
+    /// The version of each table servers keep in memory (`calendar`, `closures`, `catalog`,
+    /// `departments`, `setting:<key>`), bumped in the same transaction as any change to it. A name
+    /// never changed yet is absent. Servers compare it with what they loaded (see the web layer's
+    /// cache watcher), so a change made by another server or process reaches them.
+    async fn cache_versions(&self) -> Result<Vec<(String, i64)>>;
+    /// A stream of names from `cache_versions` as changes commit, where the engine can push them
+    /// (PostgreSQL `LISTEN`); `None` where it cannot, and polling `cache_versions` is all there is.
+    /// The stream ends when its connection is lost; the caller may ask again.
+    async fn cache_changes(&self) -> Result<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
 }
 
 /// A row of the case list: what queues, lookups and supervision need without the whole case.

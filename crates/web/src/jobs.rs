@@ -3,6 +3,56 @@
 
 use crate::state::AppState;
 use std::time::Duration;
+use tokio::sync::mpsc::Receiver;
+
+/// Keeps this process's caches true to the database when another server or a command-line run
+/// changes a cached table (issue 15, part 6): reloads on every change pushed by the store
+/// (PostgreSQL `NOTIFY`, within milliseconds of the commit) and polls the versions once a second
+/// as the fallback — for SQLite, and for notifications lost with a dropped connection.
+pub async fn watch_caches(state: AppState) {
+    let mut pushed = listen(&state).await;
+    let pushes = pushed.is_some();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if pushes && pushed.is_none() {
+                    pushed = listen(&state).await;
+                }
+            }
+            got = next(&mut pushed) => {
+                if got.is_none() {
+                    pushed = None;
+                }
+            }
+        }
+        match state.refresh_caches().await {
+            Ok(changed) if !changed.is_empty() => {
+                tracing::info!(?changed, "caches reloaded after a change in the database")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cache versions could not be read"),
+        }
+    }
+}
+
+async fn listen(state: &AppState) -> Option<Receiver<String>> {
+    match state.store.cache_changes().await {
+        Ok(rx) => rx,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for cache changes; polling only");
+            None
+        }
+    }
+}
+
+async fn next(rx: &mut Option<Receiver<String>>) -> Option<String> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
 
 pub async fn run(state: AppState) {
     // Cases completed before outcomes were kept get theirs once (a no-op after the first run).

@@ -124,13 +124,27 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
-/// Headers every response carries: no framing by other sites, no MIME sniffing, no referrer leak.
-async fn security_headers(mut resp: axum::response::Response) -> axum::response::Response {
+/// Headers every response carries: no framing by other sites, no MIME sniffing, no referrer leak;
+/// and, when the platform is reached over HTTPS (`public_url`), HSTS so browsers never fall back to
+/// plain HTTP.
+async fn security_headers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut resp: axum::response::Response,
+) -> axum::response::Response {
     let h = resp.headers_mut();
+    if state.config.https() {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

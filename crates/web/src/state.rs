@@ -70,8 +70,16 @@ pub struct Config {
     pub lock_after: u32,
     pub lock_minutes: i64,
     pub data_dir: PathBuf,
-    /// Address shown in printed documents and QR codes.
+    /// The address people reach the platform at (no trailing slash): every QR code on an official
+    /// notice and every link in a message is built on it; `https://` turns on HSTS.
     pub public_url: String,
+}
+
+impl Config {
+    /// Whether people reach the platform over HTTPS (then browsers are told to stay on it).
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 impl Default for Config {
@@ -106,7 +114,6 @@ pub struct AppState {
     pub caches: Arc<Caches>,
 }
 
-#[derive(Default)]
 pub struct Caches {
     /// Each region's calendar (the schedule with its and its ancestors' closures), built once:
     /// every command and every warning computation needs one.
@@ -118,6 +125,24 @@ pub struct Caches {
     /// page does not recount a busy month on every visit.
     pub past_months:
         RwLock<std::collections::HashMap<chrono::NaiveDate, Arc<Vec<store::PeriodFigure>>>>,
+    /// The `cache_versions` this process loaded its caches at: a version that differs means another
+    /// server (or a command-line run) changed the table, and the caches built on it are reloaded.
+    pub versions: tokio::sync::Mutex<std::collections::HashMap<String, i64>>,
+    /// Counts refreshes that found a change (tests wait on it instead of sleeping).
+    pub refreshed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            closures: Default::default(),
+            department_codes: Default::default(),
+            rules: Default::default(),
+            past_months: Default::default(),
+            versions: Default::default(),
+            refreshed: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 impl Caches {
@@ -147,9 +172,52 @@ impl AppState {
             search: Arc::new(RwLock::new(Arc::new(search::SearchIndex::build(&[], &[])))),
             caches: Arc::new(Caches::default()),
         };
+        // Versions first: a change committed while loading shows as a newer version next time.
+        let versions = state.store.cache_versions().await?;
         state.reload_calendar().await?;
         state.reload_search().await?;
+        *state.caches.versions.lock().await = versions.into_iter().collect();
         Ok(state)
+    }
+
+    /// Reloads whatever a change elsewhere made stale: compares the store's `cache_versions` with
+    /// those this process loaded at and reloads the caches built on each changed table. Returns
+    /// the changed names. Called every second and on every `NOTIFY` by `jobs::watch_caches`.
+    pub async fn refresh_caches(&self) -> Result<Vec<String>, store::StoreError> {
+        // Held throughout, so two refreshes never interleave their reloads.
+        let mut seen = self.caches.versions.lock().await;
+        let current = self.store.cache_versions().await?;
+        let changed: Vec<String> = current
+            .iter()
+            .filter(|(name, v)| seen.get(name) != Some(v))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if changed.is_empty() {
+            return Ok(changed);
+        }
+        let is = |names: &[&str]| changed.iter().any(|c| names.contains(&c.as_str()));
+        let rules = format!("setting:{}", crate::supervision::RULES_SETTING);
+        let synonyms = format!("setting:{SYNONYMS_SETTING}");
+        if is(&["calendar", "closures"]) {
+            // Clears the closures, rules and past months too.
+            self.reload_calendar().await?;
+        }
+        if is(&[rules.as_str()]) {
+            *self.caches.rules.write().expect("cache lock") = None;
+        }
+        if is(&["departments"]) {
+            self.caches
+                .department_codes
+                .write()
+                .expect("cache lock")
+                .clear();
+        }
+        if is(&["catalog", synonyms.as_str()]) {
+            self.reload_search().await?;
+        }
+        *seen = current.into_iter().collect();
+        self.caches.refreshed.send_modify(|n| *n += 1);
+        Ok(changed)
     }
 
     /// Wakes live views; nobody listening is fine.

@@ -790,6 +790,14 @@ async fn window_journey_in_the_pages(app: TestApp) {
         text.contains("2026年03月16日"),
         "states the decision due date"
     );
+    assert!(
+        text.contains("扫码或访问 http://127.0.0.1:8080/lookup"),
+        "the lookup address in words, on the configured public URL"
+    );
+    assert!(
+        doc.headers.get("strict-transport-security").is_none(),
+        "no HSTS on plain HTTP"
+    );
     let slip = app
         .get(&format!("/cases/{n}/documents/slip"), &s)
         .await
@@ -952,5 +960,109 @@ async fn queues_page_by_keyset(app: TestApp) {
     assert!(
         !second.text().contains(&whole[0]),
         "the first row is on the first page only"
+    );
+}
+
+/// The configured public address (issue 15, part 5) is what an official notice's QR code and
+/// printed address point at, and an `https://` address makes every reply carry HSTS.
+#[tokio::test]
+async fn notices_point_at_the_configured_public_url_and_https_sends_hsts() {
+    let app = common::spawn_app_with(
+        common::Backend::Sqlite,
+        yizhan_web::Config {
+            public_url: "https://zwfw.qingchuan.gov.cn".into(),
+            ..yizhan_web::Config::default()
+        },
+    )
+    .await;
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    let s = app.page_login(CLERK).await;
+    let doc = app
+        .get(&format!("/cases/{n}/documents/acceptance"), &s)
+        .await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let text = doc.text();
+    assert!(
+        text.contains("扫码或访问 https://zwfw.qingchuan.gov.cn/lookup"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("127.0.0.1"),
+        "no address of the server's own"
+    );
+    assert_eq!(
+        doc.headers
+            .get("strict-transport-security")
+            .map(|v| v.to_str().unwrap()),
+        Some("max-age=31536000")
+    );
+    let home = app.get("/", &common::Session::default()).await;
+    assert!(home.headers.get("strict-transport-security").is_some());
+}
+
+/// Two servers on one PostgreSQL database (issue 15, part 6): a closure added on one reaches the
+/// other's cached calendar through the cache versions and NOTIFY, and the next case accepted on
+/// the other counts it. Each "server" is an `AppState` with its own caches and connection pool.
+#[tokio::test]
+async fn a_closure_added_on_one_server_moves_the_next_deadline_on_another() {
+    if common::pg_url().is_none() {
+        return;
+    }
+    let a = common::spawn_app(common::Backend::Postgres).await;
+    // The second server: the same schema as `a`, its own pool, caches and watcher.
+    let b_store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
+        a.pg.as_ref()
+            .expect("a PostgreSQL app")
+            .with_own_pool()
+            .unwrap(),
+    );
+    let b_state = yizhan_web::AppState::new(
+        b_store,
+        a.clock.clone(),
+        yizhan_web::Config {
+            login_delay_ms: 0,
+            ..yizhan_web::Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut refreshed = b_state.caches.refreshed.subscribe();
+    tokio::spawn(yizhan_web::jobs::watch_caches(b_state.clone()));
+    let b = TestApp {
+        router: yizhan_web::app(b_state.clone()),
+        state: b_state,
+        clock: a.clock.clone(),
+        store: a.store.clone(),
+        pg: None,
+    };
+
+    let clerk = b.api_login(CLERK).await;
+    let before = window_case(&b, FOOD, &clerk).await;
+    let c = ok(&b, &clerk, &before, json!({ "action": "accept" })).await;
+    assert_eq!(c["deadlines"]["promised_due"], "2026-03-16");
+
+    // On server a: the county closes on Thursday 5 March.
+    let admin = a.api_login(ADMIN).await;
+    let r = a
+        .post_json(
+            "/api/v1/calendar/closures",
+            &admin,
+            &json!({ "region_code": COUNTY, "date": "2026-03-05", "reason": "停电检修" }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+
+    // Server b reloads within moments (pushed by NOTIFY); the bound only guards a broken watcher.
+    tokio::time::timeout(std::time::Duration::from_secs(10), refreshed.changed())
+        .await
+        .expect("server b saw the change")
+        .unwrap();
+    let after = window_case(&b, FOOD, &clerk).await;
+    let c = ok(&b, &clerk, &after, json!({ "action": "accept" })).await;
+    assert_eq!(
+        c["deadlines"]["promised_due"], "2026-03-17",
+        "one working day later for the closure"
     );
 }

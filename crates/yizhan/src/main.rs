@@ -8,28 +8,31 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use store::Store;
 
+mod config;
+
 #[derive(Parser)]
 #[command(
     name = "yizhan",
     version,
-    about = "一站 — 市县乡村四级行政服务网络平台"
+    about = "一站 — 市县乡村四级行政服务网络平台",
+    after_help = "Settings come from built-in defaults, then yizhan.toml (or --config), then \
+                  YIZHAN_* environment variables (YIZHAN_DATABASE_URL, YIZHAN_BIND, …), then flags. \
+                  `yizhan config` prints the result."
 )]
 struct Cli {
+    /// Configuration file (TOML). Default: yizhan.toml in the working directory, if present.
+    #[arg(long, global = true, env = "YIZHAN_CONFIG")]
+    config: Option<PathBuf>,
     /// Database URL: `sqlite://PATH` (default: DATA_DIR/yizhan.db) or `postgres://user@host/db`.
-    #[arg(long, global = true, env = "YIZHAN_DATABASE_URL")]
+    #[arg(long, global = true)]
     database: Option<String>,
     /// Run as of this instant (RFC 3339, e.g. 2026-03-12T02:00:00Z), time still passing: for demos
     /// and end-to-end tests of deadlines. Never set it in production.
     #[arg(long, global = true, env = "YIZHAN_NOW")]
     now: Option<String>,
-    /// Folder for the SQLite database and uploaded files.
-    #[arg(
-        long,
-        global = true,
-        env = "YIZHAN_DATA_DIR",
-        default_value = "yizhan-data"
-    )]
-    data_dir: PathBuf,
+    /// Folder for the SQLite database and uploaded files (default: yizhan-data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -38,15 +41,22 @@ struct Cli {
 enum Command {
     /// Start the web server.
     Serve {
-        #[arg(long, env = "YIZHAN_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
+        /// Address to listen on (default: 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+        /// The address people reach the platform at, printed in QR codes and links
+        /// (default: http://BIND).
+        #[arg(long)]
+        public_url: Option<String>,
         /// Load the demo data (once) before serving.
         #[arg(long)]
         demo: bool,
         /// Send cookies without the Secure flag (plain-HTTP intranet without TLS; not for the internet).
-        #[arg(long, env = "YIZHAN_INSECURE_COOKIES")]
+        #[arg(long)]
         insecure_cookies: bool,
     },
+    /// Print the effective configuration (secrets hidden) and where each value came from.
+    Config,
     /// Create or migrate the database.
     Init,
     /// Load the demo data (once).
@@ -91,18 +101,56 @@ enum CalendarCmd {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,yizhan=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let flags = flags(&cli);
+    let settings = match config::load(cli.config.as_deref(), &flags) {
+        Ok(s) => s,
+        Err(e) => {
+            // A plain message: a configuration mistake is not a crash.
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,yizhan=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match settings.log_format {
+        config::LogFormat::Text => logs.init(),
+        config::LogFormat::Json => logs.json().init(),
+    }
+    if let Command::Config = cli.command {
+        let figment =
+            config::figment(cli.config.as_deref(), &flags).map_err(|e| anyhow::anyhow!(e))?;
+        print!("{}", settings.describe(&figment));
+        return Ok(());
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run(cli))
+    rt.block_on(run(cli, settings))
+}
+
+/// The settings given as flags, the last layer of the configuration.
+fn flags(cli: &Cli) -> config::Flags {
+    let mut f = config::Flags {
+        database_url: cli.database.clone(),
+        data_dir: cli.data_dir.clone(),
+        ..config::Flags::default()
+    };
+    if let Command::Serve {
+        bind,
+        public_url,
+        insecure_cookies,
+        ..
+    } = &cli.command
+    {
+        f.bind = bind.clone();
+        f.public_url = public_url.clone();
+        f.insecure_cookies = insecure_cookies.then_some(true);
+    }
+    f
 }
 
 fn clock(cli: &Cli) -> Result<Arc<dyn web::Clock>> {
@@ -116,12 +164,6 @@ fn clock(cli: &Cli) -> Result<Arc<dyn web::Clock>> {
         }
         None => Arc::new(web::SystemClock),
     })
-}
-
-fn database_url(cli: &Cli) -> String {
-    cli.database
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", cli.data_dir.join("yizhan.db").display()))
 }
 
 /// Opens (creating and migrating) the store the URL names.
@@ -165,35 +207,31 @@ fn print_logins() {
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
-    let url = database_url(&cli);
+async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
+    let url = settings.database_url();
     match &cli.command {
+        Command::Config => Ok(()),
         Command::Serve {
-            bind,
-            demo: with_demo,
-            insecure_cookies,
+            demo: with_demo, ..
         } => {
+            let bind = &settings.bind;
             let store = open_store(&url).await?;
             if *with_demo && load_demo(store.as_ref()).await? {
                 tracing::info!("demo data loaded");
             }
-            let config = web::Config {
-                cookie_secure: !insecure_cookies,
-                data_dir: cli.data_dir.clone(),
-                public_url: format!("http://{bind}"),
-                ..web::Config::default()
-            };
-            let state = web::AppState::new(store, clock(&cli)?, config).await?;
+            let state = web::AppState::new(store, clock(&cli)?, settings.web_config()).await?;
             if *with_demo && web::demo_cases::load(&state).await? {
                 tracing::info!("demo cases loaded");
             }
             tokio::spawn(web::jobs::run(state.clone()));
+            tokio::spawn(web::jobs::watch_caches(state.clone()));
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("无法监听 {bind}"))?;
             let addr = listener.local_addr()?;
             println!(
-                "一站 yizhan 已启动:http://{addr}/  (数据库:{})",
+                "一站 yizhan 已启动:http://{addr}/  (对外地址:{};数据库:{})",
+                state.config.public_url,
                 state.store.backend_name()
             );
             if *with_demo {
@@ -229,11 +267,7 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("演示数据此前已导入,未重复导入。");
             }
-            let config = web::Config {
-                data_dir: cli.data_dir.clone(),
-                ..web::Config::default()
-            };
-            let state = web::AppState::new(store, clock(&cli)?, config).await?;
+            let state = web::AppState::new(store, clock(&cli)?, settings.web_config()).await?;
             if web::demo_cases::load(&state).await? {
                 println!("演示办件已生成。");
             }

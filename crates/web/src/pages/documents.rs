@@ -98,7 +98,11 @@ fn sheet(
                 div {
                     p { strong { (f.applicant.name) } ":" }
                 }
-                div.qr { (PreEscaped(qr_svg(url))) br; "查询码 " strong { (f.query_code) } }
+                // The address in words too, for an applicant without a QR scanner.
+                div.qr {
+                    (PreEscaped(qr_svg(url))) br; "查询码 " strong { (f.query_code) }
+                    br; small.site { "扫码或访问 " (url.split('?').next().unwrap_or(url)) }
+                }
             }
             (body)
             div.sign {

@@ -25,6 +25,8 @@ pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
+    /// The same store as `store` when it is PostgreSQL (for tests that need a second pool on it).
+    pub pg: Option<store_postgres::PgStore>,
 }
 
 /// One argon2 hash of the demo password for the whole test binary (hashing is deliberately slow).
@@ -39,19 +41,30 @@ pub fn pg_url() -> Option<String> {
 }
 
 pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
+    fresh_stores(backend).await.0
+}
+
+async fn fresh_stores(backend: Backend) -> (Arc<dyn Store>, Option<store_postgres::PgStore>) {
     match backend {
-        Backend::Sqlite => {
-            Arc::new(store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite"))
-        }
+        Backend::Sqlite => (
+            Arc::new(store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite")),
+            None,
+        ),
         Backend::Postgres => {
             let url = yizhan_test_pg::required_url();
-            Arc::new(store_postgres::PgStore::connect_isolated_for_tests(&url).await)
+            let pg = store_postgres::PgStore::connect_isolated_for_tests(&url).await;
+            (Arc::new(pg.clone()), Some(pg))
         }
     }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let store = fresh_store(backend).await;
+    spawn_app_with(backend, Config::default()).await
+}
+
+/// [`spawn_app`] with other settings (the sign-in delay is always off).
+pub async fn spawn_app_with(backend: Backend, config: Config) -> TestApp {
+    let (store, pg) = fresh_stores(backend).await;
     demo::load(store.as_ref(), demo_hash())
         .await
         .expect("demo loads");
@@ -61,7 +74,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     ));
     let config = Config {
         login_delay_ms: 0,
-        ..Config::default()
+        ..config
     };
     let state = AppState::new(store.clone(), clock.clone(), config)
         .await
@@ -71,6 +84,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         state,
         clock,
         store,
+        pg,
     }
 }
 
