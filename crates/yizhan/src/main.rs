@@ -219,16 +219,21 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             if *with_demo && load_demo(store.as_ref()).await? {
                 tracing::info!("demo data loaded");
             }
-            let state = web::AppState::new(store, clock(&cli)?, settings.web_config()).await?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("无法监听 {bind}"))?;
+            let addr = listener.local_addr()?;
+            let mut config = settings.web_config();
+            if settings.public_url.is_none() {
+                // Unset: the address actually bound (a port of 0 is known only now).
+                config.public_url = format!("http://{addr}");
+            }
+            let state = web::AppState::new(store, clock(&cli)?, config).await?;
             if *with_demo && web::demo_cases::load(&state).await? {
                 tracing::info!("demo cases loaded");
             }
             tokio::spawn(web::jobs::run(state.clone()));
             tokio::spawn(web::jobs::watch_caches(state.clone()));
-            let listener = tokio::net::TcpListener::bind(bind)
-                .await
-                .with_context(|| format!("无法监听 {bind}"))?;
-            let addr = listener.local_addr()?;
             println!(
                 "一站 yizhan 已启动:http://{addr}/  (对外地址:{};数据库:{})",
                 state.config.public_url,
