@@ -17,7 +17,7 @@ use crate::access::Role;
 use crate::calendar::WorkingCalendar;
 use crate::catalog::{CatalogItem, Fee, ItemKind, Stage};
 use crate::region::RegionCode;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -36,10 +36,7 @@ pub const FIRST_REVIEW_DAYS: u32 = 20;
 /// Delivery limit after a grant (art. 44).
 pub const DELIVERY_LIMIT_DAYS: u32 = 10;
 
-/// The local date of an instant in Asia/Shanghai (UTC+8, no daylight saving).
-pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
-    (at + Duration::hours(8)).date_naive()
-}
+pub use crate::time::local_date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

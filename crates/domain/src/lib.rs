@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod identity;
 pub mod region;
 pub mod supervision;
+pub mod time;
 
 pub use access::{Action, Grant, Role, Scope};
 pub use calendar::WorkingCalendar;

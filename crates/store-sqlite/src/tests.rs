@@ -326,8 +326,12 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(
         constraints,
         vec![
+            "cache_versions.pk(name)",
             "calendar_days.check(calendar_days_kind_ck)",
             "calendar_days.pk(date)",
+            "calendar_days.trigger(calendar_days_cache_delete)",
+            "calendar_days.trigger(calendar_days_cache_insert)",
+            "calendar_days.trigger(calendar_days_cache_update)",
             "case_counts.pk(place_region,department,state,shard)",
             "case_deadlines.fk(case_number)->cases",
             "case_deadlines.pk(case_number,key)",
@@ -345,8 +349,14 @@ async fn schema_description_is_exactly_the_migrations() {
             "catalog_items.check(catalog_items_status_ck)",
             "catalog_items.partial_unique(code)",
             "catalog_items.pk(code,version)",
+            "catalog_items.trigger(catalog_items_cache_delete)",
+            "catalog_items.trigger(catalog_items_cache_insert)",
+            "catalog_items.trigger(catalog_items_cache_update)",
             "closures.fk(region_code)->regions",
             "closures.pk(region_code,date)",
+            "closures.trigger(closures_cache_delete)",
+            "closures.trigger(closures_cache_insert)",
+            "closures.trigger(closures_cache_update)",
             "complaints.check(complaints_kind_ck)",
             "complaints.check(complaints_status_ck)",
             "complaints.check(complaints_subject_ck)",
@@ -356,6 +366,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "counters.pk(name,scope)",
             "departments.fk(region_code)->regions",
             "departments.pk(id)",
+            "departments.trigger(departments_cache_delete)",
+            "departments.trigger(departments_cache_insert)",
+            "departments.trigger(departments_cache_update)",
             "departments.unique(region_code,code)",
             "follow_ups.check(follow_ups_status_ck)",
             "follow_ups.fk(case_number)->cases",
@@ -386,6 +399,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "sessions.fk(user_id)->users",
             "sessions.pk(token_hash)",
             "settings.pk(key)",
+            "settings.trigger(settings_cache_delete)",
+            "settings.trigger(settings_cache_insert)",
+            "settings.trigger(settings_cache_update)",
             "user_grants.check(user_grants_level_ck)",
             "user_grants.fk(department_id)->departments",
             "user_grants.fk(region_code)->regions",
@@ -403,7 +419,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 28);
+    assert_eq!(d.tables.len(), 29);
+    assert_eq!(d.tables["cache_versions"].len(), 2);
     assert_eq!(d.tables["outcome_days"].len(), 14);
     assert_eq!(d.tables["receipt_days"].len(), 5);
     assert_eq!(d.tables["case_outcomes"].len(), 13);

@@ -2,10 +2,14 @@
 //! The conformance suite in [`conformance`] is written once and run against both backends.
 
 pub mod codec;
+/// Compiled only for tests and for crates that ask for it (`features = ["conformance"]`, the
+/// backends' dev-dependencies), so the production binary does not carry the suite.
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod listing;
 pub mod migrations;
 pub mod stored;
+pub mod write_plan;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

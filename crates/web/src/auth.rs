@@ -35,6 +35,23 @@ pub fn hash_password(password: &str) -> AppResult<String> {
         .map_err(|e| AppError::Internal(format!("argon2: {e}")))
 }
 
+/// [`hash_password`] on a blocking thread: argon2 takes tens of milliseconds of CPU on purpose,
+/// which must not stall the async workers serving other requests.
+pub async fn hash_password_off_runtime(password: &str) -> AppResult<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 task: {e}")))?
+}
+
+/// [`verify_password`] on a blocking thread (see [`hash_password_off_runtime`]).
+pub async fn verify_password_off_runtime(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
 pub fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
         Ok(parsed) => Argon2::default()
@@ -277,7 +294,7 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> AppRes
     let invalid = || AppError::bad("invalid_credentials", "用户名或密码错误");
     let Some(user) = state.store.find_user(username.trim()).await? else {
         // Same cost as a real check, so response time does not reveal which names exist.
-        let _ = verify_password(password, DUMMY_HASH);
+        let _ = verify_password_off_runtime(password, DUMMY_HASH).await;
         delay(cfg.login_delay_ms).await;
         return Err(invalid());
     };
@@ -290,7 +307,7 @@ pub async fn sign_in(state: &AppState, username: &str, password: &str) -> AppRes
             });
         }
     }
-    if !user.active || !verify_password(password, &user.password_hash) {
+    if !user.active || !verify_password_off_runtime(password, &user.password_hash).await {
         let next_count = user.failed_logins + 1;
         let lock =
             (next_count >= cfg.lock_after).then(|| now + Duration::minutes(cfg.lock_minutes));

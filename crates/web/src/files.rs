@@ -19,8 +19,9 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Stores the bytes at `files/ab/abcdef…` (SHA-256) and returns the hash and type. Writing to a
-/// temporary name and renaming makes a crash leave either nothing or the whole file.
-pub fn store_upload(state: &AppState, bytes: &[u8]) -> AppResult<(String, &'static str)> {
+/// temporary name and renaming makes a crash leave either nothing or the whole file. The writing
+/// and its fsync run on a blocking thread, off the async workers.
+pub async fn store_upload(state: &AppState, bytes: &[u8]) -> AppResult<(String, &'static str)> {
     if bytes.is_empty() {
         return Err(AppError::bad_field("empty_file", "file", "文件为空"));
     }
@@ -37,20 +38,27 @@ pub fn store_upload(state: &AppState, bytes: &[u8]) -> AppResult<(String, &'stat
     let hash = hex::encode(Sha256::digest(bytes));
     let dir = state.config.data_dir.join("files").join(&hash[..2]);
     let path = dir.join(&hash);
-    if !path.exists() {
-        let io = |e: std::io::Error| AppError::Internal(format!("store file: {e}"));
-        std::fs::create_dir_all(&dir).map_err(io)?;
-        let tmp = dir.join(format!("{hash}.tmp{}", std::process::id()));
-        let mut f = std::fs::File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(io)?;
-    }
+    let tmp = dir.join(format!("{hash}.tmp{}", std::process::id()));
+    let bytes = bytes.to_vec();
+    let write = move || -> std::io::Result<()> {
+        if path.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)?;
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    tokio::task::spawn_blocking(write)
+        .await
+        .map_err(|e| AppError::Internal(format!("store file task: {e}")))?
+        .map_err(|e| AppError::Internal(format!("store file: {e}")))?;
     Ok((hash, ct))
 }
 
-/// Reads a stored file back by hash.
-pub fn read(state: &AppState, hash: &str) -> AppResult<(Vec<u8>, &'static str)> {
+/// Reads a stored file back by hash (on a blocking thread).
+pub async fn read(state: &AppState, hash: &str) -> AppResult<(Vec<u8>, &'static str)> {
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::NotFound("文件"));
     }
@@ -60,7 +68,10 @@ pub fn read(state: &AppState, hash: &str) -> AppResult<(Vec<u8>, &'static str)> 
         .join("files")
         .join(&hash[..2])
         .join(hash);
-    let bytes = std::fs::read(path).map_err(|_| AppError::NotFound("文件"))?;
+    let bytes = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .map_err(|e| AppError::Internal(format!("read file task: {e}")))?
+        .map_err(|_| AppError::NotFound("文件"))?;
     let ct = sniff(&bytes).unwrap_or("application/octet-stream");
     Ok((bytes, ct))
 }

@@ -20,6 +20,8 @@ use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
 use pages::{admin, public};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
 
 /// The whole application: public pages, the staff workbench and the JSON API.
 pub fn app(state: AppState) -> Router {
@@ -128,7 +130,26 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        // Outermost first: set the id, copy it to the reply, then trace with it.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(TraceLayer::new_for_http().make_span_with(request_span)),
+        )
         .with_state(state)
+}
+
+/// The span every log line of a request is written in: its id (`x-request-id`, the caller's or a
+/// new UUID, also sent back on the reply) so one complaint's request can be found in the logs, the
+/// method and the path — never the query string, which can hold a query code.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
 }
 
 /// Headers every response carries: no framing by other sites, no MIME sniffing, no referrer leak;

@@ -12,7 +12,7 @@ pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
     /// Today's date in Asia/Shanghai (UTC+8, no daylight saving), where deadlines live.
     fn today(&self) -> NaiveDate {
-        (self.now() + chrono::Duration::hours(8)).date_naive()
+        domain::time::local_date(self.now())
     }
 }
 

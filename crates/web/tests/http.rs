@@ -1048,3 +1048,68 @@ async fn an_import_cannot_take_over_another_regions_item(app: TestApp) {
     assert_eq!(now["version"], 1);
     assert_eq!(now["region_code"], TOWNSHIP_A);
 }
+
+/// Every reply carries its request's id (`x-request-id`: the caller's, or a new UUID), and every
+/// log line written while handling it carries the same id and the path, never the query string
+/// (which may hold a query code).
+#[tokio::test]
+async fn every_request_has_an_id_in_its_reply_and_its_log_lines() {
+    use axum::body::Body;
+    use std::sync::{Arc, Mutex};
+    use tower::ServiceExt;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let given = app
+        .router
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/lookup?number=N1&code=SECRETCODE9")
+                .header("x-request-id", "req-7f3a")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "req-7f3a");
+    let fresh = app
+        .router
+        .clone()
+        .oneshot(axum::http::Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let id = fresh.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("req-7f3a")).collect();
+    assert!(!lines.is_empty(), "{text}");
+    assert!(lines.iter().all(|l| l.contains("path=/lookup")), "{text}");
+    assert!(text.contains(&id), "{text}");
+    assert!(
+        !text.contains("SECRETCODE9"),
+        "no query string in the logs: {text}"
+    );
+}

@@ -339,7 +339,7 @@ async fn upload(
     body: Bytes,
 ) -> AppResult<Json<Uploaded>> {
     cases::load_visible(&state, &u, &number).await?;
-    let (sha256, content_type) = crate::files::store_upload(&state, &body)?;
+    let (sha256, content_type) = crate::files::store_upload(&state, &body).await?;
     let actor = cases::actor_for(&state, &u).await?;
     cases::execute(
         &state,

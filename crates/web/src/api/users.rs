@@ -175,7 +175,7 @@ pub async fn create_user_checked(state: &AppState, u: &Authed, b: &CreateUser) -
             display_name: b.display_name.trim().to_string(),
             phone: phone.to_string(),
             home_region: home.expect("validated above"),
-            password_hash: auth::hash_password(&b.password)?,
+            password_hash: auth::hash_password_off_runtime(&b.password).await?,
             grants,
         })
         .await?;

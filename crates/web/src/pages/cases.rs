@@ -24,11 +24,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use store::ItemFilter;
 
-fn local(at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+use domain::time::minute as local;
 
 /// "剩3个工作日" / "今日到期" / "超期2个工作日", with the class the row is highlighted by.
 pub fn remaining(state: &AppState, due: Option<NaiveDate>) -> (String, &'static str) {
@@ -864,7 +860,7 @@ pub async fn case_upload(
     let index = index.ok_or_else(|| AppError::bad_field("invalid_index", "index", "请选择材料"))?;
     let data = data.ok_or_else(|| AppError::bad_field("file_required", "file", "请选择文件"))?;
     let result = async {
-        let (sha, _) = crate::files::store_upload(&state, &data)?;
+        let (sha, _) = crate::files::store_upload(&state, &data).await?;
         let actor = cases::actor_for(&state, &u).await?;
         cases::execute(
             &state,
@@ -898,7 +894,7 @@ pub async fn case_file(
     if !c.materials.iter().any(|m| m.files.contains(&hash)) {
         return Err(AppError::NotFound("文件").into());
     }
-    let (bytes, ct) = crate::files::read(&state, &hash)?;
+    let (bytes, ct) = crate::files::read(&state, &hash).await?;
     Ok(([(header::CONTENT_TYPE, ct)], bytes).into_response())
 }
 
@@ -1070,7 +1066,7 @@ pub async fn register_submit(
         display_name: f.name.trim().to_string(),
         phone: f.phone.trim().to_string(),
         home_region: region_row.code.clone(),
-        password_hash: crate::auth::hash_password(&f.password)?,
+        password_hash: crate::auth::hash_password_off_runtime(&f.password).await?,
         grants: vec![domain::Grant {
             role: Role::Applicant,
             region_code: region_row.code.clone(),

@@ -101,11 +101,7 @@ fn with_cookie(status: StatusCode, cookie: Option<String>, page: Markup) -> Resp
     resp
 }
 
-fn local(at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
+use domain::time::minute as local;
 
 async fn setting_days(state: &AppState, key: &str, default: u32) -> AppResult<u32> {
     Ok(state

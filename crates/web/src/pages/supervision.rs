@@ -228,7 +228,7 @@ pub async fn order_page(
             tr { th { "督办内容" } td { (o.body) } }
         }
         h2 { "记录" }
-        ol.timeline { @for e in &o.history { li { span.hint { ((e.at + Duration::hours(8)).format("%Y-%m-%d %H:%M")) " · " (e.actor) } br; strong { (action_label(&e.action)) } " " (e.text) } } }
+        ol.timeline { @for e in &o.history { li { span.hint { (domain::time::minute(e.at)) " · " (e.actor) } br; strong { (action_label(&e.action)) } " " (e.text) } } }
         @for a in &allowed {
             form.card.stack method="post" action={ "/supervision/orders/" (o.id) "/act" } {
                 (csrf_input(&u))
