@@ -5,10 +5,11 @@ use crate::regions::region_code;
 use crate::supervision::{clear_except_c, raise_c, replace_rows_c};
 use crate::{corrupt, db, violated, PgStore};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use domain::case::{Case, CaseEvent, CaseState};
 use store::codec::Body;
+use store::write_plan::{self, Followed, Plan, ScopeChange};
 use store::{
     case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
     CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
@@ -69,61 +70,129 @@ pub(crate) fn count_shard(case_number: &str) -> i16 {
     (h % COUNT_SHARDS) as i16
 }
 
-/// Moves one case between `case_counts` groups: `-1` for the group it left (if any), `+1` for the
-/// group it is in now, inside the transaction that writes the case row, so the counts never
-/// disagree with the cases. Concurrent writers of one group serialize on its row lock.
-async fn count_case(
-    client: &impl GenericClient,
-    case_number: &str,
-    old: Option<(&str, &str, &str)>,
-    new: (&str, &str, &str),
-) -> Result<()> {
-    if old == Some(new) {
-        return Ok(());
-    }
-    let shard = count_shard(case_number);
-    let mut deltas = CountDeltas::new();
-    for (key, delta) in [(old, -1), (Some(new), 1)] {
-        if let Some((place, department, state)) = key {
-            let key = (
-                place.to_string(),
-                department.to_string(),
-                state.to_string(),
-                shard,
-            );
-            *deltas.entry(key).or_insert(0) += delta;
-        }
-    }
-    // Rows are locked in key order (`add_counts`), so two cases moving opposite ways cannot
-    // deadlock.
-    add_counts(client, &deltas).await
+/// The row changes of one or more write plans (`store::write_plan`), gathered so each table is
+/// written in one statement: a live command adds one plan, an import one per case.
+#[derive(Default)]
+pub(crate) struct PlannedRows {
+    counts: CountDeltas,
+    receipts: ReceiptDeltas,
+    scope_deletes: Vec<String>,
+    /// (prefix, case, via, state, sort date)
+    scope_inserts: Vec<(String, String, i64, &'static str, NaiveDate)>,
+    /// (case, state, sort date)
+    scope_updates: Vec<(String, &'static str, NaiveDate)>,
+    /// (case, place, deciding place)
+    deadline_moves: Vec<(String, String, String)>,
 }
 
-/// A receipt day row's key: (received on, place, department).
-type ReceiptKey<'a> = (chrono::NaiveDate, &'a str, &'a str);
-
-/// Moves one case's receipt between `receipt_days` rows (the public monthly figures): `-1` for the
-/// row it was counted in, if any, `+1` for the one it is in now, if received; right after
-/// `count_case` in the case row's transaction, rows in key order.
-async fn count_receipt(
-    client: &impl GenericClient,
-    case_number: &str,
-    old: Option<ReceiptKey<'_>>,
-    new: Option<ReceiptKey<'_>>,
-) -> Result<()> {
-    if old == new {
-        return Ok(());
-    }
-    let shard = count_shard(case_number);
-    let mut deltas = ReceiptDeltas::new();
-    for (key, delta) in [(old, -1), (new, 1)] {
-        if let Some((day, place, department)) = key {
-            *deltas
-                .entry((day, place.to_string(), department.to_string(), shard))
-                .or_insert(0) += delta;
+impl PlannedRows {
+    pub(crate) fn add(&mut self, number: &str, p: Plan) {
+        // A case's -1 and +1 land on its own shard, so one busy group spreads over 16 row locks.
+        let shard = count_shard(number);
+        for (k, n) in p.counts {
+            let key = (
+                k.place.to_string(),
+                k.department,
+                k.state.as_str().to_string(),
+                shard,
+            );
+            *self.counts.entry(key).or_insert(0) += n;
+        }
+        for (k, n) in p.receipts {
+            let key = (k.day, k.place.to_string(), k.department, shard);
+            *self.receipts.entry(key).or_insert(0) += n;
+        }
+        match p.scopes {
+            ScopeChange::Keep => {}
+            ScopeChange::Update { state, sort_due } => {
+                self.scope_updates
+                    .push((number.to_string(), state.as_str(), sort_due));
+            }
+            ScopeChange::Replace {
+                delete_old,
+                rows,
+                state,
+                sort_due,
+            } => {
+                if delete_old {
+                    self.scope_deletes.push(number.to_string());
+                }
+                for (prefix, via) in rows {
+                    self.scope_inserts.push((
+                        prefix,
+                        number.to_string(),
+                        via,
+                        state.as_str(),
+                        sort_due,
+                    ));
+                }
+            }
+        }
+        if let Some((place, decide)) = p.deadline_places {
+            self.deadline_moves
+                .push((number.to_string(), place.to_string(), decide.to_string()));
         }
     }
-    add_receipts(client, &deltas).await
+
+    /// Writes the gathered changes: the case's own rows first, then the shared count rows in key
+    /// order (case counts, then receipt days), the order every writer takes them.
+    pub(crate) async fn write(mut self, tx: &impl GenericClient) -> Result<()> {
+        if !self.scope_deletes.is_empty() {
+            let stmt = tx
+                .prepare_cached("DELETE FROM case_scopes WHERE case_number = ANY($1)")
+                .await
+                .map_err(db)?;
+            tx.execute(&stmt, &[&self.scope_deletes])
+                .await
+                .map_err(db)?;
+        }
+        if !self.scope_inserts.is_empty() {
+            let mut cols = (vec![], vec![], vec![], vec![], vec![]);
+            for (prefix, number, via, state, due) in &self.scope_inserts {
+                cols.0.push(prefix.as_str());
+                cols.1.push(number.as_str());
+                cols.2.push(*via);
+                cols.3.push(*state);
+                cols.4.push(*due);
+            }
+            let stmt = tx
+                .prepare_cached(
+                    "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[])",
+                )
+                .await
+                .map_err(db)?;
+            tx.execute(&stmt, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4])
+                .await
+                .map_err(db)?;
+        }
+        for (number, state, due) in &self.scope_updates {
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE case_scopes SET state = $2, sort_due = $3 WHERE case_number = $1",
+                )
+                .await
+                .map_err(db)?;
+            tx.execute(&stmt, &[number, state, due]).await.map_err(db)?;
+        }
+        for (number, place, decide) in &self.deadline_moves {
+            let stmt = tx
+                .prepare_cached(
+                    "UPDATE case_deadlines SET place_region = $2, decide_region = $3
+                     WHERE case_number = $1",
+                )
+                .await
+                .map_err(db)?;
+            tx.execute(&stmt, &[number, place, decide])
+                .await
+                .map_err(db)?;
+        }
+        // A batch's -1 and +1 of one row cancel out: no need to lock it.
+        self.counts.retain(|_, n| *n != 0);
+        self.receipts.retain(|_, n| *n != 0);
+        add_counts(tx, &self.counts).await?;
+        add_receipts(tx, &self.receipts).await
+    }
 }
 
 /// Changes to `receipt_days`: (received on, place, department, shard) → cases.
@@ -432,66 +501,22 @@ async fn append_c(
     )
     .await
     .map_err(db)?;
-    let (place, department, state, decide): (String, String, String, String) =
-        (row.get(2), row.get(3), row.get(4), row.get(5));
-    count_case(
-        tx,
+    let state: String = row.get(4);
+    let before = Followed {
+        place: region_code(row.get(2))?,
+        department: row.get(3),
+        state: CaseState::parse(&state).ok_or_else(|| corrupt("case state", &state))?,
+        decide_place: region_code(row.get(5))?,
+        applicant_region: region_code(row.get(6))?,
+        due: row.get(7),
+        received_on: row.get(8),
+    };
+    let mut planned = PlannedRows::default();
+    planned.add(
         &s.number,
-        Some((&place, &department, &state)),
-        (s.place.as_str(), &s.department, s.state.as_str()),
-    )
-    .await?;
-    let received: Option<chrono::NaiveDate> = row.get(8);
-    count_receipt(
-        tx,
-        &s.number,
-        received.map(|d| (d, place.as_str(), department.as_str())),
-        case.received_on
-            .map(|d| (d, s.place.as_str(), s.department.as_str())),
-    )
-    .await?;
-    let applicant: String = row.get(6);
-    let due: Option<chrono::NaiveDate> = row.get(7);
-    if place == s.place.as_str()
-        && decide == s.decide_place.as_str()
-        && applicant == s.applicant_region.as_str()
-    {
-        if state != s.state.as_str() || due != s.due {
-            let stmt = tx
-                .prepare_cached(
-                    "UPDATE case_scopes SET state = $2, sort_due = $3 WHERE case_number = $1",
-                )
-                .await
-                .map_err(db)?;
-            let sort_due = s.due.unwrap_or_else(listing::sort_last);
-            tx.execute(&stmt, &[&s.number, &s.state.as_str(), &sort_due])
-                .await
-                .map_err(db)?;
-        }
-    } else {
-        let stmt = tx
-            .prepare_cached("DELETE FROM case_scopes WHERE case_number = $1")
-            .await
-            .map_err(db)?;
-        tx.execute(&stmt, &[&s.number]).await.map_err(db)?;
-        insert_scopes(tx, &[&s]).await?;
-    }
-    // Deadline rows carry the case's places for scoped scans; a transfer moves them.
-    if place != s.place.as_str() || decide != s.decide_place.as_str() {
-        let stmt = tx
-            .prepare_cached(
-                "UPDATE case_deadlines SET place_region = $2, decide_region = $3
-                 WHERE case_number = $1",
-            )
-            .await
-            .map_err(db)?;
-        tx.execute(
-            &stmt,
-            &[&s.number, &s.place.as_str(), &s.decide_place.as_str()],
-        )
-        .await
-        .map_err(db)?;
-    }
+        write_plan::plan(Some(&before), &Followed::of(&s, case.received_on)),
+    );
+    planned.write(tx).await?;
     insert_events(tx, events).await?;
     Ok(())
 }
@@ -555,22 +580,12 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
 async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
     let s = CaseSummary::of(case, last_at(events));
     insert_cases(tx, &[(case, &s)]).await?;
-    count_case(
-        tx,
+    let mut planned = PlannedRows::default();
+    planned.add(
         &s.number,
-        None,
-        (s.place.as_str(), &s.department, s.state.as_str()),
-    )
-    .await?;
-    count_receipt(
-        tx,
-        &s.number,
-        None,
-        case.received_on
-            .map(|d| (d, s.place.as_str(), s.department.as_str())),
-    )
-    .await?;
-    insert_scopes(tx, &[&s]).await?;
+        write_plan::plan(None, &Followed::of(&s, case.received_on)),
+    );
+    planned.write(tx).await?;
     insert_events(tx, events).await?;
     Ok(())
 }
@@ -669,35 +684,6 @@ pub(crate) async fn insert_cases(
 
 /// The `case_scopes` rows (store::listing) of new cases, or of a case whose places changed, in
 /// one statement.
-pub(crate) async fn insert_scopes(tx: &impl GenericClient, cases: &[&CaseSummary]) -> Result<()> {
-    let mut prefixes: Vec<String> = vec![];
-    let mut numbers: Vec<&str> = vec![];
-    let mut vias: Vec<i64> = vec![];
-    let mut states: Vec<&str> = vec![];
-    let mut dues: Vec<chrono::NaiveDate> = vec![];
-    for s in cases {
-        let due = s.due.unwrap_or_else(listing::sort_last);
-        for (prefix, via) in listing::scope_rows(&s.place, &s.decide_place, &s.applicant_region) {
-            prefixes.push(prefix);
-            numbers.push(&s.number);
-            vias.push(via);
-            states.push(s.state.as_str());
-            dues.push(due);
-        }
-    }
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[])",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(&stmt, &[&prefixes, &numbers, &vias, &states, &dues])
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
 /// A scoped list: the ordered `case_scopes` range of each stream, merged (store::listing); each
 /// round of reads the merge asks for is one statement.
 async fn list_merged(

@@ -2,19 +2,19 @@
 //! batch in one statement (arrays unnested on the server). Writing case by case took a dozen
 //! single-row statements per case, and PostgreSQL spent half the import's CPU on their
 //! per-statement overhead. What is written is what `commit_transition` writes for a new case —
-//! the case, scope, event and deadline rows by the same functions, which take any number of
-//! rows (the conformance suite reads both back the same); the cases being new, there is no
+//! the case, event and deadline rows by the same functions, which take any number of rows, and
+//! the derived count, receipt and list rows by the same write plan (`store::write_plan`, gathered
+//! in `PlannedRows`) (the conformance suite reads both back the same); the cases being new, there is no
 //! earlier outcome to take away and no open warning to clear.
 
-use crate::cases::{
-    count_shard, insert_cases, insert_events, insert_scopes, last_at, CountDeltas, ReceiptDeltas,
-};
+use crate::cases::{insert_cases, insert_events, last_at, PlannedRows};
 use crate::supervision::{insert_deadline_rows, outcome_day, OutcomeDays};
 use crate::{db, PgStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use domain::case::Case;
 use domain::supervision::DeadlineRow;
+use store::write_plan::{self, Followed};
 use store::{check_new_events, check_side_effects, CaseSummary, ImportedCase, Result};
 
 impl PgStore {
@@ -38,7 +38,6 @@ impl PgStore {
             .zip(summaries.iter())
             .collect();
         insert_cases(&tx, &rows).await?;
-        insert_scopes(&tx, &summaries.iter().collect::<Vec<_>>()).await?;
         let events: Vec<_> = cases
             .iter()
             .flat_map(|c| c.events.iter().cloned())
@@ -56,21 +55,14 @@ impl PgStore {
         // Shared rows last, in key order and in the order every writer takes them (case counts,
         // receipt days, outcome days, warning counts), so concurrent imports and live writers
         // hold them only while they commit and cannot deadlock over them.
-        let mut deltas = CountDeltas::new();
-        let mut receipts = ReceiptDeltas::new();
+        let mut planned = PlannedRows::default();
         for (c, s) in &rows {
-            let shard = count_shard(&s.number);
-            let (place, department) = (s.place.to_string(), s.department.clone());
-            let state = s.state.as_str().to_string();
-            *deltas
-                .entry((place.clone(), department.clone(), state, shard))
-                .or_insert(0) += 1;
-            if let Some(day) = c.received_on {
-                *receipts.entry((day, place, department, shard)).or_insert(0) += 1;
-            }
+            planned.add(
+                &s.number,
+                write_plan::plan(None, &Followed::of(s, c.received_on)),
+            );
         }
-        crate::cases::add_counts(&tx, &deltas).await?;
-        crate::cases::add_receipts(&tx, &receipts).await?;
+        planned.write(&tx).await?;
         crate::supervision::add_outcome_days(&tx, &days).await?;
         // Raising counts warnings into `warning_counts` (a trigger): last, as live writers do.
         raise_warnings(&tx, cases).await?;

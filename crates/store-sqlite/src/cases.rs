@@ -13,6 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Case, CaseEvent, CaseState};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use store::write_plan::{self, Followed, Plan, ScopeChange};
 use store::{
     case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
     CaseSummary, Message, PeriodFigure, PublishedResult, Result, SideEffects, StoreError,
@@ -42,7 +43,7 @@ fn unpacked<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::
 struct CaseRow {
     summary: CaseSummary,
     query_code: String,
-    received_on: Option<String>,
+    received_on: Option<NaiveDate>,
     case_json: Vec<u8>,
 }
 
@@ -51,17 +52,14 @@ impl CaseRow {
         Ok(CaseRow {
             summary: CaseSummary::of(case, updated_at),
             query_code: case.filing.query_code.clone(),
-            received_on: case.received_on.map(day_text),
+            received_on: case.received_on,
             case_json: packed(store::codec::Body::Case, case)?,
         })
     }
 
-    /// The `receipt_days` row the case is counted in, once received.
-    fn receipt(&self) -> Option<(&str, &str, &str)> {
-        let s = &self.summary;
-        self.received_on
-            .as_deref()
-            .map(|d| (d, s.place.as_str(), s.department.as_str()))
+    /// The columns derived rows follow, as they are after this write.
+    fn followed(&self) -> Followed {
+        Followed::of(&self.summary, self.received_on)
     }
 }
 
@@ -204,55 +202,81 @@ fn insert_events(tx: &Transaction<'_>, number: &str, rows: &[EventRow]) -> Resul
     Ok(())
 }
 
-/// Moves one case between `case_counts` groups: `-1` for the group it left (if any), `+1` for the
-/// group it is in now. Runs in the writer's transaction with the case row's own write, so the
-/// counts never disagree with the cases.
-fn count_case(
-    tx: &Transaction<'_>,
-    old: Option<(&str, &str, &str)>,
-    new: (&str, &str, &str),
-) -> Result<()> {
-    if old == Some(new) {
-        return Ok(());
-    }
-    let mut st = tx
-        .prepare_cached(
-            // One writer: no lock to spread, so one shard (0) per group.
-            "INSERT INTO case_counts (place_region, department, state, shard, n)
-             VALUES (?1, ?2, ?3, 0, ?4)
-             ON CONFLICT (place_region, department, state, shard) DO UPDATE SET n = n + excluded.n",
-        )
-        .db()?;
-    if let Some((place, department, state)) = old {
-        st.execute(params![place, department, state, -1]).db()?;
-    }
-    st.execute(params![new.0, new.1, new.2, 1]).db()?;
-    Ok(())
-}
-
-/// Moves one case's receipt between `receipt_days` rows (the public monthly figures): `-1` for the
-/// (day, place, department) it was counted under, if any, `+1` for the one it is under now, if it
-/// has been received; in the case row's transaction, like `count_case`.
-fn count_receipt(
-    tx: &Transaction<'_>,
-    old: Option<(&str, &str, &str)>,
-    new: Option<(&str, &str, &str)>,
-) -> Result<()> {
-    if old == new {
-        return Ok(());
-    }
-    let mut st = tx
-        .prepare_cached(
-            "INSERT INTO receipt_days (received_on, place_region, department, shard, n)
-             VALUES (?1, ?2, ?3, 0, ?4)
-             ON CONFLICT (received_on, place_region, department, shard)
-             DO UPDATE SET n = n + excluded.n",
-        )
-        .db()?;
-    for (key, delta) in [(old, -1), (new, 1)] {
-        if let Some((day, place, department)) = key {
-            st.execute(params![day, place, department, delta]).db()?;
+/// Writes what the write plan (`store::write_plan`) says a case row's change moves: count and
+/// receipt rows (one shard: the writer is alone, so there is no lock to spread), the list rows
+/// and the deadline rows' places. Runs in the writer's transaction with the case row's own write,
+/// so derived rows never disagree with the cases.
+fn write_plan_tx(tx: &Transaction<'_>, number: &str, p: &Plan) -> Result<()> {
+    if !p.counts.is_empty() {
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO case_counts (place_region, department, state, shard, n)
+                 VALUES (?1, ?2, ?3, 0, ?4)
+                 ON CONFLICT (place_region, department, state, shard) DO UPDATE SET n = n + excluded.n",
+            )
+            .db()?;
+        for (k, n) in &p.counts {
+            st.execute(params![k.place.as_str(), k.department, k.state.as_str(), n])
+                .db()?;
         }
+    }
+    if !p.receipts.is_empty() {
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO receipt_days (received_on, place_region, department, shard, n)
+                 VALUES (?1, ?2, ?3, 0, ?4)
+                 ON CONFLICT (received_on, place_region, department, shard)
+                 DO UPDATE SET n = n + excluded.n",
+            )
+            .db()?;
+        for (k, n) in &p.receipts {
+            st.execute(params![day_text(k.day), k.place.as_str(), k.department, n])
+                .db()?;
+        }
+    }
+    match &p.scopes {
+        ScopeChange::Keep => {}
+        ScopeChange::Update { state, sort_due } => {
+            tx.prepare_cached(
+                "UPDATE case_scopes SET state = ?2, sort_due = ?3 WHERE case_number = ?1",
+            )
+            .db()?
+            .execute(params![number, state.as_str(), day_text(*sort_due)])
+            .db()?;
+        }
+        ScopeChange::Replace {
+            delete_old,
+            rows,
+            state,
+            sort_due,
+        } => {
+            if *delete_old {
+                tx.prepare_cached("DELETE FROM case_scopes WHERE case_number = ?1")
+                    .db()?
+                    .execute([number])
+                    .db()?;
+            }
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .db()?;
+            let sort_due = day_text(*sort_due);
+            for (prefix, via) in rows {
+                st.execute(params![prefix, number, via, state.as_str(), sort_due])
+                    .db()?;
+            }
+        }
+    }
+    if let Some((place, decide)) = &p.deadline_places {
+        tx.prepare_cached(
+            "UPDATE case_deadlines SET place_region = ?2, decide_region = ?3
+             WHERE case_number = ?1",
+        )
+        .db()?
+        .execute(params![number, place.as_str(), decide.as_str()])
+        .db()?;
     }
     Ok(())
 }
@@ -289,71 +313,15 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
             ts(s.updated_at),
             i64::from(s.version),
             row.case_json,
-            row.received_on,
+            row.received_on.map(day_text),
         ]);
     match inserted {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
         Err(e) => return Err(backend(e)),
     }
-    count_case(
-        tx,
-        None,
-        (s.place.as_str(), &s.department, s.state.as_str()),
-    )?;
-    count_receipt(tx, None, row.receipt())?;
-    scope_case(tx, s, None)?;
+    write_plan_tx(tx, &s.number, &write_plan::plan(None, &row.followed()))?;
     insert_events(tx, &s.number, events)
-}
-
-/// The stored case row's columns that counts and list rows follow, read before it changes.
-struct Before {
-    place: String,
-    department: String,
-    state: String,
-    decide: String,
-    applicant: String,
-    due: Option<String>,
-    received_on: Option<String>,
-}
-
-/// Keeps the case's `case_scopes` rows (store::listing) in step with its row: rewritten when its
-/// places change, their state and due date updated when those change, untouched otherwise.
-fn scope_case(tx: &Transaction<'_>, s: &CaseSummary, before: Option<&Before>) -> Result<()> {
-    let sort_due = day_text(s.due.unwrap_or_else(listing::sort_last));
-    let stayed = before.filter(|b| {
-        b.place == s.place.as_str()
-            && b.decide == s.decide_place.as_str()
-            && b.applicant == s.applicant_region.as_str()
-    });
-    if let Some(b) = stayed {
-        if b.state != s.state.as_str() || b.due != s.due.map(day_text) {
-            tx.prepare_cached(
-                "UPDATE case_scopes SET state = ?2, sort_due = ?3 WHERE case_number = ?1",
-            )
-            .db()?
-            .execute(params![s.number, s.state.as_str(), sort_due])
-            .db()?;
-        }
-        return Ok(());
-    }
-    if before.is_some() {
-        tx.prepare_cached("DELETE FROM case_scopes WHERE case_number = ?1")
-            .db()?
-            .execute([&s.number])
-            .db()?;
-    }
-    let mut st = tx
-        .prepare_cached(
-            "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )
-        .db()?;
-    for (prefix, via) in listing::scope_rows(&s.place, &s.decide_place, &s.applicant_region) {
-        st.execute(params![prefix, s.number, via, s.state.as_str(), sort_due])
-            .db()?;
-    }
-    Ok(())
 }
 
 /// Appends events and rewrites the snapshot, checking the expected version and the hash link: the
@@ -366,9 +334,9 @@ fn append_tx(
     events: &[EventRow],
 ) -> Result<()> {
     let s = &row.summary;
-    // The group the case is counted in before this change (the writer is alone, so it
-    // cannot move between this read and the update).
-    let before: Option<Before> = tx
+    // The columns derived rows follow, before this change (the writer is alone, so they cannot
+    // change between this read and the update).
+    let before: Option<Followed> = tx
         .prepare_cached(
             "SELECT place_region, department, state, decide_region, applicant_region, due,
                     received_on
@@ -376,14 +344,24 @@ fn append_tx(
         )
         .db()?
         .query_row([&s.number], |r| {
-            Ok(Before {
-                place: r.get(0)?,
+            let state: String = r.get(2)?;
+            Ok(Followed {
+                place: parse_code(&r.get::<_, String>(0)?)?,
                 department: r.get(1)?,
-                state: r.get(2)?,
-                decide: r.get(3)?,
-                applicant: r.get(4)?,
-                due: r.get(5)?,
-                received_on: r.get(6)?,
+                state: CaseState::parse(&state)
+                    .ok_or_else(|| conversion(format!("case state {state}")))?,
+                decide_place: parse_code(&r.get::<_, String>(3)?)?,
+                applicant_region: parse_code(&r.get::<_, String>(4)?)?,
+                due: r
+                    .get::<_, Option<String>>(5)?
+                    .as_deref()
+                    .map(parse_day)
+                    .transpose()?,
+                received_on: r
+                    .get::<_, Option<String>>(6)?
+                    .as_deref()
+                    .map(parse_day)
+                    .transpose()?,
             })
         })
         .optional()
@@ -415,7 +393,7 @@ fn append_tx(
             ts(s.updated_at),
             i64::from(s.version),
             row.case_json,
-            row.received_on,
+            row.received_on.map(day_text),
         ])
         .db()?;
     if updated == 0 {
@@ -443,27 +421,7 @@ fn append_tx(
         )));
     }
     if let Some(b) = &before {
-        count_case(
-            tx,
-            Some((&b.place, &b.department, &b.state)),
-            (s.place.as_str(), &s.department, s.state.as_str()),
-        )?;
-        let old = b
-            .received_on
-            .as_deref()
-            .map(|d| (d, b.place.as_str(), b.department.as_str()));
-        count_receipt(tx, old, row.receipt())?;
-        scope_case(tx, s, Some(b))?;
-        // Deadline rows carry the case's places for scoped scans; a transfer moves them.
-        if b.place != s.place.as_str() || b.decide != s.decide_place.as_str() {
-            tx.prepare_cached(
-                "UPDATE case_deadlines SET place_region = ?2, decide_region = ?3
-                 WHERE case_number = ?1",
-            )
-            .db()?
-            .execute(params![s.number, s.place.as_str(), s.decide_place.as_str()])
-            .db()?;
-        }
+        write_plan_tx(tx, &s.number, &write_plan::plan(Some(b), &row.followed()))?;
     }
     insert_events(tx, &s.number, events)
 }
