@@ -122,14 +122,14 @@ pub struct PageUser(pub Authed);
 pub struct MaybeUser(pub Option<Authed>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
-    type Rejection = AppError;
+    type Rejection = crate::error::ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<Authed>()
             .cloned()
             .map(ApiUser)
-            .ok_or(AppError::NotSignedIn)
+            .ok_or(AppError::NotSignedIn.into())
     }
 }
 
@@ -193,7 +193,7 @@ pub async fn session_layer(
     if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
         match resolve(&state, &token, now).await {
             Ok(a) => authed = a,
-            Err(e) => return e.into_response(),
+            Err(e) => return crate::error::ApiError(e).into_response(),
         }
     }
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
@@ -207,11 +207,14 @@ pub async fn session_layer(
             if authed.is_some() {
                 let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
                 if sent.is_none() || sent != expected.as_deref() {
-                    return AppError::Csrf.into_response();
+                    return crate::error::ApiError(AppError::Csrf).into_response();
                 }
             } else if !is_json(&req) {
-                return AppError::bad("json_required", "接口请求须使用 application/json")
-                    .into_response();
+                return crate::error::ApiError(AppError::bad(
+                    "json_required",
+                    "接口请求须使用 application/json",
+                ))
+                .into_response();
             }
         } else {
             let (parts, body) = req.into_parts();

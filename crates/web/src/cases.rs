@@ -8,8 +8,8 @@ use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
 use domain::case::{
-    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseError, CaseState, Channel, Command,
-    EventKind, Filing, ItemTerms,
+    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseState, Channel, Command, EventKind,
+    Filing, ItemTerms,
 };
 use domain::catalog::{CatalogItem, ItemStatus};
 use domain::identity;
@@ -17,24 +17,6 @@ use domain::{Level, RegionCode, ValidationErrors};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use store::{Message, PublishedResult};
-
-impl From<CaseError> for AppError {
-    fn from(e: CaseError) -> Self {
-        let message = e.to_string();
-        match e {
-            CaseError::NotAllowed(_) => AppError::Forbidden,
-            CaseError::WrongState { .. } => AppError::Conflict {
-                code: "wrong_state",
-                message,
-            },
-            other => AppError::BadRequest {
-                code: other.code(),
-                message,
-                field: None,
-            },
-        }
-    }
-}
 
 /// The actor of a signed-in user: every grant with its department code resolved.
 pub async fn actor_for(state: &AppState, u: &Authed) -> AppResult<Actor> {

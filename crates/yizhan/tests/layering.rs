@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
 /// Workspace crate → the workspace crates it may depend on (normal dependencies; tests may use
-/// more). Dependencies point one way: domain ← store ← backends; domain, store ← web ← yizhan.
+/// more). Dependencies point one way: domain ← store ← backends; domain, store ← app ← web ← yizhan.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("yizhan-domain", &[]),
     ("yizhan-search", &["yizhan-domain"]),
@@ -18,8 +18,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("yizhan-store-postgres", &["yizhan-domain", "yizhan-store"]),
     ("yizhan-demo", &["yizhan-domain", "yizhan-store"]),
     (
+        "yizhan-app",
+        &[
+            "yizhan-domain",
+            "yizhan-store",
+            "yizhan-catalog-io",
+            "yizhan-search",
+        ],
+    ),
+    (
         "yizhan-web",
         &[
+            "yizhan-app",
             "yizhan-domain",
             "yizhan-store",
             "yizhan-catalog-io",
@@ -29,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "yizhan",
         &[
+            "yizhan-app",
             "yizhan-domain",
             "yizhan-store",
             "yizhan-store-sqlite",
@@ -41,6 +52,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "yizhan-bench",
         &[
+            "yizhan-app",
             "yizhan-domain",
             "yizhan-store",
             "yizhan-store-sqlite",
@@ -135,6 +147,17 @@ fn the_domain_crate_stays_pure() {
         extra.is_empty(),
         "domain must stay free of I/O and async: {extra:?}"
     );
+}
+
+/// The use cases know no transport: no web framework, no HTML templates, no HTTP types.
+#[test]
+fn the_app_crate_knows_no_transport() {
+    let deps = normal_dependencies(&metadata());
+    let transport: Vec<&String> = deps["yizhan-app"]
+        .iter()
+        .filter(|d| ["axum", "maud", "tower", "tower-http", "hyper", "http"].contains(&d.as_str()))
+        .collect();
+    assert!(transport.is_empty(), "app must not use {transport:?}");
 }
 
 /// The check itself: the web layer reaching for a backend, and a crate missing from the diagram,

@@ -2,7 +2,7 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::auth::{ApiUser, Authed};
-use crate::error::{AppError, AppResult};
+use crate::error::{ApiResult, AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -30,7 +30,7 @@ struct CalendarView {
 }
 
 /// The schedule is public information (the State Council publishes it).
-async fn days(State(state): State<AppState>) -> AppResult<Json<CalendarView>> {
+async fn days(State(state): State<AppState>) -> ApiResult<Json<CalendarView>> {
     let days = state.store.list_calendar_days().await?;
     Ok(Json(CalendarView {
         loaded_years: state.calendar().loaded_years().collect(),
@@ -71,7 +71,7 @@ async fn import(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(b): ApiJson<ImportBody>,
-) -> AppResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<serde_json::Value>> {
     let n = import_csv(&state, &u, &b.csv).await?;
     Ok(Json(
         serde_json::json!({ "imported": n, "loaded_years": state.calendar().loaded_years().collect::<Vec<_>>() }),
@@ -81,7 +81,7 @@ async fn import(
 async fn closures(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<Vec<Closure>>> {
+) -> ApiResult<Json<Vec<Closure>>> {
     Ok(Json(
         state
             .store
@@ -94,10 +94,10 @@ async fn add_closure(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(c): ApiJson<Closure>,
-) -> AppResult<(StatusCode, Json<Closure>)> {
+) -> ApiResult<(StatusCode, Json<Closure>)> {
     u.authorize(Action::ManageCalendar, &c.region_code)?;
     if c.reason.trim().is_empty() {
-        return Err(AppError::bad_field("required", "reason", "请填写闭馆原因"));
+        return Err(AppError::bad_field("required", "reason", "请填写闭馆原因").into());
     }
     state
         .store
@@ -121,15 +121,11 @@ struct AddQuery {
 async fn add_working_days(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<AddQuery>,
-) -> AppResult<Json<Deadline>> {
+) -> ApiResult<Json<Deadline>> {
     let date = NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
     if q.n > 3650 {
-        return Err(AppError::bad_field(
-            "out_of_range",
-            "n",
-            "工作日数不能超过3650",
-        ));
+        return Err(AppError::bad_field("out_of_range", "n", "工作日数不能超过3650").into());
     }
     let cal = match &q.region {
         Some(r) => {

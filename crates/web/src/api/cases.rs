@@ -3,7 +3,7 @@
 use super::{ApiJson, ApiQuery};
 use crate::auth::{ApiUser, Authed};
 use crate::cases::{self, FileRequest};
-use crate::error::{AppError, AppResult};
+use crate::error::{ApiResult, AppError, AppResult};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -40,7 +40,7 @@ async fn file(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(req): ApiJson<FileRequest>,
-) -> AppResult<(StatusCode, Json<Case>)> {
+) -> ApiResult<(StatusCode, Json<Case>)> {
     Ok((
         StatusCode::CREATED,
         Json(cases::file_case(&state, &u, &req).await?),
@@ -252,7 +252,7 @@ async fn list(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
-) -> AppResult<impl axum::response::IntoResponse> {
+) -> ApiResult<impl axum::response::IntoResponse> {
     let page = Page::parse(q.after.as_deref(), q.limit, MAX_PAGE)?;
     let p = queue(&state, &u, &q.queue, &page).await?;
     let mut headers = axum::http::HeaderMap::new();
@@ -275,7 +275,7 @@ async fn one(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(number): Path<String>,
-) -> AppResult<Json<Case>> {
+) -> ApiResult<Json<Case>> {
     Ok(Json(cases::load_visible(&state, &u, &number).await?))
 }
 
@@ -283,7 +283,7 @@ async fn events(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(number): Path<String>,
-) -> AppResult<Json<Vec<CaseEvent>>> {
+) -> ApiResult<Json<Vec<CaseEvent>>> {
     cases::load_visible(&state, &u, &number).await?;
     Ok(Json(state.store.case_events(&number).await?))
 }
@@ -301,14 +301,14 @@ async fn command(
     Path(number): Path<String>,
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
-) -> AppResult<Json<Case>> {
+) -> ApiResult<Json<Case>> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let c = cases::load_visible(&state, &u, &number).await?;
     if matches!(b.command, Command::AutoAccept) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let actor = cases::actor_for(&state, &u).await?;
     Ok(Json(
@@ -337,7 +337,7 @@ async fn upload(
     ApiUser(u): ApiUser,
     Path((number, index)): Path<(String, usize)>,
     body: Bytes,
-) -> AppResult<Json<Uploaded>> {
+) -> ApiResult<Json<Uploaded>> {
     cases::load_visible(&state, &u, &number).await?;
     let (sha256, content_type) = crate::files::store_upload(&state, &body).await?;
     let actor = cases::actor_for(&state, &u).await?;
@@ -435,18 +435,18 @@ pub fn next_step_for_applicant(c: &Case) -> String {
 async fn lookup(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<LookupQuery>,
-) -> AppResult<Json<PublicCase>> {
+) -> ApiResult<Json<PublicCase>> {
     Ok(Json(public_view(&state, &q.number, &q.code).await?))
 }
 
 async fn messages(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<Vec<Message>>> {
+) -> ApiResult<Json<Vec<Message>>> {
     Ok(Json(state.store.messages_for_user(u.user.id).await?))
 }
 
-async fn results(State(state): State<AppState>) -> AppResult<Json<Vec<PublishedResult>>> {
+async fn results(State(state): State<AppState>) -> ApiResult<Json<Vec<PublishedResult>>> {
     Ok(Json(state.store.list_results(200).await?))
 }
 
@@ -459,9 +459,9 @@ struct VerifyReport {
 async fn verify(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<VerifyReport>> {
+) -> ApiResult<Json<VerifyReport>> {
     if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let (checked, broken) = cases::verify_all(state.store.as_ref()).await?;
     Ok(Json(VerifyReport { checked, broken }))
@@ -470,9 +470,9 @@ async fn verify(
 async fn auto_accept(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<serde_json::Value>> {
     if !u.can_anywhere(Action::ManageUsers) {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let n = cases::auto_accept_overdue(&state).await?;
     Ok(Json(serde_json::json!({ "accepted": n })))

@@ -2,7 +2,7 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::auth::{ApiUser, Authed, MaybeUser};
-use crate::error::{AppError, AppResult};
+use crate::error::{ApiResult, AppError, AppResult};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -42,7 +42,7 @@ async fn list(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> AppResult<Json<Vec<CatalogItem>>> {
+) -> ApiResult<Json<Vec<CatalogItem>>> {
     let filter = if q.status == "all" {
         let u = u.ok_or(AppError::NotSignedIn)?;
         ItemFilter {
@@ -61,7 +61,7 @@ async fn list(
 async fn published(
     State(state): State<AppState>,
     Path(code): Path<String>,
-) -> AppResult<Json<CatalogItem>> {
+) -> ApiResult<Json<CatalogItem>> {
     Ok(Json(
         state
             .store
@@ -84,11 +84,11 @@ async fn versions(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     Path(code): Path<String>,
-) -> AppResult<Json<Vec<CatalogItem>>> {
+) -> ApiResult<Json<Vec<CatalogItem>>> {
     let all = state.store.list_versions(&code).await?;
     let shown: Vec<CatalogItem> = all.into_iter().filter(|i| visible(i, u.as_ref())).collect();
     if shown.is_empty() {
-        return Err(AppError::NotFound("事项"));
+        return Err(AppError::NotFound("事项").into());
     }
     Ok(Json(shown))
 }
@@ -97,7 +97,7 @@ async fn version(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     Path((code, v)): Path<(String, u32)>,
-) -> AppResult<Json<CatalogItem>> {
+) -> ApiResult<Json<CatalogItem>> {
     let item = state
         .store
         .get_item(&code, v)
@@ -149,7 +149,7 @@ async fn save(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(item): ApiJson<CatalogItem>,
-) -> AppResult<(StatusCode, Json<CatalogItem>)> {
+) -> ApiResult<(StatusCode, Json<CatalogItem>)> {
     save_draft_checked(&state, &u, &item, false).await?;
     Ok((StatusCode::CREATED, Json(item)))
 }
@@ -194,7 +194,7 @@ async fn publish(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path((code, v)): Path<(String, u32)>,
-) -> AppResult<Json<CatalogItem>> {
+) -> ApiResult<Json<CatalogItem>> {
     Ok(Json(publish_checked(&state, &u, &code, v).await?))
 }
 
@@ -251,7 +251,7 @@ async fn export(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     ApiQuery(q): ApiQuery<FormatQuery>,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let format = parse_format(
         if q.format.is_empty() {
             "xlsx"
@@ -329,11 +329,11 @@ async fn import(
     ApiUser(u): ApiUser,
     ApiQuery(q): ApiQuery<FormatQuery>,
     body: Bytes,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let format = parse_format(&q.format, "")?;
     match import_with_format(&state, &u, format, &body).await {
         Ok(summary) => Ok(Json(summary).into_response()),
-        Err(ImportFailure::App(e)) => Err(e),
+        Err(ImportFailure::App(e)) => Err((e).into()),
         Err(ImportFailure::File(errs)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             Json(serde_json::json!({

@@ -25,32 +25,35 @@ pub fn router() -> Router<AppState> {
         .merge(calendar::router())
         .merge(cases::router())
         .merge(openapi::router())
-        .fallback(|| async { AppError::NotFound("接口") })
+        .fallback(|| async { crate::error::ApiError(AppError::NotFound("接口")) })
 }
 
 /// `Json` whose rejections become our 400 with a Chinese message naming the problem.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
+    type Rejection = crate::error::ApiError;
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(JsonRejection::JsonDataError(e)) => Err(AppError::bad(
+            Err(JsonRejection::JsonDataError(e)) => Err((AppError::bad(
                 "invalid_field",
                 format!("请求数据有误:{}", e.body_text()),
-            )),
+            ))
+            .into()),
             Err(JsonRejection::JsonSyntaxError(_)) => {
-                Err(AppError::bad("invalid_json", "请求体不是合法的 JSON"))
+                Err(AppError::bad("invalid_json", "请求体不是合法的 JSON").into())
             }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::bad(
+            Err(JsonRejection::MissingJsonContentType(_)) => Err((AppError::bad(
                 "json_required",
                 "请求须使用 Content-Type: application/json",
-            )),
-            Err(e) => Err(AppError::bad(
+            ))
+            .into()),
+            Err(e) => Err((AppError::bad(
                 "invalid_body",
                 format!("请求体无法读取:{}", e.body_text()),
-            )),
+            ))
+            .into()),
         }
     }
 }
@@ -59,15 +62,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = AppError;
+    type Rejection = crate::error::ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(AppError::bad(
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err((AppError::bad(
                 "invalid_query",
                 format!("查询参数有误:{}", e.body_text()),
-            )),
-            Err(e) => Err(AppError::bad("invalid_query", e.body_text())),
+            ))
+            .into()),
+            Err(e) => Err(AppError::bad("invalid_query", e.body_text()).into()),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::ApiJson;
 use crate::auth::ApiUser;
-use crate::error::{AppError, AppResult};
+use crate::error::{ApiResult, AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::routing::get;
@@ -28,7 +28,7 @@ fn code(s: &str) -> AppResult<RegionCode> {
     RegionCode::parse(s).map_err(AppError::from)
 }
 
-async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> AppResult<Json<Vec<Region>>> {
+async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Vec<Region>>> {
     Ok(Json(
         state
             .store
@@ -41,7 +41,7 @@ async fn one(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(c): Path<String>,
-) -> AppResult<Json<Region>> {
+) -> ApiResult<Json<Region>> {
     let c = code(&c)?;
     u.authorize(Action::ReadRegions, &c)?;
     Ok(Json(
@@ -64,7 +64,7 @@ async fn create(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(b): ApiJson<NewRegion>,
-) -> AppResult<(axum::http::StatusCode, Json<Region>)> {
+) -> ApiResult<(axum::http::StatusCode, Json<Region>)> {
     let c = code(&b.code)?;
     let parent = match &b.parent {
         Some(p) => {
@@ -95,10 +95,11 @@ async fn create(
     };
     r.validate(parent.as_ref())?;
     if state.store.get_region(&r.code).await?.is_some() {
-        return Err(AppError::Conflict {
+        return Err((AppError::Conflict {
             code: "region_exists",
             message: "该区划代码已存在".into(),
-        });
+        })
+        .into());
     }
     state.store.put_region(&r).await?;
     Ok((axum::http::StatusCode::CREATED, Json(r)))
@@ -107,7 +108,7 @@ async fn create(
 async fn list_places(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<Vec<ServicePlace>>> {
+) -> ApiResult<Json<Vec<ServicePlace>>> {
     Ok(Json(
         state
             .store
@@ -120,7 +121,7 @@ async fn get_place(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(c): Path<String>,
-) -> AppResult<Json<ServicePlace>> {
+) -> ApiResult<Json<ServicePlace>> {
     let c = code(&c)?;
     u.authorize(Action::ReadPlaces, &c)?;
     Ok(Json(
@@ -137,7 +138,7 @@ async fn put_place(
     ApiUser(u): ApiUser,
     Path(c): Path<String>,
     ApiJson(mut p): ApiJson<ServicePlace>,
-) -> AppResult<Json<ServicePlace>> {
+) -> ApiResult<Json<ServicePlace>> {
     let c = code(&c)?;
     u.authorize(Action::ManagePlaces, &c)?;
     let region = state
@@ -154,7 +155,7 @@ async fn put_place(
 async fn list_departments(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<Vec<Department>>> {
+) -> ApiResult<Json<Vec<Department>>> {
     Ok(Json(
         state
             .store
@@ -174,7 +175,7 @@ async fn create_department(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(b): ApiJson<NewDepartment>,
-) -> AppResult<(axum::http::StatusCode, Json<Department>)> {
+) -> ApiResult<(axum::http::StatusCode, Json<Department>)> {
     let c = code(&b.region_code)?;
     u.authorize(Action::ManagePlaces, &c)?;
     state

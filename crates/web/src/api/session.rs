@@ -2,7 +2,7 @@
 
 use super::ApiJson;
 use crate::auth::{self, ApiUser, SESSION_COOKIE};
-use crate::error::AppResult;
+use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
@@ -27,7 +27,7 @@ pub struct Login {
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
-) -> AppResult<Response> {
+) -> ApiResult<Response> {
     let s = auth::sign_in(&state, &body.username, &body.password).await?;
     let cookie = auth::set_cookie(
         &state,
@@ -42,7 +42,7 @@ async fn login(
         .into_response())
 }
 
-async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> AppResult<Response> {
+async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
     state.store.delete_session(&u.session.token_hash).await?;
     let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Json(json!({ "ok": true }))).into_response())

@@ -2,7 +2,7 @@
 
 use super::ApiJson;
 use crate::auth::{self, ApiUser, Authed};
-use crate::error::{AppError, AppResult};
+use crate::error::{ApiResult, AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -40,7 +40,7 @@ pub struct CreateUser {
     pub grants: Vec<GrantInput>,
 }
 
-async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> AppResult<Json<Vec<User>>> {
+async fn list(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Vec<User>>> {
     let scope = u.scope(Action::ReadUsers);
     Ok(Json(state.store.list_users(&scope).await?))
 }
@@ -49,7 +49,7 @@ async fn one(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
-) -> AppResult<Json<User>> {
+) -> ApiResult<Json<User>> {
     let user = state
         .store
         .get_user(id)
@@ -190,7 +190,7 @@ async fn create(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(b): ApiJson<CreateUser>,
-) -> AppResult<(StatusCode, Json<User>)> {
+) -> ApiResult<(StatusCode, Json<User>)> {
     Ok((
         StatusCode::CREATED,
         Json(create_user_checked(&state, &u, &b).await?),
@@ -202,7 +202,7 @@ async fn set_grants(
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<Vec<GrantInput>>,
-) -> AppResult<Json<User>> {
+) -> ApiResult<Json<User>> {
     let target = state
         .store
         .get_user(id)
@@ -211,7 +211,7 @@ async fn set_grants(
     // Changing someone's roles requires being allowed to grant every role they hold now, too.
     for g in &target.grants {
         if !may_grant(u.grants(), g.role, &g.region_code) {
-            return Err(AppError::Forbidden);
+            return Err(AppError::Forbidden.into());
         }
     }
     let mut e = ValidationErrors::default();
@@ -238,7 +238,7 @@ async fn set_active(
     ApiUser(u): ApiUser,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<Active>,
-) -> AppResult<Json<User>> {
+) -> ApiResult<Json<User>> {
     let target = state
         .store
         .get_user(id)
@@ -246,14 +246,11 @@ async fn set_active(
         .ok_or(AppError::NotFound("用户"))?;
     for g in &target.grants {
         if !may_grant(u.grants(), g.role, &g.region_code) {
-            return Err(AppError::Forbidden);
+            return Err(AppError::Forbidden.into());
         }
     }
     if target.id == u.user.id {
-        return Err(AppError::bad(
-            "cannot_deactivate_self",
-            "不能停用自己的账户",
-        ));
+        return Err(AppError::bad("cannot_deactivate_self", "不能停用自己的账户").into());
     }
     state.store.set_active(id, b.active).await?;
     if !b.active {

@@ -6,6 +6,7 @@ use crate::api::cases::{public_view, queue};
 use crate::auth::{Authed, MaybeUser, PageUser};
 use crate::cases::{self, ApplicantInput, FileRequest};
 use crate::error::AppError;
+use crate::error::HttpError;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};

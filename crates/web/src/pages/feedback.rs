@@ -7,6 +7,7 @@
 
 use super::{csrf_input, layout, PageError, PageResult};
 use crate::auth::{self, ApiUser, Authed, MaybeUser, PageUser, ANON_CSRF_COOKIE, CSRF_FIELD};
+use crate::error::HttpError;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
@@ -19,8 +20,7 @@ use domain::access::{Action, Role, Scope};
 use domain::case::{Case, CaseState};
 use domain::feedback::{
     self as fb, Complainant, Complaint, ComplaintAction, ComplaintInput, ComplaintKind,
-    ComplaintSubject, FeedbackError, FollowUp, FollowUpAction, FollowUpStatus, RatingChannel,
-    RatingLevel,
+    ComplaintSubject, FollowUp, FollowUpAction, FollowUpStatus, RatingChannel, RatingLevel,
 };
 use domain::RegionCode;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -65,21 +65,6 @@ pub fn routes() -> Router<AppState> {
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
-
-impl From<FeedbackError> for AppError {
-    fn from(e: FeedbackError) -> Self {
-        match e {
-            FeedbackError::NotCompleted
-            | FeedbackError::AlreadyRated(_)
-            | FeedbackError::WrongState { .. }
-            | FeedbackError::AlreadyAppealed => AppError::Conflict {
-                code: e.code(),
-                message: e.to_string(),
-            },
-            other => AppError::bad(other.code(), other.to_string()),
-        }
-    }
-}
 
 /// The CSRF value a form must carry, and the cookie to set when nobody is signed in.
 fn form_token(state: &AppState, u: Option<&Authed>) -> (String, Option<String>) {
@@ -1076,7 +1061,7 @@ pub struct PublicComplaint {
 pub async fn complaint_lookup_api(
     State(state): State<AppState>,
     Query(q): Query<CodeQuery>,
-) -> AppResult<Json<PublicComplaint>> {
+) -> crate::error::ApiResult<Json<PublicComplaint>> {
     let k = state
         .store
         .find_complaint(&fb::normalize_code(&q.code))
@@ -1122,9 +1107,9 @@ pub struct Overdue {
 pub async fn overdue_api(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> AppResult<Json<Overdue>> {
+) -> crate::error::ApiResult<Json<Overdue>> {
     if !u.is_staff() {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden.into());
     }
     let (fus, ks) = visible(&state, &u, true).await?;
     let today = state.clock.today();
@@ -1507,7 +1492,7 @@ pub async fn statistics(state: &AppState, month: &str) -> AppResult<Statistics> 
 pub async fn statistics_api(
     State(state): State<AppState>,
     Query(q): Query<MonthQuery>,
-) -> AppResult<Json<Statistics>> {
+) -> crate::error::ApiResult<Json<Statistics>> {
     Ok(Json(statistics(&state, &q.month).await?))
 }
 

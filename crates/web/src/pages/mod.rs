@@ -9,6 +9,7 @@ pub mod supervision;
 
 use crate::auth::{Authed, CSRF_FIELD};
 use crate::error::AppError;
+use crate::error::HttpError;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use domain::access::Action;

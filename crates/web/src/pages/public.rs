@@ -3,6 +3,7 @@
 use super::{layout, nl2br, PageResult};
 use crate::auth::{self, MaybeUser, ANON_CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE};
 use crate::error::AppError;
+use crate::error::HttpError;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
