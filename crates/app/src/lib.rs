@@ -3,10 +3,25 @@
 //! the command line, the demo loader and the load harness. No HTTP and no HTML here: this crate
 //! knows neither axum nor maud (`crates/yizhan/tests/layering.rs` keeps it so).
 //!
-//! The move of the use cases out of `web` is under way; [`Error`] is the first piece: every
-//! expected failure with its stable English code and its Chinese message, mapped to HTTP once in
-//! `web::error`.
+//! The move of the use cases out of `web` is under way. Here so far: [`Error`] (every expected
+//! failure with its stable English code and Chinese message, mapped to HTTP once in `web::error`),
+//! [`Services`] (what every use case works with), [`access::Caller`] (the permission questions asked
+//! of a user), and the use cases of cases (filing, routing, commands, notices, art. 32 sweeps,
+//! verification), supervision (rules, warnings, scan, rebuild, dashboard, evaluation, orders), the
+//! background jobs and the demo cases. Still in `web`, to follow: feedback, catalog, users,
+//! calendar and regions.
 
+pub mod access;
+pub mod cases;
+pub mod demo_cases;
 pub mod error;
+pub mod jobs;
+pub mod lookups;
+pub mod services;
+pub mod supervision;
+pub mod supervision_orders;
 
 pub use error::{Error, Result};
+pub use services::{
+    Caches, Clock, LogNotifier, ManualClock, Notifier, OffsetClock, Services, Settings, SystemClock,
+};

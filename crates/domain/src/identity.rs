@@ -108,9 +108,29 @@ pub fn mask_name(s: &str) -> String {
     }
 }
 
+/// `zhang.san@qingchuan.gov.cn` → `z***@qingchuan.gov.cn`; without an `@`, all masked.
+pub fn mask_email(s: &str) -> String {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "*".repeat(s.chars().count()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn emails_keep_only_their_first_letter_and_domain() {
+        assert_eq!(
+            mask_email("zhang.san@qingchuan.gov.cn"),
+            "z***@qingchuan.gov.cn"
+        );
+        assert_eq!(mask_email("nobody"), "******");
+    }
 
     #[test]
     fn resident_ids() {

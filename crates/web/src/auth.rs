@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use app::access::Caller;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -13,7 +14,7 @@ use axum::http::{header, request::Parts, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Duration;
-use domain::access::{self, Action, Grant, Scope};
+use domain::access::{Action, Grant, Scope};
 use domain::RegionCode;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -94,20 +95,27 @@ pub struct Authed {
     pub session: Session,
 }
 
+/// The permission questions (`app::access::Caller`) are asked of the session's user, and use cases
+/// that take a `&store::User` take a `&Authed` as it is.
+impl std::ops::Deref for Authed {
+    type Target = User;
+    fn deref(&self) -> &User {
+        &self.user
+    }
+}
+
 impl Authed {
     pub fn grants(&self) -> &[Grant] {
         &self.user.grants
     }
-    /// The single permission check: the user's roles allow `action` on `region`'s subtree.
     pub fn authorize(&self, action: Action, region: &RegionCode) -> AppResult<()> {
-        access::authorize(&self.user.grants, action, region).map_err(AppError::from)
+        self.user.authorize(action, region)
     }
-    /// The subtrees in which `action` is allowed; list queries are limited to them.
     pub fn scope(&self, action: Action) -> Scope {
-        Scope::of(&self.user.grants, action)
+        self.user.scope(action)
     }
     pub fn can_anywhere(&self, action: Action) -> bool {
-        self.user.grants.iter().any(|g| g.role.allows(action))
+        self.user.can_anywhere(action)
     }
     pub fn is_staff(&self) -> bool {
         self.user.grants.iter().any(|g| g.role.is_staff())

@@ -2,16 +2,14 @@
 
 pub mod api;
 pub mod auth;
-pub mod cases;
-pub mod demo_cases;
 pub mod error;
 pub mod files;
 pub mod forms;
-pub mod jobs;
 pub mod pages;
 pub mod state;
-pub mod supervision;
-pub mod supervision_orders;
+
+// The use cases live in `app`; these paths stay for the transports that name them.
+pub use app::{cases, demo_cases, jobs, supervision, supervision_orders};
 
 pub use state::{AppState, Clock, Config, ManualClock, OffsetClock, SystemClock};
 

@@ -776,18 +776,7 @@ fn command_from(
     })
 }
 
-/// Electronic receipt number from the center's own sequence: place + year + 6 digits.
-pub async fn next_receipt(
-    state: &AppState,
-    place: &domain::RegionCode,
-) -> Result<String, AppError> {
-    let year = state.clock.today().format("%Y").to_string();
-    let n = state
-        .store
-        .next_counter("receipt", &format!("{place}{year}"))
-        .await?;
-    Ok(format!("PJ{}{year}{n:06}", &place.as_str()[..9]))
-}
+pub use app::cases::next_receipt;
 
 pub async fn case_act(
     State(state): State<AppState>,

@@ -564,8 +564,7 @@ pub async fn evaluation_xlsx(
     let scope = supervisor_scope(&u)?;
     let (from, to) = period(&state, &q)?;
     let (scores, _) = svc::evaluation(&state, &scope, from, to, EvalBy::parse(&q.by)).await?;
-    let bytes = crate::supervision_orders::scores_xlsx(&scores)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = scores_xlsx(&scores).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
         [
             (
@@ -580,4 +579,50 @@ pub async fn evaluation_xlsx(
         bytes,
     )
         .into_response())
+}
+
+/// The ranking as an Excel sheet.
+pub fn scores_xlsx(
+    scores: &[domain::supervision::Score],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("绩效评估")?;
+    let heads = [
+        "排名",
+        "对象",
+        "办件数",
+        "按时办结率",
+        "提前办结率",
+        "平均工作日",
+        "超期",
+        "预警",
+        "违规",
+        "评价数",
+        "平均满意度",
+        "投诉",
+        "综合得分",
+    ];
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (r, s) in scores.iter().enumerate() {
+        let r = r as u32 + 1;
+        ws.write_number(r, 0, s.rank as f64)?;
+        ws.write_string(r, 1, &s.unit)?;
+        ws.write_number(r, 2, s.cases as f64)?;
+        ws.write_number(r, 3, s.on_time_rate)?;
+        ws.write_number(r, 4, s.early_rate)?;
+        ws.write_number(r, 5, s.mean_working_days)?;
+        ws.write_number(r, 6, s.overdue as f64)?;
+        ws.write_number(r, 7, s.warnings as f64)?;
+        ws.write_number(r, 8, s.violations as f64)?;
+        ws.write_number(r, 9, s.rated as f64)?;
+        if let Some(m) = s.mean_satisfaction {
+            ws.write_number(r, 10, m)?;
+        }
+        ws.write_number(r, 11, s.complaints as f64)?;
+        ws.write_number(r, 12, s.score)?;
+    }
+    wb.save_to_buffer()
 }

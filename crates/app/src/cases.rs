@@ -2,9 +2,9 @@
 //! the domain state machine, notices to the applicant, result disclosure, art. 32 sweeps, and
 //! chain verification. Handlers only parse, authorize and call these.
 
-use crate::auth::Authed;
-use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::access::Caller;
+use crate::error::{Error, Result};
+use crate::services::Services;
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
 use domain::case::{
@@ -16,14 +16,15 @@ use domain::identity;
 use domain::{Level, RegionCode, ValidationErrors};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use store::User;
 use store::{Message, PublishedResult};
 
 /// The actor of a signed-in user: every grant with its department code resolved.
-pub async fn actor_for(state: &AppState, u: &Authed) -> AppResult<Actor> {
-    actor_for_user(state, &u.user).await
+pub async fn actor_for(state: &Services, u: &User) -> Result<Actor> {
+    actor_for_user(state, u).await
 }
 
-pub async fn actor_for_user(state: &AppState, user: &store::User) -> AppResult<Actor> {
+pub async fn actor_for_user(state: &Services, user: &store::User) -> Result<Actor> {
     let u = user;
     let mut roles = vec![];
     for g in &u.grants {
@@ -69,7 +70,7 @@ pub async fn actor_for_user(state: &AppState, user: &store::User) -> AppResult<A
 }
 
 /// May this user see this case? Staff over its places, supervisors, its applicant, its agent.
-pub fn can_view(u: &Authed, c: &Case) -> bool {
+pub fn can_view(u: &User, c: &Case) -> bool {
     let f = &c.filing;
     let staff = [Action::HandleCases, Action::Supervise]
         .into_iter()
@@ -78,17 +79,17 @@ pub fn can_view(u: &Authed, c: &Case) -> bool {
                 || u.authorize(a, &f.decide_place).is_ok()
                 || u.authorize(a, &f.applicant_region).is_ok()
         });
-    staff || Some(u.user.id) == f.applicant.user_id || Some(u.user.id) == f.agent_user_id
+    staff || Some(u.id) == f.applicant.user_id || Some(u.id) == f.agent_user_id
 }
 
-pub async fn load_visible(state: &AppState, u: &Authed, number: &str) -> AppResult<Case> {
+pub async fn load_visible(state: &Services, u: &User, number: &str) -> Result<Case> {
     let c = state
         .store
         .get_case(number)
         .await?
-        .ok_or(AppError::NotFound("办件"))?;
+        .ok_or(Error::NotFound("办件"))?;
     if !can_view(u, &c) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     Ok(c)
 }
@@ -166,7 +167,7 @@ fn query_code() -> String {
 }
 
 /// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide.
-async fn case_number(state: &AppState, place: &RegionCode, at: DateTime<Utc>) -> AppResult<String> {
+async fn case_number(state: &Services, place: &RegionCode, at: DateTime<Utc>) -> Result<String> {
     let day = case::local_date(at).format("%Y%m%d").to_string();
     let seq = state
         .store
@@ -177,22 +178,18 @@ async fn case_number(state: &AppState, place: &RegionCode, at: DateTime<Utc>) ->
 
 /// Files a case. Online applicants get a draft; clerks and village agents file at their place and
 /// the materials count as received now.
-pub async fn file_case(state: &AppState, u: &Authed, req: &FileRequest) -> AppResult<Case> {
-    file_case_as(state, &u.user, req).await
+pub async fn file_case(state: &Services, u: &User, req: &FileRequest) -> Result<Case> {
+    file_case_as(state, u, req).await
 }
 
-pub async fn file_case_as(
-    state: &AppState,
-    user: &store::User,
-    req: &FileRequest,
-) -> AppResult<Case> {
+pub async fn file_case_as(state: &Services, user: &store::User, req: &FileRequest) -> Result<Case> {
     let item = state
         .store
         .get_published(req.item_code.trim())
         .await?
-        .ok_or_else(|| AppError::bad_field("item_not_found", "item_code", "事项不存在或未发布"))?;
+        .ok_or_else(|| Error::bad_field("item_not_found", "item_code", "事项不存在或未发布"))?;
     if item.status != ItemStatus::Published {
-        return Err(AppError::bad_field(
+        return Err(Error::bad_field(
             "item_not_published",
             "item_code",
             "事项未发布",
@@ -205,7 +202,7 @@ pub async fn file_case_as(
     let (channel, place, applicant_region, applicant_user, agent_user) = if let Some(g) = clerk {
         // A window files at its own center, if that center's level accepts the item.
         if !item.accept_levels.contains(&g.region_level) {
-            return Err(AppError::bad_field(
+            return Err(Error::bad_field(
                 "wrong_place",
                 "item_code",
                 where_to_go(&item),
@@ -219,7 +216,7 @@ pub async fn file_case_as(
                 let county = g.region_code.ancestor(Level::County.min(g.region_level));
                 let near = county.contains(Level::County.min(g.region_level), &code);
                 if !near || state.store.get_region(&code).await?.is_none() {
-                    return Err(AppError::bad_field(
+                    return Err(Error::bad_field(
                         "invalid_applicant_region",
                         "applicant_region",
                         "申请人所在区划不存在或不在本窗口服务范围内",
@@ -232,7 +229,7 @@ pub async fn file_case_as(
         (Channel::Window, g.region_code.clone(), home, None, None)
     } else if let Some(g) = agent {
         if !item.proxy_allowed {
-            return Err(AppError::bad_field(
+            return Err(Error::bad_field(
                 "no_proxy",
                 "item_code",
                 format!("“{}”不能由村代办员代办,请申请人到服务中心办理", item.name),
@@ -241,7 +238,7 @@ pub async fn file_case_as(
         // The village room files; the case goes to the nearest center above that accepts the item.
         let above = g.region_level.parent().unwrap_or(g.region_level);
         let place = route(&item, &g.region_code, above)
-            .ok_or_else(|| AppError::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
+            .ok_or_else(|| Error::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
         (
             Channel::Proxy,
             place,
@@ -255,12 +252,12 @@ pub async fn file_case_as(
             .store
             .get_region(&home)
             .await?
-            .ok_or(AppError::NotFound("区划"))?;
+            .ok_or(Error::NotFound("区划"))?;
         let place = route(&item, &home, region.level)
-            .ok_or_else(|| AppError::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
+            .ok_or_else(|| Error::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
         (Channel::Online, place, home, Some(user.id), None)
     } else {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     };
     let now = state.clock.now();
     let number = case_number(state, &place, now).await?;
@@ -323,30 +320,30 @@ pub async fn file_case_as(
 
 /// Runs a command as a signed-in user (or the system) and stores the events it produces.
 pub async fn execute(
-    state: &AppState,
+    state: &Services,
     actor: &Actor,
     number: &str,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
-) -> AppResult<Case> {
+) -> Result<Case> {
     execute_keyed(state, actor, number, cmd, comment, attachments, None).await
 }
 
 /// Like [`execute`] with the client's idempotency key: a command already applied under this key
 /// (its reply lost, the client retrying) is not applied again; the current case is returned.
 pub async fn execute_keyed(
-    state: &AppState,
+    state: &Services,
     actor: &Actor,
     number: &str,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
     key: Option<&str>,
-) -> AppResult<Case> {
+) -> Result<Case> {
     if let Some(k) = key {
         if k.is_empty() || k.len() > 100 {
-            return Err(AppError::bad_field(
+            return Err(Error::bad_field(
                 "invalid_idempotency_key",
                 "Idempotency-Key",
                 "幂等键应为1至100个字符",
@@ -357,20 +354,20 @@ pub async fn execute_keyed(
         .store
         .get_case(number)
         .await?
-        .ok_or(AppError::NotFound("办件"))?;
+        .ok_or(Error::NotFound("办件"))?;
     execute_on(state, actor, c, cmd, comment, attachments, key).await
 }
 
 /// Runs a command on a case the caller has just loaded (saves reading and decoding it twice).
 pub async fn execute_on(
-    state: &AppState,
+    state: &Services,
     actor: &Actor,
     c: Case,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
     key: Option<&str>,
-) -> AppResult<Case> {
+) -> Result<Case> {
     let number = c.filing.number.clone();
     let number = number.as_str();
     if key.is_some_and(|k| c.recent_keys.iter().any(|x| x == k)) {
@@ -426,11 +423,11 @@ pub async fn execute_on(
                 .store
                 .get_case(number)
                 .await?
-                .ok_or(AppError::NotFound("办件"))?;
+                .ok_or(Error::NotFound("办件"))?;
             if key.is_some_and(|k| now_case.recent_keys.iter().any(|x| x == k)) {
                 return Ok(now_case);
             }
-            return Err(AppError::Conflict {
+            return Err(Error::Conflict {
                 code: "stale_case",
                 message: "办件已被他人更新,请刷新后重试".into(),
             });
@@ -530,7 +527,7 @@ fn notices(c: &Case, events: &[case::CaseEvent]) -> Vec<Message> {
 }
 
 /// One text message per notice (not per recipient account) to the applicant's phone.
-fn send_sms(state: &AppState, c: &Case, messages: &[Message]) {
+fn send_sms(state: &Services, c: &Case, messages: &[Message]) {
     let mut sent: Vec<&str> = vec![];
     for m in messages {
         if !sent.contains(&m.text.as_str()) {
@@ -542,7 +539,7 @@ fn send_sms(state: &AppState, c: &Case, messages: &[Message]) {
 
 /// art. 32: accepts, as of receipt, every submitted case whose correction window has passed
 /// without a notice. Run at start-up, every hour, and on demand. Returns how many were accepted.
-pub async fn auto_accept_overdue(state: &AppState) -> AppResult<usize> {
+pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
     let today = state.clock.today();
     let waiting = state
         .store
@@ -568,7 +565,7 @@ pub async fn auto_accept_overdue(state: &AppState) -> AppResult<usize> {
         {
             Ok(_) => n += 1,
             // Another process got there first, or the case moved on: nothing to do.
-            Err(AppError::Conflict { .. }) => {}
+            Err(Error::Conflict { .. }) => {}
             Err(e) => return Err(e),
         }
     }
@@ -600,17 +597,14 @@ pub async fn verify_all(
 }
 
 /// SMS and e-mail senders. The default writes to the log; a deployment plugs in a real gateway.
-pub trait Notifier: Send + Sync {
-    fn sms(&self, phone: &str, text: &str);
-    fn email(&self, to: &str, subject: &str, body: &str);
-}
+pub use crate::services::{LogNotifier, Notifier};
 
-pub struct LogNotifier;
-impl Notifier for LogNotifier {
-    fn sms(&self, phone: &str, text: &str) {
-        tracing::info!(to = %identity::mask_phone(phone), %text, "sms");
-    }
-    fn email(&self, to: &str, subject: &str, _body: &str) {
-        tracing::info!(%to, %subject, "email");
-    }
+/// Electronic receipt number from the center's own sequence: place + year + 6 digits.
+pub async fn next_receipt(state: &Services, place: &domain::RegionCode) -> Result<String> {
+    let year = state.clock.today().format("%Y").to_string();
+    let n = state
+        .store
+        .next_counter("receipt", &format!("{place}{year}"))
+        .await?;
+    Ok(format!("PJ{}{year}{n:06}", &place.as_str()[..9]))
 }

@@ -3,8 +3,8 @@
 //! in time, so every event, deadline and hash is genuine.
 
 use crate::cases::{self, ApplicantInput, FileRequest};
-use crate::error::{AppError, AppResult};
-use crate::state::{AppState, ManualClock};
+use crate::error::{Error, Result};
+use crate::services::{ManualClock, Services};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use domain::case::{
     ApplicantKind, Command, DeliveryMethod, MaterialStatus, PaymentMethod, SpecialProcedure,
@@ -15,7 +15,7 @@ use std::sync::Arc;
 const LOADED: &str = "demo_cases_loaded";
 
 struct Demo {
-    state: AppState,
+    state: Services,
     clock: Arc<ManualClock>,
 }
 
@@ -25,14 +25,14 @@ impl Demo {
         let t = Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).expect("valid time"));
         self.clock.set(t);
     }
-    async fn user(&self, username: &str) -> AppResult<store::User> {
+    async fn user(&self, username: &str) -> Result<store::User> {
         self.state
             .store
             .find_user(username)
             .await?
-            .ok_or(AppError::NotFound("演示用户"))
+            .ok_or(Error::NotFound("演示用户"))
     }
-    async fn file(&self, username: &str, item: &str, who: (&str, &str, &str)) -> AppResult<String> {
+    async fn file(&self, username: &str, item: &str, who: (&str, &str, &str)) -> Result<String> {
         let u = self.user(username).await?;
         let (name, id17, phone) = who;
         let enterprise = id17.len() == 17 && id17.chars().any(|c| c.is_ascii_alphabetic());
@@ -41,7 +41,7 @@ impl Demo {
         } else {
             complete_resident_id(id17)
         }
-        .ok_or(AppError::Internal("bad demo id".into()))?;
+        .ok_or(Error::Internal("bad demo id".into()))?;
         let req = FileRequest {
             item_code: item.into(),
             applicant: ApplicantInput {
@@ -62,20 +62,20 @@ impl Demo {
             .filing
             .number)
     }
-    async fn run(&self, username: &str, number: &str, cmd: Command) -> AppResult<()> {
+    async fn run(&self, username: &str, number: &str, cmd: Command) -> Result<()> {
         let u = self.user(username).await?;
         let actor = cases::actor_for_user(&self.state, &u).await?;
         cases::execute(&self.state, &actor, number, &cmd, "", &[])
             .await
             .map(|_| ())
     }
-    async fn receive_all(&self, clerk: &str, number: &str) -> AppResult<()> {
+    async fn receive_all(&self, clerk: &str, number: &str) -> Result<()> {
         let c = self
             .state
             .store
             .get_case(number)
             .await?
-            .ok_or(AppError::NotFound("办件"))?;
+            .ok_or(Error::NotFound("办件"))?;
         for i in 0..c.materials.len() {
             self.run(
                 clerk,
@@ -91,18 +91,14 @@ impl Demo {
         Ok(())
     }
     /// Completes every running review stage with the department's reviewer, one step at a time.
-    async fn review_all(
-        &self,
-        number: &str,
-        reviewer_of: &dyn Fn(&str) -> String,
-    ) -> AppResult<()> {
+    async fn review_all(&self, number: &str, reviewer_of: &dyn Fn(&str) -> String) -> Result<()> {
         loop {
             let c = self
                 .state
                 .store
                 .get_case(number)
                 .await?
-                .ok_or(AppError::NotFound("办件"))?;
+                .ok_or(Error::NotFound("办件"))?;
             let active = c.active_stages();
             let Some(i) = active.first().copied() else {
                 return Ok(());
@@ -123,14 +119,14 @@ impl Demo {
 }
 
 /// Loads the demo cases once (after `demo::load`). Returns false when they were already loaded.
-pub async fn load(state: &AppState) -> AppResult<bool> {
+pub async fn load(state: &Services) -> Result<bool> {
     if state.store.get_setting(LOADED).await?.is_some() {
         return Ok(false);
     }
     let today = state.clock.today();
     let clock = Arc::new(ManualClock::new(state.clock.now()));
     let d = Demo {
-        state: AppState {
+        state: Services {
             clock: clock.clone(),
             ..state.clone()
         },
@@ -250,9 +246,9 @@ pub async fn load(state: &AppState) -> AppResult<bool> {
                 .store
                 .get_case(&n)
                 .await?
-                .ok_or(AppError::NotFound("办件"))?;
+                .ok_or(Error::NotFound("办件"))?;
             if c.fee_outstanding() > 0 {
-                let receipt = crate::pages::cases::next_receipt(&d.state, &c.filing.place).await?;
+                let receipt = crate::cases::next_receipt(&d.state, &c.filing.place).await?;
                 d.run(
                     clerk,
                     &n,

@@ -2,25 +2,26 @@
 //! deadline; the unit replies; the supervisor closes it or escalates it to the level above. Every
 //! step is kept in the order's history.
 
-use crate::auth::Authed;
-use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::access::Caller;
+use crate::error::{Error, Result};
+use crate::services::Services;
 use domain::access::{Action, Role};
 use domain::{Level, RegionCode};
+use store::User;
 use store::{OrderEntry, OrderStatus, SupervisionOrder};
 
-fn entry(state: &AppState, u: &Authed, action: &str, text: &str) -> OrderEntry {
+fn entry(state: &Services, u: &User, action: &str, text: &str) -> OrderEntry {
     OrderEntry {
         at: state.clock.now(),
-        user_id: Some(u.user.id),
-        actor: u.user.display_name.clone(),
+        user_id: Some(u.id),
+        actor: u.display_name.clone(),
         action: action.into(),
         text: text.trim().into(),
     }
 }
 
 /// The supervisor's own region that covers `unit` (where the order is issued from).
-fn issuing_region(u: &Authed, unit: &RegionCode) -> Option<RegionCode> {
+fn issuing_region(u: &User, unit: &RegionCode) -> Option<RegionCode> {
     u.grants()
         .iter()
         .filter(|g| g.role.allows(Action::Supervise) && g.covers(unit))
@@ -29,14 +30,14 @@ fn issuing_region(u: &Authed, unit: &RegionCode) -> Option<RegionCode> {
 }
 
 pub async fn issue(
-    state: &AppState,
-    u: &Authed,
+    state: &Services,
+    u: &User,
     case_number: &str,
     unit: &str,
     subject: &str,
     body: &str,
     days: u32,
-) -> AppResult<i64> {
+) -> Result<i64> {
     let mut e = domain::ValidationErrors::default();
     if subject.trim().is_empty() {
         e.push("subject", "required", "请填写督办事由");
@@ -53,7 +54,7 @@ pub async fn issue(
             .store
             .get_case(case_number)
             .await?
-            .ok_or(AppError::NotFound("办件"))?;
+            .ok_or(Error::NotFound("办件"))?;
         // The unit that holds the case now answers for it.
         let holder = if c.is_two_level() && c.forwarded_on.is_some() {
             c.filing.decide_place.clone()
@@ -69,7 +70,7 @@ pub async fn issue(
         (None, RegionCode::parse(unit)?, None)
     };
     u.authorize(Action::Supervise, &unit)?;
-    let issued_in = issuing_region(u, &unit).ok_or(AppError::Forbidden)?;
+    let issued_in = issuing_region(u, &unit).ok_or(Error::Forbidden)?;
     let cal = state.calendar_for(&unit).await?;
     let order = SupervisionOrder {
         id: 0,
@@ -79,7 +80,7 @@ pub async fn issue(
         subject: subject.trim().into(),
         body: body.trim().into(),
         issued_in,
-        issued_by: u.user.id,
+        issued_by: u.id,
         issued_at: state.clock.now(),
         reply_due: cal.add_working_days(state.clock.today(), days),
         status: OrderStatus::Open,
@@ -92,18 +93,18 @@ pub async fn issue(
 }
 
 /// Supervisors over the unit, and the unit's own managers and staff, may see an order.
-pub async fn load_visible(state: &AppState, u: &Authed, id: i64) -> AppResult<SupervisionOrder> {
+pub async fn load_visible(state: &Services, u: &User, id: i64) -> Result<SupervisionOrder> {
     let o = state
         .store
         .get_order(id)
         .await?
-        .ok_or(AppError::NotFound("督办单"))?;
+        .ok_or(Error::NotFound("督办单"))?;
     let actor = crate::cases::actor_for(state, u).await?;
     let ok = u.authorize(Action::Supervise, &o.unit).is_ok()
         || u.authorize(Action::Supervise, &o.issued_in).is_ok()
         || is_unit(&actor, &o);
     if !ok {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     Ok(o)
 }
@@ -120,7 +121,7 @@ fn is_unit(actor: &domain::case::Actor, o: &SupervisionOrder) -> bool {
 }
 
 pub fn allowed_actions(
-    u: &Authed,
+    u: &User,
     actor: &domain::case::Actor,
     o: &SupervisionOrder,
 ) -> Vec<&'static str> {
@@ -161,22 +162,22 @@ pub fn allowed_actions(
 }
 
 pub async fn act(
-    state: &AppState,
-    u: &Authed,
+    state: &Services,
+    u: &User,
     id: i64,
     action: &str,
     text: &str,
-) -> AppResult<SupervisionOrder> {
+) -> Result<SupervisionOrder> {
     let mut o = load_visible(state, u, id).await?;
     let actor = crate::cases::actor_for(state, u).await?;
     if !allowed_actions(u, &actor, &o).contains(&action) {
-        return Err(AppError::Forbidden);
+        return Err(Error::Forbidden);
     }
     let version = o.version;
     match action {
         "reply" => {
             if text.trim().is_empty() {
-                return Err(AppError::bad_field("required", "text", "请填写回复内容"));
+                return Err(Error::bad_field("required", "text", "请填写回复内容"));
             }
             o.status = OrderStatus::Replied;
             o.history.push(entry(state, u, "replied", text));
@@ -195,63 +196,17 @@ pub async fn act(
                 .issued_in
                 .implied_level()
                 .parent()
-                .ok_or(AppError::bad("no_higher_level", "已是最高层级"))?;
+                .ok_or(Error::bad("no_higher_level", "已是最高层级"))?;
             o.issued_in = o.issued_in.ancestor(up);
             o.status = OrderStatus::Escalated;
             let cal = state.calendar_for(&o.unit).await?;
             o.reply_due = cal.add_working_days(state.clock.today(), 3);
             o.history.push(entry(state, u, "escalated", text));
         }
-        _ => return Err(AppError::bad_field("invalid_action", "action", "未知操作")),
+        _ => return Err(Error::bad_field("invalid_action", "action", "未知操作")),
     }
     o.version += 1;
     state.store.save_order(&o, version).await?;
     state.notify_change();
     Ok(o)
-}
-
-/// The ranking as an Excel sheet.
-pub fn scores_xlsx(
-    scores: &[domain::supervision::Score],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("绩效评估")?;
-    let heads = [
-        "排名",
-        "对象",
-        "办件数",
-        "按时办结率",
-        "提前办结率",
-        "平均工作日",
-        "超期",
-        "预警",
-        "违规",
-        "评价数",
-        "平均满意度",
-        "投诉",
-        "综合得分",
-    ];
-    for (c, h) in heads.iter().enumerate() {
-        ws.write_string(0, c as u16, *h)?;
-    }
-    for (r, s) in scores.iter().enumerate() {
-        let r = r as u32 + 1;
-        ws.write_number(r, 0, s.rank as f64)?;
-        ws.write_string(r, 1, &s.unit)?;
-        ws.write_number(r, 2, s.cases as f64)?;
-        ws.write_number(r, 3, s.on_time_rate)?;
-        ws.write_number(r, 4, s.early_rate)?;
-        ws.write_number(r, 5, s.mean_working_days)?;
-        ws.write_number(r, 6, s.overdue as f64)?;
-        ws.write_number(r, 7, s.warnings as f64)?;
-        ws.write_number(r, 8, s.violations as f64)?;
-        ws.write_number(r, 9, s.rated as f64)?;
-        if let Some(m) = s.mean_satisfaction {
-            ws.write_number(r, 10, m)?;
-        }
-        ws.write_number(r, 11, s.complaints as f64)?;
-        ws.write_number(r, 12, s.score)?;
-    }
-    wb.save_to_buffer()
 }

@@ -2,8 +2,8 @@
 //! current, the warning scan (leased, so one process runs it at a time, and each warning is raised
 //! exactly once), dashboards, orders and evaluation. Rules come from `domain::supervision`.
 
-use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+use crate::error::{Error, Result};
+use crate::services::Services;
 use chrono::{Duration, NaiveDate};
 use domain::case::{Case, CaseState};
 use domain::supervision::{self as sv, WarningRule, Weights};
@@ -12,16 +12,16 @@ use serde::Serialize;
 use std::collections::HashMap;
 use store::{CaseFilter, CountBy, OutcomeKey, WarningRecord};
 
-pub const RULES_SETTING: &str = "warning_rules";
+pub use crate::services::RULES_SETTING;
 pub const WEIGHTS_SETTING: &str = "evaluation_weights";
 
-pub async fn rules(state: &AppState) -> AppResult<Vec<WarningRule>> {
+pub async fn rules(state: &Services) -> Result<Vec<WarningRule>> {
     if let Some(r) = state.caches.rules.read().expect("cache lock").clone() {
         return Ok(r);
     }
     let r: Vec<WarningRule> = match state.store.get_setting(RULES_SETTING).await? {
         Some(json) => serde_json::from_str(&json)
-            .map_err(|e| AppError::Internal(format!("warning rules: {e}")))?,
+            .map_err(|e| Error::Internal(format!("warning rules: {e}")))?,
         None => vec![WarningRule::default()],
     };
     *state.caches.rules.write().expect("cache lock") = Some(r.clone());
@@ -32,11 +32,11 @@ pub async fn rules(state: &AppState) -> AppResult<Vec<WarningRule>> {
 /// when the case's deadline rows and today's warnings are what they were. Most commands (a
 /// material checked, a fee recorded) change neither, and then nothing supervision-side is written.
 pub async fn change_if_changed(
-    state: &AppState,
+    state: &Services,
     before: Option<&Case>,
     after: &Case,
     rules: &[WarningRule],
-) -> AppResult<Option<store::SupervisionChange>> {
+) -> Result<Option<store::SupervisionChange>> {
     if let Some(b) = before {
         // Rows carry the case's places, so a transfer rewrites them even with equal dates.
         let same_place = b.filing.place == after.filing.place
@@ -50,10 +50,10 @@ pub async fn change_if_changed(
 
 /// A case's deadline rows and the warnings open on it today, as records to store.
 async fn current_supervision(
-    state: &AppState,
+    state: &Services,
     case: &Case,
     rules: &[WarningRule],
-) -> AppResult<store::SupervisionChange> {
+) -> Result<store::SupervisionChange> {
     let cal = state.calendar_for(&case.filing.place).await?;
     let now = state.clock.now();
     Ok(store::SupervisionChange {
@@ -66,10 +66,10 @@ async fn current_supervision(
     })
 }
 
-pub async fn weights(state: &AppState) -> AppResult<Weights> {
+pub async fn weights(state: &Services) -> Result<Weights> {
     Ok(match state.store.get_setting(WEIGHTS_SETTING).await? {
         Some(json) => {
-            serde_json::from_str(&json).map_err(|e| AppError::Internal(format!("weights: {e}")))?
+            serde_json::from_str(&json).map_err(|e| Error::Internal(format!("weights: {e}")))?
         }
         None => Weights::default(),
     })
@@ -93,11 +93,7 @@ fn record(case: &Case, w: &sv::Warning, at: chrono::DateTime<chrono::Utc>) -> Wa
 
 /// Recomputes a case's deadline rows and warnings (every open case after the rules change).
 /// Returns how many warnings this call raised.
-pub async fn refresh_case(
-    state: &AppState,
-    case: &Case,
-    rules: &[WarningRule],
-) -> AppResult<usize> {
+pub async fn refresh_case(state: &Services, case: &Case, rules: &[WarningRule]) -> Result<usize> {
     let sv = current_supervision(state, case, rules).await?;
     let number = &case.filing.number;
     let keep: Vec<(String, String)> = sv
@@ -142,7 +138,7 @@ pub const SCAN_DAY_SETTING: &str = "warning_scan_day";
 /// The warning scan: run at start-up, at the start of each working day and on demand. Warnings
 /// are raised from deadline rows alone, in the database (`scan_warnings`): only the rows whose
 /// colour changes on a day since the last scan are read (two index ranges), never every case.
-pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
+pub async fn scan(state: &Services, holder: &str) -> Result<ScanReport> {
     let now = state.clock.now();
     // A short lease: a process killed mid-scan blocks others for two minutes at most.
     if !state
@@ -232,7 +228,7 @@ pub async fn scan(state: &AppState, holder: &str) -> AppResult<ScanReport> {
 }
 
 /// Recomputes every open case (after the rules change).
-pub async fn rebuild(state: &AppState) -> AppResult<usize> {
+pub async fn rebuild(state: &Services) -> Result<usize> {
     rebuild_in_pages(state, REBUILD_PAGE).await
 }
 
@@ -252,7 +248,7 @@ const REBUILD_IN_FLIGHT: usize = 32;
 /// `rebuild`, reading the open cases `page` at a time in list order (index ranges of
 /// `case_scopes`, keyset-paged): memory stays that of one page however many cases are open.
 /// A refresh changes deadline rows and warnings only, never a case's list position.
-pub async fn rebuild_in_pages(state: &AppState, page: u32) -> AppResult<usize> {
+pub async fn rebuild_in_pages(state: &Services, page: u32) -> Result<usize> {
     use futures_util::TryStreamExt;
     let rules = rules(state).await?;
     let mut after = None;
@@ -269,7 +265,7 @@ pub async fn rebuild_in_pages(state: &AppState, page: u32) -> AppResult<usize> {
             })
             .await?;
         let rules = &rules;
-        futures_util::stream::iter(open.iter().map(Ok::<_, AppError>))
+        futures_util::stream::iter(open.iter().map(Ok::<_, Error>))
             .try_for_each_concurrent(REBUILD_IN_FLIGHT, |s| async move {
                 if let Some(c) = state.store.get_case(&s.number).await? {
                     refresh_case(state, &c, rules).await?;
@@ -303,7 +299,7 @@ pub struct Dashboard {
 }
 
 /// Live monitoring figures for a scope, from maintained counts and open warnings.
-pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> {
+pub async fn dashboard(state: &Services, scope: &Scope) -> Result<Dashboard> {
     let by_state_raw = state.store.count_cases(scope, CountBy::State).await?;
     let by_place_raw = state.store.count_cases(scope, CountBy::Place).await?;
     let by_dept_raw = state.store.count_cases(scope, CountBy::Department).await?;
@@ -314,9 +310,9 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
     // Department names as seen from the supervisor's own region (the county's bureaus for a county).
     let names = match scope {
         Scope::Within(roots) if roots.len() == 1 => {
-            crate::pages::public::department_names_for(state, &roots[0].0).await?
+            crate::lookups::department_names_for(state, &roots[0].0).await?
         }
-        _ => crate::pages::public::department_names(state).await?,
+        _ => crate::lookups::department_names(state).await?,
     };
     let mut by_level: Vec<(String, i64)> = domain::Level::ALL
         .iter()
@@ -342,7 +338,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope) -> AppResult<Dashboard> 
     > = Default::default();
     for w in &warnings {
         if !by_place.contains_key(&w.decide_place) {
-            let names = crate::pages::public::department_names_for(state, &w.decide_place).await?;
+            let names = crate::lookups::department_names_for(state, &w.decide_place).await?;
             by_place.insert(w.decide_place.clone(), names);
         }
         let depts = &by_place[&w.decide_place];
@@ -437,7 +433,7 @@ impl EvalBy {
 /// The evaluation figures of a completed case under `rules` and the calendar (None if the case
 /// is not completed): written once, when it completes, and read by every evaluation after.
 pub fn outcome_record(
-    state: &AppState,
+    state: &Services,
     c: &domain::case::Case,
     events: &[domain::case::CaseEvent],
     rules: &[sv::WarningRule],
@@ -473,7 +469,7 @@ pub fn outcome_record(
 
 /// Gives every completed case stored before outcomes were kept its outcome, once: a setting
 /// records that it ran, so later start-ups do not look again. Returns how many were written.
-pub async fn backfill_outcomes(state: &AppState) -> AppResult<usize> {
+pub async fn backfill_outcomes(state: &Services) -> Result<usize> {
     const DONE: &str = "outcomes_backfilled";
     if state.store.get_setting(DONE).await?.is_some() {
         return Ok(0);
@@ -493,7 +489,7 @@ pub async fn backfill_outcomes(state: &AppState) -> AppResult<usize> {
             let Some(o) = outcome_record(state, &c, &events, &rules) else {
                 // Completed without a completion date: nothing to evaluate, and it must not be
                 // offered again.
-                return Err(AppError::Internal(format!(
+                return Err(Error::Internal(format!(
                     "completed case {number} has no completion date"
                 )));
             };
@@ -516,14 +512,14 @@ pub async fn backfill_outcomes(state: &AppState) -> AppResult<usize> {
 /// case, fixed at completion) and their ratings and complaints: three reads however long the
 /// history.
 pub async fn evaluation(
-    state: &AppState,
+    state: &Services,
     scope: &Scope,
     from: NaiveDate,
     to: NaiveDate,
     by: EvalBy,
-) -> AppResult<(Vec<sv::Score>, Vec<(NaiveDate, f64)>)> {
+) -> Result<(Vec<sv::Score>, Vec<(NaiveDate, f64)>)> {
     if from > to {
-        return Err(AppError::bad_field(
+        return Err(Error::bad_field(
             "invalid_period",
             "from",
             "开始日期不能晚于结束日期",
@@ -602,7 +598,7 @@ pub async fn evaluation(
 
 /// Names the evaluated units as the pages show them, loading each place's department names once.
 struct UnitLabels<'a> {
-    state: &'a AppState,
+    state: &'a Services,
     by: EvalBy,
     names: HashMap<String, String>,
     places: Vec<domain::region::ServicePlace>,
@@ -610,11 +606,11 @@ struct UnitLabels<'a> {
 }
 
 impl<'a> UnitLabels<'a> {
-    async fn new(state: &'a AppState, by: EvalBy) -> AppResult<UnitLabels<'a>> {
+    async fn new(state: &'a Services, by: EvalBy) -> Result<UnitLabels<'a>> {
         Ok(UnitLabels {
             state,
             by,
-            names: crate::pages::public::department_names(state).await?,
+            names: crate::lookups::department_names(state).await?,
             places: state.store.list_places(&Scope::All).await?,
             local: HashMap::new(),
         })
@@ -629,7 +625,7 @@ impl<'a> UnitLabels<'a> {
     }
 
     /// The unit of `region` and `who` as [`OutcomeKey`] for `self.by` names them.
-    async fn label(&mut self, region: &str, who: &str) -> AppResult<String> {
+    async fn label(&mut self, region: &str, who: &str) -> Result<String> {
         Ok(match self.by {
             EvalBy::Department => {
                 // The department of that place: a county case is the county bureau's.
@@ -637,8 +633,7 @@ impl<'a> UnitLabels<'a> {
                     Ok(code) => {
                         if !self.local.contains_key(&code) {
                             let local =
-                                crate::pages::public::department_names_for(self.state, &code)
-                                    .await?;
+                                crate::lookups::department_names_for(self.state, &code).await?;
                             self.local.insert(code.clone(), local);
                         }
                         self.local[&code].get(who).cloned()

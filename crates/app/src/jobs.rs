@@ -1,7 +1,7 @@
 //! Background work of a server process: the one-off outcome backfill, then the art. 32 automatic
 //! acceptance sweep, at start and every hour (cases also get it on demand through the admin API).
 
-use crate::state::AppState;
+use crate::services::Services;
 use std::time::Duration;
 use tokio::sync::mpsc::Receiver;
 
@@ -9,7 +9,7 @@ use tokio::sync::mpsc::Receiver;
 /// changes a cached table (issue 15, part 6): reloads on every change pushed by the store
 /// (PostgreSQL `NOTIFY`, within milliseconds of the commit) and polls the versions once a second
 /// as the fallback — for SQLite, and for notifications lost with a dropped connection.
-pub async fn watch_caches(state: AppState) {
+pub async fn watch_caches(state: Services) {
     let mut pushed = listen(&state).await;
     let pushes = pushed.is_some();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -37,7 +37,7 @@ pub async fn watch_caches(state: AppState) {
     }
 }
 
-async fn listen(state: &AppState) -> Option<Receiver<String>> {
+async fn listen(state: &Services) -> Option<Receiver<String>> {
     match state.store.cache_changes().await {
         Ok(rx) => rx,
         Err(e) => {
@@ -54,7 +54,7 @@ async fn next(rx: &mut Option<Receiver<String>>) -> Option<String> {
     }
 }
 
-pub async fn run(state: AppState) {
+pub async fn run(state: Services) {
     // Cases completed before outcomes were kept get theirs once (a no-op after the first run).
     match crate::supervision::backfill_outcomes(&state).await {
         Ok(0) => {}
