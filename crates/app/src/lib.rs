@@ -12,14 +12,20 @@
 //! calendar and regions.
 
 pub mod access;
+pub mod accounts;
+pub mod calendar;
 pub mod cases;
+pub mod catalog;
 pub mod demo_cases;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod lookups;
+pub mod queues;
 pub mod services;
 pub mod supervision;
 pub mod supervision_orders;
+pub mod users;
 
 pub use error::{Error, Result};
 pub use services::{

@@ -1,7 +1,10 @@
-//! Lookups the pages and the use cases share: names of departments as seen from a region.
+//! Lookups: a case as the public sees it by its query code, and names of departments as seen from
+//! a region.
 
-use crate::{Error, Services};
+use crate::{Error, Result, Services};
+use domain::case::CaseState;
 use domain::Scope;
+use serde::Serialize;
 use std::collections::HashMap;
 
 /// Department code → name, preferring the department of the item's own region.
@@ -38,4 +41,47 @@ pub async fn department_names_for(
     let mut out = department_names(state).await?;
     out.extend(best.into_iter().map(|(k, (_, v))| (k, v)));
     Ok(out)
+}
+
+/// What the public sees of a case: no personal data.
+#[derive(Serialize)]
+pub struct PublicCase {
+    pub number: String,
+    pub item_name: String,
+    pub state: CaseState,
+    pub state_label: &'static str,
+    pub applicant: String,
+    pub due: Option<chrono::NaiveDate>,
+    pub next_step: String,
+    pub timeline: Vec<(chrono::DateTime<chrono::Utc>, String)>,
+}
+
+pub async fn public_view(state: &Services, number: &str, code: &str) -> Result<PublicCase> {
+    let c = state
+        .store
+        .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
+        .await?
+        .ok_or_else(|| Error::bad("lookup_failed", "办件编号或查询码不正确"))?;
+    let events = state.store.case_events(&c.filing.number).await?;
+    Ok(PublicCase {
+        number: c.filing.number.clone(),
+        item_name: c.filing.item.name.clone(),
+        state: c.state,
+        state_label: c.state.label(),
+        applicant: domain::identity::mask_name(&c.filing.applicant.name),
+        due: c.current_deadline(),
+        next_step: domain::notices::next_step_for_applicant(&c),
+        timeline: events
+            .iter()
+            .filter(|e| {
+                !matches!(
+                    e.kind,
+                    domain::case::EventKind::MaterialUploaded { .. }
+                        | domain::case::EventKind::DraftUpdated { .. }
+                        | domain::case::EventKind::MaterialMarked { .. }
+                )
+            })
+            .map(|e| (e.at, e.kind.label()))
+            .collect(),
+    })
 }

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod error;
 pub mod feedback;
 pub mod identity;
+pub mod notices;
 pub mod region;
 pub mod supervision;
 pub mod time;

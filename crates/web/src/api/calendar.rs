@@ -1,8 +1,8 @@
 //! The working calendar: schedule import, closures, and deadline arithmetic.
 
 use super::{ApiJson, ApiQuery};
-use crate::auth::{ApiUser, Authed};
-use crate::error::{ApiResult, AppError, AppResult};
+use crate::auth::ApiUser;
+use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
 use domain::access::Action;
-use domain::calendar::{parse_holiday_csv, CalendarDay, Deadline};
+use domain::calendar::{CalendarDay, Deadline};
 use domain::RegionCode;
 use serde::{Deserialize, Serialize};
 use store::Closure;
@@ -38,29 +38,7 @@ async fn days(State(state): State<AppState>) -> ApiResult<Json<CalendarView>> {
     }))
 }
 
-/// Imports schedule text in the `cn-holidays.csv` format; the years it contains are replaced.
-pub async fn import_csv(state: &AppState, u: &Authed, csv: &str) -> AppResult<usize> {
-    // The schedule applies network-wide, so only an administrator of the whole network may load it.
-    let roots = u.scope(Action::ManageCalendar);
-    let network_wide = match &roots {
-        domain::Scope::All => true,
-        domain::Scope::Within(r) => r.iter().any(|(_, l)| *l == domain::Level::City),
-    };
-    if !network_wide {
-        return Err(AppError::Forbidden);
-    }
-    let days = parse_holiday_csv(csv)?;
-    if days.is_empty() {
-        return Err(AppError::Validation(domain::ValidationErrors::single(
-            "csv",
-            "empty",
-            "没有可导入的日期",
-        )));
-    }
-    state.store.replace_calendar_years(&days).await?;
-    state.reload_calendar().await?;
-    Ok(days.len())
-}
+pub use app::calendar::import_csv;
 
 #[derive(Deserialize)]
 struct ImportBody {

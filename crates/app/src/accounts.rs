@@ -1,0 +1,144 @@
+//! Accounts: passwords (argon2id, hashed off the async workers), their strength rule, sign-in with
+//! lockout (each consecutive failure answered more slowly, `lock_after` failures lock the account
+//! for `lock_minutes`, unknown names cost the same time as known ones), and session tokens (random
+//! 256-bit, only their SHA-256 stored).
+
+use crate::{Error, Result, Services};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use chrono::Duration;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use store::{Session, User};
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("argon2: {e}")))
+}
+
+/// [`hash_password`] on a blocking thread: argon2 takes tens of milliseconds of CPU on purpose,
+/// which must not stall the async workers serving other requests.
+pub async fn hash_password_off_runtime(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| Error::Internal(format!("argon2 task: {e}")))?
+}
+
+/// [`verify_password`] on a blocking thread (see [`hash_password_off_runtime`]).
+pub async fn verify_password_off_runtime(password: &str, hash: &str) -> bool {
+    let (password, hash) = (password.to_string(), hash.to_string());
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// Password rules for new accounts: at least 8 characters with letters and digits.
+pub fn check_password_strength(password: &str) -> Result<()> {
+    let ok = password.chars().count() >= 8
+        && password.chars().any(|c| c.is_ascii_alphabetic())
+        && password.chars().any(|c| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::bad_field(
+            "weak_password",
+            "password",
+            "密码至少8位,且须同时包含字母和数字",
+        ))
+    }
+}
+
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Outcome of a successful sign-in: the cookie token (shown once) and the session.
+pub struct SignedIn {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+/// Checks credentials with lockout: each consecutive failure is answered more slowly, and
+/// `lock_after` failures lock the account for `lock_minutes`.
+pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result<SignedIn> {
+    let now = state.clock.now();
+    let cfg = &state.config;
+    let invalid = || Error::bad("invalid_credentials", "用户名或密码错误");
+    let Some(user) = state.store.find_user(username.trim()).await? else {
+        // Same cost as a real check, so response time does not reveal which names exist.
+        let _ = verify_password_off_runtime(password, DUMMY_HASH).await;
+        delay(cfg.login_delay_ms).await;
+        return Err(invalid());
+    };
+    if let Some(until) = user.locked_until {
+        if until > now {
+            let mins = (until - now).num_minutes() + 1;
+            return Err(Error::Locked {
+                message: format!("登录失败次数过多,账户已锁定,请{mins}分钟后再试"),
+                retry_after_s: (until - now).num_seconds().max(1),
+            });
+        }
+    }
+    if !user.active || !verify_password_off_runtime(password, &user.password_hash).await {
+        let next_count = user.failed_logins + 1;
+        let lock =
+            (next_count >= cfg.lock_after).then(|| now + Duration::minutes(cfg.lock_minutes));
+        let count = state.store.record_login_failure(user.id, lock).await?;
+        delay(cfg.login_delay_ms.saturating_mul(count.min(8) as u64)).await;
+        if lock.is_some() {
+            return Err(Error::Locked {
+                message: format!("登录失败次数过多,账户已锁定{}分钟", cfg.lock_minutes),
+                retry_after_s: cfg.lock_minutes * 60,
+            });
+        }
+        return Err(invalid());
+    }
+    if user.failed_logins > 0 || user.locked_until.is_some() {
+        state.store.clear_login_failures(user.id).await?;
+    }
+    let token = random_token();
+    let session = Session {
+        token_hash: token_hash(&token),
+        user_id: user.id,
+        csrf_token: random_token(),
+        created_at: now,
+        expires_at: now + Duration::hours(cfg.session_hours),
+    };
+    state.store.create_session(&session).await?;
+    Ok(SignedIn {
+        token,
+        session,
+        user,
+    })
+}
+
+async fn delay(ms: u64) {
+    if ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
+/// An argon2 hash of a random string, used to spend equal time on unknown usernames.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0mFJ3d8B2l8W4cL9iVJbTtqBP0t5xK1d4z7n7k2o0qY";

@@ -1,0 +1,225 @@
+//! User accounts as administrators and center managers keep them: list and read within their
+//! subtree, create with grants they may give, change grants, deactivate. Who may grant what is the
+//! one rule in `domain::access` (`may_grant`).
+
+use crate::access::Caller;
+use crate::{Error, Result, Services};
+use domain::access::{may_grant, Action, Grant, Role};
+use domain::{RegionCode, ValidationErrors};
+use serde::Deserialize;
+use store::{NewUser, User};
+
+#[derive(Deserialize, Clone)]
+pub struct GrantInput {
+    pub role: String,
+    pub region_code: String,
+    #[serde(default)]
+    pub department_id: Option<i64>,
+}
+
+#[derive(Deserialize, Clone)]
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub phone: String,
+    pub password: String,
+    pub home_region: String,
+    pub grants: Vec<GrantInput>,
+}
+
+/// The users the caller may read.
+pub async fn list(state: &Services, u: &User) -> Result<Vec<User>> {
+    Ok(state.store.list_users(&u.scope(Action::ReadUsers)).await?)
+}
+
+/// One user, if the caller may read them.
+pub async fn get(state: &Services, u: &User, id: i64) -> Result<User> {
+    let user = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(Error::NotFound("用户"))?;
+    u.authorize(Action::ReadUsers, &user.home_region)?;
+    Ok(user)
+}
+
+/// Loads a user whose every current role the caller may grant (to change them at all).
+async fn managed(state: &Services, u: &User, id: i64) -> Result<User> {
+    let target = state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(Error::NotFound("用户"))?;
+    // Changing someone's roles requires being allowed to grant every role they hold now, too.
+    for g in &target.grants {
+        if !may_grant(u.grants(), g.role, &g.region_code) {
+            return Err(Error::Forbidden);
+        }
+    }
+    Ok(target)
+}
+
+/// Replaces a user's grants; their sessions end, so the new roles apply at once.
+pub async fn set_grants(
+    state: &Services,
+    u: &User,
+    id: i64,
+    inputs: &[GrantInput],
+) -> Result<User> {
+    managed(state, u, id).await?;
+    let mut e = ValidationErrors::default();
+    let grants = resolve_grants(state, u, inputs, &mut e).await?;
+    e.into_result(())?;
+    state.store.set_grants(id, &grants).await?;
+    state.store.delete_user_sessions(id).await?;
+    get_any(state, id).await
+}
+
+/// Activates or deactivates a user (never oneself); a deactivated user's sessions end.
+pub async fn set_active(state: &Services, u: &User, id: i64, active: bool) -> Result<User> {
+    let target = managed(state, u, id).await?;
+    if target.id == u.id {
+        return Err(Error::bad("cannot_deactivate_self", "不能停用自己的账户"));
+    }
+    state.store.set_active(id, active).await?;
+    if !active {
+        state.store.delete_user_sessions(id).await?;
+    }
+    get_any(state, id).await
+}
+
+async fn get_any(state: &Services, id: i64) -> Result<User> {
+    state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(Error::NotFound("用户"))
+}
+
+/// Resolves grant inputs into grants the caller may give, with field errors.
+async fn resolve_grants(
+    state: &Services,
+    u: &User,
+    inputs: &[GrantInput],
+    e: &mut ValidationErrors,
+) -> Result<Vec<Grant>> {
+    let mut grants = vec![];
+    for (i, g) in inputs.iter().enumerate() {
+        let Some(role) = Role::parse(&g.role) else {
+            e.push(format!("grants[{i}].role"), "invalid_role", "角色无效");
+            continue;
+        };
+        let Ok(code) = RegionCode::parse(&g.region_code) else {
+            e.push(
+                format!("grants[{i}].region_code"),
+                "invalid_region_code",
+                "区划代码无效",
+            );
+            continue;
+        };
+        let Some(region) = state.store.get_region(&code).await? else {
+            e.push(
+                format!("grants[{i}].region_code"),
+                "region_not_found",
+                "区划不存在",
+            );
+            continue;
+        };
+        if !may_grant(u.grants(), role, &code) {
+            return Err(Error::Forbidden);
+        }
+        if let Some(d) = g.department_id {
+            match state.store.get_department(d).await? {
+                Some(dep)
+                    if region.code.contains(region.level, &dep.region_code)
+                        || dep
+                            .region_code
+                            .contains(dep.region_code.implied_level(), &region.code) => {}
+                _ => e.push(
+                    format!("grants[{i}].department_id"),
+                    "invalid_department",
+                    "部门不存在或不在该区划",
+                ),
+            }
+        }
+        grants.push(Grant {
+            role,
+            region_code: code,
+            region_level: region.level,
+            department_id: g.department_id,
+        });
+    }
+    if inputs.is_empty() {
+        e.push("grants", "required", "至少授予一个角色");
+    }
+    Ok(grants)
+}
+
+pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> Result<User> {
+    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::ManageStaff)) {
+        return Err(Error::Forbidden);
+    }
+    let mut e = ValidationErrors::default();
+    let username = b.username.trim();
+    if !(3..=32).contains(&username.len())
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        e.push(
+            "username",
+            "invalid_username",
+            "用户名为3-32位字母、数字、“.”、“_”或“-”",
+        );
+    }
+    if b.display_name.trim().is_empty() {
+        e.push("display_name", "required", "姓名不能为空");
+    }
+    let phone = b.phone.trim();
+    let mobile =
+        phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit());
+    if !phone.is_empty() && !mobile {
+        e.push("phone", "invalid_phone", "手机号应为11位数字");
+    }
+    if let Err(Error::BadRequest { code, message, .. }) =
+        crate::accounts::check_password_strength(&b.password)
+    {
+        e.push("password", code, message);
+    }
+    let home = match RegionCode::parse(&b.home_region) {
+        Ok(c) => Some(c),
+        Err(_) => {
+            e.push("home_region", "invalid_region_code", "所属区划代码无效");
+            None
+        }
+    };
+    let grants = resolve_grants(state, u, &b.grants, &mut e).await?;
+    if let Some(h) = &home {
+        let allowed = u.authorize(Action::ManageUsers, h).is_ok()
+            || u.authorize(Action::ManageStaff, h).is_ok();
+        if !allowed {
+            return Err(Error::Forbidden);
+        }
+        if state.store.get_region(h).await?.is_none() {
+            e.push("home_region", "region_not_found", "所属区划不存在");
+        }
+    }
+    e.into_result(())?;
+    let id = state
+        .store
+        .create_user(&NewUser {
+            username: username.to_string(),
+            display_name: b.display_name.trim().to_string(),
+            phone: phone.to_string(),
+            home_region: home.expect("validated above"),
+            password_hash: crate::accounts::hash_password_off_runtime(&b.password).await?,
+            grants,
+        })
+        .await?;
+    state
+        .store
+        .get_user(id)
+        .await?
+        .ok_or(Error::NotFound("用户"))
+}
