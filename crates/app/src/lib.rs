@@ -18,6 +18,7 @@ pub mod cases;
 pub mod catalog;
 pub mod demo_cases;
 pub mod error;
+pub mod feedback;
 pub mod files;
 pub mod jobs;
 pub mod lookups;
