@@ -1066,3 +1066,44 @@ async fn a_closure_added_on_one_server_moves_the_next_deadline_on_another() {
         "one working day later for the closure"
     );
 }
+
+/// The page path reads a form's choices as the API reads JSON (issue 15): an unknown payment,
+/// delivery or material word is refused with the field named, never taken for a default.
+#[tokio::test]
+async fn unknown_choices_in_a_case_form_are_refused_not_defaulted() {
+    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let s = app.page_login(CLERK).await;
+    for (fields, message) in [
+        (
+            vec![
+                ("action", "record_payment"),
+                ("amount", "10"),
+                ("method", "bitcoin"),
+            ],
+            "请选择收费方式",
+        ),
+        (
+            vec![("action", "deliver"), ("method", "pigeon")],
+            "请选择送达方式",
+        ),
+        (
+            vec![
+                ("action", "mark_material"),
+                ("index", "0"),
+                ("status", "lost"),
+            ],
+            "请选择材料状态",
+        ),
+    ] {
+        let before = app.store.get_case(&n).await.unwrap().unwrap();
+        let r = app
+            .post_form(&format!("/cases/{n}/act"), &s, &fields, true)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{fields:?}");
+        assert!(r.text().contains(message), "{fields:?}: {}", r.text());
+        let after = app.store.get_case(&n).await.unwrap().unwrap();
+        assert_eq!(after.version, before.version, "nothing recorded");
+    }
+}

@@ -65,7 +65,15 @@ const ALLOWED: &[(&str, &[&str])] = &[
 ];
 
 /// What the pure rules may use: no runtime, no database, no network, no files.
-const DOMAIN_MAY_USE: &[&str] = &["chrono", "serde", "serde_json", "thiserror", "sha2", "hex"];
+const DOMAIN_MAY_USE: &[&str] = &[
+    "chrono",
+    "serde",
+    "serde_json",
+    "thiserror",
+    "sha2",
+    "hex",
+    "strum",
+];
 
 fn metadata() -> Value {
     let out = Command::new(env!("CARGO"))

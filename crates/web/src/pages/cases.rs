@@ -658,6 +658,13 @@ fn event_detail(k: &dc::EventKind) -> Markup {
     }
 }
 
+/// One of an enum's words (its JSON spelling), or a field error naming the field: an unknown word is
+/// refused, never read as a default.
+fn choice<T: std::str::FromStr>(word: &str, field: &str, message: &str) -> Result<T, AppError> {
+    word.parse()
+        .map_err(|_| AppError::bad_field("invalid_choice", field, message))
+}
+
 /// Builds a command from the action form's fields.
 fn command_from(
     fields: &HashMap<String, String>,
@@ -681,11 +688,7 @@ fn command_from(
         "resubmit" => Command::Resubmit,
         "mark_material" => Command::MarkMaterial {
             index: idx("index")?,
-            status: if get("status") == "defective" {
-                MaterialStatus::Defective
-            } else {
-                MaterialStatus::Received
-            },
+            status: choice::<MaterialStatus>(&get("status"), "status", "请选择材料状态")?,
             reason: get("reason"),
         },
         "request_correction" => Command::RequestCorrection { defects: vec![] },
@@ -743,20 +746,11 @@ fn command_from(
             amount_fen: parse_yuan(&get("amount")).ok_or_else(|| {
                 AppError::bad_field("invalid_money", "amount", "金额应为元,最多两位小数")
             })?,
-            method: match get("method").as_str() {
-                "card" => PaymentMethod::Card,
-                "online" => PaymentMethod::Online,
-                _ => PaymentMethod::Cash,
-            },
+            method: choice::<PaymentMethod>(&get("method"), "method", "请选择收费方式")?,
             receipt_no: receipt(),
         },
         "deliver" => Command::Deliver {
-            method: match get("method").as_str() {
-                "post" => DeliveryMethod::Post,
-                "electronic" => DeliveryMethod::Electronic,
-                "agent" => DeliveryMethod::Agent,
-                _ => DeliveryMethod::Window,
-            },
+            method: choice::<DeliveryMethod>(&get("method"), "method", "请选择送达方式")?,
             recipient: get("recipient"),
         },
         "complete" => Command::Complete,
