@@ -23,6 +23,7 @@ pub mod files;
 pub mod jobs;
 pub mod lookups;
 pub mod queues;
+pub mod regions;
 pub mod services;
 pub mod supervision;
 pub mod supervision_orders;

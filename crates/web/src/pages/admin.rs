@@ -233,7 +233,7 @@ pub async fn save_place(
     let form = PlaceForm::parse(&body)?;
     match form.into_place(&region) {
         Ok(place) => {
-            state.store.put_place(&place).await?;
+            app::regions::put_place(&state, &u, code.as_str(), place).await?;
             Ok(Redirect::to(&format!("/admin/regions/{code}")).into_response())
         }
         Err(errs) => {
@@ -260,29 +260,30 @@ pub async fn add_child_region(
         .get_region(&parent_code)
         .await?
         .ok_or(AppError::NotFound("区划"))?;
-    match forms::child_region(&parent, &f) {
+    let created = match forms::child_region(&parent, &f) {
         Ok(child) => {
-            if state.store.get_region(&child.code).await?.is_some() {
-                let errs = vec![FieldError::new("code", "region_exists", "该区划代码已存在")];
-                let body = region_body(&state, &u, &parent, &[], &errs).await?;
-                return Ok((
-                    axum::http::StatusCode::CONFLICT,
-                    layout(&parent.name, Some(&u), body),
-                )
-                    .into_response());
-            }
-            state.store.put_region(&child).await?;
-            Ok(Redirect::to(&format!("/admin/regions/{}", child.code)).into_response())
+            let new = app::regions::NewRegion {
+                code: child.code.to_string(),
+                name: child.name,
+                parent: Some(parent_code.to_string()),
+            };
+            app::regions::create(&state, &u, &new).await
         }
-        Err(errs) => {
-            let body = region_body(&state, &u, &parent, &[], &errs.errors).await?;
-            Ok((
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                layout(&parent.name, Some(&u), body),
-            )
-                .into_response())
+        Err(errs) => Err(AppError::Validation(errs)),
+    };
+    let (status, errs) = match created {
+        Ok(child) => {
+            return Ok(Redirect::to(&format!("/admin/regions/{}", child.code)).into_response())
         }
-    }
+        Err(AppError::Conflict { code, message }) => (
+            axum::http::StatusCode::CONFLICT,
+            vec![FieldError::new("code", code, message)],
+        ),
+        Err(AppError::Validation(v)) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, v.errors),
+        Err(e) => return Err(e.into()),
+    };
+    let body = region_body(&state, &u, &parent, &[], &errs).await?;
+    Ok((status, layout(&parent.name, Some(&u), body)).into_response())
 }
 
 // ---------- users ----------
