@@ -13,22 +13,7 @@ async fn concurrent_connects_migrate_once() {
     if yizhan_test_pg::url().is_none() {
         return;
     }
-    let schema = format!(
-        "yz_mig_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-
-    let sep = if url().contains('?') { '&' } else { '?' };
-    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    let (admin, schema, scoped) = empty_schema("yz_mig").await;
     let connects = (0..4).map(|_| {
         let u = scoped.clone();
         tokio::spawn(async move { PgStore::connect(&u).await })
@@ -72,21 +57,7 @@ async fn case_scopes_backfill_matches_the_write_path() {
     }
     use store::conformance::{filed_case, CaseFixture, COUNTY, EDGE_VILLAGE, FAR_TOWN, TOWN};
     use store::CaseStore;
-    let schema = format!(
-        "yz_mig_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let sep = if url().contains('?') { '&' } else { '?' };
-    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    let (admin, schema, scoped) = empty_schema("yz_mig").await;
     let s = PgStore::connect(&scoped).await.expect("connect");
     for (i, (place, decide, applicant)) in [
         (TOWN, TOWN, EDGE_VILLAGE),
@@ -167,23 +138,11 @@ async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
     }
     use store::conformance::{filed_case, next_events, CaseFixture, TOWN, VILLAGE};
     use store::CaseStore;
-    let schema = format!(
-        "yz_mig_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
+    let (admin, schema, scoped) = empty_schema("yz_mig").await;
     admin
-        .batch_execute(&format!(
-            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
-        ))
+        .batch_execute(&format!("SET search_path TO {schema}"))
         .await
         .unwrap();
-    let sep = if url().contains('?') { '&' } else { '?' };
-    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
     let s = PgStore::connect(&scoped).await.expect("connect");
     let (case, events) = filed_case(&CaseFixture {
         number: "M9",
@@ -422,21 +381,7 @@ async fn a_changed_or_unknown_migration_is_refused_at_connect() {
         return;
     }
     use yizhan_store_postgres::MIGRATIONS;
-    let schema = format!(
-        "yz_sum_{}_{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_micros()
-    );
-    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
-        .await
-        .expect("connect");
-    tokio::spawn(conn);
-    admin
-        .batch_execute(&format!("CREATE SCHEMA {schema}"))
-        .await
-        .unwrap();
-    let sep = if url().contains('?') { '&' } else { '?' };
-    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    let (admin, schema, scoped) = empty_schema("yz_sum").await;
     drop(PgStore::connect(&scoped).await.expect("migrates"));
     let expected: Vec<(i64, Option<String>)> = MIGRATIONS
         .iter()
@@ -508,4 +453,25 @@ async fn recorded(admin: &tokio_postgres::Client, schema: &str) -> Vec<(i64, Opt
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect()
+}
+
+/// A new empty schema of its own (`TAG_pid_micros`), the admin connection that made it, and the
+/// test URL with every connection landing in it.
+async fn empty_schema(tag: &str) -> (tokio_postgres::Client, String, String) {
+    let schema = format!(
+        "{tag}_{}_{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    let (admin, conn) = tokio_postgres::connect(&url(), tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let scoped = format!("{}{sep}options=-c%20search_path%3D{schema}", url());
+    (admin, schema, scoped)
 }
