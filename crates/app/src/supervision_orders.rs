@@ -6,9 +6,10 @@ use crate::access::Caller;
 use crate::error::{Error, Result};
 use crate::services::Services;
 use domain::access::{Action, Role};
+use domain::orders::{self, OrderAction, OrderError, OrderParty, OrderStatus};
 use domain::{Level, RegionCode};
 use store::User;
-use store::{OrderEntry, OrderStatus, SupervisionOrder};
+use store::{OrderEntry, SupervisionOrder};
 
 fn entry(state: &Services, u: &User, action: &str, text: &str) -> OrderEntry {
     OrderEntry {
@@ -120,47 +121,26 @@ fn is_unit(actor: &domain::case::Actor, o: &SupervisionOrder) -> bool {
     })
 }
 
+/// Who the user is to this order.
+fn party(u: &User, actor: &domain::case::Actor, o: &SupervisionOrder) -> OrderParty {
+    OrderParty {
+        supervisor: u.authorize(Action::Supervise, &o.unit).is_ok(),
+        unit: is_unit(actor, o),
+        at_top: o.issued_in.implied_level() == Level::City,
+    }
+}
+
+/// The actions the user may take on the order now (`domain::orders::allowed`).
 pub fn allowed_actions(
     u: &User,
     actor: &domain::case::Actor,
     o: &SupervisionOrder,
-) -> Vec<&'static str> {
-    let supervisor = u.authorize(Action::Supervise, &o.unit).is_ok();
-    let mut v = vec![];
-    match o.status {
-        OrderStatus::Open => {
-            if is_unit(actor, o) {
-                v.push("reply");
-            }
-            if supervisor && o.issued_in.implied_level() != Level::City {
-                v.push("escalate");
-            }
-            if supervisor {
-                v.push("close");
-            }
-        }
-        OrderStatus::Replied => {
-            if supervisor {
-                v.push("close");
-                v.push("reopen");
-                if o.issued_in.implied_level() != Level::City {
-                    v.push("escalate");
-                }
-            }
-        }
-        OrderStatus::Escalated => {
-            if supervisor {
-                v.push("close");
-            }
-            if is_unit(actor, o) {
-                v.push("reply");
-            }
-        }
-        OrderStatus::Closed => {}
-    }
-    v
+) -> Vec<OrderAction> {
+    orders::allowed(o.status, party(u, actor, o))
 }
 
+/// Takes an action on an order, as `domain::orders::decide` says; `action` is its word, and an
+/// unknown word is a field error.
 pub async fn act(
     state: &Services,
     u: &User,
@@ -168,43 +148,30 @@ pub async fn act(
     action: &str,
     text: &str,
 ) -> Result<SupervisionOrder> {
+    let action: OrderAction = action
+        .parse()
+        .map_err(|_| Error::bad_field("invalid_action", "action", "未知操作"))?;
     let mut o = load_visible(state, u, id).await?;
     let actor = crate::cases::actor_for(state, u).await?;
-    if !allowed_actions(u, &actor, &o).contains(&action) {
-        return Err(Error::Forbidden);
-    }
+    let step =
+        orders::decide(o.status, action, party(u, &actor, &o), text).map_err(|e| match e {
+            OrderError::NotAllowed => Error::Forbidden,
+            OrderError::ReplyRequired => Error::bad_field("required", "text", e.to_string()),
+        })?;
     let version = o.version;
-    match action {
-        "reply" => {
-            if text.trim().is_empty() {
-                return Err(Error::bad_field("required", "text", "请填写回复内容"));
-            }
-            o.status = OrderStatus::Replied;
-            o.history.push(entry(state, u, "replied", text));
-        }
-        "close" => {
-            o.status = OrderStatus::Closed;
-            o.history.push(entry(state, u, "closed", text));
-        }
-        "reopen" => {
-            o.status = OrderStatus::Open;
-            o.history.push(entry(state, u, "reopened", text));
-        }
-        "escalate" => {
-            // To the supervision of the level above the one that issued it, with a new deadline.
-            let up = o
-                .issued_in
-                .implied_level()
-                .parent()
-                .ok_or(Error::bad("no_higher_level", "已是最高层级"))?;
-            o.issued_in = o.issued_in.ancestor(up);
-            o.status = OrderStatus::Escalated;
-            let cal = state.calendar_for(&o.unit).await?;
-            o.reply_due = cal.add_working_days(state.clock.today(), 3);
-            o.history.push(entry(state, u, "escalated", text));
-        }
-        _ => return Err(Error::bad_field("invalid_action", "action", "未知操作")),
+    if step.escalates {
+        // To the supervision of the level above the one that issued it, with a new deadline.
+        let up = o
+            .issued_in
+            .implied_level()
+            .parent()
+            .ok_or(Error::bad("no_higher_level", "已是最高层级"))?;
+        o.issued_in = o.issued_in.ancestor(up);
+        let cal = state.calendar_for(&o.unit).await?;
+        o.reply_due = cal.add_working_days(state.clock.today(), 3);
     }
+    o.status = step.status;
+    o.history.push(entry(state, u, step.recorded, text));
     o.version += 1;
     state.store.save_order(&o, version).await?;
     state.notify_change();

@@ -9,6 +9,7 @@ pub mod error;
 pub mod feedback;
 pub mod identity;
 pub mod notices;
+pub mod orders;
 pub mod region;
 pub mod supervision;
 pub mod time;

@@ -410,37 +410,7 @@ pub enum CountBy {
     Department,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Issued, waiting for the unit's reply.
-    Open,
-    Replied,
-    Closed,
-    /// Sent on to the level above.
-    Escalated,
-}
-
-impl OrderStatus {
-    pub const ALL: [OrderStatus; 4] = [
-        OrderStatus::Open,
-        OrderStatus::Replied,
-        OrderStatus::Closed,
-        OrderStatus::Escalated,
-    ];
-    /// The stored code (the serde name).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Open => "open",
-            OrderStatus::Replied => "replied",
-            OrderStatus::Closed => "closed",
-            OrderStatus::Escalated => "escalated",
-        }
-    }
-    pub fn parse(s: &str) -> Option<OrderStatus> {
-        OrderStatus::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-}
+pub use domain::orders::OrderStatus;
 
 /// One step in a supervision order's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

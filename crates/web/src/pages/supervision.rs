@@ -216,7 +216,10 @@ pub async fn order_page(
 ) -> PageResult {
     let o = crate::supervision_orders::load_visible(&state, &u, id).await?;
     let actor = crate::cases::actor_for(&state, &u).await?;
-    let allowed = crate::supervision_orders::allowed_actions(&u, &actor, &o);
+    let allowed: Vec<&str> = crate::supervision_orders::allowed_actions(&u, &actor, &o)
+        .into_iter()
+        .map(|a| a.as_str())
+        .collect();
     let body = html! {
         p { a href="/supervision/orders" { "← 督办单" } }
         h1 { "督办单 督" (o.id) ":" (o.subject) }
