@@ -3,6 +3,7 @@
 //! (one writer job or one transaction each), several batches in flight.
 
 use anyhow::{anyhow, Context, Result};
+use app::Services as AppState;
 use chrono::{Duration, TimeZone, Utc};
 use domain::case::{
     self, Actor, Applicant, ApplicantKind, Case, CaseEvent, Channel, Command, Filing, ItemTerms,
@@ -12,7 +13,6 @@ use serde_json::json;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-use web::AppState;
 
 pub struct Generated {
     pub cases: u64,
@@ -40,7 +40,7 @@ async fn actor(state: &AppState, username: &str) -> Result<Actor> {
         .find_user(username)
         .await?
         .ok_or_else(|| anyhow!("demo user {username} missing"))?;
-    web::cases::actor_for_user(state, &u)
+    app::cases::actor_for_user(state, &u)
         .await
         .map_err(|e| anyhow!("{e}"))
 }
@@ -73,7 +73,7 @@ pub async fn generate(
     let ctx = Arc::new(Ctx {
         clerk: actor(&state, "clerk.yunxi.zj").await?,
         head: actor(&state, "head.yunxi.zj").await?,
-        rules: web::supervision::rules(&state)
+        rules: app::supervision::rules(&state)
             .await
             .map_err(|e| anyhow!("{e}"))?,
         reviewers,
@@ -268,7 +268,7 @@ fn one(ctx: &Ctx, i: u64) -> Result<(store::ImportedCase, bool)> {
     let outcome = if open {
         None
     } else {
-        web::supervision::outcome_record(&ctx.state, &c, &events, &ctx.rules)
+        app::supervision::outcome_record(&ctx.state, &c, &events, &ctx.rules)
     };
     let effects = store::SideEffects {
         outcome,

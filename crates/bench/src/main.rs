@@ -137,7 +137,7 @@ async fn train_dict(cli: &Cli, cases: u64, out: &Path) -> Result<()> {
         database: format!("sqlite://{}", db.display()),
     };
     spec.run(&["demo"])?;
-    let state = in_process_state(&spec.database, &data_dir, Arc::new(web::SystemClock)).await?;
+    let state = in_process_state(&spec.database, &data_dir, Arc::new(app::SystemClock)).await?;
     history::generate(state, cases, 10, 32).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let t = dict::train(&db, out)?;
@@ -174,14 +174,14 @@ async fn open_store(url: &str) -> Result<Arc<dyn store::Store>> {
 async fn in_process_state(
     url: &str,
     data_dir: &Path,
-    clock: Arc<dyn web::Clock>,
-) -> Result<web::AppState> {
+    clock: Arc<dyn app::Clock>,
+) -> Result<app::Services> {
     let store = open_store(url).await?;
-    let config = web::Config {
+    let config = app::Settings {
         data_dir: data_dir.to_path_buf(),
-        ..web::Config::default()
+        ..app::Settings::default()
     };
-    web::AppState::new(store, clock, config)
+    app::Services::new(store, clock, config)
         .await
         .map_err(|e| anyhow!("{e}"))
 }
@@ -285,7 +285,7 @@ async fn run(cli: Cli) -> Result<bool> {
     report.insert("clients".into(), json!(cli.clients));
     report.insert("duration_s".into(), json!(cli.duration));
     if cli.history > 0 {
-        let state = in_process_state(&db.url, &data_dir, Arc::new(web::SystemClock)).await?;
+        let state = in_process_state(&db.url, &data_dir, Arc::new(app::SystemClock)).await?;
         let g = history::generate(state, cli.history, cli.open_every, 32).await?;
         eprintln!(
             "{} historical cases ({} open) in {:.1} s: {:.0}/s",
@@ -390,8 +390,8 @@ fn settle(url: &str, data_dir: &Path) -> Result<()> {
 /// raised (a lost scan record). The record is then set back to today for the server.
 async fn scan_run(url: &str, data_dir: &Path, report: &mut Map<String, Value>) -> Result<()> {
     let start = chrono::Utc::now();
-    let state = in_process_state(url, data_dir, Arc::new(web::ManualClock::new(start))).await?;
-    let day = web::supervision::SCAN_DAY_SETTING;
+    let state = in_process_state(url, data_dir, Arc::new(app::ManualClock::new(start))).await?;
+    let day = app::supervision::SCAN_DAY_SETTING;
     for (name, clock, reset) in [
         ("supervision_scan", start, true),
         (
@@ -409,9 +409,9 @@ async fn scan_run(url: &str, data_dir: &Path, report: &mut Map<String, Value>) -
             state.store.set_setting(day, "").await?;
         }
         let mut state = state.clone();
-        state.clock = Arc::new(web::ManualClock::new(clock));
+        state.clock = Arc::new(app::ManualClock::new(clock));
         let t = Instant::now();
-        let scan = web::supervision::scan(&state, "yizhan-bench")
+        let scan = app::supervision::scan(&state, "yizhan-bench")
             .await
             .map_err(|e| anyhow!("scan: {e}"))?;
         let secs = t.elapsed().as_secs_f64();

@@ -47,7 +47,7 @@ pub enum LogFormat {
 
 impl Default for Settings {
     fn default() -> Self {
-        let web = web::Config::default();
+        let web = app::Settings::default();
         Settings {
             bind: "127.0.0.1:8080".to_string(),
             public_url: None,
@@ -152,8 +152,8 @@ impl Settings {
     }
 
     /// What the web layer needs.
-    pub fn web_config(&self) -> web::Config {
-        web::Config {
+    pub fn web_config(&self) -> app::Settings {
+        app::Settings {
             cookie_secure: !self.insecure_cookies,
             session_hours: self.session_hours,
             login_delay_ms: self.login_delay_ms,

@@ -153,16 +153,16 @@ fn flags(cli: &Cli) -> config::Flags {
     f
 }
 
-fn clock(cli: &Cli) -> Result<Arc<dyn web::Clock>> {
+fn clock(cli: &Cli) -> Result<Arc<dyn app::Clock>> {
     Ok(match &cli.now {
         Some(t) => {
             let at = chrono::DateTime::parse_from_rfc3339(t)
                 .with_context(|| format!("YIZHAN_NOW “{t}” 应为 RFC 3339 时间"))?;
-            Arc::new(web::OffsetClock::starting_at(
+            Arc::new(app::OffsetClock::starting_at(
                 at.with_timezone(&chrono::Utc),
             ))
         }
-        None => Arc::new(web::SystemClock),
+        None => Arc::new(app::SystemClock),
     })
 }
 
@@ -190,7 +190,8 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 async fn load_demo(store: &dyn Store) -> Result<bool> {
-    let hash = web::auth::hash_password(demo::DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash =
+        app::accounts::hash_password(demo::DEMO_PASSWORD).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(demo::load(store, &hash).await?)
 }
 
@@ -228,12 +229,12 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                 // Unset: the address actually bound (a port of 0 is known only now).
                 config.public_url = format!("http://{addr}");
             }
-            let state = web::AppState::new(store, clock(&cli)?, config).await?;
-            if *with_demo && web::demo_cases::load(&state).await? {
+            let state = app::Services::new(store, clock(&cli)?, config).await?;
+            if *with_demo && app::demo_cases::load(&state).await? {
                 tracing::info!("demo cases loaded");
             }
-            tokio::spawn(web::jobs::run(state.clone()));
-            tokio::spawn(web::jobs::watch_caches(state.clone()));
+            tokio::spawn(app::jobs::run(state.clone()));
+            tokio::spawn(app::jobs::watch_caches(state.clone()));
             println!(
                 "一站 yizhan 已启动:http://{addr}/  (对外地址:{};数据库:{})",
                 state.config.public_url,
@@ -249,7 +250,7 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
         }
         Command::Verify => {
             let store = open_store(&url).await?;
-            let (checked, broken) = web::cases::verify_all(store.as_ref()).await?;
+            let (checked, broken) = app::cases::verify_all(store.as_ref()).await?;
             if broken.is_empty() {
                 println!("已校验 {checked} 个办件,日志完整。");
                 Ok(())
@@ -272,8 +273,8 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             } else {
                 println!("演示数据此前已导入,未重复导入。");
             }
-            let state = web::AppState::new(store, clock(&cli)?, settings.web_config()).await?;
-            if web::demo_cases::load(&state).await? {
+            let state = app::Services::new(store, clock(&cli)?, settings.web_config()).await?;
+            if app::demo_cases::load(&state).await? {
                 println!("演示办件已生成。");
             }
             print_logins();
