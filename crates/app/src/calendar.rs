@@ -1,10 +1,11 @@
-//! The working calendar as administrators keep it: the network-wide holiday schedule.
+//! The working calendar as administrators keep it: the network-wide holiday schedule and the
+//! local closures (a place closed for a day) that deadlines of its subtree skip.
 
 use crate::access::Caller;
 use crate::{Error, Result, Services};
 use domain::access::Action;
 use domain::calendar::parse_holiday_csv;
-use store::User;
+use store::{Closure, User};
 
 /// Imports schedule text in the `cn-holidays.csv` format; the years it contains are replaced.
 pub async fn import_csv(state: &Services, u: &User, csv: &str) -> Result<usize> {
@@ -28,4 +29,25 @@ pub async fn import_csv(state: &Services, u: &User, csv: &str) -> Result<usize> 
     state.store.replace_calendar_years(&days).await?;
     state.reload_calendar().await?;
     Ok(days.len())
+}
+
+/// Closes a region's places (and its subtree's) on a day; deadlines computed afterwards skip it,
+/// here at once and on other servers through the cache versions.
+pub async fn add_closure(state: &Services, u: &User, c: Closure) -> Result<Closure> {
+    u.authorize(Action::ManageCalendar, &c.region_code)?;
+    if c.reason.trim().is_empty() {
+        return Err(Error::bad_field("required", "reason", "请填写闭馆原因"));
+    }
+    state
+        .store
+        .get_region(&c.region_code)
+        .await?
+        .ok_or(Error::NotFound("区划"))?;
+    let c = Closure {
+        reason: c.reason.trim().to_string(),
+        ..c
+    };
+    state.store.add_closure(&c).await?;
+    state.caches.clear();
+    Ok(c)
 }

@@ -73,18 +73,10 @@ async fn add_closure(
     ApiUser(u): ApiUser,
     ApiJson(c): ApiJson<Closure>,
 ) -> ApiResult<(StatusCode, Json<Closure>)> {
-    u.authorize(Action::ManageCalendar, &c.region_code)?;
-    if c.reason.trim().is_empty() {
-        return Err(AppError::bad_field("required", "reason", "请填写闭馆原因").into());
-    }
-    state
-        .store
-        .get_region(&c.region_code)
-        .await?
-        .ok_or(AppError::NotFound("区划"))?;
-    state.store.add_closure(&c).await?;
-    state.caches.clear();
-    Ok((StatusCode::CREATED, Json(c)))
+    Ok((
+        StatusCode::CREATED,
+        Json(app::calendar::add_closure(&state, &u, c).await?),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -790,26 +790,14 @@ pub async fn add_closure(
     Form(f): Form<ClosureForm>,
 ) -> PageResult {
     let region = RegionCode::parse(&f.region).map_err(AppError::from)?;
-    u.authorize(Action::ManageCalendar, &region)?;
     let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
-    if f.reason.trim().is_empty() {
-        return Err(AppError::bad_field("required", "reason", "请填写闭馆原因").into());
-    }
-    state
-        .store
-        .get_region(&region)
-        .await?
-        .ok_or(AppError::NotFound("区划"))?;
-    state
-        .store
-        .add_closure(&Closure {
-            region_code: region,
-            date,
-            reason: f.reason.trim().to_string(),
-        })
-        .await?;
-    state.caches.clear();
+    let closure = Closure {
+        region_code: region,
+        date,
+        reason: f.reason,
+    };
+    app::calendar::add_closure(&state, &u, closure).await?;
     Ok(Redirect::to("/admin/calendar").into_response())
 }
 
