@@ -28,18 +28,22 @@ use domain::region::{
 use domain::supervision::DeadlineRow;
 
 mod calendar;
+mod case_lists;
 mod cases;
 mod catalog;
 mod feedback;
 mod fixtures;
 mod network;
+mod outcomes;
 mod supervision;
 pub use calendar::*;
+pub use case_lists::*;
 pub use cases::*;
 pub use catalog::*;
 pub use feedback::*;
 pub use fixtures::*;
 pub use network::*;
+pub use outcomes::*;
 pub use supervision::*;
 
 /// Expands to one `#[tokio::test]` per story. `$make` is an expression whose `.await` yields a
