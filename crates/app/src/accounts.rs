@@ -21,9 +21,22 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| Error::Internal(format!("argon2: {e}")))
 }
 
+/// At most one argon2 computation per core at a time: each takes ~19 MiB and tens of milliseconds
+/// on purpose, so a flood of sign-ins must queue here rather than start hundreds of blocking threads.
+fn argon2_permits() -> &'static tokio::sync::Semaphore {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    PERMITS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    })
+}
+
 /// [`hash_password`] on a blocking thread: argon2 takes tens of milliseconds of CPU on purpose,
 /// which must not stall the async workers serving other requests.
 pub async fn hash_password_off_runtime(password: &str) -> Result<String> {
+    let _permit = argon2_permits()
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("argon2 permits: {e}")))?;
     let password = password.to_string();
     tokio::task::spawn_blocking(move || hash_password(&password))
         .await
@@ -32,6 +45,9 @@ pub async fn hash_password_off_runtime(password: &str) -> Result<String> {
 
 /// [`verify_password`] on a blocking thread (see [`hash_password_off_runtime`]).
 pub async fn verify_password_off_runtime(password: &str, hash: &str) -> bool {
+    let Ok(_permit) = argon2_permits().acquire().await else {
+        return false;
+    };
     let (password, hash) = (password.to_string(), hash.to_string());
     tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await

@@ -27,7 +27,8 @@ pub async fn import_csv(state: &Services, u: &User, csv: &str) -> Result<usize> 
         )));
     }
     state.store.replace_calendar_years(&days).await?;
-    state.reload_calendar().await?;
+    // Through the versions the change just bumped, under the one refresh lock.
+    state.refresh_caches().await?;
     Ok(days.len())
 }
 
@@ -48,6 +49,6 @@ pub async fn add_closure(state: &Services, u: &User, c: Closure) -> Result<Closu
         ..c
     };
     state.store.add_closure(&c).await?;
-    state.caches.clear();
+    state.refresh_caches().await?;
     Ok(c)
 }

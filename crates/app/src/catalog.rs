@@ -142,7 +142,7 @@ pub async fn publish_checked(
         .store
         .publish(code, version, state.clock.now())
         .await?;
-    state.reload_search().await?;
+    state.refresh_caches().await?;
     state
         .store
         .get_item(code, version)
@@ -221,6 +221,6 @@ pub async fn import_with_format(
         }
     }
     let summary = state.store.import_items(&items).await?;
-    state.reload_search().await?;
+    state.refresh_caches().await?;
     Ok(summary)
 }

@@ -133,6 +133,10 @@ pub struct Caches {
     pub versions: tokio::sync::Mutex<std::collections::HashMap<String, i64>>,
     /// Counts refreshes that found a change (tests wait on it instead of sleeping).
     pub refreshed: tokio::sync::watch::Sender<u64>,
+    /// Bumped by every [`Caches::clear`]: a reader notes it before its database read and keeps what
+    /// it read only if no clear happened meanwhile, so a read that raced a change cannot put the
+    /// old value back ([`Caches::keep_if_current`]).
+    pub generation: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Caches {
@@ -144,13 +148,28 @@ impl Default for Caches {
             past_months: Default::default(),
             versions: Default::default(),
             refreshed: tokio::sync::watch::channel(0).0,
+            generation: Default::default(),
         }
     }
 }
 
 impl Caches {
+    /// The current generation, to note before reading what is to be cached.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Runs `keep` (which stores a value read at generation `read_at`) unless a clear happened since.
+    pub fn keep_if_current(&self, read_at: u64, keep: impl FnOnce()) {
+        if self.generation() == read_at {
+            keep();
+        }
+    }
+
     /// Forgets everything (after the calendar, closures or rules change).
     pub fn clear(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.closures.write().expect("cache lock").clear();
         *self.rules.write().expect("cache lock") = None;
         self.past_months.write().expect("cache lock").clear();
@@ -206,7 +225,8 @@ impl Services {
             self.reload_calendar().await?;
         }
         if is(&[rules.as_str()]) {
-            *self.caches.rules.write().expect("cache lock") = None;
+            // A clear, not a reset: it also turns away a rules read that raced this change.
+            self.caches.clear();
         }
         if is(&["departments"]) {
             self.caches
@@ -255,10 +275,12 @@ impl Services {
         self.search.read().expect("search lock").clone()
     }
 
+    /// Reads the schedule, then swaps it in and forgets what was built on the old one (in that
+    /// order, so nothing can be built on the old schedule after the clear).
     pub async fn reload_calendar(&self) -> Result<(), store::StoreError> {
-        self.caches.clear();
         let days = self.store.list_calendar_days().await?;
         *self.calendar.write().expect("calendar lock") = WorkingCalendar::new(days);
+        self.caches.clear();
         Ok(())
     }
 
@@ -281,6 +303,7 @@ impl Services {
         if let Some(c) = cached {
             return Ok(c);
         }
+        let read_at = self.caches.generation();
         let dates: Vec<NaiveDate> = self
             .store
             .closures_affecting(region)
@@ -289,11 +312,13 @@ impl Services {
             .map(|c| c.date)
             .collect();
         let cal = Arc::new(self.calendar().with_closures(dates));
-        self.caches
-            .closures
-            .write()
-            .expect("cache lock")
-            .insert(region.clone(), cal.clone());
+        self.caches.keep_if_current(read_at, || {
+            self.caches
+                .closures
+                .write()
+                .expect("cache lock")
+                .insert(region.clone(), cal.clone());
+        });
         Ok(cal)
     }
 }

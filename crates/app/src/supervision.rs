@@ -19,12 +19,15 @@ pub async fn rules(state: &Services) -> Result<Vec<WarningRule>> {
     if let Some(r) = state.caches.rules.read().expect("cache lock").clone() {
         return Ok(r);
     }
+    let read_at = state.caches.generation();
     let r: Vec<WarningRule> = match state.store.get_setting(RULES_SETTING).await? {
         Some(json) => serde_json::from_str(&json)
             .map_err(|e| Error::Internal(format!("warning rules: {e}")))?,
         None => vec![WarningRule::default()],
     };
-    *state.caches.rules.write().expect("cache lock") = Some(r.clone());
+    state.caches.keep_if_current(read_at, || {
+        *state.caches.rules.write().expect("cache lock") = Some(r.clone());
+    });
     Ok(r)
 }
 

@@ -7,20 +7,24 @@ CREATE TABLE cache_versions (
     version bigint NOT NULL
 );
 
-CREATE FUNCTION yz_bump_cache_version(what text) RETURNS void LANGUAGE plpgsql AS $$
+-- The schema the migration ran in, whatever the search_path of the session that fires them.
+CREATE FUNCTION yz_bump_cache_version(what text) RETURNS void LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     INSERT INTO cache_versions (name, version) VALUES (what, 1)
     ON CONFLICT (name) DO UPDATE SET version = cache_versions.version + 1;
     PERFORM pg_notify('yizhan_cache', what);
 END $$;
 
-CREATE FUNCTION yz_table_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION yz_table_changed() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     PERFORM yz_bump_cache_version(TG_ARGV[0]);
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION yz_setting_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION yz_setting_changed() RETURNS trigger LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         PERFORM yz_bump_cache_version('setting:' || OLD.key);

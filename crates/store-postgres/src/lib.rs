@@ -131,20 +131,33 @@ impl PgStore {
     pub async fn listen_cache_changes(&self) -> Result<tokio::sync::mpsc::Receiver<String>> {
         let (client, mut connection) = self.config.connect(NoTls).await.map_err(db)?;
         let (tx, rx) = tokio::sync::mpsc::channel(64);
-        let forward = tx.clone();
+        // The client comes to the connection's task once LISTEN is sent; the task owns both, so
+        // a lost connection ends the receiver (the watcher listens again) and a dropped receiver
+        // ends the connection.
+        let (keep_tx, mut keep_rx) = tokio::sync::oneshot::channel::<tokio_postgres::Client>();
         tokio::spawn(async move {
             use tokio_postgres::AsyncMessage;
-            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
-                match message {
-                    Ok(AsyncMessage::Notification(n)) => {
+            let mut _client = None;
+            let mut waiting_for_client = true;
+            loop {
+                tokio::select! {
+                    c = &mut keep_rx, if waiting_for_client => {
+                        waiting_for_client = false;
+                        _client = c.ok();
+                    }
+                    _ = tx.closed() => break,
+                    message = std::future::poll_fn(|cx| connection.poll_message(cx)) => match message {
                         // A full queue only means the watcher is behind; it re-reads every version.
-                        let _ = forward.try_send(n.payload().to_string());
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cache change listener lost its connection");
-                        break;
-                    }
+                        Some(Ok(AsyncMessage::Notification(n))) => {
+                            let _ = tx.try_send(n.payload().to_string());
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => {
+                            tracing::warn!(error = %e, "cache change listener lost its connection");
+                            break;
+                        }
+                        None => break,
+                    },
                 }
             }
         });
@@ -152,11 +165,7 @@ impl PgStore {
             .batch_execute("LISTEN yizhan_cache")
             .await
             .map_err(db)?;
-        // The client must live as long as anyone listens; dropping it ends the connection.
-        tokio::spawn(async move {
-            tx.closed().await;
-            drop(client);
-        });
+        let _ = keep_tx.send(client);
         Ok(rx)
     }
 

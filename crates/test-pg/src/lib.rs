@@ -15,6 +15,7 @@
 //! initdb refuses to run as root, so as root the cluster runs as the `postgres` user (created by
 //! Debian's package) or `nobody`, through `runuser`.
 
+use std::hash::BuildHasher;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,9 @@ pub fn required_url() -> String {
 
 fn find_or_start() -> Result<String, String> {
     let configured = std::env::var(URL_ENV).unwrap_or_else(|_| DEFAULT_URL.to_string());
-    let addr = tcp_address(&configured)?;
+    let Some(addr) = tcp_address(&configured)? else {
+        return Ok(configured);
+    };
     if answers(&addr) {
         return Ok(configured);
     }
@@ -76,15 +79,16 @@ fn find_or_start() -> Result<String, String> {
     })
 }
 
-/// `host:port` of the URL's first TCP host (a Unix socket URL is taken as answering).
-fn tcp_address(url: &str) -> Result<String, String> {
+/// `host:port` of the URL's first TCP host; `None` for a Unix socket, which is taken as answering.
+fn tcp_address(url: &str) -> Result<Option<String>, String> {
     let config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| format!("{URL_ENV} is not a PostgreSQL URL: {e}"))?;
     let port = config.get_ports().first().copied().unwrap_or(5432);
     match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(h)) => Ok(format!("{h}:{port}")),
-        _ => Ok(format!("127.0.0.1:{port}")),
+        Some(tokio_postgres::config::Host::Tcp(h)) => Ok(Some(format!("{h}:{port}"))),
+        Some(_) => Ok(None),
+        None => Ok(Some(format!("127.0.0.1:{port}"))),
     }
 }
 
@@ -127,9 +131,17 @@ fn start_private_cluster(bin: &Path) -> Result<String, String> {
             .map(|d| d.subsec_nanos())
             .unwrap_or(0)
     ));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    // A fresh folder of our own (an existing one is refused), readable by its owner only.
+    std::fs::create_dir(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("chmod {}: {e}", dir.display()))?;
+    }
     let data = dir.join("data");
     let run_as = unprivileged_user()?;
+    // The watchdog first, so even a failed initdb or start is cleaned up.
+    spawn_watchdog(bin, &data, &dir, run_as.as_deref())?;
     if let Some(user) = &run_as {
         run(Command::new("chown").arg(user).arg(&dir), "chown")?;
     }
@@ -143,36 +155,47 @@ fn start_private_cluster(bin: &Path) -> Result<String, String> {
             None => Command::new(program),
         }
     };
+    // A random password (SCRAM), not trust: other local users must not get a superuser login.
+    let password = format!(
+        "{:x}{:x}",
+        std::collections::hash_map::RandomState::new().hash_one(std::process::id()),
+        std::collections::hash_map::RandomState::new().hash_one(&dir)
+    );
+    let pwfile = dir.join("pwfile");
+    std::fs::write(&pwfile, &password).map_err(|e| format!("write the password file: {e}"))?;
+    if let Some(user) = &run_as {
+        run(Command::new("chown").arg(user).arg(&pwfile), "chown")?;
+    }
     run(
-        as_user(bin.join("initdb")).arg("-D").arg(&data).args([
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        ]),
+        as_user(bin.join("initdb"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", "postgres", "-A", "scram-sha-256", "-E", "UTF8"])
+            .args(["--locale=C.UTF-8", "--no-sync"])
+            .arg(format!("--pwfile={}", pwfile.display())),
         "initdb",
     )?;
+    let _ = std::fs::remove_file(&pwfile);
     let port = free_port()?;
-    // Throwaway data: no durability needed, and enough connections for parallel tests.
-    let options = format!(
-        "-p {port} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300",
-        dir.display()
+    // Settings in the configuration file rather than on pg_ctl's command line, which goes through
+    // a shell. Throwaway data: no durability needed; enough connections for parallel tests.
+    let conf = format!(
+        "\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\n\
+         unix_socket_permissions = 0700\nfsync = off\nsynchronous_commit = off\n\
+         full_page_writes = off\nmax_connections = 300\n",
+        dir.display().to_string().replace('\'', "''")
     );
-    // The watchdog first, so even a failed start is cleaned up.
-    spawn_watchdog(bin, &data, &dir, run_as.as_deref())?;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(data.join("postgresql.conf"))
+        .and_then(|mut f| f.write_all(conf.as_bytes()))
+        .map_err(|e| format!("write postgresql.conf: {e}"))?;
     run(
         as_user(bin.join("pg_ctl"))
             .arg("-D")
             .arg(&data)
             .args(["-w", "-t", "60", "-l"])
             .arg(dir.join("server.log"))
-            .arg("-o")
-            .arg(options)
             .arg("start"),
         "pg_ctl start",
     )?;
@@ -182,7 +205,9 @@ fn start_private_cluster(bin: &Path) -> Result<String, String> {
          on 127.0.0.1:{port} in {} (removed when the tests end)",
         dir.display()
     );
-    Ok(format!("postgres://postgres@127.0.0.1:{port}/postgres"))
+    Ok(format!(
+        "postgres://postgres:{password}@127.0.0.1:{port}/postgres"
+    ))
 }
 
 /// `None` when not root; as root, the user the cluster runs as.
@@ -219,28 +244,20 @@ fn free_port() -> Result<u16, String> {
 /// A detached shell that waits for this process to end, then stops the cluster and removes its
 /// directory. It polls once a second: there is no portable way to wait on a non-child process.
 fn spawn_watchdog(bin: &Path, data: &Path, dir: &Path, run_as: Option<&str>) -> Result<(), String> {
-    let pg_ctl = bin.join("pg_ctl");
-    let stop = match run_as {
-        Some(user) => format!(
-            "runuser -u {user} -- '{}' -D '{}' -m immediate stop",
-            pg_ctl.display(),
-            data.display()
-        ),
-        None => format!(
-            "'{}' -D '{}' -m immediate stop",
-            pg_ctl.display(),
-            data.display()
-        ),
-    };
-    let script = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf '{dir}'",
-        pid = std::process::id(),
-        dir = dir.display()
-    );
+    // Values go in as positional arguments, never pasted into the script: a path may hold anything.
+    let script = r#"while kill -0 "$1" 2>/dev/null; do sleep 1; done
+if [ -n "$5" ]; then runuser -u "$5" -- "$2" -D "$3" -m immediate stop; else "$2" -D "$3" -m immediate stop; fi >/dev/null 2>&1
+rm -rf "$4""#;
     use std::os::unix::process::CommandExt;
     Command::new("sh")
         .arg("-c")
         .arg(script)
+        .arg("yizhan-test-pg-watchdog")
+        .arg(std::process::id().to_string())
+        .arg(bin.join("pg_ctl"))
+        .arg(data)
+        .arg(dir)
+        .arg(run_as.unwrap_or(""))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -131,11 +131,29 @@ pub fn app(state: AppState) -> Router {
         // Outermost first: set the id, copy it to the reply, then trace with it.
         .layer(
             tower::ServiceBuilder::new()
+                .layer(axum::middleware::map_request(drop_unfit_request_id))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(TraceLayer::new_for_http().make_span_with(request_span)),
         )
         .with_state(state)
+}
+
+/// A caller's `x-request-id` is kept only if it is a plain token (letters, digits, `-`, at most
+/// 64): anything else could forge fields in text logs, so it is dropped and a UUID given instead.
+async fn drop_unfit_request_id(
+    mut req: axum::http::Request<axum::body::Body>,
+) -> axum::http::Request<axum::body::Body> {
+    let fit = match req.headers().get("x-request-id") {
+        None => true,
+        Some(v) => v.to_str().is_ok_and(|v| {
+            (1..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        }),
+    };
+    if !fit {
+        req.headers_mut().remove("x-request-id");
+    }
+    req
 }
 
 /// The span every log line of a request is written in: its id (`x-request-id`, the caller's or a

@@ -1102,6 +1102,20 @@ async fn every_request_has_an_id_in_its_reply_and_its_log_lines() {
         .unwrap()
         .to_string();
     assert_eq!(id.len(), 36, "a UUID: {id}");
+    // An id that could forge log fields is replaced.
+    let forged = app
+        .router
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/")
+                .header("x-request-id", "x user=admin")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let replaced = forged.headers()["x-request-id"].to_str().unwrap();
+    assert_eq!(replaced.len(), 36, "replaced by a UUID: {replaced}");
 
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = text.lines().filter(|l| l.contains("req-7f3a")).collect();

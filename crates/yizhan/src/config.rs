@@ -204,26 +204,69 @@ impl Settings {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`; the key-value form's
-/// `password=…` likewise.
+/// `postgres://user:secret@host/db?password=…` → `postgres://user:***@host/db?password=***`; in the
+/// key-value form, `password = value` (quoted or not) → `password=***`.
 pub fn hide_password(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
-        let (auth, host) = match rest.rsplit_once('@') {
-            Some(p) => p,
-            None => return url.to_string(),
+        let (base, query) = match rest.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (rest, None),
         };
-        return match auth.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_string(),
+        let base = match base.rsplit_once('@') {
+            Some((auth, host)) => match auth.split_once(':') {
+                Some((user, _)) => format!("{user}:***@{host}"),
+                None => base.to_string(),
+            },
+            None => base.to_string(),
+        };
+        let query = query.map(|q| {
+            q.split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        return match query {
+            Some(q) => format!("{scheme}://{base}?{q}"),
+            None => format!("{scheme}://{base}"),
         };
     }
-    url.split_whitespace()
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-            _ => kv.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    // Key-value form: find `password`, skip `=` and spaces, replace the (maybe quoted) value.
+    let lower = url.to_ascii_lowercase();
+    let Some(at) = lower.find("password") else {
+        return url.to_string();
+    };
+    let after_key = at + "password".len();
+    let rest = url[after_key..].trim_start();
+    let Some(value) = rest.strip_prefix('=').map(str::trim_start) else {
+        return url.to_string();
+    };
+    let value_len = if let Some(quoted) = value.strip_prefix('\'') {
+        // Up to the closing quote; `\'` inside is an escaped quote.
+        let mut end = quoted.len();
+        let mut escaped = false;
+        for (i, c) in quoted.char_indices() {
+            match c {
+                '\\' if !escaped => escaped = true,
+                '\'' if !escaped => {
+                    end = i + 1;
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        1 + end
+    } else {
+        value.find(char::is_whitespace).unwrap_or(value.len())
+    };
+    let value_start = url.len() - value.len();
+    format!(
+        "{}password=***{}",
+        &url[..at],
+        &url[value_start + value_len..]
+    )
 }
 
 /// `true`/`false`, and `1`/`0`, `yes`/`no`, `on`/`off` as environment variables are often written.
@@ -394,6 +437,14 @@ mod tests {
         assert_eq!(
             hide_password("host=h user=u password=p dbname=d"),
             "host=h user=u password=*** dbname=d"
+        );
+        assert_eq!(
+            hide_password("host=h password = 'a b\\'c' dbname=d"),
+            "host=h password=*** dbname=d"
+        );
+        assert_eq!(
+            hide_password("postgres://h/db?sslmode=disable&password=s3cret"),
+            "postgres://h/db?sslmode=disable&password=***"
         );
     }
 }

@@ -228,6 +228,14 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             if settings.public_url.is_none() {
                 // Unset: the address actually bound (a port of 0 is known only now).
                 config.public_url = format!("http://{addr}");
+                if addr.ip().is_unspecified() {
+                    // Every QR code on a notice would point at 0.0.0.0: say so where it is seen.
+                    eprintln!(
+                        "警告:未设置 public_url,而监听地址为 {addr};文书二维码将指向无法访问的地址。\
+                         请在 yizhan.toml 或 YIZHAN_PUBLIC_URL 中设置对外地址。"
+                    );
+                    tracing::warn!(%addr, "public_url unset while listening on all addresses");
+                }
             }
             let state = app::Services::new(store, clock(&cli)?, config).await?;
             if *with_demo && app::demo_cases::load(&state).await? {

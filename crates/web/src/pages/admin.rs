@@ -858,6 +858,6 @@ pub async fn save_synonyms(
         .store
         .set_setting(crate::state::SYNONYMS_SETTING, &json)
         .await?;
-    state.reload_search().await?;
+    state.refresh_caches().await?;
     Ok(Redirect::to("/admin/catalog").into_response())
 }

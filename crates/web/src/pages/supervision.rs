@@ -398,7 +398,7 @@ pub async fn save_rules(
             &serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
         )
         .await?;
-    state.caches.clear();
+    state.refresh_caches().await?;
     svc::rebuild(&state).await?;
     state.notify_change();
     Ok(Redirect::to("/supervision/rules").into_response())
