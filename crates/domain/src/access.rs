@@ -3,8 +3,22 @@
 use crate::region::{Level, RegionCode};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// 申请人
     Applicant,
@@ -35,17 +49,9 @@ impl Role {
         Role::Supervisor,
         Role::Administrator,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Applicant => "applicant",
-            Role::VillageAgent => "village_agent",
-            Role::WindowClerk => "window_clerk",
-            Role::Reviewer => "reviewer",
-            Role::DepartmentHead => "department_head",
-            Role::CenterManager => "center_manager",
-            Role::Supervisor => "supervisor",
-            Role::Administrator => "administrator",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL

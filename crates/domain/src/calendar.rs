@@ -10,8 +10,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound::{Excluded, Included};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DayKind {
     /// A day off (法定节假日, including weekend days inside a holiday block).
     Holiday,
@@ -20,11 +32,9 @@ pub enum DayKind {
 }
 
 impl DayKind {
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            DayKind::Holiday => "holiday",
-            DayKind::Workday => "workday",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<DayKind> {
         match s.trim() {

@@ -38,8 +38,20 @@ pub const DELIVERY_LIMIT_DAYS: u32 = 10;
 
 pub use crate::time::local_date;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CaseState {
     /// 草稿 (online only)
     Draft,
@@ -79,23 +91,12 @@ impl CaseState {
         CaseState::Withdrawn,
         CaseState::Terminated,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::Draft => "draft",
-            CaseState::Submitted => "submitted",
-            CaseState::CorrectionRequested => "correction_requested",
-            CaseState::InReview => "in_review",
-            CaseState::Suspended => "suspended",
-            CaseState::Decided => "decided",
-            CaseState::Delivered => "delivered",
-            CaseState::Completed => "completed",
-            CaseState::Refused => "refused",
-            CaseState::Withdrawn => "withdrawn",
-            CaseState::Terminated => "terminated",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<CaseState> {
-        CaseState::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -276,8 +277,19 @@ pub struct Defect {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SpecialProcedure {
     /// 听证
     Hearing,
@@ -308,14 +320,9 @@ impl SpecialProcedure {
             SpecialProcedure::ExpertReview => "专家评审",
         }
     }
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            SpecialProcedure::Hearing => "hearing",
-            SpecialProcedure::Bidding => "bidding",
-            SpecialProcedure::Testing => "testing",
-            SpecialProcedure::Appraisal => "appraisal",
-            SpecialProcedure::ExpertReview => "expert_review",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL

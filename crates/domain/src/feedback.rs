@@ -31,8 +31,22 @@ pub const MAX_TEXT_CHARS: usize = 2000;
 // ---------------------------------------------------------------------------------------------
 
 /// The five levels of 好差评, best first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RatingLevel {
     VerySatisfied,
     Satisfied,
@@ -77,14 +91,9 @@ impl RatingLevel {
             .contains(&score)
             .then(|| RatingLevel::ALL[usize::from(5 - score)])
     }
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            RatingLevel::VerySatisfied => "very_satisfied",
-            RatingLevel::Satisfied => "satisfied",
-            RatingLevel::Basic => "basic",
-            RatingLevel::Dissatisfied => "dissatisfied",
-            RatingLevel::VeryDissatisfied => "very_dissatisfied",
-        }
+        self.into()
     }
     /// The stored code, the label or the score as text.
     pub fn parse(s: &str) -> Option<RatingLevel> {
@@ -104,8 +113,22 @@ impl RatingLevel {
 }
 
 /// Where a rating was given. One rating per case per channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RatingChannel {
     /// 网上评价 (the portal)
     Online,
@@ -121,12 +144,9 @@ impl RatingChannel {
         RatingChannel::WindowTablet,
         RatingChannel::SmsLink,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            RatingChannel::Online => "online",
-            RatingChannel::WindowTablet => "window_tablet",
-            RatingChannel::SmsLink => "sms_link",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<RatingChannel> {
         RatingChannel::ALL
@@ -238,8 +258,20 @@ pub fn rate(
 // Follow-ups of bad ratings (差评整改)
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FollowUpStatus {
     /// 待回访: the unit must contact the applicant.
     Open,
@@ -264,18 +296,12 @@ impl FollowUpStatus {
         FollowUpStatus::Closed,
         FollowUpStatus::Appealed,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            FollowUpStatus::Open => "open",
-            FollowUpStatus::Contacted => "contacted",
-            FollowUpStatus::Verified => "verified",
-            FollowUpStatus::Rectified => "rectified",
-            FollowUpStatus::Closed => "closed",
-            FollowUpStatus::Appealed => "appealed",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<FollowUpStatus> {
-        FollowUpStatus::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
     pub fn label(self) -> &'static str {
         match self {
@@ -480,8 +506,20 @@ impl FollowUp {
 // Complaints, petitions and reports (投诉, 信访, 举报)
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ComplaintKind {
     /// 投诉
     Complaint,
@@ -497,12 +535,9 @@ impl ComplaintKind {
         ComplaintKind::Petition,
         ComplaintKind::Report,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintKind::Complaint => "complaint",
-            ComplaintKind::Petition => "petition",
-            ComplaintKind::Report => "report",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<ComplaintKind> {
         ComplaintKind::ALL
@@ -522,8 +557,20 @@ impl ComplaintKind {
 }
 
 /// What a complaint is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ComplaintSubject {
     Case,
     Window,
@@ -538,13 +585,9 @@ impl ComplaintSubject {
         ComplaintSubject::Person,
         ComplaintSubject::Department,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintSubject::Case => "case",
-            ComplaintSubject::Window => "window",
-            ComplaintSubject::Person => "person",
-            ComplaintSubject::Department => "department",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<ComplaintSubject> {
         ComplaintSubject::ALL
@@ -561,8 +604,20 @@ impl ComplaintSubject {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ComplaintStatus {
     /// 待受理
     Received,
@@ -581,16 +636,12 @@ impl ComplaintStatus {
         ComplaintStatus::Declined,
         ComplaintStatus::Answered,
     ];
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ComplaintStatus::Received => "received",
-            ComplaintStatus::Accepted => "accepted",
-            ComplaintStatus::Declined => "declined",
-            ComplaintStatus::Answered => "answered",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<ComplaintStatus> {
-        ComplaintStatus::ALL.into_iter().find(|x| x.as_str() == s)
+        s.parse().ok()
     }
     pub fn label(self) -> &'static str {
         match self {

@@ -8,8 +8,22 @@ use crate::error::ValidationErrors;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Level {
     City = 1,
     County = 2,
@@ -35,13 +49,9 @@ impl Level {
     pub fn from_i32(v: i32) -> Option<Level> {
         Level::ALL.into_iter().find(|l| *l as i32 == v)
     }
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Level::City => "city",
-            Level::County => "county",
-            Level::Township => "township",
-            Level::Village => "village",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<Level> {
         match s.trim() {
@@ -212,8 +222,19 @@ impl Region {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PlaceKind {
     /// 行政服务中心 / 便民服务中心
     Center,
@@ -229,11 +250,9 @@ impl PlaceKind {
             PlaceKind::Center
         }
     }
+    /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
-        match self {
-            PlaceKind::Center => "center",
-            PlaceKind::Room => "room",
-        }
+        self.into()
     }
     pub fn parse(s: &str) -> Option<PlaceKind> {
         match s {
