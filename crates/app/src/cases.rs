@@ -94,7 +94,7 @@ pub async fn load_visible(state: &Services, u: &User, number: &str) -> Result<Ca
     Ok(c)
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ApplicantInput {
     pub kind: ApplicantKind,
     pub name: String,
@@ -102,7 +102,7 @@ pub struct ApplicantInput {
     pub phone: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FileRequest {
     pub item_code: String,
     pub applicant: ApplicantInput,

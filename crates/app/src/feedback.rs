@@ -227,7 +227,7 @@ pub async fn file_complaint(state: &Services, f: &ComplaintForm) -> Result<Compl
 }
 
 /// What the complainant sees: no staff names, no personal data.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicComplaint {
     pub code: String,
     pub kind: ComplaintKind,
@@ -239,7 +239,7 @@ pub struct PublicComplaint {
     pub reply: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OverdueComplaint {
     pub id: i64,
     pub kind: ComplaintKind,
@@ -247,7 +247,7 @@ pub struct OverdueComplaint {
     pub deadline: fb::ComplaintDeadline,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct OverdueFollowUp {
     pub id: i64,
     pub case_number: String,
@@ -256,7 +256,7 @@ pub struct OverdueFollowUp {
     pub days_late: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Overdue {
     pub complaints: Vec<OverdueComplaint>,
     pub follow_ups: Vec<OverdueFollowUp>,
@@ -265,7 +265,7 @@ pub struct Overdue {
 // ---------------------------------------------------------------------------------------------
 // Monthly statistics (published figures)
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct StatRow {
     pub key: String,
     pub name: String,
@@ -284,7 +284,7 @@ impl StatRow {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Statistics {
     pub month: String,
     pub total: StatRow,

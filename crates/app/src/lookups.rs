@@ -44,7 +44,7 @@ pub async fn department_names_for(
 }
 
 /// What the public sees of a case: no personal data.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicCase {
     pub number: String,
     pub item_name: String,

@@ -31,7 +31,7 @@ pub async fn get(state: &Services, u: &User, c: &str) -> Result<Region> {
         .ok_or(Error::NotFound("区划"))
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewRegion {
     pub code: String,
     pub name: String,
@@ -124,7 +124,7 @@ pub async fn list_departments(state: &Services, u: &User) -> Result<Vec<Departme
         .await?)
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct NewDepartment {
     pub region_code: String,
     pub code: String,

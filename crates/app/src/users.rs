@@ -9,15 +9,17 @@ use domain::{RegionCode, ValidationErrors};
 use serde::Deserialize;
 use store::{NewUser, User};
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct GrantInput {
+    /// The role's word, e.g. `window_clerk`.
+    #[schema(value_type = domain::access::Role)]
     pub role: String,
     pub region_code: String,
     #[serde(default)]
     pub department_id: Option<i64>,
 }
 
-#[derive(Deserialize, Clone)]
+#[derive(Deserialize, Clone, utoipa::ToSchema)]
 pub struct CreateUser {
     pub username: String,
     pub display_name: String,

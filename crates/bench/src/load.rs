@@ -185,20 +185,27 @@ impl Worker<'_> {
         let mut attempt = 0u32;
         loop {
             self.pace().await;
-            // Was the lost attempt applied after all? Then this retry must be a replay.
+            // Was the lost attempt applied after all (an event carries its key)? Then this retry
+            // must be a replay. The log is the API's record of keys; the case reply has none.
             let applied_before = if attempt > 0 {
                 match self
                     .s
                     .client
-                    .get(&format!("/api/v1/cases/{number}"), Some(who))
+                    .get(&format!("/api/v1/cases/{number}/events"), Some(who))
                     .await
                 {
                     Ok(r) if r.status.is_success() => {
-                        let c = r.json();
-                        let keys = c["recent_keys"].as_array().cloned().unwrap_or_default();
+                        let events = r.json();
+                        let events = events.as_array().cloned().unwrap_or_default();
                         Some((
-                            keys.iter().any(|k| k.as_str() == Some(key.as_str())),
-                            c["version"].as_u64().unwrap_or(0),
+                            events
+                                .iter()
+                                .any(|e| e["idempotency_key"].as_str() == Some(key.as_str())),
+                            events
+                                .iter()
+                                .filter_map(|e| e["seq"].as_u64())
+                                .max()
+                                .unwrap_or(0),
                         ))
                     }
                     Ok(_) => None,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -132,7 +133,7 @@ pub enum Action {
 }
 
 /// One role held on one region subtree (optionally limited to one department).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Grant {
     pub role: Role,
     pub region_code: RegionCode,

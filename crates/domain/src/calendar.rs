@@ -21,6 +21,7 @@ use std::ops::Bound::{Excluded, Included};
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -46,7 +47,7 @@ impl DayKind {
 }
 
 /// One line of the official schedule: a date that differs from the Mon–Fri rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CalendarDay {
     pub date: NaiveDate,
     pub kind: DayKind,
@@ -54,7 +55,7 @@ pub struct CalendarDay {
 }
 
 /// A deadline and whether it was computed across a year with no loaded schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deadline {
     pub date: NaiveDate,
     /// Years crossed that have no official schedule loaded: the date assumes plain Mon–Fri there

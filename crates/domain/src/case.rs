@@ -49,6 +49,7 @@ pub use crate::time::local_date;
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -125,7 +126,7 @@ impl CaseState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// 网上申报
@@ -146,7 +147,7 @@ impl Channel {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicantKind {
     Person,
@@ -154,7 +155,7 @@ pub enum ApplicantKind {
 }
 
 /// Who applies. ID numbers and phones are personal data: shown masked in public views.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Applicant {
     pub kind: ApplicantKind,
     pub name: String,
@@ -168,7 +169,7 @@ pub struct Applicant {
 
 /// The parts of the catalog item version a case is bound by, copied at filing so later versions
 /// never change a case already filed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemTerms {
     pub code: String,
     pub version: u32,
@@ -246,6 +247,7 @@ impl ItemTerms {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -258,7 +260,7 @@ pub enum MaterialStatus {
     Defective,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MaterialState {
     pub name: String,
     pub mandatory: bool,
@@ -271,7 +273,7 @@ pub struct MaterialState {
 }
 
 /// A line of a correction notice (一次性告知).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Defect {
     pub material: String,
     pub reason: String,
@@ -287,6 +289,7 @@ pub struct Defect {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -342,6 +345,7 @@ impl SpecialProcedure {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -362,6 +366,7 @@ pub enum PaymentMethod {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -388,7 +393,7 @@ impl DeliveryMethod {
 }
 
 /// Progress of one process stage after acceptance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StageProgress {
     pub name: String,
     pub department: String,
@@ -412,7 +417,7 @@ impl StageProgress {
 }
 
 /// The deadlines of a case. `None` until the event that sets it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deadlines {
     /// art. 32: last day to send a correction notice.
     pub correction_due: Option<NaiveDate>,
@@ -428,7 +433,7 @@ pub struct Deadlines {
 }
 
 /// The record of who acted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActorRef {
     /// `None` for the system itself (e.g. art. 32 automatic acceptance).
     pub user_id: Option<i64>,
@@ -494,7 +499,7 @@ impl Actor {
 }
 
 /// The application as filed: who, for what, where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Filing {
     pub number: String,
     pub query_code: String,
@@ -515,7 +520,7 @@ pub struct Filing {
     pub form: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)] // `Filed` carries the filing once per case; boxing buys nothing
 pub enum EventKind {
@@ -910,7 +915,7 @@ impl CaseError {
 }
 
 /// What an actor asks of a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Command {
     UpdateDraft {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($var:ident = $s:literal, $label:literal;)* }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($var),* }
         impl $name {
@@ -104,7 +104,7 @@ code_enum!(
 );
 
 /// A required material (申请材料).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Material {
     pub name: String,
     pub form: MaterialForm,
@@ -125,7 +125,7 @@ pub struct Material {
 }
 
 /// A stage of the process (办理环节). Stages sharing a `parallel_group` run at the same time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Stage {
     pub name: String,
     /// Code of the handling department (see `Department::code`).
@@ -136,7 +136,7 @@ pub struct Stage {
 }
 
 /// A fee standard (收费标准). Amounts are in fen (分) to stay exact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fee {
     pub name: String,
     pub amount_fen: i64,
@@ -145,7 +145,7 @@ pub struct Fee {
 }
 
 /// One version of a catalog item. `code` + `version` identify it; a case keeps both.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CatalogItem {
     /// 基本编码 (stable across versions)
     pub code: String,

@@ -517,6 +517,7 @@ impl FollowUp {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -615,6 +616,7 @@ impl ComplaintSubject {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -733,7 +735,7 @@ impl ComplaintAction {
 }
 
 /// Which deadline of a complaint runs now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintDeadlineKind {
     /// Accept or decline (5 working days after filing).
@@ -751,7 +753,7 @@ impl ComplaintDeadlineKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ComplaintDeadline {
     pub kind: ComplaintDeadlineKind,
     pub start: NaiveDate,

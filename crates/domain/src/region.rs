@@ -21,6 +21,7 @@ use std::fmt;
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -108,8 +109,11 @@ impl Level {
 }
 
 /// A 12-digit division code (行政区划代码). 6-digit codes are accepted and padded.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, pattern = "^[0-9]{6}([0-9]{3}){0,2}$", example = "441302000000")]
 pub struct RegionCode(String);
 
 impl RegionCode {
@@ -180,7 +184,7 @@ impl From<RegionCode> for String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Region {
     pub code: RegionCode,
     pub name: String,
@@ -232,6 +236,7 @@ impl Region {
     Deserialize,
     strum::EnumString,
     strum::IntoStaticStr,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -264,7 +269,7 @@ impl PlaceKind {
 }
 
 /// A service window (窗口) of a center.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceWindow {
     pub number: String,
     pub name: String,
@@ -274,7 +279,7 @@ pub struct ServiceWindow {
 }
 
 /// One line of the construction checklist (§12: 四有 for township centers, 七有 for village rooms).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConstructionCheck {
     pub key: String,
     pub label: String,
@@ -303,7 +308,7 @@ pub fn construction_standard(kind: PlaceKind) -> Vec<(&'static str, &'static str
 }
 
 /// The service place of a region (at most one per region).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServicePlace {
     pub region_code: RegionCode,
     pub name: String,
@@ -351,7 +356,7 @@ impl ServicePlace {
 }
 
 /// A department (部门), such as 县市场监督管理局, belonging to one region.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Department {
     pub id: i64,
     pub region_code: RegionCode,

@@ -26,12 +26,18 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
-#[derive(Serialize)]
+/// An error: a stable English `code`, a Chinese `message`, and the field(s) it concerns.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
 pub struct ErrorBody<'a> {
+    /// Stable machine-readable code, e.g. `invalid_field`.
     pub code: &'a str,
+    /// 中文说明
     pub message: String,
+    /// The field the error concerns, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every field error, when several fields are wrong at once.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

@@ -57,6 +57,8 @@ enum Command {
     },
     /// Print the effective configuration (secrets hidden) and where each value came from.
     Config,
+    /// Print the API document (OpenAPI 3.1, JSON), as served at /api/v1/openapi.json.
+    Openapi,
     /// Create or migrate the database.
     Init,
     /// Load the demo data (once).
@@ -212,6 +214,13 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
     let url = settings.database_url();
     match &cli.command {
         Command::Config => Ok(()),
+        Command::Openapi => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(web::api::openapi::document())?
+            );
+            Ok(())
+        }
         Command::Serve {
             demo: with_demo, ..
         } => {

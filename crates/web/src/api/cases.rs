@@ -1,5 +1,9 @@
 //! Cases over the API: filing, queues, commands, materials, lookup, messages, results, verify.
 
+use super::model::{
+    AutoAccepted, BrokenChain, CaseView, EventView, MessageView, QueueRow, ResultView, Uploaded,
+    VerifyReport,
+};
 use super::{ApiJson, ApiQuery};
 use crate::auth::ApiUser;
 use crate::cases::{self, FileRequest};
@@ -8,60 +12,76 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use domain::access::Action;
-use domain::case::{Case, CaseEvent, Command};
-use serde::{Deserialize, Serialize};
-use store::{Message, PublishedResult};
+use domain::case::Command;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 pub use app::files::MAX_UPLOAD;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/cases", get(list).post(file))
-        .route("/cases/{number}", get(one))
-        .route("/cases/{number}/events", get(events))
-        .route("/cases/{number}/commands", post(command))
-        .route(
-            "/cases/{number}/materials/{index}",
-            post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD + 1024)),
-        )
-        .route("/lookup", get(lookup))
-        .route("/messages", get(messages))
-        .route("/results", get(results))
-        .route("/admin/verify", post(verify))
-        .route("/admin/auto-accept", post(auto_accept))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(queue_page, file_case))
+        .routes(routes!(get_case))
+        .routes(routes!(case_events))
+        .routes(routes!(case_command))
+        .routes(routes!(upload_material).layer(DefaultBodyLimit::max(MAX_UPLOAD + 1024)))
+        .routes(routes!(lookup))
+        .routes(routes!(messages))
+        .routes(routes!(results))
+        .routes(routes!(verify))
+        .routes(routes!(auto_accept))
 }
 
-async fn file(
+/// 申报(网上为草稿)或窗口、村代办登记办件
+#[utoipa::path(post, path = "/cases", tag = "办件", operation_id = "file_case",
+    request_body = FileRequest,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 201, description = "已登记", body = CaseView)))]
+async fn file_case(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(req): ApiJson<FileRequest>,
-) -> ApiResult<(StatusCode, Json<Case>)> {
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(cases::file_case(&state, &u, &req).await?),
+        Json(cases::file_case(&state, &u, &req).await?.into()),
     ))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// prereview | review | decide | deliver | all (staff); mine (applicant or agent)
+    /// 工作人员:prereview | review | decide | deliver | all;申请人或代办员:mine
     #[serde(default)]
+    #[param(pattern = "^(prereview|review|decide|deliver|all|mine)?$")]
     pub queue: String,
-    /// The `x-next-after` of the previous page (keyset paging).
+    /// 上一页响应头 `x-next-after` 的值(键集翻页)
     #[serde(default)]
     pub after: Option<String>,
-    /// Rows per page, 1 to 500 (default 500).
+    /// 每页行数 1–500(默认 500)
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
 pub use app::queues::{queue, Page, QueuePage, MAX_PAGE};
 
+/// 工作队列,按期限排序
+///
 /// A page of a queue; `x-next-after` (and a `Link: rel="next"`) says where the next page starts.
-async fn list(
+#[utoipa::path(get, path = "/cases", tag = "办件", operation_id = "queue",
+    params(QueueQuery),
+    security(("session" = [])),
+    responses((status = 200, description = "一页办件", body = Vec<QueueRow>,
+        headers(
+            ("x-next-after" = String, description = "下一页的 after 值;没有下一页时不出现"),
+            ("link" = String, description = "下一页地址,rel=\"next\""),
+        ))))]
+async fn queue_page(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
@@ -81,40 +101,66 @@ async fn list(
             }
         }
     }
-    Ok((headers, Json(p.rows)))
+    let rows: Vec<QueueRow> = p.rows.into_iter().map(QueueRow::from).collect();
+    Ok((headers, Json(rows)))
 }
 
-async fn one(
+/// 办件详情(含期限、材料、环节、费用)
+#[utoipa::path(get, path = "/cases/{number}", tag = "办件", operation_id = "get_case",
+    params(("number" = String, Path, description = "办件编号")),
+    security(("session" = [])),
+    responses((status = 200, description = "办件", body = CaseView)))]
+async fn get_case(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(number): Path<String>,
-) -> ApiResult<Json<Case>> {
-    Ok(Json(cases::load_visible(&state, &u, &number).await?))
+) -> ApiResult<Json<CaseView>> {
+    Ok(Json(cases::load_visible(&state, &u, &number).await?.into()))
 }
 
-async fn events(
+/// 办件日志(哈希链)
+#[utoipa::path(get, path = "/cases/{number}/events", tag = "办件", operation_id = "case_events",
+    params(("number" = String, Path, description = "办件编号")),
+    security(("session" = [])),
+    responses((status = 200, description = "按序号排列的全部事件", body = Vec<EventView>)))]
+async fn case_events(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(number): Path<String>,
-) -> ApiResult<Json<Vec<CaseEvent>>> {
+) -> ApiResult<Json<Vec<EventView>>> {
     cases::load_visible(&state, &u, &number).await?;
-    Ok(Json(state.store.case_events(&number).await?))
+    let events = state.store.case_events(&number).await?;
+    Ok(Json(events.into_iter().map(EventView::from).collect()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CommandBody {
+    /// 以 action 区分的操作
     pub command: Command,
+    /// 经办意见
     #[serde(default)]
     pub comment: String,
 }
 
-async fn command(
+/// 对办件执行操作
+///
+/// 提交、补正、受理、审查、特别程序、延期、决定、收费、送达、办结、撤回、终止等。带
+/// `Idempotency-Key` 头重试同一操作不会重复执行。
+#[utoipa::path(post, path = "/cases/{number}/commands", tag = "办件", operation_id = "case_command",
+    params(
+        ("number" = String, Path, description = "办件编号"),
+        ("idempotency-key" = Option<String>, Header, description = "客户端生成的唯一键;同键重试返回同一结果"),
+    ),
+    request_body = CommandBody,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "操作后的办件", body = CaseView)))]
+async fn case_command(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path(number): Path<String>,
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
-) -> ApiResult<Json<Case>> {
+) -> ApiResult<Json<CaseView>> {
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -124,28 +170,37 @@ async fn command(
         return Err(AppError::Forbidden.into());
     }
     let actor = cases::actor_for(&state, &u).await?;
-    Ok(Json(
-        cases::execute_on(
-            &state,
-            &actor,
-            c,
-            &b.command,
-            &b.comment,
-            &[],
-            key.as_deref(),
-        )
-        .await?,
-    ))
+    let case = cases::execute_on(
+        &state,
+        &actor,
+        c,
+        &b.command,
+        &b.comment,
+        &[],
+        key.as_deref(),
+    )
+    .await?;
+    Ok(Json(case.into()))
 }
 
-#[derive(Serialize)]
-struct Uploaded {
-    sha256: String,
-    content_type: &'static str,
-    size: usize,
-}
-
-async fn upload(
+/// 上传第 index 项材料(请求体为文件,PDF/PNG/JPEG,≤10MB)
+#[utoipa::path(post, path = "/cases/{number}/materials/{index}", tag = "办件", operation_id = "upload_material",
+    params(
+        ("number" = String, Path, description = "办件编号"),
+        ("index" = usize, Path, description = "材料序号,从 0 起"),
+    ),
+    request_body(description = "文件内容", content(
+        (Vec<u8> = "application/pdf"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "application/octet-stream"),
+    )),
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "已保存", body = Uploaded),
+        (status = 413, description = "文件超过 10MB"),
+    ))]
+async fn upload_material(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     Path((number, index)): Path<(String, usize)>,
@@ -168,19 +223,26 @@ async fn upload(
     .await?;
     Ok(Json(Uploaded {
         sha256,
-        content_type,
+        content_type: content_type.to_string(),
         size: body.len(),
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LookupQuery {
+    /// 办件编号
     pub number: String,
+    /// 查询码(受理回执上)
     pub code: String,
 }
 
 pub use app::lookups::{public_view, PublicCase};
 
+/// 公开查询:number 与 code(查询码),不含个人信息
+#[utoipa::path(get, path = "/lookup", tag = "办件", operation_id = "lookup",
+    params(LookupQuery),
+    responses((status = 200, description = "办件进度", body = PublicCase)))]
 async fn lookup(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<LookupQuery>,
@@ -188,23 +250,30 @@ async fn lookup(
     Ok(Json(public_view(&state, &q.number, &q.code).await?))
 }
 
+/// 我的办件消息
+#[utoipa::path(get, path = "/messages", tag = "办件", operation_id = "messages",
+    security(("session" = [])),
+    responses((status = 200, description = "消息,新的在前", body = Vec<MessageView>)))]
 async fn messages(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> ApiResult<Json<Vec<Message>>> {
-    Ok(Json(state.store.messages_for_user(u.user.id).await?))
+) -> ApiResult<Json<Vec<MessageView>>> {
+    let rows = state.store.messages_for_user(u.user.id).await?;
+    Ok(Json(rows.into_iter().map(MessageView::from).collect()))
 }
 
-async fn results(State(state): State<AppState>) -> ApiResult<Json<Vec<PublishedResult>>> {
-    Ok(Json(state.store.list_results(200).await?))
+/// 结果公开(个人信息已脱敏)
+#[utoipa::path(get, path = "/results", tag = "办件", operation_id = "results",
+    responses((status = 200, description = "最近 200 件决定", body = Vec<ResultView>)))]
+async fn results(State(state): State<AppState>) -> ApiResult<Json<Vec<ResultView>>> {
+    let rows = state.store.list_results(200).await?;
+    Ok(Json(rows.into_iter().map(ResultView::from).collect()))
 }
 
-#[derive(Serialize)]
-struct VerifyReport {
-    checked: usize,
-    broken: Vec<(String, u32)>,
-}
-
+/// 校验所有办件日志的哈希链
+#[utoipa::path(post, path = "/admin/verify", tag = "办件", operation_id = "verify",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "校验结果", body = VerifyReport)))]
 async fn verify(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
@@ -213,16 +282,26 @@ async fn verify(
         return Err(AppError::Forbidden.into());
     }
     let (checked, broken) = cases::verify_all(state.store.as_ref()).await?;
-    Ok(Json(VerifyReport { checked, broken }))
+    Ok(Json(VerifyReport {
+        checked,
+        broken: broken
+            .into_iter()
+            .map(|(case_number, seq)| BrokenChain { case_number, seq })
+            .collect(),
+    }))
 }
 
+/// 按行政许可法第三十二条执行逾期自动受理
+#[utoipa::path(post, path = "/admin/auto-accept", tag = "办件", operation_id = "auto_accept",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "本次自动受理的件数", body = AutoAccepted)))]
 async fn auto_accept(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<AutoAccepted>> {
     if !u.can_anywhere(Action::ManageUsers) {
         return Err(AppError::Forbidden.into());
     }
-    let n = cases::auto_accept_overdue(&state).await?;
-    Ok(Json(serde_json::json!({ "accepted": n })))
+    let accepted = cases::auto_accept_overdue(&state).await?;
+    Ok(Json(AutoAccepted { accepted }))
 }

@@ -8,11 +8,15 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use catalog_io::Format;
 use domain::catalog::CatalogItem;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+use super::model::{CellErrorReply, ImportRefused, ImportReport};
 
 use app::catalog;
 pub use app::catalog::{
@@ -20,28 +24,32 @@ pub use app::catalog::{
     save_draft_checked, ImportFailure,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/catalog", get(list).post(save))
-        .route("/catalog/export", get(export))
-        .route(
-            "/catalog/import",
-            post(import).layer(DefaultBodyLimit::max(20 * 1024 * 1024)),
-        )
-        .route("/catalog/{code}", get(published))
-        .route("/catalog/{code}/versions", get(versions))
-        .route("/catalog/{code}/versions/{version}", get(version))
-        .route("/catalog/{code}/versions/{version}/publish", post(publish))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_items, save_draft))
+        .routes(routes!(export))
+        .routes(routes!(import).layer(DefaultBodyLimit::max(20 * 1024 * 1024)))
+        .routes(routes!(published))
+        .routes(routes!(versions))
+        .routes(routes!(version))
+        .routes(routes!(publish))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
-    /// `published` (default, public) or `all` (drafts too, within the caller's catalog scope).
+    /// `published`(默认,公开)或 `all`(含草稿,限管理范围)
     #[serde(default)]
+    #[param(pattern = "^(published|all)?$")]
     status: String,
 }
 
-async fn list(
+/// 已发布事项(status=all 时含草稿,限管理范围)
+#[utoipa::path(get, path = "/catalog", tag = "事项目录", operation_id = "list_items",
+    params(ListQuery),
+    security((), ("session" = [])),
+    responses((status = 200, description = "事项列表", body = Vec<CatalogItem>)))]
+async fn list_items(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
     ApiQuery(q): ApiQuery<ListQuery>,
@@ -51,6 +59,10 @@ async fn list(
     ))
 }
 
+/// 事项的现行发布版本
+#[utoipa::path(get, path = "/catalog/{code}", tag = "事项目录", operation_id = "published_item",
+    params(("code" = String, Path, description = "事项基本编码")),
+    responses((status = 200, description = "现行版本", body = CatalogItem)))]
 async fn published(
     State(state): State<AppState>,
     Path(code): Path<String>,
@@ -58,6 +70,11 @@ async fn published(
     Ok(Json(catalog::published(&state, &code).await?))
 }
 
+/// 事项的所有可见版本
+#[utoipa::path(get, path = "/catalog/{code}/versions", tag = "事项目录", operation_id = "item_versions",
+    params(("code" = String, Path, description = "事项基本编码")),
+    security((), ("session" = [])),
+    responses((status = 200, description = "各版本,草稿仅管理范围内可见", body = Vec<CatalogItem>)))]
 async fn versions(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
@@ -66,6 +83,11 @@ async fn versions(
     Ok(Json(catalog::versions(&state, u.as_deref(), &code).await?))
 }
 
+/// 事项的某一版本
+#[utoipa::path(get, path = "/catalog/{code}/versions/{version}", tag = "事项目录", operation_id = "item_version",
+    params(("code" = String, Path, description = "事项基本编码"), ("version" = u32, Path, description = "版本号")),
+    security((), ("session" = [])),
+    responses((status = 200, description = "该版本", body = CatalogItem)))]
 async fn version(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
@@ -76,7 +98,12 @@ async fn version(
     ))
 }
 
-async fn save(
+/// 保存事项草稿
+#[utoipa::path(post, path = "/catalog", tag = "事项目录", operation_id = "save_draft",
+    request_body = CatalogItem,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 201, description = "草稿已保存", body = CatalogItem)))]
+async fn save_draft(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiJson(item): ApiJson<CatalogItem>,
@@ -85,6 +112,11 @@ async fn save(
     Ok((StatusCode::CREATED, Json(item)))
 }
 
+/// 发布草稿版本,原发布版本转为已废止
+#[utoipa::path(post, path = "/catalog/{code}/versions/{version}/publish", tag = "事项目录", operation_id = "publish_item",
+    params(("code" = String, Path, description = "事项基本编码"), ("version" = u32, Path, description = "草稿版本号")),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "已发布", body = CatalogItem)))]
 async fn publish(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
@@ -93,9 +125,12 @@ async fn publish(
     Ok(Json(publish_checked(&state, &u, &code, v).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FormatQuery {
+    /// `xlsx` 或 `csv`(导出默认 xlsx)
     #[serde(default)]
+    #[param(pattern = "^(xlsx|csv)?$")]
     format: String,
 }
 
@@ -114,6 +149,15 @@ fn parse_format(s: &str, file_name: &str) -> AppResult<Format> {
     }
 }
 
+/// 导出事项目录(format=xlsx|csv)
+#[utoipa::path(get, path = "/catalog/export", tag = "事项目录", operation_id = "export_catalog",
+    params(FormatQuery),
+    security((), ("session" = [])),
+    responses((status = 200, description = "事项目录文件(作为附件下载)",
+        content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "text/csv; charset=utf-8"),
+        ))))]
 async fn export(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
@@ -144,6 +188,20 @@ async fn export(
         .into_response())
 }
 
+/// 导入事项目录(format=xlsx|csv,请求体为文件内容,全部成功或全部不导入)
+#[utoipa::path(post, path = "/catalog/import", tag = "事项目录", operation_id = "import_catalog",
+    params(FormatQuery),
+    request_body(description = "Excel 或 CSV 文件内容(≤20MB)", content(
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (String = "text/csv"),
+        (Vec<u8> = "application/octet-stream"),
+    )),
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "已导入", body = ImportReport),
+        (status = 413, description = "文件超过 20MB"),
+        (status = 422, description = "文件有错误,未导入任何内容;cells 逐格列出", body = ImportRefused),
+    ))]
 async fn import(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
@@ -152,17 +210,26 @@ async fn import(
 ) -> ApiResult<Response> {
     let format = parse_format(&q.format, "")?;
     match import_with_format(&state, &u, format, &body).await {
-        Ok(summary) => Ok(Json(summary).into_response()),
+        Ok(summary) => Ok(Json(ImportReport::from(summary)).into_response()),
         Err(ImportFailure::App(e)) => Err((e).into()),
         Err(ImportFailure::File(errs)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(serde_json::json!({
-                "code": "import_failed",
-                "message": format!("文件有{}处错误,未导入任何内容", errs.errors.len()),
-                "cells": errs.errors.iter().map(|e| serde_json::json!({
-                    "sheet": e.sheet, "row": e.row, "column": e.column, "header": e.header, "code": e.code, "message": e.message
-                })).collect::<Vec<_>>(),
-            })),
+            Json(ImportRefused {
+                code: "import_failed".into(),
+                message: format!("文件有{}处错误,未导入任何内容", errs.errors.len()),
+                cells: errs
+                    .errors
+                    .into_iter()
+                    .map(|e| CellErrorReply {
+                        sheet: e.sheet,
+                        row: e.row,
+                        column: e.column,
+                        header: e.header,
+                        code: e.code,
+                        message: e.message,
+                    })
+                    .collect(),
+            }),
         )
             .into_response()),
     }

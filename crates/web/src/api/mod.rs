@@ -1,8 +1,12 @@
-//! JSON API under `/api/v1`, one router per resource, documented in `openapi.json`.
+//! JSON API under `/api/v1`, one router per resource. Every route is registered through
+//! `utoipa_axum::routes!` from its handler's `#[utoipa::path]`, so the route and its entry in
+//! `openapi.json` come from one definition (issue 15, part 4).
 
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod feedback;
+pub mod model;
 pub mod openapi;
 pub mod regions;
 pub mod session;
@@ -15,17 +19,24 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::Router;
 use serde::de::DeserializeOwned;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// The API's routes with their documentation, before the document is finished.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
         .merge(session::router())
         .merge(regions::router())
         .merge(users::router())
         .merge(catalog::router())
         .merge(calendar::router())
         .merge(cases::router())
+        .merge(feedback::router())
         .merge(openapi::router())
-        .fallback(|| async { crate::error::ApiError(AppError::NotFound("接口")) })
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, _) = routes().split_for_parts();
+    router.fallback(|| async { crate::error::ApiError(AppError::NotFound("接口")) })
 }
 
 /// `Json` whose rejections become our 400 with a Chinese message naming the problem.

@@ -1,5 +1,6 @@
 //! Sign-in over the API: a session cookie plus the CSRF token to send as `X-CSRF-Token`.
 
+use super::model::{Done, Me, SignedIn, UserView};
 use super::ApiJson;
 use crate::auth::{self, ApiUser, SESSION_COOKIE};
 use crate::error::ApiResult;
@@ -7,23 +8,31 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/session", post(login).delete(logout))
-        .route("/me", get(me))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login, logout))
+        .routes(routes!(me))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct Login {
     pub username: String,
     pub password: String,
 }
 
+/// 登录,返回 CSRF 令牌并设置会话 Cookie
+#[utoipa::path(post, path = "/session", tag = "会话", operation_id = "login",
+    request_body = Login,
+    responses(
+        (status = 200, description = "已登录;会话 Cookie 在 Set-Cookie 中", body = SignedIn),
+        (status = 429, description = "连续登录失败,账号暂时锁定(见 Retry-After)", body = crate::error::ErrorBody),
+    ))]
 async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Login>,
@@ -35,19 +44,31 @@ async fn login(
         &s.token,
         state.config.session_hours * 3600,
     );
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Json(json!({ "user": s.user, "csrf_token": s.session.csrf_token, "expires_at": s.session.expires_at })),
-    )
-        .into_response())
+    let reply = SignedIn {
+        user: UserView::from(&s.user),
+        csrf_token: s.session.csrf_token.clone(),
+        expires_at: s.session.expires_at,
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Json(reply)).into_response())
 }
 
+/// 退出登录
+#[utoipa::path(delete, path = "/session", tag = "会话", operation_id = "logout",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "已退出", body = Done)))]
 async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
     state.store.delete_session(&u.session.token_hash).await?;
     let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
-    Ok(([(header::SET_COOKIE, clear)], Json(json!({ "ok": true }))).into_response())
+    Ok(([(header::SET_COOKIE, clear)], Json(Done { ok: true })).into_response())
 }
 
-async fn me(ApiUser(u): ApiUser) -> Json<serde_json::Value> {
-    Json(json!({ "user": u.user, "csrf_token": u.session.csrf_token }))
+/// 当前用户及其角色
+#[utoipa::path(get, path = "/me", tag = "会话", operation_id = "me",
+    security(("session" = [])),
+    responses((status = 200, description = "当前用户", body = Me)))]
+async fn me(ApiUser(u): ApiUser) -> Json<Me> {
+    Json(Me {
+        user: UserView::from(&u.user),
+        csrf_token: u.session.csrf_token.clone(),
+    })
 }

@@ -2,6 +2,8 @@
 //! in-process through the router (no sockets), with a small cookie-aware client.
 #![allow(dead_code)]
 
+pub mod contract;
+
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
@@ -141,7 +143,7 @@ impl TestApp {
         body: Vec<u8>,
         csrf_header: bool,
     ) -> Resp {
-        let mut b = Request::builder().method(method).uri(path);
+        let mut b = Request::builder().method(method.clone()).uri(path);
         if let Some(c) = &s.cookie {
             b = b.header(header::COOKIE, c);
         }
@@ -151,6 +153,7 @@ impl TestApp {
         if csrf_header {
             b = b.header("x-csrf-token", &s.csrf);
         }
+        let request_body = body.clone();
         let resp = self
             .router
             .clone()
@@ -166,6 +169,15 @@ impl TestApp {
             .unwrap()
             .to_bytes()
             .to_vec();
+        contract::check_exchange(
+            &method,
+            path,
+            content_type,
+            &request_body,
+            status,
+            &headers,
+            &body,
+        );
         Resp {
             status,
             headers,

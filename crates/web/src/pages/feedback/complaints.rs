@@ -174,20 +174,3 @@ pub async fn complaint_lookup(
     };
     Ok((status, layout("投诉办理查询", u.as_ref(), body)).into_response())
 }
-
-pub async fn complaint_lookup_api(
-    State(state): State<AppState>,
-    Query(q): Query<CodeQuery>,
-) -> crate::error::ApiResult<Json<PublicComplaint>> {
-    Ok(Json(
-        app::feedback::public_complaint(&state, &q.code).await?,
-    ))
-}
-
-/// Overdue complaints and follow-ups in the caller's subtrees (`app::feedback::overdue`).
-pub async fn overdue_api(
-    State(state): State<AppState>,
-    ApiUser(u): ApiUser,
-) -> crate::error::ApiResult<Json<Overdue>> {
-    Ok(Json(app::feedback::overdue(&state, &u).await?))
-}

@@ -6,21 +6,21 @@
 //! cookie (or the session token when someone is signed in, because the guard then expects that).
 
 use super::{csrf_input, layout, PageError, PageResult};
-use crate::auth::{self, ApiUser, Authed, MaybeUser, PageUser, ANON_CSRF_COOKIE, CSRF_FIELD};
+use crate::auth::{self, Authed, MaybeUser, PageUser, ANON_CSRF_COOKIE, CSRF_FIELD};
 use crate::error::HttpError;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use app::feedback::{
     case_by_code, file_complaint as file, is_admin, load_complaint, load_follow_up, may_handle,
     may_supervise, place_name, setting_days, statistics, visible_feedback as visible,
-    ComplaintForm, Overdue, PublicComplaint, StatRow, Statistics,
+    ComplaintForm, StatRow,
 };
 pub use app::feedback::{ANSWER_DAYS_SETTING, FOLLOW_UP_DAYS_SETTING};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Form, Router};
 use chrono::NaiveDate;
 use domain::access::Scope;
 use domain::case::{Case, CaseState};
@@ -70,9 +70,6 @@ pub fn routes() -> Router<AppState> {
         .route("/kiosk/items/{code}/print", get(kiosk_print))
         .route("/kiosk/lookup", get(kiosk_lookup))
         .route("/statistics", get(statistics_page))
-        .route("/api/v1/feedback/statistics", get(statistics_api))
-        .route("/api/v1/feedback/complaints", get(complaint_lookup_api))
-        .route("/api/v1/feedback/overdue", get(overdue_api))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,13 +8,6 @@ pub struct MonthQuery {
     month: String,
 }
 
-pub async fn statistics_api(
-    State(state): State<AppState>,
-    Query(q): Query<MonthQuery>,
-) -> crate::error::ApiResult<Json<Statistics>> {
-    Ok(Json(statistics(&state, &q.month).await?))
-}
-
 fn rate_text(r: &StatRow) -> String {
     r.on_time_rate()
         .map(|p| format!("{p:.1}%"))
