@@ -2,7 +2,7 @@
 
 use crate::query::Query;
 use crate::regions::region_code;
-use crate::supervision::{clear_except_c, raise_c, replace_rows_c};
+use crate::supervision::{set_open_warnings_c, set_rows_c};
 use crate::{corrupt, db, violated, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -301,23 +301,14 @@ async fn transition_c(
     if let Some(r) = &effects.result {
         publish_result_c(tx, r).await?;
     }
-    let mut raised = 0;
-    if let Some(sv) = &effects.supervision {
-        let number = &case.filing.number;
-        replace_rows_c(tx, number, &sv.rows).await?;
-        let keep: Vec<(String, String)> = sv
-            .open
-            .iter()
-            .map(|w| (w.key.clone(), w.colour.clone()))
-            .collect();
-        clear_except_c(tx, number, &keep, sv.at).await?;
-        for w in &sv.open {
-            if raise_c(tx, w).await? {
-                raised += 1;
-            }
+    match &effects.supervision {
+        Some(sv) => {
+            let number = &case.filing.number;
+            set_rows_c(tx, number, &sv.rows).await?;
+            set_open_warnings_c(tx, number, &sv.open, sv.at).await
         }
+        None => Ok(0),
     }
-    Ok(raised)
 }
 
 /// A snapshot or event body as stored (`store::codec`).

@@ -242,7 +242,7 @@ async fn insert_outcomes(tx: &impl GenericClient, cases: &[ImportedCase]) -> Res
     .await
     .map_err(db)?;
     for o in outcomes {
-        outcome_day(&mut days, o, 1);
+        outcome_day(&mut days, &o.case_number, None, Some(o));
     }
     Ok(days)
 }

@@ -90,20 +90,98 @@ fn order_from_row(row: &Row) -> Result<SupervisionOrder> {
     })
 }
 
-pub(crate) async fn replace_rows_c(
+/// Brings a case's deadline rows to `rows` as the write plan says (`store::write_plan::
+/// deadline_diff`): the stored rows are read, and only the keys that changed are deleted and
+/// inserted. The case must exist when a row is inserted; places are copied from its row.
+pub(crate) async fn set_rows_c(
     tx: &impl GenericClient,
     case_number: &str,
     rows: &[DeadlineRow],
 ) -> Result<()> {
-    let stmt = tx
-        .prepare_cached("DELETE FROM case_deadlines WHERE case_number = $1")
+    let read = tx
+        .prepare_cached(
+            "SELECT key, label, due, yellow_from, red_from FROM case_deadlines
+             WHERE case_number = $1",
+        )
         .await
         .map_err(db)?;
-    tx.execute(&stmt, &[&case_number]).await.map_err(db)?;
-    if !rows.is_empty() && insert_deadline_rows(tx, &rows.iter().collect::<Vec<_>>()).await? == 0 {
+    let before: Vec<DeadlineRow> = tx
+        .query(&read, &[&case_number])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| DeadlineRow {
+            case_number: case_number.to_string(),
+            key: r.get(0),
+            label: r.get(1),
+            due: r.get(2),
+            yellow_from: r.get(3),
+            red_from: r.get(4),
+        })
+        .collect();
+    let diff = store::write_plan::deadline_diff(&before, rows);
+    if !diff.delete.is_empty() {
+        let stmt = tx
+            .prepare_cached(
+                "DELETE FROM case_deadlines WHERE case_number = $1 AND key = ANY($2::text[])",
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(&stmt, &[&case_number, &diff.delete])
+            .await
+            .map_err(db)?;
+    }
+    let insert: Vec<&DeadlineRow> = diff.insert.iter().collect();
+    if !insert.is_empty() && insert_deadline_rows(tx, &insert).await? == 0 {
         return Err(StoreError::NotFound("case"));
     }
     Ok(())
+}
+
+/// Brings a case's open warnings to `open` as the write plan says (`store::write_plan::
+/// warning_diff`); returns how many were newly raised.
+pub(crate) async fn set_open_warnings_c(
+    tx: &impl GenericClient,
+    case_number: &str,
+    open: &[WarningRecord],
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    let read = tx
+        .prepare_cached(
+            "SELECT key, colour FROM warnings WHERE case_number = $1 AND cleared_at IS NULL",
+        )
+        .await
+        .map_err(db)?;
+    let before: Vec<(String, String)> = tx
+        .query(&read, &[&case_number])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let diff = store::write_plan::warning_diff(&before, open);
+    if !diff.clear.is_empty() {
+        let keys: Vec<&str> = diff.clear.iter().map(|(k, _)| k.as_str()).collect();
+        let colours: Vec<&str> = diff.clear.iter().map(|(_, c)| c.as_str()).collect();
+        let stmt = tx
+            .prepare_cached(
+                "UPDATE warnings SET cleared_at = $2
+                 WHERE case_number = $1 AND cleared_at IS NULL
+                   AND (key, colour) IN (SELECT k, c FROM unnest($3::text[], $4::text[]) AS u(k, c))",
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(&stmt, &[&case_number, &at, &keys, &colours])
+            .await
+            .map_err(db)?;
+    }
+    let mut raised = 0;
+    for w in &diff.raise {
+        if raise_c(tx, w).await? {
+            raised += 1;
+        }
+    }
+    Ok(raised)
 }
 
 /// Deadline rows of any cases in one statement, each with the places and department of its case
@@ -203,7 +281,7 @@ impl SupervisionStore for PgStore {
         check_deadline_rows(case_number, rows)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        replace_rows_c(&tx, case_number, rows).await?;
+        set_rows_c(&tx, case_number, rows).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -704,20 +782,29 @@ fn outcome_from_row(r: &Row) -> Result<OutcomeRecord> {
 pub(crate) type OutcomeDays =
     BTreeMap<(NaiveDate, String, String, String, String, String, i16), [i64; 7]>;
 
-/// Adds one outcome's figures (`sign` 1) or takes them away (`-1`) in `days`.
-pub(crate) fn outcome_day(days: &mut OutcomeDays, o: &OutcomeRecord, sign: i64) {
-    let key = (
-        o.completed_on,
-        o.place.to_string(),
-        o.decide_place.to_string(),
-        o.department.clone(),
-        o.accepted_by.clone(),
-        o.decided_by.clone(),
-        crate::cases::count_shard(&o.case_number),
-    );
-    let row = days.entry(key).or_insert([0; 7]);
-    for (t, f) in row.iter_mut().zip(o.day_figures()) {
-        *t += sign * f;
+/// Adds what the write plan says replacing a case's outcome `before` by `after` moves
+/// (`store::write_plan::outcome_moves`) to `days`, in the case's shard.
+pub(crate) fn outcome_day(
+    days: &mut OutcomeDays,
+    case_number: &str,
+    before: Option<&OutcomeRecord>,
+    after: Option<&OutcomeRecord>,
+) {
+    let shard = crate::cases::count_shard(case_number);
+    for (k, figures) in store::write_plan::outcome_moves(before, after) {
+        let key = (
+            k.completed_on,
+            k.place.to_string(),
+            k.decide_place.to_string(),
+            k.department,
+            k.accepted_by,
+            k.decided_by,
+            shard,
+        );
+        let row = days.entry(key).or_insert([0; 7]);
+        for (t, f) in row.iter_mut().zip(figures) {
+            *t += f;
+        }
     }
 }
 
@@ -786,20 +873,20 @@ pub(crate) async fn add_outcome_days(
 /// Inserts or replaces a case's outcome, in the caller's transaction, with its `outcome_days`
 /// change; a replaced outcome's figures are taken away first.
 pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord) -> Result<()> {
-    let mut days = OutcomeDays::new();
     let old = client
         .prepare_cached(&format!(
             "DELETE FROM case_outcomes WHERE case_number = $1 RETURNING {OUTCOME_COLUMNS}"
         ))
         .await
         .map_err(db)?;
-    if let Some(r) = client
+    let old = match client
         .query_opt(&old, &[&o.case_number])
         .await
         .map_err(db)?
     {
-        outcome_day(&mut days, &outcome_from_row(&r)?, -1);
-    }
+        Some(r) => Some(outcome_from_row(&r)?),
+        None => None,
+    };
     let stmt = client
         .prepare_cached(&format!(
             "INSERT INTO case_outcomes ({OUTCOME_COLUMNS})
@@ -831,6 +918,7 @@ pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord
             Some(_) => StoreError::NotFound("case"),
             None => db(e),
         })?;
-    outcome_day(&mut days, o, 1);
+    let mut days = OutcomeDays::new();
+    outcome_day(&mut days, &o.case_number, old.as_ref(), Some(o));
     add_outcome_days(client, &days).await
 }

@@ -3,7 +3,7 @@
 //! JSON is encoded before a job is queued and decoded on the reader side, so the writer thread
 //! does only database work (notes/sqlite-write-path.md).
 
-use crate::supervision::{clear_except_tx, raise_tx, replace_rows_tx, row_texts};
+use crate::supervision::{set_open_warnings_tx, set_rows_tx};
 use crate::{
     backend, conversion, day_text, is_unique_violation, missing_ref, parse_code, parse_day,
     parse_ts, scope_condition, ts, Db, SqliteStore,
@@ -83,11 +83,9 @@ struct Transition {
     supervision: Option<SupervisionWrite>,
 }
 
-/// A command's supervision writes, encoded.
+/// A command's supervision writes.
 struct SupervisionWrite {
-    rows: Vec<[String; 5]>,
-    /// Open warnings to keep, as (key, colour).
-    keep: Vec<(String, String)>,
+    rows: Vec<domain::supervision::DeadlineRow>,
     open: Vec<store::WarningRecord>,
     at: String,
 }
@@ -110,18 +108,10 @@ impl Transition {
             result: effects.result.clone(),
             outcome: effects.outcome.clone(),
             now: ts(Utc::now()),
-            supervision: effects.supervision.as_ref().map(|sv| {
-                let keep: Vec<(String, String)> = sv
-                    .open
-                    .iter()
-                    .map(|w| (w.key.clone(), w.colour.clone()))
-                    .collect();
-                SupervisionWrite {
-                    rows: row_texts(&sv.rows),
-                    keep,
-                    open: sv.open.clone(),
-                    at: ts(sv.at),
-                }
+            supervision: effects.supervision.as_ref().map(|sv| SupervisionWrite {
+                rows: sv.rows.clone(),
+                open: sv.open.clone(),
+                at: ts(sv.at),
             }),
         })
     }
@@ -149,17 +139,13 @@ impl Transition {
         if let Some(r) = &self.result {
             publish_result_tx(tx, r, &self.now)?;
         }
-        let mut raised = 0;
-        if let Some(sv) = &self.supervision {
-            replace_rows_tx(tx, number, &sv.rows)?;
-            clear_except_tx(tx, number, &sv.keep, &sv.at)?;
-            for w in &sv.open {
-                if raise_tx(tx, w)? {
-                    raised += 1;
-                }
+        match &self.supervision {
+            Some(sv) => {
+                set_rows_tx(tx, number, &sv.rows)?;
+                set_open_warnings_tx(tx, number, &sv.open, &sv.at)
             }
+            None => Ok(0),
         }
-        Ok(raised)
     }
 }
 

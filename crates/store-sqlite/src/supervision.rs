@@ -15,6 +15,7 @@ use domain::access::Scope;
 use domain::supervision::DeadlineRow;
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, OptionalExtension, Row, Transaction};
+use store::write_plan::OutcomeDayKey;
 use store::{
     check_deadline_rows, check_order_version, stale_order, CountBy, OrderStatus, OutcomeFeedback,
     OutcomeGroup, OutcomeKey, OutcomeRecord, Result, ScanCounts, StoreError, SupervisionOrder,
@@ -57,30 +58,37 @@ fn deadline_row(r: &Row<'_>) -> rusqlite::Result<DeadlineRow> {
 }
 
 /// Deadline rows encoded for the write job: key, label, due, yellow_from, red_from.
-pub(crate) fn row_texts(rows: &[DeadlineRow]) -> Vec<[String; 5]> {
-    rows.iter()
-        .map(|r| {
-            [
-                r.key.clone(),
-                r.label.clone(),
-                day_text(r.due),
-                day_text(r.yellow_from),
-                day_text(r.red_from),
-            ]
-        })
-        .collect()
-}
-
-pub(crate) fn replace_rows_tx(
-    tx: &Transaction<'_>,
-    number: &str,
-    rows: &[[String; 5]],
-) -> Result<()> {
-    tx.prepare_cached("DELETE FROM case_deadlines WHERE case_number = ?1")
+/// Brings a case's deadline rows to `rows` as the write plan says (`store::write_plan::
+/// deadline_diff`): the stored rows are read, and only the keys that changed are deleted and
+/// inserted. The case must exist when a row is inserted; places are copied from its row.
+pub(crate) fn set_rows_tx(tx: &Transaction<'_>, number: &str, rows: &[DeadlineRow]) -> Result<()> {
+    let before = tx
+        .prepare_cached(
+            "SELECT key, label, due, yellow_from, red_from FROM case_deadlines
+             WHERE case_number = ?1",
+        )
         .db()?
-        .execute([number])
+        .query_map([number], |r| {
+            Ok(DeadlineRow {
+                case_number: number.to_string(),
+                key: r.get(0)?,
+                label: r.get(1)?,
+                due: parse_day(&r.get::<_, String>(2)?)?,
+                yellow_from: parse_day(&r.get::<_, String>(3)?)?,
+                red_from: parse_day(&r.get::<_, String>(4)?)?,
+            })
+        })
+        .db()?
+        .collect::<rusqlite::Result<Vec<_>>>()
         .db()?;
-    let mut st = tx
+    let diff = store::write_plan::deadline_diff(&before, rows);
+    let mut del = tx
+        .prepare_cached("DELETE FROM case_deadlines WHERE case_number = ?1 AND key = ?2")
+        .db()?;
+    for key in &diff.delete {
+        del.execute(params![number, key]).db()?;
+    }
+    let mut ins = tx
         .prepare_cached(
             "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
                 red_from, place_region, decide_region, department)
@@ -88,17 +96,59 @@ pub(crate) fn replace_rows_tx(
              FROM cases WHERE number = ?1",
         )
         .db()?;
-    for [key, label, due, yellow, red] in rows {
+    for r in &diff.insert {
         // Copying the places from the case row inserts nothing when there is no case.
-        if st
-            .execute(params![number, key, label, due, yellow, red])
-            .db()?
-            == 0
-        {
+        let n = ins
+            .execute(params![
+                number,
+                r.key,
+                r.label,
+                day_text(r.due),
+                day_text(r.yellow_from),
+                day_text(r.red_from)
+            ])
+            .db()?;
+        if n == 0 {
             return Err(StoreError::NotFound("case"));
         }
     }
     Ok(())
+}
+
+/// Brings a case's open warnings to `open` as the write plan says (`store::write_plan::
+/// warning_diff`); returns how many were newly raised.
+pub(crate) fn set_open_warnings_tx(
+    tx: &Transaction<'_>,
+    number: &str,
+    open: &[WarningRecord],
+    at: &str,
+) -> Result<u64> {
+    let before = tx
+        .prepare_cached(
+            "SELECT key, colour FROM warnings WHERE case_number = ?1 AND cleared_at IS NULL",
+        )
+        .db()?
+        .query_map([number], |r| Ok((r.get(0)?, r.get(1)?)))
+        .db()?
+        .collect::<rusqlite::Result<Vec<(String, String)>>>()
+        .db()?;
+    let diff = store::write_plan::warning_diff(&before, open);
+    let mut clear = tx
+        .prepare_cached(
+            "UPDATE warnings SET cleared_at = ?4
+             WHERE case_number = ?1 AND key = ?2 AND colour = ?3 AND cleared_at IS NULL",
+        )
+        .db()?;
+    for (key, colour) in &diff.clear {
+        clear.execute(params![number, key, colour, at]).db()?;
+    }
+    let mut raised = 0;
+    for w in &diff.raise {
+        if raise_tx(tx, w)? {
+            raised += 1;
+        }
+    }
+    Ok(raised)
 }
 
 pub(crate) fn raise_tx(tx: &Transaction<'_>, w: &WarningRecord) -> Result<bool> {
@@ -256,9 +306,8 @@ impl SupervisionStore for SqliteStore {
     async fn replace_deadline_rows(&self, case_number: &str, rows: &[DeadlineRow]) -> Result<()> {
         check_deadline_rows(case_number, rows)?;
         let number = case_number.to_string();
-        let rows = row_texts(rows);
-        self.write(move |tx| replace_rows_tx(tx, &number, &rows))
-            .await
+        let rows = rows.to_vec();
+        self.write(move |tx| set_rows_tx(tx, &number, &rows)).await
     }
 
     async fn deadline_rows_due(
@@ -715,8 +764,8 @@ fn outcome_row(r: &Row<'_>) -> rusqlite::Result<OutcomeRecord> {
 }
 
 /// Inserts or replaces a case's outcome, in the caller's transaction, and keeps `outcome_days`
-/// equal to the sum of the outcome rows: a replaced outcome's figures are taken from its day's row
-/// before the new ones are added.
+/// equal to the sum of the outcome rows: the write plan (`outcome_moves`) says what the replaced
+/// and the new outcome move.
 pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<()> {
     let old = tx
         .prepare_cached(&format!(
@@ -726,9 +775,6 @@ pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<
         .query_row([&o.case_number], outcome_row)
         .optional()
         .db()?;
-    if let Some(old) = old {
-        add_outcome_day(tx, &old, -1)?;
-    }
     tx.prepare_cached(&format!(
         "INSERT INTO case_outcomes ({OUTCOME_COLS})
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
@@ -750,13 +796,15 @@ pub(crate) fn put_outcome_tx(tx: &Transaction<'_>, o: &OutcomeRecord) -> Result<
         i64::from(o.violations),
     ])
     .map_err(missing_ref("case"))?;
-    add_outcome_day(tx, o, 1)
+    for (key, figures) in store::write_plan::outcome_moves(old.as_ref(), Some(o)) {
+        add_outcome_day(tx, &key, figures)?;
+    }
+    Ok(())
 }
 
-/// Adds an outcome's figures (`sign` 1) to its `outcome_days` row, or takes them away (`-1`).
-fn add_outcome_day(tx: &Transaction<'_>, o: &OutcomeRecord, sign: i64) -> Result<()> {
-    let [cases, on_time, early, overdue, warnings, violations, working_days] =
-        o.day_figures().map(|f| sign * f);
+/// Adds figures (negative to take them away) to an `outcome_days` row.
+fn add_outcome_day(tx: &Transaction<'_>, o: &OutcomeDayKey, figures: [i64; 7]) -> Result<()> {
+    let [cases, on_time, early, overdue, warnings, violations, working_days] = figures;
     tx.prepare_cached(
         "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
              accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings, violations,

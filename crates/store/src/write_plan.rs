@@ -18,8 +18,13 @@
 
 use crate::listing;
 use chrono::NaiveDate;
+
+mod supervision;
 use domain::case::CaseState;
 use domain::region::RegionCode;
+pub use supervision::{
+    deadline_diff, outcome_moves, warning_diff, DeadlineDiff, OutcomeDayKey, WarningDiff,
+};
 
 /// The columns of a case row that derived rows follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
