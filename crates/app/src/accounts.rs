@@ -101,7 +101,10 @@ pub struct SignedIn {
 pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result<SignedIn> {
     let now = state.clock.now();
     let cfg = &state.config;
-    let invalid = || Error::bad("invalid_credentials", "用户名或密码错误");
+    let invalid = || Error::Unauthenticated {
+        code: "invalid_credentials",
+        message: "用户名或密码错误".into(),
+    };
     let Some(user) = state.store.find_user(username.trim()).await? else {
         // Same cost as a real check, so response time does not reveal which names exist.
         let _ = verify_password_off_runtime(password, DUMMY_HASH).await;

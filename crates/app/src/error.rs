@@ -22,10 +22,17 @@ pub enum Error {
     },
     #[error("请先登录")]
     NotSignedIn,
+    /// Credentials that prove nothing: a wrong password, an unknown user.
+    #[error("{message}")]
+    Unauthenticated { code: &'static str, message: String },
     #[error("无权执行此操作")]
     Forbidden,
     #[error("{0}不存在")]
     NotFound(&'static str),
+    /// Nothing matches what was asked for, said in the asker's terms (a number and code that do
+    /// not belong together).
+    #[error("{message}")]
+    NoMatch { code: &'static str, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
@@ -60,7 +67,10 @@ impl Error {
     pub fn code(&self) -> &str {
         match self {
             Error::Validation(_) => "validation_failed",
-            Error::BadRequest { code, .. } | Error::Conflict { code, .. } => code,
+            Error::BadRequest { code, .. }
+            | Error::Conflict { code, .. }
+            | Error::Unauthenticated { code, .. }
+            | Error::NoMatch { code, .. } => code,
             Error::NotSignedIn => "not_signed_in",
             Error::Forbidden => "forbidden",
             Error::NotFound(_) => "not_found",

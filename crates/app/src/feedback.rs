@@ -56,7 +56,10 @@ pub async fn case_by_code(state: &Services, number: &str, code: &str) -> Result<
         .store
         .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
         .await?
-        .ok_or_else(|| Error::bad("lookup_failed", "办件编号或查询码不正确"))
+        .ok_or_else(|| Error::NoMatch {
+            code: "lookup_failed",
+            message: "办件编号或查询码不正确".into(),
+        })
 }
 
 /// Follow-ups and complaints in any of the user's subtrees, each once.
@@ -293,10 +296,18 @@ pub struct Statistics {
 }
 
 pub fn month_bounds(s: &str, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)> {
-    let first = if s.trim().is_empty() {
+    // Read as given: a month field holds `YYYY-MM` or nothing, and anything else is refused
+    // rather than quietly read as this month.
+    let first = if s.is_empty() {
         today.with_day(1).unwrap_or(today)
+    } else if s.len() != 7 {
+        return Err(Error::bad_field(
+            "invalid_month",
+            "month",
+            "月份格式应为YYYY-MM",
+        ));
     } else {
-        NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d")
+        NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
             .map_err(|_| Error::bad_field("invalid_month", "month", "月份格式应为YYYY-MM"))?
     };
     let next = first

@@ -61,7 +61,10 @@ pub async fn public_view(state: &Services, number: &str, code: &str) -> Result<P
         .store
         .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
         .await?
-        .ok_or_else(|| Error::bad("lookup_failed", "办件编号或查询码不正确"))?;
+        .ok_or_else(|| Error::NoMatch {
+            code: "lookup_failed",
+            message: "办件编号或查询码不正确".into(),
+        })?;
     let events = state.store.case_events(&c.filing.number).await?;
     Ok(PublicCase {
         number: c.filing.number.clone(),

@@ -229,7 +229,9 @@ async fn online_journey_from_draft_to_completion(app: TestApp) {
             &Session::default(),
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    // Nothing matches that number and code: 404, the same answer as for a number that does not exist.
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert_eq!(wrong.json()["code"], "lookup_failed");
     let results = app.get("/api/v1/results", &Session::default()).await.json();
     assert!(results
         .as_array()

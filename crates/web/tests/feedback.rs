@@ -191,7 +191,8 @@ async fn rating_once_per_channel(app: TestApp) {
             true,
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert!(wrong.text().contains("查询码不正确"), "{}", wrong.text());
     let forged = app
         .post_form(
             "/rate",
@@ -733,7 +734,7 @@ async fn kiosk_works_without_javascript(app: TestApp) {
         )
         .await
         .status,
-        StatusCode::BAD_REQUEST
+        StatusCode::NOT_FOUND
     );
 }
 

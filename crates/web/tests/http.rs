@@ -421,7 +421,7 @@ async fn forms_and_api_writes_need_the_csrf_token(app: TestApp) {
 async fn repeated_failed_logins_lock_the_account(app: TestApp) {
     for i in 1..=4 {
         let r = app.try_api_login(CLERK_TOWNSHIP_A, "wrong-password1").await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "attempt {i}");
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
         assert_eq!(r.json()["code"], "invalid_credentials");
     }
     let fifth = app.try_api_login(CLERK_TOWNSHIP_A, "wrong-password1").await;
@@ -971,6 +971,20 @@ async fn openapi_documents_every_routed_operation(app: TestApp) {
 
 async fn bad_input_gets_a_4xx_with_a_field(app: TestApp) {
     let s = app.api_login(ADMIN).await;
+    // Path and query values the handler cannot read are answered in JSON like everything else,
+    // and an unknown list or format word is refused, not read as the default.
+    for (uri, code) in [
+        ("/api/v1/catalog/X/versions/not-a-number", "invalid_path"),
+        ("/api/v1/users/abc", "invalid_path"),
+        ("/api/v1/catalog?status=drafts", "invalid_query"),
+        ("/api/v1/catalog/export?format=pdf", "invalid_query"),
+        ("/api/v1/feedback/statistics?month=2026-3", "invalid_month"),
+        ("/api/v1/feedback/statistics?month=%C2%85", "invalid_month"),
+    ] {
+        let r = app.get(uri, &s).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.text());
+        assert_eq!(r.json()["code"], code, "{uri}");
+    }
     let r = app
         .request(
             Method::POST,

@@ -103,12 +103,14 @@ async fn add_closure(
 #[into_params(parameter_in = Query)]
 struct AddQuery {
     /// 起算日期 YYYY-MM-DD
-    #[param(example = "2025-09-30")]
+    #[param(value_type = String, format = Date, example = "2025-09-30")]
     date: String,
     /// 工作日数(0–3650)
+    #[param(maximum = 3650)]
     n: u32,
     /// 区划代码:给出时计入该区划及上级的闭馆日
     #[serde(default)]
+    #[param(pattern = "^[0-9]{6}([0-9]{3}){0,2}$")]
     region: Option<String>,
 }
 

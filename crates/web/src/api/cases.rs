@@ -4,13 +4,13 @@ use super::model::{
     AutoAccepted, BrokenChain, CaseView, EventView, MessageView, QueueRow, ResultView, Uploaded,
     VerifyReport,
 };
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::cases::{self, FileRequest};
 use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::Json;
 use domain::access::Action;
@@ -113,7 +113,7 @@ async fn queue_page(
 async fn get_case(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<CaseView>> {
     Ok(Json(cases::load_visible(&state, &u, &number).await?.into()))
 }
@@ -126,7 +126,7 @@ async fn get_case(
 async fn case_events(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventView>>> {
     cases::load_visible(&state, &u, &number).await?;
     let events = state.store.case_events(&number).await?;
@@ -157,7 +157,7 @@ pub struct CommandBody {
 async fn case_command(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(number): Path<String>,
+    ApiPath(number): ApiPath<String>,
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
 ) -> ApiResult<Json<CaseView>> {
@@ -203,7 +203,7 @@ async fn case_command(
 async fn upload_material(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path((number, index)): Path<(String, usize)>,
+    ApiPath((number, index)): ApiPath<(String, usize)>,
     body: Bytes,
 ) -> ApiResult<Json<Uploaded>> {
     cases::load_visible(&state, &u, &number).await?;

@@ -1,18 +1,18 @@
 //! The catalog: public reading, drafts, publishing, and spreadsheet import/export.
 
-use super::{ApiJson, ApiQuery};
+use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::{ApiUser, MaybeUser};
-use crate::error::{ApiResult, AppError, AppResult};
+use crate::error::{ApiResult, AppError};
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog_io::Format;
 use domain::catalog::CatalogItem;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
@@ -35,13 +35,24 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish))
 }
 
+/// Which versions a list holds.
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ListStatus {
+    /// 已发布(公开)
+    #[default]
+    Published,
+    /// 含草稿,限管理范围
+    All,
+}
+
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct ListQuery {
     /// `published`(默认,公开)或 `all`(含草稿,限管理范围)
     #[serde(default)]
-    #[param(pattern = "^(published|all)?$")]
-    status: String,
+    #[param(inline)]
+    status: ListStatus,
 }
 
 /// 已发布事项(status=all 时含草稿,限管理范围)
@@ -55,7 +66,7 @@ async fn list_items(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Vec<CatalogItem>>> {
     Ok(Json(
-        catalog::list(&state, u.as_deref(), q.status == "all").await?,
+        catalog::list(&state, u.as_deref(), q.status == ListStatus::All).await?,
     ))
 }
 
@@ -65,7 +76,7 @@ async fn list_items(
     responses((status = 200, description = "现行版本", body = CatalogItem)))]
 async fn published(
     State(state): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<CatalogItem>> {
     Ok(Json(catalog::published(&state, &code).await?))
 }
@@ -78,7 +89,7 @@ async fn published(
 async fn versions(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<CatalogItem>>> {
     Ok(Json(catalog::versions(&state, u.as_deref(), &code).await?))
 }
@@ -91,7 +102,7 @@ async fn versions(
 async fn version(
     State(state): State<AppState>,
     MaybeUser(u): MaybeUser,
-    Path((code, v)): Path<(String, u32)>,
+    ApiPath((code, v)): ApiPath<(String, u32)>,
 ) -> ApiResult<Json<CatalogItem>> {
     Ok(Json(
         catalog::version(&state, u.as_deref(), &code, v).await?,
@@ -120,33 +131,35 @@ async fn save_draft(
 async fn publish(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path((code, v)): Path<(String, u32)>,
+    ApiPath((code, v)): ApiPath<(String, u32)>,
 ) -> ApiResult<Json<CatalogItem>> {
     Ok(Json(publish_checked(&state, &u, &code, v).await?))
+}
+
+/// A catalog file's format.
+#[derive(Deserialize, Clone, Copy, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum FileFormat {
+    Xlsx,
+    Csv,
+}
+
+impl From<FileFormat> for Format {
+    fn from(f: FileFormat) -> Format {
+        match f {
+            FileFormat::Xlsx => Format::Xlsx,
+            FileFormat::Csv => Format::Csv,
+        }
+    }
 }
 
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct FormatQuery {
-    /// `xlsx` 或 `csv`(导出默认 xlsx)
+    /// `xlsx` 或 `csv`(导出默认 xlsx;导入必填)
     #[serde(default)]
-    #[param(pattern = "^(xlsx|csv)?$")]
-    format: String,
-}
-
-fn parse_format(s: &str, file_name: &str) -> AppResult<Format> {
-    match s {
-        "xlsx" => Ok(Format::Xlsx),
-        "csv" => Ok(Format::Csv),
-        "" => Format::from_path(std::path::Path::new(file_name)).ok_or_else(|| {
-            AppError::bad_field("unknown_format", "format", "文件格式应为 .xlsx 或 .csv")
-        }),
-        _ => Err(AppError::bad_field(
-            "unknown_format",
-            "format",
-            "文件格式应为 xlsx 或 csv",
-        )),
-    }
+    #[param(inline)]
+    format: Option<FileFormat>,
 }
 
 /// 导出事项目录(format=xlsx|csv)
@@ -163,14 +176,7 @@ async fn export(
     MaybeUser(u): MaybeUser,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> ApiResult<Response> {
-    let format = parse_format(
-        if q.format.is_empty() {
-            "xlsx"
-        } else {
-            &q.format
-        },
-        "",
-    )?;
+    let format: Format = q.format.unwrap_or(FileFormat::Xlsx).into();
     let items = items_for_export(&state, u.as_deref()).await?;
     let bytes =
         catalog_io::export(&items, format).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -208,7 +214,16 @@ async fn import(
     ApiQuery(q): ApiQuery<FormatQuery>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let format = parse_format(&q.format, "")?;
+    let format: Format = q
+        .format
+        .ok_or_else(|| {
+            AppError::bad_field(
+                "unknown_format",
+                "format",
+                "请用 format=xlsx 或 csv 指明文件格式",
+            )
+        })?
+        .into();
     match import_with_format(&state, &u, format, &body).await {
         Ok(summary) => Ok(Json(ImportReport::from(summary)).into_response()),
         Err(ImportFailure::App(e)) => Err((e).into()),

@@ -53,7 +53,7 @@ async fn overdue(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResul
 #[serde(default)]
 struct MonthQuery {
     /// 月份 YYYY-MM,默认本月
-    #[param(pattern = "^([0-9]{4}-[0-9]{2})?$")]
+    #[param(pattern = "^([0-9]{4}-(0[1-9]|1[0-2]))?$")]
     month: String,
 }
 

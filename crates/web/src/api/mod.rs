@@ -14,7 +14,7 @@ pub mod users;
 
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::Router;
@@ -83,6 +83,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             ))
             .into()),
             Err(e) => Err(AppError::bad("invalid_query", e.body_text()).into()),
+        }
+    }
+}
+
+/// `Path` whose rejections (a version that is not a number, say) become our 400 in JSON.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = crate::error::ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+                Err(AppError::bad("invalid_path", format!("路径参数有误:{}", e.body_text())).into())
+            }
+            Err(e) => Err(AppError::bad("invalid_path", e.body_text()).into()),
         }
     }
 }

@@ -1,12 +1,12 @@
 //! Regions, service places and departments over the API: transport for `app::regions`.
 
 use super::model::{DepartmentView, RegionView};
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use app::regions::{self, NewDepartment, NewRegion};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::region::ServicePlace;
@@ -42,7 +42,7 @@ async fn list_regions(
 async fn get_region(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(c): Path<String>,
+    ApiPath(c): ApiPath<String>,
 ) -> ApiResult<Json<RegionView>> {
     Ok(Json(regions::get(&state, &u, &c).await?.into()))
 }
@@ -82,7 +82,7 @@ async fn list_places(
 async fn get_place(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(c): Path<String>,
+    ApiPath(c): ApiPath<String>,
 ) -> ApiResult<Json<ServicePlace>> {
     Ok(Json(regions::get_place(&state, &u, &c).await?))
 }
@@ -96,7 +96,7 @@ async fn get_place(
 async fn put_place(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(c): Path<String>,
+    ApiPath(c): ApiPath<String>,
     ApiJson(p): ApiJson<ServicePlace>,
 ) -> ApiResult<Json<ServicePlace>> {
     Ok(Json(regions::put_place(&state, &u, &c, p).await?))

@@ -31,6 +31,7 @@ pub struct Login {
     request_body = Login,
     responses(
         (status = 200, description = "已登录;会话 Cookie 在 Set-Cookie 中", body = SignedIn),
+        (status = 401, description = "用户名或密码错误", body = crate::error::ErrorBody),
         (status = 429, description = "连续登录失败,账号暂时锁定(见 Retry-After)", body = crate::error::ErrorBody),
     ))]
 async fn login(

@@ -1,13 +1,13 @@
 //! Users over the API: transport for `app::users`.
 
 use super::model::UserView;
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::auth::ApiUser;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use app::users;
 pub use app::users::{create_user_checked, CreateUser, GrantInput};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -43,7 +43,7 @@ async fn list_users(
 async fn get_user(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(&users::get(&state, &u, id).await?)))
 }
@@ -71,7 +71,7 @@ async fn create_user(
 async fn set_grants(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<Vec<GrantInput>>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(
@@ -93,7 +93,7 @@ struct Active {
 async fn set_active(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<Active>,
 ) -> ApiResult<Json<UserView>> {
     Ok(Json(UserView::from(

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The API document checked from outside (issue 15, part 4): Schemathesis (PyPI) generates requests
+# from /api/v1/openapi.json against the debug server with the demo data and checks every reply
+# against the document (status, content type, headers, schema), that no input makes a 5xx, that
+# schema-violating input is refused, that undeclared methods are 405 and that leaving out the
+# session is refused. Signed in as the system administrator, then again anonymously.
+# Needs target/debug/yizhan built. Run from the repository root.
+set -euo pipefail
+
+if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq python3-venv >/dev/null
+fi
+venv=target/ci-venv
+[ -x "$venv/bin/schemathesis" ] || {
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q 'schemathesis==4.32.5'
+}
+"$venv/bin/schemathesis" --version
+
+dir=$(mktemp -d)
+port=18089
+base="http://127.0.0.1:$port"
+YIZHAN_DATA_DIR="$dir" YIZHAN_LOGIN_DELAY_MS=0 target/debug/yizhan serve --demo \
+    --bind "127.0.0.1:$port" --insecure-cookies >"$dir/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
+for _ in $(seq 1 120); do
+    curl -sf "$base/healthz" >/dev/null && break
+    sleep 1
+done
+curl -sf "$base/healthz" >/dev/null || { cat "$dir/server.log"; echo "server did not start" >&2; exit 1; }
+
+signin=$(curl -sf -c "$dir/jar" -H 'content-type: application/json' \
+    -d '{"username":"admin","password":"yizhan2026"}' "$base/api/v1/session")
+export YZ_CSRF=$(printf '%s' "$signin" | python3 -c 'import sys, json; print(json.load(sys.stdin)["csrf_token"])')
+export YZ_SESSION=$(awk '$6 == "yz_session" { print $7 }' "$dir/jar")
+[ -n "$YZ_SESSION" ] && [ -n "$YZ_CSRF" ] || { echo "sign-in failed" >&2; exit 1; }
+
+# A fixed seed, so a red run can be replayed and CI does not turn red on a new random draw; run
+# the script with SCHEMATHESIS_SEED=random to explore (the seed used is printed at the end).
+seed=${SCHEMATHESIS_SEED:-15}
+seed_args=()
+[ "$seed" = random ] || seed_args=(--seed "$seed")
+st() { "$venv/bin/schemathesis" "$@"; }
+echo "-- signed in as admin"
+st --config-file .ci/schemathesis.toml run "$base/api/v1/openapi.json" \
+    --checks all --exclude-checks positive_data_acceptance \
+    --max-examples 25 --workers 2 --no-color "${seed_args[@]}"
+echo "-- anonymous"
+st run "$base/api/v1/openapi.json" \
+    --checks all --exclude-checks positive_data_acceptance \
+    --max-examples 10 --workers 2 --no-color "${seed_args[@]}"
