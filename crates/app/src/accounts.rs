@@ -9,6 +9,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use chrono::Duration;
+use domain::ValidationErrors;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use store::{Session, User};
@@ -161,3 +162,70 @@ async fn delay(ms: u64) {
 
 /// An argon2 hash of a random string, used to spend equal time on unknown usernames.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0mFJ3d8B2l8W4cL9iVJbTtqBP0t5xK1d4z7n7k2o0qY";
+
+/// What a citizen gives to open an applicant account (网上申请人注册).
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub username: String,
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub password: String,
+    /// The region the applicant lives in (village or community code).
+    pub region: String,
+}
+
+/// Opens an applicant account in the person's home region. Every problem is reported at once,
+/// field by field (`Error::Validation`), a taken username among them. Returns the account's id.
+pub async fn register(state: &Services, r: &Registration) -> Result<i64> {
+    let applicant = crate::cases::ApplicantInput {
+        kind: domain::case::ApplicantKind::Person,
+        name: r.name.clone(),
+        id_number: r.id_number.clone(),
+        phone: r.phone.clone(),
+    };
+    let mut e = match crate::cases::validate_applicant(&applicant) {
+        Ok(()) => ValidationErrors::default(),
+        Err(v) => v,
+    };
+    if let Err(Error::BadRequest { code, message, .. }) = check_password_strength(&r.password) {
+        e.push("password", code, message);
+    }
+    let username = r.username.trim();
+    if !domain::identity::valid_username(username) {
+        e.push(
+            "username",
+            "invalid_username",
+            domain::identity::USERNAME_RULE,
+        );
+    }
+    let region = match domain::RegionCode::parse(&r.region) {
+        Ok(code) => state.store.get_region(&code).await?,
+        Err(_) => None,
+    };
+    let Some(region) = region else {
+        e.push("region", "region_not_found", "请选择居住地");
+        return Err(Error::Validation(e));
+    };
+    e.into_result(())?;
+    let new = store::NewUser {
+        username: username.to_string(),
+        display_name: r.name.trim().to_string(),
+        phone: r.phone.trim().to_string(),
+        home_region: region.code.clone(),
+        password_hash: hash_password_off_runtime(&r.password).await?,
+        grants: vec![domain::Grant {
+            role: domain::Role::Applicant,
+            region_code: region.code.clone(),
+            region_level: region.level,
+            department_id: None,
+        }],
+    };
+    match state.store.create_user(&new).await {
+        Ok(id) => Ok(id),
+        Err(store::StoreError::Conflict { code, message }) => Err(Error::Validation(
+            ValidationErrors::single("username", code, message),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -130,6 +130,36 @@ pub async fn load_managed(
     Ok(item)
 }
 
+/// Starts the next version of a managed item as a draft copied from `version` (one draft at a
+/// time: a second is refused).
+pub async fn new_draft_from(
+    state: &Services,
+    u: &User,
+    code: &str,
+    version: u32,
+) -> Result<CatalogItem> {
+    let item = load_managed(state, u, code, version).await?;
+    let versions = state.store.list_versions(code).await?;
+    if versions.iter().any(|v| v.status == ItemStatus::Draft) {
+        return Err(Error::Conflict {
+            code: "draft_exists",
+            message: "该事项已有草稿,请先编辑或发布草稿".into(),
+        });
+    }
+    let latest = versions
+        .iter()
+        .map(|v| v.version)
+        .max()
+        .unwrap_or(item.version);
+    let draft = CatalogItem {
+        version: latest + 1,
+        status: ItemStatus::Draft,
+        ..item
+    };
+    state.store.save_draft(&draft).await?;
+    Ok(draft)
+}
+
 /// Publishes a managed draft (the previous version is superseded) and refreshes the search index.
 pub async fn publish_checked(
     state: &Services,

@@ -16,6 +16,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use store::User;
 
+mod actions;
+pub use actions::{act_on_complaint, act_on_follow_up, appeal, rate, Rated};
+
 /// Settings administrators change: working days for a follow-up and for answering a complaint.
 pub const FOLLOW_UP_DAYS_SETTING: &str = "feedback_follow_up_days";
 pub const ANSWER_DAYS_SETTING: &str = "complaint_answer_days";

@@ -164,24 +164,18 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
     }
     let mut e = ValidationErrors::default();
     let username = b.username.trim();
-    if !(3..=32).contains(&username.len())
-        || !username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
+    if !domain::identity::valid_username(username) {
         e.push(
             "username",
             "invalid_username",
-            "用户名为3-32位字母、数字、“.”、“_”或“-”",
+            domain::identity::USERNAME_RULE,
         );
     }
     if b.display_name.trim().is_empty() {
         e.push("display_name", "required", "姓名不能为空");
     }
     let phone = b.phone.trim();
-    let mobile =
-        phone.len() == 11 && phone.starts_with('1') && phone.chars().all(|c| c.is_ascii_digit());
-    if !phone.is_empty() && !mobile {
+    if !phone.is_empty() && !domain::identity::valid_mobile(phone) {
         e.push("phone", "invalid_phone", "手机号应为11位数字");
     }
     if let Err(Error::BadRequest { code, message, .. }) =

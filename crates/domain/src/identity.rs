@@ -77,6 +77,16 @@ pub fn valid_mobile(s: &str) -> bool {
     s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// An account name: 3–32 ASCII letters, digits, `.`, `_` or `-` (staff and applicants alike).
+pub fn valid_username(s: &str) -> bool {
+    (3..=32).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// What [`valid_username`] asks, as a form says it.
+pub const USERNAME_RULE: &str = "用户名为3-32位字母、数字、“.”、“_”或“-”";
+
 /// `330102199001011234` → `3301**********1234`; short values are masked whole.
 pub fn mask_id(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
@@ -122,6 +132,16 @@ pub fn mask_email(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_are_short_ascii_words() {
+        for ok in ["abc", "clerk.shiqiao", "a_b-c", &"x".repeat(32)] {
+            assert!(valid_username(ok), "{ok}");
+        }
+        for bad in ["ab", "", "张三丰", "a b c", "a/bc", &"x".repeat(33)] {
+            assert!(!valid_username(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn emails_keep_only_their_first_letter_and_domain() {

@@ -12,7 +12,7 @@ use axum::Form;
 use chrono::{Datelike, NaiveDate};
 use domain::access::{may_grant, Action, Role};
 use domain::calendar::DayKind;
-use domain::catalog::{CatalogItem, ItemStatus};
+use domain::catalog::ItemStatus;
 use domain::region::{construction_standard, Region, ServicePlace};
 use domain::{FieldError, RegionCode, Scope};
 use maud::{html, Markup};
@@ -539,21 +539,7 @@ pub async fn item_new_version(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
-    let latest = state
-        .store
-        .list_versions(&p.code)
-        .await?
-        .iter()
-        .map(|v| v.version)
-        .max()
-        .unwrap_or(item.version);
-    let draft = CatalogItem {
-        version: latest + 1,
-        status: ItemStatus::Draft,
-        ..item
-    };
-    state.store.save_draft(&draft).await?;
+    let draft = app::catalog::new_draft_from(&state, &u, &p.code, p.version).await?;
     Ok(Redirect::to(&format!(
         "/admin/catalog/{}/{}/edit",
         draft.code, draft.version

@@ -1002,73 +1002,17 @@ pub async fn register_submit(
     State(state): State<AppState>,
     Form(f): Form<RegisterForm>,
 ) -> PageResult {
-    let applicant = ApplicantInput {
-        kind: ApplicantKind::Person,
+    let registration = app::accounts::Registration {
+        username: f.username.clone(),
         name: f.name.clone(),
         id_number: f.id_number.clone(),
         phone: f.phone.clone(),
+        password: f.password.clone(),
+        region: f.region.clone(),
     };
-    let mut errs = match cases::validate_applicant(&applicant) {
-        Ok(()) => vec![],
-        Err(v) => v.errors,
-    };
-    if let Err(AppError::BadRequest { code, message, .. }) =
-        crate::auth::check_password_strength(&f.password)
-    {
-        errs.push(domain::FieldError::new("password", code, message));
-    }
-    let uname = f.username.trim();
-    if !(3..=32).contains(&uname.len())
-        || !uname
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-    {
-        errs.push(domain::FieldError::new(
-            "username",
-            "invalid_username",
-            "用户名为3-32位字母、数字、“.”、“_”或“-”",
-        ));
-    }
-    let region = domain::RegionCode::parse(&f.region).ok();
-    let region_row = match &region {
-        Some(r) => state.store.get_region(r).await?,
-        None => None,
-    };
-    let Some(region_row) = region_row else {
-        errs.push(domain::FieldError::new(
-            "region",
-            "region_not_found",
-            "请选择居住地",
-        ));
-        return register_render(&state, None, &f, &errs).await;
-    };
-    if !errs.is_empty() {
-        return register_render(&state, None, &f, &errs).await;
-    }
-    let new = store::NewUser {
-        username: uname.to_string(),
-        display_name: f.name.trim().to_string(),
-        phone: f.phone.trim().to_string(),
-        home_region: region_row.code.clone(),
-        password_hash: crate::auth::hash_password_off_runtime(&f.password).await?,
-        grants: vec![domain::Grant {
-            role: Role::Applicant,
-            region_code: region_row.code.clone(),
-            region_level: region_row.level,
-            department_id: None,
-        }],
-    };
-    match state.store.create_user(&new).await {
+    match app::accounts::register(&state, &registration).await {
         Ok(_) => Ok(Redirect::to("/login?next=/cases").into_response()),
-        Err(store::StoreError::Conflict { code, message }) => {
-            register_render(
-                &state,
-                None,
-                &f,
-                &[domain::FieldError::new("username", code, message)],
-            )
-            .await
-        }
-        Err(e) => Err(PageError(e.into())),
+        Err(AppError::Validation(v)) => register_render(&state, None, &f, &v.errors).await,
+        Err(e) => Err(PageError(e)),
     }
 }

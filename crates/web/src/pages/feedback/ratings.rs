@@ -147,17 +147,13 @@ pub async fn rate_submit(
     MaybeUser(u): MaybeUser,
     Form(f): Form<RateForm>,
 ) -> PageResult {
-    let c = case_by_code(&state, &f.number, &f.code).await?;
     let channel = RatingChannel::parse(&f.channel)
         .ok_or_else(|| AppError::bad_field("invalid_channel", "channel", "评价渠道无效"))?;
     let level = RatingLevel::parse(&f.level)
         .ok_or_else(|| AppError::bad_field("invalid_level", "level", "请选择评价等级"))?;
-    let existing = state.store.ratings_for_case(&c.filing.number).await?;
-    let rating = fb::rate(&c, &existing, channel, level, &f.comment, state.clock.now())?;
-    let days = setting_days(&state, FOLLOW_UP_DAYS_SETTING, fb::DEFAULT_FOLLOW_UP_DAYS).await?;
-    let cal = state.calendar_for(&rating.unit).await?;
-    let follow_up = fb::open_follow_up(&rating, state.clock.today(), days, &cal);
-    state.store.add_rating(&rating, follow_up.as_ref()).await?;
+    let app::feedback::Rated {
+        case: c, follow_up, ..
+    } = app::feedback::rate(&state, &f.number, &f.code, channel, level, &f.comment).await?;
     let done = html! {
         div.notice.ok role="status" {
             p { "感谢您的评价!" }
@@ -188,21 +184,7 @@ pub struct AppealForm {
 }
 
 pub async fn appeal_submit(State(state): State<AppState>, Form(f): Form<AppealForm>) -> PageResult {
-    let c = case_by_code(&state, &f.number, &f.code).await?;
-    let fu = state
-        .store
-        .get_follow_up(f.follow_up)
-        .await?
-        .filter(|x| x.case_number == c.filing.number)
-        .ok_or(AppError::NotFound("回访整改单"))?;
-    let next = fu.apply(
-        &FollowUpAction::Appeal { text: f.text },
-        "申请人",
-        state.clock.now(),
-        state.clock.today(),
-        &*state.calendar_for(&fu.unit).await?,
-    )?;
-    state.store.save_follow_up(&next, fu.version).await?;
+    app::feedback::appeal(&state, &f.number, &f.code, f.follow_up, f.text).await?;
     let q =
         serde_urlencoded::to_string([("number", &f.number), ("code", &f.code)]).unwrap_or_default();
     Ok(Redirect::to(&format!("/rate?{q}")).into_response())

@@ -140,7 +140,6 @@ pub async fn follow_up_act(
     Path(id): Path<i64>,
     Form(form): Form<ActForm>,
 ) -> PageResult {
-    let f = load_follow_up(&state, &u, id).await?;
     let text = form.text;
     let action = match form.action.as_str() {
         "contact" => FollowUpAction::Contact { text },
@@ -153,22 +152,7 @@ pub async fn follow_up_act(
         },
         _ => return Err(PageError(AppError::bad("invalid_action", "操作无效"))),
     };
-    let allowed = if action.by_supervisor() {
-        may_supervise(&u, &f.unit)
-    } else {
-        may_handle(&u, &f.unit)
-    };
-    if !allowed {
-        return Err(PageError(AppError::Forbidden));
-    }
-    let next = f.apply(
-        &action,
-        &u.user.display_name,
-        state.clock.now(),
-        state.clock.today(),
-        &*state.calendar_for(&f.unit).await?,
-    )?;
-    state.store.save_follow_up(&next, f.version).await?;
+    app::feedback::act_on_follow_up(&state, &u, id, &action).await?;
     Ok(Redirect::to(&format!("/feedback/follow-ups/{id}")).into_response())
 }
 
@@ -239,23 +223,12 @@ pub async fn complaint_act(
     Path(id): Path<i64>,
     Form(form): Form<ActForm>,
 ) -> PageResult {
-    let k = load_complaint(&state, &u, id).await?;
-    if !may_handle(&u, &k.unit) {
-        return Err(PageError(AppError::Forbidden));
-    }
     let action = match form.action.as_str() {
         "accept" => ComplaintAction::Accept { text: form.text },
         "decline" => ComplaintAction::Decline { reason: form.text },
         "answer" => ComplaintAction::Answer { text: form.text },
         _ => return Err(PageError(AppError::bad("invalid_action", "操作无效"))),
     };
-    let next = k.apply(
-        &action,
-        &u.user.display_name,
-        state.clock.now(),
-        state.clock.today(),
-        &*state.calendar_for(&k.unit).await?,
-    )?;
-    state.store.save_complaint(&next, k.version).await?;
+    app::feedback::act_on_complaint(&state, &u, id, &action).await?;
     Ok(Redirect::to(&format!("/feedback/complaints/{id}")).into_response())
 }
