@@ -16,6 +16,7 @@ mod query;
 mod regions;
 mod sessions;
 mod supervision;
+mod test_template;
 mod users;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -100,7 +101,11 @@ impl PgStore {
         config.options(opts);
         // Lets the drop find and end this store's connections (see `TestSchema::drop`).
         config.application_name(&name);
-        let test_schema = Arc::new(TestSchema { name, config: base });
+        let test_schema = Arc::new(TestSchema {
+            name,
+            config: base,
+            database: false,
+        });
         migrate(&config).await.expect("migrate test schema");
         PgStore {
             pool: make_pool(config.clone()).expect("test pool"),
@@ -287,12 +292,15 @@ struct TestSchema {
     name: String,
     /// Connection settings without the search_path option.
     config: tokio_postgres::Config,
+    /// A database of its own (a template copy) rather than a schema.
+    database: bool,
 }
 
 impl Drop for TestSchema {
     fn drop(&mut self) {
         let name = self.name.clone();
         let config = self.config.clone();
+        let database = self.database;
         // Drop may run inside an async runtime, where blocking on another one is not allowed;
         // a short-lived thread with its own runtime sidesteps that.
         let handle = std::thread::spawn(move || {
@@ -311,12 +319,16 @@ impl Drop for TestSchema {
                 // error is rolled back by its connection task, which cannot run while this blocks
                 // the test's runtime. They carry the schema name as application_name, so end them.
                 // Should anything else still hold a lock, give up and leave it to a later sweep.
-                let sql = format!(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                     WHERE application_name = '{name}' AND pid <> pg_backend_pid();
-                     SET lock_timeout = '5s';
-                     DROP SCHEMA IF EXISTS {name} CASCADE"
-                );
+                let sql = if database {
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                } else {
+                    format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                         WHERE application_name = '{name}' AND pid <> pg_backend_pid();
+                         SET lock_timeout = '5s';
+                         DROP SCHEMA IF EXISTS {name} CASCADE"
+                    )
+                };
                 if let Err(e) = client.batch_execute(&sql).await {
                     tracing::warn!(schema = %name, error = %e, "could not drop test schema");
                 }

@@ -89,6 +89,44 @@ impl SqliteStore {
         Self::open_inner(&path, Some(path.clone()))
     }
 
+    /// The bytes of the database file at `path`, made whole first (every committed page written
+    /// from the WAL into the file), after which the file is removed: a database filled once per
+    /// test binary and copied for each test (issue 15, part 7). Call once its store is dropped.
+    pub fn take_template_for_tests(path: &Path) -> Result<Vec<u8>> {
+        let conn = Connection::open(path).db()?;
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .db()?;
+        drop(conn);
+        if busy != 0 {
+            return Err(StoreError::Backend(
+                "the test template is still in use".into(),
+            ));
+        }
+        let image = std::fs::read(path)
+            .map_err(|e| StoreError::Backend(format!("read test template: {e}")))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut f = path.as_os_str().to_owned();
+            f.push(suffix);
+            let _ = std::fs::remove_file(f);
+        }
+        Ok(image)
+    }
+
+    /// A store on a fresh copy of a template ([`SqliteStore::take_template_for_tests`]), in a
+    /// temporary file removed when the store is dropped.
+    pub fn open_copy_for_tests(image: &[u8]) -> Result<SqliteStore> {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "yizhan-test-copy-{}-{}.sqlite3",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, image)
+            .map_err(|e| StoreError::Backend(format!("write test copy: {e}")))?;
+        Self::open_inner(&path, Some(path.clone()))
+    }
+
     fn open_inner(path: &Path, temp_path: Option<PathBuf>) -> Result<SqliteStore> {
         let mut conn = Connection::open(path).db()?;
         let mode: String = conn

@@ -46,6 +46,78 @@ pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
     fresh_stores(backend).await.0
 }
 
+/// Runs `f` to completion on a thread and runtime of its own: templates are built once per test
+/// binary, outside any one test's runtime (whose end would take the builder's connections along).
+fn on_own_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(f())
+    })
+    .join()
+    .expect("template builder")
+}
+
+/// The demo city on SQLite, loaded once per test binary; each test gets a copy of the file.
+fn sqlite_template() -> &'static [u8] {
+    static T: OnceLock<Vec<u8>> = OnceLock::new();
+    T.get_or_init(|| {
+        on_own_runtime(|| {
+            Box::pin(async {
+                let path = std::env::temp_dir().join(format!(
+                    "yizhan-test-template-{}.sqlite3",
+                    std::process::id()
+                ));
+                let store = store_sqlite::SqliteStore::open(&path).expect("template");
+                demo::load(&store, demo_hash()).await.expect("demo loads");
+                drop(store);
+                store_sqlite::SqliteStore::take_template_for_tests(&path).expect("template")
+            })
+        })
+    })
+}
+
+/// The demo city on PostgreSQL, loaded once per test binary into a template database; each test
+/// gets a copy (`CREATE DATABASE … TEMPLATE`).
+fn pg_template() -> &'static str {
+    static T: OnceLock<String> = OnceLock::new();
+    T.get_or_init(|| {
+        on_own_runtime(|| {
+            Box::pin(async {
+                let url = yizhan_test_pg::required_url();
+                let (store, name) = store_postgres::PgStore::new_template_for_tests(&url)
+                    .await
+                    .expect("template database");
+                demo::load(&store, demo_hash()).await.expect("demo loads");
+                store.close();
+                name
+            })
+        })
+    })
+}
+
+/// A store holding the demo city: a copy of the binary's template.
+async fn demo_stores(backend: Backend) -> (Arc<dyn Store>, Option<store_postgres::PgStore>) {
+    match backend {
+        Backend::Sqlite => (
+            Arc::new(
+                store_sqlite::SqliteStore::open_copy_for_tests(sqlite_template()).expect("sqlite"),
+            ),
+            None,
+        ),
+        Backend::Postgres => {
+            let template = pg_template();
+            let url = yizhan_test_pg::required_url();
+            let pg = store_postgres::PgStore::connect_copy_for_tests(&url, template).await;
+            (Arc::new(pg.clone()), Some(pg))
+        }
+    }
+}
+
 async fn fresh_stores(backend: Backend) -> (Arc<dyn Store>, Option<store_postgres::PgStore>) {
     match backend {
         Backend::Sqlite => (
@@ -66,10 +138,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// [`spawn_app`] with other settings (the sign-in delay is always off).
 pub async fn spawn_app_with(backend: Backend, config: Config) -> TestApp {
-    let (store, pg) = fresh_stores(backend).await;
-    demo::load(store.as_ref(), demo_hash())
-        .await
-        .expect("demo loads");
+    let (store, pg) = demo_stores(backend).await;
     // A Monday in March 2026, 10:00 in Shanghai.
     let clock = Arc::new(ManualClock::new(
         Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap(),
