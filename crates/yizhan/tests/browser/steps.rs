@@ -1,0 +1,213 @@
+//! Steps the journeys share: finding, filling, acting, signing in and out, screenshots.
+
+use crate::*;
+
+/// The county window clerk of market supervision (市场监管), in several journeys.
+pub(crate) const CLERK: &str = "clerk.yunxi.scjg";
+
+/// Sizes the window so the *viewport* is `w`×`h`: headless Chromium's window still counts
+/// some browser chrome (about 140 px of height), which would cut off screenshots.
+pub(crate) async fn set_viewport(c: &Client, w: u32, h: u32) -> Result<()> {
+    c.set_window_size(w, h).await?;
+    let inner = c
+        .execute("return [window.innerWidth, window.innerHeight]", vec![])
+        .await?;
+    let (iw, ih) = (
+        inner[0].as_u64().unwrap_or(w.into()) as u32,
+        inner[1].as_u64().unwrap_or(h.into()) as u32,
+    );
+    if (iw, ih) != (w, h) {
+        c.set_window_size(w + w.saturating_sub(iw), h + h.saturating_sub(ih))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Saves a PNG. With `full_width`, first makes the viewport as tall as the page (capped) so
+/// the screenshot shows the whole page, not only the first screen.
+pub(crate) async fn screenshot(
+    c: &Client,
+    dir: &Path,
+    name: &str,
+    full_width: Option<u32>,
+) -> Result<()> {
+    if let Some(w) = full_width {
+        // Set the width first: it reflows the page and so changes its height.
+        set_viewport(c, w, 900).await?;
+        let h = c
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await?;
+        set_viewport(c, w, h.as_u64().unwrap_or(900).clamp(600, 8000) as u32).await?;
+    }
+    let png = c.screenshot().await?;
+    std::fs::write(dir.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+pub(crate) async fn wait(c: &Client, loc: Locator<'_>) -> Result<fantoccini::elements::Element> {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(loc)
+        .await
+        .with_context(|| format!("waiting for {loc:?}"))
+}
+
+/// The text of the first node at `xpath` once there is one, read inside the page in one step:
+/// the live monitor replaces its region whenever the server reports a change (SSE), so an
+/// element found by one WebDriver call can be gone ("stale") by the next.
+pub(crate) async fn live_text(c: &Client, xpath: &str) -> Result<String> {
+    wait(c, Locator::XPath(xpath)).await?;
+    let text = c
+        .execute(
+            "const n = document.evaluate(arguments[0], document, null, \
+             XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue; \
+             return n ? n.innerText : null;",
+            vec![serde_json::Value::String(xpath.to_string())],
+        )
+        .await?;
+    text.as_str()
+        .map(str::to_string)
+        .with_context(|| format!("{xpath} is gone"))
+}
+
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) -> Result<()> {
+    let el = wait(c, Locator::Css(css)).await?;
+    el.clear().await?;
+    el.send_keys(value).await?;
+    Ok(())
+}
+
+/// Clicks something that loads a new page, and waits until the new page is there: the old
+/// `<body>` is tagged first, so a body without the tag is the new page.
+pub(crate) async fn click_and_load(c: &Client, loc: Locator<'_>) -> Result<()> {
+    let el = wait(c, loc).await?;
+    c.execute("document.body.dataset.stale = '1'", vec![])
+        .await?;
+    el.click().await?;
+    wait(c, Locator::Css("body:not([data-stale])")).await?;
+    Ok(())
+}
+
+/// Fails with the page's error notice, if it shows one.
+pub(crate) async fn no_error(c: &Client, what: &str) -> Result<()> {
+    if let Some(e) = c.find_all(Locator::Css("main .notice.bad")).await?.first() {
+        anyhow::bail!(
+            "{what} on {} was refused: {}",
+            c.current_url().await?,
+            e.text().await?
+        );
+    }
+    Ok(())
+}
+
+/// Submits the case page's action form whose hidden `action` input is `action`, after setting
+/// its `fields` (selects by value, text inputs and textareas by typing).
+pub(crate) async fn act(c: &Client, action: &str, fields: &[(&str, &str)]) -> Result<()> {
+    let form_css = format!("form:has(input[name=action][value={action}])");
+    let form = wait(c, Locator::Css(&form_css))
+        .await
+        .with_context(|| format!("the case page offers no {action} form"))?;
+    for (name, value) in fields {
+        let el = form
+            .find(Locator::Css(&format!("[name={name}]")))
+            .await
+            .with_context(|| format!("the {action} form has no field {name}"))?;
+        if el.tag_name().await? == "select" {
+            el.select_by_value(value).await?;
+        } else {
+            el.clear().await?;
+            el.send_keys(value).await?;
+        }
+    }
+    click_and_load(c, Locator::Css(&format!("{form_css} button[type=submit]"))).await?;
+    no_error(c, action).await
+}
+
+/// A value of the case page's summary table (办件编号, 查询码, 状态 …).
+pub(crate) async fn kv(c: &Client, field: &str) -> Result<String> {
+    let td = wait(
+        c,
+        Locator::XPath(&format!(
+            "//main//table[contains(@class,'kv')]//th[.='{field}']/following-sibling::td"
+        )),
+    )
+    .await?;
+    Ok(td.text().await?.trim().to_string())
+}
+
+pub(crate) async fn expect_state(c: &Client, label: &str) -> Result<()> {
+    let state = wait(
+        c,
+        Locator::XPath(
+            "//main//table[contains(@class,'kv')]//th[.='状态']/following-sibling::td/strong",
+        ),
+    )
+    .await?
+    .text()
+    .await?;
+    ensure!(
+        state == label,
+        "case state is {state:?}, expected {label:?} (at {})",
+        c.current_url().await?
+    );
+    Ok(())
+}
+
+/// The 状态 cell of the `i`-th (0-based) row of the materials table.
+pub(crate) async fn material_status(c: &Client, i: usize) -> Result<String> {
+    let td = wait(
+        c,
+        Locator::XPath(&format!(
+            "//main//h2[.='申请材料']/following::table[1]/tbody/tr[{}]/td[4]",
+            i + 1
+        )),
+    )
+    .await?;
+    Ok(td.text().await?.trim().to_string())
+}
+
+pub(crate) async fn timeline_text(c: &Client) -> Result<String> {
+    Ok(wait(c, Locator::Css("main ol.timeline"))
+        .await?
+        .text()
+        .await?)
+}
+
+pub(crate) async fn sign_in(c: &Client, base: &str, user: &str) -> Result<()> {
+    c.goto(&format!("{base}/login")).await?;
+    fill(c, "#username", user).await?;
+    fill(c, "#password", "yizhan2026").await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//button[normalize-space()='登录']"),
+    )
+    .await?;
+    wait(
+        c,
+        Locator::XPath("//header//button[normalize-space()='退出']"),
+    )
+    .await
+    .with_context(|| format!("{user} could not sign in"))?;
+    Ok(())
+}
+
+/// Signs out with the header's button on the current page.
+pub(crate) async fn sign_out(c: &Client) -> Result<()> {
+    click_and_load(
+        c,
+        Locator::XPath("//header//button[normalize-space()='退出']"),
+    )
+    .await?;
+    wait(c, Locator::XPath("//header//a[@href='/login']")).await?;
+    Ok(())
+}
+
+/// Signs out from a page without the site header (a printable document).
+pub(crate) async fn sign_out_from(c: &Client, base: &str) -> Result<()> {
+    c.goto(&format!("{base}/cases")).await?;
+    sign_out(c).await
+}
+
+pub(crate) async fn main_text(c: &Client) -> Result<String> {
+    Ok(wait(c, Locator::Css("main")).await?.text().await?)
+}
