@@ -1,429 +1,26 @@
-//! Reading the catalog. Both formats are first turned into [`TableInput`]s (header + text cells
-//! with their Excel coordinates); one parser then builds the items and collects every problem.
+//! From tables to catalog items: each row parsed, children matched to their item, every problem
+//! collected with its cell.
 
+use super::*;
 use crate::layout::{self, h, Table};
-use crate::{CellError, Format, ImportErrors};
-use calamine::{Data, Reader, Xlsx};
+use crate::CellError;
 use domain::catalog::{
     parse_yuan, Fee, ItemKind, ItemStatus, ItemType, Material, MaterialForm, OnlineLevel,
     ServiceObject, Stage,
 };
 use domain::{CatalogItem, FieldError, RegionCode};
 use std::collections::{BTreeMap, HashMap};
-use std::io::Cursor;
-
-/// A cell's text. `bad` marks a cell already reported (Excel error value, invalid UTF-8), so
-/// the parser counts its row as failed without reporting it twice.
-#[derive(Debug, Clone, Default)]
-struct Cell {
-    text: String,
-    bad: bool,
-}
-
-struct RawRow {
-    /// 1-based row number as Excel shows it.
-    row: usize,
-    /// Indexed by absolute 0-based column.
-    cells: Vec<Cell>,
-}
-
-struct TableInput {
-    table: Table,
-    /// Known header → absolute column index.
-    columns: HashMap<&'static str, usize>,
-    /// All required columns are present and unique; rows of a broken table are not parsed (every
-    /// row would repeat the header problem).
-    ok: bool,
-    rows: Vec<RawRow>,
-}
-
-/// How many top rows of a sheet may precede the header (titles, notes).
-const HEADER_SEARCH_ROWS: usize = 10;
-
-/// Sheet label for header and encoding problems in a CSV file.
-const CSV_SHEET: &str = "CSV";
-
-pub(crate) fn import(bytes: &[u8], format: Format) -> Result<Vec<CatalogItem>, ImportErrors> {
-    let mut errors = Vec::new();
-    let tables = match format {
-        Format::Xlsx => read_xlsx(bytes, &mut errors),
-        Format::Csv => read_csv(bytes, &mut errors),
-    };
-    let items = build(tables, &mut errors);
-    if errors.is_empty() {
-        Ok(items)
-    } else {
-        errors.sort_by(|a, b| {
-            (Table::rank(&a.sheet), a.row, a.column.len(), &a.column).cmp(&(
-                Table::rank(&b.sheet),
-                b.row,
-                b.column.len(),
-                &b.column,
-            ))
-        });
-        // CSV header problems are found once per sheet sharing the header.
-        errors.dedup();
-        Err(ImportErrors { errors })
-    }
-}
-
-fn file_error(code: &str, message: impl Into<String>) -> CellError {
-    CellError {
-        sheet: String::new(),
-        row: 0,
-        column: String::new(),
-        header: String::new(),
-        code: code.into(),
-        message: message.into(),
-    }
-}
-
-/// Matches the header row against `table`'s columns, reporting duplicates and missing ones.
-fn match_headers(
-    table: Table,
-    header: &[(usize, String)],
-    sheet: &str,
-    header_row: usize,
-    errors: &mut Vec<CellError>,
-) -> (HashMap<&'static str, usize>, bool) {
-    let mut columns = HashMap::new();
-    let mut ok = true;
-    for (idx, text) in header {
-        let n = layout::normalize_header(text);
-        let Some(col) = table
-            .columns()
-            .iter()
-            .find(|c| layout::normalize_header(c.header) == n)
-        else {
-            continue;
-        };
-        if let Some(first) = columns.insert(col.header, *idx) {
-            ok = false;
-            columns.insert(col.header, first);
-            errors.push(CellError {
-                sheet: sheet.into(),
-                row: header_row,
-                column: layout::column_letter(*idx),
-                header: col.header.into(),
-                code: "duplicate_column".into(),
-                message: format!(
-                    "列“{}”重复出现(另见{}列)",
-                    col.header,
-                    layout::column_letter(first)
-                ),
-            });
-        }
-    }
-    for col in table.columns() {
-        if col.required && !columns.contains_key(col.header) {
-            ok = false;
-            errors.push(CellError {
-                sheet: sheet.into(),
-                row: header_row,
-                column: String::new(),
-                header: col.header.into(),
-                code: "missing_column".into(),
-                message: format!("缺少必需的列“{}”", col.header),
-            });
-        }
-    }
-    (columns, ok)
-}
-
-fn is_blank(cells: &[Cell]) -> bool {
-    cells.iter().all(|c| !c.bad && c.text.trim().is_empty())
-}
-
-// ---------------------------------------------------------------------------------------------
-// xlsx
-
-fn read_xlsx(bytes: &[u8], errors: &mut Vec<CellError>) -> Vec<TableInput> {
-    // calamine parses untrusted zip and XML; a panic in it must not take the server down.
-    match std::panic::catch_unwind(|| read_xlsx_inner(bytes)) {
-        Ok((tables, errs)) => {
-            errors.extend(errs);
-            tables
-        }
-        Err(_) => {
-            errors.push(file_error(
-                "unreadable_file",
-                "无法读取Excel文件(文件已损坏)",
-            ));
-            Vec::new()
-        }
-    }
-}
-
-fn read_xlsx_inner(bytes: &[u8]) -> (Vec<TableInput>, Vec<CellError>) {
-    let mut wb: Xlsx<_> = match calamine::open_workbook_from_rs(Cursor::new(bytes)) {
-        Ok(wb) => wb,
-        Err(e) => {
-            let msg = format!("无法读取Excel文件,请确认是.xlsx格式: {e}");
-            return (Vec::new(), vec![file_error("unreadable_file", msg)]);
-        }
-    };
-    let names = wb.sheet_names();
-    let mut errors = Vec::new();
-    let mut tables = Vec::new();
-    for table in Table::ALL {
-        let Some(name) = names.iter().find(|n| n.trim() == table.name()).cloned() else {
-            errors.push(CellError {
-                code: "missing_sheet".into(),
-                message: format!("缺少工作表“{}”", table.name()),
-                sheet: table.name().into(),
-                ..file_error("", "")
-            });
-            continue;
-        };
-        let range = match wb.worksheet_range(&name) {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(CellError {
-                    sheet: table.name().into(),
-                    ..file_error("unreadable_sheet", format!("无法读取工作表: {e}"))
-                });
-                continue;
-            }
-        };
-        let Some((r0, c0)) = range.start() else {
-            // An empty sheet has no header at all: every required column is missing.
-            let (columns, ok) = match_headers(table, &[], table.name(), 1, &mut errors);
-            tables.push(TableInput {
-                table,
-                columns,
-                ok,
-                rows: Vec::new(),
-            });
-            continue;
-        };
-        let (r0, c0) = (r0 as usize, c0 as usize);
-        // Sheets often start with a title row (e.g. "某县政务服务事项目录"): the header is the
-        // first of the top rows that names 事项编码; failing that, the first row.
-        let texts = |cells: &[Data]| -> Vec<(usize, String)> {
-            cells
-                .iter()
-                .enumerate()
-                .map(|(j, d)| (c0 + j, cell_text(d).map(|c| c.text).unwrap_or_default()))
-                .collect()
-        };
-        let skip = range
-            .rows()
-            .take(HEADER_SEARCH_ROWS)
-            .position(|cells| {
-                texts(cells)
-                    .iter()
-                    .any(|(_, t)| layout::normalize_header(t) == h::CODE)
-            })
-            .unwrap_or(0);
-        let mut rows = range.rows().enumerate().skip(skip);
-        let header: Vec<(usize, String)> = rows
-            .next()
-            .map(|(_, cells)| texts(cells))
-            .unwrap_or_default();
-        let header_row = r0 + skip + 1;
-        let (columns, ok) = match_headers(table, &header, table.name(), header_row, &mut errors);
-        let known: HashMap<usize, &'static str> = columns.iter().map(|(h, i)| (*i, *h)).collect();
-        let mut raw_rows = Vec::new();
-        for (i, cells) in rows {
-            let row = r0 + i + 1;
-            let mut out = vec![Cell::default(); c0 + cells.len()];
-            for (j, d) in cells.iter().enumerate() {
-                let col = c0 + j;
-                // Only cells of known columns matter; users' extra columns may hold anything.
-                let Some(header) = known.get(&col) else {
-                    continue;
-                };
-                match cell_text(d) {
-                    Ok(c) => out[col] = c,
-                    Err(msg) => {
-                        out[col] = Cell {
-                            text: String::new(),
-                            bad: true,
-                        };
-                        errors.push(CellError {
-                            sheet: table.name().into(),
-                            row,
-                            column: layout::column_letter(col),
-                            header: (*header).into(),
-                            code: "cell_error".into(),
-                            message: msg,
-                        });
-                    }
-                }
-            }
-            if !is_blank(&out) {
-                raw_rows.push(RawRow { row, cells: out });
-            }
-        }
-        tables.push(TableInput {
-            table,
-            columns,
-            ok,
-            rows: raw_rows,
-        });
-    }
-    (tables, errors)
-}
-
-/// The text of a cell as the user reads it: integral numbers without ".0" (Excel turns typed
-/// codes and counts into numbers), booleans as 是/否.
-fn cell_text(d: &Data) -> Result<Cell, String> {
-    let text = match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Int(i) => i.to_string(),
-        Data::Float(f) => f.to_string(),
-        Data::Bool(b) => layout::format_bool(*b).to_string(),
-        Data::DateTime(dt) => dt.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => return Err(format!("单元格是错误值 {e}")),
-    };
-    Ok(Cell { text, bad: false })
-}
-
-// ---------------------------------------------------------------------------------------------
-// CSV
-
-fn read_csv(bytes: &[u8], errors: &mut Vec<CellError>) -> Vec<TableInput> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
-    let mut records: Vec<(usize, Vec<Cell>)> = Vec::new();
-    let mut header: Vec<String> = Vec::new();
-    for (i, rec) in rdr.byte_records().enumerate() {
-        let row = i + 1;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(CellError {
-                    sheet: CSV_SHEET.into(),
-                    row,
-                    ..file_error("unreadable_file", format!("CSV格式错误: {e}"))
-                });
-                // The reader can't resynchronise reliably after an I/O-level error; stop here.
-                break;
-            }
-        };
-        let mut cells = Vec::with_capacity(rec.len());
-        for (j, field) in rec.iter().enumerate() {
-            match std::str::from_utf8(field) {
-                Ok(s) => cells.push(Cell {
-                    text: s.to_string(),
-                    bad: false,
-                }),
-                Err(_) => {
-                    errors.push(CellError {
-                        sheet: CSV_SHEET.into(),
-                        row,
-                        column: layout::column_letter(j),
-                        header: header.get(j).cloned().unwrap_or_default(),
-                        code: "invalid_encoding".into(),
-                        message: "不是UTF-8编码的文字,请在Excel中“另存为 CSV UTF-8”".into(),
-                    });
-                    cells.push(Cell {
-                        text: String::new(),
-                        bad: true,
-                    });
-                }
-            }
-        }
-        if row == 1 {
-            header = cells.iter().map(|c| c.text.clone()).collect();
-        } else if !is_blank(&cells) {
-            records.push((row, cells));
-        }
-    }
-    if header.iter().all(|h| h.trim().is_empty()) {
-        errors.push(CellError {
-            sheet: CSV_SHEET.into(),
-            ..file_error("empty_file", "CSV文件为空,缺少表头")
-        });
-        return Vec::new();
-    }
-    let header_cells: Vec<(usize, String)> = header.into_iter().enumerate().collect();
-    let table_col = header_cells
-        .iter()
-        .find(|(_, t)| layout::normalize_header(t) == h::TABLE)
-        .map(|(i, _)| *i);
-    let Some(table_col) = table_col else {
-        errors.push(CellError {
-            sheet: CSV_SHEET.into(),
-            row: 1,
-            header: h::TABLE.into(),
-            code: "missing_column".into(),
-            message: format!("缺少必需的列“{}”(事项/材料/环节/收费)", h::TABLE),
-            ..file_error("", "")
-        });
-        return Vec::new();
-    };
-    let mut tables: Vec<TableInput> = Table::ALL
-        .into_iter()
-        .map(|table| {
-            let (columns, ok) = match_headers(table, &header_cells, CSV_SHEET, 1, errors);
-            TableInput {
-                table,
-                columns,
-                ok,
-                rows: Vec::new(),
-            }
-        })
-        .collect();
-    for (row, cells) in records {
-        let cell = cells.get(table_col).cloned().unwrap_or_default();
-        if cell.bad {
-            continue;
-        }
-        match Table::from_name(&cell.text) {
-            Some(t) => tables[t as usize].rows.push(RawRow { row, cells }),
-            None => errors.push(CellError {
-                sheet: CSV_SHEET.into(),
-                row,
-                column: layout::column_letter(table_col),
-                header: h::TABLE.into(),
-                code: "invalid_value".into(),
-                message: format!(
-                    "无法识别的表“{}”,应为 事项、材料、环节 或 收费",
-                    cell.text.trim()
-                ),
-            }),
-        }
-    }
-    tables
-}
-
-/// Undoes the `="0571..."` trick people use so Excel keeps leading zeros and long digit strings:
-/// the text of an Excel string formula, whose quotes inside are doubled (`="a""b"` is `a"b`).
-/// Anything else, a lone quote inside included, is kept as written.
-pub(crate) fn unwrap_excel_text(s: &str) -> std::borrow::Cow<'_, str> {
-    let Some(inner) = s.strip_prefix("=\"").and_then(|r| r.strip_suffix('"')) else {
-        return s.into();
-    };
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '"' && chars.next() != Some('"') {
-            return s.into();
-        }
-        out.push(c);
-    }
-    out.into()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parsing rows into items
 
 /// Identity of an item version as written in a row. A version that is not a number is kept as
 /// text so the item's other rows still find it (the bad version is reported once, on its cell).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-struct Key {
+pub(super) struct Key {
     code: String,
     version: Result<u32, String>,
 }
 
 /// One row being parsed: reads cells by header and records problems at their coordinates.
-struct RowCtx<'a> {
+pub(super) struct RowCtx<'a> {
     t: &'a TableInput,
     row: &'a RawRow,
     errors: &'a mut Vec<CellError>,
@@ -535,7 +132,13 @@ impl RowCtx<'_> {
     }
 }
 
-fn at(t: &TableInput, row: usize, header: &'static str, code: &str, message: String) -> CellError {
+pub(super) fn at(
+    t: &TableInput,
+    row: usize,
+    header: &'static str,
+    code: &str,
+    message: String,
+) -> CellError {
     CellError {
         sheet: t.table.name().into(),
         row,
@@ -550,7 +153,7 @@ fn at(t: &TableInput, row: usize, header: &'static str, code: &str, message: Str
     }
 }
 
-fn parse_u32(s: &str) -> Option<u32> {
+pub(super) fn parse_u32(s: &str) -> Option<u32> {
     if s.bytes().all(|b| b.is_ascii_digit()) {
         s.parse().ok()
     } else {
@@ -558,7 +161,7 @@ fn parse_u32(s: &str) -> Option<u32> {
     }
 }
 
-fn parse_item_type(s: &str) -> Option<ItemType> {
+pub(super) fn parse_item_type(s: &str) -> Option<ItemType> {
     // Provincial exports carry the GB/T 39046 code (01, 20 …) instead of the name.
     ItemType::parse(s).or_else(|| {
         ItemType::ALL
@@ -568,13 +171,13 @@ fn parse_item_type(s: &str) -> Option<ItemType> {
     })
 }
 
-struct ItemRow {
+pub(super) struct ItemRow {
     row: usize,
     key: Key,
     item: Option<CatalogItem>,
 }
 
-struct ChildRow<T> {
+pub(super) struct ChildRow<T> {
     row: usize,
     seq: Option<u32>,
     value: Option<T>,
@@ -582,7 +185,7 @@ struct ChildRow<T> {
 
 type Children<T> = BTreeMap<Key, Vec<ChildRow<T>>>;
 
-fn parse_item(c: &mut RowCtx, key: &Key) -> Option<CatalogItem> {
+pub(super) fn parse_item(c: &mut RowCtx, key: &Key) -> Option<CatalogItem> {
     let code = key.code.clone();
     let version = key.version.clone().ok();
     let status = c.choice(
@@ -696,7 +299,7 @@ fn parse_item(c: &mut RowCtx, key: &Key) -> Option<CatalogItem> {
     })
 }
 
-fn parse_material(c: &mut RowCtx) -> Option<Material> {
+pub(super) fn parse_material(c: &mut RowCtx) -> Option<Material> {
     let name = c.text(h::M_NAME);
     let form = c.choice(
         h::M_FORM,
@@ -718,7 +321,7 @@ fn parse_material(c: &mut RowCtx) -> Option<Material> {
     })
 }
 
-fn parse_stage(c: &mut RowCtx) -> Option<Stage> {
+pub(super) fn parse_stage(c: &mut RowCtx) -> Option<Stage> {
     let name = c.text(h::S_NAME);
     let department = c.code(h::S_DEPT);
     let limit_days = c.number(h::S_LIMIT);
@@ -735,7 +338,7 @@ fn parse_stage(c: &mut RowCtx) -> Option<Stage> {
     })
 }
 
-fn parse_fee(c: &mut RowCtx) -> Option<Fee> {
+pub(super) fn parse_fee(c: &mut RowCtx) -> Option<Fee> {
     let name = c.text(h::F_NAME);
     let amount_fen = c.parse(
         h::F_AMOUNT,
@@ -750,7 +353,7 @@ fn parse_fee(c: &mut RowCtx) -> Option<Fee> {
     })
 }
 
-fn parse_children<T>(
+pub(super) fn parse_children<T>(
     t: &TableInput,
     item_keys: &HashMap<Key, usize>,
     check_orphans: bool,
@@ -799,7 +402,7 @@ fn parse_children<T>(
 
 /// Sorts an item's rows by 序号, reporting repeats. Returns the values in order, or `None` when
 /// any row failed (the item is then not validated: its rows are not what the user meant yet).
-fn take_children<T>(
+pub(super) fn take_children<T>(
     t: Option<&TableInput>,
     rows: Option<Vec<ChildRow<T>>>,
     errors: &mut Vec<CellError>,
@@ -833,7 +436,7 @@ fn take_children<T>(
     ok.then_some(out)
 }
 
-fn build(tables: Vec<TableInput>, errors: &mut Vec<CellError>) -> Vec<CatalogItem> {
+pub(super) fn build(tables: Vec<TableInput>, errors: &mut Vec<CellError>) -> Vec<CatalogItem> {
     let find = |t: Table| tables.iter().find(|x| x.table == t);
     let (Some(items_t), materials_t, stages_t, fees_t) = (
         find(Table::Item),
@@ -932,7 +535,7 @@ fn build(tables: Vec<TableInput>, errors: &mut Vec<CellError>) -> Vec<CatalogIte
     out
 }
 
-struct ChildRows {
+pub(super) struct ChildRows {
     materials: Vec<usize>,
     stages: Vec<usize>,
     fees: Vec<usize>,
@@ -940,7 +543,7 @@ struct ChildRows {
 
 /// Maps a validation field path (`promised_limit_days`, `materials[2].name`, `stages`) to the
 /// cell it came from.
-fn locate(
+pub(super) fn locate(
     fe: &FieldError,
     item_row: usize,
     rows: &ChildRows,
@@ -1045,37 +648,9 @@ fn locate(
 }
 
 /// `materials[2].name` → ("materials", 2, "name").
-fn parse_indexed(field: &str) -> Option<(&str, usize, &str)> {
+pub(super) fn parse_indexed(field: &str) -> Option<(&str, usize, &str)> {
     let (list, rest) = field.split_once('[')?;
     let (idx, rest) = rest.split_once(']')?;
     let field = rest.strip_prefix('.').unwrap_or(rest);
     Some((list, idx.parse().ok()?, field))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn indexed_fields() {
-        assert_eq!(
-            parse_indexed("materials[2].name"),
-            Some(("materials", 2, "name"))
-        );
-        assert_eq!(parse_indexed("stages"), None);
-        assert_eq!(parse_indexed("fees[x].name"), None);
-    }
-
-    #[test]
-    fn excel_text_trick_is_undone() {
-        assert_eq!(unwrap_excel_text("=\"330100000000\""), "330100000000");
-        assert_eq!(unwrap_excel_text("=SUM(A1)"), "=SUM(A1)");
-        assert_eq!(unwrap_excel_text("=\"a\"\"b\""), "a\"b");
-        assert_eq!(
-            unwrap_excel_text("=\"a\"b\""),
-            "=\"a\"b\"",
-            "a lone quote: kept"
-        );
-        assert_eq!(unwrap_excel_text("=\""), "=\"");
-    }
 }
