@@ -51,10 +51,25 @@ struct Inner {
     path: PathBuf,
     /// A test database file to remove when the last handle goes.
     temp_path: Option<PathBuf>,
+    writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
+        // The writer closes its connection before the readers close theirs: two connections of
+        // one file closing at once on two threads can deadlock inside SQLite's unix VFS (a test
+        // hung with the writer in sqlite3WalClose and a reader in unixClose, each holding the
+        // mutex the other wanted). Disconnecting the job channel ends the writer's loop.
+        let (closed, _) = crossbeam_channel::unbounded();
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(w) = self.writer.take() {
+            if w.thread().id() != std::thread::current().id() {
+                let _ = w.join();
+            }
+        }
+        while let Ok(reader) = self.idle_rx.try_recv() {
+            drop(reader);
+        }
         if let Some(p) = &self.temp_path {
             for suffix in ["", "-wal", "-shm"] {
                 let mut f = p.clone().into_os_string();
@@ -157,7 +172,7 @@ impl SqliteStore {
         let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
         let stats = Arc::new(WriterStats::default());
         let writer_stats = stats.clone();
-        std::thread::Builder::new()
+        let writer = std::thread::Builder::new()
             .name("yizhan-sqlite-writer".to_string())
             .spawn(move || writer::run(conn, rx, writer_stats))
             .map_err(|e| StoreError::Backend(format!("cannot start the writer thread: {e}")))?;
@@ -169,6 +184,7 @@ impl SqliteStore {
                 idle_rx,
                 path: path.to_path_buf(),
                 temp_path,
+                writer: Some(writer),
             }),
         })
     }

@@ -1,0 +1,130 @@
+//! Case pages: work queues, filing at a window or village room, online application, the case page
+//! with only the actions this user may take now, public lookup, results and registration.
+
+use super::{csrf_input, layout, PageError, PageResult};
+use crate::api::cases::queue;
+use crate::auth::PageUser;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use chrono::NaiveDate;
+use domain::access::{Action, Role};
+use maud::html;
+use serde::Deserialize;
+
+use domain::time::minute as local;
+
+mod act;
+mod filing;
+mod page;
+mod public;
+pub use act::*;
+pub use filing::*;
+pub use page::*;
+pub use public::*;
+
+/// "剩3个工作日" / "今日到期" / "超期2个工作日", with the class the row is highlighted by.
+pub fn remaining(state: &AppState, due: Option<NaiveDate>) -> (String, &'static str) {
+    let Some(due) = due else {
+        return (String::new(), "");
+    };
+    let left = state.calendar().working_days_left(state.clock.today(), due);
+    match left {
+        l if l < 0 => (format!("超期{}个工作日", -l), "overdue"),
+        0 => ("今日到期".into(), "near"),
+        l if l <= 2 => (format!("剩{l}个工作日"), "near"),
+        l => (format!("剩{l}个工作日"), ""),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueQuery {
+    #[serde(default)]
+    q: String,
+    /// Where the page starts (the previous page's "下一页" link).
+    #[serde(default)]
+    after: Option<String>,
+}
+
+/// Rows per page of a work queue.
+const QUEUE_PAGE: u32 = 100;
+
+pub async fn workbench(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<QueueQuery>,
+) -> PageResult {
+    let staff = u.can_anywhere(Action::HandleCases) || u.can_anywhere(Action::Supervise);
+    let tabs: Vec<(&str, &str)> = if staff {
+        vec![
+            ("prereview", "待预审"),
+            ("review", "待审查"),
+            ("decide", "待决定"),
+            ("deliver", "待送达"),
+            ("all", "全部"),
+        ]
+    } else {
+        vec![(
+            "mine",
+            if u.grants().iter().any(|g| g.role == Role::VillageAgent) {
+                "代办台账"
+            } else {
+                "我的办件"
+            },
+        )]
+    };
+    let current = if tabs.iter().any(|(k, _)| *k == q.q) {
+        q.q.clone()
+    } else {
+        tabs[0].0.to_string()
+    };
+    let page = crate::api::cases::Page::parse(q.after.as_deref(), None, QUEUE_PAGE)?;
+    let first_page = page.after.is_none();
+    let crate::api::cases::QueuePage { rows, next } = queue(&state, &u, &current, &page).await?;
+    let messages = if staff {
+        vec![]
+    } else {
+        state.store.messages_for_user(u.user.id).await?
+    };
+    let can_file = u
+        .grants()
+        .iter()
+        .any(|g| matches!(g.role, Role::WindowClerk | Role::VillageAgent));
+    let body = html! {
+        h1 { @if staff { "办件工作台" } @else if u.grants().iter().any(|g| g.role == Role::VillageAgent) { "代办台账" } @else { "我的办件" } }
+        div.actions {
+            @if can_file { a.button href="/cases/new" { @if u.grants().iter().any(|g| g.role == Role::VillageAgent) { "代办登记" } @else { "窗口收件登记" } } }
+            @if !staff { a.button href="/catalog" { "在线申报" } }
+        }
+        nav.tabs aria-label="队列" {
+            @for (k, label) in &tabs { a.tab.current[*k == current] href={ "/cases?q=" (k) } { (label) } }
+        }
+        @if rows.is_empty() { p.hint { "暂无办件。" } } @else {
+            div.table-wrap { table {
+                thead { tr { th { "办件编号" } th { "事项" } th { "申请人" } th { "状态" } th { "期限" } th { "剩余" } } }
+                tbody { @for r in &rows {
+                    @let (left, class) = remaining(&state, r.due);
+                    tr class=(class) {
+                        td { a.num href={ "/cases/" (r.number) } { (r.number) } }
+                        td { (r.item_name) }
+                        td { @if staff { (r.applicant_name) } @else { (domain::identity::mask_name(&r.applicant_name)) } }
+                        td { (r.state.label()) }
+                        td { @if let Some(d) = r.due { (d) } }
+                        td { (left) }
+                    }
+                } }
+            } }
+        }
+        @if !first_page || next.is_some() {
+            nav.pager aria-label="翻页" {
+                @if !first_page { a.button href={ "/cases?q=" (current) } { "第一页" } }
+                @if let Some(n) = &next { a.button href={ "/cases?q=" (current) "&after=" (n.encode()) } { "下一页" } }
+            }
+        }
+        @if !messages.is_empty() {
+            h2 { "办件消息" }
+            ul { @for m in messages.iter().rev().take(30) { li { span.hint { (local(m.created_at)) " " } a href={ "/cases/" (m.case_number) } { (m.case_number) } ":" (m.text) } } }
+        }
+    };
+    Ok(layout("办件", Some(&u), body).into_response())
+}
