@@ -254,3 +254,22 @@ pub async fn import_with_format(
     state.refresh_caches().await?;
     Ok(summary)
 }
+
+/// An administrator replaces the search synonyms (a word → the catalog's terms for it); the
+/// search index is rebuilt with them.
+pub async fn save_synonyms(
+    state: &Services,
+    u: &User,
+    synonyms: &[(String, Vec<String>)],
+) -> Result<()> {
+    if !u.can_anywhere(Action::ManageUsers) {
+        return Err(Error::Forbidden);
+    }
+    let json = serde_json::to_string(synonyms).map_err(|e| Error::Internal(e.to_string()))?;
+    state
+        .store
+        .set_setting(crate::services::SYNONYMS_SETTING, &json)
+        .await?;
+    state.refresh_caches().await?;
+    Ok(())
+}

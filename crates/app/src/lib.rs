@@ -17,6 +17,7 @@ pub mod calendar;
 pub mod cases;
 pub mod catalog;
 pub mod demo_cases;
+pub mod documents;
 pub mod error;
 pub mod feedback;
 pub mod files;

@@ -669,3 +669,33 @@ impl WeekdayIndex for NaiveDate {
         self.weekday().num_days_from_monday() as i64
     }
 }
+
+/// An administrator replaces the warning rules; every open case's deadline rows are rebuilt under
+/// them (within the rebuild's own paging) and live views are woken.
+pub async fn save_rules(state: &Services, u: &store::User, rules: &[WarningRule]) -> Result<usize> {
+    use crate::access::Caller;
+    if !u.can_anywhere(domain::access::Action::ManageUsers) {
+        return Err(Error::Forbidden);
+    }
+    for r in rules {
+        r.validate()?;
+    }
+    let json = serde_json::to_string(rules).map_err(|e| Error::Internal(e.to_string()))?;
+    state.store.set_setting(RULES_SETTING, &json).await?;
+    state.refresh_caches().await?;
+    let rebuilt = rebuild(state).await?;
+    state.notify_change();
+    Ok(rebuilt)
+}
+
+/// An administrator replaces the evaluation weights (checked: each in range, not all zero).
+pub async fn save_weights(state: &Services, u: &store::User, w: &Weights) -> Result<()> {
+    use crate::access::Caller;
+    if !u.can_anywhere(domain::access::Action::ManageUsers) {
+        return Err(Error::Forbidden);
+    }
+    w.validate()?;
+    let json = serde_json::to_string(w).map_err(|e| Error::Internal(e.to_string()))?;
+    state.store.set_setting(WEIGHTS_SETTING, &json).await?;
+    Ok(())
+}

@@ -2,7 +2,8 @@
 //! and the next step a case asks of them. Pure functions of the case, so the words are the same on
 //! every channel (messages, SMS, the public lookup, the kiosk).
 
-use crate::case::{Case, CaseState, EventKind};
+use crate::case::{local_date, Case, CaseEvent, CaseState, EventKind};
+use chrono::NaiveDate;
 
 /// The notice an applicant receives for an event, if any.
 pub fn notice_text(c: &Case, e: &EventKind) -> Option<String> {
@@ -56,5 +57,59 @@ pub fn next_step_for_applicant(c: &Case) -> String {
             "不予受理。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。".into()
         }
         CaseState::Withdrawn | CaseState::Terminated => "本件已结束。".into(),
+    }
+}
+
+/// The documents (文书, §5) a case has produced so far, as (key, title): the triplicate slip from
+/// filing, then each notice or decision once the event that issues it has happened.
+pub fn documents(c: &Case) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![("slip", "三联单")];
+    if c.correction_notices > 0 {
+        v.push(("correction", "补正材料通知书"));
+    }
+    if c.accepted_on.is_some() {
+        v.push(("acceptance", "受理通知书"));
+    }
+    if c.state == CaseState::Refused {
+        v.push(("refusal", "不予受理通知书"));
+    }
+    if c.suspended_days > 0 || c.state == CaseState::Suspended {
+        v.push(("special", "特别程序告知书"));
+    }
+    if c.extended {
+        v.push(("extension", "延期告知书"));
+    }
+    if let Some(granted) = c.granted {
+        v.push((
+            "decision",
+            if granted {
+                "准予行政许可决定书"
+            } else {
+                "不予行政许可决定书"
+            },
+        ));
+        v.push(("receipt", "送达回证"));
+    }
+    v
+}
+
+/// The date a document is issued on: the day of the (latest) event that issued it, in China.
+pub fn document_date(c: &Case, events: &[CaseEvent], key: &str) -> Option<NaiveDate> {
+    let day_of = |pred: &dyn Fn(&EventKind) -> bool| {
+        events
+            .iter()
+            .rev()
+            .find(|e| pred(&e.kind))
+            .map(|e| local_date(e.at))
+    };
+    match key {
+        "acceptance" => c.accepted_on,
+        "refusal" => day_of(&|k| matches!(k, EventKind::Refused { .. })),
+        "correction" => day_of(&|k| matches!(k, EventKind::CorrectionRequested { .. })),
+        "special" => day_of(&|k| matches!(k, EventKind::Suspended { .. })),
+        "extension" => day_of(&|k| matches!(k, EventKind::Extended { .. })),
+        "decision" => c.decided_on,
+        "receipt" => day_of(&|k| matches!(k, EventKind::Delivered { .. })),
+        _ => c.received_on,
     }
 }

@@ -2413,3 +2413,29 @@ fn random_walks_reach_every_state() {
         "only {immediate_on_day_off} immediate items handled on a day off"
     );
 }
+
+/// The documents a case has produced follow its events, each dated by the event that issued it.
+#[test]
+fn documents_appear_as_their_events_happen_and_carry_their_dates() {
+    use yizhan_domain::notices::{document_date, documents};
+    let keys = |c: &Case| documents(c).iter().map(|(k, _)| *k).collect::<Vec<_>>();
+    let day = ymd(2025, 3, 3);
+    let filed = file(promised_item(), Channel::Window, on(day));
+    let c = case_of(&filed);
+    assert_eq!(keys(&c), ["slip"]);
+    assert_eq!(document_date(&c, &filed, "slip"), c.received_on);
+
+    let mut ev = accepted(promised_item(), day);
+    let c = case_of(&ev);
+    assert_eq!(keys(&c), ["slip", "acceptance"]);
+    assert_eq!(document_date(&c, &ev, "acceptance"), Some(day));
+
+    let later = ymd(2025, 3, 5);
+    let c = ok(&mut ev, extend(), &head(), on(later));
+    assert!(keys(&c).contains(&"extension"));
+    assert_eq!(document_date(&c, &ev, "extension"), Some(later));
+    assert!(
+        !keys(&c).contains(&"decision"),
+        "no decision before one is made"
+    );
+}

@@ -835,15 +835,7 @@ pub async fn save_synonyms(
     PageUser(u): PageUser,
     Form(f): Form<SynonymsForm>,
 ) -> PageResult {
-    if !u.can_anywhere(Action::ManageUsers) {
-        return Err(AppError::Forbidden.into());
-    }
     let list = parse_synonyms(&f.synonyms)?;
-    let json = serde_json::to_string(&list).map_err(|e| AppError::Internal(e.to_string()))?;
-    state
-        .store
-        .set_setting(crate::state::SYNONYMS_SETTING, &json)
-        .await?;
-    state.refresh_caches().await?;
+    app::catalog::save_synonyms(&state, &u, &list).await?;
     Ok(Redirect::to("/admin/catalog").into_response())
 }

@@ -3,50 +3,17 @@
 
 use super::PageResult;
 use crate::auth::PageUser;
-use crate::cases;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use domain::case::{Case, CaseEvent, CaseState, EventKind};
+use domain::case::{Case, CaseEvent, EventKind};
 use domain::catalog::format_yuan;
 use domain::identity::mask_id;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-/// Documents that exist for this case now: (key, title).
-pub fn available(c: &Case) -> Vec<(&'static str, &'static str)> {
-    let mut v = vec![("slip", "三联单")];
-    let has = |pred: &dyn Fn(&Case) -> bool| pred(c);
-    if c.correction_notices > 0 {
-        v.push(("correction", "补正材料通知书"));
-    }
-    if c.accepted_on.is_some() {
-        v.push(("acceptance", "受理通知书"));
-    }
-    if c.state == CaseState::Refused {
-        v.push(("refusal", "不予受理通知书"));
-    }
-    if c.suspended_days > 0 || c.state == CaseState::Suspended {
-        v.push(("special", "特别程序告知书"));
-    }
-    if c.extended {
-        v.push(("extension", "延期告知书"));
-    }
-    if c.granted.is_some() {
-        v.push((
-            "decision",
-            if c.granted == Some(true) {
-                "准予行政许可决定书"
-            } else {
-                "不予行政许可决定书"
-            },
-        ));
-    }
-    if has(&|c| c.granted.is_some()) {
-        v.push(("receipt", "送达回证"));
-    }
-    v
-}
+/// Documents that exist for this case now: (key, title) — `domain::notices::documents`.
+pub use domain::notices::documents as available;
 
 fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
@@ -124,39 +91,13 @@ pub async fn document(
     PageUser(u): PageUser,
     Path((number, kind)): Path<(String, String)>,
 ) -> PageResult {
-    let c = cases::load_visible(&state, &u, &number).await?;
-    if !available(&c).iter().any(|(k, _)| *k == kind) {
-        return Err(AppError::NotFound("文书").into());
-    }
-    let events = state.store.case_events(&number).await?;
+    let d = app::documents::document(&state, &u, &number, &kind).await?;
+    let (c, events, url) = (d.case, d.events, d.lookup_url);
     let f = &c.filing;
-    let url = format!(
-        "{}/lookup?number={}&code={}",
-        state.config.public_url.trim_end_matches('/'),
-        f.number,
-        f.query_code
-    );
     let item = &f.item.name;
-    let names = super::public::department_names_for(&state, &f.decide_place).await?;
-    let day_of = |pred: &dyn Fn(&EventKind) -> bool| {
-        last(&events, pred).map(|e| domain::case::local_date(e.at))
-    };
-    let date = match kind.as_str() {
-        "acceptance" => c.accepted_on,
-        "refusal" => day_of(&|k| matches!(k, EventKind::Refused { .. })),
-        "correction" => day_of(&|k| matches!(k, EventKind::CorrectionRequested { .. })),
-        "special" => day_of(&|k| matches!(k, EventKind::Suspended { .. })),
-        "extension" => day_of(&|k| matches!(k, EventKind::Extended { .. })),
-        "decision" => c.decided_on,
-        "receipt" => day_of(&|k| matches!(k, EventKind::Delivered { .. })),
-        _ => c.received_on,
-    };
     let issuer = Issuer {
-        name: names
-            .get(&f.item.department)
-            .cloned()
-            .unwrap_or_else(|| f.item.department.clone()),
-        date,
+        name: d.issuer,
+        date: d.date,
     };
     let when = |d: Option<chrono::NaiveDate>| {
         d.map(|d| d.format("%Y年%m月%d日").to_string())

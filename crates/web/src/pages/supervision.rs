@@ -387,20 +387,8 @@ pub async fn save_rules(
     PageUser(u): PageUser,
     Form(f): Form<RulesForm>,
 ) -> PageResult {
-    if !u.can_anywhere(Action::ManageUsers) {
-        return Err(AppError::Forbidden.into());
-    }
     let rules = parse_rules(&f.rules)?;
-    state
-        .store
-        .set_setting(
-            svc::RULES_SETTING,
-            &serde_json::to_string(&rules).map_err(|e| AppError::Internal(e.to_string()))?,
-        )
-        .await?;
-    state.refresh_caches().await?;
-    svc::rebuild(&state).await?;
-    state.notify_change();
+    svc::save_rules(&state, &u, &rules).await?;
     Ok(Redirect::to("/supervision/rules").into_response())
 }
 
@@ -409,9 +397,6 @@ pub async fn save_weights(
     PageUser(u): PageUser,
     Form(f): Form<HashMap<String, String>>,
 ) -> PageResult {
-    if !u.can_anywhere(Action::ManageUsers) {
-        return Err(AppError::Forbidden.into());
-    }
     let get = |k: &str| {
         f.get(k)
             .and_then(|v| v.trim().parse::<f64>().ok())
@@ -428,14 +413,7 @@ pub async fn save_weights(
         violation_penalty: get("violation_penalty"),
         complaint_penalty: get("complaint_penalty"),
     };
-    w.validate()?;
-    state
-        .store
-        .set_setting(
-            svc::WEIGHTS_SETTING,
-            &serde_json::to_string(&w).map_err(|e| AppError::Internal(e.to_string()))?,
-        )
-        .await?;
+    svc::save_weights(&state, &u, &w).await?;
     Ok(Redirect::to("/supervision/rules").into_response())
 }
 
