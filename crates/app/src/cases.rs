@@ -114,40 +114,9 @@ pub struct FileRequest {
     pub form: serde_json::Value,
 }
 
-/// Validates who is applying: resident ID or credit code with check digits, mobile phone.
+/// Validates who is applying (`domain::identity::check_applicant`).
 pub fn validate_applicant(a: &ApplicantInput) -> Result<(), ValidationErrors> {
-    let mut e = ValidationErrors::default();
-    if a.name.trim().is_empty() {
-        e.push("applicant.name", "required", "申请人名称不能为空");
-    }
-    match a.kind {
-        ApplicantKind::Person if !identity::valid_resident_id(a.id_number.trim()) => e.push(
-            "applicant.id_number",
-            "invalid_id_number",
-            "身份证号码无效(18位,校验位不符或出生日期有误)",
-        ),
-        ApplicantKind::Enterprise if !identity::valid_credit_code(a.id_number.trim()) => e.push(
-            "applicant.id_number",
-            "invalid_credit_code",
-            "统一社会信用代码无效(18位,校验位不符)",
-        ),
-        _ => {}
-    }
-    if !identity::valid_mobile(a.phone.trim()) {
-        e.push("applicant.phone", "invalid_phone", "手机号应为11位数字");
-    }
-    e.into_result(())
-}
-
-/// The accepting place for an applicant living in `home`: the lowest level at or above the
-/// applicant's own that the item lets accept ("小事不出村,大事不出乡").
-pub fn route(item: &CatalogItem, home: &RegionCode, home_level: Level) -> Option<RegionCode> {
-    Level::ALL
-        .iter()
-        .rev()
-        .filter(|l| **l <= home_level)
-        .find(|l| item.accept_levels.contains(l))
-        .map(|l| home.ancestor(*l))
+    identity::check_applicant(a.kind, &a.name, &a.id_number, &a.phone)
 }
 
 fn where_to_go(item: &CatalogItem) -> String {
@@ -237,7 +206,8 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         }
         // The village room files; the case goes to the nearest center above that accepts the item.
         let above = g.region_level.parent().unwrap_or(g.region_level);
-        let place = route(&item, &g.region_code, above)
+        let place = item
+            .accepting_place(&g.region_code, above)
             .ok_or_else(|| Error::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
         (
             Channel::Proxy,
@@ -253,7 +223,8 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
             .get_region(&home)
             .await?
             .ok_or(Error::NotFound("区划"))?;
-        let place = route(&item, &home, region.level)
+        let place = item
+            .accepting_place(&home, region.level)
             .ok_or_else(|| Error::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
         (Channel::Online, place, home, Some(user.id), None)
     } else {

@@ -208,6 +208,17 @@ pub struct CatalogItem {
 }
 
 impl CatalogItem {
+    /// The accepting place for an applicant living in `home` (at `home_level`): the lowest level
+    /// at or above the applicant's own that the item lets accept ("小事不出村,大事不出乡").
+    pub fn accepting_place(&self, home: &RegionCode, home_level: Level) -> Option<RegionCode> {
+        Level::ALL
+            .iter()
+            .rev()
+            .filter(|l| **l <= home_level)
+            .find(|l| self.accept_levels.contains(l))
+            .map(|l| home.ancestor(*l))
+    }
+
     pub fn is_free(&self) -> bool {
         self.fees.iter().all(|f| f.amount_fen == 0)
     }
@@ -468,6 +479,27 @@ pub mod tests {
     use super::*;
 
     /// A valid promised item to start tests from.
+    #[test]
+    fn an_applicant_goes_to_the_lowest_level_that_accepts() {
+        let village = RegionCode::parse("330102001001").unwrap();
+        let mut item = sample_item();
+        item.accept_levels = vec![Level::Township, Level::County];
+        assert_eq!(
+            item.accepting_place(&village, Level::Village),
+            Some(RegionCode::parse("330102001000").unwrap()),
+            "小事不出乡: the township"
+        );
+        item.accept_levels = vec![Level::Village, Level::Township];
+        assert_eq!(
+            item.accepting_place(&village, Level::Village),
+            Some(village.clone())
+        );
+        // A county resident cannot be sent down to a township.
+        let county = RegionCode::parse("330102000000").unwrap();
+        item.accept_levels = vec![Level::Township];
+        assert_eq!(item.accepting_place(&county, Level::County), None);
+    }
+
     pub fn sample_item() -> CatalogItem {
         CatalogItem {
             code: "330100-SP-001".into(),
