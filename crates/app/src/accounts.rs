@@ -178,13 +178,12 @@ pub struct Registration {
 /// Opens an applicant account in the person's home region. Every problem is reported at once,
 /// field by field (`Error::Validation`), a taken username among them. Returns the account's id.
 pub async fn register(state: &Services, r: &Registration) -> Result<i64> {
-    let applicant = crate::cases::ApplicantInput {
-        kind: domain::case::ApplicantKind::Person,
-        name: r.name.clone(),
-        id_number: r.id_number.clone(),
-        phone: r.phone.clone(),
-    };
-    let mut e = match crate::cases::validate_applicant(&applicant) {
+    let mut e = match domain::identity::check_applicant(
+        domain::case::ApplicantKind::Person,
+        &r.name,
+        &r.id_number,
+        &r.phone,
+    ) {
         Ok(()) => ValidationErrors::default(),
         Err(v) => v,
     };

@@ -42,8 +42,9 @@ use domain::CatalogItem;
 use std::fmt;
 use std::path::Path;
 
-/// File format of a catalog import or export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// File format of a catalog import or export; `xlsx` or `csv` where it is asked for by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Xlsx,
     Csv,

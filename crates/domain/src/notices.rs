@@ -93,15 +93,15 @@ pub fn documents(c: &Case) -> Vec<(&'static str, &'static str)> {
     v
 }
 
+/// The latest event of a kind: what a document prints (its date, its reasons) comes from it.
+pub fn last_event(events: &[CaseEvent], pred: impl Fn(&EventKind) -> bool) -> Option<&CaseEvent> {
+    events.iter().rev().find(|e| pred(&e.kind))
+}
+
 /// The date a document is issued on: the day of the (latest) event that issued it, in China.
 pub fn document_date(c: &Case, events: &[CaseEvent], key: &str) -> Option<NaiveDate> {
-    let day_of = |pred: &dyn Fn(&EventKind) -> bool| {
-        events
-            .iter()
-            .rev()
-            .find(|e| pred(&e.kind))
-            .map(|e| local_date(e.at))
-    };
+    let day_of =
+        |pred: &dyn Fn(&EventKind) -> bool| last_event(events, pred).map(|e| local_date(e.at));
     match key {
         "acceptance" => c.accepted_on,
         "refusal" => day_of(&|k| matches!(k, EventKind::Refused { .. })),

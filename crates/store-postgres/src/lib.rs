@@ -354,6 +354,21 @@ fn new_test_schema_name() -> String {
     )
 }
 
+/// Whether a test schema or database named `prefix` + creation time + … is a leftover: older than
+/// [`TEST_SCHEMA_MAX_AGE`], and made of characters safe to put in a statement.
+pub(crate) fn is_stale_test_name(name: &str, prefix: &str) -> bool {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let created = name
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('_').next())
+        .and_then(|s| s.parse::<u64>().ok());
+    created.is_some_and(|t| now.saturating_sub(t) > TEST_SCHEMA_MAX_AGE.as_secs())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// Drops test schemas whose embedded creation time is older than [`TEST_SCHEMA_MAX_AGE`]; once per
 /// process, so it costs one catalog query per test binary.
 async fn sweep_old_test_schemas(client: &tokio_postgres::Client) {
@@ -370,18 +385,9 @@ async fn sweep_old_test_schemas(client: &tokio_postgres::Client) {
     else {
         return;
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
     for row in rows {
         let name: String = row.get(0);
-        let created = name[TEST_SCHEMA_PREFIX.len()..]
-            .split('_')
-            .next()
-            .and_then(|s| s.parse::<u64>().ok());
-        let stale = created.is_some_and(|t| now.saturating_sub(t) > TEST_SCHEMA_MAX_AGE.as_secs());
-        if stale && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if is_stale_test_name(&name, TEST_SCHEMA_PREFIX) {
             // Another process may sweep the same schema at once; losing that race is harmless.
             let _ = client
                 .batch_execute(&format!("DROP SCHEMA IF EXISTS {name} CASCADE"))

@@ -4,11 +4,10 @@
 //! templates and copies left by killed runs are swept after an hour, like test schemas.
 
 use crate::{
-    db, make_pool, migrate, new_test_schema_name, parse_config, PgStore, TestSchema,
-    TEST_SCHEMA_MAX_AGE,
+    db, is_stale_test_name, make_pool, migrate, new_test_schema_name, parse_config, PgStore,
+    TestSchema,
 };
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use store::Result;
 use tokio_postgres::NoTls;
 
@@ -104,19 +103,11 @@ async fn sweep_old_test_databases(client: &tokio_postgres::Client) {
     else {
         return;
     };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
     for row in rows {
         let name: String = row.get(0);
-        let created = name
-            .splitn(3, '_')
-            .nth(2)
-            .and_then(|rest| rest.split('_').next())
-            .and_then(|s| s.parse::<u64>().ok());
-        let stale = created.is_some_and(|t| now.saturating_sub(t) > TEST_SCHEMA_MAX_AGE.as_secs());
-        if stale && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if is_stale_test_name(&name, TEMPLATE_PREFIX)
+            || is_stale_test_name(&name, crate::TEST_SCHEMA_PREFIX)
+        {
             let _ = client
                 .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .await;

@@ -54,6 +54,15 @@ struct Inner {
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
+/// Removes a database file with its WAL and shared-memory files.
+fn remove_database_files(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut f = path.as_os_str().to_owned();
+        f.push(suffix);
+        let _ = std::fs::remove_file(f);
+    }
+}
+
 impl Drop for Inner {
     fn drop(&mut self) {
         // The writer closes its connection before the readers close theirs: two connections of
@@ -67,15 +76,9 @@ impl Drop for Inner {
                 let _ = w.join();
             }
         }
-        while let Ok(reader) = self.idle_rx.try_recv() {
-            drop(reader);
-        }
+        // (The readers close after this, with the fields.)
         if let Some(p) = &self.temp_path {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut f = p.clone().into_os_string();
-                f.push(suffix);
-                let _ = std::fs::remove_file(f);
-            }
+            remove_database_files(p);
         }
     }
 }
@@ -120,11 +123,7 @@ impl SqliteStore {
         }
         let image = std::fs::read(path)
             .map_err(|e| StoreError::Backend(format!("read test template: {e}")))?;
-        for suffix in ["", "-wal", "-shm"] {
-            let mut f = path.as_os_str().to_owned();
-            f.push(suffix);
-            let _ = std::fs::remove_file(f);
-        }
+        remove_database_files(path);
         Ok(image)
     }
 

@@ -136,30 +136,13 @@ async fn publish(
     Ok(Json(publish_checked(&state, &u, &code, v).await?))
 }
 
-/// A catalog file's format.
-#[derive(Deserialize, Clone, Copy, ToSchema)]
-#[serde(rename_all = "lowercase")]
-enum FileFormat {
-    Xlsx,
-    Csv,
-}
-
-impl From<FileFormat> for Format {
-    fn from(f: FileFormat) -> Format {
-        match f {
-            FileFormat::Xlsx => Format::Xlsx,
-            FileFormat::Csv => Format::Csv,
-        }
-    }
-}
-
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct FormatQuery {
     /// `xlsx` 或 `csv`(导出默认 xlsx;导入必填)
     #[serde(default)]
     #[param(inline)]
-    format: Option<FileFormat>,
+    format: Option<Format>,
 }
 
 /// 导出事项目录(format=xlsx|csv)
@@ -176,7 +159,7 @@ async fn export(
     MaybeUser(u): MaybeUser,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> ApiResult<Response> {
-    let format: Format = q.format.unwrap_or(FileFormat::Xlsx).into();
+    let format = q.format.unwrap_or(Format::Xlsx);
     let items = items_for_export(&state, u.as_deref()).await?;
     let bytes =
         catalog_io::export(&items, format).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -214,16 +197,13 @@ async fn import(
     ApiQuery(q): ApiQuery<FormatQuery>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let format: Format = q
-        .format
-        .ok_or_else(|| {
-            AppError::bad_field(
-                "unknown_format",
-                "format",
-                "请用 format=xlsx 或 csv 指明文件格式",
-            )
-        })?
-        .into();
+    let format = q.format.ok_or_else(|| {
+        AppError::bad_field(
+            "unknown_format",
+            "format",
+            "请用 format=xlsx 或 csv 指明文件格式",
+        )
+    })?;
     match import_with_format(&state, &u, format, &body).await {
         Ok(summary) => Ok(Json(ImportReport::from(summary)).into_response()),
         Err(ImportFailure::App(e)) => Err((e).into()),

@@ -7,9 +7,10 @@ use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::IntoResponse;
-use domain::case::{Case, CaseEvent, EventKind};
+use domain::case::{Case, EventKind};
 use domain::catalog::format_yuan;
 use domain::identity::mask_id;
+use domain::notices::last_event;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 /// Documents that exist for this case now: (key, title) — `domain::notices::documents`.
@@ -80,10 +81,6 @@ fn sheet(
     }
 }
 
-fn last(events: &[CaseEvent], pred: impl Fn(&EventKind) -> bool) -> Option<&CaseEvent> {
-    events.iter().rev().find(|e| pred(&e.kind))
-}
-
 const REMEDY: &str = "如对本决定不服,可以自收到本通知书之日起六十日内依法申请行政复议,或者在六个月内依法向人民法院提起行政诉讼。";
 
 pub async fn document(
@@ -123,7 +120,7 @@ pub async fn document(
             )
         }
         "refusal" => {
-            let reasons = last(&events, |k| matches!(k, EventKind::Refused { .. }))
+            let reasons = last_event(&events, |k| matches!(k, EventKind::Refused { .. }))
                 .map(|e| match &e.kind {
                     EventKind::Refused { reasons } => reasons.clone(),
                     _ => String::new(),
@@ -147,7 +144,7 @@ pub async fn document(
             )
         }
         "correction" => {
-            let ev = last(&events, |k| {
+            let ev = last_event(&events, |k| {
                 matches!(k, EventKind::CorrectionRequested { .. })
             });
             let defects = match ev.map(|e| &e.kind) {
@@ -173,7 +170,7 @@ pub async fn document(
             )
         }
         "special" => {
-            let ev = last(&events, |k| matches!(k, EventKind::Suspended { .. }));
+            let ev = last_event(&events, |k| matches!(k, EventKind::Suspended { .. }));
             let (proc_, reason, days, on) = match ev.map(|e| &e.kind) {
                 Some(EventKind::Suspended {
                     procedure,
@@ -200,7 +197,7 @@ pub async fn document(
             )
         }
         "extension" => {
-            let ev = last(&events, |k| matches!(k, EventKind::Extended { .. }));
+            let ev = last_event(&events, |k| matches!(k, EventKind::Extended { .. }));
             let (days, reason, due) = match ev.map(|e| &e.kind) {
                 Some(EventKind::Extended {
                     days,
@@ -227,7 +224,7 @@ pub async fn document(
         }
         "decision" => {
             let granted = c.granted == Some(true);
-            let reasons = last(&events, |k| matches!(k, EventKind::Decided { .. }))
+            let reasons = last_event(&events, |k| matches!(k, EventKind::Decided { .. }))
                 .map(|e| match &e.kind {
                     EventKind::Decided { reasons, .. } => reasons.clone(),
                     _ => String::new(),
@@ -261,7 +258,7 @@ pub async fn document(
             )
         }
         "receipt" => {
-            let ev = last(&events, |k| matches!(k, EventKind::Delivered { .. }));
+            let ev = last_event(&events, |k| matches!(k, EventKind::Delivered { .. }));
             let (method, recipient, on) = match ev.map(|e| &e.kind) {
                 Some(EventKind::Delivered {
                     method,

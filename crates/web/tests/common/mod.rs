@@ -48,8 +48,8 @@ pub async fn fresh_store(backend: Backend) -> Arc<dyn Store> {
 
 /// Runs `f` to completion on a thread and runtime of its own: templates are built once per test
 /// binary, outside any one test's runtime (whose end would take the builder's connections along).
-fn on_own_runtime<T: Send + 'static>(
-    f: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = T>>> + Send + 'static,
+fn on_own_runtime<T: Send + 'static, F: std::future::Future<Output = T>>(
+    f: impl FnOnce() -> F + Send + 'static,
 ) -> T {
     std::thread::spawn(move || {
         tokio::runtime::Builder::new_current_thread()
@@ -66,17 +66,15 @@ fn on_own_runtime<T: Send + 'static>(
 fn sqlite_template() -> &'static [u8] {
     static T: OnceLock<Vec<u8>> = OnceLock::new();
     T.get_or_init(|| {
-        on_own_runtime(|| {
-            Box::pin(async {
-                let path = std::env::temp_dir().join(format!(
-                    "yizhan-test-template-{}.sqlite3",
-                    std::process::id()
-                ));
-                let store = store_sqlite::SqliteStore::open(&path).expect("template");
-                demo::load(&store, demo_hash()).await.expect("demo loads");
-                drop(store);
-                store_sqlite::SqliteStore::take_template_for_tests(&path).expect("template")
-            })
+        on_own_runtime(|| async {
+            let path = std::env::temp_dir().join(format!(
+                "yizhan-test-template-{}.sqlite3",
+                std::process::id()
+            ));
+            let store = store_sqlite::SqliteStore::open(&path).expect("template");
+            demo::load(&store, demo_hash()).await.expect("demo loads");
+            drop(store);
+            store_sqlite::SqliteStore::take_template_for_tests(&path).expect("template")
         })
     })
 }
@@ -86,16 +84,14 @@ fn sqlite_template() -> &'static [u8] {
 fn pg_template() -> &'static str {
     static T: OnceLock<String> = OnceLock::new();
     T.get_or_init(|| {
-        on_own_runtime(|| {
-            Box::pin(async {
-                let url = yizhan_test_pg::required_url();
-                let (store, name) = store_postgres::PgStore::new_template_for_tests(&url)
-                    .await
-                    .expect("template database");
-                demo::load(&store, demo_hash()).await.expect("demo loads");
-                store.close();
-                name
-            })
+        on_own_runtime(|| async {
+            let url = yizhan_test_pg::required_url();
+            let (store, name) = store_postgres::PgStore::new_template_for_tests(&url)
+                .await
+                .expect("template database");
+            demo::load(&store, demo_hash()).await.expect("demo loads");
+            store.close();
+            name
         })
     })
 }
