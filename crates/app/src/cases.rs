@@ -135,14 +135,19 @@ fn query_code() -> String {
     (0..8).map(|_| A[r.gen_range(0..A.len())] as char).collect()
 }
 
-/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide.
+/// The counter case numbers are issued from, one scope per place and day.
+pub const CASE_COUNTER: &str = "case";
+
+/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide. `scope` is the
+/// counter's scope (region code and date).
+pub fn format_case_number(scope: &str, seq: i64) -> String {
+    format!("{scope}{seq:05}")
+}
+
 async fn case_number(state: &Services, place: &RegionCode, at: DateTime<Utc>) -> Result<String> {
-    let day = case::local_date(at).format("%Y%m%d").to_string();
-    let seq = state
-        .store
-        .next_counter("case", &format!("{place}{day}"))
-        .await?;
-    Ok(format!("{place}{day}{seq:05}"))
+    let scope = format!("{place}{}", case::local_date(at).format("%Y%m%d"));
+    let seq = state.store.next_counter(CASE_COUNTER, &scope).await?;
+    Ok(format_case_number(&scope, seq))
 }
 
 /// Files a case. Online applicants get a draft; clerks and village agents file at their place and
@@ -261,29 +266,56 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         applicant_region,
         agent_user_id: agent_user,
         form: req.form.clone(),
+        suite: state.suite,
     };
-    let cal = state.calendar_for(&filing.place).await?;
-    let actor = case::ActorRef {
-        user_id: Some(user.id),
-        name: user.display_name.clone(),
-        role: grants.first().map(|g| g.role),
-        place: Some(filing.place.clone()),
+    // From here the number is taken: a filing that fails records it void, so the gap it leaves in
+    // the counter is explained (verify reports unexplained gaps as deleted cases).
+    let filed = async {
+        let cal = state.calendar_for(&filing.place).await?;
+        let actor = case::ActorRef {
+            user_id: Some(user.id),
+            name: user.display_name.clone(),
+            role: grants.first().map(|g| g.role),
+            place: Some(filing.place.clone()),
+        };
+        let kinds = case::open(filing, now, &cal);
+        let events = case::seal(
+            state.suite,
+            &number,
+            0,
+            case::GENESIS_HASH,
+            now,
+            &actor,
+            "",
+            &[],
+            kinds,
+        );
+        let c = Case::replay(&events).expect("open starts with Filed");
+        // The case, its notice and its supervision rows in one transaction.
+        let rules = crate::supervision::rules(state).await?;
+        let effects = store::SideEffects {
+            messages: notices(&c, &events),
+            result: None,
+            supervision: crate::supervision::change_if_changed(state, None, &c, &rules).await?,
+            outcome: None,
+        };
+        state
+            .store
+            .commit_transition(&c, 0, &events, &effects)
+            .await?;
+        Ok::<_, Error>((c, effects))
+    }
+    .await;
+    let (c, effects) = match filed {
+        Ok(x) => x,
+        Err(e) => {
+            let reason = format!("立案未完成: {e}");
+            if let Err(v) = state.store.void_number(&number, &reason, now).await {
+                tracing::error!(%number, error = %v, "could not record a void case number");
+            }
+            return Err(e);
+        }
     };
-    let kinds = case::open(filing, now, &cal);
-    let events = case::seal(&number, 0, case::GENESIS_HASH, now, &actor, "", &[], kinds);
-    let c = Case::replay(&events).expect("open starts with Filed");
-    // The case, its notice and its supervision rows in one transaction.
-    let rules = crate::supervision::rules(state).await?;
-    let effects = store::SideEffects {
-        messages: notices(&c, &events),
-        result: None,
-        supervision: crate::supervision::change_if_changed(state, None, &c, &rules).await?,
-        outcome: None,
-    };
-    state
-        .store
-        .commit_transition(&c, 0, &events, &effects)
-        .await?;
     send_sms(state, &c, &effects.messages);
     state.notify_change();
     Ok(c)
@@ -348,6 +380,7 @@ pub async fn execute_on(
     let cal = state.calendar_for(&c.filing.place).await?;
     let d = case::decide(&c, cmd, actor, now, &cal)?;
     let events = case::seal_with_key(
+        c.filing.suite,
         number,
         c.version,
         &c.last_hash,

@@ -29,6 +29,7 @@ pub mod services;
 pub mod supervision;
 pub mod supervision_orders;
 pub mod users;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use services::{

@@ -115,6 +115,8 @@ pub struct Services {
     /// Read-mostly data every command needs, cached so the write path does no extra reads:
     /// local closures per region, department codes by id, the warning rules.
     pub caches: Arc<Caches>,
+    /// The database's crypto suite: new cases' logs are chained with its hash.
+    pub suite: crypto::Suite,
 }
 
 pub struct Caches {
@@ -193,9 +195,14 @@ impl Services {
             instance: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()),
             search: Arc::new(RwLock::new(Arc::new(search::SearchIndex::build(&[], &[])))),
             caches: Arc::new(Caches::default()),
+            suite: Default::default(),
         };
         // Versions first: a change committed while loading shows as a newer version next time.
         let versions = state.store.cache_versions().await?;
+        let state = Services {
+            suite: state.store.record_suite().await?.unwrap_or_default(),
+            ..state
+        };
         state.reload_calendar().await?;
         state.reload_search().await?;
         *state.caches.versions.lock().await = versions.into_iter().collect();

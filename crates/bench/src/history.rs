@@ -136,6 +136,7 @@ fn step(
 ) -> Result<()> {
     let d = case::decide(c, &cmd, actor, at, cal).map_err(|e| anyhow!("{cmd:?}: {e}"))?;
     let sealed = case::seal(
+        case::Suite::Intl,
         &c.filing.number,
         c.version,
         &c.last_hash,
@@ -199,6 +200,7 @@ fn one(ctx: &Ctx, i: u64) -> Result<(store::ImportedCase, bool)> {
         applicant_region: place.clone(),
         agent_user_id: None,
         form: json!({}),
+        suite: Default::default(),
     };
     let cal = &ctx.cal;
     let who = case::ActorRef {
@@ -208,7 +210,17 @@ fn one(ctx: &Ctx, i: u64) -> Result<(store::ImportedCase, bool)> {
         place: Some(place.clone()),
     };
     let kinds = case::open(filing, at, cal);
-    let mut events = case::seal(&number, 0, case::GENESIS_HASH, at, &who, "", &[], kinds);
+    let mut events = case::seal(
+        case::Suite::Intl,
+        &number,
+        0,
+        case::GENESIS_HASH,
+        at,
+        &who,
+        "",
+        &[],
+        kinds,
+    );
     let mut c = Case::replay(&events).context("open starts with Filed")?;
     let mut t = at;
     for m in 0..c.materials.len() {

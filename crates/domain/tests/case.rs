@@ -210,6 +210,7 @@ fn filing(item: ItemTerms, channel: Channel) -> Filing {
         applicant_region: region(VILLAGE_A),
         agent_user_id: None,
         form: serde_json::json!({}),
+        suite: Default::default(),
     }
 }
 
@@ -346,6 +347,7 @@ fn file(item: ItemTerms, channel: Channel, when: DateTime<Utc>) -> Vec<CaseEvent
     };
     let number = f.number.clone();
     seal(
+        Suite::Intl,
         &number,
         0,
         GENESIS_HASH,
@@ -371,6 +373,7 @@ fn run(
     let mut case = case_of(case_events);
     let d = decide(&case, &cmd, actor, when, cal())?;
     let sealed = seal(
+        Suite::Intl,
         &case.filing.number,
         case.version,
         &case.last_hash,
@@ -2277,6 +2280,7 @@ fn play(s: &Scenario) -> Result<(Case, Vec<CaseEvent>), TestCaseError> {
                 );
                 prop_assert!(!d.events.is_empty());
                 let sealed = seal(
+                    Suite::Intl,
                     &case.filing.number,
                     case.version,
                     &case.last_hash,
@@ -2361,7 +2365,7 @@ proptest! {
             forged.remove(i);
             for e in &mut forged[i..] {
                 e.seq -= 1;
-                e.hash = e.compute_hash();
+                e.hash = e.compute_hash(Suite::Intl);
             }
             prop_assert_eq!(verify_chain(&forged), Err(i as u32 + 1));
         }

@@ -95,6 +95,7 @@ fn filing(item: ItemTerms) -> Filing {
         applicant_region: region(VILLAGE),
         agent_user_id: None,
         form: serde_json::json!({}),
+        suite: Default::default(),
     }
 }
 
@@ -129,6 +130,7 @@ fn run(events: &mut Vec<CaseEvent>, cmd: Command, actor: &Actor, day: NaiveDate)
         return false;
     };
     let sealed = seal(
+        yizhan_domain::case::Suite::Intl,
         &case.filing.number,
         case.version,
         &case.last_hash,
@@ -153,6 +155,7 @@ fn accepted(item: ItemTerms, day: NaiveDate) -> Vec<CaseEvent> {
         place: None,
     };
     let mut ev = seal(
+        yizhan_domain::case::Suite::Intl,
         &number,
         0,
         GENESIS_HASH,

@@ -316,7 +316,7 @@ pub(crate) fn packed<T: serde::Serialize>(body: Body, v: &T) -> Result<Vec<u8>> 
     store::codec::to_stored(body, v).map_err(StoreError::Backend)
 }
 
-fn unpacked<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T> {
+pub(crate) fn unpacked<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T> {
     let bytes: &[u8] = row.try_get(col).map_err(db)?;
     store::codec::from_stored(bytes).map_err(|e| StoreError::Backend(format!("{col}: {e}")))
 }
@@ -335,11 +335,12 @@ fn case_from_row(row: &Row) -> Result<Case> {
     unpacked(row, "case_json")
 }
 
-const SUMMARY_COLUMNS: &str = "number, item_code, item_name, department, applicant_name, state, \
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "number, item_code, item_name, department, applicant_name, state, \
      place_region, decide_region, applicant_region, applicant_user_id, agent_user_id, due, \
      created_at, updated_at, version";
 
-fn summary_from_row(row: &Row) -> Result<CaseSummary> {
+pub(crate) fn summary_from_row(row: &Row) -> Result<CaseSummary> {
     let state: String = row.get("state");
     let version: i64 = row.get("version");
     Ok(CaseSummary {

@@ -13,6 +13,7 @@ mod import;
 mod meta;
 mod places;
 mod query;
+mod record;
 mod regions;
 mod sessions;
 mod supervision;

@@ -33,7 +33,10 @@ fn packed<T: serde::Serialize>(body: store::codec::Body, v: &T) -> Result<Vec<u8
 }
 
 /// Reads a stored body: a compressed blob, or plain JSON text written before compression.
-fn unpacked<T: serde::de::DeserializeOwned>(r: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+pub(crate) fn unpacked<T: serde::de::DeserializeOwned>(
+    r: &Row<'_>,
+    i: usize,
+) -> rusqlite::Result<T> {
     let v = r.get_ref(i)?;
     let bytes = v.as_bytes().map_err(|e| conversion(e.to_string()))?;
     store::codec::from_stored(bytes).map_err(conversion)
@@ -583,11 +586,12 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<Case> {
     unpacked(r, 0)
 }
 
-const SUMMARY_COLS: &str = "number, item_code, item_name, department, applicant_name, state, \
+pub(crate) const SUMMARY_COLS: &str =
+    "number, item_code, item_name, department, applicant_name, state, \
      place_region, decide_region, applicant_region, applicant_user_id, agent_user_id, due, \
      created_at, updated_at, version";
 
-fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
+pub(crate) fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
     let state: String = r.get(5)?;
     let due: Option<String> = r.get(11)?;
     let version: i64 = r.get(14)?;

@@ -9,6 +9,7 @@ mod cases;
 mod catalog;
 mod feedback;
 mod migrate;
+mod record;
 mod regions;
 mod schema;
 mod supervision;

@@ -391,6 +391,11 @@ async fn schema_description_is_exactly_the_migrations() {
             "ratings.pk(id)",
             "ratings.unique(case_number,channel)",
             "receipt_days.pk(received_on,place_region,department,shard)",
+            "record_suite.check(record_suite_one_row)",
+            "record_suite.check(record_suite_suite_ck)",
+            "record_suite.pk(id)",
+            "record_suite.trigger(record_suite_no_delete)",
+            "record_suite.trigger(record_suite_no_update)",
             "regions.check(regions_level_ck)",
             "regions.fk(parent_code)->regions",
             "regions.pk(code)",
@@ -410,6 +415,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "users.fk(home_region)->regions",
             "users.pk(id)",
             "users.unique(username)",
+            "void_numbers.pk(number)",
+            "void_numbers.trigger(void_numbers_no_delete)",
+            "void_numbers.trigger(void_numbers_no_update)",
             "warning_counts.pk(place_region,colour,shard)",
             "warnings.check(warnings_colour_ck)",
             "warnings.fk(case_number)->cases",
@@ -419,7 +427,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 29);
+    assert_eq!(d.tables.len(), 31);
+    assert_eq!(d.tables["record_suite"].len(), 3);
+    assert_eq!(d.tables["void_numbers"].len(), 3);
     assert_eq!(d.tables["cache_versions"].len(), 2);
     assert_eq!(d.tables["outcome_days"].len(), 14);
     assert_eq!(d.tables["receipt_days"].len(), 5);

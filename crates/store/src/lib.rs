@@ -8,6 +8,7 @@ pub mod codec;
 pub mod conformance;
 pub mod listing;
 pub mod migrations;
+pub mod record;
 pub mod stored;
 pub mod write_plan;
 
@@ -749,6 +750,7 @@ pub trait Store:
     + CaseStore
     + SupervisionStore
     + FeedbackStore
+    + record::RecordStore
 {
 }
 impl<
@@ -761,7 +763,8 @@ impl<
             + MetaStore
             + CaseStore
             + SupervisionStore
-            + FeedbackStore,
+            + FeedbackStore
+            + record::RecordStore,
     > Store for T
 {
 }
@@ -798,7 +801,10 @@ pub fn check_new_events(
                 e.seq, e.case_number
             )));
         }
-        if e.seq as usize != seq || &e.prev_hash != prev || e.compute_hash() != e.hash {
+        if e.seq as usize != seq
+            || &e.prev_hash != prev
+            || e.compute_hash(case.filing.suite) != e.hash
+        {
             return Err(broken(format!("第{}个事件序号或哈希不符", e.seq)));
         }
         prev = &e.hash;

@@ -36,6 +36,10 @@ pub struct Settings {
     pub lock_minutes: i64,
     /// `text` for people, `json` (one object a line) for log collectors.
     pub log_format: LogFormat,
+    /// The crypto suite of a new database's record: `intl` (SHA-256, Ed25519, AES-256-GCM) or `gm`
+    /// (国密 SM3, SM2, SM4). Recorded when the first server starts on the database; a server
+    /// configured for the other suite then refuses to start.
+    pub crypto_suite: crypto::Suite,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +63,7 @@ impl Default for Settings {
             lock_after: web.lock_after,
             lock_minutes: web.lock_minutes,
             log_format: LogFormat::Text,
+            crypto_suite: crypto::Suite::Intl,
         }
     }
 }
@@ -76,6 +81,7 @@ const ENV_KEYS: &[&str] = &[
     "lock_after",
     "lock_minutes",
     "log_format",
+    "crypto_suite",
 ];
 
 /// Values given as flags; `None` leaves the layers below in force.

@@ -122,8 +122,17 @@ fn verify_passes_on_demo_data_and_names_a_tampered_case() {
         stderr.contains(&format!("第 {seq} 条")),
         "verify's error does not name the altered event {seq}: {stderr}"
     );
-    assert!(
-        stderr.contains("1 个办件"),
-        "only the one altered case should fail: {stderr}"
+    // The report says exactly what is wrong: that case's chain, and the dropped trigger.
+    let out = yizhan(&data, &["verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["cases"], cases);
+    assert_eq!(
+        report["findings"],
+        serde_json::json!([
+            {"kind": "guard_missing", "table": "case_events", "trigger": "case_events_no_update"},
+            {"kind": "broken_chain", "case": number, "seq": seq},
+        ]),
+        "{report}"
     );
 }

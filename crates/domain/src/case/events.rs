@@ -251,8 +251,9 @@ pub struct CaseEvent {
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 impl CaseEvent {
-    /// SHA-256 over the previous hash and the canonical JSON of every other field.
-    pub fn compute_hash(&self) -> String {
+    /// The suite's hash (SHA-256 or SM3) over the previous hash and the canonical JSON of every
+    /// other field.
+    pub fn compute_hash(&self, suite: Suite) -> String {
         let mut body = serde_json::json!({
             "case_number": self.case_number,
             "seq": self.seq,
@@ -266,18 +267,25 @@ impl CaseEvent {
         if let Some(k) = &self.idempotency_key {
             body["idempotency_key"] = serde_json::Value::String(k.clone());
         }
-        let mut h = Sha256::new();
-        h.update(self.prev_hash.as_bytes());
-        h.update(serde_json::to_vec(&body).expect("event serializes"));
-        hex::encode(h.finalize())
+        let json = serde_json::to_vec(&body).expect("event serializes");
+        hex::encode(suite.digest(&[self.prev_hash.as_bytes(), &json]))
+    }
+}
+
+/// The suite a log is chained with: the one its `Filed` event names.
+pub fn chain_suite(events: &[CaseEvent]) -> Suite {
+    match events.first().map(|e| &e.kind) {
+        Some(EventKind::Filed { filing }) => filing.suite,
+        _ => Suite::default(),
     }
 }
 
 /// Checks a case's chain: sequence, links and hashes. Returns the first bad seq.
 pub fn verify_chain(events: &[CaseEvent]) -> Result<(), u32> {
+    let suite = chain_suite(events);
     let mut prev = GENESIS_HASH.to_string();
     for (i, e) in events.iter().enumerate() {
-        if e.seq as usize != i + 1 || e.prev_hash != prev || e.compute_hash() != e.hash {
+        if e.seq as usize != i + 1 || e.prev_hash != prev || e.compute_hash(suite) != e.hash {
             return Err(e.seq);
         }
         prev = e.hash.clone();

@@ -18,8 +18,8 @@ use crate::calendar::WorkingCalendar;
 use crate::catalog::{CatalogItem, Fee, ItemKind, Stage};
 use crate::region::RegionCode;
 use chrono::{DateTime, NaiveDate, Utc};
+pub use crypto::Suite;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Working days for a correction notice after receipt (art. 32).
 pub const CORRECTION_LIMIT_DAYS: u32 = 5;
@@ -518,6 +518,14 @@ pub struct Filing {
     /// Free-form application content (表单).
     #[serde(default)]
     pub form: serde_json::Value,
+    /// The crypto suite whose hash chains this case's log (the database's suite when filed).
+    /// Left out of the JSON for `intl`, so logs sealed before suites existed keep their hashes.
+    #[serde(default, skip_serializing_if = "is_intl")]
+    pub suite: crypto::Suite,
+}
+
+fn is_intl(s: &crypto::Suite) -> bool {
+    *s == crypto::Suite::Intl
 }
 
 /// The case as its events make it.

@@ -181,9 +181,11 @@ fn one(actor: ActorRef, e: EventKind) -> Result<Decision, CaseError> {
     })
 }
 
-/// Seals new event kinds into chained events after the case's last one.
+/// Seals new event kinds into chained events after the case's last one, hashed with the case's
+/// suite.
 #[allow(clippy::too_many_arguments)]
 pub fn seal(
+    suite: Suite,
     case_number: &str,
     last_seq: u32,
     last_hash: &str,
@@ -208,7 +210,7 @@ pub fn seal(
             prev_hash: prev.clone(),
             hash: String::new(),
         };
-        e.hash = e.compute_hash();
+        e.hash = e.compute_hash(suite);
         prev = e.hash.clone();
         out.push(e);
     }
@@ -218,6 +220,7 @@ pub fn seal(
 /// Like [`seal`], recording the client's idempotency key on every new event.
 #[allow(clippy::too_many_arguments)]
 pub fn seal_with_key(
+    suite: Suite,
     case_number: &str,
     last_seq: u32,
     last_hash: &str,
@@ -229,6 +232,7 @@ pub fn seal_with_key(
     key: Option<&str>,
 ) -> Vec<CaseEvent> {
     let mut events = seal(
+        suite,
         case_number,
         last_seq,
         last_hash,
@@ -243,7 +247,7 @@ pub fn seal_with_key(
         for e in &mut events {
             e.idempotency_key = Some(k.to_string());
             e.prev_hash = prev.clone();
-            e.hash = e.compute_hash();
+            e.hash = e.compute_hash(suite);
             prev = e.hash.clone();
         }
     }

@@ -136,6 +136,7 @@ fn filing(item: ItemTerms) -> Filing {
         applicant_region: region(VA),
         agent_user_id: None,
         form: serde_json::json!({}),
+        suite: Default::default(),
     }
 }
 
@@ -190,6 +191,7 @@ impl Log {
         let f = filing(item);
         let number = f.number.clone();
         let ev = seal(
+            crate::case::Suite::Intl,
             &number,
             0,
             GENESIS_HASH,
@@ -208,6 +210,7 @@ impl Log {
         let case = self.case();
         let dec = decide(&case, &cmd, a, at(day), &cal())?;
         let sealed = seal(
+            crate::case::Suite::Intl,
             &case.filing.number,
             case.version,
             &case.last_hash,
@@ -230,6 +233,7 @@ impl Log {
     fn forge(&mut self, by: ActorRef, kind: EventKind, day: NaiveDate) -> &mut Self {
         let case = self.case();
         let sealed = seal(
+            crate::case::Suite::Intl,
             &case.filing.number,
             case.version,
             &case.last_hash,

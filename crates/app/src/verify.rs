@@ -1,0 +1,260 @@
+//! Checking the legal record (issue 16, part 3): everything that can be checked from the database
+//! alone, each problem named as a [`Finding`]. What it covers, for every case: the hash chain is
+//! whole; the log is as long as the case row's version says; the snapshot and every column derived
+//! from it equal the replay of the log; the log uses the database's suite. For the database: every
+//! number a counter issued is a case or a recorded void number (a deleted case leaves a gap), and
+//! the append-only triggers are all there.
+//!
+//! What it cannot see alone — an edit with the chain recomputed after it, or a deleted case and its
+//! counter turned back — is what signed checkpoints kept outside the database are for.
+
+use chrono::{DateTime, Utc};
+use crypto::Suite;
+use domain::case::{verify_chain, Case, CaseEvent};
+use serde::Serialize;
+use std::collections::HashSet;
+use store::record::StoredCase;
+use store::{CaseSummary, Store, StoreError};
+
+/// One problem found, with the case or table it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Finding {
+    /// The chain breaks at `seq`: an event was changed, removed or inserted.
+    BrokenChain { case: String, seq: u32 },
+    /// The log has `events` events but the case row says version `version` (a truncated tail).
+    LengthMismatch {
+        case: String,
+        events: u32,
+        version: u32,
+    },
+    /// The stored snapshot or the columns derived from it differ from the replay of the log.
+    SnapshotMismatch { case: String, fields: Vec<String> },
+    /// The snapshot does not decode at all.
+    SnapshotUnreadable { case: String },
+    /// The case's log is chained with another suite than the database's.
+    SuiteMismatch {
+        case: String,
+        case_suite: Suite,
+        database_suite: Suite,
+    },
+    /// A number its counter issued is neither a case nor a recorded void number.
+    MissingNumber { number: String },
+    /// An append-only trigger is gone.
+    GuardMissing { table: String, trigger: String },
+}
+
+impl Finding {
+    /// The finding in a sentence, for people.
+    pub fn message(&self) -> String {
+        match self {
+            Finding::BrokenChain { case, seq } => {
+                format!("办件 {case} 的日志哈希链自第 {seq} 条起断裂(事件被改动、删除或插入)")
+            }
+            Finding::LengthMismatch {
+                case,
+                events,
+                version,
+            } => format!(
+                "办件 {case} 只有 {events} 条日志,而办件记录为第 {version} 版(日志尾部缺失)"
+            ),
+            Finding::SnapshotMismatch { case, fields } => {
+                format!("办件 {case} 的存储内容与日志重放不符:{}", fields.join("、"))
+            }
+            Finding::SnapshotUnreadable { case } => format!("办件 {case} 的存储快照无法读取"),
+            Finding::SuiteMismatch {
+                case,
+                case_suite,
+                database_suite,
+            } => format!(
+                "办件 {case} 的日志使用 {} 算法,数据库使用 {} 算法",
+                case_suite.hash_name(),
+                database_suite.hash_name()
+            ),
+            Finding::MissingNumber { number } => {
+                format!("办件编号 {number} 已发出,但既无办件也无作废记录(办件可能被删除)")
+            }
+            Finding::GuardMissing { table, trigger } => {
+                format!("表 {table} 的只追加保护触发器 {trigger} 不存在")
+            }
+        }
+    }
+}
+
+/// What a run checked and found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub suite: Suite,
+    pub cases: u64,
+    pub events: u64,
+    pub numbers: u64,
+    pub findings: Vec<Finding>,
+    pub checked_at: DateTime<Utc>,
+}
+
+impl Report {
+    pub fn intact(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+/// The append-only triggers every database must have, as `(table, trigger)`; both backends name
+/// them alike (the schema parity test holds them to it).
+pub const GUARDS: &[(&str, &str)] = &[
+    ("case_events", "case_events_no_update"),
+    ("case_events", "case_events_no_delete"),
+    ("record_suite", "record_suite_no_update"),
+    ("record_suite", "record_suite_no_delete"),
+    ("void_numbers", "void_numbers_no_update"),
+    ("void_numbers", "void_numbers_no_delete"),
+];
+
+/// Checks the whole record. Reads in pages, so it runs beside a live server.
+pub async fn run(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreError> {
+    let suite = store.record_suite().await?.unwrap_or_default();
+    let mut r = Report {
+        suite,
+        cases: 0,
+        events: 0,
+        numbers: 0,
+        findings: vec![],
+        checked_at: now,
+    };
+    let schema = store.describe_schema().await?;
+    for (table, trigger) in GUARDS {
+        if !schema
+            .constraints
+            .contains(&format!("{table}.trigger({trigger})"))
+        {
+            r.findings.push(Finding::GuardMissing {
+                table: table.to_string(),
+                trigger: trigger.to_string(),
+            });
+        }
+    }
+    let mut numbers = HashSet::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.stored_cases(after.as_deref(), 500).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.summary.number.clone());
+        for row in &page {
+            let events = store.case_events(&row.summary.number).await?;
+            r.cases += 1;
+            r.events += events.len() as u64;
+            numbers.insert(row.summary.number.clone());
+            check_case(suite, row, &events, &mut r.findings);
+        }
+    }
+    let void: HashSet<String> = store.void_numbers().await?.into_iter().collect();
+    for (scope, value) in store.counter_values(crate::cases::CASE_COUNTER).await? {
+        for n in 1..=value {
+            let number = crate::cases::format_case_number(&scope, n);
+            r.numbers += 1;
+            if !numbers.contains(&number) && !void.contains(&number) {
+                r.findings.push(Finding::MissingNumber { number });
+            }
+        }
+    }
+    Ok(r)
+}
+
+/// One case: its chain, its length, its suite and its stored rows against the replay.
+fn check_case(suite: Suite, row: &StoredCase, events: &[CaseEvent], out: &mut Vec<Finding>) {
+    let case = row.summary.number.clone();
+    let case_suite = domain::case::chain_suite(events);
+    if !events.is_empty() && case_suite != suite {
+        out.push(Finding::SuiteMismatch {
+            case: case.clone(),
+            case_suite,
+            database_suite: suite,
+        });
+    }
+    if let Err(seq) = verify_chain(events) {
+        out.push(Finding::BrokenChain {
+            case: case.clone(),
+            seq,
+        });
+    }
+    if events.len() != row.summary.version as usize {
+        out.push(Finding::LengthMismatch {
+            case: case.clone(),
+            events: events.len() as u32,
+            version: row.summary.version,
+        });
+    }
+    let Some(snapshot) = &row.snapshot else {
+        out.push(Finding::SnapshotUnreadable { case });
+        return;
+    };
+    let Some(replayed) = Case::replay(events) else {
+        // No log to replay: the chain finding above says so.
+        return;
+    };
+    let fields = differences(row, snapshot, &replayed, events);
+    if !fields.is_empty() {
+        out.push(Finding::SnapshotMismatch { case, fields });
+    }
+}
+
+/// The names of the stored values that differ from what the log makes them.
+fn differences(
+    row: &StoredCase,
+    snapshot: &Case,
+    replayed: &Case,
+    events: &[CaseEvent],
+) -> Vec<String> {
+    let mut fields = vec![];
+    if snapshot != replayed {
+        fields.push("case_json".to_string());
+    }
+    let updated_at = events.last().map_or(row.summary.updated_at, |e| e.at);
+    let expected = micros(CaseSummary::of(replayed, updated_at));
+    let stored = micros(row.summary.clone());
+    let mut col = |name: &str, differ: bool| {
+        if differ {
+            fields.push(name.to_string());
+        }
+    };
+    col("number", stored.number != expected.number);
+    col("item_code", stored.item_code != expected.item_code);
+    col("item_name", stored.item_name != expected.item_name);
+    col("department", stored.department != expected.department);
+    col(
+        "applicant_name",
+        stored.applicant_name != expected.applicant_name,
+    );
+    col("state", stored.state != expected.state);
+    col("place_region", stored.place != expected.place);
+    col(
+        "decide_region",
+        stored.decide_place != expected.decide_place,
+    );
+    col(
+        "applicant_region",
+        stored.applicant_region != expected.applicant_region,
+    );
+    col(
+        "applicant_user_id",
+        stored.applicant_user_id != expected.applicant_user_id,
+    );
+    col(
+        "agent_user_id",
+        stored.agent_user_id != expected.agent_user_id,
+    );
+    col("due", stored.due != expected.due);
+    col("created_at", stored.created_at != expected.created_at);
+    col("updated_at", stored.updated_at != expected.updated_at);
+    col("version", stored.version != expected.version);
+    col("query_code", row.query_code != replayed.filing.query_code);
+    col("received_on", row.received_on != replayed.received_on);
+    fields
+}
+
+/// Instants as the columns keep them (microseconds).
+fn micros(mut s: CaseSummary) -> CaseSummary {
+    let cut = |t: DateTime<Utc>| DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t);
+    s.created_at = cut(s.created_at);
+    s.updated_at = cut(s.updated_at);
+    s
+}

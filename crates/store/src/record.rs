@@ -1,0 +1,34 @@
+//! What checking the legal record reads and writes beyond the case store (issue 16): the
+//! database's crypto suite, the case rows exactly as stored, the counters that issue numbers and
+//! the numbers voided when a filing failed after taking one.
+
+use crate::{CaseSummary, Result};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use crypto::Suite;
+
+/// A case row as stored: its columns, and its snapshot decoded (`None` when it does not decode).
+#[derive(Debug, Clone)]
+pub struct StoredCase {
+    pub summary: CaseSummary,
+    pub query_code: String,
+    pub received_on: Option<NaiveDate>,
+    pub snapshot: Option<domain::case::Case>,
+}
+
+#[async_trait]
+pub trait RecordStore: Send + Sync {
+    /// The suite recorded for this database; `None` until a server first starts on it.
+    async fn record_suite(&self) -> Result<Option<Suite>>;
+    /// Records `suite` unless a suite is recorded already; returns the recorded one, which the
+    /// caller compares with its configuration.
+    async fn init_record_suite(&self, suite: Suite, at: DateTime<Utc>) -> Result<Suite>;
+    /// Case rows as stored, in number order after `after`.
+    async fn stored_cases(&self, after: Option<&str>, limit: u32) -> Result<Vec<StoredCase>>;
+    /// Every scope of a named counter with its value (the last number issued).
+    async fn counter_values(&self, name: &str) -> Result<Vec<(String, i64)>>;
+    /// Records that a case number was taken but its filing did not complete.
+    async fn void_number(&self, number: &str, reason: &str, at: DateTime<Utc>) -> Result<()>;
+    /// The numbers voided, in order.
+    async fn void_numbers(&self) -> Result<Vec<String>>;
+}
