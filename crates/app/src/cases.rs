@@ -94,6 +94,32 @@ pub async fn load_visible(state: &Services, u: &User, number: &str) -> Result<Ca
     Ok(c)
 }
 
+/// A case with its whole log (the hash-chained events, in order).
+pub struct CaseLog {
+    pub case: Case,
+    pub events: Vec<case::CaseEvent>,
+}
+
+/// A case the caller may see, with its log.
+pub async fn case_log(state: &Services, u: &User, number: &str) -> Result<CaseLog> {
+    let case = load_visible(state, u, number).await?;
+    let events = state.store.case_events(&case.filing.number).await?;
+    Ok(CaseLog { case, events })
+}
+
+/// The caller's own notices (办件消息), newest first.
+pub async fn messages(state: &Services, u: &User) -> Result<Vec<Message>> {
+    Ok(state.store.messages_for_user(u.id).await?)
+}
+
+/// How many disclosed results the public list shows.
+pub const RESULTS_SHOWN: u32 = 200;
+
+/// The latest disclosed grants (结果公开), personal data masked; public.
+pub async fn results(state: &Services) -> Result<Vec<PublishedResult>> {
+    Ok(state.store.list_results(RESULTS_SHOWN).await?)
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ApplicantInput {
     pub kind: ApplicantKind,
@@ -511,6 +537,14 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// An administrator or a supervisor checks every case's hash chain (see [`verify_all`]).
+pub async fn verify(state: &Services, u: &User) -> Result<(usize, Vec<(String, u32)>)> {
+    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(verify_all(state.store.as_ref()).await?)
 }
 
 /// Checks every case's hash chain; returns the cases that fail with the first bad seq.

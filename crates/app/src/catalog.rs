@@ -28,6 +28,15 @@ pub async fn list(state: &Services, u: Option<&User>, all: bool) -> Result<Vec<C
     Ok(state.store.list_items(&filter).await?)
 }
 
+/// The catalog page: every item the caller manages (drafts too). Someone who manages no item
+/// is refused (the API's list answers them with nothing).
+pub async fn managed_items(state: &Services, u: &User) -> Result<Vec<CatalogItem>> {
+    if u.scope(Action::ManageCatalog) == Scope::Within(vec![]) {
+        return Err(Error::Forbidden);
+    }
+    list(state, Some(u), true).await
+}
+
 /// The version of an item in force.
 pub async fn published(state: &Services, code: &str) -> Result<CatalogItem> {
     state
@@ -65,6 +74,15 @@ pub async fn version(
         .await?
         .filter(|i| visible(i, u))
         .ok_or(Error::NotFound("事项"))
+}
+
+/// An item as the public reads its guide: the version in force, or the version asked for when
+/// it is published or superseded (cases cite those), never a draft.
+pub async fn public_item(state: &Services, code: &str, v: Option<u32>) -> Result<CatalogItem> {
+    match v {
+        Some(v) => version(state, None, code, v).await,
+        None => published(state, code).await,
+    }
 }
 
 /// Drafts are visible only to those who manage the item; published and superseded versions to all.
@@ -128,6 +146,19 @@ pub async fn load_managed(
         .ok_or(Error::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     Ok(item)
+}
+
+/// A managed item version with every version of the item, oldest first (drafts included: the
+/// caller manages the item).
+pub async fn load_managed_with_versions(
+    state: &Services,
+    u: &User,
+    code: &str,
+    version: u32,
+) -> Result<(CatalogItem, Vec<CatalogItem>)> {
+    let item = load_managed(state, u, code, version).await?;
+    let versions = state.store.list_versions(code).await?;
+    Ok((item, versions))
 }
 
 /// Starts the next version of a managed item as a draft copied from `version` (one draft at a

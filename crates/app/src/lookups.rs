@@ -43,6 +43,15 @@ pub async fn department_names_for(
     Ok(out)
 }
 
+/// The name of a region's service place, or the region's code when it has none (or it cannot be
+/// read: a name is a label, never a reason to fail the page that shows it).
+pub async fn place_name(state: &Services, code: &domain::RegionCode) -> String {
+    match state.store.get_place(code).await {
+        Ok(Some(p)) => p.name,
+        _ => code.to_string(),
+    }
+}
+
 /// What the public sees of a case: no personal data.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicCase {

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::services::Services;
 use domain::access::{Action, Role};
 use domain::orders::{self, OrderAction, OrderError, OrderParty, OrderStatus};
-use domain::{Level, RegionCode};
+use domain::{Level, RegionCode, Scope};
 use store::User;
 use store::{OrderEntry, SupervisionOrder};
 
@@ -91,6 +91,24 @@ pub async fn issue(
     let id = state.store.create_order(&order).await?;
     state.notify_change();
     Ok(id)
+}
+
+/// The orders the caller sees: a supervisor those of their subtrees; anyone else those addressed
+/// to the units they handle cases for or manage (whose case handlers and center managers reply).
+pub async fn list(state: &Services, u: &User) -> Result<Vec<SupervisionOrder>> {
+    let scope = match u.scope(Action::Supervise) {
+        Scope::Within(v) if v.is_empty() => {
+            match (u.scope(Action::HandleCases), u.scope(Action::ManageStaff)) {
+                (Scope::Within(mut a), Scope::Within(b)) => {
+                    a.extend(b);
+                    Scope::Within(a)
+                }
+                _ => Scope::All,
+            }
+        }
+        s => s,
+    };
+    Ok(state.store.list_orders(&scope).await?)
 }
 
 /// Supervisors over the unit, and the unit's own managers and staff, may see an order.

@@ -1,4 +1,4 @@
-//! The HTTP layer of yizhan: parses, authorizes, calls the domain and the store, renders.
+//! The HTTP layer of yizhan: parses, calls the use cases in `app`, renders.
 
 pub mod api;
 pub mod auth;

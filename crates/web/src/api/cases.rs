@@ -128,9 +128,8 @@ async fn case_events(
     ApiUser(u): ApiUser,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventView>>> {
-    cases::load_visible(&state, &u, &number).await?;
-    let events = state.store.case_events(&number).await?;
-    Ok(Json(events.into_iter().map(EventView::from).collect()))
+    let log = cases::case_log(&state, &u, &number).await?;
+    Ok(Json(log.events.into_iter().map(EventView::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -258,7 +257,7 @@ async fn messages(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<Vec<MessageView>>> {
-    let rows = state.store.messages_for_user(u.user.id).await?;
+    let rows = cases::messages(&state, &u).await?;
     Ok(Json(rows.into_iter().map(MessageView::from).collect()))
 }
 
@@ -266,7 +265,7 @@ async fn messages(
 #[utoipa::path(get, path = "/results", tag = "办件", operation_id = "results",
     responses((status = 200, description = "最近 200 件决定", body = Vec<ResultView>)))]
 async fn results(State(state): State<AppState>) -> ApiResult<Json<Vec<ResultView>>> {
-    let rows = state.store.list_results(200).await?;
+    let rows = cases::results(&state).await?;
     Ok(Json(rows.into_iter().map(ResultView::from).collect()))
 }
 
@@ -278,10 +277,7 @@ async fn verify(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<VerifyReport>> {
-    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
-        return Err(AppError::Forbidden.into());
-    }
-    let (checked, broken) = cases::verify_all(state.store.as_ref()).await?;
+    let (checked, broken) = cases::verify(&state, &u).await?;
     Ok(Json(VerifyReport {
         checked,
         broken: broken

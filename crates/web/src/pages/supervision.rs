@@ -134,19 +134,7 @@ fn status_label(s: OrderStatus) -> &'static str {
 }
 
 pub async fn orders(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    // Units see the orders addressed to them (their case handlers and their center managers, who
-    // reply); supervisors those of their subtree.
-    let scope = match supervisor_scope(&u) {
-        Ok(s) => s,
-        Err(_) => match (u.scope(Action::HandleCases), u.scope(Action::ManageStaff)) {
-            (Scope::Within(mut a), Scope::Within(b)) => {
-                a.extend(b);
-                Scope::Within(a)
-            }
-            _ => Scope::All,
-        },
-    };
-    let list = state.store.list_orders(&scope).await?;
+    let list = crate::supervision_orders::list(&state, &u).await?;
     let today = state.clock.today();
     let can_issue = u.can_anywhere(Action::Supervise);
     let body = html! {

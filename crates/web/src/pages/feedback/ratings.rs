@@ -57,8 +57,7 @@ async fn rate_render(
     status: StatusCode,
 ) -> PageResult {
     let number = &c.filing.number;
-    let ratings = state.store.ratings_for_case(number).await?;
-    let follow_ups = state.store.follow_ups_for_case(number).await?;
+    let (ratings, follow_ups) = app::feedback::case_ratings(state, c).await?;
     let (token, cookie) = form_token(state, u);
     let rated_here = ratings.iter().find(|r| r.channel == channel);
     let body = html! {
