@@ -8,8 +8,8 @@ use crate::services::Services;
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
 use domain::case::{
-    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseState, Channel, Command, EventKind,
-    Filing, ItemTerms,
+    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseNumber, CaseState, Channel,
+    Command, EventKind, Filing, ItemTerms,
 };
 use domain::catalog::{CatalogItem, ItemStatus};
 use domain::identity;
@@ -82,10 +82,10 @@ pub fn can_view(u: &User, c: &Case) -> bool {
     staff || Some(u.id) == f.applicant.user_id || Some(u.id) == f.agent_user_id
 }
 
-pub async fn load_visible(state: &Services, u: &User, number: &str) -> Result<Case> {
+pub async fn load_visible(state: &Services, u: &User, number: &CaseNumber) -> Result<Case> {
     let c = state
         .store
-        .get_case(number)
+        .get_case(number.as_str())
         .await?
         .ok_or(Error::NotFound("办件"))?;
     if !can_view(u, &c) {
@@ -101,7 +101,7 @@ pub struct CaseLog {
 }
 
 /// A case the caller may see, with its log.
-pub async fn case_log(state: &Services, u: &User, number: &str) -> Result<CaseLog> {
+pub async fn case_log(state: &Services, u: &User, number: &CaseNumber) -> Result<CaseLog> {
     let case = load_visible(state, u, number).await?;
     let events = state.store.case_events(&case.filing.number).await?;
     Ok(CaseLog { case, events })
@@ -162,13 +162,18 @@ fn query_code() -> String {
 }
 
 /// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide.
-async fn case_number(state: &Services, place: &RegionCode, at: DateTime<Utc>) -> Result<String> {
-    let day = case::local_date(at).format("%Y%m%d").to_string();
+async fn case_number(
+    state: &Services,
+    place: &RegionCode,
+    at: DateTime<Utc>,
+) -> Result<CaseNumber> {
+    let day = case::local_date(at);
     let seq = state
         .store
-        .next_counter("case", &format!("{place}{day}"))
+        .next_counter("case", &format!("{place}{}", day.format("%Y%m%d")))
         .await?;
-    Ok(format!("{place}{day}{seq:05}"))
+    let seq = u64::try_from(seq).map_err(|_| Error::Internal(format!("case counter at {seq}")))?;
+    Ok(CaseNumber::compose(place, day, seq))
 }
 
 /// Files a case. Online applicants get a draft; clerks and village agents file at their place and
@@ -271,7 +276,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         }
     }
     let filing = Filing {
-        number: number.clone(),
+        number: number.to_string(),
         query_code: query_code(),
         channel,
         applicant: Applicant {
@@ -296,7 +301,16 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         place: Some(filing.place.clone()),
     };
     let kinds = case::open(filing, now, &cal);
-    let events = case::seal(&number, 0, case::GENESIS_HASH, now, &actor, "", &[], kinds);
+    let events = case::seal(
+        number.as_str(),
+        0,
+        case::GENESIS_HASH,
+        now,
+        &actor,
+        "",
+        &[],
+        kinds,
+    );
     let c = Case::replay(&events).expect("open starts with Filed");
     // The case, its notice and its supervision rows in one transaction.
     let rules = crate::supervision::rules(state).await?;
@@ -319,7 +333,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
 pub async fn execute(
     state: &Services,
     actor: &Actor,
-    number: &str,
+    number: &CaseNumber,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
@@ -332,7 +346,7 @@ pub async fn execute(
 pub async fn execute_keyed(
     state: &Services,
     actor: &Actor,
-    number: &str,
+    number: &CaseNumber,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
@@ -349,7 +363,7 @@ pub async fn execute_keyed(
     }
     let c = state
         .store
-        .get_case(number)
+        .get_case(number.as_str())
         .await?
         .ok_or(Error::NotFound("办件"))?;
     execute_on(state, actor, c, cmd, comment, attachments, key).await
@@ -520,13 +534,19 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
         .into_iter()
         .filter(|s| s.due.is_some_and(|d| d < today))
     {
-        match execute(
+        let c = state
+            .store
+            .get_case(&s.number)
+            .await?
+            .ok_or(Error::NotFound("办件"))?;
+        match execute_on(
             state,
             &Actor::system(),
-            &s.number,
+            c,
             &Command::AutoAccept,
             "行政许可法第三十二条:逾期不告知补正的,自收到申请材料之日起即为受理",
             &[],
+            None,
         )
         .await
         {

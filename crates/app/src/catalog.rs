@@ -6,7 +6,7 @@ use crate::access::Caller;
 use crate::{Error, Result, Services};
 use catalog_io::{Format, ImportErrors};
 use domain::access::Action;
-use domain::catalog::{CatalogItem, ItemStatus};
+use domain::catalog::{CatalogItem, ItemCode, ItemStatus};
 use domain::Scope;
 use store::{ImportSummary, ItemFilter, User};
 
@@ -38,19 +38,23 @@ pub async fn managed_items(state: &Services, u: &User) -> Result<Vec<CatalogItem
 }
 
 /// The version of an item in force.
-pub async fn published(state: &Services, code: &str) -> Result<CatalogItem> {
+pub async fn published(state: &Services, code: &ItemCode) -> Result<CatalogItem> {
     state
         .store
-        .get_published(code)
+        .get_published(code.as_str())
         .await?
         .ok_or(Error::NotFound("事项"))
 }
 
 /// Every version of an item the caller may see, oldest first.
-pub async fn versions(state: &Services, u: Option<&User>, code: &str) -> Result<Vec<CatalogItem>> {
+pub async fn versions(
+    state: &Services,
+    u: Option<&User>,
+    code: &ItemCode,
+) -> Result<Vec<CatalogItem>> {
     let shown: Vec<CatalogItem> = state
         .store
-        .list_versions(code)
+        .list_versions(code.as_str())
         .await?
         .into_iter()
         .filter(|i| visible(i, u))
@@ -65,12 +69,12 @@ pub async fn versions(state: &Services, u: Option<&User>, code: &str) -> Result<
 pub async fn version(
     state: &Services,
     u: Option<&User>,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     state
         .store
-        .get_item(code, version)
+        .get_item(code.as_str(), version)
         .await?
         .filter(|i| visible(i, u))
         .ok_or(Error::NotFound("事项"))
@@ -78,7 +82,7 @@ pub async fn version(
 
 /// An item as the public reads its guide: the version in force, or the version asked for when
 /// it is published or superseded (cases cite those), never a draft.
-pub async fn public_item(state: &Services, code: &str, v: Option<u32>) -> Result<CatalogItem> {
+pub async fn public_item(state: &Services, code: &ItemCode, v: Option<u32>) -> Result<CatalogItem> {
     match v {
         Some(v) => version(state, None, code, v).await,
         None => published(state, code).await,
@@ -136,12 +140,12 @@ pub async fn save_draft_checked(
 pub async fn load_managed(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     let item = state
         .store
-        .get_item(code, version)
+        .get_item(code.as_str(), version)
         .await?
         .ok_or(Error::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
@@ -153,11 +157,11 @@ pub async fn load_managed(
 pub async fn load_managed_with_versions(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<(CatalogItem, Vec<CatalogItem>)> {
     let item = load_managed(state, u, code, version).await?;
-    let versions = state.store.list_versions(code).await?;
+    let versions = state.store.list_versions(code.as_str()).await?;
     Ok((item, versions))
 }
 
@@ -166,11 +170,11 @@ pub async fn load_managed_with_versions(
 pub async fn new_draft_from(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     let item = load_managed(state, u, code, version).await?;
-    let versions = state.store.list_versions(code).await?;
+    let versions = state.store.list_versions(code.as_str()).await?;
     if versions.iter().any(|v| v.status == ItemStatus::Draft) {
         return Err(Error::Conflict {
             code: "draft_exists",
@@ -195,18 +199,18 @@ pub async fn new_draft_from(
 pub async fn publish_checked(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     load_managed(state, u, code, version).await?;
     state
         .store
-        .publish(code, version, state.clock.now())
+        .publish(code.as_str(), version, state.clock.now())
         .await?;
     state.refresh_caches().await?;
     state
         .store
-        .get_item(code, version)
+        .get_item(code.as_str(), version)
         .await?
         .ok_or(Error::NotFound("事项"))
 }

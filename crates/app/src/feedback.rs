@@ -10,7 +10,7 @@ use domain::case::Case;
 use domain::feedback::{
     self as fb, Complainant, Complaint, ComplaintInput, ComplaintKind, ComplaintSubject, FollowUp,
 };
-use domain::RegionCode;
+use domain::{CaseNumber, RegionCode};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -54,15 +54,14 @@ pub fn feedback_scopes(u: &User) -> Vec<Scope> {
         .collect()
 }
 
-pub async fn case_by_code(state: &Services, number: &str, code: &str) -> Result<Case> {
+/// The case a number and its query code name together (the query code proves the asker is its
+/// applicant).
+pub async fn case_by_code(state: &Services, number: &CaseNumber, code: &str) -> Result<Case> {
     state
         .store
-        .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
+        .find_case_by_query_code(number.as_str(), code.trim().to_ascii_uppercase().as_str())
         .await?
-        .ok_or_else(|| Error::NoMatch {
-            code: "lookup_failed",
-            message: "办件编号或查询码不正确".into(),
-        })
+        .ok_or_else(crate::lookups::lookup_failed)
 }
 
 /// Follow-ups and complaints in any of the user's subtrees, each once.
@@ -248,11 +247,13 @@ pub async fn route_complaint(state: &Services, f: &ComplaintForm) -> Result<Comp
         });
     let case_number = f.case.trim();
     if subject == ComplaintSubject::Case || !case_number.is_empty() {
-        let c = state
-            .store
-            .get_case(case_number)
-            .await?
-            .ok_or_else(|| Error::bad_field("case_not_found", "case", "办件编号不存在"))?;
+        // A number that cannot be one names no case either.
+        let found = match CaseNumber::parse(case_number) {
+            Ok(n) => state.store.get_case(n.as_str()).await?,
+            Err(_) => None,
+        };
+        let c =
+            found.ok_or_else(|| Error::bad_field("case_not_found", "case", "办件编号不存在"))?;
         let subject_ref = if subject == ComplaintSubject::Case || f.subject_ref.trim().is_empty() {
             c.filing.number.clone()
         } else {

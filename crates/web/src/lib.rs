@@ -5,6 +5,7 @@ pub mod auth;
 pub mod error;
 pub mod files;
 pub mod forms;
+pub mod ids;
 pub mod pages;
 pub mod state;
 

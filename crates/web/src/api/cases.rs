@@ -8,6 +8,7 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::cases::{self, FileRequest};
 use crate::error::{ApiResult, AppError};
+use crate::ids;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -115,6 +116,7 @@ async fn get_case(
     ApiUser(u): ApiUser,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<CaseView>> {
+    let number = ids::case_number(&number)?;
     Ok(Json(cases::load_visible(&state, &u, &number).await?.into()))
 }
 
@@ -128,6 +130,7 @@ async fn case_events(
     ApiUser(u): ApiUser,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventView>>> {
+    let number = ids::case_number(&number)?;
     let log = cases::case_log(&state, &u, &number).await?;
     Ok(Json(log.events.into_iter().map(EventView::from).collect()))
 }
@@ -160,6 +163,7 @@ async fn case_command(
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
 ) -> ApiResult<Json<CaseView>> {
+    let number = ids::case_number(&number)?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -205,6 +209,7 @@ async fn upload_material(
     ApiPath((number, index)): ApiPath<(String, usize)>,
     body: Bytes,
 ) -> ApiResult<Json<Uploaded>> {
+    let number = ids::case_number(&number)?;
     cases::load_visible(&state, &u, &number).await?;
     let (sha256, content_type) = crate::files::store_upload(&state, &body).await?;
     let actor = cases::actor_for(&state, &u).await?;
@@ -246,7 +251,8 @@ async fn lookup(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<LookupQuery>,
 ) -> ApiResult<Json<PublicCase>> {
-    Ok(Json(public_view(&state, &q.number, &q.code).await?))
+    let number = ids::looked_up_number(&q.number)?;
+    Ok(Json(public_view(&state, &number, &q.code).await?))
 }
 
 /// 我的办件消息

@@ -5,6 +5,7 @@ use super::{csrf_input, field_errors, layout, public::item_guide, PageError, Pag
 use crate::auth::{Authed, PageUser};
 use crate::error::AppError;
 use crate::forms::{self, ItemForm, PlaceForm, RegionForm, UserForm};
+use crate::ids;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -460,8 +461,9 @@ pub async fn item_view(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
+    let code = ids::item_code(&p.code)?;
     let (item, versions) =
-        app::catalog::load_managed_with_versions(&state, &u, &p.code, p.version).await?;
+        app::catalog::load_managed_with_versions(&state, &u, &code, p.version).await?;
     let names = super::public::department_names(&state).await?;
     let body = html! {
         p { a href="/admin/catalog" { "← 事项目录" } }
@@ -493,8 +495,9 @@ pub async fn item_publish(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    crate::api::catalog::publish_checked(&state, &u, &p.code, p.version).await?;
-    Ok(Redirect::to(&format!("/admin/catalog/{}/{}", p.code, p.version)).into_response())
+    let code = ids::item_code(&p.code)?;
+    crate::api::catalog::publish_checked(&state, &u, &code, p.version).await?;
+    Ok(Redirect::to(&format!("/admin/catalog/{code}/{}", p.version)).into_response())
 }
 
 pub async fn item_new_version(
@@ -502,7 +505,8 @@ pub async fn item_new_version(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let draft = app::catalog::new_draft_from(&state, &u, &p.code, p.version).await?;
+    let code = ids::item_code(&p.code)?;
+    let draft = app::catalog::new_draft_from(&state, &u, &code, p.version).await?;
     Ok(Redirect::to(&format!(
         "/admin/catalog/{}/{}/edit",
         draft.code, draft.version
@@ -532,7 +536,8 @@ pub async fn item_edit(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
+    let code = ids::item_code(&p.code)?;
+    let item = crate::api::catalog::load_managed(&state, &u, &code, p.version).await?;
     if item.status != ItemStatus::Draft {
         return Err(AppError::Conflict {
             code: "version_frozen",

@@ -174,6 +174,7 @@ pub async fn catalog_detail(
     Path(code): Path<String>,
     Query(vq): Query<VersionQuery>,
 ) -> PageResult {
+    let code = crate::ids::item_code(&code)?;
     let item = app::catalog::public_item(&state, &code, vq.version).await?;
     let names = department_names(&state).await?;
     let body = item_guide(&item, &names);
@@ -391,6 +392,7 @@ pub async fn material_template(
     Path((code, index)): Path<(String, usize)>,
     Query(vq): Query<VersionQuery>,
 ) -> PageResult {
+    let code = crate::ids::item_code(&code)?;
     let item = app::catalog::public_item(&state, &code, vq.version).await?;
     let m = item
         .materials

@@ -14,7 +14,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use domain::access::Action;
 use domain::catalog::ItemKind;
 use domain::supervision::{RuleScope, WarningRule, Weights};
-use domain::Scope;
+use domain::{CaseNumber, Scope};
 use futures_util::stream::{self, Stream, StreamExt};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
@@ -184,10 +184,15 @@ pub async fn issue_order(
     PageUser(u): PageUser,
     Form(f): Form<OrderForm>,
 ) -> PageResult {
+    // The case is optional; one that is given must be a case number (said of the form's field).
+    let case = match f.case_number.trim() {
+        "" => None,
+        n => Some(CaseNumber::parse(n).map_err(|e| AppError::from(e.for_field("case_number")))?),
+    };
     let id = crate::supervision_orders::issue(
         &state,
         &u,
-        f.case_number.trim(),
+        case.as_ref(),
         f.unit.trim(),
         &f.subject,
         &f.body,

@@ -107,13 +107,14 @@ pub async fn case_page(
     PageUser(u): PageUser,
     Path(number): Path<String>,
 ) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
     render_case(&state, &u, &number, None, StatusCode::OK).await
 }
 
 pub(super) async fn render_case(
     state: &AppState,
     u: &Authed,
-    number: &str,
+    number: &domain::CaseNumber,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {

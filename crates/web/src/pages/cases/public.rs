@@ -31,7 +31,10 @@ pub async fn lookup(
     let result = if q.number.trim().is_empty() {
         None
     } else {
-        Some(public_view(&state, &q.number, &q.code).await)
+        Some(match crate::ids::looked_up_number(&q.number) {
+            Ok(number) => public_view(&state, &number, &q.code).await,
+            Err(e) => Err(e),
+        })
     };
     let status = match &result {
         Some(Err(e)) => e.status(),
