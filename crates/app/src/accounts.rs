@@ -154,6 +154,38 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
     })
 }
 
+/// The signed-in user behind a session cookie's token: none when the session is unknown or
+/// expired, or its user is gone or deactivated.
+pub async fn session_user(state: &Services, token: &str) -> Result<Option<(Session, User)>> {
+    let now = state.clock.now();
+    let Some(session) = state.store.get_session(&token_hash(token), now).await? else {
+        return Ok(None);
+    };
+    let Some(user) = state.store.get_user(session.user_id).await? else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    Ok(Some((session, user)))
+}
+
+/// Ends a session (the cookie's token no longer signs anyone in).
+pub async fn sign_out(state: &Services, session: &Session) -> Result<()> {
+    Ok(state.store.delete_session(&session.token_hash).await?)
+}
+
+/// The regions the registration form offers as a home: counties and below (a city is no home).
+pub async fn home_regions(state: &Services) -> Result<Vec<domain::region::Region>> {
+    Ok(state
+        .store
+        .list_regions(&domain::Scope::All)
+        .await?
+        .into_iter()
+        .filter(|r| r.level >= domain::Level::County)
+        .collect())
+}
+
 async fn delay(ms: u64) {
     if ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;

@@ -5,7 +5,31 @@ use crate::access::Caller;
 use crate::{Error, Result, Services};
 use domain::access::Action;
 use domain::calendar::parse_holiday_csv;
+use domain::calendar::CalendarDay;
 use store::{Closure, User};
+
+/// Every special day of the loaded schedule (holidays and swapped working days); public, as the
+/// State Council publishes it.
+pub async fn days(state: &Services) -> Result<Vec<CalendarDay>> {
+    Ok(state.store.list_calendar_days().await?)
+}
+
+/// The local closures in the caller's subtrees.
+pub async fn closures(state: &Services, u: &User) -> Result<Vec<Closure>> {
+    Ok(state
+        .store
+        .list_closures(&u.scope(Action::ReadCalendar))
+        .await?)
+}
+
+/// The calendar page: the schedule and the caller's closures, for those who may read a calendar
+/// somewhere (the API's lists answer anyone).
+pub async fn overview(state: &Services, u: &User) -> Result<(Vec<CalendarDay>, Vec<Closure>)> {
+    if !u.can_anywhere(Action::ReadCalendar) {
+        return Err(Error::Forbidden);
+    }
+    Ok((days(state).await?, closures(state, u).await?))
+}
 
 /// Imports schedule text in the `cn-holidays.csv` format; the years it contains are replaced.
 pub async fn import_csv(state: &Services, u: &User, csv: &str) -> Result<usize> {

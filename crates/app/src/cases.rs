@@ -8,8 +8,8 @@ use crate::services::Services;
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
 use domain::case::{
-    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseState, Channel, Command, EventKind,
-    Filing, ItemTerms,
+    self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseNumber, CaseState, Channel,
+    Command, EventKind, Filing, ItemTerms,
 };
 use domain::catalog::{CatalogItem, ItemStatus};
 use domain::identity;
@@ -82,16 +82,42 @@ pub fn can_view(u: &User, c: &Case) -> bool {
     staff || Some(u.id) == f.applicant.user_id || Some(u.id) == f.agent_user_id
 }
 
-pub async fn load_visible(state: &Services, u: &User, number: &str) -> Result<Case> {
+pub async fn load_visible(state: &Services, u: &User, number: &CaseNumber) -> Result<Case> {
     let c = state
         .store
-        .get_case(number)
+        .get_case(number.as_str())
         .await?
         .ok_or(Error::NotFound("办件"))?;
     if !can_view(u, &c) {
         return Err(Error::Forbidden);
     }
     Ok(c)
+}
+
+/// A case with its whole log (the hash-chained events, in order).
+pub struct CaseLog {
+    pub case: Case,
+    pub events: Vec<case::CaseEvent>,
+}
+
+/// A case the caller may see, with its log.
+pub async fn case_log(state: &Services, u: &User, number: &CaseNumber) -> Result<CaseLog> {
+    let case = load_visible(state, u, number).await?;
+    let events = state.store.case_events(&case.filing.number).await?;
+    Ok(CaseLog { case, events })
+}
+
+/// The caller's own notices (办件消息), newest first.
+pub async fn messages(state: &Services, u: &User) -> Result<Vec<Message>> {
+    Ok(state.store.messages_for_user(u.id).await?)
+}
+
+/// How many disclosed results the public list shows.
+pub const RESULTS_SHOWN: u32 = 200;
+
+/// The latest disclosed grants (结果公开), personal data masked; public.
+pub async fn results(state: &Services) -> Result<Vec<PublishedResult>> {
+    Ok(state.store.list_results(RESULTS_SHOWN).await?)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -138,16 +164,19 @@ fn query_code() -> String {
 /// The counter case numbers are issued from, one scope per place and day.
 pub const CASE_COUNTER: &str = "case";
 
-/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide. `scope` is the
-/// counter's scope (region code and date).
-pub fn format_case_number(scope: &str, seq: i64) -> String {
-    format!("{scope}{seq:05}")
-}
-
-async fn case_number(state: &Services, place: &RegionCode, at: DateTime<Utc>) -> Result<String> {
-    let scope = format!("{place}{}", case::local_date(at).format("%Y%m%d"));
-    let seq = state.store.next_counter(CASE_COUNTER, &scope).await?;
-    Ok(format_case_number(&scope, seq))
+/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide.
+async fn case_number(
+    state: &Services,
+    place: &RegionCode,
+    at: DateTime<Utc>,
+) -> Result<CaseNumber> {
+    let day = case::local_date(at);
+    let seq = state
+        .store
+        .next_counter(CASE_COUNTER, &CaseNumber::counter_scope(place, day))
+        .await?;
+    let seq = u64::try_from(seq).map_err(|_| Error::Internal(format!("case counter at {seq}")))?;
+    Ok(CaseNumber::compose(place, day, seq))
 }
 
 /// Files a case. Online applicants get a draft; clerks and village agents file at their place and
@@ -250,7 +279,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         }
     }
     let filing = Filing {
-        number: number.clone(),
+        number: number.to_string(),
         query_code: query_code(),
         channel,
         applicant: Applicant {
@@ -281,7 +310,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         let kinds = case::open(filing, now, &cal);
         let events = case::seal(
             state.suite,
-            &number,
+            number.as_str(),
             0,
             case::GENESIS_HASH,
             now,
@@ -310,7 +339,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         Ok(x) => x,
         Err(e) => {
             let reason = format!("立案未完成: {e}");
-            if let Err(v) = state.store.void_number(&number, &reason, now).await {
+            if let Err(v) = state.store.void_number(number.as_str(), &reason, now).await {
                 tracing::error!(%number, error = %v, "could not record a void case number");
             }
             return Err(e);
@@ -325,7 +354,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
 pub async fn execute(
     state: &Services,
     actor: &Actor,
-    number: &str,
+    number: &CaseNumber,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
@@ -338,7 +367,7 @@ pub async fn execute(
 pub async fn execute_keyed(
     state: &Services,
     actor: &Actor,
-    number: &str,
+    number: &CaseNumber,
     cmd: &Command,
     comment: &str,
     attachments: &[String],
@@ -355,7 +384,7 @@ pub async fn execute_keyed(
     }
     let c = state
         .store
-        .get_case(number)
+        .get_case(number.as_str())
         .await?
         .ok_or(Error::NotFound("办件"))?;
     execute_on(state, actor, c, cmd, comment, attachments, key).await
@@ -527,13 +556,19 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
         .into_iter()
         .filter(|s| s.due.is_some_and(|d| d < today))
     {
-        match execute(
+        let c = state
+            .store
+            .get_case(&s.number)
+            .await?
+            .ok_or(Error::NotFound("办件"))?;
+        match execute_on(
             state,
             &Actor::system(),
-            &s.number,
+            c,
             &Command::AutoAccept,
             "行政许可法第三十二条:逾期不告知补正的,自收到申请材料之日起即为受理",
             &[],
+            None,
         )
         .await
         {
@@ -544,6 +579,14 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// An administrator or a supervisor checks every case's hash chain (see [`verify_all`]).
+pub async fn verify(state: &Services, u: &User) -> Result<(usize, Vec<(String, u32)>)> {
+    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(verify_all(state.store.as_ref()).await?)
 }
 
 /// Checks every case's hash chain; returns the cases that fail with the first bad seq.

@@ -6,7 +6,7 @@ use crate::access::Caller;
 use crate::{Error, Result, Services};
 use catalog_io::{Format, ImportErrors};
 use domain::access::Action;
-use domain::catalog::{CatalogItem, ItemStatus};
+use domain::catalog::{CatalogItem, ItemCode, ItemStatus};
 use domain::Scope;
 use store::{ImportSummary, ItemFilter, User};
 
@@ -28,20 +28,33 @@ pub async fn list(state: &Services, u: Option<&User>, all: bool) -> Result<Vec<C
     Ok(state.store.list_items(&filter).await?)
 }
 
+/// The catalog page: every item the caller manages (drafts too). Someone who manages no item
+/// is refused (the API's list answers them with nothing).
+pub async fn managed_items(state: &Services, u: &User) -> Result<Vec<CatalogItem>> {
+    if u.scope(Action::ManageCatalog) == Scope::Within(vec![]) {
+        return Err(Error::Forbidden);
+    }
+    list(state, Some(u), true).await
+}
+
 /// The version of an item in force.
-pub async fn published(state: &Services, code: &str) -> Result<CatalogItem> {
+pub async fn published(state: &Services, code: &ItemCode) -> Result<CatalogItem> {
     state
         .store
-        .get_published(code)
+        .get_published(code.as_str())
         .await?
         .ok_or(Error::NotFound("事项"))
 }
 
 /// Every version of an item the caller may see, oldest first.
-pub async fn versions(state: &Services, u: Option<&User>, code: &str) -> Result<Vec<CatalogItem>> {
+pub async fn versions(
+    state: &Services,
+    u: Option<&User>,
+    code: &ItemCode,
+) -> Result<Vec<CatalogItem>> {
     let shown: Vec<CatalogItem> = state
         .store
-        .list_versions(code)
+        .list_versions(code.as_str())
         .await?
         .into_iter()
         .filter(|i| visible(i, u))
@@ -56,15 +69,24 @@ pub async fn versions(state: &Services, u: Option<&User>, code: &str) -> Result<
 pub async fn version(
     state: &Services,
     u: Option<&User>,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     state
         .store
-        .get_item(code, version)
+        .get_item(code.as_str(), version)
         .await?
         .filter(|i| visible(i, u))
         .ok_or(Error::NotFound("事项"))
+}
+
+/// An item as the public reads its guide: the version in force, or the version asked for when
+/// it is published or superseded (cases cite those), never a draft.
+pub async fn public_item(state: &Services, code: &ItemCode, v: Option<u32>) -> Result<CatalogItem> {
+    match v {
+        Some(v) => version(state, None, code, v).await,
+        None => published(state, code).await,
+    }
 }
 
 /// Drafts are visible only to those who manage the item; published and superseded versions to all.
@@ -118,16 +140,29 @@ pub async fn save_draft_checked(
 pub async fn load_managed(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     let item = state
         .store
-        .get_item(code, version)
+        .get_item(code.as_str(), version)
         .await?
         .ok_or(Error::NotFound("事项"))?;
     u.authorize(Action::ManageCatalog, &item.region_code)?;
     Ok(item)
+}
+
+/// A managed item version with every version of the item, oldest first (drafts included: the
+/// caller manages the item).
+pub async fn load_managed_with_versions(
+    state: &Services,
+    u: &User,
+    code: &ItemCode,
+    version: u32,
+) -> Result<(CatalogItem, Vec<CatalogItem>)> {
+    let item = load_managed(state, u, code, version).await?;
+    let versions = state.store.list_versions(code.as_str()).await?;
+    Ok((item, versions))
 }
 
 /// Starts the next version of a managed item as a draft copied from `version` (one draft at a
@@ -135,11 +170,11 @@ pub async fn load_managed(
 pub async fn new_draft_from(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     let item = load_managed(state, u, code, version).await?;
-    let versions = state.store.list_versions(code).await?;
+    let versions = state.store.list_versions(code.as_str()).await?;
     if versions.iter().any(|v| v.status == ItemStatus::Draft) {
         return Err(Error::Conflict {
             code: "draft_exists",
@@ -164,18 +199,18 @@ pub async fn new_draft_from(
 pub async fn publish_checked(
     state: &Services,
     u: &User,
-    code: &str,
+    code: &ItemCode,
     version: u32,
 ) -> Result<CatalogItem> {
     load_managed(state, u, code, version).await?;
     state
         .store
-        .publish(code, version, state.clock.now())
+        .publish(code.as_str(), version, state.clock.now())
         .await?;
     state.refresh_caches().await?;
     state
         .store
-        .get_item(code, version)
+        .get_item(code.as_str(), version)
         .await?
         .ok_or(Error::NotFound("事项"))
 }

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::services::{ManualClock, Services};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use domain::case::{
-    ApplicantKind, Command, DeliveryMethod, MaterialStatus, PaymentMethod, SpecialProcedure,
+    ApplicantKind, CaseNumber, Command, DeliveryMethod, MaterialStatus, PaymentMethod,
+    SpecialProcedure,
 };
 use domain::identity::{complete_credit_code, complete_resident_id};
 use std::sync::Arc;
@@ -32,7 +33,12 @@ impl Demo {
             .await?
             .ok_or(Error::NotFound("演示用户"))
     }
-    async fn file(&self, username: &str, item: &str, who: (&str, &str, &str)) -> Result<String> {
+    async fn file(
+        &self,
+        username: &str,
+        item: &str,
+        who: (&str, &str, &str),
+    ) -> Result<CaseNumber> {
         let u = self.user(username).await?;
         let (name, id17, phone) = who;
         let enterprise = id17.len() == 17 && id17.chars().any(|c| c.is_ascii_alphabetic());
@@ -57,23 +63,21 @@ impl Demo {
             applicant_region: None,
             form: serde_json::Value::Null,
         };
-        Ok(cases::file_case_as(&self.state, &u, &req)
-            .await?
-            .filing
-            .number)
+        let c = cases::file_case_as(&self.state, &u, &req).await?;
+        Ok(CaseNumber::parse(&c.filing.number)?)
     }
-    async fn run(&self, username: &str, number: &str, cmd: Command) -> Result<()> {
+    async fn run(&self, username: &str, number: &CaseNumber, cmd: Command) -> Result<()> {
         let u = self.user(username).await?;
         let actor = cases::actor_for_user(&self.state, &u).await?;
         cases::execute(&self.state, &actor, number, &cmd, "", &[])
             .await
             .map(|_| ())
     }
-    async fn receive_all(&self, clerk: &str, number: &str) -> Result<()> {
+    async fn receive_all(&self, clerk: &str, number: &CaseNumber) -> Result<()> {
         let c = self
             .state
             .store
-            .get_case(number)
+            .get_case(number.as_str())
             .await?
             .ok_or(Error::NotFound("办件"))?;
         for i in 0..c.materials.len() {
@@ -91,12 +95,16 @@ impl Demo {
         Ok(())
     }
     /// Completes every running review stage with the department's reviewer, one step at a time.
-    async fn review_all(&self, number: &str, reviewer_of: &dyn Fn(&str) -> String) -> Result<()> {
+    async fn review_all(
+        &self,
+        number: &CaseNumber,
+        reviewer_of: &dyn Fn(&str) -> String,
+    ) -> Result<()> {
         loop {
             let c = self
                 .state
                 .store
-                .get_case(number)
+                .get_case(number.as_str())
                 .await?
                 .ok_or(Error::NotFound("办件"))?;
             let active = c.active_stages();
@@ -244,7 +252,7 @@ pub async fn load(state: &Services) -> Result<bool> {
             let c = d
                 .state
                 .store
-                .get_case(&n)
+                .get_case(n.as_str())
                 .await?
                 .ok_or(Error::NotFound("办件"))?;
             if c.fee_outstanding() > 0 {

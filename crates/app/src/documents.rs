@@ -4,7 +4,7 @@
 
 use crate::{Error, Result, Services};
 use chrono::NaiveDate;
-use domain::case::{Case, CaseEvent};
+use domain::case::{Case, CaseEvent, CaseNumber};
 use store::User;
 
 pub struct Document {
@@ -21,13 +21,18 @@ pub struct Document {
 }
 
 /// The document `key` of a case the caller may see, if the case has produced it.
-pub async fn document(state: &Services, u: &User, number: &str, key: &str) -> Result<Document> {
+pub async fn document(
+    state: &Services,
+    u: &User,
+    number: &CaseNumber,
+    key: &str,
+) -> Result<Document> {
     let case = crate::cases::load_visible(state, u, number).await?;
     let (key, title) = domain::notices::documents(&case)
         .into_iter()
         .find(|(k, _)| *k == key)
         .ok_or(Error::NotFound("文书"))?;
-    let events = state.store.case_events(number).await?;
+    let events = state.store.case_events(number.as_str()).await?;
     let f = &case.filing;
     let lookup_url = format!(
         "{}/lookup?number={}&code={}",

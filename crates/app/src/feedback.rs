@@ -10,7 +10,7 @@ use domain::case::Case;
 use domain::feedback::{
     self as fb, Complainant, Complaint, ComplaintInput, ComplaintKind, ComplaintSubject, FollowUp,
 };
-use domain::RegionCode;
+use domain::{CaseNumber, RegionCode};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -54,15 +54,14 @@ pub fn feedback_scopes(u: &User) -> Vec<Scope> {
         .collect()
 }
 
-pub async fn case_by_code(state: &Services, number: &str, code: &str) -> Result<Case> {
+/// The case a number and its query code name together (the query code proves the asker is its
+/// applicant).
+pub async fn case_by_code(state: &Services, number: &CaseNumber, code: &str) -> Result<Case> {
     state
         .store
-        .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
+        .find_case_by_query_code(number.as_str(), code.trim().to_ascii_uppercase().as_str())
         .await?
-        .ok_or_else(|| Error::NoMatch {
-            code: "lookup_failed",
-            message: "办件编号或查询码不正确".into(),
-        })
+        .ok_or_else(crate::lookups::lookup_failed)
 }
 
 /// Follow-ups and complaints in any of the user's subtrees, each once.
@@ -112,6 +111,66 @@ pub async fn load_complaint(state: &Services, u: &User, id: i64) -> Result<Compl
     Ok(k)
 }
 
+/// A follow-up the caller handles or supervises, with the rating that opened it.
+pub async fn follow_up_with_rating(
+    state: &Services,
+    u: &User,
+    id: i64,
+) -> Result<(FollowUp, Option<fb::Rating>)> {
+    let f = load_follow_up(state, u, id).await?;
+    let rating = state
+        .store
+        .ratings_for_case(&f.case_number)
+        .await?
+        .into_iter()
+        .find(|r| r.id == f.rating_id);
+    Ok((f, rating))
+}
+
+/// A case's ratings and the follow-ups they opened. The caller has proved its right to the case
+/// (its query code, [`case_by_code`]) by holding it.
+pub async fn case_ratings(
+    state: &Services,
+    case: &Case,
+) -> Result<(Vec<fb::Rating>, Vec<FollowUp>)> {
+    let number = &case.filing.number;
+    Ok((
+        state.store.ratings_for_case(number).await?,
+        state.store.follow_ups_for_case(number).await?,
+    ))
+}
+
+/// An administrator sets the working days a follow-up is given and a complaint's answer is due in
+/// (each 1 to 60).
+pub async fn save_time_limits(
+    state: &Services,
+    u: &User,
+    follow_up_days: &str,
+    answer_days: &str,
+) -> Result<()> {
+    if !is_admin(u) {
+        return Err(Error::Forbidden);
+    }
+    let parse = |v: &str, field: &str| -> Result<u32> {
+        v.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=60).contains(d))
+            .ok_or_else(|| Error::bad_field("invalid_days", field, "时限应为1至60个工作日"))
+    };
+    let fdays = parse(follow_up_days, "follow_up_days")?;
+    let adays = parse(answer_days, "answer_days")?;
+    state
+        .store
+        .set_setting(FOLLOW_UP_DAYS_SETTING, &fdays.to_string())
+        .await?;
+    state
+        .store
+        .set_setting(ANSWER_DAYS_SETTING, &adays.to_string())
+        .await?;
+    Ok(())
+}
+
 pub async fn place_name(state: &Services, code: &RegionCode) -> String {
     match state.store.get_place(code).await {
         Ok(Some(p)) => p.name,
@@ -139,6 +198,41 @@ pub struct ComplaintForm {
     pub phone: String,
 }
 
+/// What the public complaint form offers: every service place, and the departments by name
+/// (code, name), sorted by name.
+pub struct ComplaintTargets {
+    pub places: Vec<domain::region::ServicePlace>,
+    pub departments: Vec<(String, String)>,
+}
+
+pub async fn complaint_targets(state: &Services) -> Result<ComplaintTargets> {
+    let places = state.store.list_places(&Scope::All).await?;
+    // Citizens choose a department by its name; the code stays internal.
+    let mut departments: Vec<(String, String)> = crate::lookups::department_names(state)
+        .await?
+        .into_iter()
+        .collect();
+    // "某市市场监督管理局" → "市场监督管理局": the place is chosen separately.
+    let cities: Vec<String> = state
+        .store
+        .list_regions(&Scope::All)
+        .await?
+        .into_iter()
+        .filter(|r| r.level == domain::Level::City)
+        .map(|r| r.name)
+        .collect();
+    for d in departments.iter_mut() {
+        if let Some(rest) = cities.iter().find_map(|c| d.1.strip_prefix(c.as_str())) {
+            d.1 = rest.to_string();
+        }
+    }
+    departments.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(ComplaintTargets {
+        places,
+        departments,
+    })
+}
+
 /// Routes a complaint: a case goes to its deciding place and the item's department; anything else
 /// to the place the complainant chose.
 pub async fn route_complaint(state: &Services, f: &ComplaintForm) -> Result<ComplaintInput> {
@@ -153,11 +247,13 @@ pub async fn route_complaint(state: &Services, f: &ComplaintForm) -> Result<Comp
         });
     let case_number = f.case.trim();
     if subject == ComplaintSubject::Case || !case_number.is_empty() {
-        let c = state
-            .store
-            .get_case(case_number)
-            .await?
-            .ok_or_else(|| Error::bad_field("case_not_found", "case", "办件编号不存在"))?;
+        // A number that cannot be one names no case either.
+        let found = match CaseNumber::parse(case_number) {
+            Ok(n) => state.store.get_case(n.as_str()).await?,
+            Err(_) => None,
+        };
+        let c =
+            found.ok_or_else(|| Error::bad_field("case_not_found", "case", "办件编号不存在"))?;
         let subject_ref = if subject == ComplaintSubject::Case || f.subject_ref.trim().is_empty() {
             c.filing.number.clone()
         } else {
@@ -430,13 +526,18 @@ pub async fn overdue(state: &Services, u: &User) -> Result<Overdue> {
     })
 }
 
-/// A complaint as its complainant follows it with the follow code: no personal data.
-pub async fn public_complaint(state: &Services, code: &str) -> Result<PublicComplaint> {
-    let k = state
+/// A complaint by its follow code (the complainant's only key; spaces, dashes and case aside).
+pub async fn complaint_by_code(state: &Services, code: &str) -> Result<Complaint> {
+    state
         .store
         .find_complaint(&fb::normalize_code(code))
         .await?
-        .ok_or(Error::NotFound("投诉件"))?;
+        .ok_or(Error::NotFound("投诉件"))
+}
+
+/// A complaint as its complainant follows it with the follow code: no personal data.
+pub async fn public_complaint(state: &Services, code: &str) -> Result<PublicComplaint> {
+    let k = complaint_by_code(state, code).await?;
     Ok(PublicComplaint {
         code: k.code,
         kind: k.kind,

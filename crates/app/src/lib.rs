@@ -3,13 +3,11 @@
 //! the command line, the demo loader and the load harness. No HTTP and no HTML here: this crate
 //! knows neither axum nor maud (`crates/yizhan/tests/layering.rs` keeps it so).
 //!
-//! The move of the use cases out of `web` is under way. Here so far: [`Error`] (every expected
+//! Every use case the transports need is here, one module per area, with [`Error`] (every expected
 //! failure with its stable English code and Chinese message, mapped to HTTP once in `web::error`),
-//! [`Services`] (what every use case works with), [`access::Caller`] (the permission questions asked
-//! of a user), and the use cases of cases (filing, routing, commands, notices, art. 32 sweeps,
-//! verification), supervision (rules, warnings, scan, rebuild, dashboard, evaluation, orders), the
-//! background jobs and the demo cases. Still in `web`, to follow: feedback, catalog, users,
-//! calendar and regions.
+//! [`Services`] (what every use case works with) and [`access::Caller`] (the permission questions
+//! asked of a user). `web` reaches the store only through these functions (a test in
+//! `crates/web/tests/http.rs` scans its source for store calls).
 
 pub mod access;
 pub mod accounts;

@@ -3,7 +3,7 @@
 
 use crate::{Error, Result, Services};
 use domain::case::CaseState;
-use domain::Scope;
+use domain::{CaseNumber, Scope};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -43,6 +43,15 @@ pub async fn department_names_for(
     Ok(out)
 }
 
+/// The name of a region's service place, or the region's code when it has none (or it cannot be
+/// read: a name is a label, never a reason to fail the page that shows it).
+pub async fn place_name(state: &Services, code: &domain::RegionCode) -> String {
+    match state.store.get_place(code).await {
+        Ok(Some(p)) => p.name,
+        _ => code.to_string(),
+    }
+}
+
 /// What the public sees of a case: no personal data.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct PublicCase {
@@ -56,15 +65,17 @@ pub struct PublicCase {
     pub timeline: Vec<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
-pub async fn public_view(state: &Services, number: &str, code: &str) -> Result<PublicCase> {
-    let c = state
-        .store
-        .find_case_by_query_code(number.trim(), code.trim().to_ascii_uppercase().as_str())
-        .await?
-        .ok_or_else(|| Error::NoMatch {
-            code: "lookup_failed",
-            message: "办件编号或查询码不正确".into(),
-        })?;
+/// The one answer to a number and query code that do not belong together, whichever is wrong: a
+/// lookup tells nothing about which numbers exist.
+pub fn lookup_failed() -> Error {
+    Error::NoMatch {
+        code: "lookup_failed",
+        message: "办件编号或查询码不正确".into(),
+    }
+}
+
+pub async fn public_view(state: &Services, number: &CaseNumber, code: &str) -> Result<PublicCase> {
+    let c = crate::feedback::case_by_code(state, number, code).await?;
     let events = state.store.case_events(&c.filing.number).await?;
     Ok(PublicCase {
         number: c.filing.number.clone(),

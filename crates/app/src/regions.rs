@@ -6,7 +6,7 @@ use crate::access::Caller;
 use crate::{Error, Result, Services};
 use domain::access::Action;
 use domain::region::{Department, Region, ServicePlace};
-use domain::RegionCode;
+use domain::{RegionCode, Scope};
 use serde::Deserialize;
 use store::User;
 
@@ -29,6 +29,40 @@ pub async fn get(state: &Services, u: &User, c: &str) -> Result<Region> {
         .get_region(&c)
         .await?
         .ok_or(Error::NotFound("区划"))
+}
+
+/// The regions page: every region the caller may read and their service places. Someone who may
+/// read no region at all is refused (the API's lists answer them with nothing).
+pub async fn network(state: &Services, u: &User) -> Result<(Vec<Region>, Vec<ServicePlace>)> {
+    if u.scope(Action::ReadRegions) == Scope::Within(vec![]) {
+        return Err(Error::Forbidden);
+    }
+    Ok((list(state, u).await?, list_places(state, u).await?))
+}
+
+/// A region with what its page shows: its service place, the regions below it, and the
+/// departments of its subtree.
+pub struct RegionDetail {
+    pub region: Region,
+    pub place: Option<ServicePlace>,
+    pub children: Vec<Region>,
+    pub departments: Vec<Department>,
+}
+
+pub async fn detail(state: &Services, u: &User, c: &str) -> Result<RegionDetail> {
+    let region = get(state, u, c).await?;
+    let place = state.store.get_place(&region.code).await?;
+    let children = state.store.children(&region.code).await?;
+    let departments = state
+        .store
+        .list_departments(&Scope::Within(vec![(region.code.clone(), region.level)]))
+        .await?;
+    Ok(RegionDetail {
+        region,
+        place,
+        children,
+        departments,
+    })
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

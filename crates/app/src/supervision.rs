@@ -94,6 +94,30 @@ fn record(case: &Case, w: &sv::Warning, at: chrono::DateTime<chrono::Utc>) -> Wa
     }
 }
 
+/// What a supervisor sees on a case page: its open warnings and the violations found in its log.
+/// `None` for anyone who supervises neither its accepting nor its deciding place.
+pub async fn case_oversight(
+    state: &Services,
+    u: &store::User,
+    log: &crate::cases::CaseLog,
+) -> Result<Option<(Vec<WarningRecord>, Vec<sv::Violation>)>> {
+    use crate::access::Caller;
+    let f = &log.case.filing;
+    if u.authorize(domain::access::Action::Supervise, &f.place)
+        .is_err()
+        && u.authorize(domain::access::Action::Supervise, &f.decide_place)
+            .is_err()
+    {
+        return Ok(None);
+    }
+    let cal = state.calendar_for(&f.place).await?;
+    let violations = sv::violations(&log.case, &log.events, state.clock.today(), &cal);
+    Ok(Some((
+        state.store.case_warnings(&f.number).await?,
+        violations,
+    )))
+}
+
 /// Recomputes a case's deadline rows and warnings (every open case after the rules change).
 /// Returns how many warnings this call raised.
 pub async fn refresh_case(state: &Services, case: &Case, rules: &[WarningRule]) -> Result<usize> {

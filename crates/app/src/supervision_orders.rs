@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::services::Services;
 use domain::access::{Action, Role};
 use domain::orders::{self, OrderAction, OrderError, OrderParty, OrderStatus};
-use domain::{Level, RegionCode};
+use domain::{CaseNumber, Level, RegionCode, Scope};
 use store::User;
 use store::{OrderEntry, SupervisionOrder};
 
@@ -30,10 +30,11 @@ fn issuing_region(u: &User, unit: &RegionCode) -> Option<RegionCode> {
         .map(|g| g.region_code.clone())
 }
 
+/// A supervisor issues an order about a case (its holder answers) or, without one, about `unit`.
 pub async fn issue(
     state: &Services,
     u: &User,
-    case_number: &str,
+    case: Option<&CaseNumber>,
     unit: &str,
     subject: &str,
     body: &str,
@@ -50,10 +51,10 @@ pub async fn issue(
         e.push("days", "out_of_range", "回复期限应为1至30个工作日");
     }
     e.into_result(())?;
-    let (case_number, unit, department) = if !case_number.is_empty() {
+    let (case_number, unit, department) = if let Some(case_number) = case {
         let c = state
             .store
-            .get_case(case_number)
+            .get_case(case_number.as_str())
             .await?
             .ok_or(Error::NotFound("办件"))?;
         // The unit that holds the case now answers for it.
@@ -91,6 +92,24 @@ pub async fn issue(
     let id = state.store.create_order(&order).await?;
     state.notify_change();
     Ok(id)
+}
+
+/// The orders the caller sees: a supervisor those of their subtrees; anyone else those addressed
+/// to the units they handle cases for or manage (whose case handlers and center managers reply).
+pub async fn list(state: &Services, u: &User) -> Result<Vec<SupervisionOrder>> {
+    let scope = match u.scope(Action::Supervise) {
+        Scope::Within(v) if v.is_empty() => {
+            match (u.scope(Action::HandleCases), u.scope(Action::ManageStaff)) {
+                (Scope::Within(mut a), Scope::Within(b)) => {
+                    a.extend(b);
+                    Scope::Within(a)
+                }
+                _ => Scope::All,
+            }
+        }
+        s => s,
+    };
+    Ok(state.store.list_orders(&scope).await?)
 }
 
 /// Supervisors over the unit, and the unit's own managers and staff, may see an order.

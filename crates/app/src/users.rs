@@ -5,7 +5,8 @@
 use crate::access::Caller;
 use crate::{Error, Result, Services};
 use domain::access::{may_grant, Action, Grant, Role};
-use domain::{RegionCode, ValidationErrors};
+use domain::region::Region;
+use domain::{RegionCode, Scope, ValidationErrors};
 use serde::Deserialize;
 use store::{NewUser, User};
 
@@ -33,6 +34,19 @@ pub struct CreateUser {
 /// The users the caller may read.
 pub async fn list(state: &Services, u: &User) -> Result<Vec<User>> {
     Ok(state.store.list_users(&u.scope(Action::ReadUsers)).await?)
+}
+
+/// The people page: the users the caller may read and the regions of the same subtrees (to name
+/// them and to choose from for a new user). Someone who may read no user is refused.
+pub async fn directory(state: &Services, u: &User) -> Result<(Vec<User>, Vec<Region>)> {
+    let scope = u.scope(Action::ReadUsers);
+    if scope == Scope::Within(vec![]) {
+        return Err(Error::Forbidden);
+    }
+    Ok((
+        list(state, u).await?,
+        state.store.list_regions(&scope).await?,
+    ))
 }
 
 /// One user, if the caller may read them.

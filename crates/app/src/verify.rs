@@ -148,8 +148,8 @@ pub async fn run(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreE
     }
     let void: HashSet<String> = store.void_numbers().await?.into_iter().collect();
     for (scope, value) in store.counter_values(crate::cases::CASE_COUNTER).await? {
-        for n in 1..=value {
-            let number = crate::cases::format_case_number(&scope, n);
+        for n in 1..=value.max(0) as u64 {
+            let number = domain::case::CaseNumber::of_counter(&scope, n).to_string();
             r.numbers += 1;
             if !numbers.contains(&number) && !void.contains(&number) {
                 r.findings.push(Finding::MissingNumber { number });

@@ -41,6 +41,14 @@ impl ValidationErrors {
         e.push(field, code, message);
         e
     }
+    /// The same errors said of `field`: a form may name a value its own way (`case_number` for
+    /// what a case number's parse calls `number`).
+    pub fn for_field(mut self, field: &str) -> Self {
+        for e in &mut self.errors {
+            e.field = field.to_string();
+        }
+        self
+    }
     /// `Ok(v)` when nothing was pushed.
     pub fn into_result<T>(self, v: T) -> Result<T, ValidationErrors> {
         if self.errors.is_empty() {

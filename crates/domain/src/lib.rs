@@ -16,7 +16,8 @@ pub mod time;
 
 pub use access::{Action, Grant, Role, Scope};
 pub use calendar::WorkingCalendar;
-pub use catalog::CatalogItem;
+pub use case::CaseNumber;
+pub use catalog::{CatalogItem, ItemCode};
 pub use error::{FieldError, ValidationErrors};
 pub use region::{Level, Region, RegionCode};
 

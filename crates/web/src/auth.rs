@@ -135,10 +135,9 @@ pub async fn session_layer(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let now = state.clock.now();
     let mut authed = None;
     if let Some(token) = cookie_value(req.headers(), SESSION_COOKIE) {
-        match resolve(&state, &token, now).await {
+        match resolve(&state, &token).await {
             Ok(a) => authed = a,
             Err(e) => return crate::error::ApiError(e).into_response(),
         }
@@ -201,19 +200,8 @@ fn form_field(bytes: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-async fn resolve(
-    state: &AppState,
-    token: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<Option<Authed>> {
-    let Some(session) = state.store.get_session(&token_hash(token), now).await? else {
-        return Ok(None);
-    };
-    let Some(user) = state.store.get_user(session.user_id).await? else {
-        return Ok(None);
-    };
-    if !user.active {
-        return Ok(None);
-    }
-    Ok(Some(Authed { user, session }))
+async fn resolve(state: &AppState, token: &str) -> AppResult<Option<Authed>> {
+    Ok(app::accounts::session_user(state, token)
+        .await?
+        .map(|(session, user)| Authed { user, session }))
 }

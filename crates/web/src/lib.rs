@@ -1,10 +1,11 @@
-//! The HTTP layer of yizhan: parses, authorizes, calls the domain and the store, renders.
+//! The HTTP layer of yizhan: parses, calls the use cases in `app`, renders.
 
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod files;
 pub mod forms;
+pub mod ids;
 pub mod pages;
 pub mod state;
 

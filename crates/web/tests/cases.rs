@@ -1109,3 +1109,73 @@ async fn unknown_choices_in_a_case_form_are_refused_not_defaulted() {
         assert_eq!(after.version, before.version, "nothing recorded");
     }
 }
+
+/// Case numbers and item codes in URLs and lookups are parsed once at the edge (issue 15): text
+/// that cannot be one names nothing and gets the answer an unknown one gets, and a malformed number
+/// in a form is refused with its field's message before anything is looked up.
+#[tokio::test]
+async fn malformed_identifiers_are_answered_like_unknown_ones() {
+    let app = common::spawn_app(common::Backend::Sqlite).await;
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let unknown = format!("{}99999", &n[..n.len() - 5]);
+    assert_eq!(
+        app.get(&format!("/api/v1/cases/{n}"), &clerk).await.status,
+        StatusCode::OK
+    );
+    for number in [unknown.as_str(), "X", "N1", &n[..24]] {
+        for path in [
+            format!("/api/v1/cases/{number}"),
+            format!("/api/v1/cases/{number}/events"),
+        ] {
+            let r = app.get(&path, &clerk).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+            assert_eq!(r.json()["code"], "not_found", "{path}");
+        }
+        let r = app
+            .get(
+                &format!("/api/v1/lookup?number={number}&code=ABCD2345"),
+                &Session::default(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{number}");
+        assert_eq!(r.json()["code"], "lookup_failed", "{number}");
+    }
+    let page = app.page_login(CLERK).await;
+    assert_eq!(
+        app.get("/cases/X", &page).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&format!("/cases/{n}"), &page).await.status,
+        StatusCode::OK
+    );
+    for path in [
+        "/api/v1/catalog/a%20b",
+        "/catalog/a%20b",
+        "/api/v1/catalog/NO-SUCH-ITEM",
+    ] {
+        assert_eq!(
+            app.get(path, &Session::default()).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    let sup = app.page_login(SUP_COUNTY).await;
+    let r = app
+        .post_form(
+            "/supervision/orders",
+            &sup,
+            &[
+                ("case_number", "12345"),
+                ("unit", ""),
+                ("subject", "承诺期限将至"),
+                ("body", "请说明办理进度"),
+                ("days", "2"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("办件编号应为25位数字"), "{}", r.text());
+}

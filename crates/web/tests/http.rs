@@ -1235,29 +1235,11 @@ async fn every_request_has_an_id_in_its_reply_and_its_log_lines() {
 /// register a path under `/api`.
 #[test]
 fn api_routes_come_from_the_document() {
-    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = vec![];
-    walk(&src, &mut files);
+    let files = web_sources();
     assert!(files.len() > 10);
     let mut checked_api = 0;
-    for f in files {
-        let text = std::fs::read_to_string(&f).unwrap();
+    for (rel, text) in files {
         let compact: String = text.split_whitespace().collect();
-        let rel = f
-            .strip_prefix(&src)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
         assert!(
             !compact.contains(".route(\"/api"),
             "{rel} registers an /api route outside the document"
@@ -1273,6 +1255,75 @@ fn api_routes_come_from_the_document() {
         }
     }
     assert!(checked_api >= 8, "the api modules were found");
+}
+
+/// Every `.rs` file under `crates/web/src`: its path from there and its text.
+fn web_sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    walk(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
+}
+
+/// Where a text reaches the store field of the services (`state.store`, `.store.get_case(…)`,
+/// across line breaks too), as opposed to a method named `store(…)` or a name like `store_upload`.
+fn store_uses(text: &str) -> usize {
+    let compact: String = text.split_whitespace().collect();
+    compact
+        .match_indices(".store")
+        .filter(|(i, m)| {
+            let next = compact[i + m.len()..].chars().next();
+            !next.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '(')
+        })
+        .count()
+}
+
+#[test]
+fn the_store_check_finds_store_calls_and_only_them() {
+    assert_eq!(store_uses("state\n    .store\n    .get_case(n)"), 1);
+    assert_eq!(store_uses("verify_all(state.store.as_ref())"), 1);
+    assert_eq!(store_uses("f(&state.store)"), 1);
+    assert_eq!(store_uses("crate::files::store_upload(&s, b)"), 0);
+    assert_eq!(store_uses("flag.store(true, Ordering::Release)"), 0);
+    assert_eq!(store_uses("use store::User; app.stores"), 0);
+}
+
+/// `web` is transport only (issue 15, part 1): it reaches data through the use cases in `app`,
+/// never the store itself, so authorization and rules cannot be skipped by a page or an endpoint.
+/// Only `state.rs`, which holds the services, may name their store.
+#[test]
+fn web_calls_use_cases_not_the_store() {
+    let files = web_sources();
+    assert!(files.iter().any(|(rel, _)| rel == "pages/cases/page.rs"));
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|(rel, text)| rel != "state.rs" && store_uses(text) > 0)
+        .map(|(rel, text)| format!("{rel} ({})", store_uses(text)))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "store calls in web (call a use case in crates/app instead): {offenders:?}"
+    );
 }
 
 /// The reply check itself refuses what breaks the document, so the suites' silence means something.

@@ -28,7 +28,7 @@ async fn five_cases(store: &dyn Store) -> Vec<String> {
             .next_counter(app::cases::CASE_COUNTER, SCOPE)
             .await
             .unwrap();
-        let number = app::cases::format_case_number(SCOPE, n);
+        let number = domain::case::CaseNumber::of_counter(SCOPE, n as u64).to_string();
         let (case, events) = filed_case(&CaseFixture {
             number: &number,
             place: TOWN,

@@ -7,7 +7,7 @@ use super::{
     case_by_code, load_complaint, load_follow_up, may_handle, may_supervise, setting_days,
 };
 use crate::{Error, Result, Services};
-use domain::case::Case;
+use domain::case::{Case, CaseNumber};
 use domain::feedback::{
     self as fb, Complaint, ComplaintAction, FollowUp, FollowUpAction, Rating, RatingChannel,
     RatingLevel,
@@ -24,7 +24,7 @@ pub struct Rated {
 /// The applicant (proved by the case's query code) rates the case once per channel.
 pub async fn rate(
     state: &Services,
-    number: &str,
+    number: &CaseNumber,
     code: &str,
     channel: RatingChannel,
     level: RatingLevel,
@@ -47,7 +47,7 @@ pub async fn rate(
 /// The applicant appeals a follow-up's result (once); the supervisor then reviews it.
 pub async fn appeal(
     state: &Services,
-    number: &str,
+    number: &CaseNumber,
     code: &str,
     follow_up: i64,
     text: String,

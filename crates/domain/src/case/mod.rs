@@ -815,5 +815,7 @@ fn after_decision(stages: &[StageProgress]) -> Option<usize> {
 mod decide;
 mod events;
 mod fold;
+mod number;
 pub use decide::*;
 pub use events::*;
+pub use number::CaseNumber;

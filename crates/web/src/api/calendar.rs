@@ -8,7 +8,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
-use domain::access::Action;
 use domain::calendar::Deadline;
 use domain::RegionCode;
 use serde::Deserialize;
@@ -32,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/calendar", tag = "日历", operation_id = "calendar",
     responses((status = 200, description = "已载入的年份与每一个特殊日", body = CalendarView)))]
 async fn days(State(state): State<AppState>) -> ApiResult<Json<CalendarView>> {
-    let days = state.store.list_calendar_days().await?;
+    let days = app::calendar::days(&state).await?;
     Ok(Json(CalendarView {
         loaded_years: state.calendar().loaded_years().collect(),
         days,
@@ -72,10 +71,7 @@ async fn closures(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<Vec<ClosureDoc>>> {
-    let rows = state
-        .store
-        .list_closures(&u.scope(Action::ReadCalendar))
-        .await?;
+    let rows = app::calendar::closures(&state, &u).await?;
     Ok(Json(rows.into_iter().map(ClosureDoc::from).collect()))
 }
 

@@ -8,6 +8,7 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
 use crate::cases::{self, FileRequest};
 use crate::error::{ApiResult, AppError};
+use crate::ids;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -115,6 +116,7 @@ async fn get_case(
     ApiUser(u): ApiUser,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<CaseView>> {
+    let number = ids::case_number(&number)?;
     Ok(Json(cases::load_visible(&state, &u, &number).await?.into()))
 }
 
@@ -128,9 +130,9 @@ async fn case_events(
     ApiUser(u): ApiUser,
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<Vec<EventView>>> {
-    cases::load_visible(&state, &u, &number).await?;
-    let events = state.store.case_events(&number).await?;
-    Ok(Json(events.into_iter().map(EventView::from).collect()))
+    let number = ids::case_number(&number)?;
+    let log = cases::case_log(&state, &u, &number).await?;
+    Ok(Json(log.events.into_iter().map(EventView::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -161,6 +163,7 @@ async fn case_command(
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
 ) -> ApiResult<Json<CaseView>> {
+    let number = ids::case_number(&number)?;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -206,6 +209,7 @@ async fn upload_material(
     ApiPath((number, index)): ApiPath<(String, usize)>,
     body: Bytes,
 ) -> ApiResult<Json<Uploaded>> {
+    let number = ids::case_number(&number)?;
     cases::load_visible(&state, &u, &number).await?;
     let (sha256, content_type) = crate::files::store_upload(&state, &body).await?;
     let actor = cases::actor_for(&state, &u).await?;
@@ -247,7 +251,8 @@ async fn lookup(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<LookupQuery>,
 ) -> ApiResult<Json<PublicCase>> {
-    Ok(Json(public_view(&state, &q.number, &q.code).await?))
+    let number = ids::looked_up_number(&q.number)?;
+    Ok(Json(public_view(&state, &number, &q.code).await?))
 }
 
 /// 我的办件消息
@@ -258,7 +263,7 @@ async fn messages(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<Vec<MessageView>>> {
-    let rows = state.store.messages_for_user(u.user.id).await?;
+    let rows = cases::messages(&state, &u).await?;
     Ok(Json(rows.into_iter().map(MessageView::from).collect()))
 }
 
@@ -266,7 +271,7 @@ async fn messages(
 #[utoipa::path(get, path = "/results", tag = "办件", operation_id = "results",
     responses((status = 200, description = "最近 200 件决定", body = Vec<ResultView>)))]
 async fn results(State(state): State<AppState>) -> ApiResult<Json<Vec<ResultView>>> {
-    let rows = state.store.list_results(200).await?;
+    let rows = cases::results(&state).await?;
     Ok(Json(rows.into_iter().map(ResultView::from).collect()))
 }
 
@@ -278,10 +283,7 @@ async fn verify(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
 ) -> ApiResult<Json<VerifyReport>> {
-    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
-        return Err(AppError::Forbidden.into());
-    }
-    let (checked, broken) = cases::verify_all(state.store.as_ref()).await?;
+    let (checked, broken) = cases::verify(&state, &u).await?;
     Ok(Json(VerifyReport {
         checked,
         broken: broken

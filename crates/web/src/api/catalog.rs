@@ -3,6 +3,7 @@
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::{ApiUser, MaybeUser};
 use crate::error::{ApiResult, AppError};
+use crate::ids;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -78,6 +79,7 @@ async fn published(
     State(state): State<AppState>,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<CatalogItem>> {
+    let code = ids::item_code(&code)?;
     Ok(Json(catalog::published(&state, &code).await?))
 }
 
@@ -91,6 +93,7 @@ async fn versions(
     MaybeUser(u): MaybeUser,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Json<Vec<CatalogItem>>> {
+    let code = ids::item_code(&code)?;
     Ok(Json(catalog::versions(&state, u.as_deref(), &code).await?))
 }
 
@@ -104,6 +107,7 @@ async fn version(
     MaybeUser(u): MaybeUser,
     ApiPath((code, v)): ApiPath<(String, u32)>,
 ) -> ApiResult<Json<CatalogItem>> {
+    let code = ids::item_code(&code)?;
     Ok(Json(
         catalog::version(&state, u.as_deref(), &code, v).await?,
     ))
@@ -133,6 +137,7 @@ async fn publish(
     ApiUser(u): ApiUser,
     ApiPath((code, v)): ApiPath<(String, u32)>,
 ) -> ApiResult<Json<CatalogItem>> {
+    let code = ids::item_code(&code)?;
     Ok(Json(publish_checked(&state, &u, &code, v).await?))
 }
 

@@ -5,6 +5,7 @@ use super::{csrf_input, field_errors, layout, public::item_guide, PageError, Pag
 use crate::auth::{Authed, PageUser};
 use crate::error::AppError;
 use crate::forms::{self, ItemForm, PlaceForm, RegionForm, UserForm};
+use crate::ids;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -13,11 +14,11 @@ use chrono::{Datelike, NaiveDate};
 use domain::access::{may_grant, Action, Role};
 use domain::calendar::DayKind;
 use domain::catalog::ItemStatus;
-use domain::region::{construction_standard, Region, ServicePlace};
+use domain::region::{construction_standard, ServicePlace};
 use domain::{FieldError, RegionCode, Scope};
 use maud::{html, Markup};
 use serde::Deserialize;
-use store::{Closure, ItemFilter};
+use store::Closure;
 
 fn page(title: &str, u: &Authed, body: Markup) -> Response {
     layout(title, Some(u), body).into_response()
@@ -68,12 +69,7 @@ pub async fn index(State(state): State<AppState>, PageUser(u): PageUser) -> Page
 // ---------- regions and places ----------
 
 pub async fn regions(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    let scope = u.scope(Action::ReadRegions);
-    if scope == Scope::Within(vec![]) {
-        return Err(AppError::Forbidden.into());
-    }
-    let regions = state.store.list_regions(&scope).await?;
-    let places = state.store.list_places(&scope).await?;
+    let (regions, places) = app::regions::network(&state, &u).await?;
     let has_place = |c: &RegionCode| places.iter().any(|p| &p.region_code == c);
     let body = html! {
         h1 { "区划与服务场所" }
@@ -96,33 +92,22 @@ pub async fn region_detail(
     PageUser(u): PageUser,
     Path(code): Path<String>,
 ) -> PageResult {
-    let code = RegionCode::parse(&code).map_err(AppError::from)?;
-    u.authorize(Action::ReadRegions, &code)?;
-    let region = state
-        .store
-        .get_region(&code)
-        .await?
-        .ok_or(AppError::NotFound("区划"))?;
-    Ok(page(
-        &region.name,
-        &u,
-        region_body(&state, &u, &region, &[], &[]).await?,
-    ))
+    let d = app::regions::detail(&state, &u, &code).await?;
+    Ok(page(&d.region.name, &u, region_body(&u, &d, &[], &[])))
 }
 
-async fn region_body(
-    state: &AppState,
+fn region_body(
     u: &Authed,
-    region: &Region,
+    d: &app::regions::RegionDetail,
     place_errs: &[FieldError],
     child_errs: &[FieldError],
-) -> Result<Markup, AppError> {
-    let place = state.store.get_place(&region.code).await?;
-    let children = state.store.children(&region.code).await?;
-    let depts = state
-        .store
-        .list_departments(&Scope::Within(vec![(region.code.clone(), region.level)]))
-        .await?;
+) -> Markup {
+    let app::regions::RegionDetail {
+        region,
+        place,
+        children,
+        departments: depts,
+    } = d;
     let own_depts: Vec<_> = depts
         .iter()
         .filter(|d| d.region_code == region.code)
@@ -152,7 +137,7 @@ async fn region_body(
         departments: vec![],
         construction: vec![],
     });
-    Ok(html! {
+    html! {
         h1 { (region.name) " " span.hint { (region.code) " · " (region.level.label()) } }
         @if let Some(parent) = &region.parent { p { "上级:" a href={ "/admin/regions/" (parent) } { (parent) } } }
         h2 { "服务场所" }
@@ -184,7 +169,7 @@ async fn region_body(
                     textarea #windows name="windows" { (p.windows.iter().map(|w| format!("{}|{}", w.number, w.name)).collect::<Vec<_>>().join("\n")) }
                     (field_errors(place_errs, "windows"))
                     fieldset { legend { "进驻部门" }
-                        @for d in &depts { label style="font-weight:normal" { input type="checkbox" name="departments" value=(d.id) checked[p.departments.contains(&d.id)]; " " (d.name) } }
+                        @for d in depts { label style="font-weight:normal" { input type="checkbox" name="departments" value=(d.id) checked[p.departments.contains(&d.id)]; " " (d.name) } }
                     }
                     fieldset { legend { "建设标准(" @if region.level == domain::Level::Village { "七有" } @else { "四有" } ")" }
                         @for (key, label) in construction_standard(p.kind) {
@@ -201,7 +186,7 @@ async fn region_body(
         }
         h2 { "下级区划" }
         @if children.is_empty() { p.hint { "无" } }
-        ul { @for c in &children { li { a href={ "/admin/regions/" (c.code) } { (c.name) } " " span.hint { (c.code) } } } }
+        ul { @for c in children { li { a href={ "/admin/regions/" (c.code) } { (c.name) } " " span.hint { (c.code) } } } }
         @if can_add_region {
             details open[!child_errs.is_empty()] {
                 summary { "新增下级区划" }
@@ -214,7 +199,7 @@ async fn region_body(
                 }
             }
         }
-    })
+    }
 }
 
 pub async fn save_place(
@@ -225,11 +210,7 @@ pub async fn save_place(
 ) -> PageResult {
     let code = RegionCode::parse(&code).map_err(AppError::from)?;
     u.authorize(Action::ManagePlaces, &code)?;
-    let region = state
-        .store
-        .get_region(&code)
-        .await?
-        .ok_or(AppError::NotFound("区划"))?;
+    let region = app::regions::get(&state, &u, code.as_str()).await?;
     let form = PlaceForm::parse(&body)?;
     match form.into_place(&region) {
         Ok(place) => {
@@ -237,7 +218,8 @@ pub async fn save_place(
             Ok(Redirect::to(&format!("/admin/regions/{code}")).into_response())
         }
         Err(errs) => {
-            let body = region_body(&state, &u, &region, &errs.errors, &[]).await?;
+            let d = app::regions::detail(&state, &u, code.as_str()).await?;
+            let body = region_body(&u, &d, &errs.errors, &[]);
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 layout(&region.name, Some(&u), body),
@@ -255,11 +237,7 @@ pub async fn add_child_region(
 ) -> PageResult {
     let parent_code = RegionCode::parse(&code).map_err(AppError::from)?;
     u.authorize(Action::ManageRegions, &parent_code)?;
-    let parent = state
-        .store
-        .get_region(&parent_code)
-        .await?
-        .ok_or(AppError::NotFound("区划"))?;
+    let parent = app::regions::get(&state, &u, parent_code.as_str()).await?;
     let created = match forms::child_region(&parent, &f) {
         Ok(child) => {
             let new = app::regions::NewRegion {
@@ -282,7 +260,8 @@ pub async fn add_child_region(
         Err(AppError::Validation(v)) => (axum::http::StatusCode::UNPROCESSABLE_ENTITY, v.errors),
         Err(e) => return Err(e.into()),
     };
-    let body = region_body(&state, &u, &parent, &[], &errs).await?;
+    let d = app::regions::detail(&state, &u, parent_code.as_str()).await?;
+    let body = region_body(&u, &d, &[], &errs);
     Ok((status, layout(&parent.name, Some(&u), body)).into_response())
 }
 
@@ -298,12 +277,7 @@ async fn users_page(
     form: &UserForm,
     errs: &[FieldError],
 ) -> PageResult {
-    let scope = u.scope(Action::ReadUsers);
-    if scope == Scope::Within(vec![]) {
-        return Err(AppError::Forbidden.into());
-    }
-    let users = state.store.list_users(&scope).await?;
-    let regions = state.store.list_regions(&scope).await?;
+    let (users, regions) = app::users::directory(state, u).await?;
     let region_name = |c: &RegionCode| {
         regions
             .iter()
@@ -399,17 +373,7 @@ pub async fn catalog(State(state): State<AppState>, PageUser(u): PageUser) -> Pa
 }
 
 async fn catalog_page(state: &AppState, u: &Authed, import_result: Option<Markup>) -> PageResult {
-    let scope = u.scope(Action::ManageCatalog);
-    if scope == Scope::Within(vec![]) {
-        return Err(AppError::Forbidden.into());
-    }
-    let items = state
-        .store
-        .list_items(&ItemFilter {
-            scope: Some(scope),
-            ..Default::default()
-        })
-        .await?;
+    let items = app::catalog::managed_items(state, u).await?;
     let synonyms = state.synonyms().await?;
     let body = html! {
         h1 { "事项目录管理" }
@@ -497,8 +461,9 @@ pub async fn item_view(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
-    let versions = state.store.list_versions(&p.code).await?;
+    let code = ids::item_code(&p.code)?;
+    let (item, versions) =
+        app::catalog::load_managed_with_versions(&state, &u, &code, p.version).await?;
     let names = super::public::department_names(&state).await?;
     let body = html! {
         p { a href="/admin/catalog" { "← 事项目录" } }
@@ -530,8 +495,9 @@ pub async fn item_publish(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    crate::api::catalog::publish_checked(&state, &u, &p.code, p.version).await?;
-    Ok(Redirect::to(&format!("/admin/catalog/{}/{}", p.code, p.version)).into_response())
+    let code = ids::item_code(&p.code)?;
+    crate::api::catalog::publish_checked(&state, &u, &code, p.version).await?;
+    Ok(Redirect::to(&format!("/admin/catalog/{code}/{}", p.version)).into_response())
 }
 
 pub async fn item_new_version(
@@ -539,7 +505,8 @@ pub async fn item_new_version(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let draft = app::catalog::new_draft_from(&state, &u, &p.code, p.version).await?;
+    let code = ids::item_code(&p.code)?;
+    let draft = app::catalog::new_draft_from(&state, &u, &code, p.version).await?;
     Ok(Redirect::to(&format!(
         "/admin/catalog/{}/{}/edit",
         draft.code, draft.version
@@ -569,7 +536,8 @@ pub async fn item_edit(
     PageUser(u): PageUser,
     Path(p): Path<ItemPath>,
 ) -> PageResult {
-    let item = crate::api::catalog::load_managed(&state, &u, &p.code, p.version).await?;
+    let code = ids::item_code(&p.code)?;
+    let item = crate::api::catalog::load_managed(&state, &u, &code, p.version).await?;
     if item.status != ItemStatus::Draft {
         return Err(AppError::Conflict {
             code: "version_frozen",
@@ -655,15 +623,8 @@ async fn calendar_page(
     q: &CalcQuery,
     message: Option<Markup>,
 ) -> PageResult {
-    if !u.can_anywhere(Action::ReadCalendar) {
-        return Err(AppError::Forbidden.into());
-    }
+    let (days, closures) = app::calendar::overview(state, u).await?;
     let cal = state.calendar();
-    let days = state.store.list_calendar_days().await?;
-    let closures = state
-        .store
-        .list_closures(&u.scope(Action::ReadCalendar))
-        .await?;
     let today = state.clock.today();
     let years: Vec<i32> = cal.loaded_years().collect();
     let can_manage = u.can_anywhere(Action::ManageCalendar);

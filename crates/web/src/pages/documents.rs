@@ -88,6 +88,7 @@ pub async fn document(
     PageUser(u): PageUser,
     Path((number, kind)): Path<(String, String)>,
 ) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
     let d = app::documents::document(&state, &u, &number, &kind).await?;
     let (c, events, url) = (d.case, d.events, d.lookup_url);
     let f = &c.filing;

@@ -14,18 +14,11 @@ use domain::Level;
 use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::HashMap;
-use store::ItemFilter;
 
 pub use app::lookups::{department_names, department_names_for};
 
 pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
-    let items = state
-        .store
-        .list_items(&ItemFilter {
-            statuses: vec![ItemStatus::Published],
-            ..Default::default()
-        })
-        .await?;
+    let items = app::catalog::list(&state, None, false).await?;
     let mut themes: Vec<String> = items
         .iter()
         .flat_map(|i| i.themes.iter().cloned())
@@ -93,13 +86,7 @@ pub async fn catalog_list(
     MaybeUser(user): MaybeUser,
     Query(q): Query<CatalogQuery>,
 ) -> PageResult {
-    let items = state
-        .store
-        .list_items(&ItemFilter {
-            statuses: vec![ItemStatus::Published],
-            ..Default::default()
-        })
-        .await?;
+    let items = app::catalog::list(&state, None, false).await?;
     let names = department_names(&state).await?;
     // Text queries go through the Chinese search (pinyin, synonyms, typos), in relevance order.
     let shown: Vec<&CatalogItem> = if q.q.trim().is_empty() {
@@ -187,16 +174,8 @@ pub async fn catalog_detail(
     Path(code): Path<String>,
     Query(vq): Query<VersionQuery>,
 ) -> PageResult {
-    // The public sees published and superseded versions (cases cite them), never drafts.
-    let item = match vq.version {
-        Some(v) => state
-            .store
-            .get_item(&code, v)
-            .await?
-            .filter(|i| i.status != ItemStatus::Draft),
-        None => state.store.get_published(&code).await?,
-    }
-    .ok_or(AppError::NotFound("事项"))?;
+    let code = crate::ids::item_code(&code)?;
+    let item = app::catalog::public_item(&state, &code, vq.version).await?;
     let names = department_names(&state).await?;
     let body = item_guide(&item, &names);
     Ok(layout(&item.name, user.as_ref(), body).into_response())
@@ -400,7 +379,7 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
 
 pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
     if let Some(u) = user {
-        state.store.delete_session(&u.session.token_hash).await?;
+        app::accounts::sign_out(&state, &u.session).await?;
     }
     let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response())
@@ -413,15 +392,8 @@ pub async fn material_template(
     Path((code, index)): Path<(String, usize)>,
     Query(vq): Query<VersionQuery>,
 ) -> PageResult {
-    let item = match vq.version {
-        Some(v) => state
-            .store
-            .get_item(&code, v)
-            .await?
-            .filter(|i| i.status != ItemStatus::Draft),
-        None => state.store.get_published(&code).await?,
-    }
-    .ok_or(AppError::NotFound("事项"))?;
+    let code = crate::ids::item_code(&code)?;
+    let item = app::catalog::public_item(&state, &code, vq.version).await?;
     let m = item
         .materials
         .get(index)

@@ -14,7 +14,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use domain::access::Action;
 use domain::catalog::ItemKind;
 use domain::supervision::{RuleScope, WarningRule, Weights};
-use domain::Scope;
+use domain::{CaseNumber, Scope};
 use futures_util::stream::{self, Stream, StreamExt};
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
@@ -134,19 +134,7 @@ fn status_label(s: OrderStatus) -> &'static str {
 }
 
 pub async fn orders(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    // Units see the orders addressed to them (their case handlers and their center managers, who
-    // reply); supervisors those of their subtree.
-    let scope = match supervisor_scope(&u) {
-        Ok(s) => s,
-        Err(_) => match (u.scope(Action::HandleCases), u.scope(Action::ManageStaff)) {
-            (Scope::Within(mut a), Scope::Within(b)) => {
-                a.extend(b);
-                Scope::Within(a)
-            }
-            _ => Scope::All,
-        },
-    };
-    let list = state.store.list_orders(&scope).await?;
+    let list = crate::supervision_orders::list(&state, &u).await?;
     let today = state.clock.today();
     let can_issue = u.can_anywhere(Action::Supervise);
     let body = html! {
@@ -196,10 +184,15 @@ pub async fn issue_order(
     PageUser(u): PageUser,
     Form(f): Form<OrderForm>,
 ) -> PageResult {
+    // The case is optional; one that is given must be a case number (said of the form's field).
+    let case = match f.case_number.trim() {
+        "" => None,
+        n => Some(CaseNumber::parse(n).map_err(|e| AppError::from(e.for_field("case_number")))?),
+    };
     let id = crate::supervision_orders::issue(
         &state,
         &u,
-        f.case_number.trim(),
+        case.as_ref(),
         f.unit.trim(),
         &f.subject,
         &f.body,

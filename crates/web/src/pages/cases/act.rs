@@ -141,6 +141,7 @@ pub async fn case_act(
     Path(number): Path<String>,
     Form(fields): Form<HashMap<String, String>>,
 ) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
     let c = cases::load_visible(&state, &u, &number).await?;
     let receipt = if fields.get("action").map(String::as_str) == Some("record_payment") {
         next_receipt(&state, &c.filing.place).await?
@@ -181,6 +182,7 @@ pub async fn case_upload(
     Path(number): Path<String>,
     mut mp: Multipart,
 ) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
     cases::load_visible(&state, &u, &number).await?;
     let (mut index, mut data) = (None, None);
     while let Some(field) = mp
@@ -237,6 +239,7 @@ pub async fn case_file(
     PageUser(u): PageUser,
     Path((number, hash)): Path<(String, String)>,
 ) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
     let c = cases::load_visible(&state, &u, &number).await?;
     if !c.materials.iter().any(|m| m.files.contains(&hash)) {
         return Err(AppError::NotFound("文件").into());

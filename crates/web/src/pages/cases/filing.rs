@@ -11,10 +11,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::Form;
 use domain::access::Role;
 use domain::case::ApplicantKind;
-use domain::catalog::ItemStatus;
 use maud::html;
 use serde::Deserialize;
-use store::ItemFilter;
 
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -50,13 +48,7 @@ pub(super) async fn file_page(
     f: &FileForm,
     errs: &[domain::FieldError],
 ) -> PageResult {
-    let items = state
-        .store
-        .list_items(&ItemFilter {
-            statuses: vec![ItemStatus::Published],
-            ..Default::default()
-        })
-        .await?;
+    let items = app::catalog::list(state, None, false).await?;
     let agent = u.grants().iter().any(|g| g.role == Role::VillageAgent);
     let online = !u.is_staff();
     let items: Vec<_> = items

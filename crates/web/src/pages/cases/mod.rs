@@ -84,7 +84,7 @@ pub async fn workbench(
     let messages = if staff {
         vec![]
     } else {
-        state.store.messages_for_user(u.user.id).await?
+        app::cases::messages(&state, &u).await?
     };
     let can_file = u
         .grants()

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use domain::access::{Action, Role};
+use domain::access::Role;
 use domain::case::{
     self as dc, Case, CaseError, CaseState, Command, DeliveryMethod, MaterialStatus, PaymentMethod,
     SpecialProcedure,
@@ -107,20 +107,21 @@ pub async fn case_page(
     PageUser(u): PageUser,
     Path(number): Path<String>,
 ) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
     render_case(&state, &u, &number, None, StatusCode::OK).await
 }
 
 pub(super) async fn render_case(
     state: &AppState,
     u: &Authed,
-    number: &str,
+    number: &domain::CaseNumber,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let c = cases::load_visible(state, u, number).await?;
-    let events = state.store.case_events(number).await?;
+    let log = cases::case_log(state, u, number).await?;
+    let (c, events) = (&log.case, &log.events);
     let actor = cases::actor_for(state, u).await?;
-    let actions = offered(&c, &actor, state);
+    let actions = offered(c, &actor, state);
     // The stages this user may complete now (a joint item's other parts are not offered).
     let my_stages: Vec<usize> = c
         .active_stages()
@@ -131,25 +132,17 @@ pub(super) async fn render_case(
                 approved: true,
                 opinion: String::new(),
             };
-            dc::decide(&c, &probe, &actor, state.clock.now(), &state.calendar()).is_ok()
+            dc::decide(c, &probe, &actor, state.clock.now(), &state.calendar()).is_ok()
         })
         .collect();
     let has = |a: &str| actions.contains(&a);
     let f = &c.filing;
     let place_names = (
-        place_name(state, &f.place).await,
-        place_name(state, &f.decide_place).await,
+        app::lookups::place_name(state, &f.place).await,
+        app::lookups::place_name(state, &f.decide_place).await,
     );
     // Supervisors see the case's warnings and the violations found in its log.
-    let oversight = if u.authorize(Action::Supervise, &f.place).is_ok()
-        || u.authorize(Action::Supervise, &f.decide_place).is_ok()
-    {
-        let cal = state.calendar_for(&f.place).await?;
-        let viols = domain::supervision::violations(&c, &events, state.clock.today(), &cal);
-        Some((state.store.case_warnings(&f.number).await?, viols))
-    } else {
-        None
-    };
+    let oversight = app::supervision::case_oversight(state, u, &log).await?;
     // A stage is named by the department of the level that does it: a forwarded case's first
     // review belongs to the township's departments, the rest to the deciding level's.
     let names = (
@@ -277,7 +270,7 @@ pub(super) async fn render_case(
             ul { @for fee in &c.filing.item.fees { li { (fee.name) ":" (format_yuan(fee.amount_fen)) " 元(" (fee.basis) ")" } } }
         }
         h2 { "文书" }
-        p.no-print { @for (k, label) in crate::pages::documents::available(&c) { a.tag href={ "/cases/" (f.number) "/documents/" (k) } target="_blank" { (label) } } }
+        p.no-print { @for (k, label) in crate::pages::documents::available(c) { a.tag href={ "/cases/" (f.number) "/documents/" (k) } target="_blank" { (label) } } }
         @if !actions.is_empty() {
             h2.no-print { "可执行的操作" }
             div.grid.no-print {
@@ -368,7 +361,7 @@ pub(super) async fn render_case(
         }
         h2 { "办理过程" }
         ol.timeline {
-            @for e in &events {
+            @for e in events {
                 li {
                     span.hint { (local(e.at)) " · " (e.actor.name) @if let Some(r) = e.actor.role { "(" (r.label()) ")" } }
                     br; strong { (e.kind.label()) }
@@ -379,14 +372,6 @@ pub(super) async fn render_case(
         }
     };
     Ok((status, layout(&format!("办件 {}", f.number), Some(u), body)).into_response())
-}
-
-/// The name of a region's service place, or the code when it has none.
-pub(super) async fn place_name(state: &AppState, code: &domain::RegionCode) -> String {
-    match state.store.get_place(code).await {
-        Ok(Some(p)) => p.name,
-        _ => code.to_string(),
-    }
 }
 
 pub(super) fn event_detail(k: &dc::EventKind) -> Markup {

@@ -31,7 +31,10 @@ pub async fn lookup(
     let result = if q.number.trim().is_empty() {
         None
     } else {
-        Some(public_view(&state, &q.number, &q.code).await)
+        Some(match crate::ids::looked_up_number(&q.number) {
+            Ok(number) => public_view(&state, &number, &q.code).await,
+            Err(e) => Err(e),
+        })
     };
     let status = match &result {
         Some(Err(e)) => e.status(),
@@ -68,7 +71,7 @@ pub async fn lookup(
 }
 
 pub async fn results(State(state): State<AppState>, MaybeUser(u): MaybeUser) -> PageResult {
-    let rows = state.store.list_results(200).await?;
+    let rows = app::cases::results(&state).await?;
     let body = html! {
         h1 { "办理结果公开" }
         p.hint { "个人信息已按规定脱敏。" }
@@ -101,7 +104,7 @@ pub(super) async fn register_render(
     f: &RegisterForm,
     errs: &[domain::FieldError],
 ) -> PageResult {
-    let regions = state.store.list_regions(&domain::Scope::All).await?;
+    let regions = app::accounts::home_regions(state).await?;
     let token = crate::auth::random_token();
     let cookie = crate::auth::set_cookie(state, crate::auth::ANON_CSRF_COOKIE, &token, 3600);
     let status = if errs.is_empty() {
@@ -118,7 +121,7 @@ pub(super) async fn register_render(
             label for="id_number" { "身份证号码" } input #id_number type="text" name="id_number" value=(f.id_number) required autocomplete="off"; (crate::pages::field_errors(errs, "applicant.id_number"))
             label for="phone" { "手机号" } input #phone type="tel" name="phone" value=(f.phone) required; (crate::pages::field_errors(errs, "applicant.phone"))
             label for="region" { "居住地(村、社区)" }
-            select #region name="region" { @for r in regions.iter().filter(|r| r.level >= domain::Level::County) { option value=(r.code) selected[f.region == r.code.as_str()] { (r.name) " " (r.code) } } }
+            select #region name="region" { @for r in &regions { option value=(r.code) selected[f.region == r.code.as_str()] { (r.name) " " (r.code) } } }
             label for="password" { "密码(至少8位,含字母和数字)" } input #password type="password" name="password" required autocomplete="new-password"; (crate::pages::field_errors(errs, "password"))
             div.actions { button type="submit" { "注册" } }
         }

@@ -17,27 +17,10 @@ async fn complaint_form_render(
     error: Option<&AppError>,
     status: StatusCode,
 ) -> PageResult {
-    let places = state.store.list_places(&Scope::All).await?;
-    // Citizens choose a department by its name; the code stays internal.
-    let mut departments: Vec<(String, String)> = crate::pages::public::department_names(state)
-        .await?
-        .into_iter()
-        .collect();
-    // "某市市场监督管理局" → "市场监督管理局": the place is chosen separately.
-    let cities: Vec<String> = state
-        .store
-        .list_regions(&Scope::All)
-        .await?
-        .into_iter()
-        .filter(|r| r.level == domain::Level::City)
-        .map(|r| r.name)
-        .collect();
-    for d in departments.iter_mut() {
-        if let Some(rest) = cities.iter().find_map(|c| d.1.strip_prefix(c.as_str())) {
-            d.1 = rest.to_string();
-        }
-    }
-    departments.sort_by(|a, b| a.1.cmp(&b.1));
+    let app::feedback::ComplaintTargets {
+        places,
+        departments,
+    } = app::feedback::complaint_targets(state).await?;
     let (token, cookie) = form_token(state, u);
     let kind = ComplaintKind::parse(&f.kind).unwrap_or(ComplaintKind::Complaint);
     let subject = ComplaintSubject::parse(&f.subject).unwrap_or(if f.case.is_empty() {
@@ -130,11 +113,14 @@ pub async fn complaint_lookup(
     MaybeUser(u): MaybeUser,
     Query(q): Query<CodeQuery>,
 ) -> PageResult {
-    let code = fb::normalize_code(&q.code);
-    let found = if code.is_empty() {
+    let found = if fb::normalize_code(&q.code).is_empty() {
         None
     } else {
-        Some(state.store.find_complaint(&code).await?)
+        match app::feedback::complaint_by_code(&state, &q.code).await {
+            Ok(k) => Some(Some(k)),
+            Err(AppError::NotFound(_)) => Some(None),
+            Err(e) => return Err(PageError(e)),
+        }
     };
     let unit = match &found {
         Some(Some(k)) => place_name(&state, &k.unit).await,

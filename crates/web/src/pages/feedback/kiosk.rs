@@ -53,13 +53,7 @@ fn kiosk_search_form(q: &str) -> Markup {
 }
 
 async fn published(state: &AppState) -> AppResult<Vec<domain::CatalogItem>> {
-    Ok(state
-        .store
-        .list_items(&ItemFilter {
-            statuses: vec![domain::catalog::ItemStatus::Published],
-            ..Default::default()
-        })
-        .await?)
+    app::catalog::list(state, None, false).await
 }
 
 pub async fn kiosk_home(State(state): State<AppState>) -> PageResult {
@@ -139,11 +133,7 @@ pub async fn kiosk_theme(State(state): State<AppState>, Query(q): Query<KioskQue
 }
 
 async fn kiosk_guide(state: &AppState, code: &str) -> AppResult<(domain::CatalogItem, Markup)> {
-    let item = state
-        .store
-        .get_published(code)
-        .await?
-        .ok_or(AppError::NotFound("事项"))?;
+    let item = app::catalog::published(state, &crate::ids::item_code(code)?).await?;
     let names = crate::pages::public::department_names(state).await?;
     let guide = crate::pages::public::item_guide(&item, &names);
     Ok((item, guide))
@@ -182,7 +172,10 @@ pub async fn kiosk_lookup(
     State(state): State<AppState>,
     Query(q): Query<KioskLookup>,
 ) -> PageResult {
-    let found = crate::api::cases::public_view(&state, &q.number, &q.code).await;
+    let found = match crate::ids::looked_up_number(&q.number) {
+        Ok(number) => crate::api::cases::public_view(&state, &number, &q.code).await,
+        Err(e) => Err(e),
+    };
     let status = match &found {
         Err(e) => e.status(),
         Ok(_) => StatusCode::OK,

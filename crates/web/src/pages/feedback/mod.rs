@@ -11,9 +11,8 @@ use crate::error::HttpError;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use app::feedback::{
-    case_by_code, file_complaint as file, is_admin, load_complaint, load_follow_up, may_handle,
-    may_supervise, place_name, setting_days, statistics, visible_feedback as visible,
-    ComplaintForm, StatRow,
+    case_by_code, file_complaint as file, is_admin, load_complaint, may_handle, may_supervise,
+    place_name, setting_days, statistics, visible_feedback as visible, ComplaintForm, StatRow,
 };
 pub use app::feedback::{ANSWER_DAYS_SETTING, FOLLOW_UP_DAYS_SETTING};
 use axum::extract::{Path, Query, State};
@@ -22,7 +21,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
-use domain::access::Scope;
 use domain::case::{Case, CaseState};
 use domain::feedback::{
     self as fb, ComplaintAction, ComplaintKind, ComplaintSubject, FollowUpAction, FollowUpStatus,
@@ -30,7 +28,6 @@ use domain::feedback::{
 };
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::Deserialize;
-use store::ItemFilter;
 /// Seconds of inactivity after which a kiosk page returns to the start.
 pub const KIOSK_IDLE_SECONDS: u32 = 90;
 

@@ -23,7 +23,8 @@ pub async fn rate_page(
         };
         return Ok(layout("服务评价", u.as_ref(), body).into_response());
     }
-    let c = case_by_code(&state, &q.number, &q.code).await?;
+    let number = crate::ids::looked_up_number(&q.number)?;
+    let c = case_by_code(&state, &number, &q.code).await?;
     rate_render(
         &state,
         u.as_ref(),
@@ -57,8 +58,7 @@ async fn rate_render(
     status: StatusCode,
 ) -> PageResult {
     let number = &c.filing.number;
-    let ratings = state.store.ratings_for_case(number).await?;
-    let follow_ups = state.store.follow_ups_for_case(number).await?;
+    let (ratings, follow_ups) = app::feedback::case_ratings(state, c).await?;
     let (token, cookie) = form_token(state, u);
     let rated_here = ratings.iter().find(|r| r.channel == channel);
     let body = html! {
@@ -151,9 +151,10 @@ pub async fn rate_submit(
         .ok_or_else(|| AppError::bad_field("invalid_channel", "channel", "评价渠道无效"))?;
     let level = RatingLevel::parse(&f.level)
         .ok_or_else(|| AppError::bad_field("invalid_level", "level", "请选择评价等级"))?;
+    let number = crate::ids::looked_up_number(&f.number)?;
     let app::feedback::Rated {
         case: c, follow_up, ..
-    } = app::feedback::rate(&state, &f.number, &f.code, channel, level, &f.comment).await?;
+    } = app::feedback::rate(&state, &number, &f.code, channel, level, &f.comment).await?;
     let done = html! {
         div.notice.ok role="status" {
             p { "感谢您的评价!" }
@@ -184,7 +185,8 @@ pub struct AppealForm {
 }
 
 pub async fn appeal_submit(State(state): State<AppState>, Form(f): Form<AppealForm>) -> PageResult {
-    app::feedback::appeal(&state, &f.number, &f.code, f.follow_up, f.text).await?;
+    let number = crate::ids::looked_up_number(&f.number)?;
+    app::feedback::appeal(&state, &number, &f.code, f.follow_up, f.text).await?;
     let q =
         serde_urlencoded::to_string([("number", &f.number), ("code", &f.code)]).unwrap_or_default();
     Ok(Redirect::to(&format!("/rate?{q}")).into_response())

@@ -35,25 +35,6 @@ pub async fn settings_save(
     PageUser(u): PageUser,
     Form(f): Form<SettingsForm>,
 ) -> PageResult {
-    if !is_admin(&u) {
-        return Err(PageError(AppError::Forbidden));
-    }
-    let parse = |v: &str, field: &str| -> AppResult<u32> {
-        v.trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|d| (1..=60).contains(d))
-            .ok_or_else(|| AppError::bad_field("invalid_days", field, "时限应为1至60个工作日"))
-    };
-    let fdays = parse(&f.follow_up_days, "follow_up_days")?;
-    let adays = parse(&f.answer_days, "answer_days")?;
-    state
-        .store
-        .set_setting(FOLLOW_UP_DAYS_SETTING, &fdays.to_string())
-        .await?;
-    state
-        .store
-        .set_setting(ANSWER_DAYS_SETTING, &adays.to_string())
-        .await?;
+    app::feedback::save_time_limits(&state, &u, &f.follow_up_days, &f.answer_days).await?;
     Ok(Redirect::to("/feedback/settings").into_response())
 }

@@ -68,13 +68,7 @@ pub async fn follow_up_page(
     PageUser(u): PageUser,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let f = load_follow_up(&state, &u, id).await?;
-    let rating = state
-        .store
-        .ratings_for_case(&f.case_number)
-        .await?
-        .into_iter()
-        .find(|r| r.id == f.rating_id);
+    let (f, rating) = app::feedback::follow_up_with_rating(&state, &u, id).await?;
     let next: Option<(&str, &str)> = match f.status {
         FollowUpStatus::Open => Some(("contact", "联系申请人")),
         FollowUpStatus::Contacted => Some(("verify", "核实情况")),
