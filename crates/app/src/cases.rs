@@ -581,38 +581,6 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
     Ok(n)
 }
 
-/// An administrator or a supervisor checks every case's hash chain (see [`verify_all`]).
-pub async fn verify(state: &Services, u: &User) -> Result<(usize, Vec<(String, u32)>)> {
-    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
-        return Err(Error::Forbidden);
-    }
-    Ok(verify_all(state.store.as_ref()).await?)
-}
-
-/// Checks every case's hash chain; returns the cases that fail with the first bad seq.
-pub async fn verify_all(
-    store: &dyn store::Store,
-) -> Result<(usize, Vec<(String, u32)>), store::StoreError> {
-    let mut bad = vec![];
-    let mut after: Option<String> = None;
-    let mut checked = 0;
-    loop {
-        let batch = store.case_numbers(after.as_deref(), 500).await?;
-        if batch.is_empty() {
-            break;
-        }
-        for n in &batch {
-            let events = store.case_events(n).await?;
-            checked += 1;
-            if let Err(seq) = case::verify_chain(&events) {
-                bad.push((n.clone(), seq));
-            }
-        }
-        after = batch.last().cloned();
-    }
-    Ok((checked, bad))
-}
-
 /// SMS and e-mail senders. The default writes to the log; a deployment plugs in a real gateway.
 pub use crate::services::{LogNotifier, Notifier};
 

@@ -109,6 +109,16 @@ pub const GUARDS: &[(&str, &str)] = &[
     ("void_numbers", "void_numbers_no_delete"),
 ];
 
+/// An administrator or a supervisor checks the whole record ([`run`]).
+pub async fn check(state: &crate::Services, u: &store::User) -> crate::Result<Report> {
+    use crate::access::Caller;
+    use domain::access::Action;
+    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
+        return Err(crate::Error::Forbidden);
+    }
+    Ok(run(state.store.as_ref(), state.clock.now()).await?)
+}
+
 /// Checks the whole record. Reads in pages, so it runs beside a live server.
 pub async fn run(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreError> {
     let suite = store.record_suite().await?.unwrap_or_default();

@@ -1301,7 +1301,7 @@ fn store_uses(text: &str) -> usize {
 #[test]
 fn the_store_check_finds_store_calls_and_only_them() {
     assert_eq!(store_uses("state\n    .store\n    .get_case(n)"), 1);
-    assert_eq!(store_uses("verify_all(state.store.as_ref())"), 1);
+    assert_eq!(store_uses("verify::run(state.store.as_ref())"), 1);
     assert_eq!(store_uses("f(&state.store)"), 1);
     assert_eq!(store_uses("crate::files::store_upload(&s, b)"), 0);
     assert_eq!(store_uses("flag.store(true, Ordering::Release)"), 0);

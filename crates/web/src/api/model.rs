@@ -374,20 +374,6 @@ impl From<store::PublishedResult> for ResultView {
     }
 }
 
-/// The hash chains checked, and the first broken event of each case that failed.
-#[derive(Serialize, ToSchema)]
-pub struct VerifyReport {
-    pub checked: usize,
-    pub broken: Vec<BrokenChain>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BrokenChain {
-    pub case_number: String,
-    /// The first event whose link or hash does not hold.
-    pub seq: u32,
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct AutoAccepted {
     /// Cases accepted under art. 32 by this run.
