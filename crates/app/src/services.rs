@@ -117,6 +117,9 @@ pub struct Services {
     pub caches: Arc<Caches>,
     /// The database's crypto suite: new cases' logs are chained with its hash.
     pub suite: crypto::Suite,
+    /// Signs checkpoints (and, with the same key store, encrypts personal data). A throwaway key
+    /// ring until [`Services::with_crypto`] gives the configured one: `serve` always does.
+    pub crypto: Arc<dyn crypto::CryptoProvider>,
 }
 
 pub struct Caches {
@@ -196,17 +199,34 @@ impl Services {
             search: Arc::new(RwLock::new(Arc::new(search::SearchIndex::build(&[], &[])))),
             caches: Arc::new(Caches::default()),
             suite: Default::default(),
+            crypto: Arc::new(crypto::SoftProvider::ephemeral(Default::default())),
         };
         // Versions first: a change committed while loading shows as a newer version next time.
         let versions = state.store.cache_versions().await?;
+        let suite = state.store.record_suite().await?.unwrap_or_default();
         let state = Services {
-            suite: state.store.record_suite().await?.unwrap_or_default(),
+            suite,
+            crypto: Arc::new(crypto::SoftProvider::ephemeral(suite)),
             ..state
         };
         state.reload_calendar().await?;
         state.reload_search().await?;
         *state.caches.versions.lock().await = versions.into_iter().collect();
         Ok(state)
+    }
+
+    /// The configured crypto provider; refused when its suite is not the database's.
+    pub fn with_crypto(
+        self,
+        crypto: Arc<dyn crypto::CryptoProvider>,
+    ) -> Result<Self, crypto::CryptoError> {
+        if crypto.suite() != self.suite {
+            return Err(crypto::CryptoError::SuiteMismatch {
+                found: self.suite,
+                configured: crypto.suite(),
+            });
+        }
+        Ok(Services { crypto, ..self })
     }
 
     /// Reloads whatever a change elsewhere made stale: compares the store's `cache_versions` with

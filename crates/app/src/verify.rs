@@ -9,12 +9,13 @@
 //! counter turned back — is what signed checkpoints kept outside the database are for.
 
 use chrono::{DateTime, Utc};
-use crypto::Suite;
+use crypto::{Hash32, Suite};
 use domain::case::{verify_chain, Case, CaseEvent};
+use domain::record::{Checkpoint, LeafKind, NO_PREVIOUS};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use store::record::StoredCase;
-use store::{CaseSummary, Store, StoreError};
+use store::{CaseSummary, Store};
 
 /// One problem found, with the case or table it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -42,9 +43,44 @@ pub enum Finding {
     MissingNumber { number: String },
     /// An append-only trigger is gone.
     GuardMissing { table: String, trigger: String },
+    /// A checkpoint's signature does not check with any trusted key.
+    CheckpointSignature { seq: u64 },
+    /// A checkpoint does not follow the one before (number or link).
+    CheckpointLink { seq: u64 },
+    /// A checkpoint's root is not the tree hash of the leaves stored for it.
+    CheckpointRoot { seq: u64 },
+    /// A sealed case's log no longer has the sealed event at `seq` with the sealed hash.
+    SealedCaseChanged { case: String, seq: u64 },
+    /// A sealed case is gone.
+    SealedCaseMissing { case: String },
+    /// A counter is below the value a checkpoint sealed.
+    CounterRolledBack {
+        scope: String,
+        sealed: u64,
+        now: u64,
+    },
+    /// A checkpoint kept outside differs from the database's of the same number.
+    OutsideCheckpointDiffers { seq: u64 },
+    /// A checkpoint kept outside is not in the database (checkpoints rolled back).
+    OutsideCheckpointMissing { seq: u64 },
 }
 
 impl Finding {
+    /// The case (or case number) a finding concerns, if it concerns one.
+    pub fn case(&self) -> Option<&str> {
+        match self {
+            Finding::BrokenChain { case, .. }
+            | Finding::LengthMismatch { case, .. }
+            | Finding::SnapshotMismatch { case, .. }
+            | Finding::SnapshotUnreadable { case }
+            | Finding::SuiteMismatch { case, .. }
+            | Finding::SealedCaseChanged { case, .. }
+            | Finding::SealedCaseMissing { case } => Some(case),
+            Finding::MissingNumber { number } => Some(number),
+            _ => None,
+        }
+    }
+
     /// The finding in a sentence, for people.
     pub fn message(&self) -> String {
         match self {
@@ -77,6 +113,28 @@ impl Finding {
             Finding::GuardMissing { table, trigger } => {
                 format!("表 {table} 的只追加保护触发器 {trigger} 不存在")
             }
+            Finding::CheckpointSignature { seq } => {
+                format!("第 {seq} 号检查点的签名无法用受信任的公钥验证(伪造或密钥不符)")
+            }
+            Finding::CheckpointLink { seq } => {
+                format!("第 {seq} 号检查点未接续前一检查点(编号或链接不符)")
+            }
+            Finding::CheckpointRoot { seq } => {
+                format!("第 {seq} 号检查点的根哈希与所存叶子不符(封存内容被改动)")
+            }
+            Finding::SealedCaseChanged { case, seq } => {
+                format!("办件 {case} 已封存至第 {seq} 条日志,但该条日志已缺失或被改动")
+            }
+            Finding::SealedCaseMissing { case } => format!("已封存的办件 {case} 不存在(被删除)"),
+            Finding::CounterRolledBack { scope, sealed, now } => {
+                format!("编号计数器 {scope} 已封存为 {sealed},现为 {now}(被回拨)")
+            }
+            Finding::OutsideCheckpointDiffers { seq } => {
+                format!("外部保存的第 {seq} 号检查点与数据库中的不一致(检查点被重写)")
+            }
+            Finding::OutsideCheckpointMissing { seq } => {
+                format!("外部保存的第 {seq} 号检查点在数据库中不存在(检查点被回滚)")
+            }
         }
     }
 }
@@ -88,6 +146,10 @@ pub struct Report {
     pub cases: u64,
     pub events: u64,
     pub numbers: u64,
+    /// Checkpoints checked, and whether their signatures were (a key ring or an outside file
+    /// gives the public keys).
+    pub checkpoints: u64,
+    pub signatures_checked: bool,
     pub findings: Vec<Finding>,
     pub checked_at: DateTime<Utc>,
 }
@@ -107,7 +169,19 @@ pub const GUARDS: &[(&str, &str)] = &[
     ("record_suite", "record_suite_no_delete"),
     ("void_numbers", "void_numbers_no_update"),
     ("void_numbers", "void_numbers_no_delete"),
+    ("checkpoints", "checkpoints_no_update"),
+    ("checkpoints", "checkpoints_no_delete"),
+    ("seal_leaves", "seal_leaves_no_update"),
+    ("seal_leaves", "seal_leaves_no_delete"),
 ];
+
+/// What verify trusts beyond the database: public keys (from the key ring) and checkpoints kept
+/// outside it.
+#[derive(Default)]
+pub struct Trust<'a> {
+    pub keys: &'a [crypto::PublicKey],
+    pub outside: Option<&'a crate::checkpoints::Export>,
+}
 
 /// An administrator or a supervisor checks the whole record ([`run`]).
 pub async fn check(state: &crate::Services, u: &store::User) -> crate::Result<Report> {
@@ -116,20 +190,36 @@ pub async fn check(state: &crate::Services, u: &store::User) -> crate::Result<Re
     if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
         return Err(crate::Error::Forbidden);
     }
-    Ok(run(state.store.as_ref(), state.clock.now()).await?)
+    let keys = state.crypto.public_keys();
+    let trust = Trust {
+        keys: &keys,
+        outside: None,
+    };
+    run(state.store.as_ref(), state.clock.now(), &trust).await
 }
 
 /// Checks the whole record. Reads in pages, so it runs beside a live server.
-pub async fn run(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreError> {
+pub async fn run(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    trust: &Trust<'_>,
+) -> crate::Result<Report> {
     let suite = store.record_suite().await?.unwrap_or_default();
+    let mut keys: Vec<crypto::PublicKey> = trust.keys.to_vec();
+    if let Some(o) = trust.outside {
+        keys.extend(o.public_keys.iter().cloned());
+    }
     let mut r = Report {
         suite,
         cases: 0,
         events: 0,
         numbers: 0,
+        checkpoints: 0,
+        signatures_checked: !keys.is_empty(),
         findings: vec![],
         checked_at: now,
     };
+    let mut sealed = check_checkpoints(store, suite, &keys, trust.outside, &mut r).await?;
     let schema = store.describe_schema().await?;
     for (table, trigger) in GUARDS {
         if !schema
@@ -154,10 +244,46 @@ pub async fn run(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreE
             r.events += events.len() as u64;
             numbers.insert(row.summary.number.clone());
             check_case(suite, row, &events, &mut r.findings);
+            if let Some((seq, hash)) = sealed
+                .latest
+                .remove(&(LeafKind::Case, row.summary.number.clone()))
+            {
+                let now_hash = events.get(seq as usize - 1).map(|e| e.hash.as_str());
+                if now_hash != Some(hex::encode(hash).as_str()) {
+                    r.findings.push(Finding::SealedCaseChanged {
+                        case: row.summary.number.clone(),
+                        seq,
+                    });
+                }
+            }
         }
     }
+    let counters = store.counter_values(crate::cases::CASE_COUNTER).await?;
+    let mut sealed_cases = vec![];
+    for ((kind, subject), (seq, _)) in sealed.latest {
+        match kind {
+            LeafKind::Case => sealed_cases.push(subject),
+            LeafKind::Counter => {
+                let now = counters
+                    .iter()
+                    .find(|(s, _)| *s == subject)
+                    .map_or(0, |c| c.1.max(0) as u64);
+                if now < seq {
+                    r.findings.push(Finding::CounterRolledBack {
+                        scope: subject,
+                        sealed: seq,
+                        now,
+                    });
+                }
+            }
+        }
+    }
+    sealed_cases.sort();
+    for case in sealed_cases {
+        r.findings.push(Finding::SealedCaseMissing { case });
+    }
     let void: HashSet<String> = store.void_numbers().await?.into_iter().collect();
-    for (scope, value) in store.counter_values(crate::cases::CASE_COUNTER).await? {
+    for (scope, value) in counters {
         for n in 1..=value.max(0) as u64 {
             let number = domain::case::CaseNumber::of_counter(&scope, n).to_string();
             r.numbers += 1;
@@ -167,6 +293,67 @@ pub async fn run(store: &dyn Store, now: DateTime<Utc>) -> Result<Report, StoreE
         }
     }
     Ok(r)
+}
+
+/// The checkpoints: numbered and linked in order, signed by a trusted key, each root the tree hash
+/// of the leaves stored up to its size, and equal to any kept outside. Returns what the leaves seal.
+async fn check_checkpoints(
+    store: &dyn Store,
+    suite: Suite,
+    keys: &[crypto::PublicKey],
+    outside: Option<&crate::checkpoints::Export>,
+    r: &mut Report,
+) -> crate::Result<crate::checkpoints::Sealed> {
+    let cps = crate::checkpoints::all(store).await?;
+    r.checkpoints = cps.len() as u64;
+    let mut prev: Option<&Checkpoint> = None;
+    for cp in &cps {
+        let expected_prev = prev.map_or(NO_PREVIOUS, Checkpoint::link);
+        if cp.seq != prev.map_or(1, |p| p.seq + 1) || cp.prev != expected_prev || cp.suite != suite
+        {
+            r.findings.push(Finding::CheckpointLink { seq: cp.seq });
+        }
+        if !keys.is_empty() {
+            let signed = keys
+                .iter()
+                .filter(|k| k.id() == cp.key_id)
+                .any(|k| k.verify(&cp.statement(), &cp.signature).is_ok());
+            if !signed {
+                r.findings
+                    .push(Finding::CheckpointSignature { seq: cp.seq });
+            }
+        }
+        prev = Some(cp);
+    }
+    // Each checkpoint's root against the tree of the leaves up to its size, in one pass.
+    let wanted: HashSet<u64> = cps.iter().map(|c| c.tree_size).collect();
+    let mut roots: HashMap<u64, Hash32> = HashMap::new();
+    roots.insert(0, crypto::merkle::empty_root(suite));
+    let sealed = crate::checkpoints::read_sealed(store, suite, |size, f| {
+        if wanted.contains(&size) {
+            roots.insert(size, f.root());
+        }
+    })
+    .await?;
+    for cp in &cps {
+        if roots.get(&cp.tree_size) != Some(&cp.root) {
+            r.findings.push(Finding::CheckpointRoot { seq: cp.seq });
+        }
+    }
+    if let Some(o) = outside {
+        for kept in &o.checkpoints {
+            match cps.iter().find(|c| c.seq == kept.seq) {
+                Some(c) if c == kept => {}
+                Some(_) => r
+                    .findings
+                    .push(Finding::OutsideCheckpointDiffers { seq: kept.seq }),
+                None => r
+                    .findings
+                    .push(Finding::OutsideCheckpointMissing { seq: kept.seq }),
+            }
+        }
+    }
+    Ok(sealed)
 }
 
 /// One case: its chain, its length, its suite and its stored rows against the replay.

@@ -12,6 +12,7 @@
 //! decides where they live (never in the database).
 
 mod keys;
+pub mod merkle;
 mod suite;
 
 pub use keys::{KeyRing, RetiredKey, SigningKeyEntry};

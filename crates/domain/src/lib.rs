@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod identity;
 pub mod notices;
 pub mod orders;
+pub mod record;
 pub mod region;
 pub mod supervision;
 pub mod time;

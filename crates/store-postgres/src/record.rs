@@ -4,10 +4,32 @@ use crate::cases::{summary_from_row, unpacked, SUMMARY_COLUMNS};
 use crate::{corrupt, db, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use crypto::Suite;
+use crypto::{Hash32, Suite};
 use deadpool_postgres::GenericClient;
-use store::record::{RecordStore, StoredCase};
+use domain::record::{Checkpoint, Leaf, LeafKind};
+use store::record::{checkpoint_taken, RecordStore, StoredCase};
 use store::Result;
+use tokio_postgres::Row;
+
+const CHECKPOINT_COLS: &str = "seq, sealed_at, suite, tree_size, root, prev, key_id, signature";
+
+fn hash32(v: Vec<u8>) -> Result<Hash32> {
+    v.try_into()
+        .map_err(|v: Vec<u8>| corrupt("stored hash length", v.len()))
+}
+
+fn checkpoint_row(r: &Row) -> Result<Checkpoint> {
+    Ok(Checkpoint {
+        seq: r.get::<_, i64>("seq") as u64,
+        sealed_at: r.get("sealed_at"),
+        suite: suite_of(r.get("suite"))?,
+        tree_size: r.get::<_, i64>("tree_size") as u64,
+        root: hash32(r.get("root"))?,
+        prev: hash32(r.get("prev"))?,
+        key_id: r.get("key_id"),
+        signature: r.get("signature"),
+    })
+}
 
 fn suite_of(s: String) -> Result<Suite> {
     s.parse().map_err(|_| corrupt("crypto suite", s))
@@ -114,5 +136,151 @@ impl RecordStore for PgStore {
             .iter()
             .map(|r| r.get(0))
             .collect())
+    }
+
+    async fn case_heads(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, u32, Option<Hash32>)>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT c.number, c.version, e.hash FROM cases c
+                 LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
+                 WHERE c.number > $1 ORDER BY c.number LIMIT $2",
+            )
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&after.unwrap_or(""), &i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let hash: Option<Vec<u8>> = r.get(2);
+                Ok((
+                    r.get(0),
+                    r.get::<_, i64>(1) as u32,
+                    hash.map(hash32).transpose()?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn checkpoints(&self, from_seq: u64, limit: u32) -> Result<Vec<Checkpoint>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {CHECKPOINT_COLS} FROM checkpoints WHERE seq >= $1 ORDER BY seq LIMIT $2"
+            ))
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&(from_seq as i64), &i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(checkpoint_row)
+            .collect()
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {CHECKPOINT_COLS} FROM checkpoints ORDER BY seq DESC LIMIT 1"
+            ))
+            .await
+            .map_err(db)?;
+        conn.query_opt(&stmt, &[])
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(checkpoint_row)
+            .transpose()
+    }
+
+    async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<(u64, Leaf)>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT checkpoint, kind, subject, seq, hash FROM seal_leaves
+                 WHERE idx >= $1 ORDER BY idx LIMIT $2",
+            )
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&(from as i64), &i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let kind: String = r.get(1);
+                Ok((
+                    r.get::<_, i64>(0) as u64,
+                    Leaf {
+                        kind: kind
+                            .parse::<LeafKind>()
+                            .map_err(|_| corrupt("leaf kind", kind))?,
+                        subject: r.get(2),
+                        seq: r.get::<_, i64>(3) as u64,
+                        hash: hash32(r.get(4))?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    async fn append_checkpoint(&self, cp: &Checkpoint, leaves: &[Leaf]) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        // One sealer at a time: the lock orders two servers sealing at once.
+        tx.execute("LOCK TABLE checkpoints IN EXCLUSIVE MODE", &[])
+            .await
+            .map_err(db)?;
+        let row = tx
+            .query_one(
+                "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(tree_size), 0) FROM checkpoints",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        let (last, size): (i64, i64) = (row.get(0), row.get(1));
+        if cp.seq as i64 != last + 1 || cp.tree_size as i64 != size + leaves.len() as i64 {
+            return Err(checkpoint_taken(cp.seq));
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO checkpoints ({CHECKPOINT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            ),
+            &[
+                &(cp.seq as i64),
+                &cp.sealed_at,
+                &cp.suite.as_str(),
+                &(cp.tree_size as i64),
+                &cp.root.as_slice(),
+                &cp.prev.as_slice(),
+                &cp.key_id,
+                &cp.signature,
+            ],
+        )
+        .await
+        .map_err(db)?;
+        let stmt = tx
+            .prepare(
+                "INSERT INTO seal_leaves (idx, checkpoint, kind, subject, seq, hash)
+                 SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                                      $5::bigint[], $6::bytea[])",
+            )
+            .await
+            .map_err(db)?;
+        let idx: Vec<i64> = (0..leaves.len() as i64).map(|i| size + i).collect();
+        let cps: Vec<i64> = vec![cp.seq as i64; leaves.len()];
+        let kinds: Vec<&str> = leaves.iter().map(|l| l.kind.as_str()).collect();
+        let subjects: Vec<&str> = leaves.iter().map(|l| l.subject.as_str()).collect();
+        let seqs: Vec<i64> = leaves.iter().map(|l| l.seq as i64).collect();
+        let hashes: Vec<&[u8]> = leaves.iter().map(|l| l.hash.as_slice()).collect();
+        tx.execute(&stmt, &[&idx, &cps, &kinds, &subjects, &seqs, &hashes])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)
     }
 }

@@ -1,13 +1,34 @@
 //! The record's suite, case rows as stored, counters and void numbers (`store::record`).
 
 use crate::cases::{summary_row, unpacked, SUMMARY_COLS};
-use crate::{conversion, parse_day, ts, Db, SqliteStore};
+use crate::{conversion, parse_day, parse_ts, ts, Db, SqliteStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use crypto::Suite;
-use rusqlite::OptionalExtension;
-use store::record::{RecordStore, StoredCase};
+use crypto::{Hash32, Suite};
+use domain::record::{Checkpoint, Leaf, LeafKind};
+use rusqlite::{OptionalExtension, Row};
+use store::record::{checkpoint_taken, RecordStore, StoredCase};
 use store::Result;
+
+const CHECKPOINT_COLS: &str = "seq, sealed_at, suite, tree_size, root, prev, key_id, signature";
+
+fn hash32(v: Vec<u8>) -> rusqlite::Result<Hash32> {
+    v.try_into()
+        .map_err(|_| conversion("a stored hash is not 32 bytes".to_string()))
+}
+
+fn checkpoint_row(r: &Row<'_>) -> rusqlite::Result<Checkpoint> {
+    Ok(Checkpoint {
+        seq: r.get::<_, i64>(0)? as u64,
+        sealed_at: parse_ts(&r.get::<_, String>(1)?)?,
+        suite: suite_of(&r.get::<_, String>(2)?)?,
+        tree_size: r.get::<_, i64>(3)? as u64,
+        root: hash32(r.get(4)?)?,
+        prev: hash32(r.get(5)?)?,
+        key_id: r.get(6)?,
+        signature: r.get(7)?,
+    })
+}
 
 fn suite_of(s: &str) -> rusqlite::Result<Suite> {
     s.parse()
@@ -105,6 +126,139 @@ impl RecordStore for SqliteStore {
                 .db()?;
             let rows = st.query_map([], |r| r.get(0)).db()?;
             rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
+    async fn case_heads(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, u32, Option<Hash32>)>> {
+        let after = after.unwrap_or("").to_string();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT c.number, c.version, e.hash FROM cases c
+                     LEFT JOIN case_events e ON e.case_number = c.number AND e.seq = c.version
+                     WHERE c.number > ?1 ORDER BY c.number LIMIT ?2",
+                )
+                .db()?;
+            let rows = st
+                .query_map(rusqlite::params![after, limit], |r| {
+                    let hash: Option<Vec<u8>> = r.get(2)?;
+                    Ok((r.get(0)?, r.get(1)?, hash.map(hash32).transpose()?))
+                })
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
+    async fn checkpoints(&self, from_seq: u64, limit: u32) -> Result<Vec<Checkpoint>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {CHECKPOINT_COLS} FROM checkpoints WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
+                ))
+                .db()?;
+            let rows = st
+                .query_map(rusqlite::params![from_seq as i64, limit], checkpoint_row)
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {CHECKPOINT_COLS} FROM checkpoints ORDER BY seq DESC LIMIT 1"
+            ))
+            .db()?
+            .query_row([], checkpoint_row)
+            .optional()
+            .db()
+        })
+        .await
+    }
+
+    async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<(u64, Leaf)>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT checkpoint, kind, subject, seq, hash FROM seal_leaves
+                     WHERE idx >= ?1 ORDER BY idx LIMIT ?2",
+                )
+                .db()?;
+            let rows = st
+                .query_map(rusqlite::params![from as i64, limit], |r| {
+                    let kind: String = r.get(1)?;
+                    Ok((
+                        r.get::<_, i64>(0)? as u64,
+                        Leaf {
+                            kind: kind
+                                .parse::<LeafKind>()
+                                .map_err(|_| conversion(format!("leaf kind {kind}")))?,
+                            subject: r.get(2)?,
+                            seq: r.get::<_, i64>(3)? as u64,
+                            hash: hash32(r.get(4)?)?,
+                        },
+                    ))
+                })
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
+    async fn append_checkpoint(&self, cp: &Checkpoint, leaves: &[Leaf]) -> Result<()> {
+        let cp = cp.clone();
+        let leaves = leaves.to_vec();
+        self.write(move |tx| {
+            let (last, size): (i64, i64) = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(tree_size), 0) FROM checkpoints",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .db()?;
+            if cp.seq as i64 != last + 1 || cp.tree_size as i64 != size + leaves.len() as i64 {
+                return Err(checkpoint_taken(cp.seq));
+            }
+            tx.prepare_cached(&format!(
+                "INSERT INTO checkpoints ({CHECKPOINT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            ))
+            .db()?
+            .execute(rusqlite::params![
+                cp.seq as i64,
+                ts(cp.sealed_at),
+                cp.suite.as_str(),
+                cp.tree_size as i64,
+                cp.root.as_slice(),
+                cp.prev.as_slice(),
+                cp.key_id,
+                cp.signature,
+            ])
+            .db()?;
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO seal_leaves (idx, checkpoint, kind, subject, seq, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .db()?;
+            for (i, l) in leaves.iter().enumerate() {
+                st.execute(rusqlite::params![
+                    size + i as i64,
+                    cp.seq as i64,
+                    l.kind.as_str(),
+                    l.subject,
+                    l.seq as i64,
+                    l.hash.as_slice(),
+                ])
+                .db()?;
+            }
+            Ok(())
         })
         .await
     }

@@ -311,6 +311,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "regions_parent_code_idx",
             "results_decided_on_idx",
             "results_place_region_idx",
+            "seal_leaves_subject_idx",
             "sessions_expires_at_idx",
             "sessions_user_id_idx",
             "user_grants_user_id_idx",
@@ -352,6 +353,10 @@ async fn schema_description_is_exactly_the_migrations() {
             "catalog_items.trigger(catalog_items_cache_delete)",
             "catalog_items.trigger(catalog_items_cache_insert)",
             "catalog_items.trigger(catalog_items_cache_update)",
+            "checkpoints.check(checkpoints_suite_ck)",
+            "checkpoints.pk(seq)",
+            "checkpoints.trigger(checkpoints_no_delete)",
+            "checkpoints.trigger(checkpoints_no_update)",
             "closures.fk(region_code)->regions",
             "closures.pk(region_code,date)",
             "closures.trigger(closures_cache_delete)",
@@ -401,6 +406,12 @@ async fn schema_description_is_exactly_the_migrations() {
             "regions.pk(code)",
             "results.fk(case_number)->cases",
             "results.pk(case_number)",
+            "seal_leaves.check(seal_leaves_hash_length)",
+            "seal_leaves.check(seal_leaves_kind_ck)",
+            "seal_leaves.fk(checkpoint)->checkpoints",
+            "seal_leaves.pk(idx)",
+            "seal_leaves.trigger(seal_leaves_no_delete)",
+            "seal_leaves.trigger(seal_leaves_no_update)",
             "sessions.fk(user_id)->users",
             "sessions.pk(token_hash)",
             "settings.pk(key)",
@@ -427,7 +438,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 31);
+    assert_eq!(d.tables.len(), 33);
+    assert_eq!(d.tables["checkpoints"].len(), 8);
+    assert_eq!(d.tables["seal_leaves"].len(), 6);
     assert_eq!(d.tables["record_suite"].len(), 3);
     assert_eq!(d.tables["void_numbers"].len(), 3);
     assert_eq!(d.tables["cache_versions"].len(), 2);

@@ -5,7 +5,8 @@
 use crate::{CaseSummary, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use crypto::Suite;
+use crypto::{Hash32, Suite};
+use domain::record::{Checkpoint, Leaf};
 
 /// A case row as stored: its columns, and its snapshot decoded (`None` when it does not decode).
 #[derive(Debug, Clone)]
@@ -31,4 +32,28 @@ pub trait RecordStore: Send + Sync {
     async fn void_number(&self, number: &str, reason: &str, at: DateTime<Utc>) -> Result<()>;
     /// The numbers voided, in order.
     async fn void_numbers(&self) -> Result<Vec<String>>;
+
+    /// Each case's head as stored — number, version, the hash of its event at that version (`None`
+    /// when that event is missing) — in number order after `after`.
+    async fn case_heads(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, u32, Option<Hash32>)>>;
+    /// Checkpoints in order, from `from_seq`.
+    async fn checkpoints(&self, from_seq: u64, limit: u32) -> Result<Vec<Checkpoint>>;
+    async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>>;
+    /// Leaves in tree order from index `from`, each with the checkpoint that sealed it.
+    async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<(u64, Leaf)>>;
+    /// Appends a checkpoint and the leaves it seals, in one transaction; `Conflict` unless it
+    /// continues the latest checkpoint exactly (next seq, leaves from its tree size on).
+    async fn append_checkpoint(&self, checkpoint: &Checkpoint, leaves: &[Leaf]) -> Result<()>;
+}
+
+/// The `Conflict` of a checkpoint sealed by someone else meanwhile.
+pub fn checkpoint_taken(seq: u64) -> crate::StoreError {
+    crate::StoreError::Conflict {
+        code: "checkpoint_taken",
+        message: format!("第 {seq} 号检查点已由其他进程生成"),
+    }
 }

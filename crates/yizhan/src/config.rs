@@ -40,6 +40,10 @@ pub struct Settings {
     /// (国密 SM3, SM2, SM4). Recorded when the first server starts on the database; a server
     /// configured for the other suite then refuses to start.
     pub crypto_suite: crypto::Suite,
+    /// The key ring file (signing key for checkpoints, data and index keys). Never in the
+    /// database. Unset: `<data_dir>/keys/record-keys.json`, created on first start, with a warning
+    /// at every start that a production key belongs on another disk, in a KMS or an HSM.
+    pub signing_key: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,6 +68,7 @@ impl Default for Settings {
             lock_minutes: web.lock_minutes,
             log_format: LogFormat::Text,
             crypto_suite: crypto::Suite::Intl,
+            signing_key: None,
         }
     }
 }
@@ -82,6 +87,7 @@ const ENV_KEYS: &[&str] = &[
     "lock_minutes",
     "log_format",
     "crypto_suite",
+    "signing_key",
 ];
 
 /// Values given as flags; `None` leaves the layers below in force.
@@ -155,6 +161,14 @@ impl Settings {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("yizhan.db").display()))
+    }
+
+    /// The key ring file, and whether it is the default beside the data.
+    pub fn signing_key(&self) -> (PathBuf, bool) {
+        match &self.signing_key {
+            Some(p) => (p.clone(), false),
+            None => (app::keys::default_path(&self.data_dir), true),
+        }
     }
 
     /// What the web layer needs.

@@ -70,6 +70,15 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Checkpoints kept outside the database (a file from `yizhan checkpoint export`): each
+        /// must equal the database's of the same number, and none may be missing.
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+    },
+    /// Signed checkpoints of the record.
+    Checkpoint {
+        #[command(subcommand)]
+        action: CheckpointCmd,
     },
     /// Catalog import and export (.xlsx or .csv by extension).
     Catalog {
@@ -81,6 +90,17 @@ enum Command {
         #[command(subcommand)]
         action: CalendarCmd,
     },
+}
+
+#[derive(Subcommand)]
+enum CheckpointCmd {
+    /// Seal a checkpoint now (the server also seals one every hour).
+    Seal,
+    /// Write every checkpoint and the public keys that check them, as JSON, to FILE (or stdout):
+    /// the copy a supervisor or an outside office keeps.
+    Export { file: Option<PathBuf> },
+    /// Start signing with a new key; the old one stays in the ring to check what it signed.
+    RotateKey,
 }
 
 #[derive(Subcommand)]
@@ -191,6 +211,26 @@ async fn record_suite(store: &dyn Store, settings: &config::Settings) -> Result<
     Ok(())
 }
 
+/// The key ring at the configured place, made there on first use. A ring beside the data is
+/// fine for a demo and wrong in production: said at every start.
+async fn key_ring(store: &dyn Store, settings: &config::Settings) -> Result<crypto::KeyRing> {
+    let (path, default) = settings.signing_key();
+    let suite = store.record_suite().await?.unwrap_or(settings.crypto_suite);
+    let (ring, created) = app::keys::load_or_create(&path, suite, chrono::Utc::now())?;
+    if created {
+        tracing::warn!(path = %path.display(), "created a new key ring for the record");
+    }
+    if default {
+        eprintln!(
+            "警告:签名密钥位于数据目录 {}。生产环境请将密钥放在另一磁盘、KMS 或 HSM 中,\
+             并在 yizhan.toml 中设置 signing_key。",
+            path.display()
+        );
+        tracing::warn!(path = %path.display(), "the signing key is kept beside the data");
+    }
+    Ok(ring)
+}
+
 async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let s = store_postgres::PgStore::connect(url)
@@ -269,7 +309,10 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                     tracing::warn!(%addr, "public_url unset while listening on all addresses");
                 }
             }
-            let state = app::Services::new(store, clock(&cli)?, config).await?;
+            let ring = key_ring(store.as_ref(), &settings).await?;
+            let state = app::Services::new(store, clock(&cli)?, config)
+                .await?
+                .with_crypto(Arc::new(crypto::SoftProvider::new(ring)?))?;
             if *with_demo && app::demo_cases::load(&state).await? {
                 tracing::info!("demo cases loaded");
             }
@@ -288,9 +331,30 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                 .await?;
             Ok(())
         }
-        Command::Verify { json } => {
+        Command::Verify { json, checkpoints } => {
             let store = open_store(&url).await?;
-            let report = app::verify::run(store.as_ref(), chrono::Utc::now()).await?;
+            let (path, _) = settings.signing_key();
+            // Verify never makes keys: without the ring, signatures are checked only against an
+            // outside file's keys (the report says whether they were checked at all).
+            let keys = if path.exists() {
+                app::keys::load(&path)?.public_keys()
+            } else {
+                vec![]
+            };
+            let outside: Option<app::checkpoints::Export> = match checkpoints {
+                Some(f) => Some(
+                    serde_json::from_slice(
+                        &std::fs::read(f).with_context(|| format!("无法读取 {}", f.display()))?,
+                    )
+                    .with_context(|| format!("{} 不是检查点文件", f.display()))?,
+                ),
+                None => None,
+            };
+            let trust = app::verify::Trust {
+                keys: &keys,
+                outside: outside.as_ref(),
+            };
+            let report = app::verify::run(store.as_ref(), chrono::Utc::now(), &trust).await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -298,10 +362,16 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                     eprintln!("{}", f.message());
                 }
                 println!(
-                    "已校验 {} 个办件、{} 条日志、{} 个已发出编号({}):{}",
+                    "已校验 {} 个办件、{} 条日志、{} 个已发出编号、{} 个检查点{}({}):{}",
                     report.cases,
                     report.events,
                     report.numbers,
+                    report.checkpoints,
+                    if report.signatures_checked {
+                        "及其签名"
+                    } else {
+                        "(未找到公钥,签名未校验)"
+                    },
                     report.suite.label(),
                     if report.intact() {
                         "记录完整。".to_string()
@@ -316,6 +386,45 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                 // The findings are printed; the exit code tells scripts.
                 std::process::exit(1)
             }
+        }
+        Command::Checkpoint { action } => {
+            let store = open_store(&url).await?;
+            record_suite(store.as_ref(), &settings).await?;
+            let ring = key_ring(store.as_ref(), &settings).await?;
+            match action {
+                CheckpointCmd::Seal => {
+                    let p = crypto::SoftProvider::new(ring)?;
+                    let cp =
+                        app::checkpoints::seal_with(store.as_ref(), &p, chrono::Utc::now()).await?;
+                    println!(
+                        "第 {} 号检查点已生成:{} 个叶子,根 {}",
+                        cp.seq,
+                        cp.tree_size,
+                        hex::encode(cp.root)
+                    );
+                }
+                CheckpointCmd::Export { file } => {
+                    let p = crypto::SoftProvider::new(ring)?;
+                    let e = app::checkpoints::export(store.as_ref(), &p).await?;
+                    let text = serde_json::to_string_pretty(&e)?;
+                    match file {
+                        Some(f) => std::fs::write(f, text)
+                            .with_context(|| format!("无法写入 {}", f.display()))?,
+                        None => println!("{text}"),
+                    }
+                }
+                CheckpointCmd::RotateKey => {
+                    let mut ring = ring;
+                    ring.rotate_signing(&chrono::Utc::now().to_rfc3339())?;
+                    app::keys::save(&settings.signing_key().0, &ring)?;
+                    println!(
+                        "已启用新签名密钥 {};旧密钥 {} 个保留用于验证。",
+                        ring.public_keys()[0].id(),
+                        ring.retired.len()
+                    );
+                }
+            }
+            Ok(())
         }
         Command::Init => {
             let store = open_store(&url).await?;

@@ -6,8 +6,9 @@
 //! Covered here: a truncated tail, a deleted case (events and row), an edited snapshot (a deadline
 //! moved to 2027-12-31, column and JSON), a dropped trigger, a log chained with another suite.
 
-use app::verify::{self, Finding};
+use app::verify::{self, Finding, Trust};
 use chrono::{DateTime, Utc};
+use crypto::CryptoProvider;
 use domain::case::{EventKind, MaterialStatus};
 use std::sync::Arc;
 use store::conformance::{filed_case, next_events, seed_regions, CaseFixture, TOWN, VILLAGE};
@@ -61,6 +62,9 @@ trait Dba {
     async fn snapshot(&self, number: &str) -> Vec<u8>;
     async fn set_snapshot(&self, number: &str, body: &[u8], due: &str);
     async fn drop_trigger(&self, table: &str, name: &str);
+    async fn event_body(&self, number: &str, seq: u32) -> Vec<u8>;
+    /// Rewrites an event's body and hash, around the triggers.
+    async fn rewrite_event(&self, number: &str, seq: u32, body: &[u8], hash: &[u8]);
 }
 
 /// Moves the case's correction deadline (its due date while submitted) to 2027-12-31 in the
@@ -80,7 +84,9 @@ async fn attack_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
     let n = five_cases(store.as_ref()).await;
     let now = at("2026-03-03T00:00:00Z");
 
-    let clean = verify::run(store.as_ref(), now).await.unwrap();
+    let clean = verify::run(store.as_ref(), now, &Trust::default())
+        .await
+        .unwrap();
     assert_eq!(clean.findings, vec![], "a clean database passes");
     assert_eq!((clean.cases, clean.events, clean.numbers), (5, 15, 5));
 
@@ -104,20 +110,14 @@ async fn attack_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
     dba.drop_trigger("case_events", "case_events_no_update")
         .await;
 
-    let r = verify::run(store.as_ref(), now).await.unwrap();
+    let r = verify::run(store.as_ref(), now, &Trust::default())
+        .await
+        .unwrap();
     assert!(!r.intact());
     let of = |case: &str| -> Vec<&Finding> {
         r.findings
             .iter()
-            .filter(|f| match f {
-                Finding::BrokenChain { case: c, .. }
-                | Finding::LengthMismatch { case: c, .. }
-                | Finding::SnapshotMismatch { case: c, .. }
-                | Finding::SnapshotUnreadable { case: c }
-                | Finding::SuiteMismatch { case: c, .. } => c == case,
-                Finding::MissingNumber { number } => number == case,
-                Finding::GuardMissing { .. } => false,
-            })
+            .filter(|f| f.case() == Some(case))
             .collect()
     };
     assert!(
@@ -157,8 +157,163 @@ async fn attack_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
         .void_number(&n[1], "立案未完成: 测试", now)
         .await
         .unwrap();
-    let r = verify::run(store.as_ref(), now).await.unwrap();
+    let r = verify::run(store.as_ref(), now, &Trust::default())
+        .await
+        .unwrap();
     assert_eq!(of_number(&r.findings, &n[1]), 0);
+}
+
+/// The attacks that need a key to catch: the log rewritten with its chain recomputed (and the
+/// snapshot made to match), a sealed case deleted with its number voided, a counter turned back,
+/// a leaf edited, a checkpoint forged with another key, and the latest checkpoints rolled back.
+async fn sealed_attacks_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
+    let suite = crypto::Suite::Intl;
+    store.init_record_suite(suite, Utc::now()).await.unwrap();
+    let n = five_cases(store.as_ref()).await;
+    let keys = crypto::SoftProvider::ephemeral(suite);
+    let public = keys.public_keys();
+    let trust = || Trust {
+        keys: &public,
+        outside: None,
+    };
+    let now = at("2026-03-03T00:00:00Z");
+    let seal = |t: &str| app::checkpoints::seal_with(store.as_ref(), &keys, at(t));
+    let c1 = seal("2026-03-02T03:00:00Z").await.unwrap();
+    assert_eq!((c1.seq, c1.tree_size), (1, 6), "five cases and one counter");
+    // Nothing moved: a checkpoint still seals (the record was there at that hour), no leaves.
+    let c2 = seal("2026-03-02T04:00:00Z").await.unwrap();
+    assert_eq!((c2.seq, c2.tree_size, c2.prev), (2, 6, c1.link()));
+    let kept = app::checkpoints::export(store.as_ref(), &keys)
+        .await
+        .unwrap();
+    let clean = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert_eq!(clean.findings, vec![]);
+    assert!(clean.signatures_checked);
+    assert_eq!(clean.checkpoints, 2);
+
+    // (1) Case 0's second event rewritten, the chain recomputed after it and the snapshot's last
+    // hash set to match: the log alone is consistent again.
+    let body = dba.event_body(&n[0], 2).await;
+    let mut v: serde_json::Value = store::codec::from_stored(&body).unwrap();
+    v["comment"] = "改写".into();
+    let forged = store::codec::to_stored(store::codec::Body::Event, &v).unwrap();
+    dba.rewrite_event(&n[0], 2, &forged, &[0; 32]).await;
+    let mut log = store.case_events(&n[0]).await.unwrap();
+    let mut prev = log[0].hash.clone();
+    for e in log.iter_mut().skip(1) {
+        e.prev_hash = prev.clone();
+        e.hash = e.compute_hash(suite);
+        prev = e.hash.clone();
+    }
+    for e in &log[1..] {
+        let body = dba.event_body(&n[0], e.seq).await;
+        dba.rewrite_event(&n[0], e.seq, &body, &hex::decode(&e.hash).unwrap())
+            .await;
+    }
+    assert_eq!(
+        domain::case::verify_chain(&store.case_events(&n[0]).await.unwrap()),
+        Ok(())
+    );
+    let mut snap: serde_json::Value =
+        store::codec::from_stored(&dba.snapshot(&n[0]).await).unwrap();
+    snap["last_hash"] = prev.clone().into();
+    let snap = store::codec::to_stored(store::codec::Body::Case, &snap).unwrap();
+    let due = store
+        .get_case(&n[0])
+        .await
+        .unwrap()
+        .unwrap()
+        .current_deadline()
+        .unwrap();
+    dba.set_snapshot(&n[0], &snap, &due.to_string()).await;
+    let r = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert_eq!(
+        r.findings,
+        vec![Finding::SealedCaseChanged {
+            case: n[0].clone(),
+            seq: 3
+        }],
+        "the rewrite is seen only through the seal"
+    );
+
+    // (3) Case 1 deleted and its number voided, as if its filing had failed.
+    dba.bypass(&format!(
+        "DELETE FROM case_events WHERE case_number = '{0}';
+         DELETE FROM cases WHERE number = '{0}'",
+        n[1]
+    ))
+    .await;
+    store.void_number(&n[1], "立案未完成", now).await.unwrap();
+    // The counter turned back by one, hiding the last number.
+    dba.bypass(&format!(
+        "UPDATE counters SET value = 4 WHERE scope = '{SCOPE}'"
+    ))
+    .await;
+    let r = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert!(r
+        .findings
+        .contains(&Finding::SealedCaseMissing { case: n[1].clone() }));
+    assert!(r.findings.contains(&Finding::CounterRolledBack {
+        scope: SCOPE.into(),
+        sealed: 5,
+        now: 4
+    }));
+
+    // A sealed leaf edited (case 2 now sealed at seq 2): checkpoint 1's root no longer holds.
+    dba.bypass(&format!(
+        "UPDATE seal_leaves SET seq = 2 WHERE kind = 'case' AND subject = '{}'",
+        n[2]
+    ))
+    .await;
+    let r = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert!(r.findings.contains(&Finding::CheckpointRoot { seq: 1 }));
+    assert!(r.findings.contains(&Finding::CheckpointRoot { seq: 2 }));
+
+    // A checkpoint forged with another key.
+    let thief = crypto::SoftProvider::ephemeral(suite);
+    let forged = app::checkpoints::seal_with(store.as_ref(), &thief, at("2026-03-02T05:00:00Z"))
+        .await
+        .unwrap();
+    let r = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert!(r
+        .findings
+        .contains(&Finding::CheckpointSignature { seq: forged.seq }));
+    assert!(!r
+        .findings
+        .contains(&Finding::CheckpointSignature { seq: 2 }));
+
+    // The checkpoints rolled back to the first: the copy kept outside still has the second.
+    dba.bypass(
+        "DELETE FROM seal_leaves WHERE checkpoint > 1; DELETE FROM checkpoints WHERE seq > 1",
+    )
+    .await;
+    let outside = Trust {
+        keys: &public,
+        outside: Some(&kept),
+    };
+    let r = verify::run(store.as_ref(), now, &outside).await.unwrap();
+    assert!(r
+        .findings
+        .contains(&Finding::OutsideCheckpointMissing { seq: 2 }));
+    assert!(!r
+        .findings
+        .contains(&Finding::OutsideCheckpointMissing { seq: 1 }));
+    // The outside file's keys alone suffice to check signatures.
+    let r = verify::run(
+        store.as_ref(),
+        now,
+        &Trust {
+            keys: &[],
+            outside: Some(&kept),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(r.signatures_checked);
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| matches!(f, Finding::CheckpointSignature { .. })));
 }
 
 fn of_number(findings: &[Finding], number: &str) -> usize {
@@ -197,16 +352,25 @@ mod sqlite {
     #[async_trait::async_trait]
     impl Dba for File {
         async fn bypass(&self, sql: &str) {
-            let guards = ["case_events_no_update", "case_events_no_delete"];
-            let saved: Vec<String> = guards.iter().map(|g| self.trigger_sql(g)).collect();
             let c = self.conn();
+            // Every append-only guard, saved to be made again afterwards.
+            let saved: Vec<(String, String)> = c
+                .prepare(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'
+                     AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')",
+                )
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
             c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-            for g in guards {
-                c.execute_batch(&format!("DROP TRIGGER {g}")).unwrap();
+            for (name, _) in &saved {
+                c.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
             }
             c.execute_batch(sql).unwrap();
-            for s in saved {
-                c.execute_batch(&s).unwrap();
+            for (_, sql) in saved {
+                c.execute_batch(&sql).unwrap();
             }
         }
         async fn snapshot(&self, number: &str) -> Vec<u8> {
@@ -231,6 +395,36 @@ mod sqlite {
                 .execute_batch(&format!("DROP TRIGGER {name}"))
                 .unwrap();
         }
+        async fn event_body(&self, number: &str, seq: u32) -> Vec<u8> {
+            self.conn()
+                .query_row(
+                    "SELECT event_json FROM case_events WHERE case_number = ?1 AND seq = ?2",
+                    rusqlite::params![number, seq],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        }
+        async fn rewrite_event(&self, number: &str, seq: u32, body: &[u8], hash: &[u8]) {
+            let saved = self.trigger_sql("case_events_no_update");
+            let c = self.conn();
+            c.execute_batch("DROP TRIGGER case_events_no_update")
+                .unwrap();
+            c.execute(
+                "UPDATE case_events SET event_json = ?3, hash = ?4
+                 WHERE case_number = ?1 AND seq = ?2",
+                rusqlite::params![number, seq, body, hash],
+            )
+            .unwrap();
+            c.execute_batch(&saved).unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn every_attack_on_a_sealed_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("yizhan.db");
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+        sealed_attacks_and_verify(store, &File(path)).await;
     }
 
     #[tokio::test]
@@ -296,7 +490,9 @@ mod sqlite {
             "an SM3 chain checks"
         );
         store.create_case(&case, &events).await.unwrap();
-        let r = verify::run(&store, Utc::now()).await.unwrap();
+        let r = verify::run(&store, Utc::now(), &Trust::default())
+            .await
+            .unwrap();
         assert_eq!(
             r.findings,
             vec![Finding::SuiteMismatch {
@@ -360,6 +556,40 @@ mod postgres {
                 .await
                 .unwrap();
         }
+        async fn event_body(&self, number: &str, seq: u32) -> Vec<u8> {
+            let c = self.0.connection().await.unwrap();
+            c.query_one(
+                "SELECT event_json FROM case_events WHERE case_number = $1 AND seq = $2",
+                &[&number, &i64::from(seq)],
+            )
+            .await
+            .unwrap()
+            .get(0)
+        }
+        async fn rewrite_event(&self, number: &str, seq: u32, body: &[u8], hash: &[u8]) {
+            let mut c = self.0.connection().await.unwrap();
+            let tx = c.transaction().await.unwrap();
+            tx.batch_execute("SET LOCAL session_replication_role = replica")
+                .await
+                .unwrap();
+            tx.execute(
+                "UPDATE case_events SET event_json = $3, hash = $4
+                 WHERE case_number = $1 AND seq = $2",
+                &[&number, &i64::from(seq), &body, &hash],
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn every_attack_on_a_sealed_schema_is_named() {
+        let Some(url) = yizhan_test_pg::url() else {
+            return;
+        };
+        let store = Arc::new(PgStore::connect_isolated_for_tests(&url).await);
+        sealed_attacks_and_verify(store.clone(), &Schema(store)).await;
     }
 
     #[tokio::test]

@@ -1,0 +1,205 @@
+//! Sealing checkpoints (issue 16, part 1): hourly and on demand, the cases and case-number
+//! counters that moved since the last checkpoint become leaves, and the tree hash of all leaves so
+//! far is signed with the key kept outside the database (see `domain::record`).
+
+use crate::{Error, Result, Services};
+use crypto::merkle::Frontier;
+use crypto::{CryptoProvider, Hash32, Suite};
+use domain::record::{Checkpoint, Leaf, LeafKind, NO_PREVIOUS};
+use std::collections::HashMap;
+use store::Store;
+
+const PAGE: u32 = 5000;
+
+/// What the leaves so far seal, read in one pass: the frontier for the next root and, per
+/// subject, the highest sequence sealed.
+pub struct Sealed {
+    pub frontier: Frontier,
+    pub latest: HashMap<(LeafKind, String), (u64, Hash32)>,
+    /// Leaves read, with the checkpoint each names.
+    pub placed: Vec<u64>,
+}
+
+/// Reads every leaf in order. `each_size` is called after each leaf with the tree size so far and
+/// the root, so a caller can compare prefix roots on the way.
+pub async fn read_sealed(
+    store: &dyn Store,
+    suite: Suite,
+    mut each: impl FnMut(u64, &Frontier),
+) -> Result<Sealed> {
+    let mut s = Sealed {
+        frontier: Frontier::new(suite),
+        latest: HashMap::new(),
+        placed: vec![],
+    };
+    loop {
+        let page = store.leaves(s.frontier.size(), PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for (checkpoint, leaf) in page {
+            s.frontier.push(leaf.leaf_hash(suite));
+            let e = s
+                .latest
+                .entry((leaf.kind, leaf.subject.clone()))
+                .or_insert((0, [0; 32]));
+            if leaf.seq >= e.0 {
+                *e = (leaf.seq, leaf.hash);
+            }
+            s.placed.push(checkpoint);
+            each(s.frontier.size(), &s.frontier);
+        }
+    }
+    Ok(s)
+}
+
+/// The leaves a checkpoint now would add: every case whose log grew and every counter that moved
+/// since they were last sealed, in a fixed order.
+async fn new_leaves(
+    store: &dyn Store,
+    latest: &HashMap<(LeafKind, String), (u64, Hash32)>,
+) -> Result<Vec<Leaf>> {
+    let mut out = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.case_heads(after.as_deref(), PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.0.clone());
+        for (number, version, hash) in page {
+            // A head without its event is verify's finding; nothing to seal for it.
+            let Some(hash) = hash else { continue };
+            let sealed = latest
+                .get(&(LeafKind::Case, number.clone()))
+                .map_or(0, |s| s.0);
+            if u64::from(version) > sealed {
+                out.push(Leaf {
+                    kind: LeafKind::Case,
+                    subject: number,
+                    seq: u64::from(version),
+                    hash,
+                });
+            }
+        }
+    }
+    for (scope, value) in store.counter_values(crate::cases::CASE_COUNTER).await? {
+        let sealed = latest
+            .get(&(LeafKind::Counter, scope.clone()))
+            .map_or(0, |s| s.0);
+        let value = value.max(0) as u64;
+        if value > sealed {
+            out.push(Leaf {
+                kind: LeafKind::Counter,
+                subject: scope,
+                seq: value,
+                hash: [0; 32],
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.kind.as_str(), &a.subject).cmp(&(b.kind.as_str(), &b.subject)));
+    Ok(out)
+}
+
+/// Seals a checkpoint now with the given provider. Two sealers at once: one wins, the other gets
+/// `Conflict` and nothing is written twice.
+pub async fn seal_with(
+    store: &dyn Store,
+    crypto: &dyn CryptoProvider,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Checkpoint> {
+    let suite = crypto.suite();
+    let recorded = store.record_suite().await?.unwrap_or_default();
+    if recorded != suite {
+        return Err(Error::Internal(format!(
+            "the signing keys are {suite}, the database's record is {recorded}"
+        )));
+    }
+    let last = store.latest_checkpoint().await?;
+    let mut sealed = read_sealed(store, suite, |_, _| {}).await?;
+    let leaves = new_leaves(store, &sealed.latest).await?;
+    for l in &leaves {
+        sealed.frontier.push(l.leaf_hash(suite));
+    }
+    let mut cp = Checkpoint {
+        seq: last.as_ref().map_or(1, |c| c.seq + 1),
+        sealed_at: at,
+        suite,
+        tree_size: sealed.frontier.size(),
+        root: sealed.frontier.root(),
+        prev: last.as_ref().map_or(NO_PREVIOUS, Checkpoint::link),
+        key_id: String::new(),
+        signature: vec![],
+    };
+    let signed = crypto.sign(&cp.statement());
+    cp.key_id = signed.key_id;
+    cp.signature = signed.signature;
+    store.append_checkpoint(&cp, &leaves).await?;
+    tracing::info!(
+        seq = cp.seq,
+        tree_size = cp.tree_size,
+        new_leaves = leaves.len(),
+        "checkpoint sealed"
+    );
+    Ok(cp)
+}
+
+/// Seals a checkpoint with the server's keys.
+pub async fn seal(state: &Services) -> Result<Checkpoint> {
+    seal_with(
+        state.store.as_ref(),
+        state.crypto.as_ref(),
+        state.clock.now(),
+    )
+    .await
+}
+
+/// The latest checkpoint, for anyone (its root is public by design).
+pub async fn latest(state: &Services) -> Result<Checkpoint> {
+    state
+        .store
+        .latest_checkpoint()
+        .await?
+        .ok_or(Error::NotFound("检查点"))
+}
+
+/// A checkpoint by number.
+pub async fn get(state: &Services, seq: u64) -> Result<Checkpoint> {
+    state
+        .store
+        .checkpoints(seq, 1)
+        .await?
+        .into_iter()
+        .find(|c| c.seq == seq)
+        .ok_or(Error::NotFound("检查点"))
+}
+
+/// Every checkpoint, oldest first: the file a supervisor or an outside office keeps.
+pub async fn all(store: &dyn Store) -> Result<Vec<Checkpoint>> {
+    let mut out: Vec<Checkpoint> = vec![];
+    loop {
+        let from = out.last().map_or(1, |c| c.seq + 1);
+        let page = store.checkpoints(from, PAGE).await?;
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+    }
+}
+
+/// The file kept outside: the checkpoints and the public keys that check them.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Export {
+    pub format: String,
+    #[schema(value_type = Vec<Object>)]
+    pub public_keys: Vec<crypto::PublicKey>,
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+pub const EXPORT_FORMAT: &str = "yizhan-checkpoints/1";
+
+pub async fn export(store: &dyn Store, crypto: &dyn CryptoProvider) -> Result<Export> {
+    Ok(Export {
+        format: EXPORT_FORMAT.into(),
+        public_keys: crypto.public_keys(),
+        checkpoints: all(store).await?,
+    })
+}
