@@ -164,19 +164,36 @@ fn query_code() -> String {
 /// The counter case numbers are issued from, one scope per place and day.
 pub const CASE_COUNTER: &str = "case";
 
-/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide.
+/// 办件编号: accepting region code + date + 5-digit sequence, unique network-wide. Taken with a
+/// claim on it (one transaction), which creating the case ends.
 async fn case_number(
     state: &Services,
     place: &RegionCode,
     at: DateTime<Utc>,
 ) -> Result<CaseNumber> {
-    let day = case::local_date(at);
-    let seq = state
+    let scope = CaseNumber::counter_scope(place, case::local_date(at));
+    let number = state
         .store
-        .next_counter(CASE_COUNTER, &CaseNumber::counter_scope(place, day))
+        .claim_case_number(CASE_COUNTER, &scope, at)
         .await?;
-    let seq = u64::try_from(seq).map_err(|_| Error::Internal(format!("case counter at {seq}")))?;
-    Ok(CaseNumber::compose(place, day, seq))
+    CaseNumber::parse(&number).map_err(|e| Error::Internal(format!("case number {number}: {e}")))
+}
+
+/// Numbers claimed more than ten minutes ago without a case: filings a stopped server never
+/// finished. Each is recorded void with that reason, so the gap it leaves is explained.
+pub async fn void_stale_claims(state: &Services) -> Result<usize> {
+    let now = state.clock.now();
+    let stale = state
+        .store
+        .claims(Some(now - chrono::Duration::minutes(10)))
+        .await?;
+    for n in &stale {
+        state
+            .store
+            .void_number(n, "服务中断,立案未完成", now)
+            .await?;
+    }
+    Ok(stale.len())
 }
 
 /// Files a case. Online applicants get a draft; clerks and village agents file at their place and

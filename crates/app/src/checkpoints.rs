@@ -142,6 +142,18 @@ pub async fn seal_with(
     Ok(cp)
 }
 
+/// An administrator or a supervisor seals a checkpoint now; the server then checks itself.
+pub async fn seal_now(state: &Services, u: &store::User) -> Result<Checkpoint> {
+    use crate::access::Caller;
+    use domain::access::Action;
+    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
+        return Err(Error::Forbidden);
+    }
+    let cp = seal(state).await?;
+    check_and_alarm(state).await?;
+    Ok(cp)
+}
+
 /// Seals a checkpoint with the server's keys.
 pub async fn seal(state: &Services) -> Result<Checkpoint> {
     seal_with(
@@ -172,6 +184,22 @@ pub async fn get(state: &Services, seq: u64) -> Result<Checkpoint> {
         .ok_or(Error::NotFound("检查点"))
 }
 
+/// The latest `n` checkpoints, newest first.
+pub async fn recent(state: &Services, n: u32) -> Result<Vec<Checkpoint>> {
+    let Some(last) = state.store.latest_checkpoint().await? else {
+        return Ok(vec![]);
+    };
+    let from = last.seq.saturating_sub(u64::from(n.max(1)) - 1).max(1);
+    let mut v = state.store.checkpoints(from, n).await?;
+    v.reverse();
+    Ok(v)
+}
+
+/// The public keys that check this server's checkpoints, current first.
+pub fn public_keys(state: &Services) -> Vec<crypto::PublicKey> {
+    state.crypto.public_keys()
+}
+
 /// Every checkpoint, oldest first: the file a supervisor or an outside office keeps.
 pub async fn all(store: &dyn Store) -> Result<Vec<Checkpoint>> {
     let mut out: Vec<Checkpoint> = vec![];
@@ -196,10 +224,99 @@ pub struct Export {
 
 pub const EXPORT_FORMAT: &str = "yizhan-checkpoints/1";
 
+/// The file to keep outside, with the server's public keys.
+pub async fn export_all(state: &Services) -> Result<Export> {
+    export(state.store.as_ref(), state.crypto.as_ref()).await
+}
+
 pub async fn export(store: &dyn Store, crypto: &dyn CryptoProvider) -> Result<Export> {
     Ok(Export {
         format: EXPORT_FORMAT.into(),
         public_keys: crypto.public_keys(),
         checkpoints: all(store).await?,
     })
+}
+
+/// Where the latest integrity alarm is kept (a setting, so every server's monitor shows it).
+pub const ALARM_SETTING: &str = "record_alarm";
+
+/// An integrity alarm on the city supervisors' monitor: what the last check found, and when.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RecordAlarm {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub findings: Vec<String>,
+}
+
+/// The quick check a server makes at start and after every checkpoint: the append-only triggers
+/// are there, and the latest checkpoint follows the one before it and is signed by our key.
+pub async fn health(state: &Services) -> Result<Vec<crate::verify::Finding>> {
+    use crate::verify::Finding;
+    let store = state.store.as_ref();
+    let mut out = crate::verify::missing_guards(store).await?;
+    if let Some(last) = store.latest_checkpoint().await? {
+        if !crate::verify::signed_by(&state.crypto.public_keys(), &last) {
+            out.push(Finding::CheckpointSignature { seq: last.seq });
+        }
+        let before = if last.seq > 1 {
+            store.checkpoints(last.seq - 1, 1).await?.into_iter().next()
+        } else {
+            None
+        };
+        let linked = match &before {
+            Some(b) => b.seq + 1 == last.seq && last.prev == b.link(),
+            None => last.seq == 1 && last.prev == NO_PREVIOUS,
+        };
+        if !linked {
+            out.push(Finding::CheckpointLink { seq: last.seq });
+        }
+    }
+    Ok(out)
+}
+
+/// Runs [`health`] and raises (or clears) the alarm accordingly. Returns the findings.
+pub async fn check_and_alarm(state: &Services) -> Result<Vec<crate::verify::Finding>> {
+    let findings = health(state).await?;
+    let current = alarm(state).await?;
+    if findings.is_empty() {
+        if current.is_some() {
+            state.store.set_setting(ALARM_SETTING, "").await?;
+        }
+    } else {
+        for f in &findings {
+            tracing::error!(finding = %f.message(), "record integrity alarm");
+        }
+        let a = RecordAlarm {
+            at: state.clock.now(),
+            findings: findings.iter().map(|f| f.message()).collect(),
+        };
+        let text = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
+        state.store.set_setting(ALARM_SETTING, &text).await?;
+        state.notify_change();
+    }
+    Ok(findings)
+}
+
+/// The alarm raised, if any.
+pub async fn alarm(state: &Services) -> Result<Option<RecordAlarm>> {
+    Ok(state
+        .store
+        .get_setting(ALARM_SETTING)
+        .await?
+        .filter(|t| !t.is_empty())
+        .and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+/// The hourly run: one server seals (a lease), then every server checks.
+pub async fn hourly(state: &Services) -> Result<()> {
+    let now = state.clock.now();
+    let until = now + chrono::Duration::minutes(50);
+    if state
+        .store
+        .try_lease("checkpoint", &state.instance, now, until)
+        .await?
+    {
+        seal(state).await?;
+    }
+    check_and_alarm(state).await?;
+    Ok(())
 }

@@ -78,6 +78,15 @@ pub async fn run(state: Services) {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "warning scan failed"),
         }
+        match crate::cases::void_stale_claims(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(numbers = n, "case numbers of unfinished filings voided"),
+            Err(e) => tracing::error!(error = %e, "voiding unfinished filings failed"),
+        }
+        // The record sealed and checked every hour (the first tick is at start-up).
+        if let Err(e) = crate::checkpoints::hourly(&state).await {
+            tracing::error!(error = %e, "checkpoint run failed");
+        }
         if let Err(e) = state.store.purge_expired_sessions(state.clock.now()).await {
             tracing::warn!(error = %e, "session purge failed");
         }

@@ -220,18 +220,7 @@ pub async fn run(
         checked_at: now,
     };
     let mut sealed = check_checkpoints(store, suite, &keys, trust.outside, &mut r).await?;
-    let schema = store.describe_schema().await?;
-    for (table, trigger) in GUARDS {
-        if !schema
-            .constraints
-            .contains(&format!("{table}.trigger({trigger})"))
-        {
-            r.findings.push(Finding::GuardMissing {
-                table: table.to_string(),
-                trigger: trigger.to_string(),
-            });
-        }
-    }
+    r.findings.extend(missing_guards(store).await?);
     let mut numbers = HashSet::new();
     let mut after: Option<String> = None;
     loop {
@@ -282,7 +271,13 @@ pub async fn run(
     for case in sealed_cases {
         r.findings.push(Finding::SealedCaseMissing { case });
     }
-    let void: HashSet<String> = store.void_numbers().await?.into_iter().collect();
+    // A claim is a filing in flight (or one a stopped server left, voided at its next start).
+    let void: HashSet<String> = store
+        .void_numbers()
+        .await?
+        .into_iter()
+        .chain(store.claims(None).await?)
+        .collect();
     for (scope, value) in counters {
         for n in 1..=value.max(0) as u64 {
             let number = domain::case::CaseNumber::of_counter(&scope, n).to_string();
@@ -293,6 +288,30 @@ pub async fn run(
         }
     }
     Ok(r)
+}
+
+/// The append-only triggers that are gone.
+pub async fn missing_guards(store: &dyn Store) -> crate::Result<Vec<Finding>> {
+    let schema = store.describe_schema().await?;
+    Ok(GUARDS
+        .iter()
+        .filter(|(table, trigger)| {
+            !schema
+                .constraints
+                .contains(&format!("{table}.trigger({trigger})"))
+        })
+        .map(|(table, trigger)| Finding::GuardMissing {
+            table: table.to_string(),
+            trigger: trigger.to_string(),
+        })
+        .collect())
+}
+
+/// Whether a trusted key made the checkpoint's signature.
+pub fn signed_by(keys: &[crypto::PublicKey], cp: &Checkpoint) -> bool {
+    keys.iter()
+        .filter(|k| k.id() == cp.key_id)
+        .any(|k| k.verify(&cp.statement(), &cp.signature).is_ok())
 }
 
 /// The checkpoints: numbered and linked in order, signed by a trusted key, each root the tree hash
@@ -313,15 +332,9 @@ async fn check_checkpoints(
         {
             r.findings.push(Finding::CheckpointLink { seq: cp.seq });
         }
-        if !keys.is_empty() {
-            let signed = keys
-                .iter()
-                .filter(|k| k.id() == cp.key_id)
-                .any(|k| k.verify(&cp.statement(), &cp.signature).is_ok());
-            if !signed {
-                r.findings
-                    .push(Finding::CheckpointSignature { seq: cp.seq });
-            }
+        if !keys.is_empty() && !signed_by(keys, cp) {
+            r.findings
+                .push(Finding::CheckpointSignature { seq: cp.seq });
         }
         prev = Some(cp);
     }

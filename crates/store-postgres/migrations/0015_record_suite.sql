@@ -34,3 +34,12 @@ CREATE TRIGGER void_numbers_no_update BEFORE UPDATE ON void_numbers
     FOR EACH STATEMENT EXECUTE FUNCTION record_append_only();
 CREATE TRIGGER void_numbers_no_delete BEFORE DELETE OR TRUNCATE ON void_numbers
     FOR EACH STATEMENT EXECUTE FUNCTION record_append_only();
+
+-- Case numbers taken and not yet filed: written in the transaction that moves the counter and
+-- removed in the one that creates the case, so every issued number is always a case, a claim
+-- (a filing in flight) or a void number. A claim left by a stopped server is voided at the next
+-- start, with that reason.
+CREATE TABLE number_claims (
+    number     text NOT NULL PRIMARY KEY,
+    claimed_at timestamptz NOT NULL
+);

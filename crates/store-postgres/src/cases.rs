@@ -571,6 +571,10 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
 /// with `commit_transition` (expected version 0).
 async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
     let s = CaseSummary::of(case, last_at(events));
+    // The number's claim ends with the case (store::record::RecordStore::claim_case_number).
+    tx.execute("DELETE FROM number_claims WHERE number = $1", &[&s.number])
+        .await
+        .map_err(db)?;
     insert_cases(tx, &[(case, &s)]).await?;
     let mut planned = PlannedRows::default();
     planned.add(

@@ -108,19 +108,67 @@ impl RecordStore for PgStore {
             .collect())
     }
 
-    async fn void_number(&self, number: &str, reason: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn claim_case_number(
+        &self,
+        counter: &str,
+        scope: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        let value: i64 = tx
+            .query_one(
+                "INSERT INTO counters (name, scope, value) VALUES ($1, $2, 1)
+                 ON CONFLICT (name, scope) DO UPDATE SET value = counters.value + 1
+                 RETURNING value",
+                &[&counter, &scope],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        let number = domain::case::CaseNumber::of_counter(scope, value.max(0) as u64);
+        tx.execute(
+            "INSERT INTO number_claims (number, claimed_at) VALUES ($1, $2)",
+            &[&number.as_str(), &at],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(number.to_string())
+    }
+
+    async fn claims(&self, before: Option<DateTime<Utc>>) -> Result<Vec<String>> {
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached(
-                "INSERT INTO void_numbers (number, reason, at) VALUES ($1, $2, $3)
-                 ON CONFLICT (number) DO NOTHING",
+                "SELECT number FROM number_claims
+                 WHERE $1::timestamptz IS NULL OR claimed_at < $1 ORDER BY number",
             )
             .await
             .map_err(db)?;
-        conn.execute(&stmt, &[&number, &reason, &at])
+        Ok(conn
+            .query(&stmt, &[&before])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect())
+    }
+
+    async fn void_number(&self, number: &str, reason: &str, at: DateTime<Utc>) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        tx.execute("DELETE FROM number_claims WHERE number = $1", &[&number])
             .await
             .map_err(db)?;
-        Ok(())
+        tx.execute(
+            "INSERT INTO void_numbers (number, reason, at) VALUES ($1, $2, $3)
+             ON CONFLICT (number) DO NOTHING",
+            &[&number, &reason, &at],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)
     }
 
     async fn void_numbers(&self) -> Result<Vec<String>> {

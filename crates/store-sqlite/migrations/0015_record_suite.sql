@@ -35,3 +35,12 @@ CREATE TRIGGER void_numbers_no_delete BEFORE DELETE ON void_numbers
 BEGIN
     SELECT RAISE(ABORT, 'void_numbers is append-only');
 END;
+
+-- Case numbers taken and not yet filed: written in the transaction that moves the counter and
+-- removed in the one that creates the case, so every issued number is always a case, a claim
+-- (a filing in flight) or a void number. A claim left by a stopped server is voided at the next
+-- start, with that reason.
+CREATE TABLE number_claims (
+    number     TEXT NOT NULL PRIMARY KEY,
+    claimed_at TEXT NOT NULL
+);

@@ -274,6 +274,11 @@ fn write_plan_tx(tx: &Transaction<'_>, number: &str, p: &Plan) -> Result<()> {
 /// `commit_transition` (expected version 0).
 fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result<()> {
     let s = &row.summary;
+    // The number's claim ends with the case (store::record::RecordStore::claim_case_number).
+    tx.prepare_cached("DELETE FROM number_claims WHERE number = ?1")
+        .db()?
+        .execute([&s.number])
+        .db()?;
     let inserted = tx
         .prepare_cached(
             "INSERT INTO cases (number, query_code, state, item_code, item_name, department,

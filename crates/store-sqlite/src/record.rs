@@ -104,9 +104,55 @@ impl RecordStore for SqliteStore {
         .await
     }
 
+    async fn claim_case_number(
+        &self,
+        counter: &str,
+        scope: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String> {
+        let (counter, scope, at) = (counter.to_string(), scope.to_string(), ts(at));
+        self.write(move |tx| {
+            let value: i64 = tx
+                .prepare_cached(
+                    "INSERT INTO counters (name, scope, value) VALUES (?1, ?2, 1)
+                     ON CONFLICT (name, scope) DO UPDATE SET value = value + 1
+                     RETURNING value",
+                )
+                .db()?
+                .query_row([&counter, &scope], |r| r.get(0))
+                .db()?;
+            let number = domain::case::CaseNumber::of_counter(&scope, value.max(0) as u64);
+            tx.prepare_cached("INSERT INTO number_claims (number, claimed_at) VALUES (?1, ?2)")
+                .db()?
+                .execute([number.as_str(), at.as_str()])
+                .db()?;
+            Ok(number.to_string())
+        })
+        .await
+    }
+
+    async fn claims(&self, before: Option<DateTime<Utc>>) -> Result<Vec<String>> {
+        // Fixed-width RFC 3339 text sorts as time.
+        let before = before.map_or_else(|| "9999".to_string(), ts);
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT number FROM number_claims WHERE claimed_at < ?1 ORDER BY number",
+                )
+                .db()?;
+            let rows = st.query_map([before], |r| r.get(0)).db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
     async fn void_number(&self, number: &str, reason: &str, at: DateTime<Utc>) -> Result<()> {
         let (number, reason, at) = (number.to_string(), reason.to_string(), ts(at));
         self.write(move |tx| {
+            tx.prepare_cached("DELETE FROM number_claims WHERE number = ?1")
+                .db()?
+                .execute([&number])
+                .db()?;
             tx.prepare_cached(
                 "INSERT INTO void_numbers (number, reason, at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (number) DO NOTHING",

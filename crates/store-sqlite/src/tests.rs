@@ -383,6 +383,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "leases.pk(name)",
             "messages.fk(case_number)->cases",
             "messages.pk(id)",
+            "number_claims.pk(number)",
             "orders.check(orders_status_ck)",
             "orders.fk(case_number)->cases",
             "orders.pk(id)",
@@ -438,7 +439,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 33);
+    assert_eq!(d.tables.len(), 34);
     assert_eq!(d.tables["checkpoints"].len(), 8);
     assert_eq!(d.tables["seal_leaves"].len(), 6);
     assert_eq!(d.tables["record_suite"].len(), 3);

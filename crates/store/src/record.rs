@@ -28,7 +28,17 @@ pub trait RecordStore: Send + Sync {
     async fn stored_cases(&self, after: Option<&str>, limit: u32) -> Result<Vec<StoredCase>>;
     /// Every scope of a named counter with its value (the last number issued).
     async fn counter_values(&self, name: &str) -> Result<Vec<(String, i64)>>;
-    /// Records that a case number was taken but its filing did not complete.
+    /// Takes the next case number of a counter scope (`domain::case::CaseNumber::of_counter`) and
+    /// records the claim on it, in one transaction; creating the case removes the claim.
+    async fn claim_case_number(
+        &self,
+        counter: &str,
+        scope: &str,
+        at: DateTime<Utc>,
+    ) -> Result<String>;
+    /// Numbers claimed before `before` and still without a case (all of them: `None`).
+    async fn claims(&self, before: Option<DateTime<Utc>>) -> Result<Vec<String>>;
+    /// Records that a case number was taken but its filing did not complete (its claim goes).
     async fn void_number(&self, number: &str, reason: &str, at: DateTime<Utc>) -> Result<()>;
     /// The numbers voided, in order.
     async fn void_numbers(&self) -> Result<Vec<String>>;

@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/lookup", get(pages::cases::lookup))
         .route("/results", get(pages::cases::results))
+        .route("/checkpoints", get(pages::record::checkpoints))
         .route(
             "/register",
             get(pages::cases::register_page).post(pages::cases::register_submit),

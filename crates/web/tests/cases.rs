@@ -251,6 +251,13 @@ async fn online_journey_from_draft_to_completion(app: TestApp) {
         .await
         .json();
     assert_eq!(v["findings"], json!([]), "{v}");
+    // Every filing above ended its number's claim in the transaction that created the case.
+    assert_eq!(
+        store::record::RecordStore::claims(app.store.as_ref(), None)
+            .await
+            .unwrap(),
+        Vec::<String>::new()
+    );
     assert!(v["cases"].as_u64().unwrap() >= 1 && v["numbers"].as_u64().unwrap() >= 1);
 }
 

@@ -90,6 +90,26 @@ async fn attack_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
     assert_eq!(clean.findings, vec![], "a clean database passes");
     assert_eq!((clean.cases, clean.events, clean.numbers), (5, 15, 5));
 
+    // A number claimed for a filing in flight is issued and explained; creating its case, or
+    // voiding it, ends the claim.
+    let claimed = store
+        .claim_case_number(app::cases::CASE_COUNTER, SCOPE, now)
+        .await
+        .unwrap();
+    assert_eq!(claimed, format!("{SCOPE}00006"));
+    assert_eq!(store.claims(None).await.unwrap(), vec![claimed.clone()]);
+    assert_eq!(store.claims(Some(now)).await.unwrap(), Vec::<String>::new());
+    let r = verify::run(store.as_ref(), now, &Trust::default())
+        .await
+        .unwrap();
+    assert_eq!((r.numbers, r.findings.len()), (6, 0));
+    store
+        .void_number(&claimed, "立案未完成: 测试", now)
+        .await
+        .unwrap();
+    assert_eq!(store.claims(None).await.unwrap(), Vec::<String>::new());
+    assert_eq!(store.void_numbers().await.unwrap(), vec![claimed]);
+
     // (2) The last event of case 0 taken away.
     dba.bypass(&format!(
         "DELETE FROM case_events WHERE case_number = '{}' AND seq = 3",

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
+pub mod checkpoints;
 pub mod feedback;
 pub mod model;
 pub mod openapi;
@@ -30,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(catalog::router())
         .merge(calendar::router())
         .merge(cases::router())
+        .merge(checkpoints::router())
         .merge(feedback::router())
         .merge(openapi::router())
 }

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod documents;
 pub mod feedback;
 pub mod public;
+pub mod record;
 pub mod supervision;
 
 use crate::auth::{Authed, CSRF_FIELD};
@@ -67,7 +68,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                     }
                 }
                 main id="main" { (body) }
-                footer.foot { "一站 · 市县乡村四级行政服务网络 · 咨询投诉电话 12345" }
+                footer.foot { "一站 · 市县乡村四级行政服务网络 · 咨询投诉电话 12345 · " a href="/checkpoints" { "记录检查点" } }
             }
         }
     }

@@ -30,6 +30,16 @@ fn supervisor_scope(u: &Authed) -> Result<Scope, AppError> {
     }
 }
 
+/// Whether a supervision scope takes in a whole city (or everything).
+fn covers_city(scope: &Scope) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Within(roots) => roots
+            .iter()
+            .any(|r| r.0.implied_level() == domain::Level::City),
+    }
+}
+
 /// The live part of the monitoring page; re-rendered for every SSE update.
 fn live_fragment(d: &Dashboard) -> Markup {
     html! {
@@ -73,8 +83,21 @@ fn live_fragment(d: &Dashboard) -> Markup {
 pub async fn monitor(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
     let scope = supervisor_scope(&u)?;
     let d = svc::dashboard(&state, &scope).await?;
+    // The record's integrity concerns the whole network: the city's supervisors see its alarm.
+    let alarm = if covers_city(&scope) {
+        app::checkpoints::alarm(&state).await?
+    } else {
+        None
+    };
     let body = html! {
         h1 { "实时监控" }
+        @if let Some(a) = &alarm {
+            div.notice.bad role="alert" #record-alarm {
+                p { strong { "记录完整性告警" } "(" (domain::time::minute(a.at)) " 检查发现):" }
+                ul { @for f in &a.findings { li { (f) } } }
+                p.hint { "请立即组织核查,并以 yizhan verify 和外部保存的检查点确认;详见 " a href="/checkpoints" { "记录检查点" } "。" }
+            }
+        }
         nav.tabs {
             a.tab.current href="/supervision" { "实时监控" }
             a.tab href="/supervision/orders" { "督办单" }
