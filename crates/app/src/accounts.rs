@@ -106,14 +106,35 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         code: "invalid_credentials",
         message: "用户名或密码错误".into(),
     };
+    use crate::audit::{record, Actor};
+    use domain::audit::{AuditAction, Outcome};
     let Some(user) = state.store.find_user(username.trim()).await? else {
         // Same cost as a real check, so response time does not reveal which names exist.
         let _ = verify_password_off_runtime(password, DUMMY_HASH).await;
+        record(
+            state,
+            Actor::Named(username.trim()),
+            AuditAction::SignIn,
+            "",
+            Outcome::Failure,
+            "账户不存在",
+        )
+        .await?;
         delay(cfg.login_delay_ms).await;
         return Err(invalid());
     };
+    let object = format!("user:{}", user.id);
     if let Some(until) = user.locked_until {
         if until > now {
+            record(
+                state,
+                Actor::User(&user),
+                AuditAction::SignIn,
+                &object,
+                Outcome::Failure,
+                "账户锁定中",
+            )
+            .await?;
             let mins = (until - now).num_minutes() + 1;
             return Err(Error::Locked {
                 message: format!("登录失败次数过多,账户已锁定,请{mins}分钟后再试"),
@@ -126,6 +147,30 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         let lock =
             (next_count >= cfg.lock_after).then(|| now + Duration::minutes(cfg.lock_minutes));
         let count = state.store.record_login_failure(user.id, lock).await?;
+        record(
+            state,
+            Actor::User(&user),
+            AuditAction::SignIn,
+            &object,
+            Outcome::Failure,
+            if user.active {
+                "密码错误"
+            } else {
+                "账户已停用"
+            },
+        )
+        .await?;
+        if lock.is_some() {
+            record(
+                state,
+                Actor::User(&user),
+                AuditAction::AccountLocked,
+                &object,
+                Outcome::Success,
+                format!("连续失败 {count} 次,锁定 {} 分钟", cfg.lock_minutes),
+            )
+            .await?;
+        }
         delay(cfg.login_delay_ms.saturating_mul(count.min(8) as u64)).await;
         if lock.is_some() {
             return Err(Error::Locked {
@@ -147,6 +192,15 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         expires_at: now + Duration::hours(cfg.session_hours),
     };
     state.store.create_session(&session).await?;
+    record(
+        state,
+        Actor::User(&user),
+        AuditAction::SignIn,
+        &object,
+        Outcome::Success,
+        "",
+    )
+    .await?;
     Ok(SignedIn {
         token,
         session,
@@ -171,8 +225,18 @@ pub async fn session_user(state: &Services, token: &str) -> Result<Option<(Sessi
 }
 
 /// Ends a session (the cookie's token no longer signs anyone in).
-pub async fn sign_out(state: &Services, session: &Session) -> Result<()> {
-    Ok(state.store.delete_session(&session.token_hash).await?)
+pub async fn sign_out(state: &Services, u: &User, session: &Session) -> Result<()> {
+    state.store.delete_session(&session.token_hash).await?;
+    crate::audit::record(
+        state,
+        crate::audit::Actor::User(u),
+        domain::audit::AuditAction::SignOut,
+        format!("user:{}", u.id),
+        domain::audit::Outcome::Success,
+        "",
+    )
+    .await?;
+    Ok(())
 }
 
 /// The regions the registration form offers as a home: counties and below (a city is no home).
@@ -253,7 +317,18 @@ pub async fn register(state: &Services, r: &Registration) -> Result<i64> {
         }],
     };
     match state.store.create_user(&new).await {
-        Ok(id) => Ok(id),
+        Ok(id) => {
+            crate::audit::record(
+                state,
+                crate::audit::Actor::Named(username),
+                domain::audit::AuditAction::UserCreated,
+                format!("user:{id}"),
+                domain::audit::Outcome::Success,
+                "申请人自助注册",
+            )
+            .await?;
+            Ok(id)
+        }
         Err(store::StoreError::Conflict { code, message }) => Err(Error::Validation(
             ValidationErrors::single("username", code, message),
         )),

@@ -51,6 +51,19 @@ pub async fn import_csv(state: &Services, u: &User, csv: &str) -> Result<usize> 
         )));
     }
     state.store.replace_calendar_years(&days).await?;
+    let mut years: Vec<i32> = days
+        .iter()
+        .map(|d| chrono::Datelike::year(&d.date))
+        .collect();
+    years.dedup();
+    crate::audit::by_user(
+        state,
+        u,
+        domain::audit::AuditAction::CalendarImported,
+        "calendar",
+        format!("{} 天,年份 {years:?}", days.len()),
+    )
+    .await?;
     // Through the versions the change just bumped, under the one refresh lock.
     state.refresh_caches().await?;
     Ok(days.len())

@@ -207,6 +207,14 @@ pub async fn publish_checked(
         .store
         .publish(code.as_str(), version, state.clock.now())
         .await?;
+    crate::audit::by_user(
+        state,
+        u,
+        domain::audit::AuditAction::CatalogPublished,
+        format!("item:{code}@{version}"),
+        "",
+    )
+    .await?;
     state.refresh_caches().await?;
     state
         .store
@@ -305,6 +313,14 @@ pub async fn save_synonyms(
         .store
         .set_setting(crate::services::SYNONYMS_SETTING, &json)
         .await?;
+    crate::audit::by_user(
+        state,
+        u,
+        domain::audit::AuditAction::SettingsChanged,
+        format!("setting:{}", crate::services::SYNONYMS_SETTING),
+        format!("同义词 {} 组", synonyms.len()),
+    )
+    .await?;
     state.refresh_caches().await?;
     Ok(())
 }

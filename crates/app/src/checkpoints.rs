@@ -11,6 +11,19 @@ use store::Store;
 
 const PAGE: u32 = 5000;
 
+/// The subject of the audit log's leaves.
+pub const AUDIT_SUBJECT: &str = "audit";
+
+/// The last audit entry a checkpoint sealed.
+pub async fn sealed_audit_head(store: &dyn Store) -> Result<Option<u64>> {
+    let suite = store.record_suite().await?.unwrap_or_default();
+    let sealed = read_sealed(store, suite, |_, _| {}).await?;
+    Ok(sealed
+        .latest
+        .get(&(LeafKind::Audit, AUDIT_SUBJECT.to_string()))
+        .map(|s| s.0))
+}
+
 /// What the leaves so far seal, read in one pass: the frontier for the next root and, per
 /// subject, the highest sequence sealed.
 pub struct Sealed {
@@ -95,6 +108,19 @@ async fn new_leaves(
             });
         }
     }
+    if let Some((seq, hash)) = store.audit_head().await? {
+        let sealed = latest
+            .get(&(LeafKind::Audit, AUDIT_SUBJECT.to_string()))
+            .map_or(0, |s| s.0);
+        if seq > sealed {
+            out.push(Leaf {
+                kind: LeafKind::Audit,
+                subject: AUDIT_SUBJECT.into(),
+                seq,
+                hash,
+            });
+        }
+    }
     out.sort_by(|a, b| (a.kind.as_str(), &a.subject).cmp(&(b.kind.as_str(), &b.subject)));
     Ok(out)
 }
@@ -150,6 +176,15 @@ pub async fn seal_now(state: &Services, u: &store::User) -> Result<Checkpoint> {
         return Err(Error::Forbidden);
     }
     let cp = seal(state).await?;
+    crate::audit::record(
+        state,
+        crate::audit::Actor::User(u),
+        domain::audit::AuditAction::CheckpointSealed,
+        format!("checkpoint:{}", cp.seq),
+        domain::audit::Outcome::Success,
+        format!("封存条目 {}", cp.tree_size),
+    )
+    .await?;
     check_and_alarm(state).await?;
     Ok(cp)
 }

@@ -168,6 +168,14 @@ pub async fn save_time_limits(
         .store
         .set_setting(ANSWER_DAYS_SETTING, &adays.to_string())
         .await?;
+    crate::audit::by_user(
+        state,
+        u,
+        domain::audit::AuditAction::SettingsChanged,
+        format!("setting:{FOLLOW_UP_DAYS_SETTING},{ANSWER_DAYS_SETTING}"),
+        format!("回访 {fdays} 个工作日,答复 {adays} 个工作日"),
+    )
+    .await?;
     Ok(())
 }
 

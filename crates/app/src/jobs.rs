@@ -83,6 +83,11 @@ pub async fn run(state: Services) {
             Ok(n) => tracing::warn!(numbers = n, "case numbers of unfinished filings voided"),
             Err(e) => tracing::error!(error = %e, "voiding unfinished filings failed"),
         }
+        match crate::audit::prune(&state, state.config.audit_retention_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(entries = n, "audit entries past their retention pruned"),
+            Err(e) => tracing::error!(error = %e, "audit prune failed"),
+        }
         // The record sealed and checked every hour (the first tick is at start-up).
         if let Err(e) = crate::checkpoints::hourly(&state).await {
             tracing::error!(error = %e, "checkpoint run failed");

@@ -11,6 +11,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;

@@ -76,6 +76,8 @@ pub struct Settings {
     /// The address people reach the platform at (no trailing slash): every QR code on an official
     /// notice and every link in a message is built on it; `https://` turns on HSTS.
     pub public_url: String,
+    /// Days the audit log is kept at least (网络安全法 art. 21: six months; never less than 183).
+    pub audit_retention_days: i64,
 }
 
 impl Settings {
@@ -95,6 +97,7 @@ impl Default for Settings {
             lock_minutes: 15,
             data_dir: PathBuf::from("yizhan-data"),
             public_url: "http://127.0.0.1:8080".to_string(),
+            audit_retention_days: 183,
         }
     }
 }

@@ -706,6 +706,14 @@ pub async fn save_rules(state: &Services, u: &store::User, rules: &[WarningRule]
     }
     let json = serde_json::to_string(rules).map_err(|e| Error::Internal(e.to_string()))?;
     state.store.set_setting(RULES_SETTING, &json).await?;
+    crate::audit::by_user(
+        state,
+        u,
+        domain::audit::AuditAction::SettingsChanged,
+        format!("setting:{RULES_SETTING}"),
+        format!("预警规则 {} 条", rules.len()),
+    )
+    .await?;
     state.refresh_caches().await?;
     let rebuilt = rebuild(state).await?;
     state.notify_change();
@@ -721,5 +729,13 @@ pub async fn save_weights(state: &Services, u: &store::User, w: &Weights) -> Res
     w.validate()?;
     let json = serde_json::to_string(w).map_err(|e| Error::Internal(e.to_string()))?;
     state.store.set_setting(WEIGHTS_SETTING, &json).await?;
+    crate::audit::by_user(
+        state,
+        u,
+        domain::audit::AuditAction::SettingsChanged,
+        format!("setting:{WEIGHTS_SETTING}"),
+        json,
+    )
+    .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 use crate::access::Caller;
 use crate::{Error, Result, Services};
 use domain::access::{may_grant, Action, Grant, Role};
+use domain::audit::{AuditAction, Outcome};
 use domain::region::Region;
 use domain::{RegionCode, Scope, ValidationErrors};
 use serde::Deserialize;
@@ -89,7 +90,46 @@ pub async fn set_grants(
     e.into_result(())?;
     state.store.set_grants(id, &grants).await?;
     state.store.delete_user_sessions(id).await?;
+    audit(
+        state,
+        u,
+        AuditAction::GrantsChanged,
+        id,
+        grants_text(&grants),
+    )
+    .await?;
     get_any(state, id).await
+}
+
+/// The grants as the audit log keeps them: role@region[/department], comma separated.
+fn grants_text(grants: &[Grant]) -> String {
+    grants
+        .iter()
+        .map(|g| match g.department_id {
+            Some(d) => format!("{}@{}/{d}", g.role.label(), g.region_code),
+            None => format!("{}@{}", g.role.label(), g.region_code),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn audit(
+    state: &Services,
+    u: &User,
+    action: AuditAction,
+    id: i64,
+    detail: String,
+) -> Result<()> {
+    crate::audit::record(
+        state,
+        crate::audit::Actor::User(u),
+        action,
+        format!("user:{id}"),
+        Outcome::Success,
+        detail,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Activates or deactivates a user (never oneself); a deactivated user's sessions end.
@@ -102,6 +142,12 @@ pub async fn set_active(state: &Services, u: &User, id: i64, active: bool) -> Re
     if !active {
         state.store.delete_user_sessions(id).await?;
     }
+    let action = if active {
+        AuditAction::UserActivated
+    } else {
+        AuditAction::UserDeactivated
+    };
+    audit(state, u, action, id, target.username.clone()).await?;
     get_any(state, id).await
 }
 
@@ -216,6 +262,7 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
         }
     }
     e.into_result(())?;
+    let granted = grants_text(&grants);
     let id = state
         .store
         .create_user(&NewUser {
@@ -227,6 +274,14 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
             grants,
         })
         .await?;
+    audit(
+        state,
+        u,
+        AuditAction::UserCreated,
+        id,
+        format!("{username}: {granted}"),
+    )
+    .await?;
     state
         .store
         .get_user(id)

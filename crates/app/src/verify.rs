@@ -63,6 +63,10 @@ pub enum Finding {
     OutsideCheckpointDiffers { seq: u64 },
     /// A checkpoint kept outside is not in the database (checkpoints rolled back).
     OutsideCheckpointMissing { seq: u64 },
+    /// The audit log's chain breaks at entry `seq` (changed, removed or inserted).
+    AuditChainBroken { seq: u64 },
+    /// The audit entry a checkpoint sealed is gone or changed.
+    AuditSealedChanged { seq: u64 },
 }
 
 impl Finding {
@@ -135,6 +139,12 @@ impl Finding {
             Finding::OutsideCheckpointMissing { seq } => {
                 format!("外部保存的第 {seq} 号检查点在数据库中不存在(检查点被回滚)")
             }
+            Finding::AuditChainBroken { seq } => {
+                format!("审计日志的哈希链自第 {seq} 条起断裂(记录被改动、删除或插入)")
+            }
+            Finding::AuditSealedChanged { seq } => {
+                format!("已封存的第 {seq} 条审计记录已缺失或被改动")
+            }
         }
     }
 }
@@ -150,6 +160,8 @@ pub struct Report {
     /// gives the public keys).
     pub checkpoints: u64,
     pub signatures_checked: bool,
+    /// Audit entries checked (those kept: pruned ones are gone by design).
+    pub audit_entries: u64,
     pub findings: Vec<Finding>,
     pub checked_at: DateTime<Utc>,
 }
@@ -173,6 +185,10 @@ pub const GUARDS: &[(&str, &str)] = &[
     ("checkpoints", "checkpoints_no_delete"),
     ("seal_leaves", "seal_leaves_no_update"),
     ("seal_leaves", "seal_leaves_no_delete"),
+    ("audit_log", "audit_log_no_update"),
+    ("audit_log", "audit_log_no_delete"),
+    ("audit_prunes", "audit_prunes_no_update"),
+    ("audit_prunes", "audit_prunes_no_delete"),
 ];
 
 /// What verify trusts beyond the database: public keys (from the key ring) and checkpoints kept
@@ -195,7 +211,33 @@ pub async fn check(state: &crate::Services, u: &store::User) -> crate::Result<Re
         keys: &keys,
         outside: None,
     };
-    run(state.store.as_ref(), state.clock.now(), &trust).await
+    let report = run(state.store.as_ref(), state.clock.now(), &trust).await?;
+    crate::audit::record(
+        state,
+        crate::audit::Actor::User(u),
+        domain::audit::AuditAction::VerifyRun,
+        "record",
+        if report.intact() {
+            domain::audit::Outcome::Success
+        } else {
+            domain::audit::Outcome::Failure
+        },
+        summary(&report),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The report in one line, for the audit log.
+pub fn summary(r: &Report) -> String {
+    format!(
+        "办件 {} 个,日志 {} 条,检查点 {} 个,审计 {} 条,发现问题 {} 个",
+        r.cases,
+        r.events,
+        r.checkpoints,
+        r.audit_entries,
+        r.findings.len()
+    )
 }
 
 /// Checks the whole record. Reads in pages, so it runs beside a live server.
@@ -216,6 +258,7 @@ pub async fn run(
         numbers: 0,
         checkpoints: 0,
         signatures_checked: !keys.is_empty(),
+        audit_entries: 0,
         findings: vec![],
         checked_at: now,
     };
@@ -247,10 +290,17 @@ pub async fn run(
             }
         }
     }
+    let audit_leaf = sealed.latest.remove(&(
+        LeafKind::Audit,
+        crate::checkpoints::AUDIT_SUBJECT.to_string(),
+    ));
+    check_audit(store, suite, audit_leaf, &mut r).await?;
     let counters = store.counter_values(crate::cases::CASE_COUNTER).await?;
     let mut sealed_cases = vec![];
     for ((kind, subject), (seq, _)) in sealed.latest {
         match kind {
+            // Taken out above.
+            LeafKind::Audit => {}
             LeafKind::Case => sealed_cases.push(subject),
             LeafKind::Counter => {
                 let now = counters
@@ -367,6 +417,59 @@ async fn check_checkpoints(
         }
     }
     Ok(sealed)
+}
+
+/// The audit log: its chain from the genesis (or the last prune), and the entry a checkpoint
+/// sealed, still there and unchanged.
+async fn check_audit(
+    store: &dyn Store,
+    suite: Suite,
+    sealed: Option<(u64, Hash32)>,
+    r: &mut Report,
+) -> crate::Result<()> {
+    let (mut seq, mut prev) = store
+        .audit_pruned()
+        .await?
+        .unwrap_or((0, domain::audit::AUDIT_GENESIS));
+    let pruned = (seq, prev);
+    let mut f = store::record::AuditFilter {
+        after_seq: seq,
+        limit: 5000,
+        ..Default::default()
+    };
+    let mut broken = false;
+    let mut at_sealed: Option<Hash32> = None;
+    if let Some((s, _)) = sealed {
+        if s == pruned.0 {
+            at_sealed = Some(pruned.1);
+        }
+    }
+    loop {
+        let page = store.audit_entries(&f).await?;
+        let Some(last) = page.last() else { break };
+        f.after_seq = last.seq;
+        r.audit_entries += page.len() as u64;
+        if !broken {
+            if let Err(bad) = domain::audit::verify_audit_chain(suite, seq + 1, &prev, &page) {
+                r.findings.push(Finding::AuditChainBroken { seq: bad });
+                broken = true;
+            }
+        }
+        if let Some((s, _)) = sealed {
+            if let Some(e) = page.iter().find(|e| e.seq == s) {
+                at_sealed = Some(e.hash);
+            }
+        }
+        seq = last.seq;
+        prev = last.hash;
+    }
+    if let Some((s, hash)) = sealed {
+        // Entries below the last prune are gone by design.
+        if s >= pruned.0 && at_sealed != Some(hash) {
+            r.findings.push(Finding::AuditSealedChanged { seq: s });
+        }
+    }
+    Ok(())
 }
 
 /// One case: its chain, its length, its suite and its stored rows against the replay.

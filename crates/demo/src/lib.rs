@@ -40,6 +40,8 @@ pub const VILLAGE_B: &str = "339921103201";
 pub const OTHER_COUNTY: &str = "339902000000";
 
 pub const ADMIN: &str = "admin";
+/// The city's 审计管理员, the one account that reads the audit log.
+pub const AUDITOR: &str = "audit.city";
 pub const SUP_CITY: &str = "sup.city";
 pub const MGR_CITY: &str = "mgr.city";
 pub const SUP_COUNTY: &str = "sup.yunxi";
@@ -86,6 +88,7 @@ pub struct DemoLogin {
 /// Accounts worth printing after loading: one per role at each level.
 const FEATURED: &[&str] = &[
     ADMIN,
+    AUDITOR,
     SUP_CITY,
     SUP_COUNTY,
     SUP_TOWNSHIP_A,

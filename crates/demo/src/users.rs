@@ -237,6 +237,17 @@ pub(crate) fn accounts() -> Vec<Account> {
             department: None,
         });
     }
+    // Last, so the names drawn for everyone before stay as they were.
+    out.push(Account {
+        username: "audit.city".into(),
+        display_name: "周佳宁".into(),
+        role: Role::Auditor,
+        home: city.clone(),
+        home_name: CITY_NAME.into(),
+        grant_region: city,
+        grant_level: Level::City,
+        department: None,
+    });
     out
 }
 

@@ -37,10 +37,12 @@ pub enum Role {
     Supervisor,
     /// 系统管理员
     Administrator,
+    /// 审计管理员: reads the audit log, and nothing else (三员分立).
+    Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Applicant,
         Role::VillageAgent,
         Role::WindowClerk,
@@ -49,6 +51,7 @@ impl Role {
         Role::CenterManager,
         Role::Supervisor,
         Role::Administrator,
+        Role::Auditor,
     ];
     /// Its word: the serde spelling (strum).
     pub fn as_str(self) -> &'static str {
@@ -69,13 +72,16 @@ impl Role {
             Role::CenterManager => "中心管理员",
             Role::Supervisor => "监察人员",
             Role::Administrator => "系统管理员",
+            Role::Auditor => "审计管理员",
         }
     }
     /// What this role may do inside its subtree.
     pub fn allows(self, action: Action) -> bool {
         use Action::*;
         match self {
-            Role::Administrator => true,
+            // Everything but the audit log: whoever administers is what it watches.
+            Role::Administrator => action != ReadAudit,
+            Role::Auditor => action == ReadAudit,
             Role::Supervisor => matches!(
                 action,
                 ReadRegions | ReadUsers | ReadCatalog | ReadPlaces | ReadCalendar | Supervise
@@ -130,6 +136,8 @@ pub enum Action {
     HandleCases,
     FileCases,
     Supervise,
+    /// Read and export the audit log (auditors only).
+    ReadAudit,
 }
 
 /// One role held on one region subtree (optionally limited to one department).

@@ -2,6 +2,7 @@
 //! so it can be tested exhaustively and shared by the server, the CLI and the storage backends.
 
 pub mod access;
+pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod catalog;

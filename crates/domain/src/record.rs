@@ -31,6 +31,8 @@ pub enum LeafKind {
     Case,
     /// The case-number counter of a scope (place and day) at `seq`: numbers 1..=seq are issued.
     Counter,
+    /// The audit log up to entry `seq`, ending in `hash` (subject `audit`).
+    Audit,
 }
 
 impl LeafKind {

@@ -19,6 +19,16 @@ pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
     local(at).date_naive()
 }
 
+/// The instant a China day begins (00:00 UTC+8).
+pub fn start_of_local_day(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_local_timezone(china())
+        .single()
+        .expect("a fixed offset has one reading")
+        .with_timezone(&Utc)
+}
+
 /// `2026-03-02 10:00`, as the pages show a moment.
 pub fn minute(at: DateTime<Utc>) -> String {
     local(at).format("%Y-%m-%d %H:%M").to_string()
@@ -36,5 +46,6 @@ mod tests {
         assert_eq!(local_date(before).to_string(), "2026-03-01");
         assert_eq!(local_date(after).to_string(), "2026-03-02");
         assert_eq!(minute(after), "2026-03-02 00:00");
+        assert_eq!(start_of_local_day(local_date(after)), after);
     }
 }

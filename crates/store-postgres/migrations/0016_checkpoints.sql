@@ -22,7 +22,7 @@ CREATE TRIGGER checkpoints_no_delete BEFORE DELETE OR TRUNCATE ON checkpoints
 CREATE TABLE seal_leaves (
     idx        bigint NOT NULL PRIMARY KEY,
     checkpoint bigint NOT NULL REFERENCES checkpoints (seq),
-    kind       text NOT NULL CONSTRAINT seal_leaves_kind_ck CHECK (kind IN ('case', 'counter')),
+    kind       text NOT NULL CONSTRAINT seal_leaves_kind_ck CHECK (kind IN ('case', 'counter', 'audit')),
     subject    text NOT NULL,
     seq        bigint NOT NULL,
     hash       bytea NOT NULL CONSTRAINT seal_leaves_hash_length CHECK (length(hash) = 32)

@@ -6,8 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crypto::{Hash32, Suite};
 use deadpool_postgres::GenericClient;
+use domain::audit::{AuditEntry, NewAuditEntry, AUDIT_GENESIS};
 use domain::record::{Checkpoint, Leaf, LeafKind};
-use store::record::{checkpoint_taken, RecordStore, StoredCase};
+use store::record::{checkpoint_taken, AuditFilter, RecordStore, StoredCase};
 use store::Result;
 use tokio_postgres::Row;
 
@@ -16,6 +17,29 @@ const CHECKPOINT_COLS: &str = "seq, sealed_at, suite, tree_size, root, prev, key
 fn hash32(v: Vec<u8>) -> Result<Hash32> {
     v.try_into()
         .map_err(|v: Vec<u8>| corrupt("stored hash length", v.len()))
+}
+
+const AUDIT_COLS: &str = "seq, at, actor_id, actor, source, action, object, outcome, detail, hash";
+
+fn audit_row(r: &Row) -> Result<AuditEntry> {
+    let action: String = r.get("action");
+    let outcome: String = r.get("outcome");
+    Ok(AuditEntry {
+        seq: r.get::<_, i64>("seq") as u64,
+        at: r.get("at"),
+        actor_id: r.get("actor_id"),
+        actor: r.get("actor"),
+        source: r.get("source"),
+        action: action
+            .parse()
+            .map_err(|_| corrupt("audit action", action.clone()))?,
+        object: r.get("object"),
+        outcome: outcome
+            .parse()
+            .map_err(|_| corrupt("audit outcome", outcome.clone()))?,
+        detail: r.get("detail"),
+        hash: hash32(r.get("hash"))?,
+    })
 }
 
 fn checkpoint_row(r: &Row) -> Result<Checkpoint> {
@@ -330,5 +354,150 @@ impl RecordStore for PgStore {
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        // Entries are chained one after another: one appender at a time.
+        tx.execute("LOCK TABLE audit_log IN EXCLUSIVE MODE", &[])
+            .await
+            .map_err(db)?;
+        let suite = match tx
+            .query_opt("SELECT suite FROM record_suite WHERE id = 1", &[])
+            .await
+            .map_err(db)?
+        {
+            Some(r) => suite_of(r.get(0))?,
+            None => Suite::default(),
+        };
+        let last = tx
+            .query_opt(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        let pruned = tx
+            .query_opt(
+                "SELECT up_to, last_hash FROM audit_prunes ORDER BY up_to DESC LIMIT 1",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        let (seq, prev) = match last.or(pruned) {
+            Some(r) => (r.get::<_, i64>(0) as u64, hash32(r.get(1))?),
+            None => (0, AUDIT_GENESIS),
+        };
+        let e = entry.chain(suite, seq + 1, &prev);
+        tx.execute(
+            &format!(
+                "INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ),
+            &[
+                &(e.seq as i64),
+                &e.at,
+                &e.actor_id,
+                &e.actor,
+                &e.source,
+                &e.action.as_str(),
+                &e.object,
+                &e.outcome.as_str(),
+                &e.detail,
+                &e.hash.as_slice(),
+            ],
+        )
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(e)
+    }
+
+    async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {AUDIT_COLS} FROM audit_log
+                 WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2)
+                   AND ($3::timestamptz IS NULL OR at < $3)
+                   AND ($4::text IS NULL OR actor = $4) AND ($5::text IS NULL OR action = $5)
+                 ORDER BY seq LIMIT $6"
+            ))
+            .await
+            .map_err(db)?;
+        conn.query(
+            &stmt,
+            &[
+                &(f.after_seq as i64),
+                &f.from,
+                &f.until,
+                &f.actor,
+                &f.action.map(|a| a.as_str()),
+                &i64::from(f.limit),
+            ],
+        )
+        .await
+        .map_err(db)?
+        .iter()
+        .map(audit_row)
+        .collect()
+    }
+
+    async fn audit_head(&self) -> Result<Option<(u64, Hash32)>> {
+        let conn = self.conn().await?;
+        conn.query_opt(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .map_err(db)?
+        .map(|r| Ok((r.get::<_, i64>(0) as u64, hash32(r.get(1))?)))
+        .transpose()
+    }
+
+    async fn audit_pruned(&self) -> Result<Option<(u64, Hash32)>> {
+        let conn = self.conn().await?;
+        conn.query_opt(
+            "SELECT up_to, last_hash FROM audit_prunes ORDER BY up_to DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .map_err(db)?
+        .map(|r| Ok((r.get::<_, i64>(0) as u64, hash32(r.get(1))?)))
+        .transpose()
+    }
+
+    async fn prune_audit(
+        &self,
+        up_to: u64,
+        before: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        let Some(last) = tx
+            .query_opt(
+                "SELECT hash FROM audit_log WHERE seq = $1",
+                &[&(up_to as i64)],
+            )
+            .await
+            .map_err(db)?
+        else {
+            return Ok(0);
+        };
+        let last: Vec<u8> = last.get(0);
+        // The prune is recorded first: the delete trigger lets only rows up to it go.
+        tx.execute(
+            "INSERT INTO audit_prunes (up_to, last_hash, before, at) VALUES ($1, $2, $3, $4)",
+            &[&(up_to as i64), &last, &before, &at],
+        )
+        .await
+        .map_err(db)?;
+        let n = tx
+            .execute("DELETE FROM audit_log WHERE seq <= $1", &[&(up_to as i64)])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
     }
 }

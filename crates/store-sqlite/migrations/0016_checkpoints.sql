@@ -26,7 +26,7 @@ END;
 CREATE TABLE seal_leaves (
     idx        INTEGER NOT NULL PRIMARY KEY,
     checkpoint INTEGER NOT NULL REFERENCES checkpoints (seq),
-    kind       TEXT NOT NULL CONSTRAINT seal_leaves_kind_ck CHECK (kind IN ('case', 'counter')),
+    kind       TEXT NOT NULL CONSTRAINT seal_leaves_kind_ck CHECK (kind IN ('case', 'counter', 'audit')),
     subject    TEXT NOT NULL,
     seq        INTEGER NOT NULL,
     hash       BLOB NOT NULL CONSTRAINT seal_leaves_hash_length CHECK (length(hash) = 32)

@@ -5,9 +5,10 @@ use crate::{conversion, parse_day, parse_ts, ts, Db, SqliteStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use crypto::{Hash32, Suite};
+use domain::audit::{AuditEntry, NewAuditEntry, AUDIT_GENESIS};
 use domain::record::{Checkpoint, Leaf, LeafKind};
 use rusqlite::{OptionalExtension, Row};
-use store::record::{checkpoint_taken, RecordStore, StoredCase};
+use store::record::{checkpoint_taken, AuditFilter, RecordStore, StoredCase};
 use store::Result;
 
 const CHECKPOINT_COLS: &str = "seq, sealed_at, suite, tree_size, root, prev, key_id, signature";
@@ -15,6 +16,51 @@ const CHECKPOINT_COLS: &str = "seq, sealed_at, suite, tree_size, root, prev, key
 fn hash32(v: Vec<u8>) -> rusqlite::Result<Hash32> {
     v.try_into()
         .map_err(|_| conversion("a stored hash is not 32 bytes".to_string()))
+}
+
+const AUDIT_COLS: &str = "seq, at, actor_id, actor, source, action, object, outcome, detail, hash";
+
+fn audit_row(r: &Row<'_>) -> rusqlite::Result<AuditEntry> {
+    let action: String = r.get(5)?;
+    let outcome: String = r.get(7)?;
+    Ok(AuditEntry {
+        seq: r.get::<_, i64>(0)? as u64,
+        at: parse_ts(&r.get::<_, String>(1)?)?,
+        actor_id: r.get(2)?,
+        actor: r.get(3)?,
+        source: r.get(4)?,
+        action: action
+            .parse()
+            .map_err(|_| conversion(format!("audit action {action}")))?,
+        object: r.get(6)?,
+        outcome: outcome
+            .parse()
+            .map_err(|_| conversion(format!("audit outcome {outcome}")))?,
+        detail: r.get(8)?,
+        hash: hash32(r.get(9)?)?,
+    })
+}
+
+/// The last entry's (seq, hash), else the last prune's, else the genesis.
+fn audit_tail(c: &rusqlite::Connection) -> rusqlite::Result<(u64, Hash32)> {
+    let last: Option<(i64, Vec<u8>)> = c
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let pruned: Option<(i64, Vec<u8>)> = c
+        .query_row(
+            "SELECT up_to, last_hash FROM audit_prunes ORDER BY up_to DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match last.or(pruned) {
+        Some((seq, hash)) => Ok((seq as u64, hash32(hash)?)),
+        None => Ok((0, AUDIT_GENESIS)),
+    }
 }
 
 fn checkpoint_row(r: &Row<'_>) -> rusqlite::Result<Checkpoint> {
@@ -305,6 +351,124 @@ impl RecordStore for SqliteStore {
                 .db()?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry> {
+        self.write(move |tx| {
+            let suite = tx
+                .query_row("SELECT suite FROM record_suite WHERE id = 1", [], |r| {
+                    suite_of(&r.get::<_, String>(0)?)
+                })
+                .optional()
+                .db()?
+                .unwrap_or_default();
+            let (seq, prev) = audit_tail(tx).db()?;
+            let e = entry.chain(suite, seq + 1, &prev);
+            tx.prepare_cached(&format!(
+                "INSERT INTO audit_log ({AUDIT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))
+            .db()?
+            .execute(rusqlite::params![
+                e.seq as i64,
+                ts(e.at),
+                e.actor_id,
+                e.actor,
+                e.source,
+                e.action.as_str(),
+                e.object,
+                e.outcome.as_str(),
+                e.detail,
+                e.hash.as_slice(),
+            ])
+            .db()?;
+            Ok(e)
+        })
+        .await
+    }
+
+    async fn audit_entries(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        let f = f.clone();
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {AUDIT_COLS} FROM audit_log
+                     WHERE seq > ?1 AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3)
+                       AND (?4 IS NULL OR actor = ?4) AND (?5 IS NULL OR action = ?5)
+                     ORDER BY seq LIMIT ?6"
+                ))
+                .db()?;
+            let rows = st
+                .query_map(
+                    rusqlite::params![
+                        f.after_seq as i64,
+                        f.from.map(ts),
+                        f.until.map(ts),
+                        f.actor,
+                        f.action.map(|a| a.as_str()),
+                        f.limit,
+                    ],
+                    audit_row,
+                )
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
+    async fn audit_head(&self) -> Result<Option<(u64, Hash32)>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, hash32(r.get(1)?)?)),
+            )
+            .optional()
+            .db()
+        })
+        .await
+    }
+
+    async fn audit_pruned(&self) -> Result<Option<(u64, Hash32)>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT up_to, last_hash FROM audit_prunes ORDER BY up_to DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, hash32(r.get(1)?)?)),
+            )
+            .optional()
+            .db()
+        })
+        .await
+    }
+
+    async fn prune_audit(
+        &self,
+        up_to: u64,
+        before: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        self.write(move |tx| {
+            let last: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT hash FROM audit_log WHERE seq = ?1",
+                    [up_to as i64],
+                    |r| r.get(0),
+                )
+                .optional()
+                .db()?;
+            let Some(last) = last else { return Ok(0) };
+            // The prune is recorded first: the delete trigger lets only rows up to it go.
+            tx.execute(
+                "INSERT INTO audit_prunes (up_to, last_hash, before, at) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![up_to as i64, last, ts(before), ts(at)],
+            )
+            .db()?;
+            let n = tx
+                .execute("DELETE FROM audit_log WHERE seq <= ?1", [up_to as i64])
+                .db()?;
+            Ok(n as u64)
         })
         .await
     }

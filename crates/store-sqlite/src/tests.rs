@@ -279,6 +279,8 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(
         indexes,
         vec![
+            "audit_log_actor_idx",
+            "audit_log_at_idx",
             "case_deadlines_decide_region_yellow_from_idx",
             "case_deadlines_place_region_yellow_from_idx",
             "case_deadlines_red_from_idx",
@@ -327,6 +329,14 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(
         constraints,
         vec![
+            "audit_log.check(audit_log_hash_length)",
+            "audit_log.check(audit_log_outcome_ck)",
+            "audit_log.pk(seq)",
+            "audit_log.trigger(audit_log_no_delete)",
+            "audit_log.trigger(audit_log_no_update)",
+            "audit_prunes.pk(up_to)",
+            "audit_prunes.trigger(audit_prunes_no_delete)",
+            "audit_prunes.trigger(audit_prunes_no_update)",
             "cache_versions.pk(name)",
             "calendar_days.check(calendar_days_kind_ck)",
             "calendar_days.pk(date)",
@@ -439,7 +449,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 34);
+    assert_eq!(d.tables.len(), 36);
+    assert_eq!(d.tables["audit_log"].len(), 10);
     assert_eq!(d.tables["checkpoints"].len(), 8);
     assert_eq!(d.tables["seal_leaves"].len(), 6);
     assert_eq!(d.tables["record_suite"].len(), 3);

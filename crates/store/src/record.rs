@@ -6,7 +6,19 @@ use crate::{CaseSummary, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use crypto::{Hash32, Suite};
+use domain::audit::{AuditAction, AuditEntry, NewAuditEntry};
 use domain::record::{Checkpoint, Leaf};
+
+/// Which audit entries to read: in order after `after_seq`, narrowed by each set field.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub after_seq: u64,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub actor: Option<String>,
+    pub action: Option<AuditAction>,
+    pub limit: u32,
+}
 
 /// A case row as stored: its columns, and its snapshot decoded (`None` when it does not decode).
 #[derive(Debug, Clone)]
@@ -58,6 +70,22 @@ pub trait RecordStore: Send + Sync {
     /// Appends a checkpoint and the leaves it seals, in one transaction; `Conflict` unless it
     /// continues the latest checkpoint exactly (next seq, leaves from its tree size on).
     async fn append_checkpoint(&self, checkpoint: &Checkpoint, leaves: &[Leaf]) -> Result<()>;
+
+    /// Chains an audit entry after the last one (or the last pruned one) with the database's
+    /// suite and appends it, in one transaction.
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<AuditEntry>;
+    async fn audit_entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>>;
+    /// The last entry's number and hash.
+    async fn audit_head(&self) -> Result<Option<(u64, Hash32)>>;
+    /// The latest prune: entries up to this number are gone, the last of them had this hash.
+    async fn audit_pruned(&self) -> Result<Option<(u64, Hash32)>>;
+    /// Removes the entries up to `up_to` and records the prune; returns how many went.
+    async fn prune_audit(
+        &self,
+        up_to: u64,
+        before: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<u64>;
 }
 
 /// The `Conflict` of a checkpoint sealed by someone else meanwhile.

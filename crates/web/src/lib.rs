@@ -79,6 +79,8 @@ pub fn app(state: AppState) -> Router {
         .route("/lookup", get(pages::cases::lookup))
         .route("/results", get(pages::cases::results))
         .route("/checkpoints", get(pages::record::checkpoints))
+        .route("/admin/audit", get(pages::audit::page))
+        .route("/admin/audit.xlsx", get(pages::audit::xlsx))
         .route(
             "/register",
             get(pages::cases::register_page).post(pages::cases::register_submit),
@@ -126,6 +128,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::session_layer,
         ))
+        .layer(axum::middleware::from_fn(with_source))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             security_headers,
@@ -139,6 +142,31 @@ pub fn app(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span)),
         )
         .with_state(state)
+}
+
+/// Runs the request with its client's address known to the audit log (`app::audit::SOURCE`): the
+/// peer's, or — when the peer is this machine, a reverse proxy in front — the first address of
+/// `X-Forwarded-For` if it is one.
+async fn with_source(
+    req: axum::http::Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let peer = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .and_then(|v| v.trim().parse::<std::net::IpAddr>().ok());
+    let source = match (peer, forwarded) {
+        (Some(p), Some(f)) if p.is_loopback() => f.to_string(),
+        (Some(p), _) => p.to_string(),
+        (None, _) => "未知".to_string(),
+    };
+    app::audit::SOURCE.scope(source, next.run(req)).await
 }
 
 /// A caller's `x-request-id` is kept only if it is a plain token (letters, digits, `-`, at most

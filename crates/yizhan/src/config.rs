@@ -44,6 +44,9 @@ pub struct Settings {
     /// database. Unset: `<data_dir>/keys/record-keys.json`, created on first start, with a warning
     /// at every start that a production key belongs on another disk, in a KMS or an HSM.
     pub signing_key: Option<PathBuf>,
+    /// Days the audit log is kept at least before sealed entries may be pruned (at least 183:
+    /// 网络安全法 art. 21 asks for six months).
+    pub audit_retention_days: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +72,7 @@ impl Default for Settings {
             log_format: LogFormat::Text,
             crypto_suite: crypto::Suite::Intl,
             signing_key: None,
+            audit_retention_days: web.audit_retention_days,
         }
     }
 }
@@ -88,6 +92,7 @@ const ENV_KEYS: &[&str] = &[
     "log_format",
     "crypto_suite",
     "signing_key",
+    "audit_retention_days",
 ];
 
 /// Values given as flags; `None` leaves the layers below in force.
@@ -181,6 +186,7 @@ impl Settings {
             lock_minutes: self.lock_minutes,
             data_dir: self.data_dir.clone(),
             public_url: self.public_url(),
+            audit_retention_days: self.audit_retention_days.max(183),
         }
     }
 

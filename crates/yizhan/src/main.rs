@@ -326,9 +326,12 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             if *with_demo {
                 print_logins();
             }
-            axum::serve(listener, web::app(state))
-                .with_graceful_shutdown(shutdown())
-                .await?;
+            axum::serve(
+                listener,
+                web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown())
+            .await?;
             Ok(())
         }
         Command::Verify { json, checkpoints } => {
@@ -355,6 +358,18 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                 outside: outside.as_ref(),
             };
             let report = app::verify::run(store.as_ref(), chrono::Utc::now(), &trust).await?;
+            app::audit::record_in(
+                store.as_ref(),
+                domain::audit::AuditAction::VerifyRun,
+                "record",
+                if report.intact() {
+                    domain::audit::Outcome::Success
+                } else {
+                    domain::audit::Outcome::Failure
+                },
+                app::verify::summary(&report),
+            )
+            .await?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -396,6 +411,14 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                     let p = crypto::SoftProvider::new(ring)?;
                     let cp =
                         app::checkpoints::seal_with(store.as_ref(), &p, chrono::Utc::now()).await?;
+                    app::audit::record_in(
+                        store.as_ref(),
+                        domain::audit::AuditAction::CheckpointSealed,
+                        format!("checkpoint:{}", cp.seq),
+                        domain::audit::Outcome::Success,
+                        format!("封存条目 {}", cp.tree_size),
+                    )
+                    .await?;
                     println!(
                         "第 {} 号检查点已生成:{} 个叶子,根 {}",
                         cp.seq,
@@ -417,6 +440,14 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                     let mut ring = ring;
                     ring.rotate_signing(&chrono::Utc::now().to_rfc3339())?;
                     app::keys::save(&settings.signing_key().0, &ring)?;
+                    app::audit::record_in(
+                        store.as_ref(),
+                        domain::audit::AuditAction::SigningKeyRotated,
+                        format!("key:{}", ring.public_keys()[0].id()),
+                        domain::audit::Outcome::Success,
+                        format!("保留旧公钥 {} 个", ring.retired.len()),
+                    )
+                    .await?;
                     println!(
                         "已启用新签名密钥 {};旧密钥 {} 个保留用于验证。",
                         ring.public_keys()[0].id(),

@@ -63,6 +63,10 @@ trait Dba {
     async fn set_snapshot(&self, number: &str, body: &[u8], due: &str);
     async fn drop_trigger(&self, table: &str, name: &str);
     async fn event_body(&self, number: &str, seq: u32) -> Vec<u8>;
+    /// A bytes literal in the backend's SQL.
+    fn bytes_literal(&self, bytes: &[u8]) -> String;
+    /// Runs statements as any connection would, triggers in place; the database's refusal, if any.
+    async fn try_sql(&self, sql: &str) -> Result<(), String>;
     /// Rewrites an event's body and hash, around the triggers.
     async fn rewrite_event(&self, number: &str, seq: u32, body: &[u8], hash: &[u8]);
 }
@@ -198,11 +202,46 @@ async fn sealed_attacks_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
     };
     let now = at("2026-03-03T00:00:00Z");
     let seal = |t: &str| app::checkpoints::seal_with(store.as_ref(), &keys, at(t));
+    for (i, action) in [
+        domain::audit::AuditAction::SignIn,
+        domain::audit::AuditAction::GrantsChanged,
+        domain::audit::AuditAction::SignOut,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = store
+            .append_audit(domain::audit::NewAuditEntry {
+                at: at("2026-03-02T02:30:00Z"),
+                actor_id: Some(1),
+                actor: "admin".into(),
+                source: "10.0.0.8".into(),
+                action,
+                object: "user:7".into(),
+                outcome: domain::audit::Outcome::Success,
+                detail: String::new(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(e.seq, i as u64 + 1);
+    }
+    // The log refuses changes from any connection; only entries up to a recorded prune may go.
+    for sql in [
+        "UPDATE audit_log SET detail = '改' WHERE seq = 2",
+        "DELETE FROM audit_log WHERE seq = 3",
+    ] {
+        let err = dba.try_sql(sql).await.expect_err(sql);
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
     let c1 = seal("2026-03-02T03:00:00Z").await.unwrap();
-    assert_eq!((c1.seq, c1.tree_size), (1, 6), "five cases and one counter");
+    assert_eq!(
+        (c1.seq, c1.tree_size),
+        (1, 7),
+        "five cases, one counter and the audit log's head"
+    );
     // Nothing moved: a checkpoint still seals (the record was there at that hour), no leaves.
     let c2 = seal("2026-03-02T04:00:00Z").await.unwrap();
-    assert_eq!((c2.seq, c2.tree_size, c2.prev), (2, 6, c1.link()));
+    assert_eq!((c2.seq, c2.tree_size, c2.prev), (2, 7, c1.link()));
     let kept = app::checkpoints::export(store.as_ref(), &keys)
         .await
         .unwrap();
@@ -254,6 +293,45 @@ async fn sealed_attacks_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
             seq: 3
         }],
         "the rewrite is seen only through the seal"
+    );
+
+    // An audit entry rewritten around the triggers: the chain breaks there.
+    dba.bypass("UPDATE audit_log SET detail = '改' WHERE seq = 2")
+        .await;
+    let r = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert!(
+        r.findings.contains(&Finding::AuditChainBroken { seq: 2 }),
+        "{:?}",
+        r.findings
+    );
+    // … and the sealed head rewritten with its chain made whole again: the seal says so.
+    let mut log = store
+        .audit_entries(&store::record::AuditFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut prev = domain::audit::AUDIT_GENESIS;
+    for e in log.iter_mut() {
+        e.hash = e.compute_hash(suite, &prev);
+        prev = e.hash;
+        dba.bypass(&format!(
+            "UPDATE audit_log SET hash = {} WHERE seq = {}",
+            dba.bytes_literal(&e.hash),
+            e.seq
+        ))
+        .await;
+    }
+    let r = verify::run(store.as_ref(), now, &trust()).await.unwrap();
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| matches!(f, Finding::AuditChainBroken { .. })));
+    assert!(
+        r.findings.contains(&Finding::AuditSealedChanged { seq: 3 }),
+        "{:?}",
+        r.findings
     );
 
     // (3) Case 1 deleted and its number voided, as if its filing had failed.
@@ -415,6 +493,12 @@ mod sqlite {
                 .execute_batch(&format!("DROP TRIGGER {name}"))
                 .unwrap();
         }
+        fn bytes_literal(&self, bytes: &[u8]) -> String {
+            format!("x'{}'", hex::encode(bytes))
+        }
+        async fn try_sql(&self, sql: &str) -> Result<(), String> {
+            self.conn().execute_batch(sql).map_err(|e| e.to_string())
+        }
         async fn event_body(&self, number: &str, seq: u32) -> Vec<u8> {
             self.conn()
                 .query_row(
@@ -575,6 +659,17 @@ mod postgres {
             c.batch_execute(&format!("DROP TRIGGER {name} ON {table}"))
                 .await
                 .unwrap();
+        }
+        fn bytes_literal(&self, bytes: &[u8]) -> String {
+            format!("'\\x{}'::bytea", hex::encode(bytes))
+        }
+        async fn try_sql(&self, sql: &str) -> Result<(), String> {
+            let c = self.0.connection().await.unwrap();
+            c.batch_execute(sql).await.map_err(|e| {
+                e.as_db_error()
+                    .map(|d| d.message().to_string())
+                    .unwrap_or_else(|| e.to_string())
+            })
         }
         async fn event_body(&self, number: &str, seq: u32) -> Vec<u8> {
             let c = self.0.connection().await.unwrap();

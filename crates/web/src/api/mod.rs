@@ -2,6 +2,7 @@
 //! `utoipa_axum::routes!` from its handler's `#[utoipa::path]`, so the route and its entry in
 //! `openapi.json` come from one definition (issue 15, part 4).
 
+pub mod audit;
 pub mod calendar;
 pub mod cases;
 pub mod catalog;
@@ -32,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .merge(calendar::router())
         .merge(cases::router())
         .merge(checkpoints::router())
+        .merge(audit::router())
         .merge(feedback::router())
         .merge(openapi::router())
 }

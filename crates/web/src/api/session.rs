@@ -58,7 +58,7 @@ async fn login(
     security(("session" = [], "csrf" = [])),
     responses((status = 200, description = "已退出", body = Done)))]
 async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Response> {
-    app::accounts::sign_out(&state, &u.session).await?;
+    app::accounts::sign_out(&state, &u.user, &u.session).await?;
     let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Json(Done { ok: true })).into_response())
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages (maud). zh-CN, usable without JavaScript, printable.
 
 pub mod admin;
+pub mod audit;
 pub mod cases;
 pub mod documents;
 pub mod feedback;
@@ -43,6 +44,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             @if let Some(u) = user {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.can_anywhere(Action::Supervise) { a href="/supervision" { "电子监察" } }
+                                @if u.can_anywhere(Action::ReadAudit) { a href="/admin/audit" { "审计日志" } }
                                 @if u.is_staff() { a href="/feedback" { "评价与投诉" } }
                                 @if u.is_staff() {
                                     a href="/admin" { "管理" }

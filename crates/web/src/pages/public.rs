@@ -379,7 +379,7 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
 
 pub async fn logout(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
     if let Some(u) = user {
-        app::accounts::sign_out(&state, &u.session).await?;
+        app::accounts::sign_out(&state, &u.user, &u.session).await?;
     }
     let clear = auth::set_cookie(&state, SESSION_COOKIE, "", 0);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/")).into_response())
