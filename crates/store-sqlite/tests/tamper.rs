@@ -73,7 +73,7 @@ async fn edited_event_rows_are_refused_and_detected() {
 
     // Recomputing the edited event's own hash in place moves the break to the next event.
     let mut forged = log[1].clone();
-    forged.hash = forged.compute_hash(domain::case::Suite::Intl);
+    forged.hash = forged.compute_hash(domain::case::chain_suite(&log));
     raw.execute(
         "UPDATE case_events SET hash = ?2 WHERE case_number = ?1 AND seq = 2",
         rusqlite::params![n, store::stored::hash_bytes(&forged.hash).unwrap()],

@@ -27,6 +27,16 @@ use domain::region::{
 };
 use domain::supervision::DeadlineRow;
 
+/// The crypto suite the suites run with: `YIZHAN_TEST_SUITE=gm` runs the conformance and web
+/// suites with SM3-chained logs (CI runs them once with each suite); `intl` otherwise.
+pub fn test_suite() -> crypto::Suite {
+    match std::env::var("YIZHAN_TEST_SUITE").as_deref() {
+        Ok("gm") => crypto::Suite::Gm,
+        Ok("intl") | Err(_) => crypto::Suite::Intl,
+        Ok(other) => panic!("YIZHAN_TEST_SUITE must be intl or gm, not {other}"),
+    }
+}
+
 mod calendar;
 mod case_lists;
 mod cases;

@@ -716,6 +716,12 @@ async fn a_tampered_event_is_caught(app: TestApp) {
     let n = window_case(&app, FOOD, &clerk).await;
     let mut events = app.store.case_events(&n).await.unwrap();
     assert!(domain::case::verify_chain(&events).is_ok());
+    // Chained with the suite the database was made with (SM3 when YIZHAN_TEST_SUITE=gm).
+    assert_eq!(
+        domain::case::chain_suite(&events),
+        store::conformance::test_suite()
+    );
+    assert_eq!(app.state.suite, store::conformance::test_suite());
     events[1].comment = "被篡改".into();
     assert_eq!(domain::case::verify_chain(&events), Err(2));
 }

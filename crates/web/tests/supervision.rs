@@ -500,7 +500,7 @@ async fn outcomes_are_written_at_completion_and_backfilled(app: TestApp) {
     let cal = app.state.calendar_for(&c.filing.place).await.unwrap();
     let d = domain::case::decide(&c, &domain::case::Command::Complete, &actor, now, &cal).unwrap();
     let events = domain::case::seal(
-        domain::case::Suite::Intl,
+        c.filing.suite,
         &late,
         c.version,
         &c.last_hash,

@@ -81,12 +81,12 @@ pub fn filed_case(f: &CaseFixture<'_>) -> (Case, Vec<CaseEvent>) {
         // Several keys, a float, a null and non-ASCII text: what a round trip through a JSON
         // column must keep for the hashes to verify.
         form: serde_json::json!({"经营场所": "清波街 1 号", "面积": 35.5, "z": [1, 2], "a": null}),
-        suite: Default::default(),
+        suite: super::test_suite(),
     };
     let at = at(f.at);
     let kinds = case::open(filing, at, &WorkingCalendar::default());
     let events = case::seal(
-        case::Suite::Intl,
+        super::test_suite(),
         f.number,
         0,
         case::GENESIS_HASH,
@@ -108,7 +108,7 @@ pub fn next_events(
     kinds: Vec<EventKind>,
 ) -> (Case, Vec<CaseEvent>) {
     let new = case::seal(
-        case::Suite::Intl,
+        case.filing.suite,
         &case.filing.number,
         case.version,
         &case.last_hash,
@@ -276,7 +276,7 @@ pub async fn case_round_trip<S: CaseStore + ?Sized>(store: &S) {
         filing: other.filing.clone(),
     }];
     let ev = case::seal(
-        case::Suite::Intl,
+        super::test_suite(),
         &other.filing.number,
         0,
         case::GENESIS_HASH,

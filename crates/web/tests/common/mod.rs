@@ -72,6 +72,7 @@ fn sqlite_template() -> &'static [u8] {
                 std::process::id()
             ));
             let store = store_sqlite::SqliteStore::open(&path).expect("template");
+            record_suite(&store).await;
             demo::load(&store, demo_hash()).await.expect("demo loads");
             drop(store);
             store_sqlite::SqliteStore::take_template_for_tests(&path).expect("template")
@@ -89,11 +90,24 @@ fn pg_template() -> &'static str {
             let (store, name) = store_postgres::PgStore::new_template_for_tests(&url)
                 .await
                 .expect("template database");
+            record_suite(&store).await;
             demo::load(&store, demo_hash()).await.expect("demo loads");
             store.close();
             name
         })
     })
+}
+
+/// Records the suite the tests run with (`YIZHAN_TEST_SUITE`), as a server's first start would.
+async fn record_suite(store: &dyn Store) {
+    let suite = store::conformance::test_suite();
+    assert_eq!(
+        store
+            .init_record_suite(suite, Utc::now())
+            .await
+            .expect("suite"),
+        suite
+    );
 }
 
 /// A store holding the demo city: a copy of the binary's template.
@@ -116,13 +130,15 @@ async fn demo_stores(backend: Backend) -> (Arc<dyn Store>, Option<store_postgres
 
 async fn fresh_stores(backend: Backend) -> (Arc<dyn Store>, Option<store_postgres::PgStore>) {
     match backend {
-        Backend::Sqlite => (
-            Arc::new(store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite")),
-            None,
-        ),
+        Backend::Sqlite => {
+            let s = store_sqlite::SqliteStore::open_in_memory_for_tests().expect("sqlite");
+            record_suite(&s).await;
+            (Arc::new(s), None)
+        }
         Backend::Postgres => {
             let url = yizhan_test_pg::required_url();
             let pg = store_postgres::PgStore::connect_isolated_for_tests(&url).await;
+            record_suite(&pg).await;
             (Arc::new(pg.clone()), Some(pg))
         }
     }
