@@ -235,6 +235,73 @@ pub fn public_keys(state: &Services) -> Vec<crypto::PublicKey> {
     state.crypto.public_keys()
 }
 
+/// That a case's log, as a checkpoint sealed it, is in that checkpoint's tree (RFC 6962 §2.1.1):
+/// anyone holding the checkpoint's root checks it without the other leaves.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct InclusionProof {
+    pub checkpoint: Checkpoint,
+    /// The case's latest leaf in that tree.
+    pub leaf: Leaf,
+    pub leaf_index: u64,
+    /// The audit path, bottom first, each a hex hash.
+    pub path: Vec<String>,
+}
+
+/// The inclusion proof of a case's latest leaf in checkpoint `seq`.
+pub async fn proof(state: &Services, seq: u64, case: &str) -> Result<InclusionProof> {
+    let checkpoint = get(state, seq).await?;
+    let suite = checkpoint.suite;
+    let mut hashes = Vec::with_capacity(checkpoint.tree_size as usize);
+    let mut found: Option<(u64, Leaf)> = None;
+    while (hashes.len() as u64) < checkpoint.tree_size {
+        let left = (checkpoint.tree_size - hashes.len() as u64).min(u64::from(PAGE)) as u32;
+        let page = state.store.leaves(hashes.len() as u64, left).await?;
+        if page.is_empty() {
+            break;
+        }
+        for (_, leaf) in page {
+            if leaf.kind == LeafKind::Case && leaf.subject == case {
+                found = Some((hashes.len() as u64, leaf.clone()));
+            }
+            hashes.push(leaf.leaf_hash(suite));
+        }
+    }
+    let Some((index, leaf)) = found else {
+        return Err(Error::NotFound("该检查点中的办件"));
+    };
+    let path = crypto::merkle::inclusion_proof(suite, &hashes, index as usize)
+        .iter()
+        .map(hex::encode)
+        .collect();
+    Ok(InclusionProof {
+        checkpoint,
+        leaf,
+        leaf_index: index,
+        path,
+    })
+}
+
+impl InclusionProof {
+    /// Checks the path against the checkpoint's root (what a holder of the root does).
+    pub fn holds(&self) -> bool {
+        let path: Option<Vec<Hash32>> = self
+            .path
+            .iter()
+            .map(|h| hex::decode(h).ok().and_then(|v| v.try_into().ok()))
+            .collect();
+        path.is_some_and(|p| {
+            crypto::merkle::verify_inclusion(
+                self.checkpoint.suite,
+                &self.leaf.leaf_hash(self.checkpoint.suite),
+                self.leaf_index,
+                self.checkpoint.tree_size,
+                &p,
+                &self.checkpoint.root,
+            )
+        })
+    }
+}
+
 /// Every checkpoint, oldest first: the file a supervisor or an outside office keeps.
 pub async fn all(store: &dyn Store) -> Result<Vec<Checkpoint>> {
     let mut out: Vec<Checkpoint> = vec![];

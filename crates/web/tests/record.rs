@@ -86,6 +86,32 @@ async fn checkpoints_are_public_and_sealed_by_staff(app: TestApp) {
     let root = second["root"].as_str().unwrap();
     assert!(page.contains(&root[..8]), "the root is printed");
 
+    // The filed case's inclusion proof checks against the checkpoint's root, and only there.
+    let number = filed.json()["filing"]["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = app
+        .get(&format!("/api/v1/checkpoints/2/proof/{number}"), &anon)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let mut p: app::checkpoints::InclusionProof = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(p.leaf.subject, number);
+    assert!(p.holds());
+    p.leaf.seq += 1;
+    assert!(!p.holds(), "another leaf does not prove");
+    for missing in [
+        format!("/api/v1/checkpoints/9/proof/{number}"),
+        "/api/v1/checkpoints/2/proof/3399211020012026030299999".to_string(),
+        "/api/v1/checkpoints/2/proof/abc".to_string(),
+    ] {
+        assert_eq!(
+            app.get(&missing, &anon).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+
     // The exported file checks the database: nothing found, signatures checked with its keys.
     let export: app::checkpoints::Export =
         serde_json::from_slice(&app.get("/api/v1/checkpoints/export", &anon).await.body).unwrap();

@@ -20,6 +20,23 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(latest))
         .routes(routes!(export))
         .routes(routes!(one))
+        .routes(routes!(proof))
+}
+
+/// 办件封存证明:该办件日志在某检查点树中的审计路径(RFC 6962),持有树根者可自行核对
+#[utoipa::path(get, path = "/checkpoints/{seq}/proof/{number}", tag = "记录", operation_id = "inclusion_proof",
+    params(("seq" = u64, Path, description = "检查点编号"), ("number" = String, Path, description = "办件编号")),
+    responses((status = 200, description = "封存证明", body = app::checkpoints::InclusionProof)))]
+async fn proof(
+    State(state): State<AppState>,
+    ApiPath((seq, number)): ApiPath<(String, String)>,
+) -> ApiResult<Json<app::checkpoints::InclusionProof>> {
+    let seq: u64 = seq.parse().map_err(|_| AppError::NotFound("检查点"))?;
+    let number =
+        domain::case::CaseNumber::parse(&number).map_err(|_| AppError::NotFound("办件"))?;
+    Ok(Json(
+        app::checkpoints::proof(&state, seq, number.as_str()).await?,
+    ))
 }
 
 /// 最新检查点(签名的树根,公开)
