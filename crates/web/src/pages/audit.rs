@@ -47,21 +47,25 @@ pub async fn page(
         h1 { "审计日志" }
         p.hint { "登录、账户与授权变更、设置与规则修改、事项发布、日历导入、记录校验与检查点等安全相关操作;"
                  "记录只增不改,逐条哈希链接并随检查点封存。" }
-        form.filters method="get" action="/admin/audit" {
-            label { "起始日期" input type="date" name="from" value=[q.from.map(|d| d.to_string())]; }
-            label { "截止日期" input type="date" name="until" value=[q.until.map(|d| d.to_string())]; }
-            label { "操作人" input type="text" name="actor" maxlength="64" value=[q.actor.as_deref()]; }
-            label { "操作"
-                select name="action" {
-                    option value="" { "全部" }
-                    @for a in AuditAction::all() {
-                        option value=(a.as_str()) selected[q.action == Some(a)] { (a.label()) }
+        form.card method="get" action="/admin/audit" aria-label="筛选审计记录" {
+            div.grid {
+                div { label for="from" { "起始日期" } input #from type="date" name="from" value=[q.from.map(|d| d.to_string())]; }
+                div { label for="until" { "截止日期" } input #until type="date" name="until" value=[q.until.map(|d| d.to_string())]; }
+                div { label for="actor" { "操作人" } input #actor type="text" name="actor" maxlength="64" value=[q.actor.as_deref()]; }
+                div { label for="action" { "操作" }
+                    select #action name="action" {
+                        option value="" { "全部" }
+                        @for a in AuditAction::all() {
+                            option value=(a.as_str()) selected[q.action == Some(a)] { (a.label()) }
+                        }
                     }
                 }
             }
-            button type="submit" { "查询" }
-            " "
-            a.button.secondary href={ "/admin/audit.xlsx?" (qs) } { "导出 Excel" }
+            p.actions {
+                button type="submit" { "查询" }
+                " "
+                a.button.secondary href={ "/admin/audit.xlsx?" (qs) } { "导出 Excel" }
+            }
         }
         div.table-wrap { table {
             thead { tr { th { "编号" } th { "时间" } th { "操作人" } th { "来源" } th { "操作" } th { "对象" } th { "结果" } th { "说明" } } }

@@ -28,6 +28,7 @@ mod first_look;
 mod harness;
 mod homestead;
 mod portal;
+mod record;
 mod steps;
 mod supervision;
 
