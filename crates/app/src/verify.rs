@@ -63,6 +63,8 @@ pub enum Finding {
     OutsideCheckpointDiffers { seq: u64 },
     /// A checkpoint kept outside is not in the database (checkpoints rolled back).
     OutsideCheckpointMissing { seq: u64 },
+    /// Leaves from index `from` on are covered by no checkpoint (written around the sealer).
+    UnsealedLeaves { from: u64 },
     /// The audit log's chain breaks at entry `seq` (changed, removed or inserted).
     AuditChainBroken { seq: u64 },
     /// The audit entry a checkpoint sealed is gone or changed.
@@ -138,6 +140,9 @@ impl Finding {
             }
             Finding::OutsideCheckpointMissing { seq } => {
                 format!("外部保存的第 {seq} 号检查点在数据库中不存在(检查点被回滚)")
+            }
+            Finding::UnsealedLeaves { from } => {
+                format!("自第 {from} 个起的封存叶子不属于任何检查点(被插入)")
             }
             Finding::AuditChainBroken { seq } => {
                 format!("审计日志的哈希链自第 {seq} 条起断裂(记录被改动、删除或插入)")
@@ -401,6 +406,25 @@ async fn check_checkpoints(
     for cp in &cps {
         if roots.get(&cp.tree_size) != Some(&cp.root) {
             r.findings.push(Finding::CheckpointRoot { seq: cp.seq });
+        }
+    }
+    // Every leaf belongs to the first checkpoint whose tree takes it in, and no leaf lies beyond
+    // the last: a leaf added or moved there would otherwise change nothing any root covers.
+    let mut bounds = cps.iter().map(|c| (c.tree_size, c.seq)).peekable();
+    for (i, placed) in sealed.placed.iter().enumerate() {
+        while bounds.peek().is_some_and(|(size, _)| *size <= i as u64) {
+            bounds.next();
+        }
+        match bounds.peek() {
+            Some((_, seq)) if seq == placed => {}
+            Some((_, seq)) => {
+                r.findings.push(Finding::CheckpointRoot { seq: *seq });
+                break;
+            }
+            None => {
+                r.findings.push(Finding::UnsealedLeaves { from: i as u64 });
+                break;
+            }
         }
     }
     if let Some(o) = outside {

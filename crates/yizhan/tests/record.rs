@@ -716,3 +716,193 @@ mod postgres {
         attack_and_verify(store.clone(), &Schema(store)).await;
     }
 }
+
+/// Issue 16's property: for random cases and logs, a checkpoint then verify passes; after any
+/// single-row change, insertion or deletion in the event, case, counter, checkpoint, leaf or audit
+/// tables (made around the triggers), verify finds something. On SQLite, whose file is at hand;
+/// the scripted attacks above run on both backends.
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+    use rusqlite::Connection;
+    use store::record::RecordStore;
+    use store::CaseStore;
+    use store_sqlite::SqliteStore;
+
+    /// One mutation of one table: `op` 0 changes a row, 1 deletes one, 2 inserts one.
+    fn mutation(table: usize, op: usize, k: usize) -> String {
+        let row = |t: &str, key: &str| {
+            format!("(SELECT {key} FROM {t} ORDER BY {key} LIMIT 1 OFFSET {k})")
+        };
+        match (table, op) {
+            (0, 0) => format!(
+                "UPDATE case_events SET hash = zeroblob(32) WHERE (case_number, seq) = {}",
+                row("case_events", "case_number, seq")
+            ),
+            (0, 1) => format!(
+                "DELETE FROM case_events WHERE (case_number, seq) = {}",
+                row("case_events", "case_number, seq")
+            ),
+            (0, _) => format!(
+                "INSERT INTO case_events (case_number, seq, at, event_json, hash)
+                 SELECT case_number, 99, at, event_json, hash FROM case_events
+                 WHERE (case_number, seq) = {}",
+                row("case_events", "case_number, seq")
+            ),
+            (1, 0) => format!("UPDATE cases SET version = version + 1 WHERE number = {}", row("cases", "number")),
+            (1, 1) => format!("DELETE FROM cases WHERE number = {}", row("cases", "number")),
+            (1, _) => format!(
+                "INSERT INTO cases SELECT number || '9', query_code || 'X', state, item_code,
+                 item_name, department, applicant_name, place_region, decide_region,
+                 applicant_region, applicant_user_id, agent_user_id, due, created_at, updated_at,
+                 version, case_json, received_on FROM cases WHERE number = {}",
+                row("cases", "number")
+            ),
+            (2, 0) => "UPDATE counters SET value = value + 1".to_string(),
+            (2, 1) => "DELETE FROM counters".to_string(),
+            (2, _) => "INSERT INTO counters (name, scope, value) VALUES ('case', '33010200100020260303', 1)".to_string(),
+            (3, 0) => "UPDATE checkpoints SET root = zeroblob(32)".to_string(),
+            (3, 1) => "DELETE FROM checkpoints".to_string(),
+            (3, _) => "INSERT INTO checkpoints SELECT seq + 1, sealed_at, suite, tree_size, root, prev,
+                       key_id, signature FROM checkpoints ORDER BY seq DESC LIMIT 1"
+                .to_string(),
+            (4, 0) => format!("UPDATE seal_leaves SET seq = seq + 1 WHERE idx = {}", row("seal_leaves", "idx")),
+            (4, 1) => format!("DELETE FROM seal_leaves WHERE idx = {}", row("seal_leaves", "idx")),
+            (4, _) => "INSERT INTO seal_leaves SELECT idx + 1, checkpoint, kind, subject, seq, hash
+                       FROM seal_leaves ORDER BY idx DESC LIMIT 1"
+                .to_string(),
+            (_, 0) => format!("UPDATE audit_log SET detail = '改' WHERE seq = {}", row("audit_log", "seq")),
+            (_, 1) => format!("DELETE FROM audit_log WHERE seq = {}", row("audit_log", "seq")),
+            (_, _) => "INSERT INTO audit_log SELECT seq + 1, at, actor_id, actor, source, action,
+                       object, outcome, detail, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+                .to_string(),
+        }
+    }
+
+    /// Runs `sql` with every append-only guard and the foreign keys out of the way.
+    fn around_the_guards(path: &std::path::Path, sql: &str) {
+        let c = Connection::open(path).unwrap();
+        let saved: Vec<(String, String)> = c
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'
+                 AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        for (name, _) in &saved {
+            c.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
+        }
+        let changed = c.execute(sql, []).unwrap();
+        assert!(changed >= 1, "the mutation changed nothing: {sql}");
+        for (_, sql) in saved {
+            c.execute_batch(&sql).unwrap();
+        }
+    }
+
+    async fn scenario(events: Vec<usize>, table: usize, op: usize, pick: usize) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("yizhan.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let suite = crypto::Suite::Intl;
+        store.init_record_suite(suite, Utc::now()).await.unwrap();
+        seed_regions(&store).await;
+        let mut rows = 0;
+        for extra in &events {
+            let n = store
+                .next_counter(app::cases::CASE_COUNTER, SCOPE)
+                .await
+                .unwrap();
+            let number = domain::case::CaseNumber::of_counter(SCOPE, n as u64).to_string();
+            let (mut case, mut log) = filed_case(&CaseFixture {
+                number: &number,
+                place: TOWN,
+                decide_place: TOWN,
+                applicant_region: VILLAGE,
+                department: "scjg",
+                channel: domain::case::Channel::Window,
+                applicant_user_id: None,
+                agent_user_id: None,
+                at: "2026-03-02T01:00:00Z",
+            });
+            store.create_case(&case, &log).await.unwrap();
+            for _ in 0..*extra {
+                let marked = EventKind::MaterialMarked {
+                    index: 0,
+                    status: MaterialStatus::Received,
+                    reason: String::new(),
+                };
+                let (next, new) = next_events(&case, &log, "2026-03-02T02:00:00Z", vec![marked]);
+                store
+                    .append_events(&next, case.version, &new)
+                    .await
+                    .unwrap();
+                log.extend(new);
+                case = next;
+            }
+            rows += log.len();
+        }
+        for action in [
+            domain::audit::AuditAction::SignIn,
+            domain::audit::AuditAction::SignOut,
+        ] {
+            store
+                .append_audit(domain::audit::NewAuditEntry {
+                    at: at("2026-03-02T02:30:00Z"),
+                    actor_id: Some(1),
+                    actor: "admin".into(),
+                    source: "10.0.0.8".into(),
+                    action,
+                    object: "user:1".into(),
+                    outcome: domain::audit::Outcome::Success,
+                    detail: String::new(),
+                })
+                .await
+                .unwrap();
+        }
+        let keys = crypto::SoftProvider::ephemeral(suite);
+        app::checkpoints::seal_with(&store, &keys, at("2026-03-02T03:00:00Z"))
+            .await
+            .unwrap();
+        let public = keys.public_keys();
+        let trust = Trust {
+            keys: &public,
+            outside: None,
+        };
+        let now = at("2026-03-03T00:00:00Z");
+        let clean = verify::run(&store, now, &trust).await.unwrap();
+        assert_eq!(clean.findings, vec![], "checkpoint then verify passes");
+        let leaves = events.len() + 2;
+        let k = match table {
+            0 => pick % rows,
+            1 => pick % events.len(),
+            4 => pick % leaves,
+            5 => pick % 2,
+            _ => 0,
+        };
+        let sql = mutation(table, op, k);
+        around_the_guards(&path, &sql);
+        let r = verify::run(&store, now, &trust).await.unwrap();
+        assert!(!r.findings.is_empty(), "not caught: {sql}");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_single_row_change_is_caught(
+            events in proptest::collection::vec(0usize..3, 1..4),
+            table in 0usize..6,
+            op in 0usize..3,
+            pick in 0usize..100,
+        ) {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(scenario(events, table, op, pick));
+        }
+    }
+}
