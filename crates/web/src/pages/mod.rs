@@ -41,10 +41,13 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             a href="/results" { "结果公开" }
                             a href="/statistics" { "办件统计" }
                             a href="/complaints/new" { "投诉举报" }
-                            @if let Some(u) = user {
+                            // The auditor's whole workbench is the audit log (三员分立).
+                            @if user.is_some_and(|u| u.can_anywhere(Action::ReadAudit)) {
+                                a href="/admin/audit" { "审计日志" }
+                            }
+                            @if let Some(u) = user.filter(|u| !u.can_anywhere(Action::ReadAudit)) {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.can_anywhere(Action::Supervise) { a href="/supervision" { "电子监察" } }
-                                @if u.can_anywhere(Action::ReadAudit) { a href="/admin/audit" { "审计日志" } }
                                 @if u.is_staff() { a href="/feedback" { "评价与投诉" } }
                                 @if u.is_staff() {
                                     a href="/admin" { "管理" }

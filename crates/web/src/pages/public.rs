@@ -354,12 +354,20 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
             // Applicants have no workbench: they go home, or back to the page that asked them to
             // sign in (在线申报 on a guide).
             let next = safe_next(&f.next);
-            let dest =
-                if s.user.grants.iter().any(|g| g.role.is_staff()) || !next.starts_with("/admin") {
-                    next
-                } else {
-                    "/".to_string()
-                };
+            let auditor_only = s
+                .user
+                .grants
+                .iter()
+                .all(|g| g.role == domain::Role::Auditor);
+            let dest = if auditor_only && next == "/admin" {
+                // The auditor's workbench is the audit log (三员分立: nothing else is theirs).
+                "/admin/audit".to_string()
+            } else if s.user.grants.iter().any(|g| g.role.is_staff()) || !next.starts_with("/admin")
+            {
+                next
+            } else {
+                "/".to_string()
+            };
             let mut resp = Redirect::to(&dest).into_response();
             resp.headers_mut()
                 .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));

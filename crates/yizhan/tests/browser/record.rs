@@ -73,6 +73,22 @@ async fn journey(c: &Client, base: &str) -> Result<()> {
 
     // The auditor: the sign-ins and the seal are in the log.
     sign_in(c, base, "audit.city").await?;
+    let landed = c.current_url().await?.path().to_string();
+    ensure!(landed == "/admin/audit", "the auditor landed on {landed}");
+    let links = c
+        .execute(
+            "return Array.from(document.querySelectorAll('header nav a')).map(a => a.getAttribute('href'))",
+            vec![],
+        )
+        .await?;
+    let links: Vec<String> = serde_json::from_value(links)?;
+    ensure!(
+        links.iter().any(|l| l == "/admin/audit")
+            && !links
+                .iter()
+                .any(|l| l == "/admin" || l == "/cases" || l == "/feedback"),
+        "the auditor is offered pages that are not theirs: {links:?}"
+    );
     c.goto(&format!("{base}/admin/audit?actor=admin")).await?;
     wait(
         c,
