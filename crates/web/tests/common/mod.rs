@@ -2,6 +2,7 @@
 //! in-process through the router (no sockets), with a small cookie-aware client.
 #![allow(dead_code)]
 
+pub mod cases;
 pub mod contract;
 
 use axum::body::Body;
@@ -382,6 +383,39 @@ pub fn hidden_value(html: &str, name: &str) -> Option<String> {
     let start = html.find(&key)? + key.len();
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_string())
+}
+
+/// A session without a login.
+pub fn anon() -> Session {
+    Session::default()
+}
+
+/// Every `.rs` file under `crates/web/src`: its path from there and its text.
+pub fn web_sources() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![];
+    walk(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let rel = f
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(&f).unwrap())
+        })
+        .collect()
 }
 
 /// Runs one async test body against both backends as two test functions.

@@ -1,0 +1,241 @@
+//! HTTP tests of case deadlines and fees on SQLite and PostgreSQL: deadline arithmetic across 国庆,
+//! suspension stopping the clock, a closure added on one server moving the next deadline on
+//! another, and fees following the standard.
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::TimeZone;
+use common::cases::*;
+use common::{cmd, ok, TestApp};
+use demo::*;
+use serde_json::json;
+
+both_backends!(
+    deadlines_cross_national_day_and_suspension_stops_the_clock,
+    fees_follow_the_standard,
+);
+
+async fn deadlines_cross_national_day_and_suspension_stops_the_clock(app: TestApp) {
+    // Friday 2025-09-26, 10:00 Shanghai.
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2025, 9, 26, 2, 0, 0).unwrap());
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    // 09-28 (Sun, make-up) 1, 09-29 2, 09-30 3, 10-01..08 off, 10-09 4, 10-10 5, 10-11 (Sat, make-up) 6,
+    // 10-13 7, 10-14 8, 10-15 9, 10-16 10 … 10-30 is the 20th.
+    assert_eq!(c["deadlines"]["promised_due"], "2025-10-16");
+    assert_eq!(c["deadlines"]["statutory_due"], "2025-10-30");
+    // Suspended on Mon 10-13, resumed Mon 10-20: 5 working days (10-14..10-20) do not count.
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2025, 10, 13, 2, 0, 0).unwrap());
+    let rev = app.api_login(REVIEWER).await;
+    let r = cmd(
+        &app,
+        &rev,
+        &n,
+        json!({ "action": "suspend", "procedure": "testing", "reason": "", "expected_days": 5 }),
+    )
+    .await;
+    assert_eq!(
+        r.json()["code"],
+        "reason_required",
+        "the applicant must be told why in writing"
+    );
+    ok(&app, &rev, &n, json!({ "action": "suspend", "procedure": "testing", "reason": "场所卫生检测", "expected_days": 5 })).await;
+    app.clock
+        .set(chrono::Utc.with_ymd_and_hms(2025, 10, 20, 2, 0, 0).unwrap());
+    let rev = app.api_login(REVIEWER).await;
+    let c = ok(&app, &rev, &n, json!({ "action": "resume" })).await;
+    assert_eq!(c["suspended_days"], 5);
+    assert_eq!(c["deadlines"]["promised_due"], "2025-10-23");
+    assert_eq!(c["deadlines"]["statutory_due"], "2025-11-06");
+    // One extension of 10, by the department head only.
+    assert_eq!(
+        cmd(
+            &app,
+            &rev,
+            &n,
+            json!({ "action": "extend", "reason": "情况复杂" })
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let head = app.api_login(HEAD).await;
+    let c = ok(
+        &app,
+        &head,
+        &n,
+        json!({ "action": "extend", "reason": "需现场复核" }),
+    )
+    .await;
+    assert_eq!(c["deadlines"]["statutory_due"], "2025-11-20");
+    assert_eq!(
+        cmd(
+            &app,
+            &head,
+            &n,
+            json!({ "action": "extend", "reason": "再次延期" })
+        )
+        .await
+        .json()["code"],
+        "already_extended"
+    );
+    let msgs = app.store.messages_for_case(&n).await.unwrap();
+    assert!(
+        msgs.iter()
+            .any(|m| m.text.contains("检验、检测、检疫") && m.text.contains("5个工作日")),
+        "written notice of the special procedure"
+    );
+    assert!(msgs
+        .iter()
+        .any(|m| m.text.contains("延长10个工作日") && m.text.contains("需现场复核")));
+}
+
+async fn fees_follow_the_standard(app: TestApp) {
+    let clerk = app.api_login("clerk.yunxi.zrzy").await;
+    let n = window_case(&app, "339900-ZS-001", &clerk).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(c["fee_due_fen"], 2400, "one standard: known at acceptance");
+    let r = cmd(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 3000, "method": "cash", "receipt_no": "PJ1" })).await;
+    assert_eq!(r.json()["code"], "fee_above_standard");
+    // 100 square metres.
+    assert_eq!(
+        ok(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "assess_fees", "lines": [[0, 100]] })
+        )
+        .await["fee_due_fen"],
+        240000
+    );
+    ok(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 200000, "method": "card", "receipt_no": "PJ2" })).await;
+    assert_eq!(cmd(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 50000, "method": "card", "receipt_no": "PJ3" })).await.json()["code"], "fee_above_standard");
+    assert_eq!(
+        cmd(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "refund", "amount_fen": 300000, "reason": "多收" })
+        )
+        .await
+        .json()["code"],
+        "refund_too_large"
+    );
+    // Decide, then delivery waits for the fee.
+    let rev = app.api_login("rev.yunxi.zrzy").await;
+    loop {
+        let c = app.get(&format!("/api/v1/cases/{n}"), &rev).await.json();
+        let Some(i) = c["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| !s["started_on"].is_null() && s["completed_on"].is_null())
+        else {
+            break;
+        };
+        ok(
+            &app,
+            &rev,
+            &n,
+            json!({ "action": "complete_stage", "index": i, "approved": true }),
+        )
+        .await;
+    }
+    ok(
+        &app,
+        &app.api_login("head.yunxi.zrzy").await,
+        &n,
+        json!({ "action": "decide", "granted": true }),
+    )
+    .await;
+    let r = cmd(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
+    )
+    .await;
+    assert_eq!(r.json()["code"], "fee_unpaid");
+    ok(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 40000, "method": "card", "receipt_no": "PJ4" })).await;
+    ok(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
+    )
+    .await;
+    // A free item takes no money.
+    let food_clerk = app.api_login(CLERK).await;
+    let f = window_case(&app, FOOD, &food_clerk).await;
+    ok(&app, &food_clerk, &f, json!({ "action": "accept" })).await;
+    assert_eq!(cmd(&app, &food_clerk, &f, json!({ "action": "record_payment", "amount_fen": 100, "method": "cash", "receipt_no": "PJ5" })).await.json()["code"], "fee_for_free_item");
+}
+
+/// Two servers on one PostgreSQL database (issue 15, part 6): a closure added on one reaches the
+/// other's cached calendar through the cache versions and NOTIFY, and the next case accepted on
+/// the other counts it. Each "server" is an `AppState` with its own caches and connection pool.
+#[tokio::test]
+async fn a_closure_added_on_one_server_moves_the_next_deadline_on_another() {
+    if common::pg_url().is_none() {
+        return;
+    }
+    let a = common::spawn_app(common::Backend::Postgres).await;
+    // The second server: the same schema as `a`, its own pool, caches and watcher.
+    let b_store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
+        a.pg.as_ref()
+            .expect("a PostgreSQL app")
+            .with_own_pool()
+            .unwrap(),
+    );
+    let b_state = yizhan_web::AppState::new(
+        b_store,
+        a.clock.clone(),
+        yizhan_web::Config {
+            login_delay_ms: 0,
+            ..yizhan_web::Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut refreshed = b_state.caches.refreshed.subscribe();
+    tokio::spawn(yizhan_web::jobs::watch_caches(b_state.clone()));
+    let b = TestApp {
+        router: yizhan_web::app(b_state.clone()),
+        state: b_state,
+        clock: a.clock.clone(),
+        store: a.store.clone(),
+        pg: None,
+    };
+
+    let clerk = b.api_login(CLERK).await;
+    let before = window_case(&b, FOOD, &clerk).await;
+    let c = ok(&b, &clerk, &before, json!({ "action": "accept" })).await;
+    assert_eq!(c["deadlines"]["promised_due"], "2026-03-16");
+
+    // On server a: the county closes on Thursday 5 March.
+    let admin = a.api_login(ADMIN).await;
+    let r = a
+        .post_json(
+            "/api/v1/calendar/closures",
+            &admin,
+            &json!({ "region_code": COUNTY, "date": "2026-03-05", "reason": "停电检修" }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+
+    // Server b reloads within moments (pushed by NOTIFY); the bound only guards a broken watcher.
+    tokio::time::timeout(std::time::Duration::from_secs(10), refreshed.changed())
+        .await
+        .expect("server b saw the change")
+        .unwrap();
+    let after = window_case(&b, FOOD, &clerk).await;
+    let c = ok(&b, &clerk, &after, json!({ "action": "accept" })).await;
+    assert_eq!(
+        c["deadlines"]["promised_due"], "2026-03-17",
+        "one working day later for the closure"
+    );
+}
