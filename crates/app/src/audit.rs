@@ -44,22 +44,7 @@ pub async fn record(
     outcome: Outcome,
     detail: impl Into<String>,
 ) -> Result<AuditEntry> {
-    let (actor_id, actor) = match actor {
-        Actor::User(u) => (Some(u.id), u.username.clone()),
-        Actor::Named(n) => (None, n.chars().take(64).collect()),
-        Actor::System => (None, "系统".to_string()),
-        Actor::CommandLine => (None, "命令行".to_string()),
-    };
-    let e = NewAuditEntry {
-        at: state.clock.now(),
-        actor_id,
-        actor,
-        source: source(),
-        action,
-        object: object.into(),
-        outcome,
-        detail: detail.into(),
-    };
+    let e = entry(state.clock.now(), actor, action, object, outcome, detail);
     state.store.append_audit(e).await.map_err(|e| {
         tracing::error!(error = %e, "an audit entry could not be written");
         Error::from(e)
@@ -94,18 +79,41 @@ pub async fn record_in(
     outcome: Outcome,
     detail: impl Into<String>,
 ) -> Result<AuditEntry> {
-    Ok(store
-        .append_audit(NewAuditEntry {
-            at: chrono::Utc::now(),
-            actor_id: None,
-            actor: "命令行".to_string(),
-            source: "本机".to_string(),
-            action,
-            object: object.into(),
-            outcome,
-            detail: detail.into(),
-        })
-        .await?)
+    let e = entry(
+        chrono::Utc::now(),
+        Actor::CommandLine,
+        action,
+        object,
+        outcome,
+        detail,
+    );
+    Ok(store.append_audit(e).await?)
+}
+
+fn entry(
+    at: chrono::DateTime<chrono::Utc>,
+    actor: Actor<'_>,
+    action: AuditAction,
+    object: impl Into<String>,
+    outcome: Outcome,
+    detail: impl Into<String>,
+) -> NewAuditEntry {
+    let (actor_id, actor) = match actor {
+        Actor::User(u) => (Some(u.id), u.username.clone()),
+        Actor::Named(n) => (None, n.chars().take(64).collect()),
+        Actor::System => (None, "系统".to_string()),
+        Actor::CommandLine => (None, "命令行".to_string()),
+    };
+    NewAuditEntry {
+        at,
+        actor_id,
+        actor,
+        source: source(),
+        action,
+        object: object.into(),
+        outcome,
+        detail: detail.into(),
+    }
 }
 
 /// What the auditor searches by.

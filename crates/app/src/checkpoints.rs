@@ -170,11 +170,7 @@ pub async fn seal_with(
 
 /// An administrator or a supervisor seals a checkpoint now; the server then checks itself.
 pub async fn seal_now(state: &Services, u: &store::User) -> Result<Checkpoint> {
-    use crate::access::Caller;
-    use domain::access::Action;
-    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
-        return Err(Error::Forbidden);
-    }
+    crate::verify::may_check_record(u)?;
     let cp = seal(state).await?;
     crate::audit::record(
         state,

@@ -204,13 +204,20 @@ pub struct Trust<'a> {
     pub outside: Option<&'a crate::checkpoints::Export>,
 }
 
-/// An administrator or a supervisor checks the whole record ([`run`]).
-pub async fn check(state: &crate::Services, u: &store::User) -> crate::Result<Report> {
+/// Who answers for the record: an administrator or a supervisor checks it and seals it.
+pub fn may_check_record(u: &store::User) -> crate::Result<()> {
     use crate::access::Caller;
     use domain::access::Action;
-    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise)) {
-        return Err(crate::Error::Forbidden);
+    if u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::Supervise) {
+        Ok(())
+    } else {
+        Err(crate::Error::Forbidden)
     }
+}
+
+/// An administrator or a supervisor checks the whole record ([`run`]).
+pub async fn check(state: &crate::Services, u: &store::User) -> crate::Result<Report> {
+    may_check_record(u)?;
     let keys = state.crypto.public_keys();
     let trust = Trust {
         keys: &keys,

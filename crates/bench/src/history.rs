@@ -179,7 +179,7 @@ fn one(ctx: &Ctx, i: u64) -> Result<(store::ImportedCase, bool)> {
     let at = Utc.from_utc_datetime(&base.and_hms_opt(1, 30, 0).unwrap_or_default())
         + Duration::seconds((i % 20_000) as i64);
     let place = domain::RegionCode::parse(demo::COUNTY).map_err(|e| anyhow!("{e}"))?;
-    let number = format!("{place}{}{seq:05}", case::local_date(at).format("%Y%m%d"));
+    let number = case::CaseNumber::compose(&place, case::local_date(at), seq).to_string();
     let item = &ctx.item;
     let filing = Filing {
         number: number.clone(),

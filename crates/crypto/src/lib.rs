@@ -11,6 +11,7 @@
 //! This crate does no file or network I/O: keys come in as bytes ([`KeyRing`]), so the caller
 //! decides where they live (never in the database).
 
+pub mod hex_serde;
 mod keys;
 pub mod merkle;
 mod suite;

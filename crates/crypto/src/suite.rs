@@ -179,7 +179,7 @@ impl SigningKey {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublicKey {
     pub suite: Suite,
-    #[serde(with = "hex_bytes")]
+    #[serde(with = "crate::hex_serde::bytes")]
     pub bytes: Vec<u8>,
 }
 
@@ -281,16 +281,5 @@ impl DataKey {
                 .decrypt(nonce.into(), payload),
         }
         .map_err(|_| CryptoError::Decrypt)
-    }
-}
-
-mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(b))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        hex::decode(s).map_err(serde::de::Error::custom)
     }
 }

@@ -133,7 +133,7 @@ pub struct AuditEntry {
     pub object: String,
     pub outcome: Outcome,
     pub detail: String,
-    #[serde(with = "hex32")]
+    #[serde(with = "crypto::hex_serde::hash32")]
     #[schema(value_type = String)]
     pub hash: Hash32,
 }
@@ -196,18 +196,6 @@ pub fn verify_audit_chain(
         prev = e.hash;
     }
     Ok(())
-}
-
-mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(b))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let v = hex::decode(String::deserialize(d)?).map_err(serde::de::Error::custom)?;
-        v.try_into()
-            .map_err(|_| serde::de::Error::custom("expected 32 bytes"))
-    }
 }
 
 #[cfg(test)]

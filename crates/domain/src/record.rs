@@ -48,7 +48,7 @@ pub struct Leaf {
     pub subject: String,
     pub seq: u64,
     /// The last event's hash for a case; zeros for a counter.
-    #[serde(with = "hex32")]
+    #[serde(with = "crypto::hex_serde::hash32")]
     #[schema(value_type = String)]
     pub hash: Hash32,
 }
@@ -79,16 +79,16 @@ pub struct Checkpoint {
     pub sealed_at: DateTime<Utc>,
     pub suite: Suite,
     pub tree_size: u64,
-    #[serde(with = "hex32")]
+    #[serde(with = "crypto::hex_serde::hash32")]
     #[schema(value_type = String)]
     pub root: Hash32,
     /// [`Checkpoint::link`] of the checkpoint before; zeros for the first.
-    #[serde(with = "hex32")]
+    #[serde(with = "crypto::hex_serde::hash32")]
     #[schema(value_type = String)]
     pub prev: Hash32,
     /// Which signing key made `signature` (see the key ring's public keys).
     pub key_id: String,
-    #[serde(with = "hex_vec")]
+    #[serde(with = "crypto::hex_serde::bytes")]
     #[schema(value_type = String)]
     pub signature: Vec<u8>,
 }
@@ -113,29 +113,6 @@ impl Checkpoint {
     /// What the next checkpoint's `prev` must be: the hash of this statement and its signature.
     pub fn link(&self) -> Hash32 {
         self.suite.digest(&[&self.statement(), &self.signature])
-    }
-}
-
-mod hex32 {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(b))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
-        let s = String::deserialize(d)?;
-        let v = hex::decode(&s).map_err(serde::de::Error::custom)?;
-        v.try_into()
-            .map_err(|_| serde::de::Error::custom("expected 32 bytes"))
-    }
-}
-
-mod hex_vec {
-    use serde::{Deserialize, Deserializer, Serializer};
-    pub fn serialize<S: Serializer>(b: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(b))
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        hex::decode(String::deserialize(d)?).map_err(serde::de::Error::custom)
     }
 }
 

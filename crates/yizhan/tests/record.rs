@@ -20,6 +20,21 @@ fn at(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()
 }
 
+/// A window case filed at [`TOWN`] on 2026-03-02.
+fn fixture(number: &str) -> CaseFixture<'_> {
+    CaseFixture {
+        number,
+        place: TOWN,
+        decide_place: TOWN,
+        applicant_region: VILLAGE,
+        department: "scjg",
+        channel: domain::case::Channel::Window,
+        applicant_user_id: None,
+        agent_user_id: None,
+        at: "2026-03-02T01:00:00Z",
+    }
+}
+
 /// Five window cases numbered from the case counter, each with three events.
 async fn five_cases(store: &dyn Store) -> Vec<String> {
     seed_regions(store).await;
@@ -30,17 +45,7 @@ async fn five_cases(store: &dyn Store) -> Vec<String> {
             .await
             .unwrap();
         let number = domain::case::CaseNumber::of_counter(SCOPE, n as u64).to_string();
-        let (case, events) = filed_case(&CaseFixture {
-            number: &number,
-            place: TOWN,
-            decide_place: TOWN,
-            applicant_region: VILLAGE,
-            department: "scjg",
-            channel: domain::case::Channel::Window,
-            applicant_user_id: None,
-            agent_user_id: None,
-            at: "2026-03-02T01:00:00Z",
-        });
+        let (case, events) = filed_case(&fixture(&number));
         store.create_case(&case, &events).await.unwrap();
         let marked = EventKind::MaterialMarked {
             index: 0,
@@ -431,45 +436,43 @@ mod sqlite {
 
     struct File(PathBuf);
 
+    /// Runs `sql` on the file with every append-only guard and the foreign keys out of the way,
+    /// as a DBA would, and puts the guards back; returns the rows changed.
+    pub(super) fn around_the_guards(path: &std::path::Path, sql: &str) -> u64 {
+        let c = Connection::open(path).unwrap();
+        let saved: Vec<(String, String)> = c
+            .prepare(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'
+                 AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        for (name, _) in &saved {
+            c.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
+        }
+        let before = c.total_changes();
+        c.execute_batch(sql).unwrap();
+        let changed = c.total_changes() - before;
+        for (_, sql) in saved {
+            c.execute_batch(&sql).unwrap();
+        }
+        changed
+    }
+
     impl File {
         fn conn(&self) -> Connection {
             Connection::open(&self.0).unwrap()
-        }
-        /// The trigger's own text, to put it back after going around it.
-        fn trigger_sql(&self, name: &str) -> String {
-            self.conn()
-                .query_row(
-                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )
-                .unwrap()
         }
     }
 
     #[async_trait::async_trait]
     impl Dba for File {
         async fn bypass(&self, sql: &str) {
-            let c = self.conn();
-            // Every append-only guard, saved to be made again afterwards.
-            let saved: Vec<(String, String)> = c
-                .prepare(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'
-                     AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')",
-                )
-                .unwrap()
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-            for (name, _) in &saved {
-                c.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
-            }
-            c.execute_batch(sql).unwrap();
-            for (_, sql) in saved {
-                c.execute_batch(&sql).unwrap();
-            }
+            around_the_guards(&self.0, sql);
         }
         async fn snapshot(&self, number: &str) -> Vec<u8> {
             self.conn()
@@ -509,17 +512,15 @@ mod sqlite {
                 .unwrap()
         }
         async fn rewrite_event(&self, number: &str, seq: u32, body: &[u8], hash: &[u8]) {
-            let saved = self.trigger_sql("case_events_no_update");
-            let c = self.conn();
-            c.execute_batch("DROP TRIGGER case_events_no_update")
-                .unwrap();
-            c.execute(
-                "UPDATE case_events SET event_json = ?3, hash = ?4
-                 WHERE case_number = ?1 AND seq = ?2",
-                rusqlite::params![number, seq, body, hash],
-            )
-            .unwrap();
-            c.execute_batch(&saved).unwrap();
+            around_the_guards(
+                &self.0,
+                &format!(
+                    "UPDATE case_events SET event_json = {}, hash = {}
+                     WHERE case_number = '{number}' AND seq = {seq}",
+                    self.bytes_literal(body),
+                    self.bytes_literal(hash)
+                ),
+            );
         }
     }
 
@@ -554,17 +555,7 @@ mod sqlite {
             .next_counter(app::cases::CASE_COUNTER, SCOPE)
             .await
             .unwrap();
-        let (mut case, _) = filed_case(&CaseFixture {
-            number: &number,
-            place: TOWN,
-            decide_place: TOWN,
-            applicant_region: VILLAGE,
-            department: "scjg",
-            channel: domain::case::Channel::Window,
-            applicant_user_id: None,
-            agent_user_id: None,
-            at: "2026-03-02T01:00:00Z",
-        });
+        let (mut case, _) = filed_case(&fixture(&number));
         case.filing.suite = crypto::Suite::Gm;
         let kinds = domain::case::open(
             case.filing.clone(),
@@ -724,7 +715,6 @@ mod postgres {
 mod property {
     use super::*;
     use proptest::prelude::*;
-    use rusqlite::Connection;
     use store::record::RecordStore;
     use store::CaseStore;
     use store_sqlite::SqliteStore;
@@ -779,30 +769,6 @@ mod property {
         }
     }
 
-    /// Runs `sql` with every append-only guard and the foreign keys out of the way.
-    fn around_the_guards(path: &std::path::Path, sql: &str) {
-        let c = Connection::open(path).unwrap();
-        let saved: Vec<(String, String)> = c
-            .prepare(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'
-                 AND (name LIKE '%_no_update' OR name LIKE '%_no_delete')",
-            )
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        c.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
-        for (name, _) in &saved {
-            c.execute_batch(&format!("DROP TRIGGER {name}")).unwrap();
-        }
-        let changed = c.execute(sql, []).unwrap();
-        assert!(changed >= 1, "the mutation changed nothing: {sql}");
-        for (_, sql) in saved {
-            c.execute_batch(&sql).unwrap();
-        }
-    }
-
     async fn scenario(events: Vec<usize>, table: usize, op: usize, pick: usize) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("yizhan.db");
@@ -817,17 +783,7 @@ mod property {
                 .await
                 .unwrap();
             let number = domain::case::CaseNumber::of_counter(SCOPE, n as u64).to_string();
-            let (mut case, mut log) = filed_case(&CaseFixture {
-                number: &number,
-                place: TOWN,
-                decide_place: TOWN,
-                applicant_region: VILLAGE,
-                department: "scjg",
-                channel: domain::case::Channel::Window,
-                applicant_user_id: None,
-                agent_user_id: None,
-                at: "2026-03-02T01:00:00Z",
-            });
+            let (mut case, mut log) = filed_case(&fixture(&number));
             store.create_case(&case, &log).await.unwrap();
             for _ in 0..*extra {
                 let marked = EventKind::MaterialMarked {
@@ -884,7 +840,10 @@ mod property {
             _ => 0,
         };
         let sql = mutation(table, op, k);
-        around_the_guards(&path, &sql);
+        assert!(
+            super::sqlite::around_the_guards(&path, &sql) >= 1,
+            "the mutation changed nothing: {sql}"
+        );
         let r = verify::run(&store, now, &trust).await.unwrap();
         assert!(!r.findings.is_empty(), "not caught: {sql}");
     }
