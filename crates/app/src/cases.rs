@@ -72,14 +72,27 @@ pub async fn actor_for_user(state: &Services, user: &store::User) -> Result<Acto
 /// May this user see this case? Staff over its places, supervisors, its applicant, its agent.
 pub fn can_view(u: &User, c: &Case) -> bool {
     let f = &c.filing;
+    visible_to(
+        u,
+        [&f.place, &f.decide_place, &f.applicant_region],
+        [f.applicant.user_id, f.agent_user_id],
+    )
+}
+
+/// [`can_view`] asked of a listed case (the same columns, copied into its row).
+pub fn can_view_summary(u: &User, s: &store::CaseSummary) -> bool {
+    visible_to(
+        u,
+        [&s.place, &s.decide_place, &s.applicant_region],
+        [s.applicant_user_id, s.agent_user_id],
+    )
+}
+
+fn visible_to(u: &User, regions: [&RegionCode; 3], people: [Option<i64>; 2]) -> bool {
     let staff = [Action::HandleCases, Action::Supervise]
         .into_iter()
-        .any(|a| {
-            u.authorize(a, &f.place).is_ok()
-                || u.authorize(a, &f.decide_place).is_ok()
-                || u.authorize(a, &f.applicant_region).is_ok()
-        });
-    staff || Some(u.id) == f.applicant.user_id || Some(u.id) == f.agent_user_id
+        .any(|a| regions.iter().any(|r| u.authorize(a, r).is_ok()));
+    staff || people.contains(&Some(u.id))
 }
 
 pub async fn load_visible(state: &Services, u: &User, number: &CaseNumber) -> Result<Case> {
@@ -302,7 +315,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         applicant: Applicant {
             kind: a.kind,
             name: a.name.trim().into(),
-            id_number: a.id_number.trim().to_ascii_uppercase(),
+            id_number: identity::normalize_id_number(&a.id_number),
             phone: a.phone.trim().into(),
             user_id: applicant_user,
         },

@@ -74,6 +74,13 @@ pub fn load_or_create(
     }
 }
 
+/// The vault a store seals personal data with, holding the ring's keys (`store::vault`).
+pub fn vault(ring: KeyRing) -> Result<store::vault::Vault, crypto::CryptoError> {
+    Ok(store::vault::Vault::new(std::sync::Arc::new(
+        crypto::SoftProvider::new(ring)?,
+    )))
+}
+
 /// Reads an existing key ring (for `verify`, which never creates one).
 pub fn load(path: &Path) -> Result<KeyRing, KeyError> {
     let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {

@@ -24,6 +24,7 @@ pub mod files;
 pub mod jobs;
 pub mod keys;
 pub mod lookups;
+pub mod personal;
 pub mod queues;
 pub mod regions;
 pub mod services;

@@ -120,8 +120,8 @@ pub struct Services {
     pub caches: Arc<Caches>,
     /// The database's crypto suite: new cases' logs are chained with its hash.
     pub suite: crypto::Suite,
-    /// Signs checkpoints (and, with the same key store, encrypts personal data). A throwaway key
-    /// ring until [`Services::with_crypto`] gives the configured one: `serve` always does.
+    /// Signs checkpoints; the store seals personal data with the same keys (it is the store's
+    /// provider: `store::vault`).
     pub crypto: Arc<dyn crypto::CryptoProvider>,
 }
 
@@ -185,12 +185,14 @@ impl Caches {
 }
 
 impl Services {
-    /// Builds the state and loads the calendar from the store.
+    /// Builds the state and loads the calendar from the store. The crypto provider is the store's
+    /// (`MetaStore::vault`); one whose suite is not the database's is refused, never mixed.
     pub async fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         config: Settings,
     ) -> Result<Self, store::StoreError> {
+        let crypto = store.vault().crypto().clone();
         let state = Services {
             store,
             calendar: Arc::new(RwLock::new(WorkingCalendar::default())),
@@ -202,34 +204,29 @@ impl Services {
             search: Arc::new(RwLock::new(Arc::new(search::SearchIndex::build(&[], &[])))),
             caches: Arc::new(Caches::default()),
             suite: Default::default(),
-            crypto: Arc::new(crypto::SoftProvider::ephemeral(Default::default())),
+            crypto,
         };
         // Versions first: a change committed while loading shows as a newer version next time.
         let versions = state.store.cache_versions().await?;
-        let suite = state.store.record_suite().await?.unwrap_or_default();
-        let state = Services {
-            suite,
-            crypto: Arc::new(crypto::SoftProvider::ephemeral(suite)),
-            ..state
-        };
+        let suite = state
+            .store
+            .record_suite()
+            .await?
+            .unwrap_or(state.crypto.suite());
+        if suite != state.crypto.suite() {
+            return Err(store::StoreError::Backend(
+                crypto::CryptoError::SuiteMismatch {
+                    found: suite,
+                    configured: state.crypto.suite(),
+                }
+                .to_string(),
+            ));
+        }
+        let state = Services { suite, ..state };
         state.reload_calendar().await?;
         state.reload_search().await?;
         *state.caches.versions.lock().await = versions.into_iter().collect();
         Ok(state)
-    }
-
-    /// The configured crypto provider; refused when its suite is not the database's.
-    pub fn with_crypto(
-        self,
-        crypto: Arc<dyn crypto::CryptoProvider>,
-    ) -> Result<Self, crypto::CryptoError> {
-        if crypto.suite() != self.suite {
-            return Err(crypto::CryptoError::SuiteMismatch {
-                found: self.suite,
-                configured: crypto.suite(),
-            });
-        }
-        Ok(Services { crypto, ..self })
     }
 
     /// Reloads whatever a change elsewhere made stale: compares the store's `cache_versions` with

@@ -162,12 +162,20 @@ struct Db {
     _scratch: Option<ScratchDb>,
 }
 
-async fn open_store(url: &str) -> Result<Arc<dyn store::Store>> {
+/// Opens the run's database with the server's key ring (the one `yizhan demo` made in the same
+/// data directory, or made here first), so what is written in process reads in the server.
+async fn open_store(url: &str, data_dir: &Path) -> Result<Arc<dyn store::Store>> {
+    let (ring, _) = app::keys::load_or_create(
+        &app::keys::default_path(data_dir),
+        Default::default(),
+        chrono::Utc::now(),
+    )?;
+    let vault = app::keys::vault(ring)?;
     Ok(if url.starts_with("postgres") {
-        Arc::new(store_postgres::PgStore::connect(url).await?)
+        Arc::new(store_postgres::PgStore::connect(url, vault).await?)
     } else {
         let path = url.strip_prefix("sqlite://").unwrap_or(url);
-        Arc::new(store_sqlite::SqliteStore::open(path)?)
+        Arc::new(store_sqlite::SqliteStore::open(path, vault)?)
     })
 }
 
@@ -176,7 +184,7 @@ async fn in_process_state(
     data_dir: &Path,
     clock: Arc<dyn app::Clock>,
 ) -> Result<app::Services> {
-    let store = open_store(url).await?;
+    let store = open_store(url, data_dir).await?;
     let config = app::Settings {
         data_dir: data_dir.to_path_buf(),
         ..app::Settings::default()

@@ -74,6 +74,23 @@ impl KeyRing {
         ring.index_key_bytes = unhex(&ring.index_key, "索引密钥")?;
         Ok(ring)
     }
+    /// The same keys every time, from constants: test databases are filled once and copied, and a
+    /// copy must open with the keys its template was written with. Never for real data: anyone who
+    /// reads this source holds these keys.
+    pub fn fixed_for_tests(suite: Suite) -> KeyRing {
+        let hexed = |b: u8, n: usize| Zeroizing::new(hex::encode(vec![b; n]));
+        KeyRing {
+            suite,
+            signing: SigningKeyEntry {
+                secret: hexed(0x42, 32),
+                since: String::new(),
+            },
+            retired: vec![],
+            data_key: hexed(0x17, suite.data_key_len()),
+            index_key: hexed(0x29, 32),
+            index_key_bytes: Zeroizing::new(vec![0x29; 32]),
+        }
+    }
     /// Reads a key ring from its JSON text and checks every key in it.
     pub fn from_json(text: &str) -> Result<KeyRing, CryptoError> {
         let mut ring: KeyRing = serde_json::from_str(text)

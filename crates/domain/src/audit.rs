@@ -40,6 +40,7 @@ pub enum AuditAction {
     CheckpointSealed,
     SigningKeyRotated,
     AuditPruned,
+    PersonalDataSealed,
 }
 
 impl AuditAction {
@@ -65,6 +66,7 @@ impl AuditAction {
             AuditAction::CheckpointSealed => "生成检查点",
             AuditAction::SigningKeyRotated => "更换签名密钥",
             AuditAction::AuditPruned => "清理过期审计记录",
+            AuditAction::PersonalDataSealed => "个人信息加密存储",
         }
     }
     pub fn all() -> impl Iterator<Item = AuditAction> {

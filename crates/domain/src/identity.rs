@@ -73,6 +73,15 @@ pub fn complete_credit_code(first17: &str) -> Option<String> {
 }
 
 /// Mainland mobile number: 11 digits starting with 1.
+/// An ID number (resident ID or credit code) as it is kept and compared: without the spaces a
+/// form lets through, letters upper-case (a check character typed as `x` is `X`).
+pub fn normalize_id_number(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
 pub fn valid_mobile(s: &str) -> bool {
     s.len() == 11 && s.starts_with('1') && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -210,6 +219,18 @@ mod tests {
             "z***@qingchuan.gov.cn"
         );
         assert_eq!(mask_email("nobody"), "******");
+    }
+
+    #[test]
+    fn id_numbers_normalize_to_one_form() {
+        assert_eq!(
+            normalize_id_number(" 3301 0219900101123x\t"),
+            "33010219900101123X"
+        );
+        assert_eq!(
+            normalize_id_number("91330100MA2AAAAA1X"),
+            "91330100MA2AAAAA1X"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use domain::case::{Case, CaseEvent, CaseState};
 use store::codec::Body;
+use store::vault::Vault;
 use store::write_plan::{self, Followed, Plan, ScopeChange};
 use store::{
     case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
@@ -30,7 +31,11 @@ pub(crate) fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
     events.last().map_or_else(Utc::now, |e| e.at)
 }
 
-pub(crate) async fn insert_events(client: &impl GenericClient, events: &[CaseEvent]) -> Result<()> {
+pub(crate) async fn insert_events(
+    client: &impl GenericClient,
+    vault: &Vault,
+    events: &[CaseEvent],
+) -> Result<()> {
     // One statement for all the events of a command: one round trip, however many.
     let stmt = client
         .prepare_cached(
@@ -45,7 +50,7 @@ pub(crate) async fn insert_events(client: &impl GenericClient, events: &[CaseEve
     let ats: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
     let bodies: Vec<Vec<u8>> = events
         .iter()
-        .map(|e| packed(Body::Event, &store::stored::EventBody::from(e)))
+        .map(|e| packed(vault, Body::Event, &store::stored::EventBody::from(e)))
         .collect::<Result<_>>()?;
     let hashes: Vec<Vec<u8>> = events
         .iter()
@@ -282,15 +287,16 @@ pub(crate) async fn add_counts(client: &impl GenericClient, deltas: &CountDeltas
 /// how many warnings were newly raised.
 async fn transition_c(
     tx: &impl GenericClient,
+    vault: &Vault,
     case: &Case,
     expected_version: u32,
     events: &[CaseEvent],
     effects: &SideEffects,
 ) -> Result<u64> {
     if expected_version == 0 {
-        create_c(tx, case, events).await?;
+        create_c(tx, vault, case, events).await?;
     } else {
-        append_c(tx, case, expected_version, events).await?;
+        append_c(tx, vault, case, expected_version, events).await?;
     }
     for m in &effects.messages {
         add_message_c(tx, m).await?;
@@ -311,28 +317,36 @@ async fn transition_c(
     }
 }
 
-/// A snapshot or event body as stored (`store::codec`).
-pub(crate) fn packed<T: serde::Serialize>(body: Body, v: &T) -> Result<Vec<u8>> {
-    store::codec::to_stored(body, v).map_err(StoreError::Backend)
+/// A snapshot or event body as stored (`store::vault`: compressed, then encrypted).
+pub(crate) fn packed<T: serde::Serialize>(vault: &Vault, body: Body, v: &T) -> Result<Vec<u8>> {
+    vault.to_stored(body, v).map_err(StoreError::Backend)
 }
 
-pub(crate) fn unpacked<T: serde::de::DeserializeOwned>(row: &Row, col: &str) -> Result<T> {
+/// Reads a stored body: sealed, or as written before sealing.
+pub(crate) fn unpacked<T: serde::de::DeserializeOwned>(
+    vault: &Vault,
+    body: Body,
+    row: &Row,
+    col: &str,
+) -> Result<T> {
     let bytes: &[u8] = row.try_get(col).map_err(db)?;
-    store::codec::from_stored(bytes).map_err(|e| StoreError::Backend(format!("{col}: {e}")))
+    vault
+        .from_stored(body, bytes)
+        .map_err(|e| StoreError::Backend(format!("{col}: {e}")))
 }
 
 /// The event as stored: its body (`store::stored`) with the case number, sequence and hash from
 /// their columns; its link is filled in from the event before it (`store::stored::relink`).
-fn event_from_row(row: &Row) -> Result<CaseEvent> {
-    let body: store::stored::StoredEvent = unpacked(row, "event_json")?;
+fn event_from_row(vault: &Vault, row: &Row) -> Result<CaseEvent> {
+    let body: store::stored::StoredEvent = unpacked(vault, Body::Event, row, "event_json")?;
     let seq: i64 = row.get("seq");
     let seq = u32::try_from(seq).map_err(|_| corrupt("event seq", seq))?;
     let hash: &[u8] = row.try_get("hash").map_err(db)?;
     Ok(body.into_event(row.get("case_number"), seq, hash))
 }
 
-fn case_from_row(row: &Row) -> Result<Case> {
-    unpacked(row, "case_json")
+fn case_from_row(vault: &Vault, row: &Row) -> Result<Case> {
+    unpacked(vault, Body::Case, row, "case_json")
 }
 
 pub(crate) const SUMMARY_COLUMNS: &str =
@@ -398,7 +412,7 @@ impl PgStore {
             .await
             .map_err(db)?
             .as_ref()
-            .map(case_from_row)
+            .map(|r| case_from_row(self.vault(), r))
             .transpose()
     }
 
@@ -429,6 +443,7 @@ impl PgStore {
 /// version and the hash link: the body of `append_events`, shared with `commit_transition`.
 async fn append_c(
     tx: &impl GenericClient,
+    vault: &Vault,
     case: &Case,
     expected_version: u32,
     events: &[CaseEvent],
@@ -487,7 +502,7 @@ async fn append_c(
             &s.due,
             &s.updated_at,
             &i64::from(s.version),
-            &packed(Body::Case, case)?,
+            &packed(vault, Body::Case, case)?,
             &case.received_on,
         ],
     )
@@ -509,7 +524,7 @@ async fn append_c(
         write_plan::plan(Some(&before), &Followed::of(&s, case.received_on)),
     );
     planned.write(tx).await?;
-    insert_events(tx, events).await?;
+    insert_events(tx, vault, events).await?;
     Ok(())
 }
 
@@ -569,20 +584,25 @@ async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult)
 
 /// Inserts a new case with its first events and its count: the body of `create_case`, shared
 /// with `commit_transition` (expected version 0).
-async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) -> Result<()> {
+async fn create_c(
+    tx: &impl GenericClient,
+    vault: &Vault,
+    case: &Case,
+    events: &[CaseEvent],
+) -> Result<()> {
     let s = CaseSummary::of(case, last_at(events));
     // The number's claim ends with the case (store::record::RecordStore::claim_case_number).
     tx.execute("DELETE FROM number_claims WHERE number = $1", &[&s.number])
         .await
         .map_err(db)?;
-    insert_cases(tx, &[(case, &s)]).await?;
+    insert_cases(tx, vault, &[(case, &s)]).await?;
     let mut planned = PlannedRows::default();
     planned.add(
         &s.number,
         write_plan::plan(None, &Followed::of(&s, case.received_on)),
     );
     planned.write(tx).await?;
-    insert_events(tx, events).await?;
+    insert_events(tx, vault, events).await?;
     Ok(())
 }
 
@@ -590,6 +610,7 @@ async fn create_c(tx: &impl GenericClient, case: &Case, events: &[CaseEvent]) ->
 /// database or earlier in `cases`, refuses them all with that case's `case_exists`.
 pub(crate) async fn insert_cases(
     tx: &impl GenericClient,
+    vault: &Vault,
     cases: &[(&Case, &CaseSummary)],
 ) -> Result<()> {
     let numbers: Vec<&str> = cases.iter().map(|(_, s)| s.number.as_str()).collect();
@@ -619,7 +640,7 @@ pub(crate) async fn insert_cases(
     let versions: Vec<i64> = cases.iter().map(|(_, s)| i64::from(s.version)).collect();
     let bodies: Vec<Vec<u8>> = cases
         .iter()
-        .map(|(c, _)| packed(Body::Case, *c))
+        .map(|(c, _)| packed(vault, Body::Case, *c))
         .collect::<Result<_>>()?;
     let received: Vec<Option<chrono::NaiveDate>> =
         cases.iter().map(|(c, _)| c.received_on).collect();
@@ -665,6 +686,18 @@ pub(crate) async fn insert_cases(
         .await
         .map_err(db)?;
     if stored.len() == numbers.len() {
+        let keys: Vec<String> = cases
+            .iter()
+            .map(|(c, _)| vault.id_key(&c.filing.applicant.id_number))
+            .collect();
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO applicant_index (id_key, case_number)
+                 SELECT * FROM unnest($1::text[], $2::text[])",
+            )
+            .await
+            .map_err(db)?;
+        tx.execute(&stmt, &[&keys, &numbers]).await.map_err(db)?;
         return Ok(());
     }
     // Some row was not inserted: the first number not stored by this statement, or stored
@@ -804,7 +837,7 @@ impl CaseStore for PgStore {
         let mut conn = self.conn().await?;
         // An error returns before commit; dropping the transaction rolls it back.
         let tx = conn.transaction().await.map_err(db)?;
-        create_c(&tx, case, events).await?;
+        create_c(&tx, self.vault(), case, events).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -817,7 +850,7 @@ impl CaseStore for PgStore {
         check_new_events(case, expected_version, events)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        append_c(&tx, case, expected_version, events).await?;
+        append_c(&tx, self.vault(), case, expected_version, events).await?;
         tx.commit().await.map_err(db)
     }
 
@@ -832,7 +865,8 @@ impl CaseStore for PgStore {
         check_side_effects(&case.filing.number, effects)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        let raised = transition_c(&tx, case, expected_version, events, effects).await?;
+        let raised =
+            transition_c(&tx, self.vault(), case, expected_version, events, effects).await?;
         tx.commit().await.map_err(db)?;
         Ok(raised)
     }
@@ -843,6 +877,26 @@ impl CaseStore for PgStore {
 
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {
         self.one_case("number = $1", &[&number]).await
+    }
+
+    async fn cases_by_id_number(&self, id_number: &str, limit: u32) -> Result<Vec<CaseSummary>> {
+        let key = self.vault().id_key(id_number);
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM applicant_index i
+                 JOIN cases ON cases.number = i.case_number
+                 WHERE i.id_key = $1
+                 ORDER BY created_at DESC, number DESC LIMIT $2"
+            ))
+            .await
+            .map_err(db)?;
+        conn.query(&stmt, &[&key, &i64::from(limit)])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(summary_from_row)
+            .collect()
     }
 
     async fn find_case_by_query_code(
@@ -868,7 +922,7 @@ impl CaseStore for PgStore {
             .await
             .map_err(db)?
             .iter()
-            .map(event_from_row)
+            .map(|r| event_from_row(self.vault(), r))
             .collect::<Result<Vec<_>>>()?;
         store::stored::relink(&mut events);
         Ok(events)

@@ -12,6 +12,7 @@ use domain::feedback::{
     Complainant, Complaint, ComplaintKind, ComplaintStatus, ComplaintSubject, Entry, FollowUp,
     FollowUpStatus, Rating, RatingChannel, RatingLevel,
 };
+use store::vault::{Field, Vault};
 use store::{
     already_rated, check_feedback_version, complaint_code_taken, stale_feedback, FeedbackStore,
     Result, StoreError,
@@ -83,6 +84,16 @@ fn follow_up_from_row(row: &Row) -> Result<FollowUp> {
         history,
         version: version(row.get("version"))?,
     })
+}
+
+/// A complaint as read, with the complainant's phone opened (stored sealed: `store::vault`).
+fn opened(vault: &Vault, mut c: Complaint) -> Result<Complaint> {
+    if let Some(p) = c.complainant.as_mut() {
+        p.phone = vault
+            .open_text(Field::ComplainantPhone, &p.phone)
+            .map_err(StoreError::Backend)?;
+    }
+    Ok(c)
 }
 
 fn complaint_from_row(row: &Row) -> Result<Complaint> {
@@ -373,7 +384,7 @@ impl FeedbackStore for PgStore {
             .await
             .map_err(db)?;
         Ok(conn
-            .query_one(&stmt, &complaint_params(c).as_params())
+            .query_one(&stmt, &complaint_params(self.vault(), c).as_params())
             .await
             .map_err(|e| mapped(e, complaint_code_taken))?
             .get(0))
@@ -385,7 +396,9 @@ impl FeedbackStore for PgStore {
             &id,
             complaint_from_row,
         )
-        .await
+        .await?
+        .map(|c| opened(self.vault(), c))
+        .transpose()
     }
 
     async fn find_complaint(&self, code: &str) -> Result<Option<Complaint>> {
@@ -394,7 +407,9 @@ impl FeedbackStore for PgStore {
             &code,
             complaint_from_row,
         )
-        .await
+        .await?
+        .map(|c| opened(self.vault(), c))
+        .transpose()
     }
 
     async fn list_complaints(&self, scope: &Scope, open_only: bool) -> Result<Vec<Complaint>> {
@@ -407,7 +422,11 @@ impl FeedbackStore for PgStore {
         }
         q.push(" ORDER BY filed_at DESC, id DESC");
         let conn = self.conn().await?;
-        q.run(&conn).await?.iter().map(complaint_from_row).collect()
+        q.run(&conn)
+            .await?
+            .iter()
+            .map(|r| opened(self.vault(), complaint_from_row(r)?))
+            .collect()
     }
 
     async fn complaints_for_case(&self, case_number: &str) -> Result<Vec<Complaint>> {
@@ -418,7 +437,10 @@ impl FeedbackStore for PgStore {
             &case_number,
             complaint_from_row,
         )
-        .await
+        .await?
+        .into_iter()
+        .map(|c| opened(self.vault(), c))
+        .collect()
     }
 
     async fn save_complaint(&self, c: &Complaint, expected_version: u32) -> Result<()> {
@@ -436,7 +458,7 @@ impl FeedbackStore for PgStore {
             )
             .await
             .map_err(db)?;
-        let p = complaint_params(c);
+        let p = complaint_params(self.vault(), c);
         let expected = i64::from(expected_version);
         let mut params = p.as_params();
         params.push(&c.id);
@@ -471,7 +493,7 @@ struct ComplaintParams {
     version: i64,
 }
 
-fn complaint_params(c: &Complaint) -> ComplaintParams {
+fn complaint_params(vault: &Vault, c: &Complaint) -> ComplaintParams {
     ComplaintParams {
         text: [
             c.code.clone(),
@@ -485,7 +507,9 @@ fn complaint_params(c: &Complaint) -> ComplaintParams {
             c.case_number.clone(),
             c.department.clone(),
             c.complainant.as_ref().map(|p| p.name.clone()),
-            c.complainant.as_ref().map(|p| p.phone.clone()),
+            c.complainant
+                .as_ref()
+                .map(|p| vault.seal_text(Field::ComplainantPhone, &p.phone)),
         ],
         unit: c.unit.as_str().to_string(),
         complaint: c.clone(),

@@ -37,12 +37,12 @@ impl PgStore {
             .map(|c| &c.case)
             .zip(summaries.iter())
             .collect();
-        insert_cases(&tx, &rows).await?;
+        insert_cases(&tx, self.vault(), &rows).await?;
         let events: Vec<_> = cases
             .iter()
             .flat_map(|c| c.events.iter().cloned())
             .collect();
-        insert_events(&tx, &events).await?;
+        insert_events(&tx, self.vault(), &events).await?;
         insert_messages(&tx, cases).await?;
         insert_results(&tx, cases).await?;
         let deadlines: Vec<&DeadlineRow> = cases

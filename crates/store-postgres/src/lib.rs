@@ -11,6 +11,7 @@ mod catalog;
 mod feedback;
 mod import;
 mod meta;
+mod personal;
 mod places;
 mod query;
 mod record;
@@ -24,6 +25,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use store::vault::Vault;
 use store::{Result, StoreError};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::NoTls;
@@ -44,6 +46,8 @@ pub struct PgStore {
     /// The pool's connection settings, for the dedicated `LISTEN` connection.
     config: tokio_postgres::Config,
     test_schema: Option<Arc<TestSchema>>,
+    /// Seals personal data before it is written and opens it when read (`store::vault`).
+    vault: Vault,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -60,13 +64,15 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// Connects to `url` (e.g. `postgres://postgres@127.0.0.1:5432/yizhan` or
-    /// `host=/var/run/postgresql dbname=yizhan`), creates the pool and applies pending migrations.
-    pub async fn connect(url: &str) -> Result<PgStore> {
+    /// `host=/var/run/postgresql dbname=yizhan`), creates the pool and applies pending migrations;
+    /// personal data is sealed and opened with `vault`'s keys.
+    pub async fn connect(url: &str, vault: Vault) -> Result<PgStore> {
         let config = parse_config(url)?;
         let store = PgStore {
             pool: make_pool(config.clone())?,
             config: config.clone(),
             test_schema: None,
+            vault,
         };
         migrate(&config).await?;
         Ok(store)
@@ -112,6 +118,7 @@ impl PgStore {
             pool: make_pool(config.clone()).expect("test pool"),
             config,
             test_schema: Some(test_schema),
+            vault: Vault::for_tests(),
         }
     }
 
@@ -122,7 +129,13 @@ impl PgStore {
             pool: make_pool(self.config.clone())?,
             config: self.config.clone(),
             test_schema: self.test_schema.clone(),
+            vault: self.vault.clone(),
         })
+    }
+
+    /// The keys personal data is sealed with.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
     }
 
     /// A pooled connection, for SQL the storage traits do not cover (maintenance commands,

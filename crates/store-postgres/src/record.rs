@@ -111,7 +111,7 @@ impl RecordStore for PgStore {
                     query_code: r.get("query_code"),
                     received_on: r.get("received_on"),
                     // A snapshot that does not decode is a finding, not an error.
-                    snapshot: unpacked(r, "case_json").ok(),
+                    snapshot: unpacked(self.vault(), store::codec::Body::Case, r, "case_json").ok(),
                 })
             })
             .collect()

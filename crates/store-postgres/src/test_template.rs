@@ -37,6 +37,7 @@ impl PgStore {
             pool: make_pool(config.clone())?,
             config,
             test_schema: None,
+            vault: store::vault::Vault::for_tests(),
         };
         Ok((store, name))
     }
@@ -76,6 +77,7 @@ impl PgStore {
                 config: base,
                 database: true,
             })),
+            vault: store::vault::Vault::for_tests(),
         }
     }
 }

@@ -9,6 +9,7 @@ use deadpool_postgres::GenericClient;
 use domain::access::{Grant, Role, Scope};
 use domain::region::Level;
 use std::collections::HashMap;
+use store::vault::{Field, Vault};
 use store::{NewUser, Result, StoreError, User, UserStore};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
@@ -16,13 +17,16 @@ use tokio_postgres::Row;
 const USER_COLUMNS: &str =
     "id, username, display_name, phone, home_region, password_hash, active, failed_logins, locked_until, created_at";
 
-fn user_from_row(row: &Row) -> Result<User> {
+/// A user row without its grants; the phone, stored sealed (`store::vault`), opened.
+fn user_from_row(vault: &Vault, row: &Row) -> Result<User> {
     let failed: i32 = row.get("failed_logins");
     Ok(User {
         id: row.get("id"),
         username: row.get("username"),
         display_name: row.get("display_name"),
-        phone: row.get("phone"),
+        phone: vault
+            .open_text(Field::UserPhone, row.get("phone"))
+            .map_err(StoreError::Backend)?,
         home_region: region_code(row.get("home_region"))?,
         password_hash: row.get("password_hash"),
         active: row.get("active"),
@@ -121,7 +125,7 @@ impl PgStore {
         let Some(row) = conn.query_opt(&stmt, &[param]).await.map_err(db)? else {
             return Ok(None);
         };
-        let mut users = [user_from_row(&row)?];
+        let mut users = [user_from_row(self.vault(), &row)?];
         self.attach_grants(&conn, &mut users).await?;
         let [user] = users;
         Ok(Some(user))
@@ -161,7 +165,7 @@ impl UserStore for PgStore {
                 &[
                     &user.username,
                     &user.display_name,
-                    &user.phone,
+                    &self.vault().seal_text(Field::UserPhone, &user.phone),
                     &user.home_region.as_str(),
                     &user.password_hash,
                     &Utc::now(),
@@ -194,7 +198,10 @@ impl UserStore for PgStore {
         q.scope("home_region", scope).push(" ORDER BY username");
         let conn = self.conn().await?;
         let rows = q.run(&conn).await?;
-        let mut users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
+        let mut users = rows
+            .iter()
+            .map(|r| user_from_row(self.vault(), r))
+            .collect::<Result<Vec<_>>>()?;
         self.attach_grants(&conn, &mut users).await?;
         Ok(users)
     }

@@ -16,13 +16,17 @@ async fn concurrent_connects_migrate_once() {
     let (admin, schema, scoped) = empty_schema("yz_mig").await;
     let connects = (0..4).map(|_| {
         let u = scoped.clone();
-        tokio::spawn(async move { PgStore::connect(&u).await })
+        tokio::spawn(async move { PgStore::connect(&u, store::vault::Vault::for_tests()).await })
     });
     let mut stores = Vec::new();
     for c in connects {
         stores.push(c.await.unwrap().expect("every concurrent connect succeeds"));
     }
-    stores.push(PgStore::connect(&scoped).await.expect("reconnect"));
+    stores.push(
+        PgStore::connect(&scoped, store::vault::Vault::for_tests())
+            .await
+            .expect("reconnect"),
+    );
 
     let rows = admin
         .query(
@@ -58,7 +62,9 @@ async fn case_scopes_backfill_matches_the_write_path() {
     use store::conformance::{filed_case, CaseFixture, COUNTY, EDGE_VILLAGE, FAR_TOWN, TOWN};
     use store::CaseStore;
     let (admin, schema, scoped) = empty_schema("yz_mig").await;
-    let s = PgStore::connect(&scoped).await.expect("connect");
+    let s = PgStore::connect(&scoped, store::vault::Vault::for_tests())
+        .await
+        .expect("connect");
     for (i, (place, decide, applicant)) in [
         (TOWN, TOWN, EDGE_VILLAGE),
         (TOWN, COUNTY, "330105001001"),
@@ -143,7 +149,9 @@ async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
         .batch_execute(&format!("SET search_path TO {schema}"))
         .await
         .unwrap();
-    let s = PgStore::connect(&scoped).await.expect("connect");
+    let s = PgStore::connect(&scoped, store::vault::Vault::for_tests())
+        .await
+        .expect("connect");
     let (case, events) = filed_case(&CaseFixture {
         number: "M9",
         place: TOWN,
@@ -162,8 +170,8 @@ async fn jsonb_bodies_survive_the_move_to_packed_bytes() {
         .unwrap()
         .get(0);
     assert!(
-        stored.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
-        "new snapshots are zstd frames"
+        store::vault::Vault::is_sealed_body(&stored),
+        "new snapshots are sealed (compressed, then encrypted)"
     );
 
     // Back to the schema before 0009, with the rows as an earlier build wrote them (JSON).
@@ -382,7 +390,11 @@ async fn a_changed_or_unknown_migration_is_refused_at_connect() {
     }
     use yizhan_store_postgres::MIGRATIONS;
     let (admin, schema, scoped) = empty_schema("yz_sum").await;
-    drop(PgStore::connect(&scoped).await.expect("migrates"));
+    drop(
+        PgStore::connect(&scoped, store::vault::Vault::for_tests())
+            .await
+            .expect("migrates"),
+    );
     let expected: Vec<(i64, Option<String>)> = MIGRATIONS
         .iter()
         .map(|m| (m.version, Some(m.checksum())))
@@ -396,7 +408,11 @@ async fn a_changed_or_unknown_migration_is_refused_at_connect() {
         ))
         .await
         .unwrap();
-    drop(PgStore::connect(&scoped).await.expect("adds the checksums"));
+    drop(
+        PgStore::connect(&scoped, store::vault::Vault::for_tests())
+            .await
+            .expect("adds the checksums"),
+    );
     assert_eq!(recorded(&admin, &schema).await, expected);
 
     admin
@@ -405,7 +421,7 @@ async fn a_changed_or_unknown_migration_is_refused_at_connect() {
         ))
         .await
         .unwrap();
-    let err = PgStore::connect(&scoped)
+    let err = PgStore::connect(&scoped, store::vault::Vault::for_tests())
         .await
         .expect_err("refused")
         .to_string();
@@ -427,7 +443,7 @@ async fn a_changed_or_unknown_migration_is_refused_at_connect() {
         ))
         .await
         .unwrap();
-    let err = PgStore::connect(&scoped)
+    let err = PgStore::connect(&scoped, store::vault::Vault::for_tests())
         .await
         .expect_err("refused")
         .to_string();

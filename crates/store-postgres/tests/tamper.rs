@@ -55,9 +55,13 @@ async fn edited_event_rows_are_refused_and_detected() {
         .await
         .unwrap()
         .get(0);
-    let mut body: serde_json::Value = store::codec::from_stored(&stored).unwrap();
+    let mut body: serde_json::Value = store::vault::Vault::for_tests()
+        .from_stored(store::codec::Body::Event, &stored)
+        .unwrap();
     body["comment"] = "已改".into();
-    let forged = store::codec::to_stored(store::codec::Body::Event, &body).unwrap();
+    let forged = store::vault::Vault::for_tests()
+        .to_stored(store::codec::Body::Event, &body)
+        .unwrap();
     let edit = "UPDATE case_events SET event_json = $2 WHERE case_number = $1 AND seq = 2";
     type P<'a> = Vec<&'a (dyn tokio_postgres::types::ToSql + Sync)>;
     let cases: [(&str, P); 3] = [

@@ -62,7 +62,7 @@ async fn child_worker() {
         return;
     };
     let barrier: i64 = barrier.parse().expect("barrier key");
-    let store = PgStore::connect(&scoped_url(&schema))
+    let store = PgStore::connect(&scoped_url(&schema), store::vault::Vault::for_tests())
         .await
         .expect("child connects to the shared schema");
     {
@@ -118,7 +118,9 @@ async fn each_warning_is_raised_once_across_two_processes() {
         .unwrap();
 
     // The parent migrates the schema and files the case the warnings are about.
-    let store = PgStore::connect(&scoped_url(&schema)).await.unwrap();
+    let store = PgStore::connect(&scoped_url(&schema), store::vault::Vault::for_tests())
+        .await
+        .unwrap();
     let (case, events) = filed_case(&CaseFixture {
         number: CASE,
         place: TOWN,

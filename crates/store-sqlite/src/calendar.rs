@@ -10,7 +10,7 @@ use domain::calendar::{CalendarDay, DayKind};
 use domain::region::{Level, RegionCode};
 use rusqlite::{params, params_from_iter, OptionalExtension, Row};
 use std::collections::BTreeSet;
-use store::{CalendarStore, Closure, MetaStore, Result, SchemaDescription};
+use store::{CalendarStore, Closure, MetaStore, Result, SchemaDescription, SealStep, StoreError};
 
 fn day_row(r: &Row<'_>) -> rusqlite::Result<CalendarDay> {
     let kind: String = r.get(1)?;
@@ -194,5 +194,23 @@ impl MetaStore for SqliteStore {
 
     fn backend_name(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn vault(&self) -> &store::vault::Vault {
+        SqliteStore::vault(self)
+    }
+
+    async fn seal_personal_data(&self, after: Option<&str>, cases: u32) -> Result<SealStep> {
+        let vault = self.vault().clone();
+        let after = after.map(str::to_string);
+        self.write(move |tx| crate::personal::seal_step(tx, &vault, after.as_deref(), cases))
+            .await
+    }
+
+    async fn scrub_after_sealing(&self) -> Result<()> {
+        let path = self.inner.path.clone();
+        tokio::task::spawn_blocking(move || crate::personal::scrub(&path))
+            .await
+            .map_err(|e| StoreError::Backend(format!("scrub: {e}")))?
     }
 }

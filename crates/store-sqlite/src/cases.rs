@@ -13,6 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::case::{Case, CaseEvent, CaseState};
 use rusqlite::types::Value;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use store::codec::Body;
+use store::vault::Vault;
 use store::write_plan::{self, Followed, Plan, ScopeChange};
 use store::{
     case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
@@ -27,19 +29,21 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Re
     serde_json::from_str(s).map_err(|e| conversion(e.to_string()))
 }
 
-/// A snapshot or event body as stored (`store::codec`).
-fn packed<T: serde::Serialize>(body: store::codec::Body, v: &T) -> Result<Vec<u8>> {
-    store::codec::to_stored(body, v).map_err(StoreError::Backend)
+/// A snapshot or event body as stored (`store::vault`: compressed, then encrypted).
+fn packed<T: serde::Serialize>(vault: &Vault, body: Body, v: &T) -> Result<Vec<u8>> {
+    vault.to_stored(body, v).map_err(StoreError::Backend)
 }
 
-/// Reads a stored body: a compressed blob, or plain JSON text written before compression.
+/// Reads a stored body: sealed, or as written before sealing (compressed blob or plain JSON).
 pub(crate) fn unpacked<T: serde::de::DeserializeOwned>(
+    vault: &Vault,
+    body: Body,
     r: &Row<'_>,
     i: usize,
 ) -> rusqlite::Result<T> {
     let v = r.get_ref(i)?;
     let bytes = v.as_bytes().map_err(|e| conversion(e.to_string()))?;
-    store::codec::from_stored(bytes).map_err(conversion)
+    vault.from_stored(body, bytes).map_err(conversion)
 }
 
 /// The snapshot columns of a case, encoded before the write job runs.
@@ -48,15 +52,18 @@ struct CaseRow {
     query_code: String,
     received_on: Option<NaiveDate>,
     case_json: Vec<u8>,
+    /// The blind index of the applicant's ID number, written with a new case.
+    id_key: String,
 }
 
 impl CaseRow {
-    fn of(case: &Case, updated_at: DateTime<Utc>) -> Result<CaseRow> {
+    fn of(vault: &Vault, case: &Case, updated_at: DateTime<Utc>) -> Result<CaseRow> {
         Ok(CaseRow {
             summary: CaseSummary::of(case, updated_at),
             query_code: case.filing.query_code.clone(),
             received_on: case.received_on,
-            case_json: packed(store::codec::Body::Case, case)?,
+            case_json: packed(vault, Body::Case, case)?,
+            id_key: vault.id_key(&case.filing.applicant.id_number),
         })
     }
 
@@ -95,6 +102,7 @@ struct SupervisionWrite {
 
 impl Transition {
     fn encode(
+        vault: &Vault,
         case: &Case,
         expected_version: u32,
         events: &[CaseEvent],
@@ -104,9 +112,9 @@ impl Transition {
         check_side_effects(&case.filing.number, effects)?;
         Ok(Transition {
             expected_version,
-            row: CaseRow::of(case, last_at(events))?,
+            row: CaseRow::of(vault, case, last_at(events))?,
             link: store::stored::hash_bytes(&events[0].prev_hash)?,
-            events: event_rows(events)?,
+            events: event_rows(vault, events)?,
             messages: effects.messages.clone(),
             result: effects.result.clone(),
             outcome: effects.outcome.clone(),
@@ -160,17 +168,14 @@ struct EventRow {
     hash: Vec<u8>,
 }
 
-fn event_rows(events: &[CaseEvent]) -> Result<Vec<EventRow>> {
+fn event_rows(vault: &Vault, events: &[CaseEvent]) -> Result<Vec<EventRow>> {
     events
         .iter()
         .map(|e| {
             Ok(EventRow {
                 seq: i64::from(e.seq),
                 at: ts(e.at),
-                json: packed(
-                    store::codec::Body::Event,
-                    &store::stored::EventBody::from(e),
-                )?,
+                json: packed(vault, Body::Event, &store::stored::EventBody::from(e))?,
                 hash: store::stored::hash_bytes(&e.hash)?,
             })
         })
@@ -314,6 +319,10 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
         Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
         Err(e) => return Err(backend(e)),
     }
+    tx.prepare_cached("INSERT INTO applicant_index (id_key, case_number) VALUES (?1, ?2)")
+        .db()?
+        .execute([&row.id_key, &s.number])
+        .db()?;
     write_plan_tx(tx, &s.number, &write_plan::plan(None, &row.followed()))?;
     insert_events(tx, &s.number, events)
 }
@@ -579,16 +588,16 @@ fn list_plain(c: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
 
 /// The event as stored: its body (`store::stored`) with the case number, sequence and hash from
 /// their columns; its link is filled in from the event before it (`store::stored::relink`).
-fn event_row(r: &Row<'_>) -> rusqlite::Result<CaseEvent> {
-    let body: store::stored::StoredEvent = unpacked(r, 0)?;
+fn event_row(vault: &Vault, r: &Row<'_>) -> rusqlite::Result<CaseEvent> {
+    let body: store::stored::StoredEvent = unpacked(vault, Body::Event, r, 0)?;
     let seq: i64 = r.get(1)?;
     let seq = u32::try_from(seq).map_err(|_| conversion(format!("event seq {seq}")))?;
     let hash: &[u8] = r.get_ref(2)?.as_blob()?;
     Ok(body.into_event(r.get(3)?, seq, hash))
 }
 
-fn case_row(r: &Row<'_>) -> rusqlite::Result<Case> {
-    unpacked(r, 0)
+fn case_row(vault: &Vault, r: &Row<'_>) -> rusqlite::Result<Case> {
+    unpacked(vault, Body::Case, r, 0)
 }
 
 pub(crate) const SUMMARY_COLS: &str =
@@ -673,8 +682,8 @@ impl CaseStore for SqliteStore {
 
     async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {
         check_new_events(case, 0, events)?;
-        let row = CaseRow::of(case, last_at(events))?;
-        let events = event_rows(events)?;
+        let row = CaseRow::of(self.vault(), case, last_at(events))?;
+        let events = event_rows(self.vault(), events)?;
         self.write(move |tx| create_tx(tx, &row, &events)).await
     }
 
@@ -685,9 +694,9 @@ impl CaseStore for SqliteStore {
         events: &[CaseEvent],
     ) -> Result<()> {
         check_new_events(case, expected_version, events)?;
-        let row = CaseRow::of(case, last_at(events))?;
+        let row = CaseRow::of(self.vault(), case, last_at(events))?;
         let link = store::stored::hash_bytes(&events[0].prev_hash)?;
-        let events = event_rows(events)?;
+        let events = event_rows(self.vault(), events)?;
         self.write(move |tx| append_tx(tx, &row, expected_version, &link, &events))
             .await
     }
@@ -699,14 +708,14 @@ impl CaseStore for SqliteStore {
         events: &[CaseEvent],
         effects: &SideEffects,
     ) -> Result<u64> {
-        let t = Transition::encode(case, expected_version, events, effects)?;
+        let t = Transition::encode(self.vault(), case, expected_version, events, effects)?;
         self.write(move |tx| t.run(tx)).await
     }
 
     async fn import_cases(&self, cases: &[store::ImportedCase]) -> Result<()> {
         let all = cases
             .iter()
-            .map(|c| Transition::encode(&c.case, 0, &c.events, &c.effects))
+            .map(|c| Transition::encode(self.vault(), &c.case, 0, &c.events, &c.effects))
             .collect::<Result<Vec<_>>>()?;
         // One job: one savepoint for the batch, so a failure anywhere leaves none of it.
         self.write(move |tx| {
@@ -720,12 +729,30 @@ impl CaseStore for SqliteStore {
 
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {
         let number = number.to_string();
+        let vault = self.vault().clone();
         self.read(move |c| {
             c.prepare_cached("SELECT case_json FROM cases WHERE number = ?1")
                 .db()?
-                .query_row([number], case_row)
+                .query_row([number], |r| case_row(&vault, r))
                 .optional()
                 .db()
+        })
+        .await
+    }
+
+    async fn cases_by_id_number(&self, id_number: &str, limit: u32) -> Result<Vec<CaseSummary>> {
+        let key = self.vault().id_key(id_number);
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(&format!(
+                    "SELECT {SUMMARY_COLS} FROM applicant_index
+                     JOIN cases ON cases.number = applicant_index.case_number
+                     WHERE applicant_index.id_key = ?1
+                     ORDER BY created_at DESC, number DESC LIMIT ?2"
+                ))
+                .db()?;
+            let rows = st.query_map(params![key, limit], summary_row).db()?;
+            rows.collect::<rusqlite::Result<_>>().db()
         })
         .await
     }
@@ -736,10 +763,11 @@ impl CaseStore for SqliteStore {
         query_code: &str,
     ) -> Result<Option<Case>> {
         let (number, query_code) = (number.to_string(), query_code.to_string());
+        let vault = self.vault().clone();
         self.read(move |c| {
             c.prepare_cached("SELECT case_json FROM cases WHERE number = ?1 AND query_code = ?2")
                 .db()?
-                .query_row([number, query_code], case_row)
+                .query_row([number, query_code], |r| case_row(&vault, r))
                 .optional()
                 .db()
         })
@@ -748,6 +776,7 @@ impl CaseStore for SqliteStore {
 
     async fn case_events(&self, number: &str) -> Result<Vec<CaseEvent>> {
         let number = number.to_string();
+        let vault = self.vault().clone();
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(
@@ -755,7 +784,7 @@ impl CaseStore for SqliteStore {
                      WHERE case_number = ?1 ORDER BY seq",
                 )
                 .db()?;
-            let rows = st.query_map([number], event_row).db()?;
+            let rows = st.query_map([number], |r| event_row(&vault, r)).db()?;
             let mut events: Vec<CaseEvent> = rows.collect::<rusqlite::Result<_>>().db()?;
             store::stored::relink(&mut events);
             Ok(events)

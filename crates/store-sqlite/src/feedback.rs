@@ -14,6 +14,7 @@ use domain::feedback::{
 };
 use rusqlite::types::Value;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
+use store::vault::{Field, Vault};
 use store::{
     already_rated, check_feedback_version, complaint_code_taken, stale_feedback, FeedbackStore,
     Result, StoreError,
@@ -129,8 +130,18 @@ fn complaint_row(r: &Row<'_>) -> rusqlite::Result<Complaint> {
     })
 }
 
-/// A complaint's columns after `id`, encoded before the write job runs.
-fn complaint_values(c: &Complaint) -> Result<Vec<Value>> {
+/// A complaint as read, with the complainant's phone opened (stored sealed: `store::vault`).
+fn opened(vault: &Vault, mut c: Complaint) -> Result<Complaint> {
+    if let Some(p) = c.complainant.as_mut() {
+        p.phone = vault
+            .open_text(Field::ComplainantPhone, &p.phone)
+            .map_err(StoreError::Backend)?;
+    }
+    Ok(c)
+}
+
+/// A complaint's columns after `id`, encoded (the phone sealed) before the write job runs.
+fn complaint_values(vault: &Vault, c: &Complaint) -> Result<Vec<Value>> {
     let text = |s: &str| Value::Text(s.to_string());
     let opt = |s: Option<&str>| s.map_or(Value::Null, |s| Value::Text(s.to_string()));
     Ok(vec![
@@ -143,7 +154,9 @@ fn complaint_values(c: &Complaint) -> Result<Vec<Value>> {
         opt(c.department.as_deref()),
         text(&c.body),
         opt(c.complainant.as_ref().map(|p| p.name.as_str())),
-        opt(c.complainant.as_ref().map(|p| p.phone.as_str())),
+        c.complainant.as_ref().map_or(Value::Null, |p| {
+            Value::Text(vault.seal_text(Field::ComplainantPhone, &p.phone))
+        }),
         Value::Text(ts(c.filed_at)),
         Value::Text(day_text(c.filed_on)),
         Value::Text(day_text(c.accept_due)),
@@ -340,7 +353,7 @@ impl FeedbackStore for SqliteStore {
     }
 
     async fn create_complaint(&self, complaint: &Complaint) -> Result<i64> {
-        let values = complaint_values(complaint)?;
+        let values = complaint_values(self.vault(), complaint)?;
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO complaints (code, kind, subject, subject_ref, case_number,
@@ -374,7 +387,9 @@ impl FeedbackStore for SqliteStore {
             .optional()
             .db()
         })
-        .await
+        .await?
+        .map(|c| opened(self.vault(), c))
+        .transpose()
     }
 
     async fn find_complaint(&self, code: &str) -> Result<Option<Complaint>> {
@@ -388,7 +403,9 @@ impl FeedbackStore for SqliteStore {
             .optional()
             .db()
         })
-        .await
+        .await?
+        .map(|c| opened(self.vault(), c))
+        .transpose()
     }
 
     async fn list_complaints(&self, scope: &Scope, open_only: bool) -> Result<Vec<Complaint>> {
@@ -411,7 +428,10 @@ impl FeedbackStore for SqliteStore {
                 complaint_row,
             )
         })
-        .await
+        .await?
+        .into_iter()
+        .map(|c| opened(self.vault(), c))
+        .collect()
     }
 
     async fn complaints_for_case(&self, case_number: &str) -> Result<Vec<Complaint>> {
@@ -426,7 +446,10 @@ impl FeedbackStore for SqliteStore {
                 complaint_row,
             )
         })
-        .await
+        .await?
+        .into_iter()
+        .map(|c| opened(self.vault(), c))
+        .collect()
     }
 
     async fn save_complaint(&self, complaint: &Complaint, expected_version: u32) -> Result<()> {
@@ -437,7 +460,7 @@ impl FeedbackStore for SqliteStore {
             expected_version,
         )?;
         let id = complaint.id;
-        let mut values = complaint_values(complaint)?;
+        let mut values = complaint_values(self.vault(), complaint)?;
         values.push(Value::Integer(id));
         values.push(Value::Integer(i64::from(expected_version)));
         self.write(move |tx| {

@@ -9,6 +9,7 @@ mod cases;
 mod catalog;
 mod feedback;
 mod migrate;
+mod personal;
 mod record;
 mod regions;
 mod schema;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use store::vault::Vault;
 use store::{Result, StoreError};
 use tokio::sync::oneshot;
 use writer::{Job, TypedJob};
@@ -52,6 +54,8 @@ struct Inner {
     path: PathBuf,
     /// A test database file to remove when the last handle goes.
     temp_path: Option<PathBuf>,
+    /// Seals personal data before it is written and opens it when read (`store::vault`).
+    vault: Vault,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -85,9 +89,10 @@ impl Drop for Inner {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
-        Self::open_inner(path.as_ref(), None)
+    /// Opens (creating if needed) the database at `path` and applies pending migrations; personal
+    /// data is sealed and opened with `vault`'s keys.
+    pub fn open(path: impl AsRef<Path>, vault: Vault) -> Result<SqliteStore> {
+        Self::open_inner(path.as_ref(), None, vault)
     }
 
     /// A fresh, migrated, empty database in a unique temporary file, removed when dropped. A file,
@@ -105,7 +110,7 @@ impl SqliteStore {
             N.fetch_add(1, Ordering::Relaxed)
         );
         let path = std::env::temp_dir().join(name);
-        Self::open_inner(&path, Some(path.clone()))
+        Self::open_inner(&path, Some(path.clone()), Vault::for_tests())
     }
 
     /// The bytes of the database file at `path`, made whole first (every committed page written
@@ -139,10 +144,10 @@ impl SqliteStore {
         ));
         std::fs::write(&path, image)
             .map_err(|e| StoreError::Backend(format!("write test copy: {e}")))?;
-        Self::open_inner(&path, Some(path.clone()))
+        Self::open_inner(&path, Some(path.clone()), Vault::for_tests())
     }
 
-    fn open_inner(path: &Path, temp_path: Option<PathBuf>) -> Result<SqliteStore> {
+    fn open_inner(path: &Path, temp_path: Option<PathBuf>, vault: Vault) -> Result<SqliteStore> {
         let mut conn = Connection::open(path).db()?;
         let mode: String = conn
             .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
@@ -184,9 +189,15 @@ impl SqliteStore {
                 idle_rx,
                 path: path.to_path_buf(),
                 temp_path,
+                vault,
                 writer: Some(writer),
             }),
         })
+    }
+
+    /// The keys personal data is sealed with.
+    pub fn vault(&self) -> &Vault {
+        &self.inner.vault
     }
 
     /// The writer's counters (batches and jobs so far).

@@ -114,6 +114,7 @@ impl RecordStore for SqliteStore {
 
     async fn stored_cases(&self, after: Option<&str>, limit: u32) -> Result<Vec<StoredCase>> {
         let after = after.unwrap_or("").to_string();
+        let vault = self.vault().clone();
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(&format!(
@@ -129,7 +130,7 @@ impl RecordStore for SqliteStore {
                         query_code: r.get(15)?,
                         received_on: received.as_deref().map(parse_day).transpose()?,
                         // A snapshot that does not decode is a finding, not an error.
-                        snapshot: unpacked(r, 17).ok(),
+                        snapshot: unpacked(&vault, store::codec::Body::Case, r, 17).ok(),
                     })
                 })
                 .db()?;

@@ -220,7 +220,7 @@ async fn a_write_whose_caller_left_still_commits() {
 async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
     let (dir, path) = fresh_db_path("migrate");
     {
-        let s = SqliteStore::open(&path).unwrap();
+        let s = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
         s.put_region(&domain::Region {
             code: RegionCode::parse("330100").unwrap(),
             name: "杭州市".to_string(),
@@ -229,10 +229,10 @@ async fn migrating_twice_is_a_no_op_and_data_survives_reopening() {
         })
         .await
         .unwrap();
-        let again = SqliteStore::open(&path).unwrap();
+        let again = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
         assert_eq!(again.list_regions(&Scope::All).await.unwrap().len(), 1);
     }
-    let s = SqliteStore::open(&path).unwrap();
+    let s = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
     let applied: Vec<i64> = s
         .read(|c| {
             let mut st = c
@@ -329,6 +329,7 @@ async fn schema_description_is_exactly_the_migrations() {
     assert_eq!(
         constraints,
         vec![
+            "applicant_index.pk(id_key,case_number)",
             "audit_log.check(audit_log_hash_length)",
             "audit_log.check(audit_log_outcome_ck)",
             "audit_log.pk(seq)",
@@ -449,8 +450,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 36);
+    assert_eq!(d.tables.len(), 37);
     assert_eq!(d.tables["audit_log"].len(), 10);
+    assert_eq!(d.tables["applicant_index"].len(), 2);
     assert_eq!(d.tables["checkpoints"].len(), 8);
     assert_eq!(d.tables["seal_leaves"].len(), 6);
     assert_eq!(d.tables["record_suite"].len(), 3);
@@ -506,7 +508,7 @@ async fn supervision_migration_backfills_case_counts() {
             .unwrap();
         }
     }
-    let s = SqliteStore::open(&path).unwrap();
+    let s = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
     use store::{CountBy, SupervisionStore};
     let by_state = s.count_cases(&Scope::All, CountBy::State).await.unwrap();
     assert_eq!(
@@ -546,7 +548,7 @@ async fn supervision_migration_backfills_case_counts() {
 #[tokio::test]
 async fn a_changed_or_unknown_migration_is_refused_at_open() {
     let (dir, path) = fresh_db_path("checksums");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap());
     let scan_rows = MIGRATIONS.iter().find(|m| m.version == 5).unwrap();
     Connection::open(&path)
         .unwrap()
@@ -555,7 +557,10 @@ async fn a_changed_or_unknown_migration_is_refused_at_open() {
             [scan_rows.checksum().replace(|c: char| c != '0', "0")],
         )
         .unwrap();
-    let err = SqliteStore::open(&path).err().expect("refused").to_string();
+    let err = SqliteStore::open(&path, store::vault::Vault::for_tests())
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(
         err.contains("migration 0005 (scan_rows) was changed after it was applied"),
         "{err}"
@@ -567,14 +572,20 @@ async fn a_changed_or_unknown_migration_is_refused_at_open() {
         [scan_rows.checksum()],
     )
     .unwrap();
-    drop(SqliteStore::open(&path).expect("opens again once the checksum matches"));
+    drop(
+        SqliteStore::open(&path, store::vault::Vault::for_tests())
+            .expect("opens again once the checksum matches"),
+    );
     conn.execute(
         "INSERT INTO schema_migrations (version, name, applied_at, checksum)
          VALUES (9999, 'future', '2027-01-01T00:00:00.000000Z', 'ab')",
         [],
     )
     .unwrap();
-    let err = SqliteStore::open(&path).err().expect("refused").to_string();
+    let err = SqliteStore::open(&path, store::vault::Vault::for_tests())
+        .err()
+        .expect("refused")
+        .to_string();
     assert!(
         err.contains("migration 9999, which this build does not know"),
         "{err}"
@@ -947,7 +958,7 @@ async fn receipt_days_are_counted_from_the_cases_already_there() {
 #[tokio::test]
 async fn opening_gives_the_planner_statistics() {
     let (dir, path) = fresh_db_path("optimize");
-    drop(SqliteStore::open(&path).unwrap());
+    drop(SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap());
     {
         // Raw rows without their cases: the plan, not the data, is tested.
         let conn = Connection::open(&path).unwrap();
@@ -965,7 +976,7 @@ async fn opening_gives_the_planner_statistics() {
         )
         .unwrap();
     }
-    let s = SqliteStore::open(&path).unwrap();
+    let s = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
     let plan: Vec<String> = s
         .read(|c| {
             let mut st = c

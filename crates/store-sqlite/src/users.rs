@@ -9,7 +9,16 @@ use chrono::{DateTime, SubsecRound, Utc};
 use domain::access::{Grant, Role, Scope};
 use domain::region::Level;
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
+use store::vault::{Field, Vault};
 use store::{NewUser, Result, Session, SessionStore, StoreError, User, UserStore};
+
+/// A user as read, with the phone opened (it is stored sealed: `store::vault`).
+fn opened(vault: &Vault, mut u: User) -> Result<User> {
+    u.phone = vault
+        .open_text(Field::UserPhone, &u.phone)
+        .map_err(StoreError::Backend)?;
+    Ok(u)
+}
 
 const USER_COLS: &str =
     "id, username, display_name, phone, home_region, password_hash, active, failed_logins, locked_until, created_at";
@@ -111,7 +120,8 @@ fn user_exists(tx: &Transaction<'_>, id: i64) -> Result<()> {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, user: &NewUser) -> Result<i64> {
-        let u = user.clone();
+        let mut u = user.clone();
+        u.phone = self.vault().seal_text(Field::UserPhone, &u.phone);
         // Microseconds, the precision both backends keep, so the value reads back unchanged.
         let created_at = ts(Utc::now().trunc_subsecs(6));
         self.write(move |tx| {
@@ -148,13 +158,16 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_user(&self, id: i64) -> Result<Option<User>> {
-        self.read(move |c| load_user(c, "id", id.into())).await
+        let user = self.read(move |c| load_user(c, "id", id.into())).await?;
+        user.map(|u| opened(self.vault(), u)).transpose()
     }
 
     async fn find_user(&self, username: &str) -> Result<Option<User>> {
         let username = username.to_string();
-        self.read(move |c| load_user(c, "username", username.into()))
-            .await
+        let user = self
+            .read(move |c| load_user(c, "username", username.into()))
+            .await?;
+        user.map(|u| opened(self.vault(), u)).transpose()
     }
 
     async fn list_users(&self, scope: &Scope) -> Result<Vec<User>> {
@@ -177,7 +190,10 @@ impl UserStore for SqliteStore {
             }
             Ok(users)
         })
-        .await
+        .await?
+        .into_iter()
+        .map(|u| opened(self.vault(), u))
+        .collect()
     }
 
     async fn set_grants(&self, user_id: i64, grants: &[Grant]) -> Result<()> {

@@ -27,7 +27,7 @@ async fn edited_event_rows_are_refused_and_detected() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("db.sqlite3");
     let _ = std::fs::remove_file(&path);
-    let store = SqliteStore::open(&path).unwrap();
+    let store = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
 
     let (case, events) = filed_case(&fixture());
     store.create_case(&case, &events).await.unwrap();
@@ -51,9 +51,13 @@ async fn edited_event_rows_are_refused_and_detected() {
             |r| r.get(0),
         )
         .unwrap();
-    let mut body: serde_json::Value = store::codec::from_stored(&stored).unwrap();
+    let mut body: serde_json::Value = store::vault::Vault::for_tests()
+        .from_stored(store::codec::Body::Event, &stored)
+        .unwrap();
     body["comment"] = "已改".into();
-    let forged = store::codec::to_stored(store::codec::Body::Event, &body).unwrap();
+    let forged = store::vault::Vault::for_tests()
+        .to_stored(store::codec::Body::Event, &body)
+        .unwrap();
     let edit = "UPDATE case_events SET event_json = ?2 WHERE case_number = ?1 AND seq = 2";
     let err = raw.execute(edit, rusqlite::params![n, forged]).unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");

@@ -27,15 +27,7 @@ use domain::region::{
 };
 use domain::supervision::DeadlineRow;
 
-/// The crypto suite the suites run with: `YIZHAN_TEST_SUITE=gm` runs the conformance and web
-/// suites with SM3-chained logs (CI runs them once with each suite); `intl` otherwise.
-pub fn test_suite() -> crypto::Suite {
-    match std::env::var("YIZHAN_TEST_SUITE").as_deref() {
-        Ok("gm") => crypto::Suite::Gm,
-        Ok("intl") | Err(_) => crypto::Suite::Intl,
-        Ok(other) => panic!("YIZHAN_TEST_SUITE must be intl or gm, not {other}"),
-    }
-}
+pub use crate::vault::test_suite;
 
 mod calendar;
 mod case_lists;
@@ -98,6 +90,7 @@ macro_rules! conformance_tests {
             counters_count_from_one,
             counters_unique_under_concurrency,
             case_round_trip,
+            cases_found_by_id_number,
             case_append_checks_version,
             case_transition_commits_side_effects_together,
             case_import_all_or_nothing,

@@ -10,6 +10,7 @@ pub mod listing;
 pub mod migrations;
 pub mod record;
 pub mod stored;
+pub mod vault;
 pub mod write_plan;
 
 use async_trait::async_trait;
@@ -202,6 +203,15 @@ pub trait CalendarStore: Send + Sync {
     async fn list_closures(&self, scope: &Scope) -> Result<Vec<Closure>>;
 }
 
+/// What one [`MetaStore::seal_personal_data`] step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SealStep {
+    /// Rows sealed or indexed.
+    pub rows: u64,
+    /// The last case of the step, to continue after; `None` when no case was left.
+    pub last_case: Option<String>,
+}
+
 #[async_trait]
 pub trait MetaStore: Send + Sync {
     async fn get_setting(&self, key: &str) -> Result<Option<String>>;
@@ -209,6 +219,19 @@ pub trait MetaStore: Send + Sync {
     async fn describe_schema(&self) -> Result<SchemaDescription>;
     /// Name of the engine for logs and the about page: "sqlite" or "postgres".
     fn backend_name(&self) -> &'static str;
+    /// The keys this store seals personal data with (`vault`).
+    fn vault(&self) -> &vault::Vault;
+    /// One step of sealing what was written before personal data was encrypted (issue 16, part 6):
+    /// the snapshots and event bodies of up to `cases` cases numbered after `after`, each case put
+    /// in the applicant index, and on the first step (`after` = `None`) users' and complainants'
+    /// phones. Bodies keep their JSON, so no hash changes; the append-only guard on the event log
+    /// is lifted only inside this step's transaction. Sealed rows are passed over, so a step run
+    /// twice changes nothing the second time.
+    async fn seal_personal_data(&self, after: Option<&str>, cases: u32) -> Result<SealStep>;
+    /// After sealing: rewrites the tables so the clear values they held are gone from the files
+    /// too, not only from the rows (SQLite keeps freed cells and old WAL frames, PostgreSQL dead
+    /// row versions, until something overwrites them). Runs once per database, at start.
+    async fn scrub_after_sealing(&self) -> Result<()>;
     /// The version of each table servers keep in memory (`calendar`, `closures`, `catalog`,
     /// `departments`, `setting:<key>`), bumped in the same transaction as any change to it. A name
     /// never changed yet is absent. Servers compare it with what they loaded (see the web layer's
@@ -346,6 +369,9 @@ pub trait CaseStore: Send + Sync {
     /// history — a previous system's cases, the benchmark's city — at bulk speed.
     async fn import_cases(&self, cases: &[ImportedCase]) -> Result<()>;
     async fn get_case(&self, number: &str) -> Result<Option<domain::case::Case>>;
+    /// The cases whose applicant has this ID number (or credit code), newest first, found by its
+    /// blind index (`vault::Vault::id_key`); at most `limit`.
+    async fn cases_by_id_number(&self, id_number: &str, limit: u32) -> Result<Vec<CaseSummary>>;
     /// The case whose number and query code both match (public lookup).
     async fn find_case_by_query_code(
         &self,

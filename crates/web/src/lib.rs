@@ -68,6 +68,10 @@ pub fn app(state: AppState) -> Router {
             "/cases/new",
             get(pages::cases::new_case).post(pages::cases::file_submit),
         )
+        .route(
+            "/cases/by-id-number",
+            axum::routing::post(pages::cases::cases_by_id_number),
+        )
         .route("/cases/{number}", get(pages::cases::case_page))
         .route("/cases/{number}/act", post(pages::cases::case_act))
         .route("/cases/{number}/upload", post(pages::cases::case_upload))

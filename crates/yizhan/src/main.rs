@@ -213,10 +213,10 @@ async fn record_suite(store: &dyn Store, settings: &config::Settings) -> Result<
 
 /// The key ring at the configured place, made there on first use. A ring beside the data is
 /// fine for a demo and wrong in production: said at every start.
-async fn key_ring(store: &dyn Store, settings: &config::Settings) -> Result<crypto::KeyRing> {
+fn key_ring(settings: &config::Settings) -> Result<crypto::KeyRing> {
     let (path, default) = settings.signing_key();
-    let suite = store.record_suite().await?.unwrap_or(settings.crypto_suite);
-    let (ring, created) = app::keys::load_or_create(&path, suite, chrono::Utc::now())?;
+    let (ring, created) =
+        app::keys::load_or_create(&path, settings.crypto_suite, chrono::Utc::now())?;
     if created {
         tracing::warn!(path = %path.display(), "created a new key ring for the record");
     }
@@ -231,9 +231,48 @@ async fn key_ring(store: &dyn Store, settings: &config::Settings) -> Result<cryp
     Ok(ring)
 }
 
-async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
+/// What a command needs of the key ring: `serve` and the commands that write make it on first
+/// use; `verify` only reads an existing one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    MakeIfMissing,
+    MustExist,
+}
+
+/// Opens the store with the key ring it seals personal data with. The database's recorded suite
+/// is checked against the configuration first (recorded on a new database), so a ring is never
+/// made for the wrong suite and the two are never mixed.
+async fn open_keyed(
+    url: &str,
+    settings: &config::Settings,
+    keys: Keys,
+) -> Result<(Arc<dyn Store>, crypto::KeyRing)> {
+    {
+        // Nothing sealed is read on this first opening: its keys are throwaway.
+        let probe = crypto::SoftProvider::ephemeral(settings.crypto_suite);
+        let store = open_store(url, store::vault::Vault::new(Arc::new(probe))).await?;
+        record_suite(store.as_ref(), settings).await?;
+    }
+    let ring = match keys {
+        Keys::MakeIfMissing => key_ring(settings)?,
+        Keys::MustExist => {
+            let (path, _) = settings.signing_key();
+            if !path.exists() {
+                bail!(
+                    "找不到密钥文件 {}:记录中的个人信息已加密,校验需要读取它们。                     请在 yizhan.toml 中设置 signing_key 指向服务器使用的密钥文件",
+                    path.display()
+                );
+            }
+            app::keys::load(&path)?
+        }
+    };
+    let vault = app::keys::vault(ring.clone())?;
+    Ok((open_store(url, vault).await?, ring))
+}
+
+async fn open_store(url: &str, vault: store::vault::Vault) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let s = store_postgres::PgStore::connect(url)
+        let s = store_postgres::PgStore::connect(url, vault)
             .await
             .with_context(|| "无法连接 PostgreSQL")?;
         Ok(Arc::new(s))
@@ -245,7 +284,7 @@ async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
             }
         }
         Ok(Arc::new(
-            store_sqlite::SqliteStore::open(path)
+            store_sqlite::SqliteStore::open(path, vault)
                 .with_context(|| format!("无法打开 SQLite 数据库 {path}"))?,
         ))
     } else {
@@ -287,8 +326,7 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             demo: with_demo, ..
         } => {
             let bind = &settings.bind;
-            let store = open_store(&url).await?;
-            record_suite(store.as_ref(), &settings).await?;
+            let (store, _) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
             if *with_demo && load_demo(store.as_ref()).await? {
                 tracing::info!("demo data loaded");
             }
@@ -309,10 +347,14 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                     tracing::warn!(%addr, "public_url unset while listening on all addresses");
                 }
             }
-            let ring = key_ring(store.as_ref(), &settings).await?;
-            let state = app::Services::new(store, clock(&cli)?, config)
-                .await?
-                .with_crypto(Arc::new(crypto::SoftProvider::new(ring)?))?;
+            let state = app::Services::new(store, clock(&cli)?, config).await?;
+            let sealed = app::personal::seal_existing(&state).await?;
+            if sealed > 0 {
+                tracing::info!(
+                    rows = sealed,
+                    "personal data written before is now encrypted"
+                );
+            }
             if *with_demo && app::demo_cases::load(&state).await? {
                 tracing::info!("demo cases loaded");
             }
@@ -335,15 +377,9 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             Ok(())
         }
         Command::Verify { json, checkpoints } => {
-            let store = open_store(&url).await?;
-            let (path, _) = settings.signing_key();
-            // Verify never makes keys: without the ring, signatures are checked only against an
-            // outside file's keys (the report says whether they were checked at all).
-            let keys = if path.exists() {
-                app::keys::load(&path)?.public_keys()
-            } else {
-                vec![]
-            };
+            // Verify never makes keys; it needs the ring to read the sealed record.
+            let (store, ring) = open_keyed(&url, &settings, Keys::MustExist).await?;
+            let keys = ring.public_keys();
             let outside: Option<app::checkpoints::Export> = match checkpoints {
                 Some(f) => Some(
                     serde_json::from_slice(
@@ -403,9 +439,7 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             }
         }
         Command::Checkpoint { action } => {
-            let store = open_store(&url).await?;
-            record_suite(store.as_ref(), &settings).await?;
-            let ring = key_ring(store.as_ref(), &settings).await?;
+            let (store, ring) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
             match action {
                 CheckpointCmd::Seal => {
                     let p = crypto::SoftProvider::new(ring)?;
@@ -458,19 +492,19 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             Ok(())
         }
         Command::Init => {
-            let store = open_store(&url).await?;
+            let (store, _) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
             println!("数据库已就绪({})", store.backend_name());
             Ok(())
         }
         Command::Demo => {
-            let store = open_store(&url).await?;
-            record_suite(store.as_ref(), &settings).await?;
+            let (store, _) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
             if load_demo(store.as_ref()).await? {
                 println!("演示数据已导入。");
             } else {
                 println!("演示数据此前已导入,未重复导入。");
             }
             let state = app::Services::new(store, clock(&cli)?, settings.web_config()).await?;
+            app::personal::seal_existing(&state).await?;
             if app::demo_cases::load(&state).await? {
                 println!("演示办件已生成。");
             }
@@ -478,7 +512,7 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
             Ok(())
         }
         Command::Catalog { action } => {
-            let store = open_store(&url).await?;
+            let (store, _) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
             match action {
                 CatalogCmd::Import { file } => {
                     let format = catalog_io::Format::from_path(file)
@@ -518,7 +552,7 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                 let text = std::fs::read_to_string(file)
                     .with_context(|| format!("无法读取 {}", file.display()))?;
                 let days = parse_holiday_csv(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
-                let store = open_store(&url).await?;
+                let (store, _) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
                 store.replace_calendar_years(&days).await?;
                 println!("已导入 {} 天", days.len());
                 Ok(())
@@ -540,7 +574,7 @@ async fn run(cli: Cli, settings: config::Settings) -> Result<()> {
                         )
                     }
                     None => {
-                        let store = open_store(&url).await?;
+                        let (store, _) = open_keyed(&url, &settings, Keys::MakeIfMissing).await?;
                         let base = WorkingCalendar::new(store.list_calendar_days().await?);
                         match region {
                             Some(r) => {

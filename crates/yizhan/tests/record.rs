@@ -79,10 +79,14 @@ trait Dba {
 /// Moves the case's correction deadline (its due date while submitted) to 2027-12-31 in the
 /// snapshot, as the outside tester did.
 fn moved_deadline(stored: &[u8]) -> Vec<u8> {
-    let mut case: serde_json::Value = store::codec::from_stored(stored).unwrap();
+    let mut case: serde_json::Value = store::vault::Vault::for_tests()
+        .from_stored(store::codec::Body::Case, stored)
+        .unwrap();
     assert!(case["deadlines"]["correction_due"].is_string(), "{case}");
     case["deadlines"]["correction_due"] = "2027-12-31".into();
-    store::codec::to_stored(store::codec::Body::Case, &case).unwrap()
+    store::vault::Vault::for_tests()
+        .to_stored(store::codec::Body::Case, &case)
+        .unwrap()
 }
 
 async fn attack_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
@@ -258,9 +262,13 @@ async fn sealed_attacks_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
     // (1) Case 0's second event rewritten, the chain recomputed after it and the snapshot's last
     // hash set to match: the log alone is consistent again.
     let body = dba.event_body(&n[0], 2).await;
-    let mut v: serde_json::Value = store::codec::from_stored(&body).unwrap();
+    let mut v: serde_json::Value = store::vault::Vault::for_tests()
+        .from_stored(store::codec::Body::Event, &body)
+        .unwrap();
     v["comment"] = "改写".into();
-    let forged = store::codec::to_stored(store::codec::Body::Event, &v).unwrap();
+    let forged = store::vault::Vault::for_tests()
+        .to_stored(store::codec::Body::Event, &v)
+        .unwrap();
     dba.rewrite_event(&n[0], 2, &forged, &[0; 32]).await;
     let mut log = store.case_events(&n[0]).await.unwrap();
     let mut prev = log[0].hash.clone();
@@ -278,10 +286,13 @@ async fn sealed_attacks_and_verify(store: Arc<dyn Store>, dba: &dyn Dba) {
         domain::case::verify_chain(&store.case_events(&n[0]).await.unwrap()),
         Ok(())
     );
-    let mut snap: serde_json::Value =
-        store::codec::from_stored(&dba.snapshot(&n[0]).await).unwrap();
+    let mut snap: serde_json::Value = store::vault::Vault::for_tests()
+        .from_stored(store::codec::Body::Case, &dba.snapshot(&n[0]).await)
+        .unwrap();
     snap["last_hash"] = prev.clone().into();
-    let snap = store::codec::to_stored(store::codec::Body::Case, &snap).unwrap();
+    let snap = store::vault::Vault::for_tests()
+        .to_stored(store::codec::Body::Case, &snap)
+        .unwrap();
     let due = store
         .get_case(&n[0])
         .await
@@ -528,7 +539,8 @@ mod sqlite {
     async fn every_attack_on_a_sealed_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("yizhan.db");
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap());
         sealed_attacks_and_verify(store, &File(path)).await;
     }
 
@@ -536,7 +548,8 @@ mod sqlite {
     async fn every_attack_on_the_file_is_named() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("yizhan.db");
-        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+        let store: Arc<dyn Store> =
+            Arc::new(SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap());
         attack_and_verify(store, &File(path)).await;
     }
 
@@ -772,7 +785,7 @@ mod property {
     async fn scenario(events: Vec<usize>, table: usize, op: usize, pick: usize) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("yizhan.db");
-        let store = SqliteStore::open(&path).unwrap();
+        let store = SqliteStore::open(&path, store::vault::Vault::for_tests()).unwrap();
         let suite = crypto::Suite::Intl;
         store.init_record_suite(suite, Utc::now()).await.unwrap();
         seed_regions(&store).await;

@@ -31,9 +31,12 @@ impl Drop for Server {
     }
 }
 
-fn start(database: &str, demo: bool) -> Server {
+/// Starts a server on `database` with a data directory of its own; the key ring is shared, as
+/// servers of one database must share it to read each other's sealed personal data.
+fn start(database: &str, keys: &std::path::Path, demo: bool) -> Server {
     let data = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_yizhan"));
+    cmd.env("YIZHAN_SIGNING_KEY", keys);
     cmd.arg("--database")
         .arg(database)
         .arg("--data-dir")
@@ -267,8 +270,10 @@ fn a_closure_added_on_one_server_moves_the_next_deadline_on_the_other() {
     let sep = if url.contains('?') { '&' } else { '?' };
     let database = format!("{url}{sep}options=-c%20search_path%3D{schema}");
 
-    let a = start(&database, true);
-    let b = start(&database, false);
+    let keys = tempfile::tempdir().unwrap();
+    let ring = keys.path().join("record-keys.json");
+    let a = start(&database, &ring, true);
+    let b = start(&database, &ring, false);
 
     let clerk = login(&b.base, CLERK);
     // 2 March + 10 working days, no holiday between.

@@ -19,6 +19,15 @@ fn yizhan(data_dir: &Path, args: &[&str]) -> Output {
         .expect("cannot run the yizhan binary")
 }
 
+/// The key ring `yizhan demo` made beside the data, as a vault.
+fn demo_vault(data_dir: &Path) -> store::vault::Vault {
+    let text = std::fs::read_to_string(data_dir.join("keys").join("record-keys.json")).unwrap();
+    let ring = crypto::KeyRing::from_json(&text).unwrap();
+    store::vault::Vault::new(std::sync::Arc::new(
+        crypto::SoftProvider::new(ring).unwrap(),
+    ))
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -56,6 +65,33 @@ fn verify_passes_on_demo_data_and_names_a_tampered_case() {
         "verify should report {cases} checked cases: {stdout}"
     );
 
+    // A copy of the file shows none of the applicants' ID numbers or phones (issue 16, part 6):
+    // they are read back with the key ring, then looked for in the file and its WAL.
+    let vault = demo_vault(&data);
+    let mut secrets = std::collections::BTreeSet::new();
+    let mut st = db.prepare("SELECT case_json FROM cases").unwrap();
+    for stored in st
+        .query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .map(Result::unwrap)
+    {
+        let case: domain::case::Case = vault
+            .from_stored(store::codec::Body::Case, &stored)
+            .unwrap();
+        secrets.insert(case.filing.applicant.id_number);
+        secrets.insert(case.filing.applicant.phone);
+    }
+    drop(st);
+    assert!(secrets.len() >= 4, "{secrets:?}");
+    let mut file = std::fs::read(&db_path).unwrap();
+    file.extend(std::fs::read(data.join("yizhan.db-wal")).unwrap_or_default());
+    for s in &secrets {
+        assert!(
+            !file.windows(s.len()).any(|w| w == s.as_bytes()),
+            "{s} is readable in the database file"
+        );
+    }
+
     // The case with the longest log; its second-to-last event gets a new comment.
     let (number, events): (String, u32) = db
         .query_row(
@@ -76,12 +112,15 @@ fn verify_passes_on_demo_data_and_names_a_tampered_case() {
         .optional()
         .unwrap()
         .unwrap_or_else(|| panic!("{number} has no event {seq}"));
-    // The body is stored compressed (store::codec); a DBA would decode, edit and re-encode it.
-    let mut body: serde_json::Value = store::codec::from_stored(&stored).unwrap();
+    // The body is stored sealed (store::vault); a DBA who also took the key ring would open, edit
+    // and re-seal it.
+    let mut body: serde_json::Value = vault
+        .from_stored(store::codec::Body::Event, &stored)
+        .unwrap();
     // An empty comment is not stored at all (store::stored).
     let comment = body["comment"].as_str().unwrap_or_default().to_string();
     body["comment"] = format!("{comment}(已改)").into();
-    let forged = store::codec::to_stored(store::codec::Body::Event, &body).unwrap();
+    let forged = vault.to_stored(store::codec::Body::Event, &body).unwrap();
     let edit = "UPDATE case_events SET event_json = ?3 WHERE case_number = ?1 AND seq = ?2";
 
     // With the trigger in place any connection's UPDATE (and DELETE) is refused.

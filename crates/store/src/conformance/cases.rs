@@ -749,3 +749,78 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     );
     assert_eq!(store.messages_for_case(&n2).await.unwrap().len(), 1);
 }
+
+/// A person's cases are found by their ID number's blind index (issue 16, part 6), however the
+/// number is typed, whichever way the case was written (filed, committed with side effects,
+/// imported), newest first and at most the limit; another number finds none.
+pub async fn cases_found_by_id_number<S: Store + ?Sized>(store: &S) {
+    let id = "330102199001011234";
+    assert_eq!(store.cases_by_id_number(id, 10).await.unwrap(), vec![]);
+    let (a, a_events) = filed_case(&window_case(
+        "330102001000-20260302-0201",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    store.create_case(&a, &a_events).await.unwrap();
+    let (b, b_events) = filed_case(&window_case(
+        "330102001000-20260303-0202",
+        TOWN,
+        "2026-03-03T01:00:00Z",
+    ));
+    store
+        .commit_transition(&b, 0, &b_events, &SideEffects::default())
+        .await
+        .unwrap();
+    let (c, c_events) = filed_case(&window_case(
+        "330102001000-20260304-0203",
+        TOWN,
+        "2026-03-04T01:00:00Z",
+    ));
+    store
+        .import_cases(&[crate::ImportedCase {
+            case: c.clone(),
+            events: c_events,
+            effects: SideEffects::default(),
+        }])
+        .await
+        .unwrap();
+    // A later event does not index the case twice.
+    let (a2, a2_events) = next_events(&a, &a_events, "2026-03-05T01:00:00Z", vec![mark(0)]);
+    store
+        .append_events(&a2, a_events.len() as u32, &a2_events)
+        .await
+        .unwrap();
+
+    let numbers =
+        |found: Vec<CaseSummary>| -> Vec<String> { found.into_iter().map(|s| s.number).collect() };
+    let newest_first = vec![
+        c.filing.number.clone(),
+        b.filing.number.clone(),
+        a.filing.number.clone(),
+    ];
+    assert_eq!(
+        numbers(store.cases_by_id_number(id, 10).await.unwrap()),
+        newest_first
+    );
+    assert_eq!(
+        numbers(
+            store
+                .cases_by_id_number(" 3301 0219900101 1234 ", 10)
+                .await
+                .unwrap()
+        ),
+        newest_first,
+        "spaces typed into the number do not matter"
+    );
+    assert_eq!(
+        numbers(store.cases_by_id_number(id, 2).await.unwrap()),
+        newest_first[..2].to_vec()
+    );
+    assert_eq!(
+        store
+            .cases_by_id_number("33010219900101123X", 10)
+            .await
+            .unwrap(),
+        vec![]
+    );
+}

@@ -25,6 +25,7 @@ pub use app::files::MAX_UPLOAD;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(queue_page, file_case))
+        .routes(routes!(by_id_number))
         .routes(routes!(get_case))
         .routes(routes!(case_events))
         .routes(routes!(case_command))
@@ -103,6 +104,31 @@ async fn queue_page(
     }
     let rows: Vec<QueueRow> = p.rows.into_iter().map(QueueRow::from).collect();
     Ok((headers, Json(rows)))
+}
+
+/// Who to look up: in the body, never in the URL, so no access log holds the number.
+#[derive(Deserialize, ToSchema)]
+pub struct IdNumberLookup {
+    /// 居民身份证号码或统一社会信用代码(空格、小写 x 均可)
+    #[schema(example = "330102199001011234", max_length = 40)]
+    pub id_number: String,
+}
+
+/// 按证件号查找申请人的办件
+///
+/// The cases of the applicant with this ID number (or credit code) that the caller may see, newest
+/// first, at most 100. Found by a keyed blind index: no ID number is stored in clear. Staff only.
+#[utoipa::path(post, path = "/cases/by-id-number", tag = "办件", operation_id = "cases_by_id_number",
+    request_body = IdNumberLookup,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "该申请人的办件,新的在前", body = Vec<QueueRow>)))]
+async fn by_id_number(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiJson(req): ApiJson<IdNumberLookup>,
+) -> ApiResult<Json<Vec<QueueRow>>> {
+    let found = app::personal::cases_by_id_number(&state, &u, &req.id_number).await?;
+    Ok(Json(found.into_iter().map(QueueRow::from).collect()))
 }
 
 /// 办件详情(含期限、材料、环节、费用)

@@ -72,7 +72,8 @@ fn sqlite_template() -> &'static [u8] {
                 "yizhan-test-template-{}.sqlite3",
                 std::process::id()
             ));
-            let store = store_sqlite::SqliteStore::open(&path).expect("template");
+            let store = store_sqlite::SqliteStore::open(&path, store::vault::Vault::for_tests())
+                .expect("template");
             record_suite(&store).await;
             demo::load(&store, demo_hash()).await.expect("demo loads");
             drop(store);

@@ -96,6 +96,7 @@ pub async fn workbench(
             @if can_file { a.button href="/cases/new" { @if u.grants().iter().any(|g| g.role == Role::VillageAgent) { "代办登记" } @else { "窗口收件登记" } } }
             @if !staff { a.button href="/catalog" { "在线申报" } }
         }
+        @if staff { (id_lookup_form(&u, "", &[])) }
         nav.tabs aria-label="队列" {
             @for (k, label) in &tabs { a.tab.current[*k == current] href={ "/cases?q=" (k) } { (label) } }
         }
@@ -127,4 +128,82 @@ pub async fn workbench(
         }
     };
     Ok(layout("办件", Some(&u), body).into_response())
+}
+
+/// The staff's lookup of a person's cases by ID number: posted, so the number is in no URL and no
+/// access log.
+fn id_lookup_form(
+    u: &crate::auth::Authed,
+    typed: &str,
+    errs: &[domain::FieldError],
+) -> maud::Markup {
+    html! {
+        form.inline method="post" action="/cases/by-id-number" {
+            (super::csrf_input(u))
+            label for="id_number" { "按证件号查找申请人的办件" }
+            input #id_number type="text" name="id_number" value=(typed) required
+                autocomplete="off" inputmode="text" maxlength="40"
+                placeholder="身份证号码或统一社会信用代码";
+            button type="submit" { "查找" }
+            (super::field_errors(errs, "id_number"))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct IdLookupForm {
+    #[serde(default)]
+    id_number: String,
+}
+
+pub async fn cases_by_id_number(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    axum::Form(f): axum::Form<IdLookupForm>,
+) -> PageResult {
+    let (rows, errs) = match app::personal::cases_by_id_number(&state, &u, &f.id_number).await {
+        Ok(rows) => (rows, vec![]),
+        Err(crate::error::AppError::BadRequest {
+            code,
+            message,
+            field: Some(field),
+        }) => (
+            vec![],
+            vec![domain::FieldError {
+                field,
+                code: code.to_string(),
+                message,
+            }],
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let body = html! {
+        h1 { "按证件号查找办件" }
+        (id_lookup_form(&u, &f.id_number, &errs))
+        @if errs.is_empty() {
+            @if rows.is_empty() { p.hint { "没有找到您可查看的该申请人的办件。" } } @else {
+                p.hint { "共 " (rows.len()) " 件(新的在前)。" }
+                div.table-wrap { table {
+                    thead { tr { th { "办件编号" } th { "事项" } th { "申请人" } th { "状态" } th { "登记时间" } th { "期限" } } }
+                    tbody { @for r in &rows {
+                        tr {
+                            td { a.num href={ "/cases/" (r.number) } { (r.number) } }
+                            td { (r.item_name) }
+                            td { (r.applicant_name) }
+                            td { (r.state.label()) }
+                            td { (local(r.created_at)) }
+                            td { @if let Some(d) = r.due { (d) } }
+                        }
+                    } }
+                } }
+            }
+        }
+        p { a href="/cases" { "返回办件工作台" } }
+    };
+    let status = if errs.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, layout("按证件号查找办件", Some(&u), body)).into_response())
 }
