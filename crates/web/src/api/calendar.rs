@@ -20,7 +20,7 @@ use super::model::{CalendarImported, CalendarView, ClosureDoc};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(days))
-        .routes(routes!(import))
+        .routes(routes!(import).layer(crate::limits::staff_form()))
         .routes(routes!(closures, add_closure))
         .routes(routes!(add_working_days))
 }
