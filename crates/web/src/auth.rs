@@ -179,7 +179,7 @@ pub async fn session_layer(
                 None if is_urlencoded(req.headers()) => {
                     let (parts, body) = req.into_parts();
                     let limit = form_read_limit(authed.is_some());
-                    let declared = crate::api::cases::content_length(&parts.headers);
+                    let declared = crate::limits::content_length(&parts.headers);
                     if declared.is_some_and(|n| n > limit as u64) {
                         return too_large();
                     }

@@ -28,3 +28,11 @@ pub fn staff_form() -> DefaultBodyLimit {
 pub fn upload() -> DefaultBodyLimit {
     DefaultBodyLimit::max(UPLOAD)
 }
+
+/// The body's declared length, when the client declared one.
+pub fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}

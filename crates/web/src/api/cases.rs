@@ -9,8 +9,7 @@ use crate::cases::{self, FileRequest};
 use crate::error::{ApiResult, AppError};
 use crate::ids;
 use crate::state::AppState;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::access::Action;
@@ -183,13 +182,6 @@ async fn case_command(
     Ok(Json(case.into()))
 }
 
-pub(crate) fn content_length(headers: &axum::http::HeaderMap) -> Option<u64> {
-    headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-}
-
 /// The request's `Idempotency-Key` with the hash of what it came with: method, path and the body
 /// as parsed and written again (so spacing and key order do not make a retry look new).
 fn idempotency_key(
@@ -250,7 +242,7 @@ async fn upload_material(
     let number = ids::case_number(&number)?;
     let c = cases::load_visible(&state, &u, &number).await?;
     let actor = cases::upload_allowed(&state, &u, &c, index).await?;
-    crate::files::check_declared_size(content_length(&headers))?;
+    crate::files::check_declared_size(crate::limits::content_length(&headers))?;
     let body = axum::body::to_bytes(body, MAX_UPLOAD)
         .await
         .map_err(|_| crate::files::too_large())?;
