@@ -158,9 +158,9 @@ mod uploads {
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        let config = web::Config {
+        let config = yizhan_web::Config {
             data_dir: dir,
-            ..web::Config::default()
+            ..yizhan_web::Config::default()
         };
         spawn_app_with(backend, config).await
     }
@@ -344,7 +344,7 @@ async fn pages_and_replies_carry_the_security_headers(app: TestApp) {
         common::Backend::Sqlite,
         web::Config {
             public_url: "https://yizhan.example".into(),
-            ..web::Config::default()
+            ..yizhan_web::Config::default()
         },
     )
     .await;

@@ -12,7 +12,7 @@ use domain::calendar::Deadline;
 use domain::RegionCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::model::{CalendarImported, CalendarView, ClosureDoc};

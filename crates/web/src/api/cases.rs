@@ -17,7 +17,7 @@ use domain::case::{Command, IdempotencyKey};
 use sha2::Digest;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use app::files::MAX_UPLOAD;
