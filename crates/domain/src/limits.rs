@@ -77,14 +77,22 @@ pub fn check_command(cmd: &Command, comment: &str) -> Result<(), ValidationError
             ..
         } => {
             check(&mut e, "reasons", reasons, TEXT);
-            check(&mut e, "licence_no", licence_no.as_deref().unwrap_or(""), LINE);
+            check(
+                &mut e,
+                "licence_no",
+                licence_no.as_deref().unwrap_or(""),
+                LINE,
+            );
         }
         Command::HandleImmediately { licence_no } => {
-            check(&mut e, "licence_no", licence_no.as_deref().unwrap_or(""), LINE);
+            check(
+                &mut e,
+                "licence_no",
+                licence_no.as_deref().unwrap_or(""),
+                LINE,
+            );
         }
-        Command::RecordPayment { receipt_no, .. } => {
-            check(&mut e, "receipt_no", receipt_no, LINE)
-        }
+        Command::RecordPayment { receipt_no, .. } => check(&mut e, "receipt_no", receipt_no, LINE),
         Command::Deliver { recipient, .. } => check(&mut e, "recipient", recipient, LINE),
         Command::UploadMaterial { sha256, .. } => check(&mut e, "sha256", sha256, 64),
         Command::Submit

@@ -80,7 +80,12 @@ mod tests {
         ] {
             assert_eq!(LocalPath::parse(bad), None, "{bad:?}");
         }
-        for good in ["/", "/admin", "/cases/new?item_code=X&a=%2F%2Fb", "/%2F%2Fevil"] {
+        for good in [
+            "/",
+            "/admin",
+            "/cases/new?item_code=X&a=%2F%2Fb",
+            "/%2F%2Fevil",
+        ] {
             assert_eq!(LocalPath::parse(good).unwrap().as_str(), good);
             assert!(same_origin(good));
         }

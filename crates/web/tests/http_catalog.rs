@@ -35,7 +35,10 @@ async fn csv_export_neutralises_formulas(app: TestApp) {
     let csv = app.get("/api/v1/catalog/export?format=csv", &s).await;
     let text = String::from_utf8(csv.body.clone()).unwrap();
     let cells: Vec<String> = csv_rows(&text).into_iter().flatten().collect();
-    assert!(cells.iter().any(|c| c == &format!("'{name}")), "neutralised");
+    assert!(
+        cells.iter().any(|c| c == &format!("'{name}")),
+        "neutralised"
+    );
     assert!(
         !cells.iter().any(|c| c.starts_with(['=', '+', '@'])),
         "a cell would run as a formula"
@@ -60,7 +63,11 @@ async fn csv_export_neutralises_formulas(app: TestApp) {
 /// The cells of a CSV export (its BOM dropped), quoted fields unquoted.
 fn csv_rows(text: &str) -> Vec<Vec<String>> {
     let mut rows = vec![vec![]];
-    let (mut cell, mut quoted, mut chars) = (String::new(), false, text.trim_start_matches('\u{feff}').chars().peekable());
+    let (mut cell, mut quoted, mut chars) = (
+        String::new(),
+        false,
+        text.trim_start_matches('\u{feff}').chars().peekable(),
+    );
     while let Some(c) = chars.next() {
         match (quoted, c) {
             (true, '"') if chars.peek() == Some(&'"') => {

@@ -50,7 +50,11 @@ async fn next_never_leaves_the_site(app: TestApp) {
             .post_form(
                 "/login",
                 &who,
-                &[("username", CLERK), ("password", DEMO_PASSWORD), ("next", next)],
+                &[
+                    ("username", CLERK),
+                    ("password", DEMO_PASSWORD),
+                    ("next", next),
+                ],
                 true,
             )
             .await;
@@ -80,8 +84,7 @@ async fn anonymous_bodies_are_refused_before_they_are_buffered(app: TestApp) {
             "/api/v1/session",
             &anon(),
             Some("application/json"),
-            serde_json::to_vec(&json!({"username": "a", "password": "x".repeat(200_000)}))
-                .unwrap(),
+            serde_json::to_vec(&json!({"username": "a", "password": "x".repeat(200_000)})).unwrap(),
             false,
         )
         .await;
@@ -228,12 +231,13 @@ async fn refused_uploads_write_nothing(app: TestApp) {
         )
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
-    assert_eq!(files_on_disk(&app), before, "a refused page upload left a file");
-    // An allowed upload is stored.
     assert_eq!(
-        upload(&app, &clerk, &n, 0, pdf(1024)).await,
-        StatusCode::OK
+        files_on_disk(&app),
+        before,
+        "a refused page upload left a file"
     );
+    // An allowed upload is stored.
+    assert_eq!(upload(&app, &clerk, &n, 0, pdf(1024)).await, StatusCode::OK);
     assert_eq!(files_on_disk(&app), before + 1);
 }
 
@@ -262,7 +266,10 @@ async fn an_idempotency_key_is_bound_to_its_request(app: TestApp) {
                 .await
                 .unwrap()
                 .to_bytes();
-            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap())
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            )
         }
     };
     let accept = json!({ "command": { "action": "accept" } });
@@ -286,7 +293,10 @@ async fn an_idempotency_key_is_bound_to_its_request(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(app.store.get_case(&n).await.unwrap().unwrap().version, version);
+    assert_eq!(
+        app.store.get_case(&n).await.unwrap().unwrap().version,
+        version
+    );
 }
 
 async fn pages_and_replies_carry_the_security_headers(app: TestApp) {

@@ -579,9 +579,8 @@ impl IdempotencyKey {
     /// Whether `self`, arriving now, is the request `seen` recorded: `Some(true)` a retry,
     /// `Some(false)` the same key with another request, `None` another key.
     pub fn replays(&self, seen: &IdempotencyKey) -> Option<bool> {
-        (self.key == seen.key).then(|| {
-            seen.request_hash.is_none() || seen.request_hash == self.request_hash
-        })
+        (self.key == seen.key)
+            .then(|| seen.request_hash.is_none() || seen.request_hash == self.request_hash)
     }
 }
 

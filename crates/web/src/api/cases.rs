@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::access::Action;
 use domain::case::{Command, IdempotencyKey};
-use sha2::Digest;
 use serde::Deserialize;
+use sha2::Digest;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -169,16 +169,8 @@ async fn case_command(
         return Err(AppError::Forbidden.into());
     }
     let actor = cases::actor_for(&state, &u).await?;
-    let case = cases::execute_on(
-        &state,
-        &actor,
-        c,
-        &b.command,
-        &b.comment,
-        &[],
-        key.as_ref(),
-    )
-    .await?;
+    let case =
+        cases::execute_on(&state, &actor, c, &b.command, &b.comment, &[], key.as_ref()).await?;
     Ok(Json(case.into()))
 }
 

@@ -29,7 +29,8 @@ fn kiosk_layout(title: &str, home: bool, body: Markup) -> Markup {
                     @if !home { a.kbtn.light href="/kiosk" { "返回首页" } }
                 }
                 main id="main" { (body) }
-                script src="/static/app.js" {}
+                // The start page needs no script; the others return to it when idle.
+                @if !home { script src="/static/app.js" {} }
             }
         }
     }
