@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use domain::access::{Action, Role};
 use domain::case::{
     self, Actor, ActorRole, Applicant, ApplicantKind, Case, CaseNumber, CaseState, Channel,
-    Command, EventKind, Filing, ItemTerms,
+    Command, EventKind, Filing, IdempotencyKey, ItemTerms,
 };
 use domain::catalog::{CatalogItem, ItemStatus};
 use domain::identity;
@@ -229,6 +229,9 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         ));
     }
     validate_applicant(&req.applicant)?;
+    let mut too_long = ValidationErrors::default();
+    domain::limits::check_form(&mut too_long, &req.form);
+    too_long.into_result(())?;
     let grants = &user.grants;
     let clerk = grants.iter().find(|g| g.role == Role::WindowClerk);
     let agent = grants.iter().find(|g| g.role == Role::VillageAgent);
@@ -393,7 +396,8 @@ pub async fn execute(
 }
 
 /// Like [`execute`] with the client's idempotency key: a command already applied under this key
-/// (its reply lost, the client retrying) is not applied again; the current case is returned.
+/// (its reply lost, the client retrying) is not applied again; the current case is returned. The
+/// same key with another request is refused (`idempotency_key_reused`).
 pub async fn execute_keyed(
     state: &Services,
     actor: &Actor,
@@ -401,23 +405,71 @@ pub async fn execute_keyed(
     cmd: &Command,
     comment: &str,
     attachments: &[String],
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
 ) -> Result<Case> {
-    if let Some(k) = key {
-        if k.is_empty() || k.len() > 100 {
-            return Err(Error::bad_field(
-                "invalid_idempotency_key",
-                "Idempotency-Key",
-                "幂等键应为1至100个字符",
-            ));
-        }
-    }
     let c = state
         .store
         .get_case(number.as_str())
         .await?
         .ok_or(Error::NotFound("办件"))?;
     execute_on(state, actor, c, cmd, comment, attachments, key).await
+}
+
+/// Checks that `user` may upload material `index` of `c` now — the command's own rule, asked
+/// with a stand-in hash — and returns their actor. Transports call it before they read the file,
+/// so a refused upload is neither buffered nor written to disk.
+pub async fn upload_allowed(
+    state: &Services,
+    user: &User,
+    c: &Case,
+    index: usize,
+) -> Result<Actor> {
+    let actor = actor_for(state, user).await?;
+    let cal = state.calendar_for(&c.filing.place).await?;
+    let probe = Command::UploadMaterial {
+        index,
+        sha256: "0".repeat(64),
+    };
+    case::decide(c, &probe, &actor, state.clock.now(), &cal)?;
+    Ok(actor)
+}
+
+/// Stores an uploaded material file and records it on the case (after [`upload_allowed`]).
+pub async fn upload_material(
+    state: &Services,
+    actor: &Actor,
+    number: &CaseNumber,
+    index: usize,
+    bytes: &[u8],
+) -> Result<(String, &'static str)> {
+    let (sha256, content_type) = crate::files::store_upload(state, bytes).await?;
+    execute(
+        state,
+        actor,
+        number,
+        &Command::UploadMaterial {
+            index,
+            sha256: sha256.clone(),
+        },
+        "",
+        std::slice::from_ref(&sha256),
+    )
+    .await?;
+    Ok((sha256, content_type))
+}
+
+/// Whether `key` was already applied to `c` (a retry: answer with the case as it is), an error
+/// when it was applied to another request, `false` when it is new.
+fn replayed(c: &Case, key: &IdempotencyKey) -> Result<bool> {
+    match c.recent_keys.iter().find_map(|seen| key.replays(seen)) {
+        Some(true) => Ok(true),
+        Some(false) => Err(Error::Unprocessable {
+            code: "idempotency_key_reused",
+            message: "此幂等键已用于另一操作,请为新的操作生成新的键".into(),
+            field: Some("Idempotency-Key".into()),
+        }),
+        None => Ok(false),
+    }
 }
 
 /// Runs a command on a case the caller has just loaded (saves reading and decoding it twice).
@@ -428,13 +480,23 @@ pub async fn execute_on(
     cmd: &Command,
     comment: &str,
     attachments: &[String],
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
 ) -> Result<Case> {
     let number = c.filing.number.clone();
     let number = number.as_str();
-    if key.is_some_and(|k| c.recent_keys.iter().any(|x| x == k)) {
-        return Ok(c);
+    if let Some(k) = key {
+        if k.key.is_empty() || k.key.len() > 100 {
+            return Err(Error::bad_field(
+                "invalid_idempotency_key",
+                "Idempotency-Key",
+                "幂等键应为1至100个字符",
+            ));
+        }
+        if replayed(&c, k)? {
+            return Ok(c);
+        }
     }
+    domain::limits::check_command(cmd, comment)?;
     let now = state.clock.now();
     let cal = state.calendar_for(&c.filing.place).await?;
     let d = case::decide(&c, cmd, actor, now, &cal)?;
@@ -487,8 +549,10 @@ pub async fn execute_on(
                 .get_case(number)
                 .await?
                 .ok_or(Error::NotFound("办件"))?;
-            if key.is_some_and(|k| now_case.recent_keys.iter().any(|x| x == k)) {
-                return Ok(now_case);
+            if let Some(k) = key {
+                if replayed(&now_case, k)? {
+                    return Ok(now_case);
+                }
             }
             return Err(Error::Conflict {
                 code: "stale_case",

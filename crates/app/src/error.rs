@@ -35,6 +35,13 @@ pub enum Error {
     NoMatch { code: &'static str, message: String },
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// Well-formed input that cannot be carried out as sent (422), with its own code.
+    #[error("{message}")]
+    Unprocessable {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
     #[error("{message}")]
     Locked { message: String, retry_after_s: i64 },
     /// A write that did not carry the session's anti-forgery token (raised by transports).
@@ -69,6 +76,7 @@ impl Error {
             Error::Validation(_) => "validation_failed",
             Error::BadRequest { code, .. }
             | Error::Conflict { code, .. }
+            | Error::Unprocessable { code, .. }
             | Error::Unauthenticated { code, .. }
             | Error::NoMatch { code, .. } => code,
             Error::NotSignedIn => "not_signed_in",
@@ -93,7 +101,9 @@ impl Error {
     pub fn fields(&self) -> (Option<String>, Vec<FieldError>) {
         match self {
             Error::Validation(v) => (v.errors.first().map(|e| e.field.clone()), v.errors.clone()),
-            Error::BadRequest { field, .. } => (field.clone(), vec![]),
+            Error::BadRequest { field, .. } | Error::Unprocessable { field, .. } => {
+                (field.clone(), vec![])
+            }
             _ => (None, vec![]),
         }
     }

@@ -21,6 +21,19 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The first check of an upload, before its body is read: a `Content-Length` over the limit is
+/// refused without reading a byte.
+pub fn check_declared_size(len: Option<u64>) -> Result<()> {
+    match len {
+        Some(n) if n > MAX_UPLOAD as u64 => Err(too_large()),
+        _ => Ok(()),
+    }
+}
+
+pub fn too_large() -> Error {
+    Error::bad_field("file_too_large", "file", "文件不能超过10MB")
+}
+
 /// Stores the bytes at `files/ab/abcdef…` (SHA-256) and returns the hash and type. Writing to a
 /// temporary name and renaming makes a crash leave either nothing or the whole file. The writing
 /// and its fsync run on a blocking thread, off the async workers.
@@ -29,11 +42,7 @@ pub async fn store_upload(state: &Services, bytes: &[u8]) -> Result<(String, &'s
         return Err(Error::bad_field("empty_file", "file", "文件为空"));
     }
     if bytes.len() > MAX_UPLOAD {
-        return Err(Error::bad_field(
-            "file_too_large",
-            "file",
-            "文件不能超过10MB",
-        ));
+        return Err(too_large());
     }
     let ct = sniff(bytes).ok_or_else(|| {
         Error::bad_field("unsupported_type", "file", "仅支持 PDF、PNG、JPEG 文件")

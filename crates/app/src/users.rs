@@ -234,6 +234,12 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
     if b.display_name.trim().is_empty() {
         e.push("display_name", "required", "姓名不能为空");
     }
+    domain::limits::check(
+        &mut e,
+        "display_name",
+        &b.display_name,
+        domain::limits::NAME,
+    );
     let phone = b.phone.trim();
     if !phone.is_empty() && !domain::identity::valid_mobile(phone) {
         e.push("phone", "invalid_phone", "手机号应为11位数字");

@@ -204,7 +204,7 @@ pub(crate) fn csv(items: &[CatalogItem]) -> Result<Vec<u8>, ExportError> {
                 rec[0] = table.name().to_string();
                 for (hd, v) in row {
                     if let Some(&i) = pos.get(hd) {
-                        rec[i] = v.text();
+                        rec[i] = crate::csv_cell::neutralize(&v.text()).into_owned();
                     }
                 }
                 w.write_record(&rec)?;

@@ -20,7 +20,9 @@
 //! sheet a row belongs to (事项/材料/环节/收费); the other columns are the union of the four
 //! sheets' columns, blank where they don't apply. One file keeps an item's versions, materials,
 //! stages and fees together, which is what a center mails around; rows are still
-//! one-record-per-row so a filter on `表` in Excel shows one sheet.
+//! one-record-per-row so a filter on `表` in Excel shows one sheet. A cell that would start with
+//! `=`, `+`, `-`, `@`, tab or CR (a formula to a spreadsheet) is written with a leading `'`, and
+//! read back without it (`csv_cell`).
 //!
 //! # Import
 //!
@@ -34,6 +36,7 @@
 //! that way; the xlsx format, which stores them as text, is the one to edit in Excel. Import
 //! accepts the `="330100"` form people use to keep such codes as text.
 
+mod csv_cell;
 mod export;
 mod import;
 mod layout;

@@ -312,6 +312,14 @@ impl CatalogItem {
                 e.push(field, "required", format!("{label}不能为空"));
             }
         };
+        crate::limits::check(&mut e, "name", &self.name, crate::limits::NAME);
+        for (field, text) in [
+            ("legal_basis", &self.legal_basis),
+            ("conditions", &self.conditions),
+            ("faq", &self.faq),
+        ] {
+            crate::limits::check(&mut e, field, text, crate::limits::LONG_TEXT);
+        }
         if let Err(v) = ItemCode::parse(&self.code) {
             e.errors.extend(v.errors);
         }

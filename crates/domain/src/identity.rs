@@ -100,6 +100,7 @@ pub fn check_applicant(
     if name.trim().is_empty() {
         e.push("applicant.name", "required", "申请人名称不能为空");
     }
+    crate::limits::check(&mut e, "applicant.name", name, crate::limits::NAME);
     match kind {
         ApplicantKind::Person if !valid_resident_id(id_number.trim()) => e.push(
             "applicant.id_number",

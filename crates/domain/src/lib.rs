@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod error;
 pub mod feedback;
 pub mod identity;
+pub mod limits;
 pub mod notices;
 pub mod orders;
 pub mod record;

@@ -199,6 +199,7 @@ impl Region {
         if self.name.trim().is_empty() {
             e.push("name", "required", "名称不能为空");
         }
+        crate::limits::check(&mut e, "name", &self.name, crate::limits::NAME);
         if self.code.implied_level() != self.level {
             e.push(
                 "code",
@@ -334,6 +335,9 @@ impl ServicePlace {
         if self.address.trim().is_empty() {
             e.push("address", "required", "地址不能为空");
         }
+        crate::limits::check(&mut e, "name", &self.name, crate::limits::NAME);
+        crate::limits::check(&mut e, "address", &self.address, crate::limits::LINE);
+        crate::limits::check(&mut e, "phone", &self.phone, crate::limits::LINE);
         if !self.phone.is_empty()
             && !self
                 .phone

@@ -23,6 +23,8 @@ pub struct EventBody<'a> {
     attachments: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     idempotency_key: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_hash: &'a Option<String>,
 }
 
 impl<'a> From<&'a CaseEvent> for EventBody<'a> {
@@ -34,6 +36,7 @@ impl<'a> From<&'a CaseEvent> for EventBody<'a> {
             comment: &e.comment,
             attachments: &e.attachments,
             idempotency_key: &e.idempotency_key,
+            request_hash: &e.request_hash,
         }
     }
 }
@@ -50,6 +53,8 @@ pub struct StoredEvent {
     attachments: Vec<String>,
     #[serde(default)]
     idempotency_key: Option<String>,
+    #[serde(default)]
+    request_hash: Option<String>,
 }
 
 impl StoredEvent {
@@ -64,6 +69,7 @@ impl StoredEvent {
             comment: self.comment,
             attachments: self.attachments,
             idempotency_key: self.idempotency_key,
+            request_hash: self.request_hash,
             prev_hash: String::new(),
             hash: hex::encode(hash),
         }

@@ -24,8 +24,17 @@ pub const SESSION_COOKIE: &str = "yz_session";
 pub const ANON_CSRF_COOKIE: &str = "yz_csrf";
 pub const CSRF_FIELD: &str = "_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-/// Largest form body the CSRF guard buffers (catalog spreadsheets are uploaded as forms).
-const MAX_FORM_BYTES: usize = 20 * 1024 * 1024;
+/// The largest body the CSRF guard reads to find `_csrf` in a form: what an anonymous form may
+/// send at most (`limits::FORM`), and what a signed-in user's largest form (a catalog item with
+/// its guide) may (`limits::STAFF_FORM`). Uploads carry the token in their query and are not read
+/// here at all.
+fn form_read_limit(signed_in: bool) -> usize {
+    if signed_in {
+        crate::limits::STAFF_FORM
+    } else {
+        crate::limits::FORM
+    }
+}
 
 /// The signed-in user of a request, resolved once by [`session_layer`].
 #[derive(Clone, Debug)]
@@ -159,31 +168,44 @@ pub async fn session_layer(
                 }
             }
         } else {
-            let (parts, body) = req.into_parts();
-            let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-                Ok(b) => b,
-                Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "请求体过大").into_response(),
-            };
-            let from_query = parts
-                .uri
+            // The token in the query (uploads) is checked without touching the body; a form's
+            // body is read only up to the small limit, before anything else is done with it.
+            let from_query = req
+                .uri()
                 .query()
                 .and_then(|q| form_field(q.as_bytes(), CSRF_FIELD));
-            let from_body = if is_urlencoded(&parts.headers) {
-                form_field(&bytes, CSRF_FIELD)
-            } else {
-                None
+            let sent = match from_query {
+                Some(t) => Some(t),
+                None if is_urlencoded(req.headers()) => {
+                    let (parts, body) = req.into_parts();
+                    let limit = form_read_limit(authed.is_some());
+                    let declared = crate::limits::content_length(&parts.headers);
+                    if declared.is_some_and(|n| n > limit as u64) {
+                        return too_large();
+                    }
+                    let bytes = match axum::body::to_bytes(body, limit).await {
+                        Ok(b) => b,
+                        Err(_) => return too_large(),
+                    };
+                    let sent = form_field(&bytes, CSRF_FIELD);
+                    req = Request::from_parts(parts, Body::from(bytes));
+                    sent
+                }
+                None => None,
             };
-            let sent = from_query.or(from_body);
             if expected.is_none() || sent.is_none() || sent != expected {
                 return crate::pages::error_page(&AppError::Csrf, None);
             }
-            req = Request::from_parts(parts, Body::from(bytes));
         }
     }
     if let Some(a) = authed {
         req.extensions_mut().insert(a);
     }
     next.run(req).await
+}
+
+fn too_large() -> Response {
+    (StatusCode::PAYLOAD_TOO_LARGE, "请求体过大").into_response()
 }
 
 fn is_urlencoded(h: &axum::http::HeaderMap) -> bool {

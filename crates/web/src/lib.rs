@@ -6,6 +6,8 @@ pub mod error;
 pub mod files;
 pub mod forms;
 pub mod ids;
+pub mod limits;
+pub mod local_path;
 pub mod pages;
 pub mod state;
 
@@ -14,7 +16,7 @@ pub use app::{cases, demo_cases, jobs, supervision, supervision_orders};
 
 pub use state::{AppState, Clock, Config, ManualClock, OffsetClock, SystemClock};
 
-use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
@@ -43,10 +45,19 @@ pub fn app(state: AppState) -> Router {
             post(admin::add_child_region),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/catalog", get(admin::catalog).post(admin::item_save))
+        .route(
+            "/admin/catalog",
+            get(admin::catalog).post(admin::item_save.layer(limits::staff_form())),
+        )
         .route("/admin/catalog/new", get(admin::item_new))
-        .route("/admin/catalog/import", post(admin::catalog_import))
-        .route("/admin/catalog/synonyms", post(admin::save_synonyms))
+        .route(
+            "/admin/catalog/import",
+            post(admin::catalog_import.layer(limits::upload())),
+        )
+        .route(
+            "/admin/catalog/synonyms",
+            post(admin::save_synonyms.layer(limits::staff_form())),
+        )
         .route("/admin/catalog/{code}/{version}", get(admin::item_view))
         .route(
             "/admin/catalog/{code}/{version}/edit",
@@ -61,7 +72,10 @@ pub fn app(state: AppState) -> Router {
             post(admin::item_new_version),
         )
         .route("/admin/calendar", get(admin::calendar))
-        .route("/admin/calendar/import", post(admin::calendar_import))
+        .route(
+            "/admin/calendar/import",
+            post(admin::calendar_import.layer(limits::staff_form())),
+        )
         .route("/admin/calendar/closures", post(admin::add_closure))
         .route("/cases", get(pages::cases::workbench))
         .route(
@@ -74,7 +88,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/cases/{number}", get(pages::cases::case_page))
         .route("/cases/{number}/act", post(pages::cases::case_act))
-        .route("/cases/{number}/upload", post(pages::cases::case_upload))
+        .route(
+            "/cases/{number}/upload",
+            post(pages::cases::case_upload.layer(limits::upload())),
+        )
         .route("/cases/{number}/files/{hash}", get(pages::cases::case_file))
         .route(
             "/cases/{number}/documents/{kind}",
@@ -121,13 +138,14 @@ pub fn app(state: AppState) -> Router {
             get(pages::supervision::evaluation_xlsx),
         )
         .route("/static/app.css", get(|| async { pages::css_response() }))
+        .route("/static/app.js", get(|| async { pages::js_response() }))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { pages::error_page(&error::AppError::NotFound("页面"), None) });
     Router::new()
         .nest("/api/v1", api::router())
         .merge(pages)
         .merge(pages::feedback::routes())
-        .layer(DefaultBodyLimit::max(20 * 1024 * 1024))
+        .layer(limits::default_layer())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::session_layer,
@@ -204,7 +222,10 @@ fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
 
 /// Headers every response carries: no framing by other sites, no MIME sniffing, no referrer leak;
 /// and, when the platform is reached over HTTPS (`public_url`), HSTS so browsers never fall back to
-/// plain HTTP.
+/// plain HTTP. Scripts come only from this site (`/static/app.js`), never inline, so an injected
+/// `<script>` does not run. Nothing is kept in a browser's or proxy's cache (`no-store`) but the
+/// static assets, which say their own `Cache-Control`: a case page, the lookup by query code or a
+/// JSON reply may carry personal data, and a rule that covers every reply cannot miss one.
 async fn security_headers(
     axum::extract::State(state): axum::extract::State<AppState>,
     mut resp: axum::response::Response,
@@ -227,7 +248,10 @@ async fn security_headers(
     );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
     );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     resp
 }

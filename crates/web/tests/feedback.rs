@@ -709,14 +709,16 @@ async fn kiosk_works_without_javascript(app: TestApp) {
     assert!(guide
         .text()
         .contains(&format!("/kiosk/items/{ITEM_ZHAIJIDI}/print")));
-    assert!(app
-        .get(
+    assert!(
+        app.get(
             &format!("/kiosk/items/{ITEM_ZHAIJIDI}/print"),
             &Session::default()
         )
         .await
         .text()
-        .contains("window.print()"));
+        .contains("data-autoprint"),
+        "printed at once by /static/app.js (no inline script)"
+    );
 
     let (n, code) = completed_case(&app).await;
     let looked = app

@@ -16,7 +16,78 @@ both_backends!(
     calendar_arithmetic_import_and_permissions,
     catalog_search_understands_pinyin_and_maintained_synonyms,
     an_import_cannot_take_over_another_regions_item,
+    csv_export_neutralises_formulas,
 );
+
+/// A catalog item whose name starts with `=` is exported to CSV as text (`'=…`), not as a formula
+/// a spreadsheet would run, and imports back unchanged; the xlsx keeps the name as it is.
+async fn csv_export_neutralises_formulas(app: TestApp) {
+    let s = app.api_login(MGR_TOWNSHIP_A).await;
+    let name = "=HYPERLINK(\"http://evil.example\",\"点击\")";
+    let mut item = draft_item("T-EQ1", TOWNSHIP_A);
+    item["name"] = json!(name);
+    let r = app.post_json("/api/v1/catalog", &s, &item).await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let r = app
+        .post_json("/api/v1/catalog/T-EQ1/versions/1/publish", &s, &json!({}))
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let csv = app.get("/api/v1/catalog/export?format=csv", &s).await;
+    let text = String::from_utf8(csv.body.clone()).unwrap();
+    let cells: Vec<String> = csv_rows(&text).into_iter().flatten().collect();
+    assert!(
+        cells.iter().any(|c| c == &format!("'{name}")),
+        "neutralised"
+    );
+    assert!(
+        !cells.iter().any(|c| c.starts_with(['=', '+', '@'])),
+        "a cell would run as a formula"
+    );
+    // The export imports back as it was.
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/catalog/import?format=csv",
+            &s,
+            Some("text/csv"),
+            csv.body.clone(),
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["updated"], 0, "{}", r.text());
+    let back = app.get("/api/v1/catalog/T-EQ1/versions/1", &s).await.json();
+    assert_eq!(back["name"], name);
+}
+
+/// The cells of a CSV export (its BOM dropped), quoted fields unquoted.
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![vec![]];
+    let (mut cell, mut quoted, mut chars) = (
+        String::new(),
+        false,
+        text.trim_start_matches('\u{feff}').chars().peekable(),
+    );
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cell.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => rows.last_mut().unwrap().push(std::mem::take(&mut cell)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                rows.last_mut().unwrap().push(std::mem::take(&mut cell));
+                rows.push(vec![]);
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    rows
+}
 
 fn draft_item(code: &str, region: &str) -> serde_json::Value {
     json!({

@@ -30,7 +30,7 @@ pub(super) fn read_csv(bytes: &[u8], errors: &mut Vec<CellError>) -> Vec<TableIn
         for (j, field) in rec.iter().enumerate() {
             match std::str::from_utf8(field) {
                 Ok(s) => cells.push(Cell {
-                    text: s.to_string(),
+                    text: crate::csv_cell::restore(s).into_owned(),
                     bad: false,
                 }),
                 Err(_) => {

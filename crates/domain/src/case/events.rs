@@ -243,6 +243,9 @@ pub struct CaseEvent {
     /// is recognised and not applied twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
+    /// The hash of the request that key came with (see `IdempotencyKey`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -266,6 +269,9 @@ impl CaseEvent {
         // Only present when set, so events sealed without a key keep their hashes.
         if let Some(k) = &self.idempotency_key {
             body["idempotency_key"] = serde_json::Value::String(k.clone());
+        }
+        if let Some(r) = &self.request_hash {
+            body["request_hash"] = serde_json::Value::String(r.clone());
         }
         let json = serde_json::to_vec(&body).expect("event serializes");
         hex::encode(suite.digest(&[self.prev_hash.as_bytes(), &json]))

@@ -558,10 +558,54 @@ pub struct Case {
     pub forwarded_on: Option<NaiveDate>,
     /// Idempotency keys of the latest commands, newest last (a retry within these is a replay).
     #[serde(default)]
-    pub recent_keys: Vec<String>,
+    pub recent_keys: Vec<IdempotencyKey>,
     /// Seq of the last event applied.
     pub version: u32,
     pub last_hash: String,
+}
+
+/// A client's idempotency key and the hash of the request it came with (method, path and body, as
+/// the transport computes it), so a key sent again with another command is told apart from a
+/// retry. Keys recorded before the hash was kept have none and are taken as retries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredKey")]
+pub struct IdempotencyKey {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
+}
+
+impl IdempotencyKey {
+    /// Whether `self`, arriving now, is the request `seen` recorded: `Some(true)` a retry,
+    /// `Some(false)` the same key with another request, `None` another key.
+    pub fn replays(&self, seen: &IdempotencyKey) -> Option<bool> {
+        (self.key == seen.key)
+            .then(|| seen.request_hash.is_none() || seen.request_hash == self.request_hash)
+    }
+}
+
+/// Snapshots written before [`IdempotencyKey`] kept bare strings.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredKey {
+    Bare(String),
+    Full {
+        key: String,
+        #[serde(default)]
+        request_hash: Option<String>,
+    },
+}
+
+impl From<StoredKey> for IdempotencyKey {
+    fn from(k: StoredKey) -> Self {
+        match k {
+            StoredKey::Bare(key) => IdempotencyKey {
+                key,
+                request_hash: None,
+            },
+            StoredKey::Full { key, request_hash } => IdempotencyKey { key, request_hash },
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -28,7 +28,7 @@ pub const ACCEPT_LIMIT_DAYS: u32 = 5;
 /// Default working days to answer an accepted complaint (administrators may change it).
 pub const DEFAULT_ANSWER_DAYS: u32 = 15;
 /// Longest a comment, complaint text or reply may be, in characters.
-pub const MAX_TEXT_CHARS: usize = 2000;
+pub const MAX_TEXT_CHARS: usize = crate::limits::TEXT;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FeedbackError {

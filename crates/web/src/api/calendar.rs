@@ -12,7 +12,7 @@ use domain::calendar::Deadline;
 use domain::RegionCode;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::model::{CalendarImported, CalendarView, ClosureDoc};
@@ -20,7 +20,7 @@ use super::model::{CalendarImported, CalendarView, ClosureDoc};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(days))
-        .routes(routes!(import))
+        .routes(routes!(import).layer(crate::limits::staff_form()))
         .routes(routes!(closures, add_closure))
         .routes(routes!(add_working_days))
 }

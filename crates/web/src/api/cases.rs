@@ -9,15 +9,15 @@ use crate::cases::{self, FileRequest};
 use crate::error::{ApiResult, AppError};
 use crate::ids;
 use crate::state::AppState;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use domain::access::Action;
-use domain::case::Command;
+use domain::case::{Command, IdempotencyKey};
 use serde::Deserialize;
+use sha2::Digest;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use app::files::MAX_UPLOAD;
@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_case))
         .routes(routes!(case_events))
         .routes(routes!(case_command))
-        .routes(routes!(upload_material).layer(DefaultBodyLimit::max(MAX_UPLOAD + 1024)))
+        .routes(routes!(upload_material))
         .routes(routes!(lookup))
         .routes(routes!(messages))
         .routes(routes!(results))
@@ -189,26 +189,46 @@ async fn case_command(
     ApiJson(b): ApiJson<CommandBody>,
 ) -> ApiResult<Json<CaseView>> {
     let number = ids::case_number(&number)?;
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let key = idempotency_key(&headers, &number, &b)?;
     let c = cases::load_visible(&state, &u, &number).await?;
     if matches!(b.command, Command::AutoAccept) {
         return Err(AppError::Forbidden.into());
     }
     let actor = cases::actor_for(&state, &u).await?;
-    let case = cases::execute_on(
-        &state,
-        &actor,
-        c,
-        &b.command,
-        &b.comment,
-        &[],
-        key.as_deref(),
-    )
-    .await?;
+    let case =
+        cases::execute_on(&state, &actor, c, &b.command, &b.comment, &[], key.as_ref()).await?;
     Ok(Json(case.into()))
+}
+
+/// The request's `Idempotency-Key` with the hash of what it came with: method, path and the body
+/// as parsed and written again (so spacing and key order do not make a retry look new).
+fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+    number: &domain::case::CaseNumber,
+    body: &CommandBody,
+) -> ApiResult<Option<IdempotencyKey>> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().map_err(|_| {
+        AppError::bad_field(
+            "invalid_idempotency_key",
+            "Idempotency-Key",
+            "幂等键应为1至100个字符",
+        )
+    })?;
+    let canonical = serde_json::to_vec(&serde_json::json!({
+        "command": body.command,
+        "comment": body.comment,
+    }))
+    .map_err(|e| AppError::Internal(format!("command body: {e}")))?;
+    let mut h = sha2::Sha256::new();
+    h.update(format!("POST /api/v1/cases/{}/commands\n", number.as_str()));
+    h.update(&canonical);
+    Ok(Some(IdempotencyKey {
+        key: key.to_string(),
+        request_hash: Some(hex::encode(h.finalize())),
+    }))
 }
 
 /// 上传第 index 项材料(请求体为文件,PDF/PNG/JPEG,≤10MB)
@@ -232,24 +252,20 @@ async fn upload_material(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiPath((number, index)): ApiPath<(String, usize)>,
-    body: Bytes,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> ApiResult<Json<Uploaded>> {
+    // Who may upload is settled before a byte of the body is read (the body is taken raw so
+    // that no extractor buffers it first).
     let number = ids::case_number(&number)?;
-    cases::load_visible(&state, &u, &number).await?;
-    let (sha256, content_type) = crate::files::store_upload(&state, &body).await?;
-    let actor = cases::actor_for(&state, &u).await?;
-    cases::execute(
-        &state,
-        &actor,
-        &number,
-        &Command::UploadMaterial {
-            index,
-            sha256: sha256.clone(),
-        },
-        "",
-        std::slice::from_ref(&sha256),
-    )
-    .await?;
+    let c = cases::load_visible(&state, &u, &number).await?;
+    let actor = cases::upload_allowed(&state, &u, &c, index).await?;
+    crate::files::check_declared_size(crate::limits::content_length(&headers))?;
+    let body = axum::body::to_bytes(body, MAX_UPLOAD)
+        .await
+        .map_err(|_| crate::files::too_large())?;
+    let (sha256, content_type) =
+        cases::upload_material(&state, &actor, &number, index, &body).await?;
     Ok(Json(Uploaded {
         sha256,
         content_type: content_type.to_string(),

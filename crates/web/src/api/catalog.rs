@@ -6,7 +6,7 @@ use crate::error::{ApiResult, AppError};
 use crate::ids;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -27,9 +27,9 @@ pub use app::catalog::{
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_items, save_draft))
+        .routes(routes!(list_items, save_draft).layer(crate::limits::staff_form()))
         .routes(routes!(export))
-        .routes(routes!(import).layer(DefaultBodyLimit::max(20 * 1024 * 1024)))
+        .routes(routes!(import).layer(crate::limits::upload()))
         .routes(routes!(published))
         .routes(routes!(versions))
         .routes(routes!(version))

@@ -64,6 +64,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "请求须使用 Content-Type: application/json",
             ))
             .into()),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::bad("body_too_large", "请求体过大").into())
+            }
             Err(e) => Err((AppError::bad(
                 "invalid_body",
                 format!("请求体无法读取:{}", e.body_text()),

@@ -319,8 +319,9 @@ pub async fn document(
         html lang="zh-CN" {
             head { meta charset="utf-8"; title { (title) " " (f.number) }; style { (PreEscaped(PRINT_CSS)) } }
             body {
-                div.noprint { button type="button" onclick="window.print()" { "打印" } " " a href={ "/cases/" (f.number) } { "返回办件" } }
+                div.noprint { button type="button" data-print { "打印" } " " a href={ "/cases/" (f.number) } { "返回办件" } }
                 @for p in pages { (p) }
+                script src="/static/app.js" {}
             }
         }
     };

@@ -18,6 +18,8 @@ use domain::access::Action;
 use maud::{html, Markup, DOCTYPE};
 
 pub const CSS: &str = include_str!("../../static/app.css");
+/// The site's one script: CSP allows scripts from this site only, never inline.
+pub const JS: &str = include_str!("../../static/app.js");
 
 /// The page frame: header with the navigation this user may use, main content, footer.
 pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
@@ -74,6 +76,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                 }
                 main id="main" { (body) }
                 footer.foot { "一站 · 市县乡村四级行政服务网络 · 咨询投诉电话 12345 · " a href="/checkpoints" { "记录检查点" } }
+                script src="/static/app.js" {}
             }
         }
     }
@@ -133,6 +136,17 @@ pub fn css_response() -> Response {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+        .into_response()
+}
+
+pub fn js_response() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
     )
         .into_response()
 }

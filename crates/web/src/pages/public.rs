@@ -4,6 +4,7 @@ use super::{layout, nl2br, PageResult};
 use crate::auth::{self, MaybeUser, ANON_CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::error::HttpError;
+use crate::local_path::LocalPath;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -258,7 +259,7 @@ pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup
                     a.button href={ "/cases/new?item_code=" (item.code) } { "在线申报" }
                 }
                 @if item.proxy_allowed { span.tag { "可到村(社区)便民服务室由代办员代办" } }
-                button type="button" onclick="window.print()" { "打印办事指南" }
+                button type="button" data-print { "打印办事指南" }
                 a.button.secondary href="/catalog" { "返回事项列表" }
             }
         }
@@ -271,13 +272,10 @@ pub struct NextQuery {
     pub next: String,
 }
 
-/// Only same-site relative paths may be redirected to after sign-in.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/admin".to_string()
-    }
+/// Only same-site paths may be redirected to after sign-in (`LocalPath`); anything else goes to
+/// the workbench.
+fn safe_next(next: &str) -> LocalPath {
+    LocalPath::parse_or(next, "/admin")
 }
 
 fn login_form(token: &str, next: &str, username: &str, error: Option<&str>) -> Markup {
@@ -322,11 +320,11 @@ pub async fn login_page(
     Query(q): Query<NextQuery>,
 ) -> Response {
     if user.is_some() {
-        return Redirect::to(&safe_next(&q.next)).into_response();
+        return safe_next(&q.next).redirect();
     }
     login_response(
         &state,
-        &safe_next(&q.next),
+        safe_next(&q.next).as_str(),
         "",
         None,
         axum::http::StatusCode::OK,
@@ -359,16 +357,17 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
                 .grants
                 .iter()
                 .all(|g| g.role == domain::Role::Auditor);
-            let dest = if auditor_only && next == "/admin" {
+            let dest = if auditor_only && next.as_str() == "/admin" {
                 // The auditor's workbench is the audit log (三员分立: nothing else is theirs).
-                "/admin/audit".to_string()
-            } else if s.user.grants.iter().any(|g| g.role.is_staff()) || !next.starts_with("/admin")
+                LocalPath::site("/admin/audit")
+            } else if s.user.grants.iter().any(|g| g.role.is_staff())
+                || !next.as_str().starts_with("/admin")
             {
                 next
             } else {
-                "/".to_string()
+                LocalPath::site("/")
             };
-            let mut resp = Redirect::to(&dest).into_response();
+            let mut resp = dest.redirect();
             resp.headers_mut()
                 .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
             resp.headers_mut()
@@ -377,7 +376,7 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
         }
         Err(e) => login_response(
             &state,
-            &safe_next(&f.next),
+            safe_next(&f.next).as_str(),
             &f.username,
             Some(&e.user_message()),
             e.status(),
@@ -422,7 +421,7 @@ pub async fn material_template(
             }
             p { "本人(单位)承诺所填内容及所附材料真实、有效,如有虚假愿承担相应法律责任。" }
             p style="text-align:right;margin-top:16mm" { "申请人(签字或盖章):________________    日期:______年____月____日" }
-            div.actions.no-print { button type="button" onclick="window.print()" { "打印样表" } a.button.secondary href={ "/catalog/" (item.code) } { "返回办事指南" } }
+            div.actions.no-print { button type="button" data-print { "打印样表" } a.button.secondary href={ "/catalog/" (item.code) } { "返回办事指南" } }
         }
     };
     Ok(layout(&m.name, None, body).into_response())

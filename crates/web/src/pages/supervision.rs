@@ -105,9 +105,9 @@ pub async fn monitor(State(state): State<AppState>, PageUser(u): PageUser) -> Pa
             a.tab href="/supervision/rules" { "预警规则" }
         }
         form.actions method="post" action="/supervision/scan" { (csrf_input(&u)) button.secondary type="submit" { "立即扫描预警" } span.hint { "页面数据实时更新,无需刷新。" } }
-        div #live { (live_fragment(&d)) }
-        // Progressive enhancement: without JavaScript the page is complete, just not live.
-        script { (PreEscaped(r#"if(window.EventSource){var es=new EventSource('/supervision/live');es.addEventListener('update',function(e){document.getElementById('live').innerHTML=e.data;});}"#)) }
+        // Progressive enhancement (static/app.js): without JavaScript the page is complete, just
+        // not live.
+        div #live data-live="/supervision/live" { (live_fragment(&d)) }
     };
     Ok(layout("实时监控", Some(&u), body).into_response())
 }

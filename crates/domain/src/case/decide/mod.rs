@@ -207,6 +207,7 @@ pub fn seal(
             comment: comment.to_string(),
             attachments: attachments.to_vec(),
             idempotency_key: None,
+            request_hash: None,
             prev_hash: prev.clone(),
             hash: String::new(),
         };
@@ -229,7 +230,7 @@ pub fn seal_with_key(
     comment: &str,
     attachments: &[String],
     kinds: Vec<EventKind>,
-    key: Option<&str>,
+    key: Option<&IdempotencyKey>,
 ) -> Vec<CaseEvent> {
     let mut events = seal(
         suite,
@@ -245,7 +246,8 @@ pub fn seal_with_key(
     if let Some(k) = key {
         let mut prev = last_hash.to_string();
         for e in &mut events {
-            e.idempotency_key = Some(k.to_string());
+            e.idempotency_key = Some(k.key.clone());
+            e.request_hash = k.request_hash.clone();
             e.prev_hash = prev.clone();
             e.hash = e.compute_hash(suite);
             prev = e.hash.clone();

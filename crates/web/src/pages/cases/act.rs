@@ -176,6 +176,10 @@ pub async fn case_act(
     }
 }
 
+fn invalid_index() -> AppError {
+    AppError::bad_field("invalid_index", "index", "请选择材料")
+}
+
 pub async fn case_upload(
     State(state): State<AppState>,
     PageUser(u): PageUser,
@@ -183,46 +187,31 @@ pub async fn case_upload(
     mut mp: Multipart,
 ) -> PageResult {
     let number = crate::ids::case_number(&number)?;
-    cases::load_visible(&state, &u, &number).await?;
-    let (mut index, mut data) = (None, None);
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::bad("invalid_upload", format!("上传失败:{e}")))?
-    {
-        match field.name() {
-            Some("index") => {
-                index = field
-                    .text()
-                    .await
-                    .ok()
-                    .and_then(|t| t.trim().parse::<usize>().ok())
-            }
-            Some("file") => {
-                data = Some(field.bytes().await.map_err(|_| {
-                    AppError::bad_field("file_too_large", "file", "文件不能超过10MB")
-                })?)
-            }
-            _ => {}
-        }
-    }
-    let index = index.ok_or_else(|| AppError::bad_field("invalid_index", "index", "请选择材料"))?;
-    let data = data.ok_or_else(|| AppError::bad_field("file_required", "file", "请选择文件"))?;
+    let c = cases::load_visible(&state, &u, &number).await?;
+    // The form sends the material's index before the file: whether this user may upload it is
+    // settled before the file's bytes are read, and nothing is written for a refused upload.
     let result = async {
-        let (sha, _) = crate::files::store_upload(&state, &data).await?;
-        let actor = cases::actor_for(&state, &u).await?;
-        cases::execute(
-            &state,
-            &actor,
-            &number,
-            &Command::UploadMaterial {
-                index,
-                sha256: sha.clone(),
-            },
-            "",
-            &[sha],
-        )
-        .await
+        let mut index = None;
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|_| crate::files::too_large())?
+        {
+            match field.name() {
+                Some("index") => {
+                    let text = field.text().await.map_err(|_| invalid_index())?;
+                    index = Some(text.trim().parse::<usize>().map_err(|_| invalid_index())?);
+                }
+                Some("file") => {
+                    let index = index.ok_or_else(invalid_index)?;
+                    let actor = cases::upload_allowed(&state, &u, &c, index).await?;
+                    let data = field.bytes().await.map_err(|_| crate::files::too_large())?;
+                    return cases::upload_material(&state, &actor, &number, index, &data).await;
+                }
+                _ => {}
+            }
+        }
+        Err(AppError::bad_field("file_required", "file", "请选择文件"))
     }
     .await;
     match result {

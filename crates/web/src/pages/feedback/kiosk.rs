@@ -23,20 +23,14 @@ fn kiosk_layout(title: &str, home: bool, body: Markup) -> Markup {
                 link rel="stylesheet" href="/static/app.css";
                 style { (PreEscaped(KIOSK_CSS)) }
             }
-            body.kiosk {
+            body.kiosk data-idle-ms=[(!home).then_some(idle * 1000)] data-idle-home="/kiosk" {
                 header.kbar {
                     h1 { (title) }
                     @if !home { a.kbtn.light href="/kiosk" { "返回首页" } }
                 }
                 main id="main" { (body) }
-                @if !home {
-                    script {
-                        (PreEscaped(format!(
-                            "(function(){{var t;function r(){{clearTimeout(t);t=setTimeout(function(){{location.href='/kiosk';}},{ms});}}['touchstart','mousedown','keydown','scroll'].forEach(function(e){{addEventListener(e,r,{{passive:true}});}});r();}})();",
-                            ms = idle * 1000
-                        )))
-                    }
-                }
+                // The start page needs no script; the others return to it when idle.
+                @if !home { script src="/static/app.js" {} }
             }
         }
     }
@@ -155,8 +149,8 @@ pub async fn kiosk_print(State(state): State<AppState>, Path(code): Path<String>
     let (item, guide) = kiosk_guide(&state, &code).await?;
     let body = html! {
         p.noprint { "正在打印……如未自动打印,请到服务窗口索取纸质指南。" }
+        div data-autoprint {}
         (guide)
-        script { (PreEscaped("window.print();")) }
     };
     Ok(kiosk_layout(&item.name, false, body).into_response())
 }
