@@ -88,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/cases/{number}", get(pages::cases::case_page))
         .route("/cases/{number}/act", post(pages::cases::case_act))
+        .route("/cases/{number}/reveal", post(pages::cases::reveal_page))
         .route(
             "/cases/{number}/upload",
             post(pages::cases::case_upload.layer(limits::upload())),

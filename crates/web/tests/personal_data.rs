@@ -93,3 +93,94 @@ async fn a_clerk_finds_a_persons_cases_by_id_number(app: TestApp) {
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().contains("请输入18位身份证号码或统一社会信用代码"));
 }
+
+mod reveal {
+    use super::*;
+    use store::record::AuditFilter;
+
+    both_backends!(staff_see_masked_values_until_they_reveal_them_with_a_reason);
+
+    async fn staff_see_masked_values_until_they_reveal_them_with_a_reason(app: TestApp) {
+        let clerk = app.api_login(CLERK).await;
+        let n = window_case(&app, FOOD, &clerk).await;
+        let id = person_id();
+        let masked = domain::identity::mask_id(&id);
+
+        // The API shows the case and its log masked, to the clerk as to a supervisor.
+        let sup = app.api_login(SUP_COUNTY).await;
+        for s in [&clerk, &sup] {
+            let c = app.get(&format!("/api/v1/cases/{n}"), s).await;
+            assert_eq!(c.status, StatusCode::OK);
+            let a = &c.json()["filing"]["applicant"];
+            assert_eq!(a["id_number"], masked.as_str(), "{a}");
+            assert!(a["phone"].as_str().unwrap().contains('*'), "{a}");
+            let log = app
+                .get(&format!("/api/v1/cases/{n}/events"), s)
+                .await
+                .text();
+            assert!(!log.contains(&id), "the log shows the ID number: {log}");
+        }
+
+        // Revealing needs a reason; a supervisor may not reveal at all.
+        let path = format!("/api/v1/cases/{n}/reveal");
+        let r = app
+            .post_json(&path, &clerk, &json!({ "reason": " " }))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        assert_eq!(r.json()["field"], "reason");
+        let r = app
+            .post_json(&path, &sup, &json!({ "reason": "抽查" }))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = app
+            .post_json(&path, &clerk, &json!({ "reason": "核验申请人身份" }))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        assert_eq!(r.json()["id_number"], id.as_str());
+        assert_eq!(r.json()["phone"], "13905781001");
+
+        // The page: the clerk is offered the reveal, the supervisor is not; revealing shows it.
+        let page = app.page_login(CLERK).await;
+        let case_page = app.get(&format!("/cases/{n}"), &page).await.text();
+        assert!(case_page.contains("查看完整信息") && !case_page.contains(&id));
+        let sup_page = app.page_login(SUP_COUNTY).await;
+        assert!(!app
+            .get(&format!("/cases/{n}"), &sup_page)
+            .await
+            .text()
+            .contains("查看完整信息"));
+        let r = app
+            .post_form(
+                &format!("/cases/{n}/reveal"),
+                &page,
+                &[("reason", "电话核实")],
+                true,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.text().contains(&id));
+
+        // Each reveal is one audit entry, with who, which case and why; refusals reveal nothing.
+        let entries = app
+            .store
+            .audit_entries(&AuditFilter {
+                action: Some(domain::audit::AuditAction::PersonalDataRevealed),
+                limit: 10,
+                ..AuditFilter::default()
+            })
+            .await
+            .unwrap();
+        let seen: Vec<(&str, &str, &str)> = entries
+            .iter()
+            .map(|e| (e.actor.as_str(), e.object.as_str(), e.detail.as_str()))
+            .collect();
+        let object = format!("case:{n}");
+        assert_eq!(
+            seen,
+            vec![
+                (CLERK, object.as_str(), "核验申请人身份"),
+                (CLERK, object.as_str(), "电话核实")
+            ]
+        );
+    }
+}

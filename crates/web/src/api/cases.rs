@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use domain::access::Action;
 use domain::case::{Command, IdempotencyKey};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(queue_page, file_case))
         .routes(routes!(by_id_number))
+        .routes(routes!(reveal))
         .routes(routes!(get_case))
         .routes(routes!(case_events))
         .routes(routes!(case_command))
@@ -49,7 +50,7 @@ async fn file_case(
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
     Ok((
         StatusCode::CREATED,
-        Json(cases::file_case(&state, &u, &req).await?.into()),
+        Json(app::personal::masked_for(&u, cases::file_case(&state, &u, &req).await?).into()),
     ))
 }
 
@@ -106,6 +107,47 @@ async fn queue_page(
     Ok((headers, Json(rows)))
 }
 
+/// Why a member of staff needs an applicant's whole ID number and phone.
+#[derive(Deserialize, ToSchema)]
+pub struct RevealRequest {
+    /// 查看理由(记入审计日志)
+    #[schema(example = "核验申请人身份", max_length = 200)]
+    pub reason: String,
+}
+
+/// An applicant's whole ID number and phone.
+#[derive(Serialize, ToSchema)]
+pub struct RevealedView {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+}
+
+/// 查看申请人完整证件号和手机号
+///
+/// Cases show the applicant's ID number and phone masked to staff. A member of staff who handles
+/// the case (its place or deciding place) reveals them with a reason; the audit log records who,
+/// when, from where and why.
+#[utoipa::path(post, path = "/cases/{number}/reveal", tag = "办件", operation_id = "reveal_applicant",
+    params(("number" = String, Path, description = "办件编号")),
+    request_body = RevealRequest,
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "完整信息(已记入审计日志)", body = RevealedView)))]
+async fn reveal(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(req): ApiJson<RevealRequest>,
+) -> ApiResult<Json<RevealedView>> {
+    let number = ids::case_number(&number)?;
+    let r = app::personal::reveal(&state, &u, &number, &req.reason).await?;
+    Ok(Json(RevealedView {
+        name: r.name,
+        id_number: r.id_number,
+        phone: r.phone,
+    }))
+}
+
 /// Who to look up: in the body, never in the URL, so no access log holds the number.
 #[derive(Deserialize, ToSchema)]
 pub struct IdNumberLookup {
@@ -142,7 +184,8 @@ async fn get_case(
     ApiPath(number): ApiPath<String>,
 ) -> ApiResult<Json<CaseView>> {
     let number = ids::case_number(&number)?;
-    Ok(Json(cases::load_visible(&state, &u, &number).await?.into()))
+    let case = cases::load_visible(&state, &u, &number).await?;
+    Ok(Json(app::personal::masked_for(&u, case).into()))
 }
 
 /// 办件日志(哈希链)
@@ -157,7 +200,8 @@ async fn case_events(
 ) -> ApiResult<Json<Vec<EventView>>> {
     let number = ids::case_number(&number)?;
     let log = cases::case_log(&state, &u, &number).await?;
-    Ok(Json(log.events.into_iter().map(EventView::from).collect()))
+    let events = app::personal::masked_log(&u, &log.case, log.events);
+    Ok(Json(events.into_iter().map(EventView::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -197,7 +241,7 @@ async fn case_command(
     let actor = cases::actor_for(&state, &u).await?;
     let case =
         cases::execute_on(&state, &actor, c, &b.command, &b.comment, &[], key.as_ref()).await?;
-    Ok(Json(case.into()))
+    Ok(Json(app::personal::masked_for(&u, case).into()))
 }
 
 /// The request's `Idempotency-Key` with the hash of what it came with: method, path and the body

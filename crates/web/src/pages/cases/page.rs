@@ -212,7 +212,20 @@ pub(super) async fn render_case(
                 tr { th { "申报方式" } td { (f.channel.label()) } }
                 // Staff at the window hand the applicant the tablet; applicants rate online.
                 @if c.state == CaseState::Completed { tr { th { "服务评价" } td { a href={ "/rate?channel=" (if u.is_staff() { "window_tablet" } else { "online" }) "&number=" (f.number) "&code=" (f.query_code) } { "评价" } } } }
-                tr { th { "申请人" } td { (f.applicant.name) "(" (mask_id(&f.applicant.id_number)) ",电话 " (mask_phone(&f.applicant.phone)) ")" } }
+                tr { th { "申请人" } td {
+                    (f.applicant.name) "(" (mask_id(&f.applicant.id_number)) ",电话 " (mask_phone(&f.applicant.phone)) ")"
+                    @if app::personal::may_reveal(u, c) {
+                        details.reveal {
+                            summary { "查看完整信息" }
+                            form method="post" action={ "/cases/" (f.number) "/reveal" } {
+                                (csrf_input(u))
+                                label for="reveal_reason" { "查看理由(记入审计日志)" }
+                                input #reveal_reason type="text" name="reason" required maxlength="200" placeholder="如:核验申请人身份";
+                                button type="submit" { "查看" }
+                            }
+                        }
+                    }
+                } }
                 tr { th { "事项版本" } td { a href={ "/catalog/" (f.item.code) "?version=" (f.item.version) } { (f.item.code) " 第" (f.item.version) "版" } " · " (f.item.kind.label()) } }
                 tr { th { "受理地" } td { (place_names.0) " " span.hint { (f.place) } } }
                 @if f.decide_place != f.place { tr { th { "决定地" } td { (place_names.1) " " span.hint { (f.decide_place) } } } }
@@ -393,4 +406,49 @@ pub(super) fn event_detail(k: &dc::EventKind) -> Markup {
             _ => {}
         }
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct RevealForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// The whole ID number and phone, shown once to the member of staff who asked, with the reason
+/// recorded (`app::personal::reveal`); the page is not cached (`Cache-Control: no-store`).
+pub async fn reveal_page(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(number): Path<String>,
+    axum::Form(f): axum::Form<RevealForm>,
+) -> PageResult {
+    let number = crate::ids::case_number(&number)?;
+    let r = match app::personal::reveal(&state, &u, &number, &f.reason).await {
+        Ok(r) => r,
+        Err(crate::error::AppError::BadRequest { message, .. }) => {
+            let body = html! {
+                h1 { "查看完整信息" }
+                div.notice.bad role="alert" { (message) }
+                p { a href={ "/cases/" (number) } { "返回办件" } }
+            };
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                layout("查看完整信息", Some(&u), body),
+            )
+                .into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let body = html! {
+        h1 { "申请人完整信息" }
+        p.hint { "本次查看已记入审计日志(理由:" (f.reason.trim()) ")。" }
+        table.kv {
+            tr { th { "办件编号" } td { span.num { (number) } } }
+            tr { th { "申请人" } td { (r.name) } }
+            tr { th { "证件号码" } td { span.num { (r.id_number) } } }
+            tr { th { "手机号" } td { span.num { (r.phone) } } }
+        }
+        p { a href={ "/cases/" (number) } { "返回办件" } }
+    };
+    Ok(layout("申请人完整信息", Some(&u), body).into_response())
 }
