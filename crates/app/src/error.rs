@@ -37,6 +37,9 @@ pub enum Error {
     Conflict { code: &'static str, message: String },
     #[error("{message}")]
     Locked { message: String, retry_after_s: i64 },
+    /// The session may do nothing but change the password (set by an administrator, or expired).
+    #[error("请先修改密码")]
+    PasswordChangeRequired,
     /// A write that did not carry the session's anti-forgery token (raised by transports).
     #[error("CSRF 校验失败,请刷新页面后重试")]
     Csrf,
@@ -75,6 +78,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::Locked { .. } => "account_locked",
+            Error::PasswordChangeRequired => "password_change_required",
             Error::Csrf => "csrf_failed",
             Error::Internal(_) => "internal_error",
         }

@@ -11,8 +11,10 @@ pub mod feedback;
 pub mod identity;
 pub mod notices;
 pub mod orders;
+pub mod password;
 pub mod record;
 pub mod region;
+pub mod sign_in;
 pub mod supervision;
 pub mod time;
 

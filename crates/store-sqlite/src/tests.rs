@@ -398,6 +398,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "orders.fk(case_number)->cases",
             "orders.pk(id)",
             "outcome_days.pk(completed_on,place_region,decide_region,department,accepted_by,decided_by,shard)",
+            "password_resets.fk(user_id)->users",
+            "password_resets.pk(user_id)",
             "places.check(places_kind_ck)",
             "places.fk(region_code)->regions",
             "places.pk(region_code)",
@@ -426,6 +428,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "sessions.fk(user_id)->users",
             "sessions.pk(token_hash)",
             "settings.pk(key)",
+            "sign_in_throttles.pk(key)",
             "settings.trigger(settings_cache_delete)",
             "settings.trigger(settings_cache_insert)",
             "settings.trigger(settings_cache_update)",
@@ -449,7 +452,10 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 36);
+    assert_eq!(d.tables.len(), 38);
+    assert_eq!(d.tables["sign_in_throttles"].len(), 4);
+    assert_eq!(d.tables["password_resets"].len(), 6);
+    assert_eq!(d.tables["sessions"].len(), 8);
     assert_eq!(d.tables["audit_log"].len(), 10);
     assert_eq!(d.tables["checkpoints"].len(), 8);
     assert_eq!(d.tables["seal_leaves"].len(), 6);

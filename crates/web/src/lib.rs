@@ -34,6 +34,27 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/login", get(public::login_page).post(public::login_submit))
         .route("/logout", post(public::logout))
+        .route(
+            "/account/password",
+            get(pages::account::password_page).post(pages::account::password_submit),
+        )
+        .route("/account/sessions", get(pages::account::sessions_page))
+        .route(
+            "/account/sessions/end-all",
+            post(pages::account::end_all_sessions),
+        )
+        .route(
+            "/account/sessions/{id}/end",
+            post(pages::account::end_session),
+        )
+        .route(
+            "/password-reset",
+            get(pages::account::reset_page).post(pages::account::reset_request),
+        )
+        .route(
+            "/password-reset/confirm",
+            post(pages::account::reset_confirm),
+        )
         .route("/admin", get(admin::index))
         .route("/admin/regions", get(admin::regions))
         .route("/admin/regions/{code}", get(admin::region_detail))
