@@ -47,15 +47,24 @@ async fn weak_passwords_are_refused_with_a_field_and_code(app: TestApp) {
         );
     }
     // Registration applies the same rule.
-    let r = app
-        .post_form(
-            "/register",
-            &Session::default(),
-            &[("username", "new.citizen"), ("password", "password1")],
-            false,
-        )
-        .await;
-    assert_ne!(r.status, StatusCode::OK);
+    let r = app::accounts::register(
+        &app.state,
+        &app::accounts::Registration {
+            username: "new.citizen".into(),
+            name: "李四".into(),
+            id_number: "110101199003074477".into(),
+            phone: "13912345678".into(),
+            password: "password1".into(),
+            region: VILLAGE_A.into(),
+        },
+    )
+    .await;
+    match r {
+        Err(app::Error::Validation(v)) => {
+            assert!(v.errors.iter().any(|e| e.field == "password"), "{v:?}")
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 async fn change(app: &TestApp, s: &Session, current: &str, new: &str) -> common::Resp {
