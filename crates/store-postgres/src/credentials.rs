@@ -81,6 +81,18 @@ impl CredentialStore for PgStore {
         Ok(())
     }
 
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "DELETE FROM sign_in_throttles
+                 WHERE since < $1 AND (locked_until IS NULL OR locked_until < $1)",
+            )
+            .await
+            .map_err(db)?;
+        conn.execute(&stmt, &[&before]).await.map_err(db)
+    }
+
     async fn password_state(&self, user_id: i64) -> Result<Option<PasswordState>> {
         let conn = self.conn().await?;
         let stmt = conn

@@ -62,6 +62,22 @@ impl CredentialStore for SqliteStore {
         .await
     }
 
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> Result<u64> {
+        let before = ts(before);
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "DELETE FROM sign_in_throttles
+                     WHERE since < ?1 AND (locked_until IS NULL OR locked_until < ?1)",
+                )
+                .db()?
+                .execute([before])
+                .db()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn password_state(&self, user_id: i64) -> Result<Option<PasswordState>> {
         self.read(move |c| {
             c.prepare_cached(

@@ -39,6 +39,9 @@ pub trait CredentialStore: Send + Sync {
     /// Takes back one counted attempt that turned out well (a successful sign-in, on a counter
     /// that only failures should fill); a lock this leaves below the limit is lifted.
     async fn release_attempt(&self, key: &str, limit: &Limit, now: DateTime<Utc>) -> Result<()>;
+    /// Removes counters that started before `before` and hold no lock after it (the hourly job:
+    /// every name typed at the sign-in form leaves a row). Returns how many went.
+    async fn purge_attempts(&self, before: DateTime<Utc>) -> Result<u64>;
 
     async fn password_state(&self, user_id: i64) -> Result<Option<PasswordState>>;
     /// Sets a new password hash, when it was set, and whether it must be changed at next sign-in.

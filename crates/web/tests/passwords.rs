@@ -123,6 +123,44 @@ async fn an_account_created_by_an_administrator_must_change_its_password_first(a
         app.get("/api/v1/cases", &again).await.status,
         StatusCode::OK
     );
+
+    // The same through the pages: the form is where every page leads until the change is made.
+    let r = app
+        .post_json(
+            "/api/v1/users",
+            &m,
+            &new_user("page.clerk", "Given-By-Mgr-78"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let s = app.api_login_with("page.clerk", "Given-By-Mgr-78").await;
+    let form = app.get("/account/password", &s).await;
+    assert!(form.text().contains("请先修改密码"));
+    let s = Session {
+        csrf: common::hidden_value(&form.text(), "_csrf").unwrap(),
+        ..s
+    };
+    let r = app
+        .post_form(
+            "/account/password",
+            &s,
+            &[
+                ("current_password", "Given-By-Mgr-78"),
+                ("new_password", "Page-Chosen-Words-3"),
+                ("confirm_password", "Page-Chosen-Words-3"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let fresh = Session {
+        cookie: r.set_cookie("yz_session"),
+        csrf: String::new(),
+    };
+    assert_eq!(app.get("/cases", &fresh).await.status, StatusCode::OK);
+    let reset = app.get("/password-reset", &Session::default()).await;
+    assert_eq!(reset.status, StatusCode::OK);
+    assert!(reset.text().contains("获取验证码"));
 }
 
 async fn an_administrator_reset_ends_sessions_and_forces_a_change(app: TestApp) {

@@ -64,6 +64,27 @@ pub async fn attempts_count_lock_and_start_again<S: Store + ?Sized>(store: &S) {
         store.count_attempt("one", &limit(1), t0).await.unwrap(),
         c(1, lock)
     );
+    // The purge keeps counters still locked or started since.
+    assert_eq!(
+        store
+            .purge_attempts(t0 + Duration::minutes(1))
+            .await
+            .unwrap(),
+        1,
+        "other"
+    );
+    assert_eq!(
+        store
+            .purge_attempts(much_later + Duration::minutes(1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.count_attempt("k", &l, much_later).await.unwrap(),
+        c(1, None),
+        "purged"
+    );
 }
 
 pub async fn parallel_attempts_never_share_a_count<S: Store + ?Sized>(store: &S) {
