@@ -22,9 +22,9 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-fn rule_errors(password: &str, username: &str, e: &mut ValidationErrors) {
+fn rule_errors(field: &str, password: &str, username: &str, e: &mut ValidationErrors) {
     if let Err(p) = domain::password::check(password, username) {
-        e.push("new_password", p.code(), p.message());
+        e.push(field, p.code(), p.message());
     }
 }
 
@@ -55,7 +55,7 @@ pub async fn change(state: &Services, u: &User, c: &PasswordChange) -> Result<Si
     } else {
         state.store.clear_attempts(&key).await?;
     }
-    rule_errors(&c.new_password, &u.username, &mut e);
+    rule_errors("new_password", &c.new_password, &u.username, &mut e);
     if e.is_empty() && c.new_password == c.current_password {
         e.push(
             "new_password",
@@ -126,7 +126,7 @@ pub async fn reset_by_admin(state: &Services, admin: &User, id: i64, password: &
         ));
     }
     let mut e = ValidationErrors::default();
-    rule_errors(password, &target.username, &mut e);
+    rule_errors("password", password, &target.username, &mut e);
     e.into_result(())?;
     let hash = hash_password_off_runtime(password).await?;
     let now = state.clock.now();
@@ -243,7 +243,7 @@ pub async fn reset_with_code(
     let now = state.clock.now();
     let name = username.trim();
     let mut e = ValidationErrors::default();
-    rule_errors(password, name, &mut e);
+    rule_errors("new_password", password, name, &mut e);
     e.into_result(())?;
     let invalid = || {
         Error::Validation(ValidationErrors::single(

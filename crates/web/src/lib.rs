@@ -64,6 +64,10 @@ pub fn app(state: AppState) -> Router {
             post(admin::add_child_region),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route(
+            "/admin/users/{id}/password",
+            get(pages::account::admin_reset_page).post(pages::account::admin_reset_submit),
+        )
         .route("/admin/catalog", get(admin::catalog).post(admin::item_save))
         .route("/admin/catalog/new", get(admin::item_new))
         .route("/admin/catalog/import", post(admin::catalog_import))

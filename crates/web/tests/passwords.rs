@@ -204,6 +204,15 @@ async fn an_administrator_reset_ends_sessions_and_forces_a_change(app: TestApp) 
         app.get("/api/v1/cases", &s).await.json()["code"],
         "password_change_required"
     );
+    // The page does the same, with the rule's message beside the field.
+    let mp = app.page_login(MGR_TOWNSHIP_A).await;
+    let page = format!("/admin/users/{id}/password");
+    assert_eq!(app.get(&page, &mp).await.status, StatusCode::OK);
+    let r = app
+        .post_form(&page, &mp, &[("password", "qwerty123")], true)
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().contains("至少三类"), "{}", r.text());
     // A clerk may not reset anyone.
     let c = app.api_login(CLERK_TOWNSHIP_B).await;
     let r = app

@@ -262,3 +262,64 @@ pub async fn reset_confirm(State(state): State<AppState>, Form(f): Form<ResetFor
         }
     }
 }
+
+// ---------- an administrator's reset ----------
+
+fn admin_reset_form(
+    u: &Authed,
+    target: &store::User,
+    errs: &[FieldError],
+    status: StatusCode,
+) -> Response {
+    let body = html! {
+        div.card style="max-width:520px" {
+            h1 { "重置密码:" (target.display_name) "(" (target.username) ")" }
+            p.hint { "重置后该人员的全部会话结束,下次登录时须先修改为只有本人知道的新密码。" }
+            (general_errors(errs))
+            form.stack method="post" action=(format!("/admin/users/{}/password", target.id)) {
+                (csrf_input(u))
+                label for="password" { "新的初始密码" }
+                input #password type="password" name="password" autocomplete="new-password" required;
+                p.hint { (domain::password::RULE) }
+                (field_errors(errs, "password"))
+                div.actions {
+                    button type="submit" { "重置密码" }
+                    a.button.secondary href="/admin/users" { "返回" }
+                }
+            }
+        }
+    };
+    (status, layout("重置密码", Some(u), body)).into_response()
+}
+
+pub async fn admin_reset_page(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let target = app::users::get(&state, &u, id).await?;
+    Ok(admin_reset_form(&u, &target, &[], StatusCode::OK))
+}
+
+#[derive(Deserialize)]
+pub struct AdminResetForm {
+    #[serde(default)]
+    pub password: String,
+}
+
+pub async fn admin_reset_submit(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+    Form(f): Form<AdminResetForm>,
+) -> PageResult {
+    match app::passwords::reset_by_admin(&state, &u.user, id, &f.password).await {
+        Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(e) => {
+            let status = e.status();
+            let errs = as_fields(e)?;
+            let target = app::users::get(&state, &u, id).await?;
+            Ok(admin_reset_form(&u, &target, &errs, status))
+        }
+    }
+}
