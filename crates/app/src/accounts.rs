@@ -1,7 +1,8 @@
-//! Accounts: passwords (argon2id, hashed off the async workers), their strength rule, sign-in with
-//! lockout (each consecutive failure answered more slowly, `lock_after` failures lock the account
-//! for `lock_minutes`, unknown names cost the same time as known ones), and session tokens (random
-//! 256-bit, only their SHA-256 stored).
+//! Accounts: passwords (argon2id, hashed off the async workers), sign-in with the counters of
+//! `domain::sign_in` (an account locks for the source its failures came from; a source that fails
+//! across accounts is stopped; unknown names count, answer and cost the same as known ones), and
+//! session tokens (random 256-bit, only their SHA-256 stored) with an idle timeout and an absolute
+//! end. Changing and resetting passwords is `passwords`, one's sessions `sessions`.
 
 use crate::{Error, Result, Services};
 use argon2::password_hash::{
@@ -9,6 +10,7 @@ use argon2::password_hash::{
 };
 use argon2::Argon2;
 use chrono::Duration;
+use domain::sign_in::{self as rules, Limit, Verdict};
 use domain::ValidationErrors;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -64,20 +66,10 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     }
 }
 
-/// Password rules for new accounts: at least 8 characters with letters and digits.
-pub fn check_password_strength(password: &str) -> Result<()> {
-    let ok = password.chars().count() >= 8
-        && password.chars().any(|c| c.is_ascii_alphabetic())
-        && password.chars().any(|c| c.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::bad_field(
-            "weak_password",
-            "password",
-            "密码至少8位,且须同时包含字母和数字",
-        ))
-    }
+/// The password rule (`domain::password`) for a new password of `username`, as a field error.
+pub fn check_password(password: &str, username: &str) -> Result<()> {
+    domain::password::check(password, username)
+        .map_err(|p| Error::bad_field(p.code(), "password", p.message()))
 }
 
 pub fn random_token() -> String {
@@ -97,92 +89,137 @@ pub struct SignedIn {
     pub user: User,
 }
 
-/// Checks credentials with lockout: each consecutive failure is answered more slowly, and
-/// `lock_after` failures lock the account for `lock_minutes`.
-pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result<SignedIn> {
-    let now = state.clock.now();
+/// The two counters of an attempt, source first: a source that is stopped counts nothing
+/// against the account.
+fn counters(state: &Services, username: &str, source: &str) -> [(String, Limit, &'static str); 2] {
     let cfg = &state.config;
-    let invalid = || Error::Unauthenticated {
-        code: "invalid_credentials",
-        message: "用户名或密码错误".into(),
+    let window = Duration::minutes(cfg.lock_minutes);
+    let limit = |max_failures| Limit {
+        max_failures,
+        window,
+        lock: window,
     };
+    [
+        (
+            rules::source_key(source),
+            limit(cfg.source_lock_after),
+            "来源地址",
+        ),
+        (
+            rules::account_key(username, source),
+            limit(cfg.lock_after),
+            "账户(本来源)",
+        ),
+    ]
+}
+
+/// Checks credentials. Each attempt is first counted (one atomic step per counter, see
+/// `domain::sign_in`); only an attempt within both limits checks a password, so parallel guesses
+/// check no more than `lock_after` passwords. Unknown names go the same way, checking a dummy hash.
+pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result<SignedIn> {
     use crate::audit::{record, Actor};
     use domain::audit::{AuditAction, Outcome};
-    let Some(user) = state.store.find_user(username.trim()).await? else {
-        // Same cost as a real check, so response time does not reveal which names exist.
-        let _ = verify_password_off_runtime(password, DUMMY_HASH).await;
-        record(
-            state,
-            Actor::Named(username.trim()),
-            AuditAction::SignIn,
-            "",
-            Outcome::Failure,
-            "账户不存在",
-        )
-        .await?;
-        delay(cfg.login_delay_ms).await;
-        return Err(invalid());
+    let now = state.clock.now();
+    let cfg = &state.config;
+    let source = crate::audit::source();
+    let name = username.trim();
+    let user = state.store.find_user(name).await?;
+    let actor = || match &user {
+        Some(u) => Actor::User(u),
+        None => Actor::Named(name),
     };
-    let object = format!("user:{}", user.id);
-    if let Some(until) = user.locked_until {
-        if until > now {
+    let object = user
+        .as_ref()
+        .map(|u| format!("user:{}", u.id))
+        .unwrap_or_default();
+    let mut locking = vec![];
+    let mut failures = 0;
+    for (key, limit, what) in counters(state, name, &source) {
+        let count = state.store.count_attempt(&key, &limit, now).await?;
+        if rules::lifted_lapsed_lock(&count, now) {
             record(
                 state,
-                Actor::User(&user),
-                AuditAction::SignIn,
+                actor(),
+                AuditAction::AccountUnlocked,
                 &object,
-                Outcome::Failure,
-                "账户锁定中",
+                Outcome::Success,
+                format!("{what}锁定期满,自动解除"),
             )
             .await?;
-            let mins = (until - now).num_minutes() + 1;
-            return Err(Error::Locked {
-                message: format!("登录失败次数过多,账户已锁定,请{mins}分钟后再试"),
-                retry_after_s: (until - now).num_seconds().max(1),
-            });
+        }
+        match rules::verdict(&count, &limit, now) {
+            Verdict::Refused { until } => {
+                record(
+                    state,
+                    actor(),
+                    AuditAction::SignIn,
+                    &object,
+                    Outcome::Failure,
+                    format!("{what}锁定中,未校验密码"),
+                )
+                .await?;
+                return Err(locked(until - now));
+            }
+            Verdict::Check { locks_now } => {
+                if locks_now {
+                    locking.push((what, limit.max_failures));
+                }
+                failures = count.failures;
+            }
         }
     }
-    if !user.active || !verify_password_off_runtime(password, &user.password_hash).await {
-        let next_count = user.failed_logins + 1;
-        let lock =
-            (next_count >= cfg.lock_after).then(|| now + Duration::minutes(cfg.lock_minutes));
-        let count = state.store.record_login_failure(user.id, lock).await?;
+    // The same work for every name: a real hash, or the dummy for a name without an account.
+    let hash = user
+        .as_ref()
+        .map_or(DUMMY_HASH, |u| u.password_hash.as_str());
+    let verified = verify_password_off_runtime(password, hash).await;
+    let refusal = match &user {
+        None => Some("账户不存在"),
+        Some(u) if !u.active => Some("账户已停用"),
+        Some(_) if !verified => Some("密码错误"),
+        Some(_) => None,
+    };
+    if let Some(reason) = refusal {
         record(
             state,
-            Actor::User(&user),
+            actor(),
             AuditAction::SignIn,
             &object,
             Outcome::Failure,
-            if user.active {
-                "密码错误"
-            } else {
-                "账户已停用"
-            },
+            reason,
         )
         .await?;
-        if lock.is_some() {
+        for (what, n) in &locking {
             record(
                 state,
-                Actor::User(&user),
+                actor(),
                 AuditAction::AccountLocked,
                 &object,
                 Outcome::Success,
-                format!("连续失败 {count} 次,锁定 {} 分钟", cfg.lock_minutes),
+                format!("{what}连续失败 {n} 次,锁定 {} 分钟", cfg.lock_minutes),
             )
             .await?;
         }
-        delay(cfg.login_delay_ms.saturating_mul(count.min(8) as u64)).await;
-        if lock.is_some() {
-            return Err(Error::Locked {
-                message: format!("登录失败次数过多,账户已锁定{}分钟", cfg.lock_minutes),
-                retry_after_s: cfg.lock_minutes * 60,
-            });
+        delay(cfg.login_delay_ms.saturating_mul(failures.min(8) as u64)).await;
+        if !locking.is_empty() {
+            return Err(locked(Duration::minutes(cfg.lock_minutes)));
         }
-        return Err(invalid());
+        return Err(Error::Unauthenticated {
+            code: "invalid_credentials",
+            message: "用户名或密码错误".into(),
+        });
     }
-    if user.failed_logins > 0 || user.locked_until.is_some() {
-        state.store.clear_login_failures(user.id).await?;
-    }
+    let user = user.expect("refused above when absent");
+    // A success forgets this account's failures from this source, and takes this attempt back
+    // from the source's count (which is of failures: an office behind one address signs in all
+    // morning), leaving its earlier failures there (one good password buys a sprayer nothing).
+    let [(source_key, source_limit, _), (account_key, _, _)] = counters(state, name, &source);
+    state
+        .store
+        .release_attempt(&source_key, &source_limit, now)
+        .await?;
+    state.store.clear_attempts(&account_key).await?;
+    let change_due = password_change_due(state, &user).await?;
     let token = random_token();
     let session = Session {
         token_hash: token_hash(&token),
@@ -190,6 +227,9 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         csrf_token: random_token(),
         created_at: now,
         expires_at: now + Duration::hours(cfg.session_hours),
+        last_seen_at: now,
+        source,
+        password_change_due: change_due.is_some(),
     };
     state.store.create_session(&session).await?;
     record(
@@ -198,7 +238,7 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         AuditAction::SignIn,
         &object,
         Outcome::Success,
-        "",
+        change_due.map_or("", |r| r.message()),
     )
     .await?;
     Ok(SignedIn {
@@ -208,11 +248,39 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
     })
 }
 
-/// The signed-in user behind a session cookie's token: none when the session is unknown or
-/// expired, or its user is gone or deactivated.
+fn locked(left: Duration) -> Error {
+    let mins = left.num_minutes() + 1;
+    Error::Locked {
+        message: format!("登录失败次数过多,已暂时锁定,请{mins}分钟后再试"),
+        retry_after_s: left.num_seconds().max(1),
+    }
+}
+
+/// Why the user must change their password before anything else, if they must.
+pub async fn password_change_due(
+    state: &Services,
+    user: &User,
+) -> Result<Option<domain::password::ChangeReason>> {
+    let st = state
+        .store
+        .password_state(user.id)
+        .await?
+        .ok_or(Error::NotFound("用户"))?;
+    Ok(domain::password::change_due(
+        st.must_change,
+        user.grants.iter().any(|g| g.role.is_staff()),
+        st.changed_at.unwrap_or(user.created_at),
+        state.config.password_expiry_days,
+        state.clock.now(),
+    ))
+}
+
+/// The signed-in user behind a session cookie's token: none when the session is unknown, past its
+/// end or idle too long (then it is ended), or its user is gone or deactivated. Activity is
+/// recorded at most once a minute.
 pub async fn session_user(state: &Services, token: &str) -> Result<Option<(Session, User)>> {
     let now = state.clock.now();
-    let Some(session) = state.store.get_session(&token_hash(token), now).await? else {
+    let Some(mut session) = state.store.get_session(&token_hash(token), now).await? else {
         return Ok(None);
     };
     let Some(user) = state.store.get_user(session.user_id).await? else {
@@ -220,6 +288,19 @@ pub async fn session_user(state: &Services, token: &str) -> Result<Option<(Sessi
     };
     if !user.active {
         return Ok(None);
+    }
+    let staff = user.grants.iter().any(|g| g.role.is_staff());
+    if !state
+        .config
+        .session_timeouts()
+        .live(staff, session.last_seen_at, now)
+    {
+        state.store.delete_session(&session.token_hash).await?;
+        return Ok(None);
+    }
+    if now - session.last_seen_at >= rules::TOUCH_EVERY {
+        state.store.touch_session(&session.token_hash, now).await?;
+        session.last_seen_at = now;
     }
     Ok(Some((session, user)))
 }
@@ -283,7 +364,7 @@ pub async fn register(state: &Services, r: &Registration) -> Result<i64> {
         Ok(()) => ValidationErrors::default(),
         Err(v) => v,
     };
-    if let Err(Error::BadRequest { code, message, .. }) = check_password_strength(&r.password) {
+    if let Err(Error::BadRequest { code, message, .. }) = check_password(&r.password, &r.username) {
         e.push("password", code, message);
     }
     let username = r.username.trim();

@@ -44,6 +44,9 @@ pub enum Error {
     },
     #[error("{message}")]
     Locked { message: String, retry_after_s: i64 },
+    /// The session may do nothing but change the password (set by an administrator, or expired).
+    #[error("请先修改密码")]
+    PasswordChangeRequired,
     /// A write that did not carry the session's anti-forgery token (raised by transports).
     #[error("CSRF 校验失败,请刷新页面后重试")]
     Csrf,
@@ -83,6 +86,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::NotFound(_) => "not_found",
             Error::Locked { .. } => "account_locked",
+            Error::PasswordChangeRequired => "password_change_required",
             Error::Csrf => "csrf_failed",
             Error::Internal(_) => "internal_error",
         }

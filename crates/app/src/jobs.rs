@@ -95,5 +95,10 @@ pub async fn run(state: Services) {
         if let Err(e) = state.store.purge_expired_sessions(state.clock.now()).await {
             tracing::warn!(error = %e, "session purge failed");
         }
+        // Sign-in and reset counters older than the longest window (a day) count nothing.
+        let day_ago = state.clock.now() - chrono::Duration::days(1);
+        if let Err(e) = state.store.purge_attempts(day_ago).await {
+            tracing::warn!(error = %e, "sign-in counter purge failed");
+        }
     }
 }

@@ -66,12 +66,21 @@ pub struct Settings {
     /// Marks cookies `Secure`. Browsers accept Secure cookies on http://localhost; turn it off only
     /// for a plain-HTTP intranet deployment behind no TLS.
     pub cookie_secure: bool,
+    /// A session's absolute lifetime.
     pub session_hours: i64,
+    /// Minutes without a request after which a staff member's session ends, and an applicant's.
+    pub session_idle_minutes: i64,
+    pub applicant_idle_minutes: i64,
     /// Base delay after a failed login; it grows with each consecutive failure.
     pub login_delay_ms: u64,
-    /// Consecutive failures that lock an account, and for how long.
+    /// Failures within `lock_minutes` that lock an account for the source they came from, and
+    /// for how long (`domain::sign_in`).
     pub lock_after: u32,
     pub lock_minutes: i64,
+    /// Failures within `lock_minutes` from one source over all accounts that stop that source.
+    pub source_lock_after: u32,
+    /// Days a staff password is good for (0: no expiry); an expired one must be changed.
+    pub password_expiry_days: i64,
     pub data_dir: PathBuf,
     /// The address people reach the platform at (no trailing slash): every QR code on an official
     /// notice and every link in a message is built on it; `https://` turns on HSTS.
@@ -81,6 +90,14 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// How long sessions live without activity.
+    pub fn session_timeouts(&self) -> domain::sign_in::SessionTimeouts {
+        domain::sign_in::SessionTimeouts {
+            staff_idle: chrono::Duration::minutes(self.session_idle_minutes),
+            applicant_idle: chrono::Duration::minutes(self.applicant_idle_minutes),
+        }
+    }
+
     /// Whether people reach the platform over HTTPS (then browsers are told to stay on it).
     pub fn https(&self) -> bool {
         self.public_url.starts_with("https://")
@@ -92,9 +109,13 @@ impl Default for Settings {
         Settings {
             cookie_secure: true,
             session_hours: 12,
+            session_idle_minutes: 30,
+            applicant_idle_minutes: 120,
             login_delay_ms: 300,
             lock_after: 5,
             lock_minutes: 15,
+            source_lock_after: 20,
+            password_expiry_days: 90,
             data_dir: PathBuf::from("yizhan-data"),
             public_url: "http://127.0.0.1:8080".to_string(),
             audit_retention_days: 183,

@@ -62,7 +62,7 @@ pub async fn get(state: &Services, u: &User, id: i64) -> Result<User> {
 }
 
 /// Loads a user whose every current role the caller may grant (to change them at all).
-async fn managed(state: &Services, u: &User, id: i64) -> Result<User> {
+pub(crate) async fn managed(state: &Services, u: &User, id: i64) -> Result<User> {
     let target = state
         .store
         .get_user(id)
@@ -245,7 +245,7 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
         e.push("phone", "invalid_phone", "手机号应为11位数字");
     }
     if let Err(Error::BadRequest { code, message, .. }) =
-        crate::accounts::check_password_strength(&b.password)
+        crate::accounts::check_password(&b.password, username)
     {
         e.push("password", code, message);
     }
@@ -280,6 +280,8 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
             grants,
         })
         .await?;
+    // The administrator knows the first password: the new user must replace it at first sign-in.
+    state.store.require_password_change(id).await?;
     audit(
         state,
         u,

@@ -12,8 +12,10 @@ pub mod identity;
 pub mod limits;
 pub mod notices;
 pub mod orders;
+pub mod password;
 pub mod record;
 pub mod region;
+pub mod sign_in;
 pub mod supervision;
 pub mod time;
 

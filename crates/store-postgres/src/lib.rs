@@ -8,6 +8,7 @@
 mod calendar;
 mod cases;
 mod catalog;
+mod credentials;
 mod feedback;
 mod import;
 mod meta;

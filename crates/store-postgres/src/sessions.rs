@@ -6,14 +6,35 @@ use chrono::{DateTime, Utc};
 use store::{Result, Session, SessionStore, StoreError};
 use tokio_postgres::error::SqlState;
 
+pub(crate) const SESSION_COLS: &str =
+    "token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, source, password_change_due";
+
+pub(crate) fn session_row(r: &tokio_postgres::Row) -> Session {
+    let created_at = r.get("created_at");
+    Session {
+        token_hash: r.get("token_hash"),
+        user_id: r.get("user_id"),
+        csrf_token: r.get("csrf_token"),
+        created_at,
+        expires_at: r.get("expires_at"),
+        // Not seen since sign-in: the sign-in was the last activity.
+        last_seen_at: r
+            .get::<_, Option<DateTime<Utc>>>("last_seen_at")
+            .unwrap_or(created_at),
+        source: r.get("source"),
+        password_change_due: r.get("password_change_due"),
+    }
+}
+
 #[async_trait]
 impl SessionStore for PgStore {
     async fn create_session(&self, session: &Session) -> Result<()> {
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at,
+                                       source, password_change_due)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .await
             .map_err(db)?;
@@ -25,6 +46,8 @@ impl SessionStore for PgStore {
                 &session.csrf_token,
                 &session.created_at,
                 &session.expires_at,
+                &session.source,
+                &session.password_change_due,
             ],
         )
         .await
@@ -38,23 +61,16 @@ impl SessionStore for PgStore {
     async fn get_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let conn = self.conn().await?;
         let stmt = conn
-            .prepare_cached(
-                "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions
-                 WHERE token_hash = $1 AND expires_at > $2",
-            )
+            .prepare_cached(&format!(
+                "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = $1 AND expires_at > $2"
+            ))
             .await
             .map_err(db)?;
         let row = conn
             .query_opt(&stmt, &[&token_hash, &now])
             .await
             .map_err(db)?;
-        Ok(row.map(|r| Session {
-            token_hash: r.get("token_hash"),
-            user_id: r.get("user_id"),
-            csrf_token: r.get("csrf_token"),
-            created_at: r.get("created_at"),
-            expires_at: r.get("expires_at"),
-        }))
+        Ok(row.as_ref().map(session_row))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

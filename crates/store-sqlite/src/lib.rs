@@ -7,6 +7,7 @@
 mod calendar;
 mod cases;
 mod catalog;
+mod credentials;
 mod feedback;
 mod migrate;
 mod personal;

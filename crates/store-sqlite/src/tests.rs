@@ -399,6 +399,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "orders.fk(case_number)->cases",
             "orders.pk(id)",
             "outcome_days.pk(completed_on,place_region,decide_region,department,accepted_by,decided_by,shard)",
+            "password_resets.fk(user_id)->users",
+            "password_resets.pk(user_id)",
             "places.check(places_kind_ck)",
             "places.fk(region_code)->regions",
             "places.pk(region_code)",
@@ -430,6 +432,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "settings.trigger(settings_cache_delete)",
             "settings.trigger(settings_cache_insert)",
             "settings.trigger(settings_cache_update)",
+            "sign_in_throttles.pk(key)",
             "user_grants.check(user_grants_level_ck)",
             "user_grants.fk(department_id)->departments",
             "user_grants.fk(region_code)->regions",
@@ -450,7 +453,10 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 37);
+    assert_eq!(d.tables.len(), 39);
+    assert_eq!(d.tables["sign_in_throttles"].len(), 4);
+    assert_eq!(d.tables["password_resets"].len(), 6);
+    assert_eq!(d.tables["sessions"].len(), 8);
     assert_eq!(d.tables["audit_log"].len(), 10);
     assert_eq!(d.tables["applicant_index"].len(), 2);
     assert_eq!(d.tables["checkpoints"].len(), 8);

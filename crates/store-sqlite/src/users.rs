@@ -270,13 +270,26 @@ impl UserStore for SqliteStore {
     }
 }
 
-fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+pub(crate) const SESSION_COLS: &str =
+    "token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, source, password_change_due";
+
+pub(crate) fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
+    let created_at = parse_ts(&r.get::<_, String>(3)?)?;
+    let last_seen: Option<String> = r.get(5)?;
     Ok(Session {
         token_hash: r.get(0)?,
         user_id: r.get(1)?,
         csrf_token: r.get(2)?,
-        created_at: parse_ts(&r.get::<_, String>(3)?)?,
+        created_at,
         expires_at: parse_ts(&r.get::<_, String>(4)?)?,
+        // Not seen since sign-in: the sign-in was the last activity.
+        last_seen_at: last_seen
+            .as_deref()
+            .map(parse_ts)
+            .transpose()?
+            .unwrap_or(created_at),
+        source: r.get(6)?,
+        password_change_due: r.get(7)?,
     })
 }
 
@@ -287,10 +300,19 @@ impl SessionStore for SqliteStore {
         let (created, expires) = (ts(s.created_at), ts(s.expires_at));
         self.write(move |tx| {
             tx.prepare_cached(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, source, password_change_due)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .db()?
-            .execute(params![s.token_hash, s.user_id, s.csrf_token, created, expires])
+            .execute(params![
+                s.token_hash,
+                s.user_id,
+                s.csrf_token,
+                created,
+                expires,
+                s.source,
+                s.password_change_due
+            ])
             .map_err(missing_ref("user"))?;
             Ok(())
         })
@@ -300,10 +322,9 @@ impl SessionStore for SqliteStore {
     async fn get_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let (token, now) = (token_hash.to_string(), ts(now));
         self.read(move |c| {
-            c.prepare_cached(
-                "SELECT token_hash, user_id, csrf_token, created_at, expires_at FROM sessions
-                 WHERE token_hash = ?1 AND expires_at > ?2",
-            )
+            c.prepare_cached(&format!(
+                "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1 AND expires_at > ?2"
+            ))
             .db()?
             .query_row(params![token, now], session_row)
             .optional()

@@ -33,6 +33,7 @@ mod calendar;
 mod case_lists;
 mod cases;
 mod catalog;
+mod credentials;
 mod feedback;
 mod fixtures;
 mod network;
@@ -42,6 +43,7 @@ pub use calendar::*;
 pub use case_lists::*;
 pub use cases::*;
 pub use catalog::*;
+pub use credentials::*;
 pub use feedback::*;
 pub use fixtures::*;
 pub use network::*;
@@ -74,6 +76,10 @@ macro_rules! conformance_tests {
             user_active_and_password,
             sessions_expire,
             sessions_delete_and_purge,
+            attempts_count_lock_and_start_again,
+            parallel_attempts_never_share_a_count,
+            password_state_and_reset_codes,
+            sessions_listed_and_touched,
             catalog_draft_round_trip,
             catalog_draft_replaced,
             catalog_published_is_frozen,

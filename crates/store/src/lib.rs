@@ -6,6 +6,7 @@ pub mod codec;
 /// backends' dev-dependencies), so the production binary does not carry the suite.
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
+pub mod credentials;
 pub mod listing;
 pub mod migrations;
 pub mod record;
@@ -74,7 +75,13 @@ pub struct Session {
     pub user_id: i64,
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
+    /// The absolute end; the idle timeout is counted from `last_seen_at`.
     pub expires_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The client's address at sign-in.
+    pub source: String,
+    /// The password must be changed before anything else is done with this session.
+    pub password_change_due: bool,
 }
 
 /// A local closure of one region's places (the region and its subtree are closed that day).
@@ -777,6 +784,7 @@ pub trait Store:
     + SupervisionStore
     + FeedbackStore
     + record::RecordStore
+    + credentials::CredentialStore
 {
 }
 impl<
@@ -790,7 +798,8 @@ impl<
             + CaseStore
             + SupervisionStore
             + FeedbackStore
-            + record::RecordStore,
+            + record::RecordStore
+            + credentials::CredentialStore,
     > Store for T
 {
 }

@@ -15,8 +15,8 @@ use store::{Session, User};
 
 // Accounts (passwords, sign-in with lockout, session tokens) are use cases in `app::accounts`.
 pub use app::accounts::{
-    check_password_strength, hash_password, hash_password_off_runtime, random_token, sign_in,
-    token_hash, verify_password, verify_password_off_runtime, SignedIn,
+    check_password, hash_password, hash_password_off_runtime, random_token, sign_in, token_hash,
+    verify_password, verify_password_off_runtime, SignedIn,
 };
 
 pub const SESSION_COOKIE: &str = "yz_session";
@@ -199,6 +199,9 @@ pub async fn session_layer(
         }
     }
     if let Some(a) = authed {
+        if a.session.password_change_due && !allowed_before_password_change(&req) {
+            return password_change_first(&req);
+        }
         req.extensions_mut().insert(a);
     }
     next.run(req).await
@@ -206,6 +209,27 @@ pub async fn session_layer(
 
 fn too_large() -> Response {
     (StatusCode::PAYLOAD_TOO_LARGE, "请求体过大").into_response()
+}
+
+/// What a session whose password must change may still reach: the change itself (page and API),
+/// signing out, who am I, and the stylesheet.
+fn allowed_before_password_change(req: &Request) -> bool {
+    let path = req.uri().path();
+    matches!(
+        path,
+        "/account/password" | "/api/v1/me/password" | "/logout" | "/api/v1/me" | "/static/app.css"
+    ) || (path == "/api/v1/session" && req.method() == Method::DELETE)
+}
+
+/// Anything else: pages go to the change form, the API answers 403 `password_change_required`.
+fn password_change_first(req: &Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        crate::error::ApiError(AppError::PasswordChangeRequired).into_response()
+    } else if req.method() == Method::GET {
+        Redirect::to("/account/password").into_response()
+    } else {
+        crate::pages::error_page(&AppError::PasswordChangeRequired, None)
+    }
 }
 
 fn is_urlencoded(h: &axum::http::HeaderMap) -> bool {

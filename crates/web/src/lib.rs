@@ -36,6 +36,27 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/login", get(public::login_page).post(public::login_submit))
         .route("/logout", post(public::logout))
+        .route(
+            "/account/password",
+            get(pages::account::password_page).post(pages::account::password_submit),
+        )
+        .route("/account/sessions", get(pages::account::sessions_page))
+        .route(
+            "/account/sessions/end-all",
+            post(pages::account::end_all_sessions),
+        )
+        .route(
+            "/account/sessions/{id}/end",
+            post(pages::account::end_session),
+        )
+        .route(
+            "/password-reset",
+            get(pages::account::reset_page).post(pages::account::reset_request),
+        )
+        .route(
+            "/password-reset/confirm",
+            post(pages::account::reset_confirm),
+        )
         .route("/admin", get(admin::index))
         .route("/admin/regions", get(admin::regions))
         .route("/admin/regions/{code}", get(admin::region_detail))
@@ -45,6 +66,10 @@ pub fn app(state: AppState) -> Router {
             post(admin::add_child_region),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route(
+            "/admin/users/{id}/password",
+            get(pages::account::admin_reset_page).post(pages::account::admin_reset_submit),
+        )
         .route(
             "/admin/catalog",
             get(admin::catalog).post(admin::item_save.layer(limits::staff_form())),

@@ -468,7 +468,7 @@ async fn logout_ends_the_session(app: TestApp) {
 async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
     let m = app.api_login(MGR_TOWNSHIP_A).await;
     let new = |username: &str, role: &str, region: &str| {
-        json!({ "username": username, "display_name": "新同事", "phone": "13800000000", "password": "abc12345",
+        json!({ "username": username, "display_name": "新同事", "phone": "13800000000", "password": "Xinyuan-7319",
                 "home_region": region, "grants": [{ "role": role, "region_code": region }] })
     };
     let r = app
@@ -480,7 +480,7 @@ async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(
-        app.try_api_login("new.clerk", "abc12345").await.status,
+        app.try_api_login("new.clerk", "Xinyuan-7319").await.status,
         StatusCode::OK
     );
     assert_eq!(
@@ -530,7 +530,7 @@ async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
         StatusCode::FORBIDDEN
     );
     // Deactivating ends the user's sessions.
-    let victim = app.api_login_with("new.clerk", "abc12345").await;
+    let victim = app.api_login_with("new.clerk", "Xinyuan-7319").await;
     let r = app
         .send_json(
             Method::PUT,

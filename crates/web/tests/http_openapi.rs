@@ -260,7 +260,7 @@ async fn the_remaining_operations_answer_as_documented(app: TestApp) {
         .post_json(
             "/api/v1/users",
             &m,
-            &json!({ "username": "doc.clerk", "display_name": "新同事", "password": "abc12345",
+            &json!({ "username": "doc.clerk", "display_name": "新同事", "password": "Xinyuan-7319",
                      "home_region": TOWNSHIP_A, "grants": [{ "role": "window_clerk", "region_code": TOWNSHIP_A }] }),
         )
         .await;

@@ -27,13 +27,21 @@ pub struct Settings {
     /// Send cookies without `Secure` (a plain-HTTP intranet without TLS; never on the internet).
     #[serde(deserialize_with = "flexible_bool")]
     pub insecure_cookies: bool,
-    /// How long a sign-in lasts.
+    /// How long a sign-in lasts at most.
     pub session_hours: i64,
+    /// Minutes without activity that end a staff member's session, and an applicant's.
+    pub session_idle_minutes: i64,
+    pub applicant_idle_minutes: i64,
     /// Base delay after a failed sign-in, growing with each consecutive failure.
     pub login_delay_ms: u64,
-    /// Consecutive failed sign-ins that lock an account, and for how long.
+    /// Failed sign-ins within `lock_minutes` that lock an account for the address they came
+    /// from, and for how long.
     pub lock_after: u32,
     pub lock_minutes: i64,
+    /// Failed sign-ins within `lock_minutes` from one address, over all accounts, that stop it.
+    pub source_lock_after: u32,
+    /// Days a staff password is good for before it must be changed (0: no expiry).
+    pub password_expiry_days: i64,
     /// `text` for people, `json` (one object a line) for log collectors.
     pub log_format: LogFormat,
     /// The crypto suite of a new database's record: `intl` (SHA-256, Ed25519, AES-256-GCM) or `gm`
@@ -66,9 +74,13 @@ impl Default for Settings {
             data_dir: web.data_dir,
             insecure_cookies: !web.cookie_secure,
             session_hours: web.session_hours,
+            session_idle_minutes: web.session_idle_minutes,
+            applicant_idle_minutes: web.applicant_idle_minutes,
             login_delay_ms: web.login_delay_ms,
             lock_after: web.lock_after,
             lock_minutes: web.lock_minutes,
+            source_lock_after: web.source_lock_after,
+            password_expiry_days: web.password_expiry_days,
             log_format: LogFormat::Text,
             crypto_suite: crypto::Suite::Intl,
             signing_key: None,
@@ -86,9 +98,13 @@ const ENV_KEYS: &[&str] = &[
     "data_dir",
     "insecure_cookies",
     "session_hours",
+    "session_idle_minutes",
+    "applicant_idle_minutes",
     "login_delay_ms",
     "lock_after",
     "lock_minutes",
+    "source_lock_after",
+    "password_expiry_days",
     "log_format",
     "crypto_suite",
     "signing_key",
@@ -148,8 +164,17 @@ impl Settings {
                 ));
             }
         }
-        if self.session_hours <= 0 || self.lock_minutes <= 0 || self.lock_after == 0 {
-            return Err("配置有误:session_hours、lock_after、lock_minutes 应为正数".into());
+        if self.session_hours <= 0
+            || self.session_idle_minutes <= 0
+            || self.applicant_idle_minutes <= 0
+            || self.lock_minutes <= 0
+            || self.lock_after == 0
+            || self.source_lock_after == 0
+        {
+            return Err("配置有误:session_hours、session_idle_minutes、applicant_idle_minutes、lock_after、lock_minutes、source_lock_after 应为正数".into());
+        }
+        if self.password_expiry_days < 0 {
+            return Err("配置有误:password_expiry_days 不能为负数(0 表示不过期)".into());
         }
         Ok(())
     }
@@ -181,9 +206,13 @@ impl Settings {
         app::Settings {
             cookie_secure: !self.insecure_cookies,
             session_hours: self.session_hours,
+            session_idle_minutes: self.session_idle_minutes,
+            applicant_idle_minutes: self.applicant_idle_minutes,
             login_delay_ms: self.login_delay_ms,
             lock_after: self.lock_after,
             lock_minutes: self.lock_minutes,
+            source_lock_after: self.source_lock_after,
+            password_expiry_days: self.password_expiry_days,
             data_dir: self.data_dir.clone(),
             public_url: self.public_url(),
             audit_retention_days: self.audit_retention_days.max(183),

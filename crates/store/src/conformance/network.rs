@@ -448,6 +448,9 @@ pub(crate) fn session(
         csrf_token: format!("csrf-{token}"),
         created_at: created,
         expires_at: created + Duration::minutes(ttl_minutes),
+        last_seen_at: created,
+        source: "10.0.0.8".to_string(),
+        password_change_due: false,
     }
 }
 

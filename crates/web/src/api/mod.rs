@@ -2,6 +2,7 @@
 //! `utoipa_axum::routes!` from its handler's `#[utoipa::path]`, so the route and its entry in
 //! `openapi.json` come from one definition (issue 15, part 4).
 
+pub mod account;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
@@ -27,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .merge(session::router())
+        .merge(account::router())
         .merge(regions::router())
         .merge(users::router())
         .merge(catalog::router())

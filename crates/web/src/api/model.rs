@@ -24,7 +24,8 @@ pub struct UserView {
     pub phone: String,
     pub home_region: RegionCode,
     pub active: bool,
-    /// Set while the account is locked after repeated failed sign-ins.
+    /// No longer set: failed sign-ins lock an account for the address they came from, in
+    /// counters of their own (docs/SECURITY.md); kept for clients that read it.
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub grants: Vec<Grant>,

@@ -303,11 +303,12 @@ async fn users_page(
         h1 { "人员与权限" }
         p.hint { "仅显示您管辖范围内的人员。" }
         div.table-wrap { table {
-            thead { tr { th { "用户名" } th { "姓名" } th { "所属区划" } th { "角色与范围" } th { "状态" } } }
+            thead { tr { th { "用户名" } th { "姓名" } th { "所属区划" } th { "角色与范围" } th { "状态" } th { "" } } }
             tbody { @for x in &users { tr {
                 td { (x.username) } td { (x.display_name) } td { (region_name(&x.home_region)) }
                 td { @for g in &x.grants { span.tag { (g.role.label()) "@" (region_name(&g.region_code)) } } }
                 td { @if !x.active { "已停用" } @else if x.locked_until.is_some() { "已锁定" } @else { "正常" } }
+                td { a href=(format!("/admin/users/{}/password", x.id)) { "重置密码" } }
             } } }
         } }
         @if can_create {

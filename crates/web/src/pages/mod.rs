@@ -1,5 +1,6 @@
 //! Server-rendered pages (maud). zh-CN, usable without JavaScript, printable.
 
+pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod cases;
@@ -62,7 +63,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                         }
                         div.who {
                             @if let Some(u) = user {
-                                span { (u.user.display_name) }
+                                a href="/account/sessions" title="账户安全" { (u.user.display_name) }
                                 form method="post" action="/logout" {
                                     input type="hidden" name=(CSRF_FIELD) value=(u.session.csrf_token);
                                     button type="submit" { "退出" }

@@ -292,6 +292,7 @@ fn login_form(token: &str, next: &str, username: &str, error: Option<&str>) -> M
                 input #password type="password" name="password" autocomplete="current-password" required;
                 div.actions { button type="submit" { "登录" } }
             }
+            p { a href="/password-reset" { "忘记密码?" } }
         }
     }
 }

@@ -1,0 +1,198 @@
+//! Sign-in counters, password state, reset codes, a user's sessions.
+
+use super::network::session;
+use super::{at, new_user, seed_regions, TOWN};
+use crate::credentials::ResetCode;
+use crate::Store;
+use chrono::Duration;
+use domain::sign_in::{verdict, Count, Limit, Verdict};
+
+fn limit(max: u32) -> Limit {
+    Limit {
+        max_failures: max,
+        window: Duration::minutes(15),
+        lock: Duration::minutes(15),
+    }
+}
+
+pub async fn attempts_count_lock_and_start_again<S: Store + ?Sized>(store: &S) {
+    let t0 = at("2026-03-02T08:00:00Z");
+    let l = limit(3);
+    let lock = Some(t0 + Duration::minutes(15));
+    let mut counts = vec![];
+    for _ in 0..5 {
+        counts.push(store.count_attempt("k", &l, t0).await.unwrap());
+    }
+    let c = |failures, locked_until| Count {
+        failures,
+        locked_until,
+    };
+    // The third sets the lock; the fourth and fifth are counted while locked.
+    assert_eq!(
+        counts,
+        vec![c(1, None), c(2, None), c(3, lock), c(4, lock), c(5, lock)]
+    );
+    // Another key is its own counter.
+    assert_eq!(
+        store.count_attempt("other", &l, t0).await.unwrap(),
+        c(1, None)
+    );
+    // The lock lapses: the count starts again and still shows the lapsed lock, once.
+    let later = t0 + Duration::minutes(16);
+    assert_eq!(
+        store.count_attempt("k", &l, later).await.unwrap(),
+        c(1, lock)
+    );
+    assert_eq!(
+        store.count_attempt("k", &l, later).await.unwrap(),
+        c(2, lock)
+    );
+    // A window that has passed starts again and forgets the old lock.
+    let much_later = later + Duration::minutes(20);
+    assert_eq!(
+        store.count_attempt("k", &l, much_later).await.unwrap(),
+        c(1, None)
+    );
+    // Clearing forgets the count.
+    store.clear_attempts("k").await.unwrap();
+    assert_eq!(
+        store.count_attempt("k", &l, much_later).await.unwrap(),
+        c(1, None)
+    );
+    // A limit of one locks at the first count.
+    assert_eq!(
+        store.count_attempt("one", &limit(1), t0).await.unwrap(),
+        c(1, lock)
+    );
+    // The purge keeps counters still locked or started since.
+    assert_eq!(
+        store
+            .purge_attempts(t0 + Duration::minutes(1))
+            .await
+            .unwrap(),
+        1,
+        "other"
+    );
+    assert_eq!(
+        store
+            .purge_attempts(much_later + Duration::minutes(1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.count_attempt("k", &l, much_later).await.unwrap(),
+        c(1, None),
+        "purged"
+    );
+}
+
+pub async fn parallel_attempts_never_share_a_count<S: Store + ?Sized>(store: &S) {
+    let t0 = at("2026-03-02T08:00:00Z");
+    let l = limit(3);
+    let n = || store.count_attempt("race", &l, t0);
+    let all = tokio::join!(n(), n(), n(), n(), n(), n(), n(), n());
+    let all = [all.0, all.1, all.2, all.3, all.4, all.5, all.6, all.7];
+    let mut failures: Vec<u32> = all.iter().map(|c| c.as_ref().unwrap().failures).collect();
+    failures.sort();
+    assert_eq!(failures, (1..=8).collect::<Vec<_>>());
+    let checks = all
+        .iter()
+        .filter(|c| matches!(verdict(c.as_ref().unwrap(), &l, t0), Verdict::Check { .. }))
+        .count();
+    assert_eq!(checks, 3);
+}
+
+pub async fn password_state_and_reset_codes<S: Store + ?Sized>(store: &S) {
+    seed_regions(store).await;
+    let id = store.create_user(&new_user("clerk", TOWN)).await.unwrap();
+    let s = store.password_state(id).await.unwrap().unwrap();
+    assert_eq!((s.changed_at, s.must_change), (None, false));
+    store.require_password_change(id).await.unwrap();
+    assert!(store.password_state(id).await.unwrap().unwrap().must_change);
+    let t0 = at("2026-03-02T08:00:00Z");
+    store
+        .update_password(id, "$argon2id$new", t0, false)
+        .await
+        .unwrap();
+    let s = store.password_state(id).await.unwrap().unwrap();
+    assert_eq!((s.changed_at, s.must_change), (Some(t0), false));
+    assert_eq!(
+        store.get_user(id).await.unwrap().unwrap().password_hash,
+        "$argon2id$new"
+    );
+    assert!(store.password_state(id + 1000).await.unwrap().is_none());
+    assert!(store
+        .update_password(id + 1000, "x", t0, false)
+        .await
+        .is_err());
+
+    // A code allows a few tries until it expires, and is used once.
+    let code = |hash: &str| ResetCode {
+        user_id: id,
+        code_hash: hash.to_string(),
+        created_at: t0,
+        expires_at: t0 + Duration::minutes(10),
+    };
+    store.put_reset_code(&code("h1")).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store.try_reset_code(id, t0, 2).await.unwrap().as_deref(),
+            Some("h1")
+        );
+    }
+    assert_eq!(
+        store.try_reset_code(id, t0, 2).await.unwrap(),
+        None,
+        "no tries left"
+    );
+    // A new code replaces it, with fresh tries.
+    store.put_reset_code(&code("h2")).await.unwrap();
+    assert_eq!(
+        store.try_reset_code(id, t0, 2).await.unwrap().as_deref(),
+        Some("h2")
+    );
+    assert!(
+        !store.use_reset_code(id, "h1").await.unwrap(),
+        "not the current code"
+    );
+    assert!(store.use_reset_code(id, "h2").await.unwrap());
+    assert!(!store.use_reset_code(id, "h2").await.unwrap(), "single use");
+    assert_eq!(store.try_reset_code(id, t0, 2).await.unwrap(), None);
+    store.put_reset_code(&code("h3")).await.unwrap();
+    assert_eq!(
+        store
+            .try_reset_code(id, t0 + Duration::minutes(10), 2)
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+}
+
+pub async fn sessions_listed_and_touched<S: Store + ?Sized>(store: &S) {
+    seed_regions(store).await;
+    let uid = store.create_user(&new_user("clerk", TOWN)).await.unwrap();
+    let other = store.create_user(&new_user("other", TOWN)).await.unwrap();
+    let t0 = at("2026-03-02T08:00:00Z");
+    let a = session("a1", uid, t0, 60);
+    let b = session("b2", uid, t0 + Duration::minutes(5), 60);
+    let gone = session("c3", uid, t0 - Duration::minutes(120), 60);
+    for s in [&a, &b, &gone, &session("d4", other, t0, 60)] {
+        store.create_session(s).await.unwrap();
+    }
+    let mine = store
+        .user_sessions(uid, t0 + Duration::minutes(10))
+        .await
+        .unwrap();
+    assert_eq!(mine, vec![b.clone(), a.clone()], "live ones, newest first");
+    let seen = t0 + Duration::minutes(7);
+    store.touch_session(&a.token_hash, seen).await.unwrap();
+    let a_now = store
+        .get_session(&a.token_hash, seen)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a_now.last_seen_at, seen);
+    assert_eq!(a_now.source, "10.0.0.8");
+}
