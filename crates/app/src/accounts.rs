@@ -396,6 +396,9 @@ pub async fn register(state: &Services, r: &Registration) -> Result<i64> {
             region_level: region.level,
             department_id: None,
         }],
+        // One account per person (issue 17, part 13): the store refuses a number already
+        // registered, by its blind index.
+        id_number: Some(domain::identity::normalize_id_number(&r.id_number)),
     };
     match state.store.create_user(&new).await {
         Ok(id) => {
@@ -410,9 +413,16 @@ pub async fn register(state: &Services, r: &Registration) -> Result<i64> {
             .await?;
             Ok(id)
         }
-        Err(store::StoreError::Conflict { code, message }) => Err(Error::Validation(
-            ValidationErrors::single("username", code, message),
-        )),
+        Err(store::StoreError::Conflict { code, message }) => {
+            let field = if code == "id_number_taken" {
+                "id_number"
+            } else {
+                "username"
+            };
+            Err(Error::Validation(ValidationErrors::single(
+                field, code, message,
+            )))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -211,6 +211,26 @@ pub async fn void_stale_claims(state: &Services) -> Result<usize> {
 
 /// Files a case. Online applicants get a draft; clerks and village agents file at their place and
 /// the materials count as received now.
+/// Online, one applies for oneself (issue 17, part 13): the applicant's ID number (or credit
+/// code) must be the one the account registered with. Filings for someone else go through a
+/// window clerk or a village agent.
+fn account_holder_applies(user: &User, a: &ApplicantInput) -> Result<()> {
+    let typed = identity::normalize_id_number(&a.id_number);
+    match &user.id_number {
+        Some(own) if *own == typed => Ok(()),
+        Some(_) => Err(Error::bad_field(
+            "applicant_not_account_holder",
+            "applicant.id_number",
+            "网上申报只能以账户本人(注册时登记的证件号码)为申请人;代他人申请请到窗口或由村代办员办理",
+        )),
+        None => Err(Error::bad_field(
+            "id_number_not_registered",
+            "applicant.id_number",
+            "本账户未登记证件号码,不能网上申报;请到窗口办理",
+        )),
+    }
+}
+
 pub async fn file_case(state: &Services, u: &User, req: &FileRequest) -> Result<Case> {
     file_case_as(state, u, req).await
 }
@@ -293,6 +313,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
         let place = item
             .accepting_place(&home, region.level)
             .ok_or_else(|| Error::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
+        account_holder_applies(user, &req.applicant)?;
         (Channel::Online, place, home, Some(user.id), None)
     } else {
         return Err(Error::Forbidden);

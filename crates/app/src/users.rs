@@ -278,6 +278,8 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
             home_region: home.expect("validated above"),
             password_hash: crate::accounts::hash_password_off_runtime(&b.password).await?,
             grants,
+            // Staff accounts carry no ID number; applicants register their own.
+            id_number: None,
         })
         .await?;
     // The administrator knows the first password: the new user must replace it at first sign-in.

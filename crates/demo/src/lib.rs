@@ -11,7 +11,7 @@ pub use catalog::{
     catalog, ITEM_CONSTRUCTION_PERMIT, ITEM_DIBAO, ITEM_FOOD_LICENSE, ITEM_GETIHU, ITEM_ZHAIJIDI,
 };
 pub use regions::{departments, places, regions};
-pub use users::users;
+pub use users::{applicant_id_number, users};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::calendar::{parse_holiday_csv, CalendarDay};

@@ -251,6 +251,18 @@ pub(crate) fn accounts() -> Vec<Account> {
     out
 }
 
+/// The ID number each demo applicant account registered with (an online filing's applicant must
+/// be the account holder): the people and the enterprise the demo cases name.
+pub fn applicant_id_number(username: &str) -> Option<String> {
+    use domain::identity::{complete_credit_code, complete_resident_id};
+    match username {
+        "citizen1" => complete_resident_id("33990219900808124"),
+        "villager1" => complete_resident_id("33992119620918201"),
+        "enterprise1" => complete_credit_code("91339921MA2C0TP7K"),
+        _ => None,
+    }
+}
+
 /// The accounts as the store takes them. `dept_id` maps (region, department code) to the store id.
 pub fn users(
     password_hash: &str,
@@ -267,6 +279,7 @@ pub fn users(
                 region_level: a.grant_level,
                 department_id: a.department.and_then(|d| dept_id(&a.grant_region, d)),
             }],
+            id_number: applicant_id_number(&a.username),
             username: a.username,
             display_name: a.display_name,
             home_region: a.home,

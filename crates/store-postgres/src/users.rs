@@ -15,7 +15,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
 const USER_COLUMNS: &str =
-    "id, username, display_name, phone, home_region, password_hash, active, failed_logins, locked_until, created_at";
+    "id, username, display_name, phone, home_region, password_hash, active, failed_logins, locked_until, created_at, id_number";
 
 /// A user row without its grants; the phone, stored sealed (`store::vault`), opened.
 fn user_from_row(vault: &Vault, row: &Row) -> Result<User> {
@@ -34,6 +34,11 @@ fn user_from_row(vault: &Vault, row: &Row) -> Result<User> {
         locked_until: row.get("locked_until"),
         created_at: row.get("created_at"),
         grants: Vec::new(),
+        id_number: row
+            .get::<_, Option<&str>>("id_number")
+            .map(|id| vault.open_text(Field::UserIdNumber, id))
+            .transpose()
+            .map_err(StoreError::Backend)?,
     })
 }
 
@@ -154,8 +159,9 @@ impl UserStore for PgStore {
         let stmt = tx
             .prepare_cached(
                 "INSERT INTO users (username, display_name, phone, home_region, password_hash,
-                                    active, failed_logins, locked_until, created_at)
-                 VALUES ($1, $2, $3, $4, $5, TRUE, 0, NULL, $6) RETURNING id",
+                                    active, failed_logins, locked_until, created_at, id_number,
+                                    id_key)
+                 VALUES ($1, $2, $3, $4, $5, TRUE, 0, NULL, $6, $7, $8) RETURNING id",
             )
             .await
             .map_err(db)?;
@@ -169,10 +175,16 @@ impl UserStore for PgStore {
                     &user.home_region.as_str(),
                     &user.password_hash,
                     &Utc::now(),
+                    &user
+                        .id_number
+                        .as_deref()
+                        .map(|id| self.vault().seal_text(Field::UserIdNumber, id)),
+                    &user.id_number.as_deref().map(|id| self.vault().id_key(id)),
                 ],
             )
             .await
             .map_err(|e| match violated(&e, &SqlState::UNIQUE_VIOLATION) {
+                Some(c) if c == "users_id_key_uq" => store::id_number_taken(),
                 Some(_) => conflict(
                     "username_taken",
                     format!("用户名“{}”已被使用", user.username),

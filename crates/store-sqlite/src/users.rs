@@ -17,11 +17,16 @@ fn opened(vault: &Vault, mut u: User) -> Result<User> {
     u.phone = vault
         .open_text(Field::UserPhone, &u.phone)
         .map_err(StoreError::Backend)?;
+    u.id_number = u
+        .id_number
+        .map(|id| vault.open_text(Field::UserIdNumber, &id))
+        .transpose()
+        .map_err(StoreError::Backend)?;
     Ok(u)
 }
 
 const USER_COLS: &str =
-    "id, username, display_name, phone, home_region, password_hash, active, failed_logins, locked_until, created_at";
+    "id, username, display_name, phone, home_region, password_hash, active, failed_logins, locked_until, created_at, id_number";
 
 /// A user row without its grants, which come from a second query.
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
@@ -38,6 +43,7 @@ fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
         locked_until: locked.as_deref().map(parse_ts).transpose()?,
         created_at: parse_ts(&r.get::<_, String>(9)?)?,
         grants: Vec::new(),
+        id_number: r.get(10)?,
     })
 }
 
@@ -122,14 +128,20 @@ impl UserStore for SqliteStore {
     async fn create_user(&self, user: &NewUser) -> Result<i64> {
         let mut u = user.clone();
         u.phone = self.vault().seal_text(Field::UserPhone, &u.phone);
+        let id_key = u.id_number.as_deref().map(|id| self.vault().id_key(id));
+        let sealed_id = u
+            .id_number
+            .as_deref()
+            .map(|id| self.vault().seal_text(Field::UserIdNumber, id));
         // Microseconds, the precision both backends keep, so the value reads back unchanged.
         let created_at = ts(Utc::now().trunc_subsecs(6));
         self.write(move |tx| {
             let inserted = tx
                 .prepare_cached(
                     "INSERT INTO users (username, display_name, phone, home_region, password_hash,
-                                        active, failed_logins, locked_until, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, NULL, ?6)",
+                                        active, failed_logins, locked_until, created_at,
+                                        id_number, id_key)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, NULL, ?6, ?7, ?8)",
                 )
                 .db()?
                 .execute(params![
@@ -138,10 +150,15 @@ impl UserStore for SqliteStore {
                     u.phone,
                     u.home_region.as_str(),
                     u.password_hash,
-                    created_at
+                    created_at,
+                    sealed_id,
+                    id_key
                 ]);
             match inserted {
                 Ok(_) => {}
+                Err(e) if is_unique_violation(&e) && e.to_string().contains("id_key") => {
+                    return Err(store::id_number_taken())
+                }
                 Err(e) if is_unique_violation(&e) => {
                     return Err(StoreError::Conflict {
                         code: "username_taken",

@@ -56,6 +56,10 @@ pub struct User {
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub grants: Vec<Grant>,
+    /// The ID number (or credit code) an applicant registered with; `None` for staff. Stored sealed,
+    /// unique among accounts by its blind index.
+    #[serde(skip_serializing)]
+    pub id_number: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +70,16 @@ pub struct NewUser {
     pub home_region: RegionCode,
     pub password_hash: String,
     pub grants: Vec<Grant>,
+    /// An applicant's ID number (or credit code), normalised; one account per number.
+    pub id_number: Option<String>,
+}
+
+/// The `Conflict` of an ID number that already has an account.
+pub fn id_number_taken() -> StoreError {
+    StoreError::Conflict {
+        code: "id_number_taken",
+        message: "该证件号码已注册账户,请用原账户登录或找回密码".into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

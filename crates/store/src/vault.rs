@@ -32,6 +32,8 @@ pub enum Field {
     UserPhone,
     /// `complaints.complainant_phone`
     ComplainantPhone,
+    /// `users.id_number`
+    UserIdNumber,
 }
 
 impl Field {
@@ -39,6 +41,7 @@ impl Field {
         match self {
             Field::UserPhone => b"yizhan/users.phone",
             Field::ComplainantPhone => b"yizhan/complaints.complainant_phone",
+            Field::UserIdNumber => b"yizhan/users.id_number",
         }
     }
 }

@@ -184,3 +184,65 @@ mod reveal {
         );
     }
 }
+
+mod identity {
+    use super::*;
+
+    both_backends!(one_account_per_id_number_and_online_one_applies_for_oneself);
+
+    async fn one_account_per_id_number_and_online_one_applies_for_oneself(app: TestApp) {
+        let register = |username: &str, id: &str| app::accounts::Registration {
+            username: username.into(),
+            name: "李四".into(),
+            id_number: id.into(),
+            phone: "13912345678".into(),
+            password: "Xinyuan-7319".into(),
+            region: VILLAGE_A.into(),
+        };
+        let id = "110101199003074477";
+        app::accounts::register(&app.state, &register("li.si", id))
+            .await
+            .unwrap();
+        // The same number again, however typed, is refused at its field.
+        match app::accounts::register(&app.state, &register("li.si2", " 110101199003074477 ")).await
+        {
+            Err(app::Error::Validation(v)) => assert_eq!(
+                (v.errors[0].field.as_str(), v.errors[0].code.as_str()),
+                ("id_number", "id_number_taken"),
+                "{v:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+
+        // Online, the demo citizen applies for herself only.
+        let citizen = app.api_login(CITIZEN).await;
+        let own = demo::applicant_id_number(CITIZEN).unwrap();
+        let file = |id: String| {
+            json!({ "item_code": FOOD, "applicant": { "kind": "person", "name": "陈晓雨",
+                "id_number": id, "phone": "13905781099" } })
+        };
+        let r = app
+            .post_json("/api/v1/cases", &citizen, &file(person_id()))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+        assert_eq!(
+            (r.json()["code"].as_str(), r.json()["field"].as_str()),
+            (
+                Some("applicant_not_account_holder"),
+                Some("applicant.id_number")
+            )
+        );
+        let r = app.post_json("/api/v1/cases", &citizen, &file(own)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        // The applicant sees their own numbers whole.
+        let n = r.json()["filing"]["number"].as_str().unwrap().to_string();
+        let c = app
+            .get(&format!("/api/v1/cases/{n}"), &citizen)
+            .await
+            .json();
+        assert_eq!(
+            c["filing"]["applicant"]["id_number"],
+            demo::applicant_id_number(CITIZEN).unwrap().as_str()
+        );
+    }
+}

@@ -88,6 +88,7 @@ pub fn new_user(username: &str, home: &str) -> NewUser {
         home_region: code(home),
         password_hash: format!("$argon2id$v=19$fixture-{username}"),
         grants: vec![grant(Role::WindowClerk, home)],
+        id_number: None,
     }
 }
 
