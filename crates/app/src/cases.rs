@@ -95,16 +95,15 @@ fn visible_to(u: &User, regions: [&RegionCode; 3], people: [Option<i64>; 2]) -> 
     staff || people.contains(&Some(u.id))
 }
 
+/// A case the user may see. One they may not see is answered exactly as one that does not exist
+/// (`NotFound`), so that trying numbers tells nobody which are in use (issue 17, part 13).
 pub async fn load_visible(state: &Services, u: &User, number: &CaseNumber) -> Result<Case> {
-    let c = state
+    state
         .store
         .get_case(number.as_str())
         .await?
-        .ok_or(Error::NotFound("办件"))?;
-    if !can_view(u, &c) {
-        return Err(Error::Forbidden);
-    }
-    Ok(c)
+        .filter(|c| can_view(u, c))
+        .ok_or(Error::NotFound("办件"))
 }
 
 /// A case with its whole log (the hash-chained events, in order).

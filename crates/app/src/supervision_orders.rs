@@ -52,11 +52,8 @@ pub async fn issue(
     }
     e.into_result(())?;
     let (case_number, unit, department) = if let Some(case_number) = case {
-        let c = state
-            .store
-            .get_case(case_number.as_str())
-            .await?
-            .ok_or(Error::NotFound("办件"))?;
+        // A case the supervisor may not see is one that does not exist, as on every case route.
+        let c = crate::cases::load_visible(state, u, case_number).await?;
         // The unit that holds the case now answers for it.
         let holder = if c.is_two_level() && c.forwarded_on.is_some() {
             c.filing.decide_place.clone()

@@ -8,6 +8,7 @@ pub mod forms;
 pub mod ids;
 pub mod limits;
 pub mod local_path;
+pub mod logging;
 pub mod pages;
 pub mod state;
 

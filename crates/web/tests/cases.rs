@@ -258,11 +258,11 @@ async fn refusals_name_their_reason(app: TestApp) {
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.json()["code"], "wrong_state");
-    // Wrong place: another township's clerk cannot even see it.
+    // Wrong place: another township's clerk cannot even see it, nor tell it from a missing case.
     let other = app.api_login(CLERK_TOWNSHIP_B).await;
     assert_eq!(
         app.get(&format!("/api/v1/cases/{n}"), &other).await.status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     assert_eq!(
         cmd(
@@ -273,7 +273,7 @@ async fn refusals_name_their_reason(app: TestApp) {
         )
         .await
         .status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     // Filing at the wrong level says where to go.
     let t = app.api_login(CLERK_TOWNSHIP_A).await;

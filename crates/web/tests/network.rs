@@ -420,10 +420,11 @@ async fn homestead_goes_village_township_county_and_back(app: TestApp) {
         app.get(&format!("/api/v1/cases/{n}"), &sup_t).await.status,
         StatusCode::OK
     );
+    // Another township's supervisor is told no more than about a missing case.
     let sup_b = app.api_login(SUP_TOWNSHIP_B).await;
     assert_eq!(
         app.get(&format!("/api/v1/cases/{n}"), &sup_b).await.status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND
     );
     ok(
         &app,

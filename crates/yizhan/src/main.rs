@@ -139,8 +139,9 @@ fn main() -> Result<()> {
             std::process::exit(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,yizhan=info".into());
+    let filter = tracing_subscriber::EnvFilter::new(web::logging::filter(
+        std::env::var("RUST_LOG").ok().as_deref(),
+    ));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
