@@ -149,7 +149,10 @@ impl RolesNotSeparable {
 /// same one on several regions is fine). Checked wherever grants are given — at creation and at a
 /// change.
 pub fn separated(grants: &[Grant]) -> Result<(), RolesNotSeparable> {
-    let mut held = grants.iter().map(|g| g.role).filter(|r| r.is_administrator());
+    let mut held = grants
+        .iter()
+        .map(|g| g.role)
+        .filter(|r| r.is_administrator());
     let Some(first) = held.next() else {
         return Ok(());
     };
@@ -363,11 +366,12 @@ mod tests {
             }
         }
         for action in [ReadAudit, ManageGrants, ResetPasswords] {
-            let holders: Vec<Role> = Role::ALL
-                .into_iter()
-                .filter(|r| r.allows(action))
-                .collect();
-            assert_eq!(holders.len(), 1, "{action:?} belongs to one role: {holders:?}");
+            let holders: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(action)).collect();
+            assert_eq!(
+                holders.len(),
+                1,
+                "{action:?} belongs to one role: {holders:?}"
+            );
         }
     }
 

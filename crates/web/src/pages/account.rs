@@ -297,7 +297,7 @@ pub async fn admin_reset_page(
     PageUser(u): PageUser,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let target = app::users::get(&state, &u, id).await?;
+    let target = app::passwords::reset_target(&state, &u, id).await?;
     Ok(admin_reset_form(&u, &target, &[], StatusCode::OK))
 }
 
@@ -318,7 +318,7 @@ pub async fn admin_reset_submit(
         Err(e) => {
             let status = e.status();
             let errs = as_fields(e)?;
-            let target = app::users::get(&state, &u, id).await?;
+            let target = app::passwords::reset_target(&state, &u, id).await?;
             Ok(admin_reset_form(&u, &target, &errs, status))
         }
     }
