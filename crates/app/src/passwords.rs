@@ -120,7 +120,7 @@ pub async fn change(state: &Services, u: &User, c: &PasswordChange) -> Result<Si
 /// The account whose password `admin` may reset: only the security administrator's task (三员分立),
 /// for someone in their subtree, never themselves (they change their own).
 pub async fn reset_target(state: &Services, admin: &User, id: i64) -> Result<User> {
-    if !admin.can_anywhere(Action::ResetPasswords) {
+    if !admin.can_anywhere(Action::ManageCredentials) {
         return Err(Error::Forbidden);
     }
     let target = crate::users::managed(state, admin, id).await?;
@@ -152,6 +152,33 @@ pub async fn reset_by_admin(state: &Services, admin: &User, id: i64, password: &
         Outcome::Success,
         format!(
             "安全管理员重置 {} 的密码,须在下次登录时修改",
+            target.username
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The security administrator lifts an account's sign-in lock (its counters from every source;
+/// the per-address counters stay: they guard the address, not the account). Audited with how many
+/// sources were locked or counting.
+pub async fn unlock(state: &Services, admin: &User, id: i64) -> Result<()> {
+    if !admin.can_anywhere(Action::ManageCredentials) {
+        return Err(Error::Forbidden);
+    }
+    let target = crate::users::managed(state, admin, id).await?;
+    let cleared = state
+        .store
+        .clear_attempts_with_prefix(&rules::account_keys_prefix(&target.username))
+        .await?;
+    record(
+        state,
+        Actor::User(admin),
+        AuditAction::AccountUnlocked,
+        format!("user:{id}"),
+        Outcome::Success,
+        format!(
+            "安全管理员解除 {} 的登录锁定({cleared} 个来源的计数已清除)",
             target.username
         ),
     )

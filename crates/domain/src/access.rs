@@ -90,10 +90,10 @@ impl Role {
         use Action::*;
         match self {
             // Everything but security and the audit log: whoever administers is what they watch.
-            Role::Administrator => !matches!(action, ReadAudit | ManageGrants | ResetPasswords),
+            Role::Administrator => !matches!(action, ReadAudit | ManageGrants | ManageCredentials),
             Role::SecurityAdministrator => matches!(
                 action,
-                ReadRegions | ReadUsers | ManageGrants | ResetPasswords
+                ReadRegions | ReadUsers | ManageGrants | ManageCredentials
             ),
             Role::Auditor => action == ReadAudit,
             Role::Supervisor => matches!(
@@ -177,8 +177,8 @@ pub enum Action {
     ManageUsers,
     /// Change an account's roles, grant the administrators' (security administrators).
     ManageGrants,
-    /// Set a new password for someone else (security administrators).
-    ResetPasswords,
+    /// Reset someone else's password, lift their sign-in lock (security administrators).
+    ManageCredentials,
     ReadCatalog,
     ManageCatalog,
     ReadCalendar,
@@ -200,7 +200,7 @@ impl Action {
         Action::ManageStaff,
         Action::ManageUsers,
         Action::ManageGrants,
-        Action::ResetPasswords,
+        Action::ManageCredentials,
         Action::ReadCatalog,
         Action::ManageCatalog,
         Action::ReadCalendar,
@@ -351,12 +351,12 @@ mod tests {
     #[test]
     fn permission_matrix_of_the_three_administrators() {
         use Action::*;
-        let security = [ReadRegions, ReadUsers, ManageGrants, ResetPasswords];
+        let security = [ReadRegions, ReadUsers, ManageGrants, ManageCredentials];
         for role in Role::ADMINISTRATORS {
             for action in Action::ALL {
                 let expected = match role {
                     Role::Administrator => {
-                        !matches!(action, ReadAudit | ManageGrants | ResetPasswords)
+                        !matches!(action, ReadAudit | ManageGrants | ManageCredentials)
                     }
                     Role::SecurityAdministrator => security.contains(&action),
                     Role::Auditor => action == ReadAudit,
@@ -365,7 +365,7 @@ mod tests {
                 assert_eq!(role.allows(action), expected, "{role:?} {action:?}");
             }
         }
-        for action in [ReadAudit, ManageGrants, ResetPasswords] {
+        for action in [ReadAudit, ManageGrants, ManageCredentials] {
             let holders: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(action)).collect();
             assert_eq!(
                 holders.len(),

@@ -13,6 +13,7 @@ both_backends!(
     no_account_holds_two_administrator_roles,
     grant_changes_are_the_security_administrators,
     each_administrator_does_only_its_own_work,
+    the_security_administrator_lifts_a_lock,
 );
 
 fn grant(role: &str, region: &str) -> Value {
@@ -206,4 +207,67 @@ async fn do_task(app: &TestApp, s: &Session, task: &str, target: i64, who: &str)
         "audit" => app.get("/api/v1/audit", s).await,
         _ => unreachable!(),
     }
+}
+
+async fn the_security_administrator_lifts_a_lock(app: TestApp) {
+    for _ in 0..5 {
+        app.try_api_login(CLERK_TOWNSHIP_A, "wrong-password1").await;
+    }
+    let locked = app.try_api_login(CLERK_TOWNSHIP_A, DEMO_PASSWORD).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    let id = user_id(&app, CLERK_TOWNSHIP_A).await;
+    let path = format!("/api/v1/users/{id}/unlock");
+    for other in [ADMIN, MGR_TOWNSHIP_A, AUDITOR] {
+        let s = app.api_login(other).await;
+        let r = app.post_json(&path, &s, &json!({})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{other}: {}", r.text());
+    }
+    assert_eq!(
+        app.try_api_login(CLERK_TOWNSHIP_A, DEMO_PASSWORD)
+            .await
+            .status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "still locked"
+    );
+    let sec = app.api_login(SECURITY_ADMIN).await;
+    let r = app.post_json(&path, &sec, &json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        app.try_api_login(CLERK_TOWNSHIP_A, DEMO_PASSWORD)
+            .await
+            .status,
+        StatusCode::OK,
+        "the right password gets in at once"
+    );
+    // The page's button does the same.
+    for _ in 0..5 {
+        app.try_api_login(CLERK_TOWNSHIP_A, "wrong-password1").await;
+    }
+    let page = app.page_login(SECURITY_ADMIN).await;
+    let unlock = format!("/admin/users/{id}/unlock");
+    assert!(app
+        .get("/admin/users", &page)
+        .await
+        .text()
+        .contains(&unlock));
+    let r = app.post_form(&unlock, &page, &[], true).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        app.try_api_login(CLERK_TOWNSHIP_A, DEMO_PASSWORD)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let f = store::record::AuditFilter {
+        limit: 1000,
+        ..Default::default()
+    };
+    let unlocks: Vec<_> = store::record::RecordStore::audit_entries(app.store.as_ref(), &f)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.as_str() == "account_unlocked" && e.actor == SECURITY_ADMIN)
+        .collect();
+    assert_eq!(unlocks.len(), 2);
+    assert_eq!(unlocks[0].object, format!("user:{id}"));
 }

@@ -301,6 +301,15 @@ pub async fn admin_reset_page(
     Ok(admin_reset_form(&u, &target, &[], StatusCode::OK))
 }
 
+pub async fn admin_unlock(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    app::passwords::unlock(&state, &u.user, id).await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
 #[derive(Deserialize)]
 pub struct AdminResetForm {
     #[serde(default)]
