@@ -2,12 +2,14 @@
 //! applicant's own reset by an SMS code. Every new password passes `domain::password::check`; each
 //! change ends the account's sessions (a stolen session dies with the old password) and is audited.
 
+use crate::access::Caller;
 use crate::accounts::{
     hash_password_off_runtime, random_token, token_hash, verify_password_off_runtime, SignedIn,
 };
 use crate::audit::{record, Actor};
 use crate::{Error, Result, Services};
 use chrono::Duration;
+use domain::access::Action;
 use domain::audit::{AuditAction, Outcome};
 use domain::sign_in::{self as rules, Limit, Verdict};
 use domain::ValidationErrors;
@@ -115,9 +117,12 @@ pub async fn change(state: &Services, u: &User, c: &PasswordChange) -> Result<Si
     })
 }
 
-/// An administrator sets a new password for someone they manage (never themselves: they change
-/// their own). The user must change it at their next sign-in; their sessions end.
-pub async fn reset_by_admin(state: &Services, admin: &User, id: i64, password: &str) -> Result<()> {
+/// The account whose password `admin` may reset: only the security administrator's task (三员分立),
+/// for someone in their subtree, never themselves (they change their own).
+pub async fn reset_target(state: &Services, admin: &User, id: i64) -> Result<User> {
+    if !admin.can_anywhere(Action::ManageCredentials) {
+        return Err(Error::Forbidden);
+    }
     let target = crate::users::managed(state, admin, id).await?;
     if target.id == admin.id {
         return Err(Error::bad(
@@ -125,6 +130,13 @@ pub async fn reset_by_admin(state: &Services, admin: &User, id: i64, password: &
             "不能重置自己的密码,请使用“修改密码”",
         ));
     }
+    Ok(target)
+}
+
+/// The security administrator sets a new password for someone ([`reset_target`]). The user must
+/// change it at their next sign-in; their sessions end.
+pub async fn reset_by_admin(state: &Services, admin: &User, id: i64, password: &str) -> Result<()> {
+    let target = reset_target(state, admin, id).await?;
     let mut e = ValidationErrors::default();
     rule_errors("password", password, &target.username, &mut e);
     e.into_result(())?;
@@ -138,7 +150,37 @@ pub async fn reset_by_admin(state: &Services, admin: &User, id: i64, password: &
         AuditAction::PasswordReset,
         format!("user:{id}"),
         Outcome::Success,
-        format!("管理员重置 {} 的密码,须在下次登录时修改", target.username),
+        format!(
+            "安全管理员重置 {} 的密码,须在下次登录时修改",
+            target.username
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The security administrator lifts an account's sign-in lock (its counters from every source;
+/// the per-address counters stay: they guard the address, not the account). Audited with how many
+/// sources were locked or counting.
+pub async fn unlock(state: &Services, admin: &User, id: i64) -> Result<()> {
+    if !admin.can_anywhere(Action::ManageCredentials) {
+        return Err(Error::Forbidden);
+    }
+    let target = crate::users::managed(state, admin, id).await?;
+    let cleared = state
+        .store
+        .clear_attempts_with_prefix(&rules::account_keys_prefix(&target.username))
+        .await?;
+    record(
+        state,
+        Actor::User(admin),
+        AuditAction::AccountUnlocked,
+        format!("user:{id}"),
+        Outcome::Success,
+        format!(
+            "安全管理员解除 {} 的登录锁定({cleared} 个来源的计数已清除)",
+            target.username
+        ),
     )
     .await?;
     Ok(())

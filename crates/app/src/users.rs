@@ -1,6 +1,7 @@
 //! User accounts as administrators and center managers keep them: list and read within their
-//! subtree, create with grants they may give, change grants, deactivate. Who may grant what is the
-//! one rule in `domain::access` (`may_grant`).
+//! subtree, create with grants they may give, change grants (the security administrator only,
+//! 三员分立), deactivate. Who may grant what is the one rule in `domain::access` (`may_grant`); that
+//! no account holds two administrator roles is `domain::access::separated`.
 
 use crate::access::Caller;
 use crate::{Error, Result, Services};
@@ -77,13 +78,17 @@ pub(crate) async fn managed(state: &Services, u: &User, id: i64) -> Result<User>
     Ok(target)
 }
 
-/// Replaces a user's grants; their sessions end, so the new roles apply at once.
+/// Replaces a user's grants (the security administrator's task); their sessions end, so the new
+/// roles apply at once.
 pub async fn set_grants(
     state: &Services,
     u: &User,
     id: i64,
     inputs: &[GrantInput],
 ) -> Result<User> {
+    if !u.can_anywhere(Action::ManageGrants) {
+        return Err(Error::Forbidden);
+    }
     managed(state, u, id).await?;
     let mut e = ValidationErrors::default();
     let grants = resolve_grants(state, u, inputs, &mut e).await?;
@@ -215,11 +220,22 @@ async fn resolve_grants(
     if inputs.is_empty() {
         e.push("grants", "required", "至少授予一个角色");
     }
+    if let Err(x) = domain::access::separated(&grants) {
+        e.push("grants", x.code(), x.to_string());
+    }
     Ok(grants)
 }
 
+/// The actions that let one open an account: system administrators and center managers open
+/// them with the roles they may give; the security administrator opens those of administrators.
+const MAY_CREATE: [Action; 3] = [
+    Action::ManageUsers,
+    Action::ManageStaff,
+    Action::ManageGrants,
+];
+
 pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> Result<User> {
-    if !(u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::ManageStaff)) {
+    if !MAY_CREATE.iter().any(|a| u.can_anywhere(*a)) {
         return Err(Error::Forbidden);
     }
     let mut e = ValidationErrors::default();
@@ -258,8 +274,7 @@ pub async fn create_user_checked(state: &Services, u: &User, b: &CreateUser) -> 
     };
     let grants = resolve_grants(state, u, &b.grants, &mut e).await?;
     if let Some(h) = &home {
-        let allowed = u.authorize(Action::ManageUsers, h).is_ok()
-            || u.authorize(Action::ManageStaff, h).is_ok();
+        let allowed = MAY_CREATE.iter().any(|a| u.authorize(*a, h).is_ok());
         if !allowed {
             return Err(Error::Forbidden);
         }

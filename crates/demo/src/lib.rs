@@ -42,6 +42,8 @@ pub const OTHER_COUNTY: &str = "339902000000";
 pub const ADMIN: &str = "admin";
 /// The city's 审计管理员, the one account that reads the audit log.
 pub const AUDITOR: &str = "audit.city";
+/// The city's 安全管理员: role changes and staff password resets (三员分立).
+pub const SECURITY_ADMIN: &str = "sec.city";
 pub const SUP_CITY: &str = "sup.city";
 pub const MGR_CITY: &str = "mgr.city";
 pub const SUP_COUNTY: &str = "sup.yunxi";
@@ -88,6 +90,7 @@ pub struct DemoLogin {
 /// Accounts worth printing after loading: one per role at each level.
 const FEATURED: &[&str] = &[
     ADMIN,
+    SECURITY_ADMIN,
     AUDITOR,
     SUP_CITY,
     SUP_COUNTY,

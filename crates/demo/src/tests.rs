@@ -386,6 +386,8 @@ fn usernames_are_unique_printable_and_cover_every_role_at_every_level() {
         let staff: &[Role] = match r.level {
             Level::City => &[
                 Role::Administrator,
+                Role::SecurityAdministrator,
+                Role::Auditor,
                 Role::Supervisor,
                 Role::CenterManager,
                 Role::WindowClerk,
@@ -431,6 +433,8 @@ fn named_usernames_hold_the_named_roles() {
         );
     };
     check(ADMIN, Role::Administrator, CITY);
+    check(AUDITOR, Role::Auditor, CITY);
+    check(SECURITY_ADMIN, Role::SecurityAdministrator, CITY);
     check(SUP_CITY, Role::Supervisor, CITY);
     check(MGR_CITY, Role::CenterManager, CITY);
     check(SUP_COUNTY, Role::Supervisor, COUNTY);

@@ -244,6 +244,16 @@ pub(crate) fn accounts() -> Vec<Account> {
         role: Role::Auditor,
         home: city.clone(),
         home_name: CITY_NAME.into(),
+        grant_region: city.clone(),
+        grant_level: Level::City,
+        department: None,
+    });
+    out.push(Account {
+        username: "sec.city".into(),
+        display_name: "林若溪".into(),
+        role: Role::SecurityAdministrator,
+        home: city.clone(),
+        home_name: CITY_NAME.into(),
         grant_region: city,
         grant_level: Level::City,
         department: None,

@@ -35,14 +35,16 @@ pub enum Role {
     CenterManager,
     /// 监察人员
     Supervisor,
-    /// 系统管理员
+    /// 系统管理员: users, regions, catalog, settings — everything but security and the audit log.
     Administrator,
     /// 审计管理员: reads the audit log, and nothing else (三员分立).
     Auditor,
+    /// 安全管理员: role changes, password resets of staff (三员分立).
+    SecurityAdministrator,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::Applicant,
         Role::VillageAgent,
         Role::WindowClerk,
@@ -51,6 +53,13 @@ impl Role {
         Role::CenterManager,
         Role::Supervisor,
         Role::Administrator,
+        Role::Auditor,
+        Role::SecurityAdministrator,
+    ];
+    /// The three administrators of 三员分立 (GB/T 22239-2019 8.1.4.2): no account holds two.
+    pub const ADMINISTRATORS: [Role; 3] = [
+        Role::Administrator,
+        Role::SecurityAdministrator,
         Role::Auditor,
     ];
     /// Its word: the serde spelling (strum).
@@ -73,14 +82,19 @@ impl Role {
             Role::Supervisor => "监察人员",
             Role::Administrator => "系统管理员",
             Role::Auditor => "审计管理员",
+            Role::SecurityAdministrator => "安全管理员",
         }
     }
     /// What this role may do inside its subtree.
     pub fn allows(self, action: Action) -> bool {
         use Action::*;
         match self {
-            // Everything but the audit log: whoever administers is what it watches.
-            Role::Administrator => action != ReadAudit,
+            // Everything but security and the audit log: whoever administers is what they watch.
+            Role::Administrator => !matches!(action, ReadAudit | ManageGrants | ManageCredentials),
+            Role::SecurityAdministrator => matches!(
+                action,
+                ReadRegions | ReadUsers | ManageGrants | ManageCredentials
+            ),
             Role::Auditor => action == ReadAudit,
             Role::Supervisor => matches!(
                 action,
@@ -114,6 +128,38 @@ impl Role {
     pub fn is_staff(self) -> bool {
         self != Role::Applicant
     }
+    /// One of the three administrators of 三员分立.
+    pub fn is_administrator(self) -> bool {
+        Role::ADMINISTRATORS.contains(&self)
+    }
+}
+
+/// Two administrator roles asked of one account (三员分立): the rule of [`separated`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}与{}不能由同一账户兼任(三员分立)", .0.label(), .1.label())]
+pub struct RolesNotSeparable(pub Role, pub Role);
+
+impl RolesNotSeparable {
+    pub fn code(&self) -> &'static str {
+        "roles_not_separable"
+    }
+}
+
+/// 三员分立: the grants of one account hold at most one of the three administrator roles (the
+/// same one on several regions is fine). Checked wherever grants are given — at creation and at a
+/// change.
+pub fn separated(grants: &[Grant]) -> Result<(), RolesNotSeparable> {
+    let mut held = grants
+        .iter()
+        .map(|g| g.role)
+        .filter(|r| r.is_administrator());
+    let Some(first) = held.next() else {
+        return Ok(());
+    };
+    match held.find(|r| *r != first) {
+        Some(second) => Err(RolesNotSeparable(first, second)),
+        None => Ok(()),
+    }
 }
 
 /// Things a handler may ask to do. Each handler names one and the target region.
@@ -127,8 +173,12 @@ pub enum Action {
     ReadUsers,
     /// Create staff accounts and grant roles below the manager's own.
     ManageStaff,
-    /// Create any account, grant any role (administrators).
+    /// Create any account with any role but the administrators' (system administrators).
     ManageUsers,
+    /// Change an account's roles, grant the administrators' (security administrators).
+    ManageGrants,
+    /// Reset someone else's password, lift their sign-in lock (security administrators).
+    ManageCredentials,
     ReadCatalog,
     ManageCatalog,
     ReadCalendar,
@@ -138,6 +188,28 @@ pub enum Action {
     Supervise,
     /// Read and export the audit log (auditors only).
     ReadAudit,
+}
+
+impl Action {
+    pub const ALL: [Action; 17] = [
+        Action::ReadRegions,
+        Action::ManageRegions,
+        Action::ReadPlaces,
+        Action::ManagePlaces,
+        Action::ReadUsers,
+        Action::ManageStaff,
+        Action::ManageUsers,
+        Action::ManageGrants,
+        Action::ManageCredentials,
+        Action::ReadCatalog,
+        Action::ManageCatalog,
+        Action::ReadCalendar,
+        Action::ManageCalendar,
+        Action::HandleCases,
+        Action::FileCases,
+        Action::Supervise,
+        Action::ReadAudit,
+    ];
 }
 
 /// One role held on one region subtree (optionally limited to one department).
@@ -203,13 +275,16 @@ pub fn scopes(grants: &[Grant], action: Action) -> Vec<(RegionCode, Level)> {
     out
 }
 
-/// May the holder of `grants` grant `role` on `target`? Administrators may grant anything inside
-/// their subtree; center managers may grant staff roles below themselves inside theirs.
+/// May the holder of `grants` grant `role` on `target`? Security administrators may grant anything
+/// inside their subtree; system administrators anything but the three administrator roles (三员分立:
+/// the one who runs the system does not choose who watches it); center managers staff roles below
+/// themselves inside theirs.
 pub fn may_grant(grants: &[Grant], role: Role, target: &RegionCode) -> bool {
     grants.iter().any(|g| {
         g.covers(target)
             && match g.role {
-                Role::Administrator => true,
+                Role::SecurityAdministrator => true,
+                Role::Administrator => !role.is_administrator(),
                 Role::CenterManager => matches!(
                     role,
                     Role::WindowClerk | Role::Reviewer | Role::DepartmentHead | Role::VillageAgent
@@ -269,6 +344,78 @@ mod tests {
                 "{r:?}"
             );
         }
+    }
+
+    /// The permission matrix of the three administrators (三员分立): each is allowed exactly its
+    /// own actions, and no action is allowed to two of them but the reading of regions and users.
+    #[test]
+    fn permission_matrix_of_the_three_administrators() {
+        use Action::*;
+        let security = [ReadRegions, ReadUsers, ManageGrants, ManageCredentials];
+        for role in Role::ADMINISTRATORS {
+            for action in Action::ALL {
+                let expected = match role {
+                    Role::Administrator => {
+                        !matches!(action, ReadAudit | ManageGrants | ManageCredentials)
+                    }
+                    Role::SecurityAdministrator => security.contains(&action),
+                    Role::Auditor => action == ReadAudit,
+                    _ => unreachable!(),
+                };
+                assert_eq!(role.allows(action), expected, "{role:?} {action:?}");
+            }
+        }
+        for action in [ReadAudit, ManageGrants, ManageCredentials] {
+            let holders: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(action)).collect();
+            assert_eq!(
+                holders.len(),
+                1,
+                "{action:?} belongs to one role: {holders:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_account_holds_two_administrator_roles() {
+        let city = "330100000000";
+        let town = "330102001000";
+        assert!(separated(&[g(Role::Administrator, city, Level::City)]).is_ok());
+        // The same administrator role on two regions, or beside an ordinary role, is fine.
+        assert!(separated(&[
+            g(Role::Auditor, city, Level::City),
+            g(Role::Auditor, town, Level::Township),
+            g(Role::Supervisor, city, Level::City),
+        ])
+        .is_ok());
+        for (a, b) in [
+            (Role::Administrator, Role::SecurityAdministrator),
+            (Role::Administrator, Role::Auditor),
+            (Role::SecurityAdministrator, Role::Auditor),
+        ] {
+            let e = separated(&[
+                g(a, city, Level::City),
+                g(Role::WindowClerk, town, Level::Township),
+                g(b, town, Level::Township),
+            ])
+            .unwrap_err();
+            assert_eq!(e, RolesNotSeparable(a, b));
+            assert_eq!(e.code(), "roles_not_separable");
+            assert!(e.to_string().contains("三员分立"), "{e}");
+        }
+    }
+
+    #[test]
+    fn only_the_security_administrator_grants_administrator_roles() {
+        let city = c("330100000000");
+        let admin = [g(Role::Administrator, "330100000000", Level::City)];
+        let security = [g(Role::SecurityAdministrator, "330100000000", Level::City)];
+        for role in Role::ADMINISTRATORS {
+            assert!(!may_grant(&admin, role, &city), "{role:?}");
+            assert!(may_grant(&security, role, &city), "{role:?}");
+        }
+        assert!(may_grant(&admin, Role::Supervisor, &city));
+        let auditor = [g(Role::Auditor, "330100000000", Level::City)];
+        assert!(!may_grant(&auditor, Role::WindowClerk, &city));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod orders;
 pub mod password;
 pub mod record;
 pub mod region;
+pub mod second_factor;
 pub mod sign_in;
 pub mod supervision;
 pub mod time;

@@ -70,7 +70,12 @@ fn normalized(username: &str) -> String {
 
 /// The counter of one account (existing or not) tried from one source.
 pub fn account_key(username: &str, source: &str) -> String {
-    format!("account:{}|{source}", normalized(username))
+    format!("{}{source}", account_keys_prefix(username))
+}
+
+/// What the counters of one account from every source begin with (an unlock lifts them all).
+pub fn account_keys_prefix(username: &str) -> String {
+    format!("account:{}|", normalized(username))
 }
 
 /// The counter of one source over every account.

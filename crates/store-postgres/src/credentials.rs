@@ -66,6 +66,16 @@ impl CredentialStore for PgStore {
         Ok(())
     }
 
+    async fn clear_attempts_with_prefix(&self, prefix: &str) -> Result<u64> {
+        let conn = self.conn().await?;
+        // starts_with, not LIKE: `_` and `%` in a username are not wildcards.
+        let stmt = conn
+            .prepare_cached("DELETE FROM sign_in_throttles WHERE starts_with(key, $1)")
+            .await
+            .map_err(db)?;
+        conn.execute(&stmt, &[&prefix]).await.map_err(db)
+    }
+
     async fn release_attempt(&self, key: &str, limit: &Limit, now: DateTime<Utc>) -> Result<()> {
         let conn = self.conn().await?;
         let stmt = conn

@@ -50,6 +50,22 @@ impl CredentialStore for SqliteStore {
         .await
     }
 
+    async fn clear_attempts_with_prefix(&self, prefix: &str) -> Result<u64> {
+        let prefix = prefix.to_string();
+        self.write(move |tx| {
+            // substr, not LIKE: `_` and `%` in a username are not wildcards.
+            let n = tx
+                .prepare_cached(
+                    "DELETE FROM sign_in_throttles WHERE substr(key, 1, length(?1)) = ?1",
+                )
+                .db()?
+                .execute([prefix])
+                .db()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
     async fn release_attempt(&self, key: &str, limit: &Limit, now: DateTime<Utc>) -> Result<()> {
         let (key, max, now) = (key.to_string(), limit.max_failures, ts(now));
         self.write(move |tx| {

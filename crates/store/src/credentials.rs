@@ -36,6 +36,9 @@ pub trait CredentialStore: Send + Sync {
     async fn count_attempt(&self, key: &str, limit: &Limit, now: DateTime<Utc>) -> Result<Count>;
     /// Forgets a key's count (a successful sign-in with it).
     async fn clear_attempts(&self, key: &str) -> Result<()>;
+    /// Forgets every counter whose key begins with `prefix` (an administrator lifts an account's
+    /// lock from every source); returns how many went.
+    async fn clear_attempts_with_prefix(&self, prefix: &str) -> Result<u64>;
     /// Takes back one counted attempt that turned out well (a successful sign-in, on a counter
     /// that only failures should fill); a lock this leaves below the limit is lifted.
     async fn release_attempt(&self, key: &str, limit: &Limit, now: DateTime<Utc>) -> Result<()>;

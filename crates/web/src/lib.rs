@@ -72,6 +72,10 @@ pub fn app(state: AppState) -> Router {
             get(pages::account::admin_reset_page).post(pages::account::admin_reset_submit),
         )
         .route(
+            "/admin/users/{id}/unlock",
+            post(pages::account::admin_unlock),
+        )
+        .route(
             "/admin/catalog",
             get(admin::catalog).post(admin::item_save.layer(limits::staff_form())),
         )

@@ -269,11 +269,12 @@ async fn the_remaining_operations_answer_as_documented(app: TestApp) {
     let r = app.get(&format!("/api/v1/users/{id}"), &m).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["username"], "doc.clerk");
+    let sec = app.api_login(SECURITY_ADMIN).await;
     let r = app
         .send_json(
             Method::PUT,
             &format!("/api/v1/users/{id}/grants"),
-            &m,
+            &sec,
             &json!([{ "role": "window_clerk", "region_code": TOWNSHIP_A },
                     { "role": "reviewer", "region_code": TOWNSHIP_A }]),
         )

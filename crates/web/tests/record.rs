@@ -230,7 +230,8 @@ async fn each_audited_action_writes_one_entry_that_only_the_auditor_reads(app: T
     let locked = audited(&app, mark).await;
     assert_eq!(locked.len(), 6, "{locked:?}");
     assert_eq!(locked[5], e("account_locked", "success", CLERK_TOWNSHIP_B));
-    // Accounts: created, granted, deactivated, activated.
+    // Accounts: created, granted (by the security administrator, 三员分立), deactivated, activated.
+    let sec = app.api_login(SECURITY_ADMIN).await;
     let mark = head(&app).await;
     let created = app
         .post_json(
@@ -247,7 +248,7 @@ async fn each_audited_action_writes_one_entry_that_only_the_auditor_reads(app: T
         .send_json(
             axum::http::Method::PUT,
             &format!("/api/v1/users/{id}/grants"),
-            &admin,
+            &sec,
             &json!([{ "role": "reviewer", "region_code": TOWNSHIP_A }]),
         )
         .await;
@@ -308,7 +309,13 @@ async fn each_audited_action_writes_one_entry_that_only_the_auditor_reads(app: T
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let actions: Vec<String> = audited(&app, mark).await.into_iter().map(|x| x.0).collect();
+    let entries = audited(&app, mark).await;
+    assert_eq!(
+        entries[1],
+        e("grants_changed", "success", SECURITY_ADMIN),
+        "the grant change is the security administrator's"
+    );
+    let actions: Vec<String> = entries.into_iter().map(|x| x.0).collect();
     assert_eq!(
         actions,
         [

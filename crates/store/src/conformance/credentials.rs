@@ -59,6 +59,40 @@ pub async fn attempts_count_lock_and_start_again<S: Store + ?Sized>(store: &S) {
         store.count_attempt("k", &l, much_later).await.unwrap(),
         c(1, None)
     );
+    // Clearing by prefix forgets exactly the keys that begin with it (`_` is no wildcard).
+    for key in [
+        "account:a_b|1",
+        "account:a_b|2",
+        "account:axb|1",
+        "account:a_bc|1",
+    ] {
+        store.count_attempt(key, &l, much_later).await.unwrap();
+    }
+    assert_eq!(
+        store
+            .clear_attempts_with_prefix("account:a_b|")
+            .await
+            .unwrap(),
+        2
+    );
+    for key in ["account:axb|1", "account:a_bc|1"] {
+        assert_eq!(
+            store.count_attempt(key, &l, much_later).await.unwrap(),
+            c(2, None),
+            "{key} kept"
+        );
+    }
+    assert_eq!(
+        store
+            .count_attempt("account:a_b|1", &l, much_later)
+            .await
+            .unwrap(),
+        c(1, None)
+    );
+    assert_eq!(
+        store.clear_attempts_with_prefix("account:").await.unwrap(),
+        3
+    );
     // A limit of one locks at the first count.
     assert_eq!(
         store.count_attempt("one", &limit(1), t0).await.unwrap(),

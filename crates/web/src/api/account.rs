@@ -1,5 +1,5 @@
-//! One's own account over the API: change the password, list and end one's sessions; an
-//! administrator's password reset; an applicant's reset by SMS code. Transport for
+//! One's own account over the API: change the password, list and end one's sessions; the security
+//! administrator's password reset and unlock; an applicant's reset by SMS code. Transport for
 //! `app::passwords` and `app::sessions`.
 
 use super::model::{Done, SignedIn, UserView};
@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_sessions, end_all_sessions))
         .routes(routes!(end_session))
         .routes(routes!(reset_password))
+        .routes(routes!(unlock_user))
         .routes(routes!(request_reset_code))
         .routes(routes!(reset_with_code))
 }
@@ -101,7 +102,7 @@ pub struct NewPassword {
     pub password: String,
 }
 
-/// 管理员重置人员密码;该人员的会话全部结束,下次登录须先修改密码
+/// 安全管理员重置人员密码;该人员的会话全部结束,下次登录须先修改密码
 #[utoipa::path(put, path = "/users/{id}/password", tag = "人员", operation_id = "reset_password",
     params(("id" = i64, Path, description = "人员编号")),
     request_body = NewPassword,
@@ -114,6 +115,20 @@ async fn reset_password(
     ApiJson(body): ApiJson<NewPassword>,
 ) -> ApiResult<Json<Done>> {
     app::passwords::reset_by_admin(&state, &u.user, id, &body.password).await?;
+    Ok(Json(Done { ok: true }))
+}
+
+/// 安全管理员解除人员的登录锁定(清除其在各来源地址的失败计数)
+#[utoipa::path(post, path = "/users/{id}/unlock", tag = "人员", operation_id = "unlock_user",
+    params(("id" = i64, Path, description = "人员编号")),
+    security(("session" = [], "csrf" = [])),
+    responses((status = 200, description = "已解除锁定", body = Done)))]
+async fn unlock_user(
+    State(state): State<AppState>,
+    ApiUser(u): ApiUser,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Done>> {
+    app::passwords::unlock(&state, &u.user, id).await?;
     Ok(Json(Done { ok: true }))
 }
 

@@ -297,8 +297,17 @@ pub async fn admin_reset_page(
     PageUser(u): PageUser,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let target = app::users::get(&state, &u, id).await?;
+    let target = app::passwords::reset_target(&state, &u, id).await?;
     Ok(admin_reset_form(&u, &target, &[], StatusCode::OK))
+}
+
+pub async fn admin_unlock(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Path(id): Path<i64>,
+) -> PageResult {
+    app::passwords::unlock(&state, &u.user, id).await?;
+    Ok(Redirect::to("/admin/users").into_response())
 }
 
 #[derive(Deserialize)]
@@ -318,7 +327,7 @@ pub async fn admin_reset_submit(
         Err(e) => {
             let status = e.status();
             let errs = as_fields(e)?;
-            let target = app::users::get(&state, &u, id).await?;
+            let target = app::passwords::reset_target(&state, &u, id).await?;
             Ok(admin_reset_form(&u, &target, &errs, status))
         }
     }

@@ -285,7 +285,14 @@ async fn users_page(
             .map(|r| r.name.clone())
             .unwrap_or_else(|| c.to_string())
     };
-    let can_create = u.can_anywhere(Action::ManageUsers) || u.can_anywhere(Action::ManageStaff);
+    let can_create = [
+        Action::ManageUsers,
+        Action::ManageStaff,
+        Action::ManageGrants,
+    ]
+    .iter()
+    .any(|a| u.can_anywhere(*a));
+    let can_reset = u.can_anywhere(Action::ManageCredentials);
     let grantable: Vec<Role> = Role::ALL
         .into_iter()
         .filter(|r| {
@@ -308,7 +315,12 @@ async fn users_page(
                 td { (x.username) } td { (x.display_name) } td { (region_name(&x.home_region)) }
                 td { @for g in &x.grants { span.tag { (g.role.label()) "@" (region_name(&g.region_code)) } } }
                 td { @if !x.active { "已停用" } @else if x.locked_until.is_some() { "已锁定" } @else { "正常" } }
-                td { a href=(format!("/admin/users/{}/password", x.id)) { "重置密码" } }
+                td { @if can_reset && x.id != u.user.id {
+                    a href=(format!("/admin/users/{}/password", x.id)) { "重置密码" }
+                    form.inline method="post" action=(format!("/admin/users/{}/unlock", x.id)) {
+                        (csrf_input(u)) button.secondary type="submit" { "解除锁定" }
+                    }
+                } }
             } } }
         } }
         @if can_create {
