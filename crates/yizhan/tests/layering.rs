@@ -87,6 +87,9 @@ const DOMAIN_MAY_USE: &[&str] = &[
     "yizhan-crypto",
     // Derives the JSON Schema of the value types the API embeds (no I/O: traits and a derive).
     "utoipa",
+    // RFC 6238 codes from a secret and a time the caller passes (`domain::second_factor` never reads
+    // the clock); HMAC arithmetic and otpauth URL text, no I/O.
+    "totp-rs",
 ];
 
 fn metadata() -> Value {
