@@ -52,18 +52,19 @@ struct CaseRow {
     query_code: String,
     received_on: Option<NaiveDate>,
     case_json: Vec<u8>,
-    /// The blind index of the applicant's ID number, written with a new case.
-    id_key: String,
+    /// The blind index of the applicant's ID number: only for a new case (the applicant never
+    /// changes, so later writes do not compute it).
+    id_key: Option<String>,
 }
 
 impl CaseRow {
-    fn of(vault: &Vault, case: &Case, updated_at: DateTime<Utc>) -> Result<CaseRow> {
+    fn of(vault: &Vault, case: &Case, updated_at: DateTime<Utc>, new: bool) -> Result<CaseRow> {
         Ok(CaseRow {
             summary: CaseSummary::of(case, updated_at),
             query_code: case.filing.query_code.clone(),
             received_on: case.received_on,
             case_json: packed(vault, Body::Case, case)?,
-            id_key: vault.id_key(&case.filing.applicant.id_number),
+            id_key: new.then(|| vault.id_key(&case.filing.applicant.id_number)),
         })
     }
 
@@ -112,7 +113,7 @@ impl Transition {
         check_side_effects(&case.filing.number, effects)?;
         Ok(Transition {
             expected_version,
-            row: CaseRow::of(vault, case, last_at(events))?,
+            row: CaseRow::of(vault, case, last_at(events), expected_version == 0)?,
             link: store::stored::hash_bytes(&events[0].prev_hash)?,
             events: event_rows(vault, events)?,
             messages: effects.messages.clone(),
@@ -319,9 +320,13 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
         Err(e) if is_unique_violation(&e) => return Err(case_exists(&s.number)),
         Err(e) => return Err(backend(e)),
     }
+    let id_key = row
+        .id_key
+        .as_deref()
+        .ok_or_else(|| StoreError::Backend("a new case row without its applicant key".into()))?;
     tx.prepare_cached("INSERT INTO applicant_index (id_key, case_number) VALUES (?1, ?2)")
         .db()?
-        .execute([&row.id_key, &s.number])
+        .execute([id_key, s.number.as_str()])
         .db()?;
     write_plan_tx(tx, &s.number, &write_plan::plan(None, &row.followed()))?;
     insert_events(tx, &s.number, events)
@@ -682,7 +687,7 @@ impl CaseStore for SqliteStore {
 
     async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {
         check_new_events(case, 0, events)?;
-        let row = CaseRow::of(self.vault(), case, last_at(events))?;
+        let row = CaseRow::of(self.vault(), case, last_at(events), true)?;
         let events = event_rows(self.vault(), events)?;
         self.write(move |tx| create_tx(tx, &row, &events)).await
     }
@@ -694,7 +699,7 @@ impl CaseStore for SqliteStore {
         events: &[CaseEvent],
     ) -> Result<()> {
         check_new_events(case, expected_version, events)?;
-        let row = CaseRow::of(self.vault(), case, last_at(events))?;
+        let row = CaseRow::of(self.vault(), case, last_at(events), false)?;
         let link = store::stored::hash_bytes(&events[0].prev_hash)?;
         let events = event_rows(self.vault(), events)?;
         self.write(move |tx| append_tx(tx, &row, expected_version, &link, &events))
