@@ -220,6 +220,7 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         .await?;
     state.store.clear_attempts(&account_key).await?;
     let change_due = password_change_due(state, &user).await?;
+    let second_factor_due = crate::second_factor::due_at_sign_in(state, &user).await?;
     let token = random_token();
     let session = Session {
         token_hash: token_hash(&token),
@@ -230,6 +231,7 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         last_seen_at: now,
         source,
         password_change_due: change_due.is_some(),
+        second_factor_due,
     };
     state.store.create_session(&session).await?;
     record(
@@ -238,7 +240,14 @@ pub async fn sign_in(state: &Services, username: &str, password: &str) -> Result
         AuditAction::SignIn,
         &object,
         Outcome::Success,
-        change_due.map_or("", |r| r.message()),
+        [
+            second_factor_due.then_some("密码正确,待双因素认证"),
+            change_due.map(|r| r.message()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(";"),
     )
     .await?;
     Ok(SignedIn {

@@ -47,6 +47,9 @@ pub enum Error {
     /// The session may do nothing but change the password (set by an administrator, or expired).
     #[error("请先修改密码")]
     PasswordChangeRequired,
+    /// The session may do nothing but present its second factor (or bind one).
+    #[error("请先完成双因素认证")]
+    SecondFactorRequired,
     /// A write that did not carry the session's anti-forgery token (raised by transports).
     #[error("CSRF 校验失败,请刷新页面后重试")]
     Csrf,
@@ -87,6 +90,7 @@ impl Error {
             Error::NotFound(_) => "not_found",
             Error::Locked { .. } => "account_locked",
             Error::PasswordChangeRequired => "password_change_required",
+            Error::SecondFactorRequired => "second_factor_required",
             Error::Csrf => "csrf_failed",
             Error::Internal(_) => "internal_error",
         }

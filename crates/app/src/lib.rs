@@ -28,6 +28,7 @@ pub mod passwords;
 pub mod personal;
 pub mod queues;
 pub mod regions;
+pub mod second_factor;
 pub mod services;
 pub mod sessions;
 pub mod supervision;

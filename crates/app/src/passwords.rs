@@ -94,6 +94,8 @@ pub async fn change(state: &Services, u: &User, c: &PasswordChange) -> Result<Si
         last_seen_at: now,
         source,
         password_change_due: false,
+        // Only a session past its second factor reaches the change (the web layer's gate).
+        second_factor_due: false,
     };
     state.store.create_session(&session).await?;
     record(

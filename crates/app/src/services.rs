@@ -81,6 +81,8 @@ pub struct Settings {
     pub source_lock_after: u32,
     /// Days a staff password is good for (0: no expiry); an expired one must be changed.
     pub password_expiry_days: i64,
+    /// Roles whose accounts must present a second factor at sign-in (`domain::second_factor`).
+    pub second_factor_roles: Vec<domain::Role>,
     pub data_dir: PathBuf,
     /// The address people reach the platform at (no trailing slash): every QR code on an official
     /// notice and every link in a message is built on it; `https://` turns on HSTS.
@@ -116,6 +118,7 @@ impl Default for Settings {
             lock_minutes: 15,
             source_lock_after: 20,
             password_expiry_days: 90,
+            second_factor_roles: domain::second_factor::DEFAULT_ROLES.to_vec(),
             data_dir: PathBuf::from("yizhan-data"),
             public_url: "http://127.0.0.1:8080".to_string(),
             audit_retention_days: 183,

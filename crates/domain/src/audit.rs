@@ -45,6 +45,10 @@ pub enum AuditAction {
     SigningKeyRotated,
     AuditPruned,
     PersonalDataSealed,
+    SecondFactorEnrolled,
+    SecondFactorVerified,
+    SecondFactorRemoved,
+    RecoveryCodesIssued,
 }
 
 impl AuditAction {
@@ -75,6 +79,10 @@ impl AuditAction {
             AuditAction::SigningKeyRotated => "更换签名密钥",
             AuditAction::AuditPruned => "清理过期审计记录",
             AuditAction::PersonalDataSealed => "个人信息加密存储",
+            AuditAction::SecondFactorEnrolled => "启用双因素认证",
+            AuditAction::SecondFactorVerified => "双因素认证",
+            AuditAction::SecondFactorRemoved => "停用双因素认证",
+            AuditAction::RecoveryCodesIssued => "生成恢复码",
         }
     }
     pub fn all() -> impl Iterator<Item = AuditAction> {

@@ -129,6 +129,33 @@ pub fn secret_text(secret: &[u8]) -> String {
     totp(secret).get_secret_base32()
 }
 
+/// The secret from its text form ([`secret_text`], spaces and case forgiven), as an app takes it
+/// typed in by hand; `None` when it is not base32.
+pub fn secret_from_text(text: &str) -> Option<Vec<u8>> {
+    let s: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    totp_rs::Secret::Encoded(s)
+        .to_bytes()
+        .ok()
+        .filter(|b| !b.is_empty())
+}
+
+/// The step whose code a holder of the secret can present at `unix_time` without repeating the
+/// last one used: the earliest [`verify`] still takes. `None` when the next is more than a step
+/// ahead (wait for the clock). For automated clients (the load harness, tests) that sign in more
+/// than once a step.
+pub fn usable_step(unix_time: u64, last_step: Option<u64>) -> Option<u64> {
+    let now = unix_time / STEP_SECONDS;
+    let step = match last_step {
+        Some(last) => (last + 1).max(now.saturating_sub(1)),
+        None => now.saturating_sub(1),
+    };
+    (step <= now + 1).then_some(step)
+}
+
 /// A recovery code as issued: 10 characters of base32 in two groups (`abcde-fghij`, 50 bits),
 /// from 7 random bytes the caller draws.
 pub fn recovery_code(random: [u8; 7]) -> String {
@@ -174,6 +201,31 @@ mod tests {
         ] {
             assert_eq!(code_at(RFC_SECRET, t), &eight[2..], "t={t}");
         }
+    }
+
+    #[test]
+    fn the_secret_text_reads_back_and_usable_steps_are_taken() {
+        let secret = [7u8; SECRET_BYTES];
+        let text = secret_text(&secret);
+        assert_eq!(secret_from_text(&text).as_deref(), Some(&secret[..]));
+        let spaced = text
+            .to_lowercase()
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(secret_from_text(&spaced).as_deref(), Some(&secret[..]));
+        assert_eq!(secret_from_text("not base32!"), None);
+        let t = 1_234_567_890;
+        let mut last = None;
+        for _ in 0..3 {
+            let step = usable_step(t, last).expect("three steps are open");
+            let code = code_at(&secret, step * STEP_SECONDS);
+            assert_eq!(verify(&secret, &code, t, last), Ok(step));
+            last = Some(step);
+        }
+        assert_eq!(usable_step(t, last), None, "all three used");
     }
 
     #[test]

@@ -78,6 +78,13 @@ pub fn account_keys_prefix(username: &str) -> String {
     format!("account:{}|", normalized(username))
 }
 
+/// The counter of second-factor codes tried for one account, from any source (a code is 6 digits:
+/// guesses must be few wherever they come from). It begins like the account's other counters, so
+/// an unlock lifts it too.
+pub fn second_factor_key(username: &str) -> String {
+    format!("{}second-factor", account_keys_prefix(username))
+}
+
 /// The counter of one source over every account.
 pub fn source_key(source: &str) -> String {
     format!("source:{source}")

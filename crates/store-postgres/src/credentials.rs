@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::sign_in::{Count, Limit};
 use store::credentials::{
-    count_attempt_sql, release_attempt_sql, CredentialStore, PasswordState, ResetCode,
+    count_attempt_sql, release_attempt_sql, CredentialStore, PasswordState, ResetCode, SecondFactor,
 };
 use store::{Result, Session, StoreError};
 use tokio_postgres::error::SqlState;
@@ -233,4 +233,177 @@ impl CredentialStore for PgStore {
             .map_err(db)?;
         Ok(())
     }
+
+    async fn second_factor(&self, user_id: i64) -> Result<Option<SecondFactor>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT secret, created_at, confirmed_at, last_step
+                 FROM second_factors WHERE user_id = $1",
+            )
+            .await
+            .map_err(db)?;
+        let Some(row) = conn.query_opt(&stmt, &[&user_id]).await.map_err(db)? else {
+            return Ok(None);
+        };
+        let secret = self
+            .vault()
+            .open_totp_secret(row.get(0))
+            .map_err(StoreError::Backend)?;
+        let last_step: Option<i64> = row.get(3);
+        Ok(Some(SecondFactor {
+            secret,
+            created_at: row.get(1),
+            confirmed_at: row.get(2),
+            last_step: last_step.map(|s| s as u64),
+        }))
+    }
+
+    async fn begin_second_factor(
+        &self,
+        user_id: i64,
+        secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sealed = self.vault().seal_totp_secret(secret);
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "INSERT INTO second_factors (user_id, secret, created_at)
+                 VALUES ($1, $2, $3)
+                 ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret,
+                   created_at = excluded.created_at
+                 WHERE second_factors.confirmed_at IS NULL",
+            )
+            .await
+            .map_err(db)?;
+        let n = conn
+            .execute(&stmt, &[&user_id, &sealed, &now])
+            .await
+            .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+                Some(_) => StoreError::NotFound("user"),
+                None => db(e),
+            })?;
+        Ok(n == 1)
+    }
+
+    async fn confirm_second_factor(
+        &self,
+        user_id: i64,
+        begun_at: DateTime<Utc>,
+        step: u64,
+        recovery_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        let n = tx
+            .execute(
+                "UPDATE second_factors SET confirmed_at = $3, last_step = $4
+                 WHERE user_id = $1 AND created_at = $2 AND confirmed_at IS NULL",
+                &[&user_id, &begun_at, &now, &(step as i64)],
+            )
+            .await
+            .map_err(db)?;
+        if n != 1 {
+            return Ok(false);
+        }
+        put_recovery_keys(&tx, user_id, recovery_keys, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn use_second_factor_step(&self, user_id: i64, step: u64) -> Result<bool> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "UPDATE second_factors SET last_step = $2
+                 WHERE user_id = $1 AND confirmed_at IS NOT NULL
+                   AND (last_step IS NULL OR last_step < $2)",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .execute(&stmt, &[&user_id, &(step as i64)])
+            .await
+            .map_err(db)?
+            == 1)
+    }
+
+    async fn use_recovery_code(&self, user_id: i64, key: &str, now: DateTime<Utc>) -> Result<bool> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "UPDATE recovery_codes SET used_at = $3
+                 WHERE user_id = $1 AND code_key = $2 AND used_at IS NULL",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .execute(&stmt, &[&user_id, &key, &now])
+            .await
+            .map_err(db)?
+            == 1)
+    }
+
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<u32> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT count(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+            )
+            .await
+            .map_err(db)?;
+        let n: i64 = conn.query_one(&stmt, &[&user_id]).await.map_err(db)?.get(0);
+        Ok(n as u32)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: i64,
+        recovery_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        put_recovery_keys(&tx, user_id, recovery_keys, now).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn remove_second_factor(&self, user_id: i64) -> Result<bool> {
+        let mut conn = self.conn().await?;
+        let tx = conn.transaction().await.map_err(db)?;
+        tx.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user_id])
+            .await
+            .map_err(db)?;
+        let n = tx
+            .execute("DELETE FROM second_factors WHERE user_id = $1", &[&user_id])
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(n == 1)
+    }
+}
+
+/// Makes `keys` the user's only recovery codes.
+async fn put_recovery_keys(
+    tx: &tokio_postgres::Transaction<'_>,
+    user_id: i64,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    tx.execute("DELETE FROM recovery_codes WHERE user_id = $1", &[&user_id])
+        .await
+        .map_err(db)?;
+    tx.execute(
+        "INSERT INTO recovery_codes (user_id, code_key, created_at)
+         SELECT $1, k, $3 FROM unnest($2::text[]) AS k",
+        &[&user_id, &keys, &now],
+    )
+    .await
+    .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+        Some(_) => StoreError::NotFound("user"),
+        None => db(e),
+    })?;
+    Ok(())
 }

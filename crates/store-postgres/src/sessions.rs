@@ -7,7 +7,7 @@ use store::{Result, Session, SessionStore, StoreError};
 use tokio_postgres::error::SqlState;
 
 pub(crate) const SESSION_COLS: &str =
-    "token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, source, password_change_due";
+    "token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, source, password_change_due, second_factor_due";
 
 pub(crate) fn session_row(r: &tokio_postgres::Row) -> Session {
     let created_at = r.get("created_at");
@@ -23,6 +23,7 @@ pub(crate) fn session_row(r: &tokio_postgres::Row) -> Session {
             .unwrap_or(created_at),
         source: r.get("source"),
         password_change_due: r.get("password_change_due"),
+        second_factor_due: r.get("second_factor_due"),
     }
 }
 
@@ -33,8 +34,8 @@ impl SessionStore for PgStore {
         let stmt = conn
             .prepare_cached(
                 "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at,
-                                       source, password_change_due)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                       source, password_change_due, second_factor_due)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .await
             .map_err(db)?;
@@ -48,6 +49,7 @@ impl SessionStore for PgStore {
                 &session.expires_at,
                 &session.source,
                 &session.password_change_due,
+                &session.second_factor_due,
             ],
         )
         .await

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use domain::sign_in::{Count, Limit};
 use rusqlite::{params, OptionalExtension};
 use store::credentials::{
-    count_attempt_sql, release_attempt_sql, CredentialStore, PasswordState, ResetCode,
+    count_attempt_sql, release_attempt_sql, CredentialStore, PasswordState, ResetCode, SecondFactor,
 };
 use store::{Result, Session, StoreError};
 
@@ -235,6 +235,182 @@ impl CredentialStore for SqliteStore {
         })
         .await
     }
+
+    async fn second_factor(&self, user_id: i64) -> Result<Option<SecondFactor>> {
+        let row: Option<(String, String, Option<String>, Option<i64>)> = self
+            .read(move |c| {
+                c.prepare_cached(
+                    "SELECT secret, created_at, confirmed_at, last_step
+                     FROM second_factors WHERE user_id = ?1",
+                )
+                .db()?
+                .query_row([user_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
+                .optional()
+                .db()
+            })
+            .await?;
+        let Some((secret, created, confirmed, last_step)) = row else {
+            return Ok(None);
+        };
+        let secret = self
+            .vault()
+            .open_totp_secret(&secret)
+            .map_err(StoreError::Backend)?;
+        Ok(Some(SecondFactor {
+            secret,
+            created_at: parse_ts(&created).db()?,
+            confirmed_at: confirmed.as_deref().map(parse_ts).transpose().db()?,
+            last_step: last_step.map(|s| s as u64),
+        }))
+    }
+
+    async fn begin_second_factor(
+        &self,
+        user_id: i64,
+        secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let sealed = self.vault().seal_totp_secret(secret);
+        let now = ts(now);
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "INSERT INTO second_factors (user_id, secret, created_at)
+                     VALUES (?1, ?2, ?3)
+                     ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret,
+                       created_at = excluded.created_at
+                     WHERE second_factors.confirmed_at IS NULL",
+                )
+                .db()?
+                .execute(params![user_id, sealed, now])
+                .map_err(missing_ref("user"))?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn confirm_second_factor(
+        &self,
+        user_id: i64,
+        begun_at: DateTime<Utc>,
+        step: u64,
+        recovery_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (begun, now, keys) = (ts(begun_at), ts(now), recovery_keys.to_vec());
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE second_factors SET confirmed_at = ?3, last_step = ?4
+                     WHERE user_id = ?1 AND created_at = ?2 AND confirmed_at IS NULL",
+                )
+                .db()?
+                .execute(params![user_id, begun, now, step as i64])
+                .db()?;
+            if n == 1 {
+                put_recovery_keys(tx, user_id, &keys, &now)?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn use_second_factor_step(&self, user_id: i64, step: u64) -> Result<bool> {
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE second_factors SET last_step = ?2
+                     WHERE user_id = ?1 AND confirmed_at IS NOT NULL
+                       AND (last_step IS NULL OR last_step < ?2)",
+                )
+                .db()?
+                .execute(params![user_id, step as i64])
+                .db()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn use_recovery_code(&self, user_id: i64, key: &str, now: DateTime<Utc>) -> Result<bool> {
+        let (key, now) = (key.to_string(), ts(now));
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE recovery_codes SET used_at = ?3
+                     WHERE user_id = ?1 AND code_key = ?2 AND used_at IS NULL",
+                )
+                .db()?
+                .execute(params![user_id, key, now])
+                .db()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<u32> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
+            )
+            .db()?
+            .query_row([user_id], |r| r.get(0))
+            .db()
+        })
+        .await
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: i64,
+        recovery_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let (keys, now) = (recovery_keys.to_vec(), ts(now));
+        self.write(move |tx| put_recovery_keys(tx, user_id, &keys, &now))
+            .await
+    }
+
+    async fn remove_second_factor(&self, user_id: i64) -> Result<bool> {
+        self.write(move |tx| {
+            tx.prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")
+                .db()?
+                .execute([user_id])
+                .db()?;
+            let n = tx
+                .prepare_cached("DELETE FROM second_factors WHERE user_id = ?1")
+                .db()?
+                .execute([user_id])
+                .db()?;
+            Ok(n == 1)
+        })
+        .await
+    }
+}
+
+/// Makes `keys` the user's only recovery codes.
+fn put_recovery_keys(
+    tx: &rusqlite::Transaction<'_>,
+    user_id: i64,
+    keys: &[String],
+    now: &str,
+) -> Result<()> {
+    tx.prepare_cached("DELETE FROM recovery_codes WHERE user_id = ?1")
+        .db()?
+        .execute([user_id])
+        .db()?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO recovery_codes (user_id, code_key, created_at) VALUES (?1, ?2, ?3)",
+        )
+        .db()?;
+    for k in keys {
+        insert
+            .execute(params![user_id, k, now])
+            .map_err(missing_ref("user"))?;
+    }
+    Ok(())
 }
 
 fn one(changed: usize) -> Result<()> {

@@ -288,7 +288,7 @@ impl UserStore for SqliteStore {
 }
 
 pub(crate) const SESSION_COLS: &str =
-    "token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, source, password_change_due";
+    "token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, source, password_change_due, second_factor_due";
 
 pub(crate) fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
     let created_at = parse_ts(&r.get::<_, String>(3)?)?;
@@ -307,6 +307,7 @@ pub(crate) fn session_row(r: &Row<'_>) -> rusqlite::Result<Session> {
             .unwrap_or(created_at),
         source: r.get(6)?,
         password_change_due: r.get(7)?,
+        second_factor_due: r.get(8)?,
     })
 }
 
@@ -317,8 +318,9 @@ impl SessionStore for SqliteStore {
         let (created, expires) = (ts(s.created_at), ts(s.expires_at));
         self.write(move |tx| {
             tx.prepare_cached(
-                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, source, password_change_due)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at, source,
+                                       password_change_due, second_factor_due)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .db()?
             .execute(params![
@@ -328,7 +330,8 @@ impl SessionStore for SqliteStore {
                 created,
                 expires,
                 s.source,
-                s.password_change_due
+                s.password_change_due,
+                s.second_factor_due
             ])
             .map_err(missing_ref("user"))?;
             Ok(())

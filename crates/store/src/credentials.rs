@@ -26,6 +26,28 @@ pub struct ResetCode {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A user's authenticator (TOTP, `domain::second_factor`): pending until a first code confirms it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecondFactor {
+    /// The shared secret, opened (it is stored sealed: `store::vault`).
+    pub secret: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// The TOTP step of the last code accepted: no code of this step or before is taken again.
+    pub last_step: Option<u64>,
+}
+
+impl std::fmt::Debug for SecondFactor {
+    // The secret never goes into a log line or a panic message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactor")
+            .field("created_at", &self.created_at)
+            .field("confirmed_at", &self.confirmed_at)
+            .field("last_step", &self.last_step)
+            .finish_non_exhaustive()
+    }
+}
+
 #[async_trait]
 pub trait CredentialStore: Send + Sync {
     /// Counts one attempt against `key` in one atomic step — no two attempts can read the same
@@ -76,6 +98,45 @@ pub trait CredentialStore: Send + Sync {
     async fn user_sessions(&self, user_id: i64, now: DateTime<Utc>) -> Result<Vec<Session>>;
     /// Records activity on a session.
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
+
+    /// The user's authenticator, pending or confirmed.
+    async fn second_factor(&self, user_id: i64) -> Result<Option<SecondFactor>>;
+    /// Starts an enrolment with `secret`, replacing a pending one; a confirmed authenticator is
+    /// left as it is (false then).
+    async fn begin_second_factor(
+        &self,
+        user_id: i64,
+        secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Confirms the pending enrolment begun at `begun_at` (not one begun since, in another tab)
+    /// with the step of its first code, and makes `recovery_keys` the user's recovery codes, in
+    /// one transaction. False when there is no such pending enrolment.
+    async fn confirm_second_factor(
+        &self,
+        user_id: i64,
+        begun_at: DateTime<Utc>,
+        step: u64,
+        recovery_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Records that a code of `step` was used, atomically: false when a code of this step or a
+    /// later one was used first (a replay, or the same code sent twice at once).
+    async fn use_second_factor_step(&self, user_id: i64, step: u64) -> Result<bool>;
+    /// Uses up one of the user's recovery codes (by its key): false when it is not theirs or was
+    /// used.
+    async fn use_recovery_code(&self, user_id: i64, key: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// How many of the user's recovery codes are unused.
+    async fn recovery_codes_left(&self, user_id: i64) -> Result<u32>;
+    /// Replaces every recovery code of the user (the old ones stop working).
+    async fn replace_recovery_codes(
+        &self,
+        user_id: i64,
+        recovery_keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Removes the user's authenticator and recovery codes; false when there was none.
+    async fn remove_second_factor(&self, user_id: i64) -> Result<bool>;
 }
 
 /// The one statement that counts an attempt ([`CredentialStore::count_attempt`]), for both

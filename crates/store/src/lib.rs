@@ -96,6 +96,9 @@ pub struct Session {
     pub source: String,
     /// The password must be changed before anything else is done with this session.
     pub password_change_due: bool,
+    /// The password was right but the second factor is still to come (`domain::second_factor`):
+    /// until it is, the session may do nothing but present it, or enrol one.
+    pub second_factor_due: bool,
 }
 
 /// A local closure of one region's places (the region and its subtree are closed that day).

@@ -199,6 +199,9 @@ pub async fn session_layer(
         }
     }
     if let Some(a) = authed {
+        if a.session.second_factor_due && !allowed_before_second_factor(&req) {
+            return second_factor_first(&req);
+        }
         if a.session.password_change_due && !allowed_before_password_change(&req) {
             return password_change_first(&req);
         }
@@ -219,6 +222,34 @@ fn allowed_before_password_change(req: &Request) -> bool {
         path,
         "/account/password" | "/api/v1/me/password" | "/logout" | "/api/v1/me" | "/static/app.css"
     ) || (path == "/api/v1/session" && req.method() == Method::DELETE)
+}
+
+/// What a session whose second factor is still to come may reach: presenting it, binding an
+/// authenticator (the page and the API's status, start and confirm — not the removal or new
+/// recovery codes), signing out, who am I, and the static files.
+fn allowed_before_second_factor(req: &Request) -> bool {
+    let path = req.uri().path();
+    let m = req.method();
+    matches!(
+        path,
+        "/login/second-factor" | "/account/second-factor" | "/logout" | "/api/v1/me"
+    ) || path.starts_with("/static/")
+        || (path == "/api/v1/session" && m == Method::DELETE)
+        || (path == "/api/v1/session/second-factor" && m == Method::POST)
+        || (path == "/api/v1/me/second-factor/enrolment" && m == Method::POST)
+        || (path == "/api/v1/me/second-factor" && matches!(*m, Method::GET | Method::POST))
+}
+
+/// Anything else: pages go to the second-factor form, the API answers 403
+/// `second_factor_required`.
+fn second_factor_first(req: &Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        crate::error::ApiError(AppError::SecondFactorRequired).into_response()
+    } else if req.method() == Method::GET {
+        Redirect::to("/login/second-factor").into_response()
+    } else {
+        crate::pages::error_page(&AppError::SecondFactorRequired, None)
+    }
 }
 
 /// Anything else: pages go to the change form, the API answers 403 `password_change_required`.

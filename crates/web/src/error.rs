@@ -58,9 +58,10 @@ impl HttpError for AppError {
             }
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::NotSignedIn | AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf | AppError::PasswordChangeRequired => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::PasswordChangeRequired
+            | AppError::SecondFactorRequired => StatusCode::FORBIDDEN,
             AppError::NotFound(_) | AppError::NoMatch { .. } => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,

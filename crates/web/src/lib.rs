@@ -38,6 +38,22 @@ pub fn app(state: AppState) -> Router {
         .route("/login", get(public::login_page).post(public::login_submit))
         .route("/logout", post(public::logout))
         .route(
+            "/login/second-factor",
+            get(pages::second_factor::login_page).post(pages::second_factor::login_submit),
+        )
+        .route(
+            "/account/second-factor",
+            get(pages::second_factor::account_page).post(pages::second_factor::account_confirm),
+        )
+        .route(
+            "/account/second-factor/recovery-codes",
+            post(pages::second_factor::new_recovery_codes),
+        )
+        .route(
+            "/account/second-factor/remove",
+            post(pages::second_factor::remove),
+        )
+        .route(
             "/account/password",
             get(pages::account::password_page).post(pages::account::password_submit),
         )
@@ -74,6 +90,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/admin/users/{id}/unlock",
             post(pages::account::admin_unlock),
+        )
+        .route(
+            "/admin/users/{id}/second-factor/reset",
+            post(pages::second_factor::admin_reset),
         )
         .route(
             "/admin/catalog",

@@ -209,6 +209,7 @@ async fn a_closure_added_on_one_server_moves_the_next_deadline_on_another() {
         clock: a.clock.clone(),
         store: a.store.clone(),
         pg: None,
+        phones: a.phones.clone(),
     };
 
     let clerk = b.api_login(CLERK).await;

@@ -183,7 +183,7 @@ fn the_contract_check_refuses_replies_that_break_the_document() {
         })
         .is_err()
     };
-    let me = r#"{"user":{"id":1,"username":"a","display_name":"A","phone":"","home_region":"441302000000","active":true,"locked_until":null,"created_at":"2026-03-02T02:00:00Z","grants":[]},"csrf_token":"t"}"#;
+    let me = r#"{"user":{"id":1,"username":"a","display_name":"A","phone":"","home_region":"441302000000","active":true,"locked_until":null,"created_at":"2026-03-02T02:00:00Z","grants":[]},"csrf_token":"t","second_factor":null,"password_change_due":false}"#;
     assert!(!fails(Method::GET, "/api/v1/me", StatusCode::OK, me));
     // A field of the wrong type, a missing required field, an undocumented status, an
     // undocumented method, an unknown path that is not the API's own 404.

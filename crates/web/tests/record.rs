@@ -204,7 +204,8 @@ fn e(action: &str, outcome: &str, actor: &str) -> (String, String, String) {
 
 async fn each_audited_action_writes_one_entry_that_only_the_auditor_reads(app: TestApp) {
     let start = head(&app).await;
-    // Sign-in: success, a wrong password, an unknown name.
+    // Sign-in: success (the administrator binds an authenticator at the first), a wrong
+    // password, an unknown name.
     let admin = app.api_login(ADMIN).await;
     assert_eq!(
         app.try_api_login(ADMIN, "wrong-password").await.status,
@@ -218,6 +219,7 @@ async fn each_audited_action_writes_one_entry_that_only_the_auditor_reads(app: T
         audited(&app, start).await,
         vec![
             e("sign_in", "success", ADMIN),
+            e("second_factor_enrolled", "success", ADMIN),
             e("sign_in", "failure", ADMIN),
             e("sign_in", "failure", "nobody.here"),
         ]

@@ -42,6 +42,9 @@ pub struct Settings {
     pub source_lock_after: u32,
     /// Days a staff password is good for before it must be changed (0: no expiry).
     pub password_expiry_days: i64,
+    /// Roles whose accounts must present a second factor (an authenticator app's code) at sign-in,
+    /// separated by commas; empty for none.
+    pub second_factor_roles: String,
     /// `text` for people, `json` (one object a line) for log collectors.
     pub log_format: LogFormat,
     /// The crypto suite of a new database's record: `intl` (SHA-256, Ed25519, AES-256-GCM) or `gm`
@@ -81,6 +84,12 @@ impl Default for Settings {
             lock_minutes: web.lock_minutes,
             source_lock_after: web.source_lock_after,
             password_expiry_days: web.password_expiry_days,
+            second_factor_roles: web
+                .second_factor_roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
             log_format: LogFormat::Text,
             crypto_suite: crypto::Suite::Intl,
             signing_key: None,
@@ -105,6 +114,7 @@ const ENV_KEYS: &[&str] = &[
     "lock_minutes",
     "source_lock_after",
     "password_expiry_days",
+    "second_factor_roles",
     "log_format",
     "crypto_suite",
     "signing_key",
@@ -176,6 +186,8 @@ impl Settings {
         if self.password_expiry_days < 0 {
             return Err("配置有误:password_expiry_days 不能为负数(0 表示不过期)".into());
         }
+        domain::second_factor::parse_roles(&self.second_factor_roles)
+            .map_err(|e| format!("配置有误:{e}"))?;
         Ok(())
     }
 
@@ -213,6 +225,9 @@ impl Settings {
             lock_minutes: self.lock_minutes,
             source_lock_after: self.source_lock_after,
             password_expiry_days: self.password_expiry_days,
+            // Checked when loaded (`check`).
+            second_factor_roles: domain::second_factor::parse_roles(&self.second_factor_roles)
+                .unwrap_or_else(|_| domain::second_factor::DEFAULT_ROLES.to_vec()),
             data_dir: self.data_dir.clone(),
             public_url: self.public_url(),
             audit_retention_days: self.audit_retention_days.max(183),

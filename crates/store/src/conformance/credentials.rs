@@ -230,3 +230,88 @@ pub async fn sessions_listed_and_touched<S: Store + ?Sized>(store: &S) {
     assert_eq!(a_now.last_seen_at, seen);
     assert_eq!(a_now.source, "10.0.0.8");
 }
+
+pub async fn second_factor_enrolment_steps_and_recovery_codes<S: Store + ?Sized>(store: &S) {
+    seed_regions(store).await;
+    let id = store.create_user(&new_user("sup", TOWN)).await.unwrap();
+    let other = store.create_user(&new_user("other", TOWN)).await.unwrap();
+    let t0 = at("2026-03-02T08:00:00Z");
+    assert!(store.second_factor(id).await.unwrap().is_none());
+    assert!(store
+        .begin_second_factor(id, b"first-secret", t0)
+        .await
+        .unwrap());
+    // A second start (another tab) replaces the pending secret.
+    let t1 = t0 + Duration::minutes(1);
+    assert!(store
+        .begin_second_factor(id, b"second-secret", t1)
+        .await
+        .unwrap());
+    let pending = store.second_factor(id).await.unwrap().unwrap();
+    assert_eq!(pending.secret, b"second-secret");
+    assert_eq!((pending.created_at, pending.confirmed_at), (t1, None));
+    // Steps are not taken before it is confirmed.
+    assert!(!store.use_second_factor_step(id, 5).await.unwrap());
+    let keys: Vec<String> = (0..10).map(|i| format!("key-{i}")).collect();
+    assert!(
+        !store
+            .confirm_second_factor(id, t0, 100, &keys, t1)
+            .await
+            .unwrap(),
+        "the enrolment begun at t0 was replaced"
+    );
+    assert!(store
+        .confirm_second_factor(id, t1, 100, &keys, t1)
+        .await
+        .unwrap());
+    assert!(!store
+        .confirm_second_factor(id, t1, 101, &keys, t1)
+        .await
+        .unwrap());
+    let sf = store.second_factor(id).await.unwrap().unwrap();
+    assert_eq!((sf.confirmed_at, sf.last_step), (Some(t1), Some(100)));
+    // A confirmed authenticator is not replaced by a new start.
+    assert!(!store.begin_second_factor(id, b"thief", t1).await.unwrap());
+    assert_eq!(
+        store.second_factor(id).await.unwrap().unwrap().secret,
+        b"second-secret"
+    );
+    // Each step once, only forwards.
+    assert!(!store.use_second_factor_step(id, 100).await.unwrap());
+    assert!(!store.use_second_factor_step(id, 99).await.unwrap());
+    assert!(store.use_second_factor_step(id, 101).await.unwrap());
+    assert!(!store.use_second_factor_step(id, 101).await.unwrap());
+    // Recovery codes: each once, only the owner's.
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 10);
+    assert!(!store.use_recovery_code(other, "key-3", t1).await.unwrap());
+    assert!(store.use_recovery_code(id, "key-3", t1).await.unwrap());
+    assert!(!store.use_recovery_code(id, "key-3", t1).await.unwrap());
+    assert!(!store.use_recovery_code(id, "nope", t1).await.unwrap());
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 9);
+    let fresh: Vec<String> = (0..10).map(|i| format!("new-{i}")).collect();
+    store.replace_recovery_codes(id, &fresh, t1).await.unwrap();
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 10);
+    assert!(
+        !store.use_recovery_code(id, "key-4", t1).await.unwrap(),
+        "old codes are gone"
+    );
+    assert!(store.use_recovery_code(id, "new-4", t1).await.unwrap());
+    // Removal takes the codes along; a new enrolment can start.
+    assert!(store.remove_second_factor(id).await.unwrap());
+    assert!(!store.remove_second_factor(id).await.unwrap());
+    assert!(store.second_factor(id).await.unwrap().is_none());
+    assert_eq!(store.recovery_codes_left(id).await.unwrap(), 0);
+    assert!(store.begin_second_factor(id, b"again", t1).await.unwrap());
+    // Sessions carry whether the second factor is still due.
+    let mut s = super::network::session("sf1", id, t0, 60);
+    s.second_factor_due = true;
+    store.create_session(&s).await.unwrap();
+    assert!(
+        store
+            .get_session(&s.token_hash, t0)
+            .await
+            .unwrap()
+            .unwrap()
+            .second_factor_due
+    );
+}

@@ -451,6 +451,7 @@ pub(crate) fn session(
         last_seen_at: created,
         source: "10.0.0.8".to_string(),
         password_change_due: false,
+        second_factor_due: false,
     }
 }
 

@@ -53,6 +53,8 @@ async fn change_password(
         user: UserView::from(&s.user),
         csrf_token: s.session.csrf_token.clone(),
         expires_at: s.session.expires_at,
+        second_factor: None,
+        password_change_due: false,
     };
     Ok(([(header::SET_COOKIE, cookie)], Json(reply)).into_response())
 }

@@ -12,6 +12,7 @@ pub mod feedback;
 pub mod model;
 pub mod openapi;
 pub mod regions;
+pub mod second_factor;
 pub mod session;
 pub mod users;
 
@@ -29,6 +30,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::base())
         .merge(session::router())
         .merge(account::router())
+        .merge(second_factor::router())
         .merge(regions::router())
         .merge(users::router())
         .merge(catalog::router())

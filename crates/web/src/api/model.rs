@@ -53,6 +53,11 @@ pub struct SignedIn {
     pub user: UserView,
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+    /// What must come before anything else: `verify` (`POST /session/second-factor`) or `enrol`
+    /// (`POST /me/second-factor/enrolment`, then `POST /me/second-factor`); absent when nothing.
+    pub second_factor: Option<app::second_factor::Due>,
+    /// The password must be changed (`PUT /me/password`) before anything else.
+    pub password_change_due: bool,
 }
 
 /// The caller's account and the session's CSRF token.
@@ -60,6 +65,9 @@ pub struct SignedIn {
 pub struct Me {
     pub user: UserView,
     pub csrf_token: String,
+    /// As in [`SignedIn`].
+    pub second_factor: Option<app::second_factor::Due>,
+    pub password_change_due: bool,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -30,7 +30,7 @@ pub struct Login {
 #[utoipa::path(post, path = "/session", tag = "会话", operation_id = "login",
     request_body = Login,
     responses(
-        (status = 200, description = "已登录;会话 Cookie 在 Set-Cookie 中", body = SignedIn),
+        (status = 200, description = "密码正确;会话 Cookie 在 Set-Cookie 中。second_factor 不为空时须先完成双因素认证", body = SignedIn),
         (status = 401, description = "用户名或密码错误", body = crate::error::ErrorBody),
         (status = 429, description = "连续登录失败,账号暂时锁定(见 Retry-After)", body = crate::error::ErrorBody),
     ))]
@@ -49,6 +49,8 @@ async fn login(
         user: UserView::from(&s.user),
         csrf_token: s.session.csrf_token.clone(),
         expires_at: s.session.expires_at,
+        second_factor: app::second_factor::due(&state, &s.user, &s.session).await?,
+        password_change_due: s.session.password_change_due,
     };
     Ok(([(header::SET_COOKIE, cookie)], Json(reply)).into_response())
 }
@@ -67,9 +69,11 @@ async fn logout(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult
 #[utoipa::path(get, path = "/me", tag = "会话", operation_id = "me",
     security(("session" = [])),
     responses((status = 200, description = "当前用户", body = Me)))]
-async fn me(ApiUser(u): ApiUser) -> Json<Me> {
-    Json(Me {
+async fn me(State(state): State<AppState>, ApiUser(u): ApiUser) -> ApiResult<Json<Me>> {
+    Ok(Json(Me {
         user: UserView::from(&u.user),
         csrf_token: u.session.csrf_token.clone(),
-    })
+        second_factor: app::second_factor::due(&state, &u.user, &u.session).await?,
+        password_change_due: u.session.password_change_due,
+    }))
 }

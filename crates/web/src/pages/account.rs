@@ -17,7 +17,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 /// The errors of a failed use case as field errors (a form shows each under its input).
-fn as_fields(e: AppError) -> Result<Vec<FieldError>, AppError> {
+pub(super) fn as_fields(e: AppError) -> Result<Vec<FieldError>, AppError> {
     match e {
         AppError::Validation(v) => Ok(v.errors),
         AppError::BadRequest {
@@ -36,7 +36,7 @@ fn as_fields(e: AppError) -> Result<Vec<FieldError>, AppError> {
     }
 }
 
-fn general_errors(errs: &[FieldError]) -> Markup {
+pub(super) fn general_errors(errs: &[FieldError]) -> Markup {
     html! {
         @for e in errs.iter().filter(|e| e.field.is_empty()) {
             div.notice.bad role="alert" { (e.message) }
@@ -129,7 +129,7 @@ pub async fn sessions_page(State(state): State<AppState>, PageUser(u): PageUser)
     let when = |t| domain::time::local(t).format("%Y-%m-%d %H:%M").to_string();
     let body = html! {
         h1 { "账户安全" }
-        p { a href="/account/password" { "修改密码" } }
+        p { a href="/account/password" { "修改密码" } " · " a href="/account/second-factor" { "双因素认证" } }
         h2 { "当前登录的会话" }
         table {
             thead { tr { th { "登录时间" } th { "最近活动" } th { "来源地址" } th { "" } } }

@@ -320,6 +320,9 @@ async fn users_page(
                     form.inline method="post" action=(format!("/admin/users/{}/unlock", x.id)) {
                         (csrf_input(u)) button.secondary type="submit" { "解除锁定" }
                     }
+                    form.inline method="post" action=(format!("/admin/users/{}/second-factor/reset", x.id)) {
+                        (csrf_input(u)) button.secondary type="submit" { "重置双因素认证" }
+                    }
                 } }
             } } }
         } }

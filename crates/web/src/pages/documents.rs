@@ -16,7 +16,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 /// Documents that exist for this case now: (key, title) — `domain::notices::documents`.
 pub use domain::notices::documents as available;
 
-fn qr_svg(text: &str) -> String {
+pub(super) fn qr_svg(text: &str) -> String {
     match qrcode::QrCode::new(text.as_bytes()) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color>()

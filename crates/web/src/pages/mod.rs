@@ -8,6 +8,7 @@ pub mod documents;
 pub mod feedback;
 pub mod public;
 pub mod record;
+pub mod second_factor;
 pub mod supervision;
 
 use crate::auth::{Authed, CSRF_FIELD};
@@ -24,6 +25,9 @@ pub const JS: &str = include_str!("../../static/app.js");
 
 /// The page frame: header with the navigation this user may use, main content, footer.
 pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
+    // A session that must first present its second factor or change its password is offered
+    // none of the work it cannot reach yet.
+    let nav_user = user.filter(|u| !u.session.second_factor_due && !u.session.password_change_due);
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -45,10 +49,10 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             a href="/statistics" { "办件统计" }
                             a href="/complaints/new" { "投诉举报" }
                             // The auditor's whole workbench is the audit log (三员分立).
-                            @if user.is_some_and(|u| u.can_anywhere(Action::ReadAudit)) {
+                            @if nav_user.is_some_and(|u| u.can_anywhere(Action::ReadAudit)) {
                                 a href="/admin/audit" { "审计日志" }
                             }
-                            @if let Some(u) = user.filter(|u| !u.can_anywhere(Action::ReadAudit)) {
+                            @if let Some(u) = nav_user.filter(|u| !u.can_anywhere(Action::ReadAudit)) {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.can_anywhere(Action::Supervise) { a href="/supervision" { "电子监察" } }
                                 @if u.is_staff() { a href="/feedback" { "评价与投诉" } }

@@ -368,7 +368,16 @@ pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm
             } else {
                 LocalPath::site("/")
             };
-            let mut resp = dest.redirect();
+            // A second factor still to come: its page first, then on to where this was going.
+            let mut resp = if s.session.second_factor_due {
+                Redirect::to(&super::second_factor::with_next(
+                    "/login/second-factor",
+                    &dest,
+                ))
+                .into_response()
+            } else {
+                dest.redirect()
+            };
             resp.headers_mut()
                 .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
             resp.headers_mut()

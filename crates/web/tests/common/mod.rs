@@ -30,6 +30,17 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     /// The same store as `store` when it is PostgreSQL (for tests that need a second pool on it).
     pub pg: Option<store_postgres::PgStore>,
+    /// The authenticator "phone" of each account the helpers bound one for (by username).
+    pub phones: Arc<std::sync::Mutex<std::collections::HashMap<String, Phone>>>,
+}
+
+/// What a person keeps of a bound authenticator: the secret in the app, the step of the last
+/// code they typed, and the recovery codes on paper.
+#[derive(Clone, Debug)]
+pub struct Phone {
+    pub secret: Vec<u8>,
+    pub last_step: Option<u64>,
+    pub recovery_codes: Vec<String>,
 }
 
 /// One argon2 hash of the demo password for the whole test binary (hashing is deliberately slow).
@@ -170,6 +181,7 @@ pub async fn spawn_app_with(backend: Backend, config: Config) -> TestApp {
         clock,
         store,
         pg,
+        phones: Default::default(),
     }
 }
 
@@ -331,6 +343,109 @@ impl TestApp {
     pub async fn api_login_with(&self, username: &str, password: &str) -> Session {
         let r = self.try_api_login(username, password).await;
         assert_eq!(r.status, StatusCode::OK, "login {username}: {}", r.text());
+        let s = Session {
+            cookie: r.set_cookie("yz_session"),
+            csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
+        };
+        match r.json()["second_factor"].as_str() {
+            None => s,
+            Some(due) => self.second_factor(username, s, due).await,
+        }
+    }
+
+    /// The unix time of the app's clock.
+    pub fn unix_now(&self) -> u64 {
+        web::Clock::now(&*self.clock).timestamp() as u64
+    }
+
+    /// A code of the account's phone that has not been used, or else a recovery code.
+    pub fn proof_for(&self, username: &str) -> Value {
+        let now = self.unix_now();
+        let mut phones = self.phones.lock().unwrap();
+        let phone = phones
+            .get_mut(username)
+            .unwrap_or_else(|| panic!("{username} has no authenticator bound by the helpers"));
+        match domain::second_factor::usable_step(now, phone.last_step) {
+            Some(step) => {
+                phone.last_step = Some(step);
+                let code = domain::second_factor::code_at(
+                    &phone.secret,
+                    step * domain::second_factor::STEP_SECONDS,
+                );
+                serde_json::json!({ "code": code })
+            }
+            None => {
+                let code = phone
+                    .recovery_codes
+                    .pop()
+                    .unwrap_or_else(|| panic!("{username}: codes and recovery codes used up"));
+                serde_json::json!({ "recovery_code": code })
+            }
+        }
+    }
+
+    /// Binds an authenticator for the signed-in account over the API (its secret kept as the
+    /// account's phone) and confirms it with a first code. Returns the confirmation's reply.
+    pub async fn bind_authenticator(&self, username: &str, s: &Session) -> Resp {
+        let r = self
+            .post_json("/api/v1/me/second-factor/enrolment", s, &Value::Null)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "enrolment {username}: {}",
+            r.text()
+        );
+        let secret = domain::second_factor::secret_from_text(r.json()["secret"].as_str().unwrap())
+            .expect("base32 secret");
+        let step = domain::second_factor::usable_step(self.unix_now(), None).unwrap();
+        let code =
+            domain::second_factor::code_at(&secret, step * domain::second_factor::STEP_SECONDS);
+        let r = self
+            .post_json(
+                "/api/v1/me/second-factor",
+                s,
+                &serde_json::json!({ "code": code }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "confirm {username}: {}", r.text());
+        let recovery_codes = r.json()["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        self.phones.lock().unwrap().insert(
+            username.to_string(),
+            Phone {
+                secret,
+                last_step: Some(step),
+                recovery_codes,
+            },
+        );
+        r
+    }
+
+    /// Completes a sign-in whose second factor is `due` (`enrol` or `verify`) as the account's
+    /// holder would, and returns the session that replaces the password's.
+    pub async fn second_factor(&self, username: &str, s: Session, due: &str) -> Session {
+        let r = match due {
+            "enrol" => self.bind_authenticator(username, &s).await,
+            "verify" => {
+                let proof = self.proof_for(username);
+                let r = self
+                    .post_json("/api/v1/session/second-factor", &s, &proof)
+                    .await;
+                assert_eq!(
+                    r.status,
+                    StatusCode::OK,
+                    "second factor {username}: {}",
+                    r.text()
+                );
+                r
+            }
+            other => panic!("second_factor: {other}"),
+        };
         Session {
             cookie: r.set_cookie("yz_session"),
             csrf: r.json()["csrf_token"].as_str().unwrap().to_string(),
@@ -367,10 +482,17 @@ impl TestApp {
             r.text()
         );
         let cookie = r.set_cookie("yz_session").expect("session cookie");
-        let s = Session {
+        let mut s = Session {
             cookie: Some(cookie),
             csrf: String::new(),
         };
+        if r.location().starts_with("/login/second-factor") {
+            // The API's steps with the same cookie (the page steps have tests of their own).
+            let me = self.get("/api/v1/me", &s).await.json();
+            s.csrf = me["csrf_token"].as_str().unwrap().to_string();
+            let due = me["second_factor"].as_str().unwrap().to_string();
+            s = self.second_factor(username, s, &due).await;
+        }
         let admin = self.get("/admin", &s).await;
         let csrf = hidden_value(&admin.text(), "_csrf")
             .expect("pages of a signed-in user carry the CSRF token");

@@ -36,10 +36,20 @@ pub(crate) async fn journey(c: &Client, base: &str) -> Result<()> {
         .send_keys("yizhan2026")
         .await?;
     screenshot(c, &shots, "login", None).await?;
-    wait(Locator::XPath("//main//button[normalize-space()='登录']"))
-        .await?
-        .click()
-        .await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//button[normalize-space()='登录']"),
+    )
+    .await?;
+    // The administrator's role requires a second factor: the first sign-in binds one.
+    let path = c.current_url().await?.path().to_string();
+    ensure!(
+        path == "/account/second-factor",
+        "after the password landed on {path}, expected the binding page"
+    );
+    wait(Locator::Css("main .qr-enrol svg")).await?;
+    screenshot(c, &shots, "second-factor-bind", Some(1280)).await?;
+    bind_authenticator(c, base, "admin").await?;
     let h1 = wait(Locator::XPath("//main//h1[normalize-space()='工作台']")).await?;
     ensure!(h1.text().await? == "工作台");
     let path = c.current_url().await?.path().to_string();

@@ -110,6 +110,14 @@ impl Server {
         if let Some(now) = now {
             cmd.env("YIZHAN_NOW", now);
         }
+        // The server's clock as seen from here (its codes for the second factor run on it): it is
+        // set while the server starts, a moment after this, so this is at most seconds ahead.
+        let offset = match now {
+            Some(t) => (chrono::DateTime::parse_from_rfc3339(t)?.with_timezone(&chrono::Utc)
+                - chrono::Utc::now())
+            .num_seconds(),
+            None => 0,
+        };
         let mut group = ProcessGroup::spawn(cmd, "yizhan")?;
         let (first, exited) = wait_for_line(&mut group.child, "yizhan", |l| l.contains("http://"))?;
         let base = first
@@ -120,6 +128,7 @@ impl Server {
             })
             .context("no URL in the first line")?;
         ensure!(!base.ends_with(":0"), "server printed port 0: {first}");
+        set_clock_offset(&base, offset);
         Ok((Self { group, exited }, base))
     }
 
@@ -240,6 +249,8 @@ impl Harness {
         println!("server stopped in {:.1?}", t.elapsed());
         let (server, base) = Server::start(&self._tmp.path().join("data"), Some(now))?;
         self.server = Some(server);
+        // The same accounts, bound to the same phones, at a new address.
+        phones_moved(&self.base, &base);
         self.base = base;
         println!("server restarted as of {now} in {:.1?}", t.elapsed());
         Ok(())

@@ -29,6 +29,7 @@ mod harness;
 mod homestead;
 mod portal;
 mod record;
+mod second_factor;
 mod steps;
 mod supervision;
 

@@ -182,12 +182,148 @@ pub(crate) async fn sign_in(c: &Client, base: &str, user: &str) -> Result<()> {
         Locator::XPath("//main//button[normalize-space()='登录']"),
     )
     .await?;
+    match c.current_url().await?.path() {
+        "/account/second-factor" => bind_authenticator(c, base, user).await?,
+        "/login/second-factor" => second_factor_by_recovery_code(c, base, user).await?,
+        _ => {}
+    }
     wait(
         c,
         Locator::XPath("//header//button[normalize-space()='退出']"),
     )
     .await
     .with_context(|| format!("{user} could not sign in"))?;
+    Ok(())
+}
+
+/// What a person keeps of a bound authenticator: the secret in the app, the last step used, and
+/// the recovery codes on paper.
+#[derive(Clone, Debug)]
+pub(crate) struct Phone {
+    pub(crate) secret: Vec<u8>,
+    pub(crate) last_step: Option<u64>,
+    pub(crate) recovery_codes: Vec<String>,
+}
+
+/// Each server's clock offset (seconds ahead of this machine's) and the phones bound on it, by
+/// base URL: journeys run in parallel, each against its own server.
+fn registry() -> &'static std::sync::Mutex<
+    std::collections::HashMap<String, (i64, std::collections::HashMap<String, Phone>)>,
+> {
+    static R: std::sync::OnceLock<
+        std::sync::Mutex<
+            std::collections::HashMap<String, (i64, std::collections::HashMap<String, Phone>)>,
+        >,
+    > = std::sync::OnceLock::new();
+    R.get_or_init(Default::default)
+}
+
+pub(crate) fn set_clock_offset(base: &str, offset: i64) {
+    registry()
+        .lock()
+        .unwrap()
+        .entry(base.to_string())
+        .or_default()
+        .0 = offset;
+}
+
+/// A restarted server keeps its accounts: their phones follow it to its new address.
+pub(crate) fn phones_moved(old: &str, new: &str) {
+    let mut r = registry().lock().unwrap();
+    let phones = r.remove(old).map(|(_, p)| p).unwrap_or_default();
+    r.entry(new.to_string()).or_default().1 = phones;
+}
+
+/// The server's time, as unix seconds.
+pub(crate) fn server_unix(base: &str) -> u64 {
+    let offset = registry().lock().unwrap().get(base).map_or(0, |e| e.0);
+    (chrono::Utc::now().timestamp() + offset).max(0) as u64
+}
+
+pub(crate) fn phone(base: &str, user: &str) -> Option<Phone> {
+    registry().lock().unwrap().get(base)?.1.get(user).cloned()
+}
+
+fn keep_phone(base: &str, user: &str, p: Phone) {
+    registry()
+        .lock()
+        .unwrap()
+        .entry(base.to_string())
+        .or_default()
+        .1
+        .insert(user.to_string(), p);
+}
+
+/// On the binding page: reads the secret as a person would type it into an app, enters the app's
+/// code, and keeps the recovery codes the next page shows once.
+pub(crate) async fn bind_authenticator(c: &Client, base: &str, user: &str) -> Result<()> {
+    let shown = wait(c, Locator::Css("main code.secret"))
+        .await?
+        .text()
+        .await?;
+    let secret = domain::second_factor::secret_from_text(&shown)
+        .with_context(|| format!("the binding page shows no secret: {shown:?}"))?;
+    // The step of the server's now: right whether this machine's estimate is a little ahead
+    // or behind (a code is good a step either way).
+    let step = server_unix(base) / domain::second_factor::STEP_SECONDS;
+    let code = domain::second_factor::code_at(&secret, step * domain::second_factor::STEP_SECONDS);
+    fill(c, "#code", &code).await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//button[normalize-space()='完成绑定']"),
+    )
+    .await?;
+    no_error(c, "binding an authenticator").await?;
+    let mut recovery_codes = vec![];
+    for el in c
+        .find_all(Locator::Css("main ol.recovery-codes code"))
+        .await?
+    {
+        recovery_codes.push(el.text().await?);
+    }
+    ensure!(
+        recovery_codes.len() == domain::second_factor::RECOVERY_CODES,
+        "{} recovery codes shown",
+        recovery_codes.len()
+    );
+    keep_phone(
+        base,
+        user,
+        Phone {
+            secret,
+            last_step: Some(step),
+            recovery_codes,
+        },
+    );
+    click_and_load(c, Locator::LinkText("我已保存,继续")).await
+}
+
+/// On the second-factor page: a recovery code (a code of the app would need the clock to move on
+/// past the step used at binding, and a journey does not wait).
+pub(crate) async fn second_factor_by_recovery_code(
+    c: &Client,
+    base: &str,
+    user: &str,
+) -> Result<()> {
+    let mut p = phone(base, user).with_context(|| format!("{user} has no phone bound here"))?;
+    let code = p.recovery_codes.pop().context("recovery codes used up")?;
+    keep_phone(base, user, p);
+    open_recovery_form(c).await?;
+    fill(c, "#recovery_code", &code).await?;
+    click_and_load(
+        c,
+        Locator::XPath("//main//button[normalize-space()='使用恢复码']"),
+    )
+    .await?;
+    no_error(c, "a recovery code").await
+}
+
+/// Opens the "use a recovery code" disclosure.
+async fn open_recovery_form(c: &Client) -> Result<()> {
+    wait(c, Locator::Css("main details summary"))
+        .await?
+        .click()
+        .await?;
     Ok(())
 }
 
