@@ -347,12 +347,21 @@ mod tests {
     }
 
     /// The permission matrix of the three administrators (三员分立): each is allowed exactly its
-    /// own actions, and no action is allowed to two of them but the reading of regions and users.
+    /// own actions, and no action is allowed to two of them but the reading of regions and users;
+    /// each must present a second factor.
     #[test]
     fn permission_matrix_of_the_three_administrators() {
         use Action::*;
         let security = [ReadRegions, ReadUsers, ManageGrants, ManageCredentials];
         for role in Role::ADMINISTRATORS {
+            // Each must present a second factor by default (GB/T 22239-2019 8.1.4.1 d).
+            assert!(
+                crate::second_factor::required(
+                    &[g(role, "330100000000", Level::City)],
+                    &crate::second_factor::DEFAULT_ROLES
+                ),
+                "{role:?}"
+            );
             for action in Action::ALL {
                 let expected = match role {
                     Role::Administrator => {

@@ -497,6 +497,30 @@ mod tests {
     }
 
     #[test]
+    fn second_factor_roles_are_read_and_a_wrong_one_refused() {
+        Jail::expect_with(|jail| {
+            let s = load(None, &Flags::default()).unwrap();
+            assert_eq!(
+                s.web_config().second_factor_roles,
+                domain::second_factor::DEFAULT_ROLES.to_vec()
+            );
+            jail.set_env("YIZHAN_SECOND_FACTOR_ROLES", "");
+            let s = load(None, &Flags::default()).unwrap();
+            assert!(s.web_config().second_factor_roles.is_empty());
+            jail.set_env("YIZHAN_SECOND_FACTOR_ROLES", "auditor, window_clerk");
+            let s = load(None, &Flags::default()).unwrap();
+            assert_eq!(
+                s.web_config().second_factor_roles,
+                vec![domain::Role::Auditor, domain::Role::WindowClerk]
+            );
+            jail.set_env("YIZHAN_SECOND_FACTOR_ROLES", "auditor,supervsor");
+            let e = load(None, &Flags::default()).unwrap_err();
+            assert!(e.contains("supervsor"), "{e}");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn passwords_are_hidden_in_both_url_forms() {
         assert_eq!(
             hide_password("postgres://u:p@w@h/db"),

@@ -92,8 +92,35 @@ async fn sealed_at_rest(store: Arc<dyn Store>, raw: &dyn Raw) {
     };
     let complaint_id = store.create_complaint(&complaint).await.unwrap();
 
+    // An authenticator's secret is sealed too: whoever has the file cannot make codes.
+    let totp_secret = *b"yizhan-totp-secret-1";
+    let t0 = Utc::now();
+    assert!(store
+        .begin_second_factor(user_id, &totp_secret, t0)
+        .await
+        .unwrap());
+    let recovery = store.vault().recovery_code_key(user_id, "abcde-fghij");
+    assert!(store
+        .confirm_second_factor(user_id, t0, 1, std::slice::from_ref(&recovery), t0)
+        .await
+        .unwrap());
+
     // Written now: nothing shows, everything reads back, the window finds the cases.
     assert_eq!(shows_any(&raw.dump().await), Vec::<&str>::new());
+    let dump = raw.dump().await;
+    for form in [
+        hex::encode(totp_secret),
+        domain::second_factor::secret_text(&totp_secret),
+        String::from_utf8(totp_secret.to_vec()).unwrap(),
+        "abcde-fghij".to_string(),
+    ] {
+        assert!(!shows(&dump, &form), "the dump shows {form}");
+    }
+    assert!(shows(&dump, &recovery), "the recovery code's key is stored");
+    assert_eq!(
+        store.second_factor(user_id).await.unwrap().unwrap().secret,
+        totp_secret
+    );
     let reads_back = || async {
         assert_eq!(
             store.get_user(user_id).await.unwrap().unwrap().phone,

@@ -207,14 +207,10 @@ pub(crate) struct Phone {
 
 /// Each server's clock offset (seconds ahead of this machine's) and the phones bound on it, by
 /// base URL: journeys run in parallel, each against its own server.
-fn registry() -> &'static std::sync::Mutex<
-    std::collections::HashMap<String, (i64, std::collections::HashMap<String, Phone>)>,
-> {
-    static R: std::sync::OnceLock<
-        std::sync::Mutex<
-            std::collections::HashMap<String, (i64, std::collections::HashMap<String, Phone>)>,
-        >,
-    > = std::sync::OnceLock::new();
+type Registry = std::collections::HashMap<String, (i64, std::collections::HashMap<String, Phone>)>;
+
+fn registry() -> &'static std::sync::Mutex<Registry> {
+    static R: std::sync::OnceLock<std::sync::Mutex<Registry>> = std::sync::OnceLock::new();
     R.get_or_init(Default::default)
 }
 
