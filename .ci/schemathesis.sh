@@ -25,7 +25,7 @@ base="http://127.0.0.1:$port"
 YIZHAN_DATA_DIR="$dir" YIZHAN_LOGIN_DELAY_MS=0 target/debug/yizhan serve --demo \
     --bind "127.0.0.1:$port" --insecure-cookies >"$dir/server.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; cp "$dir/server.log" /tmp/st-server.log; rm -rf "$dir"' EXIT
+trap 'kill $server 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 1 120); do
     curl -sf "$base/healthz" >/dev/null && break
     sleep 1
