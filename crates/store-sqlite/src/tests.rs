@@ -416,6 +416,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "record_suite.pk(id)",
             "record_suite.trigger(record_suite_no_delete)",
             "record_suite.trigger(record_suite_no_update)",
+            "recovery_codes.fk(user_id)->users",
+            "recovery_codes.pk(user_id,code_key)",
             "regions.check(regions_level_ck)",
             "regions.fk(parent_code)->regions",
             "regions.pk(code)",
@@ -427,6 +429,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "seal_leaves.pk(idx)",
             "seal_leaves.trigger(seal_leaves_no_delete)",
             "seal_leaves.trigger(seal_leaves_no_update)",
+            "second_factors.fk(user_id)->users",
+            "second_factors.pk(user_id)",
             "sessions.fk(user_id)->users",
             "sessions.pk(token_hash)",
             "settings.pk(key)",
@@ -455,10 +459,12 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 39);
+    assert_eq!(d.tables.len(), 41);
     assert_eq!(d.tables["sign_in_throttles"].len(), 4);
     assert_eq!(d.tables["password_resets"].len(), 6);
-    assert_eq!(d.tables["sessions"].len(), 8);
+    assert_eq!(d.tables["sessions"].len(), 9);
+    assert_eq!(d.tables["second_factors"].len(), 5);
+    assert_eq!(d.tables["recovery_codes"].len(), 4);
     assert_eq!(d.tables["audit_log"].len(), 10);
     assert_eq!(d.tables["applicant_index"].len(), 2);
     assert_eq!(d.tables["checkpoints"].len(), 8);
