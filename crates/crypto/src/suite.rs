@@ -215,10 +215,16 @@ impl PublicKey {
     }
 }
 
-/// A field-encryption key. Ciphertext is `nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)`.
+/// A field-encryption key. Ciphertext is `nonce (12 bytes) ‖ ciphertext ‖ tag (16 bytes)`. The
+/// cipher is keyed once (its key schedule kept), not on every field: every case write seals its
+/// snapshot and events (issue 18).
 pub struct DataKey {
-    suite: Suite,
-    key: Zeroizing<Vec<u8>>,
+    cipher: Cipher,
+}
+
+enum Cipher {
+    Intl(Box<Aes256Gcm>),
+    Gm(Box<Sm4Gcm>),
 }
 
 impl DataKey {
@@ -229,10 +235,15 @@ impl DataKey {
                 suite.data_key_len()
             )));
         }
-        Ok(DataKey {
-            suite,
-            key: Zeroizing::new(key.to_vec()),
-        })
+        let cipher = match suite {
+            Suite::Intl => Cipher::Intl(Box::new(
+                Aes256Gcm::new_from_slice(key).expect("key length checked"),
+            )),
+            Suite::Gm => Cipher::Gm(Box::new(
+                Sm4Gcm::new_from_slice(key).expect("key length checked"),
+            )),
+        };
+        Ok(DataKey { cipher })
     }
     pub fn encrypt(&self, plaintext: &[u8], aad: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
@@ -251,13 +262,9 @@ impl DataKey {
             aad,
         };
         let n = nonce.into();
-        let ct = match self.suite {
-            Suite::Intl => Aes256Gcm::new_from_slice(&self.key)
-                .expect("key length checked")
-                .encrypt(n, payload),
-            Suite::Gm => Sm4Gcm::new_from_slice(&self.key)
-                .expect("key length checked")
-                .encrypt(n, payload),
+        let ct = match &self.cipher {
+            Cipher::Intl(c) => c.encrypt(n, payload),
+            Cipher::Gm(c) => c.encrypt(n, payload),
         }
         .expect("GCM encrypts any length the platform stores");
         let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
@@ -272,13 +279,9 @@ impl DataKey {
         let (nonce, ct) = data.split_at(NONCE_LEN);
         let nonce: &[u8; NONCE_LEN] = nonce.try_into().expect("split at the nonce length");
         let payload = Payload { msg: ct, aad };
-        match self.suite {
-            Suite::Intl => Aes256Gcm::new_from_slice(&self.key)
-                .expect("key length checked")
-                .decrypt(nonce.into(), payload),
-            Suite::Gm => Sm4Gcm::new_from_slice(&self.key)
-                .expect("key length checked")
-                .decrypt(nonce.into(), payload),
+        match &self.cipher {
+            Cipher::Intl(c) => c.decrypt(nonce.into(), payload),
+            Cipher::Gm(c) => c.decrypt(nonce.into(), payload),
         }
         .map_err(|_| CryptoError::Decrypt)
     }

@@ -160,6 +160,7 @@ impl SqliteStore {
         }
         conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
             .db()?;
+        tune(&conn)?;
         conn.busy_timeout(Duration::from_millis(5000)).db()?;
         conn.set_prepared_statement_cache_capacity(64);
         migrate::migrate(&mut conn)?;
@@ -270,10 +271,27 @@ impl SqliteStore {
     }
 }
 
+/// What every connection gets (issue 18, measured in docs/PERFORMANCE.md):
+/// - the query planner stability guarantee: with the statistics `PRAGMA optimize` gathers (STAT4),
+///   SQLite otherwise re-prepares a cached statement whose plan depends on a bound value on every
+///   bind (the grants query: once per call); the plan chosen first is as good here;
+/// - temporary storage in memory: the writer's savepoint journal and sorts otherwise spill to temp
+///   files (page copies and writes on every job), and they are small.
+fn tune(c: &Connection) -> Result<()> {
+    c.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .db()?;
+    c.execute_batch("PRAGMA temp_store=MEMORY;").db()?;
+    Ok(())
+}
+
 fn open_reader(path: &Path) -> Result<Connection> {
     let r = Connection::open(path).db()?;
     r.execute_batch("PRAGMA foreign_keys=ON; PRAGMA query_only=ON;")
         .db()?;
+    tune(&r)?;
     r.busy_timeout(Duration::from_millis(5000)).db()?;
     r.set_prepared_statement_cache_capacity(64);
     Ok(r)
