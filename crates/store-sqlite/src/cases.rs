@@ -735,7 +735,7 @@ impl CaseStore for SqliteStore {
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {
         let number = number.to_string();
         let vault = self.vault().clone();
-        self.read(move |c| {
+        self.read_now(move |c| {
             c.prepare_cached("SELECT case_json FROM cases WHERE number = ?1")
                 .db()?
                 .query_row([number], |r| case_row(&vault, r))

@@ -232,6 +232,21 @@ impl SqliteStore {
         }
     }
 
+    /// [`read`](Self::read) for a lookup by key that takes microseconds (a session, a user, a case
+    /// snapshot): run here, on the caller's thread, with an idle reader, rather than handed to a
+    /// blocking thread and back — the hand-offs cost more than the lookups (issue 18: a third of
+    /// the server's CPU). When no reader is idle it queues like any read.
+    pub async fn read_now<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let Ok(conn) = self.inner.idle_rx.try_recv() else {
+            return self.read(f).await;
+        };
+        run_read(&self.inner, conn, f)
+    }
+
     /// Runs `f` on a reader connection, inside one read transaction (a consistent snapshot).
     pub async fn read<T, F>(&self, f: F) -> Result<T>
     where
@@ -244,30 +259,39 @@ impl SqliteStore {
                 .idle_rx
                 .recv()
                 .map_err(|_| StoreError::Backend("reader pool closed".to_string()))?;
-            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<T> {
-                let tx = conn.unchecked_transaction().db()?;
-                let v = f(&tx)?;
-                tx.finish().db()?;
-                Ok(v)
-            }));
-            match r {
-                // The connection goes back even when `f` failed.
-                Ok(v) => {
-                    let _ = inner.idle_tx.send(conn);
-                    v
-                }
-                // After a panic the connection may be mid-transaction: replace it.
-                Err(_) => {
-                    drop(conn);
-                    if let Ok(fresh) = open_reader(&inner.path) {
-                        let _ = inner.idle_tx.send(fresh);
-                    }
-                    Err(StoreError::Backend("read job panicked".to_string()))
-                }
-            }
+            run_read(&inner, conn, f)
         })
         .await
         .map_err(|e| StoreError::Backend(format!("read task failed: {e}")))?
+    }
+}
+
+/// Runs `f` in one read transaction on `conn`, and gives the connection back to the pool (a fresh
+/// one in its place if `f` panicked mid-transaction).
+fn run_read<T, F>(inner: &Inner, conn: Connection, f: F) -> Result<T>
+where
+    F: FnOnce(&Connection) -> Result<T>,
+{
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<T> {
+        let tx = conn.unchecked_transaction().db()?;
+        let v = f(&tx)?;
+        tx.finish().db()?;
+        Ok(v)
+    }));
+    match r {
+        // The connection goes back even when `f` failed.
+        Ok(v) => {
+            let _ = inner.idle_tx.send(conn);
+            v
+        }
+        // After a panic the connection may be mid-transaction: replace it.
+        Err(_) => {
+            drop(conn);
+            if let Ok(fresh) = open_reader(&inner.path) {
+                let _ = inner.idle_tx.send(fresh);
+            }
+            Err(StoreError::Backend("read job panicked".to_string()))
+        }
     }
 }
 

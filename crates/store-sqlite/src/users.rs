@@ -175,7 +175,9 @@ impl UserStore for SqliteStore {
     }
 
     async fn get_user(&self, id: i64) -> Result<Option<User>> {
-        let user = self.read(move |c| load_user(c, "id", id.into())).await?;
+        let user = self
+            .read_now(move |c| load_user(c, "id", id.into()))
+            .await?;
         user.map(|u| opened(self.vault(), u)).transpose()
     }
 
@@ -341,7 +343,7 @@ impl SessionStore for SqliteStore {
 
     async fn get_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Session>> {
         let (token, now) = (token_hash.to_string(), ts(now));
-        self.read(move |c| {
+        self.read_now(move |c| {
             c.prepare_cached(&format!(
                 "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1 AND expires_at > ?2"
             ))
