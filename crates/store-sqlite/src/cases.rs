@@ -344,15 +344,26 @@ fn append_tx(
     let s = &row.summary;
     // The columns derived rows follow, before this change (the writer is alone, so they cannot
     // change between this read and the update).
+    // And whether the columns a transition seldom moves (names, places, accounts) move now: when
+    // they do not, only the others are written, so SQLite leaves their indexes alone (issue 18).
+    let mut still = false;
     let before: Option<Followed> = tx
         .prepare_cached(
             "SELECT place_region, department, state, decide_region, applicant_region, due,
-                    received_on
+                    received_on, item_name, applicant_name, applicant_user_id, agent_user_id
              FROM cases WHERE number = ?1",
         )
         .db()?
         .query_row([&s.number], |r| {
             let state: String = r.get(2)?;
+            still = r.get::<_, String>(0)? == s.place.as_str()
+                && r.get::<_, String>(1)? == s.department
+                && r.get::<_, String>(3)? == s.decide_place.as_str()
+                && r.get::<_, String>(4)? == s.applicant_region.as_str()
+                && r.get::<_, String>(7)? == s.item_name
+                && r.get::<_, String>(8)? == s.applicant_name
+                && r.get::<_, Option<i64>>(9)? == s.applicant_user_id
+                && r.get::<_, Option<i64>>(10)? == s.agent_user_id;
             Ok(Followed {
                 place: parse_code(&r.get::<_, String>(0)?)?,
                 department: r.get(1)?,
@@ -376,8 +387,26 @@ fn append_tx(
         .db()?;
     // The version check and the snapshot write are one statement; the job's savepoint
     // undoes it if anything after fails.
-    let updated = tx
-        .prepare_cached(
+    let updated = if still {
+        tx.prepare_cached(
+            "UPDATE cases SET state = ?3, due = ?4, updated_at = ?5, version = ?6, case_json = ?7,
+                received_on = ?8
+             WHERE number = ?1 AND version = ?2",
+        )
+        .db()?
+        .execute(params![
+            s.number,
+            i64::from(expected_version),
+            s.state.as_str(),
+            s.due.map(day_text),
+            ts(s.updated_at),
+            i64::from(s.version),
+            row.case_json,
+            row.received_on.map(day_text),
+        ])
+        .db()?
+    } else {
+        tx.prepare_cached(
             "UPDATE cases SET state = ?3, item_name = ?4, department = ?5,
                 applicant_name = ?6, place_region = ?7, decide_region = ?8,
                 applicant_region = ?9, applicant_user_id = ?10, agent_user_id = ?11,
@@ -403,7 +432,8 @@ fn append_tx(
             row.case_json,
             row.received_on.map(day_text),
         ])
-        .db()?;
+        .db()?
+    };
     if updated == 0 {
         let stored: Option<i64> = tx
             .prepare_cached("SELECT version FROM cases WHERE number = ?1")
