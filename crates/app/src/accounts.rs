@@ -93,21 +93,15 @@ pub struct SignedIn {
 /// against the account.
 fn counters(state: &Services, username: &str, source: &str) -> [(String, Limit, &'static str); 2] {
     let cfg = &state.config;
-    let window = Duration::minutes(cfg.lock_minutes);
-    let limit = |max_failures| Limit {
-        max_failures,
-        window,
-        lock: window,
-    };
     [
         (
             rules::source_key(source),
-            limit(cfg.source_lock_after),
+            cfg.limit(cfg.source_lock_after),
             "来源地址",
         ),
         (
             rules::account_key(username, source),
-            limit(cfg.lock_after),
+            cfg.account_limit(),
             "账户(本来源)",
         ),
     ]

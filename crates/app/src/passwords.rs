@@ -37,12 +37,7 @@ pub async fn change(state: &Services, u: &User, c: &PasswordChange) -> Result<Si
     let now = state.clock.now();
     let source = crate::audit::source();
     let object = format!("user:{}", u.id);
-    let window = Duration::minutes(state.config.lock_minutes);
-    let limit = Limit {
-        max_failures: state.config.lock_after,
-        window,
-        lock: window,
-    };
+    let limit = state.config.account_limit();
     let key = rules::account_key(&u.username, &source);
     let count = state.store.count_attempt(&key, &limit, now).await?;
     if let Verdict::Refused { until } = rules::verdict(&count, &limit, now) {
@@ -122,15 +117,24 @@ pub async fn change(state: &Services, u: &User, c: &PasswordChange) -> Result<Si
 /// The account whose password `admin` may reset: only the security administrator's task (三员分立),
 /// for someone in their subtree, never themselves (they change their own).
 pub async fn reset_target(state: &Services, admin: &User, id: i64) -> Result<User> {
+    credentials_target(state, admin, id, "不能重置自己的密码,请使用“修改密码”").await
+}
+
+/// The account whose credentials (password, second factor) `admin` may reset: the security
+/// administrator's task (三员分立), for someone in their subtree, never themselves — `own` says
+/// what to do instead.
+pub(crate) async fn credentials_target(
+    state: &Services,
+    admin: &User,
+    id: i64,
+    own: &'static str,
+) -> Result<User> {
     if !admin.can_anywhere(Action::ManageCredentials) {
         return Err(Error::Forbidden);
     }
     let target = crate::users::managed(state, admin, id).await?;
     if target.id == admin.id {
-        return Err(Error::bad(
-            "cannot_reset_self",
-            "不能重置自己的密码,请使用“修改密码”",
-        ));
+        return Err(Error::bad("cannot_reset_self", own));
     }
     Ok(target)
 }

@@ -10,15 +10,13 @@
 //! every enrolment, code, removal and reset is in the audit log. The rules are
 //! `domain::second_factor`; the secret is stored sealed and the recovery codes as keyed hashes.
 
-use crate::access::Caller;
 use crate::accounts::{random_token, token_hash, SignedIn};
 use crate::audit::{record, Actor};
 use crate::{Error, Result, Services};
-use chrono::{DateTime, Duration, Utc};
-use domain::access::Action;
+use chrono::{DateTime, Utc};
 use domain::audit::{AuditAction, Outcome};
 use domain::second_factor::{self as rules, CodeRefused};
-use domain::sign_in::{self as limits, Limit, Verdict};
+use domain::sign_in::{self as limits, Verdict};
 use domain::ValidationErrors;
 use rand::RngCore;
 use store::credentials::SecondFactor;
@@ -166,21 +164,12 @@ fn unix(t: DateTime<Utc>) -> u64 {
     t.timestamp().max(0) as u64
 }
 
-fn limit(state: &Services) -> Limit {
-    let window = Duration::minutes(state.config.lock_minutes);
-    Limit {
-        max_failures: state.config.lock_after,
-        window,
-        lock: window,
-    }
-}
-
 /// Counts an attempt at the account's second factor before anything is checked (parallel guesses
 /// cannot share a count); refused while locked.
 async fn count(state: &Services, u: &User) -> Result<String> {
     let now = state.clock.now();
     let key = limits::second_factor_key(&u.username);
-    let l = limit(state);
+    let l = state.config.account_limit();
     let c = state.store.count_attempt(&key, &l, now).await?;
     if let Verdict::Refused { until } = limits::verdict(&c, &l, now) {
         let left = until - now;
@@ -456,16 +445,13 @@ pub async fn remove(state: &Services, u: &User, proof: &Proof) -> Result<()> {
 /// codes): their sessions end, and their next sign-in binds a new one. Not their own (三员分立:
 /// another security administrator does that).
 pub async fn reset_by_admin(state: &Services, admin: &User, id: i64) -> Result<()> {
-    if !admin.can_anywhere(Action::ManageCredentials) {
-        return Err(Error::Forbidden);
-    }
-    let target = crate::users::managed(state, admin, id).await?;
-    if target.id == admin.id {
-        return Err(Error::bad(
-            "cannot_reset_self",
-            "不能重置自己的双因素认证,请联系另一位安全管理员",
-        ));
-    }
+    let target = crate::passwords::credentials_target(
+        state,
+        admin,
+        id,
+        "不能重置自己的双因素认证,请联系另一位安全管理员",
+    )
+    .await?;
     let removed = state.store.remove_second_factor(id).await?;
     state.store.delete_user_sessions(id).await?;
     record(

@@ -100,6 +100,22 @@ impl Settings {
         }
     }
 
+    /// The limit of an account's counters (passwords from one source, second-factor codes):
+    /// `lock_after` failures within `lock_minutes` lock it for `lock_minutes`.
+    pub fn account_limit(&self) -> domain::sign_in::Limit {
+        self.limit(self.lock_after)
+    }
+
+    /// `max_failures` within `lock_minutes`, locking for `lock_minutes`.
+    pub fn limit(&self, max_failures: u32) -> domain::sign_in::Limit {
+        let window = chrono::Duration::minutes(self.lock_minutes);
+        domain::sign_in::Limit {
+            max_failures,
+            window,
+            lock: window,
+        }
+    }
+
     /// Whether people reach the platform over HTTPS (then browsers are told to stay on it).
     pub fn https(&self) -> bool {
         self.public_url.starts_with("https://")

@@ -2,8 +2,8 @@
 //! statement (`INSERT … ON CONFLICT DO UPDATE … RETURNING`): PostgreSQL locks the row for the
 //! update, so concurrent attempts on one key are counted one after another.
 
-use crate::sessions::{session_row, SESSION_COLS};
-use crate::{corrupt, db, violated, PgStore};
+use crate::sessions::{missing_user, session_row, SESSION_COLS};
+use crate::{corrupt, db, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::sign_in::{Count, Limit};
@@ -11,7 +11,6 @@ use store::credentials::{
     count_attempt_sql, release_attempt_sql, CredentialStore, PasswordState, ResetCode, SecondFactor,
 };
 use store::{Result, Session, StoreError};
-use tokio_postgres::error::SqlState;
 
 impl PgStore {
     /// Runs an UPDATE of one user; none changed is `NotFound`.
@@ -163,10 +162,7 @@ impl CredentialStore for PgStore {
             ],
         )
         .await
-        .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-            Some(_) => StoreError::NotFound("user"),
-            None => db(e),
-        })?;
+        .map_err(missing_user)?;
         Ok(())
     }
 
@@ -280,10 +276,7 @@ impl CredentialStore for PgStore {
         let n = conn
             .execute(&stmt, &[&user_id, &sealed, &now])
             .await
-            .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-                Some(_) => StoreError::NotFound("user"),
-                None => db(e),
-            })?;
+            .map_err(missing_user)?;
         Ok(n == 1)
     }
 
@@ -401,9 +394,6 @@ async fn put_recovery_keys(
         &[&user_id, &keys, &now],
     )
     .await
-    .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-        Some(_) => StoreError::NotFound("user"),
-        None => db(e),
-    })?;
+    .map_err(missing_user)?;
     Ok(())
 }

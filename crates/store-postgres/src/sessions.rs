@@ -27,6 +27,14 @@ pub(crate) fn session_row(r: &tokio_postgres::Row) -> Session {
     }
 }
 
+/// A foreign key to `users` failed: the user does not exist.
+pub(crate) fn missing_user(e: tokio_postgres::Error) -> StoreError {
+    match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+        Some(_) => StoreError::NotFound("user"),
+        None => db(e),
+    }
+}
+
 #[async_trait]
 impl SessionStore for PgStore {
     async fn create_session(&self, session: &Session) -> Result<()> {
@@ -53,10 +61,7 @@ impl SessionStore for PgStore {
             ],
         )
         .await
-        .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-            Some(_) => StoreError::NotFound("user"),
-            None => db(e),
-        })?;
+        .map_err(missing_user)?;
         Ok(())
     }
 

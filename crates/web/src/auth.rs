@@ -134,6 +134,15 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age_s: i64) -> 
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}")
 }
 
+/// The cookie of a session just opened (a sign-in, a password change, the second factor's new
+/// session): it lives as long as the session can.
+pub fn session_cookie(state: &AppState, s: &SignedIn) -> String {
+    let left = (s.session.expires_at - state.clock.now())
+        .num_seconds()
+        .max(0);
+    set_cookie(state, SESSION_COOKIE, &s.token, left)
+}
+
 /// Resolves the session cookie into an [`Authed`] request extension, then guards every
 /// state-changing request against CSRF before any handler runs:
 /// - JSON API writes by a signed-in user must carry the `X-CSRF-Token` header;

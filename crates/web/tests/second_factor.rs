@@ -36,6 +36,12 @@ async fn password_only(app: &TestApp, username: &str) -> (Session, Value) {
     )
 }
 
+/// The sign-in's second step over the API: a code or a recovery code.
+async fn second_step(app: &TestApp, s: &Session, proof: &Value) -> common::Resp {
+    app.post_json("/api/v1/session/second-factor", s, proof)
+        .await
+}
+
 fn session_of(r: &common::Resp) -> Session {
     Session {
         cookie: r.set_cookie("yz_session"),
@@ -92,13 +98,7 @@ async fn a_required_role_can_do_nothing_but_bind_then_present_a_code(app: TestAp
     let me = app.get("/api/v1/me", &s).await.json();
     assert_eq!(me["second_factor"], "enrol");
     // Verifying before binding is refused.
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s,
-            &json!({ "code": "123456" }),
-        )
-        .await;
+    let r = second_step(&app, &s, &json!({ "code": "123456" })).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
     assert_eq!(r.json()["code"], "second_factor_not_enrolled");
 
@@ -169,23 +169,11 @@ async fn a_required_role_can_do_nothing_but_bind_then_present_a_code(app: TestAp
     // The next sign-in asks for a code; the binding's code is not taken again.
     let (s2, v) = password_only(&app, SUP_CITY).await;
     assert_eq!(v["second_factor"], "verify");
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s2,
-            &json!({ "code": code }),
-        )
-        .await;
+    let r = second_step(&app, &s2, &json!({ "code": code })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert_eq!(r.json()["errors"][0]["code"], "second_factor_replayed");
     let (next, _) = code_now(&app, &secret, Some(step));
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s2,
-            &json!({ "code": next }),
-        )
-        .await;
+    let r = second_step(&app, &s2, &json!({ "code": next })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(
         app.get("/api/v1/cases", &session_of(&r)).await.status,
@@ -275,8 +263,8 @@ async fn codes_are_counted_before_they_are_checked_and_one_step_is_used_once(app
             let app = &app;
             let s = s.clone();
             async move {
-                app.post_json(
-                    "/api/v1/session/second-factor",
+                second_step(
+                    app,
                     &s,
                     &json!({ "code": format!("{:06}", 111_111 * (i % 9 + 1)) }),
                 )
@@ -301,13 +289,7 @@ async fn codes_are_counted_before_they_are_checked_and_one_step_is_used_once(app
     );
     // Locked: even the right code is refused, from any new sign-in too.
     let (code, step) = code_now(&app, &secret, last);
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s,
-            &json!({ "code": code }),
-        )
-        .await;
+    let r = second_step(&app, &s, &json!({ "code": code })).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.text());
     assert!(r.headers.get(header::RETRY_AFTER).is_some());
     // The security administrator lifts it; the same code is then taken, once, by one of two
@@ -320,10 +302,7 @@ async fn codes_are_counted_before_they_are_checked_and_one_step_is_used_once(app
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let (s2, _) = password_only(&app, SUP_CITY).await;
     let body = json!({ "code": code });
-    let (a, b) = tokio::join!(
-        app.post_json("/api/v1/session/second-factor", &s, &body),
-        app.post_json("/api/v1/session/second-factor", &s2, &body),
-    );
+    let (a, b) = tokio::join!(second_step(&app, &s, &body), second_step(&app, &s2, &body),);
     let mut got = [a.status, b.status];
     got.sort();
     assert_eq!(
@@ -345,13 +324,7 @@ async fn recovery_codes_are_single_use_and_renewed_with_a_code(app: TestApp) {
     let (s, _) = password_only(&app, AUDITOR).await;
     // Typed loosely: upper case, no dash, spaces.
     let typed = format!(" {} ", used.replace('-', "").to_uppercase());
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s,
-            &json!({ "recovery_code": typed }),
-        )
-        .await;
+    let r = second_step(&app, &s, &json!({ "recovery_code": typed })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let full = session_of(&r);
     assert_eq!(
@@ -359,13 +332,7 @@ async fn recovery_codes_are_single_use_and_renewed_with_a_code(app: TestApp) {
         9
     );
     let (s, _) = password_only(&app, AUDITOR).await;
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s,
-            &json!({ "recovery_code": used }),
-        )
-        .await;
+    let r = second_step(&app, &s, &json!({ "recovery_code": used })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.json()["errors"][0]["field"], "recovery_code");
     assert_eq!(r.json()["errors"][0]["code"], "invalid_recovery_code");
@@ -385,21 +352,9 @@ async fn recovery_codes_are_single_use_and_renewed_with_a_code(app: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let fresh = r.json()["recovery_codes"].as_array().unwrap().clone();
     assert_eq!(fresh.len(), 10);
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s,
-            &json!({ "recovery_code": spare }),
-        )
-        .await;
+    let r = second_step(&app, &s, &json!({ "recovery_code": spare })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "an old code");
-    let r = app
-        .post_json(
-            "/api/v1/session/second-factor",
-            &s,
-            &json!({ "recovery_code": fresh[0] }),
-        )
-        .await;
+    let r = second_step(&app, &s, &json!({ "recovery_code": fresh[0] })).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(
         audited(&app, AuditAction::RecoveryCodesIssued).await.len(),
@@ -503,11 +458,7 @@ async fn the_security_administrator_resets_a_lost_authenticator(app: TestApp) {
 
 async fn the_pages_take_a_sign_in_through_binding_and_the_code(app: TestApp) {
     // The password form sends the supervisor to the second step, keeping where they were going.
-    let form = app.get("/login", &Session::default()).await;
-    let anon = Session {
-        cookie: form.set_cookie("yz_csrf"),
-        csrf: hidden_value(&form.text(), "_csrf").unwrap(),
-    };
+    let anon = app.login_form().await;
     let r = app
         .post_form(
             "/login",
@@ -589,11 +540,7 @@ async fn the_pages_take_a_sign_in_through_binding_and_the_code(app: TestApp) {
     );
 
     // Next time: the code page; a wrong code keeps the page with its message, a right one goes on.
-    let form = app.get("/login", &Session::default()).await;
-    let anon = Session {
-        cookie: form.set_cookie("yz_csrf"),
-        csrf: hidden_value(&form.text(), "_csrf").unwrap(),
-    };
+    let anon = app.login_form().await;
     let r = app
         .post_form(
             "/login",

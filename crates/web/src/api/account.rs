@@ -2,7 +2,7 @@
 //! administrator's password reset and unlock; an applicant's reset by SMS code. Transport for
 //! `app::passwords` and `app::sessions`.
 
-use super::model::{Done, SignedIn, UserView};
+use super::model::{Done, SignedIn};
 use super::{ApiJson, ApiPath};
 use crate::auth::{self, ApiUser, SESSION_COOKIE};
 use crate::error::ApiResult;
@@ -43,19 +43,8 @@ async fn change_password(
     ApiJson(body): ApiJson<PasswordChange>,
 ) -> ApiResult<Response> {
     let s = app::passwords::change(&state, &u.user, &body).await?;
-    let cookie = auth::set_cookie(
-        &state,
-        SESSION_COOKIE,
-        &s.token,
-        state.config.session_hours * 3600,
-    );
-    let reply = SignedIn {
-        user: UserView::from(&s.user),
-        csrf_token: s.session.csrf_token.clone(),
-        expires_at: s.session.expires_at,
-        second_factor: None,
-        password_change_due: false,
-    };
+    let cookie = auth::session_cookie(&state, &s);
+    let reply = SignedIn::of(&s, None);
     Ok(([(header::SET_COOKIE, cookie)], Json(reply)).into_response())
 }
 

@@ -60,6 +60,19 @@ pub struct SignedIn {
     pub password_change_due: bool,
 }
 
+impl SignedIn {
+    /// The reply for a session just opened; `second_factor` is what it must still do.
+    pub fn of(s: &app::accounts::SignedIn, second_factor: Option<app::second_factor::Due>) -> Self {
+        SignedIn {
+            user: UserView::from(&s.user),
+            csrf_token: s.session.csrf_token.clone(),
+            expires_at: s.session.expires_at,
+            second_factor,
+            password_change_due: s.session.password_change_due,
+        }
+    }
+}
+
 /// The caller's account and the session's CSRF token.
 #[derive(Serialize, ToSchema)]
 pub struct Me {

@@ -2,9 +2,9 @@
 //! recovery codes, unbinding, and the security administrator's reset. Transport for
 //! `app::second_factor`.
 
-use super::model::{Done, SignedIn, UserView};
+use super::model::{Done, SignedIn};
 use super::{ApiJson, ApiPath};
-use crate::auth::{self, ApiUser, SESSION_COOKIE};
+use crate::auth::{self, ApiUser};
 use crate::error::ApiResult;
 use crate::state::AppState;
 use app::second_factor::{Enrolment, Proof, Status};
@@ -29,21 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The reply to a sign-in's second step: the session that replaces the one the password opened.
 fn signed_in(state: &AppState, s: &app::accounts::SignedIn) -> (String, SignedIn) {
-    let cookie = auth::set_cookie(
-        state,
-        SESSION_COOKIE,
-        &s.token,
-        (s.session.expires_at - state.clock.now())
-            .num_seconds()
-            .max(0),
-    );
-    let reply = SignedIn {
-        user: UserView::from(&s.user),
-        csrf_token: s.session.csrf_token.clone(),
-        expires_at: s.session.expires_at,
-        second_factor: None,
-        password_change_due: s.session.password_change_due,
-    };
+    let cookie = auth::session_cookie(state, s);
+    let reply = SignedIn::of(s, None);
     (cookie, reply)
 }
 

@@ -39,19 +39,9 @@ async fn login(
     ApiJson(body): ApiJson<Login>,
 ) -> ApiResult<Response> {
     let s = auth::sign_in(&state, &body.username, &body.password).await?;
-    let cookie = auth::set_cookie(
-        &state,
-        SESSION_COOKIE,
-        &s.token,
-        state.config.session_hours * 3600,
-    );
-    let reply = SignedIn {
-        user: UserView::from(&s.user),
-        csrf_token: s.session.csrf_token.clone(),
-        expires_at: s.session.expires_at,
-        second_factor: app::second_factor::due(&state, &s.user, &s.session).await?,
-        password_change_due: s.session.password_change_due,
-    };
+    let cookie = auth::session_cookie(&state, &s);
+    let due = app::second_factor::due(&state, &s.user, &s.session).await?;
+    let reply = SignedIn::of(&s, due);
     Ok(([(header::SET_COOKIE, cookie)], Json(reply)).into_response())
 }
 

@@ -105,12 +105,7 @@ pub async fn password_submit(
     };
     match app::passwords::change(&state, &u.user, &change).await {
         Ok(s) => {
-            let cookie = auth::set_cookie(
-                &state,
-                SESSION_COOKIE,
-                &s.token,
-                state.config.session_hours * 3600,
-            );
+            let cookie = auth::session_cookie(&state, &s);
             Ok((
                 [(header::SET_COOKIE, cookie)],
                 Redirect::to("/account/sessions"),

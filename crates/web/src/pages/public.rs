@@ -274,7 +274,7 @@ pub struct NextQuery {
 
 /// Only same-site paths may be redirected to after sign-in (`LocalPath`); anything else goes to
 /// the workbench.
-fn safe_next(next: &str) -> LocalPath {
+pub(super) fn safe_next(next: &str) -> LocalPath {
     LocalPath::parse_or(next, "/admin")
 }
 
@@ -343,12 +343,7 @@ pub struct LoginForm {
 pub async fn login_submit(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
     match auth::sign_in(&state, &f.username, &f.password).await {
         Ok(s) => {
-            let cookie = auth::set_cookie(
-                &state,
-                SESSION_COOKIE,
-                &s.token,
-                state.config.session_hours * 3600,
-            );
+            let cookie = auth::session_cookie(&state, &s);
             let clear = auth::set_cookie(&state, ANON_CSRF_COOKIE, "", 0);
             // Applicants have no workbench: they go home, or back to the page that asked them to
             // sign in (在线申报 on a guide).

@@ -4,8 +4,9 @@
 
 use super::account::{as_fields, general_errors};
 use super::documents::qr_svg;
+use super::public::safe_next;
 use super::{csrf_input, field_errors, layout, PageResult};
-use crate::auth::{self, Authed, PageUser, SESSION_COOKIE};
+use crate::auth::{self, Authed, PageUser};
 use crate::error::HttpError;
 use crate::local_path::LocalPath;
 use crate::state::AppState;
@@ -24,27 +25,15 @@ pub struct NextQuery {
     pub next: String,
 }
 
-fn next_of(s: &str) -> LocalPath {
-    LocalPath::parse_or(s, "/admin")
-}
-
 /// `path?next=…`, the destination kept through the steps of a sign-in.
 pub fn with_next(path: &str, next: &LocalPath) -> String {
     let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
     format!("{path}?{q}")
 }
 
-/// A redirect that also sets the session cookie of a replaced session.
-fn go_with_session(state: &AppState, s: &app::accounts::SignedIn, to: &LocalPath) -> Response {
-    let cookie = auth::set_cookie(
-        state,
-        SESSION_COOKIE,
-        &s.token,
-        (s.session.expires_at - state.clock.now())
-            .num_seconds()
-            .max(0),
-    );
-    let mut resp = to.redirect();
+/// `resp` setting the cookie of the session that replaced this one.
+fn with_session(mut resp: Response, state: &AppState, s: &app::accounts::SignedIn) -> Response {
+    let cookie = auth::session_cookie(state, s);
     resp.headers_mut()
         .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
     resp
@@ -101,7 +90,7 @@ pub async fn login_page(
     PageUser(u): PageUser,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    let next = next_of(&q.next);
+    let next = safe_next(&q.next);
     Ok(
         match app::second_factor::due(&state, &u.user, &u.session).await? {
             None => next.redirect(),
@@ -128,13 +117,9 @@ pub async fn login_submit(
     PageUser(u): PageUser,
     Form(f): Form<ProofForm>,
 ) -> PageResult {
-    let next = next_of(&f.next);
-    let proof = Proof {
-        code: f.code,
-        recovery_code: f.recovery_code,
-    };
-    match app::second_factor::verify(&state, &u.user, &u.session, &proof).await {
-        Ok(s) => Ok(go_with_session(&state, &s, &next)),
+    let next = safe_next(&f.next);
+    match app::second_factor::verify(&state, &u.user, &u.session, &f.proof()).await {
+        Ok(s) => Ok(with_session(next.redirect(), &state, &s)),
         Err(e) => {
             let status = e.status();
             Ok(verify_form(&u, &next, &as_fields(e)?, status))
@@ -233,7 +218,7 @@ pub async fn account_page(
     PageUser(u): PageUser,
     Query(q): Query<NextQuery>,
 ) -> PageResult {
-    let next = next_of(&q.next);
+    let next = safe_next(&q.next);
     let st = app::second_factor::status(&state, &u.user).await?;
     if !st.enrolled {
         return enrol_form(&state, &u, &next, &[], StatusCode::OK).await;
@@ -291,28 +276,19 @@ pub async fn account_confirm(
     PageUser(u): PageUser,
     Form(f): Form<ProofForm>,
 ) -> PageResult {
-    let next = next_of(&f.next);
+    let next = safe_next(&f.next);
     match app::second_factor::confirm(&state, &u.user, &u.session, &f.code).await {
         Ok((codes, signed)) => {
-            let mut resp = codes_page(
+            let page = codes_page(
                 &u,
                 &codes,
                 signed.as_ref().map(|_| &next),
                 "身份验证器已绑定",
             );
-            if let Some(s) = &signed {
-                let cookie = auth::set_cookie(
-                    &state,
-                    SESSION_COOKIE,
-                    &s.token,
-                    (s.session.expires_at - state.clock.now())
-                        .num_seconds()
-                        .max(0),
-                );
-                resp.headers_mut()
-                    .append(header::SET_COOKIE, cookie.parse().expect("cookie header"));
-            }
-            Ok(resp)
+            Ok(match &signed {
+                Some(s) => with_session(page, &state, s),
+                None => page,
+            })
         }
         Err(e) => {
             let status = e.status();
@@ -322,23 +298,31 @@ pub async fn account_confirm(
     }
 }
 
+impl ProofForm {
+    fn proof(self) -> Proof {
+        Proof {
+            code: self.code,
+            recovery_code: self.recovery_code,
+        }
+    }
+}
+
+/// The account's second-factor page again, with why a form on it was refused.
+async fn refused_on_status(state: &AppState, u: &Authed, e: app::Error) -> PageResult {
+    let status = e.status();
+    let errs = as_fields(e)?;
+    let st = app::second_factor::status(state, &u.user).await?;
+    Ok(status_page(u, &st, &errs, status))
+}
+
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
     PageUser(u): PageUser,
     Form(f): Form<ProofForm>,
 ) -> PageResult {
-    let proof = Proof {
-        code: f.code,
-        recovery_code: f.recovery_code,
-    };
-    match app::second_factor::new_recovery_codes_for(&state, &u.user, &proof).await {
+    match app::second_factor::new_recovery_codes_for(&state, &u.user, &f.proof()).await {
         Ok(codes) => Ok(codes_page(&u, &codes, None, "新的恢复码")),
-        Err(e) => {
-            let status = e.status();
-            let errs = as_fields(e)?;
-            let st = app::second_factor::status(&state, &u.user).await?;
-            Ok(status_page(&u, &st, &errs, status))
-        }
+        Err(e) => refused_on_status(&state, &u, e).await,
     }
 }
 
@@ -347,18 +331,9 @@ pub async fn remove(
     PageUser(u): PageUser,
     Form(f): Form<ProofForm>,
 ) -> PageResult {
-    let proof = Proof {
-        code: f.code,
-        recovery_code: f.recovery_code,
-    };
-    match app::second_factor::remove(&state, &u.user, &proof).await {
+    match app::second_factor::remove(&state, &u.user, &f.proof()).await {
         Ok(()) => Ok(Redirect::to("/account/sessions").into_response()),
-        Err(e) => {
-            let status = e.status();
-            let errs = as_fields(e)?;
-            let st = app::second_factor::status(&state, &u.user).await?;
-            Ok(status_page(&u, &st, &errs, status))
-        }
+        Err(e) => refused_on_status(&state, &u, e).await,
     }
 }
 

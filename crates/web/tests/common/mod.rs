@@ -452,17 +452,22 @@ impl TestApp {
         }
     }
 
-    /// Signs in through the HTML login form, as a browser would, and reads the page CSRF token.
-    pub async fn page_login(&self, username: &str) -> Session {
+    /// The login page as a browser opens it: its double-submit CSRF cookie and field.
+    pub async fn login_form(&self) -> Session {
         let form = self.get("/login", &Session::default()).await;
         let anon = form
             .set_cookie("yz_csrf")
             .expect("login page sets a CSRF cookie");
         let token = hidden_value(&form.text(), "_csrf").expect("login form has a CSRF field");
-        let s = Session {
+        Session {
             cookie: Some(anon),
             csrf: token,
-        };
+        }
+    }
+
+    /// Signs in through the HTML login form, as a browser would, and reads the page CSRF token.
+    pub async fn page_login(&self, username: &str) -> Session {
+        let s = self.login_form().await;
         let r = self
             .post_form(
                 "/login",
