@@ -432,7 +432,9 @@ pub async fn execute_keyed(
         .get_case(number.as_str())
         .await?
         .ok_or(Error::NotFound("办件"))?;
-    execute_on(state, actor, c, cmd, comment, attachments, key).await
+    execute_on(state, actor, c, cmd, comment, attachments, key)
+        .await
+        .map(|done| done.case)
 }
 
 /// Checks that `user` may upload material `index` of `c` now — the command's own rule, asked
@@ -492,6 +494,13 @@ fn replayed(c: &Case, key: &IdempotencyKey) -> Result<bool> {
     }
 }
 
+/// A command's outcome: the case after it and the events it appended (none when the request was
+/// a replay of one already applied).
+pub struct Executed {
+    pub case: Case,
+    pub events: Vec<case::CaseEvent>,
+}
+
 /// Runs a command on a case the caller has just loaded (saves reading and decoding it twice).
 pub async fn execute_on(
     state: &Services,
@@ -501,7 +510,11 @@ pub async fn execute_on(
     comment: &str,
     attachments: &[String],
     key: Option<&IdempotencyKey>,
-) -> Result<Case> {
+) -> Result<Executed> {
+    let replay = |case| Executed {
+        case,
+        events: vec![],
+    };
     let number = c.filing.number.clone();
     let number = number.as_str();
     if let Some(k) = key {
@@ -513,7 +526,7 @@ pub async fn execute_on(
             ));
         }
         if replayed(&c, k)? {
-            return Ok(c);
+            return Ok(replay(c));
         }
     }
     domain::limits::check_command(cmd, comment)?;
@@ -571,7 +584,7 @@ pub async fn execute_on(
                 .ok_or(Error::NotFound("办件"))?;
             if let Some(k) = key {
                 if replayed(&now_case, k)? {
-                    return Ok(now_case);
+                    return Ok(replay(now_case));
                 }
             }
             return Err(Error::Conflict {
@@ -584,7 +597,7 @@ pub async fn execute_on(
     // Text messages leave the building only once the transition is durable.
     send_sms(state, &next, &effects.messages);
     state.notify_change();
-    Ok(next)
+    Ok(Executed { case: next, events })
 }
 
 /// The disclosed result of a grant among new events (公示), if any.

@@ -6,6 +6,10 @@
 //! PostgreSQL) and SpiffWorkflow, and write a JSON report. `--crash N` instead kills the server
 //! N times under load and proves nothing acknowledged was lost.
 
+// The same allocator as the server: the harness shares the machine with it.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod dict;
 mod history;
 mod http;

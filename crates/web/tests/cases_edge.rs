@@ -1,6 +1,6 @@
 //! HTTP tests of the edges of the case API on SQLite and PostgreSQL: uploads checked by content,
 //! the tamper check, retried commands, queues paged by keyset, the configured public address in
-//! notices, and form choices and identifiers parsed once at the edge.
+//! notices, form choices and identifiers parsed once at the edge, and compact command replies.
 
 mod common;
 
@@ -14,6 +14,7 @@ both_backends!(
     uploads_are_checked_by_content,
     a_tampered_event_is_caught,
     queues_page_by_keyset,
+    command_replies_are_compact_unless_asked,
 );
 
 async fn uploads_are_checked_by_content(app: TestApp) {
@@ -383,4 +384,100 @@ async fn malformed_identifiers_are_answered_like_unknown_ones() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
     assert!(r.text().contains("办件编号应为25位数字"), "{}", r.text());
+}
+
+/// A command answers with its outcome (state, version, the events it added, deadlines, running
+/// stages), not the whole case, unless the client asks with `Prefer: return=representation`.
+async fn command_replies_are_compact_unless_asked(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let before = app.store.get_case(&n).await.unwrap().unwrap().version;
+    let send = |key: &'static str, prefer: Option<&'static str>| {
+        let (app, clerk, n) = (&app, &clerk, &n);
+        async move {
+            let mut headers = vec![("idempotency-key", key)];
+            if let Some(p) = prefer {
+                headers.push(("prefer", p));
+            }
+            app.request_with(
+                Method::POST,
+                &format!("/api/v1/cases/{n}/commands"),
+                clerk,
+                Some("application/json"),
+                serde_json::to_vec(&json!({ "command": { "action": "accept" } })).unwrap(),
+                true,
+                &headers,
+            )
+            .await
+        }
+    };
+    let r = send("compact-1", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.headers.get("preference-applied").is_none());
+    let reply = r.json();
+    let stored = app.store.get_case(&n).await.unwrap().unwrap();
+    assert_eq!(reply["number"], n.as_str());
+    assert_eq!(reply["version"], stored.version);
+    assert_eq!(reply["state"], json!(stored.state));
+    assert_eq!(reply["deadlines"], json!(stored.deadlines));
+    assert!(
+        reply.get("filing").is_none(),
+        "no whole case by default: {reply}"
+    );
+    // The events this command added, in order, as the log has them.
+    let added: Vec<(u64, String)> = reply["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["seq"].as_u64().unwrap(),
+                e["type"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let log = app.store.case_events(&n).await.unwrap();
+    let expected: Vec<(u64, String)> = log
+        .iter()
+        .filter(|e| e.seq > before)
+        .map(|e| (e.seq as u64, e.kind.name().to_string()))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(added, expected);
+    assert_eq!(added[0].1, "accepted");
+    // The running stages are the case's active ones, with the index `complete_stage` takes.
+    let running: Vec<(usize, String)> = reply["running_stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["index"].as_u64().unwrap() as usize,
+                s["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let active: Vec<(usize, String)> = stored
+        .stages
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_active())
+        .map(|(i, s)| (i, s.name.clone()))
+        .collect();
+    assert!(!active.is_empty(), "an accepted case has a running stage");
+    assert_eq!(running, active);
+    // A retry under the same key adds nothing and says so.
+    let again = send("compact-1", None).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert_eq!(again.json()["events"], json!([]));
+    assert_eq!(again.json()["version"], stored.version);
+    // Asked for, the whole case (as `GET /cases/{n}` shows it), and the header says so.
+    let full = send("compact-1", Some("respond-async, return=representation")).await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(
+        full.headers.get("preference-applied").unwrap(),
+        "return=representation"
+    );
+    let got = app.get(&format!("/api/v1/cases/{n}"), &clerk).await.json();
+    assert_eq!(full.json(), got);
 }

@@ -1,7 +1,8 @@
 //! Cases over the API: filing, queues, commands, materials, lookup, messages, results, verify.
 
 use super::model::{
-    AutoAccepted, CaseView, EventView, MessageView, QueueRow, ResultView, Uploaded,
+    AutoAccepted, CaseView, CommandReply, CommandResult, EventView, MessageView, QueueRow,
+    ResultView, Uploaded,
 };
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::ApiUser;
@@ -11,6 +12,7 @@ use crate::ids;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use domain::access::Action;
 use domain::case::{Command, IdempotencyKey};
@@ -216,22 +218,25 @@ pub struct CommandBody {
 /// 对办件执行操作
 ///
 /// 提交、补正、受理、审查、特别程序、延期、决定、收费、送达、办结、撤回、终止等。带
-/// `Idempotency-Key` 头重试同一操作不会重复执行。
+/// `Idempotency-Key` 头重试同一操作不会重复执行。应答默认为精简结果(状态、版本、新增事件、
+/// 期限与进行中的环节);请求头 `Prefer: return=representation` 时返回完整办件
+/// (应答头 `Preference-Applied` 注明)。
 #[utoipa::path(post, path = "/cases/{number}/commands", tag = "办件", operation_id = "case_command",
     params(
         ("number" = String, Path, description = "办件编号"),
         ("idempotency-key" = Option<String>, Header, description = "客户端生成的唯一键;同键重试返回同一结果"),
+        ("prefer" = Option<String>, Header, description = "`return=representation`:应答为完整办件;缺省或 `return=minimal`:精简结果"),
     ),
     request_body = CommandBody,
     security(("session" = [], "csrf" = [])),
-    responses((status = 200, description = "操作后的办件", body = CaseView)))]
+    responses((status = 200, description = "操作结果(精简)或操作后的办件", body = CommandResult)))]
 async fn case_command(
     State(state): State<AppState>,
     ApiUser(u): ApiUser,
     ApiPath(number): ApiPath<String>,
     headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<CommandBody>,
-) -> ApiResult<Json<CaseView>> {
+) -> ApiResult<axum::response::Response> {
     let number = ids::case_number(&number)?;
     let key = idempotency_key(&headers, &number, &b)?;
     let c = cases::load_visible(&state, &u, &number).await?;
@@ -239,9 +244,35 @@ async fn case_command(
         return Err(AppError::Forbidden.into());
     }
     let actor = cases::actor_for(&state, &u).await?;
-    let case =
+    let done =
         cases::execute_on(&state, &actor, c, &b.command, &b.comment, &[], key.as_ref()).await?;
-    Ok(Json(app::personal::masked_for(&u, case).into()))
+    // The whole case is ~4 kB of JSON to write and for the client to read; most clients only need
+    // to know the command took and where the case stands (issue 18).
+    Ok(if wants_representation(&headers) {
+        (
+            [("preference-applied", "return=representation")],
+            Json(CommandResult::Full(Box::new(
+                app::personal::masked_for(&u, done.case).into(),
+            ))),
+        )
+            .into_response()
+    } else {
+        Json(CommandResult::Compact(CommandReply::of(
+            &done.case,
+            &done.events,
+        )))
+        .into_response()
+    })
+}
+
+/// Whether the request's `Prefer` header (RFC 7240) asks for the whole resource.
+fn wants_representation(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("return=representation"))
 }
 
 /// The request's `Idempotency-Key` with the hash of what it came with: method, path and the body

@@ -210,6 +210,81 @@ pub struct CellErrorReply {
     pub message: String,
 }
 
+/// 操作结果:办件状态、版本与本次新增的事件(默认的精简应答;请求头
+/// `Prefer: return=representation` 时改为返回完整办件)。
+#[derive(Serialize, ToSchema)]
+pub struct CommandReply {
+    /// 办件编号
+    pub number: String,
+    pub state: CaseState,
+    /// 操作后的版本(事件数);下一操作基于此版本
+    pub version: u32,
+    /// 本次操作新增的事件;同一幂等键的重试为空
+    pub events: Vec<NewEvent>,
+    pub deadlines: Deadlines,
+    /// 操作后正在进行的环节
+    pub running_stages: Vec<RunningStage>,
+}
+
+/// 新增事件的序号、类型与时间
+#[derive(Serialize, ToSchema)]
+pub struct NewEvent {
+    pub seq: u32,
+    /// 事件类型(与事件日志中 `kind.type` 相同)
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+/// 正在进行的环节
+#[derive(Serialize, ToSchema)]
+pub struct RunningStage {
+    /// 环节序号,从 0 起(`complete_stage` 的 index)
+    pub index: usize,
+    pub name: String,
+    pub department: String,
+    pub due: Option<NaiveDate>,
+}
+
+impl CommandReply {
+    pub fn of(case: &Case, events: &[CaseEvent]) -> CommandReply {
+        CommandReply {
+            number: case.filing.number.as_str().to_string(),
+            state: case.state,
+            version: case.version,
+            events: events
+                .iter()
+                .map(|e| NewEvent {
+                    seq: e.seq,
+                    kind: e.kind.name(),
+                    at: e.at,
+                })
+                .collect(),
+            deadlines: case.deadlines.clone(),
+            running_stages: case
+                .stages
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.is_active())
+                .map(|(index, s)| RunningStage {
+                    index,
+                    name: s.name.clone(),
+                    department: s.department.clone(),
+                    due: s.due,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a command answers: the compact reply, or the whole case when the client asked for it.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CommandResult {
+    Compact(CommandReply),
+    Full(Box<CaseView>),
+}
+
 /// A case (办件) as staff and the applicant see it.
 #[derive(Serialize, ToSchema)]
 pub struct CaseView {

@@ -238,7 +238,25 @@ impl TestApp {
         body: Vec<u8>,
         csrf_header: bool,
     ) -> Resp {
+        self.request_with(method, path, s, content_type, body, csrf_header, &[])
+            .await
+    }
+    /// [`TestApp::request`] with more request headers.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn request_with(
+        &self,
+        method: Method,
+        path: &str,
+        s: &Session,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        csrf_header: bool,
+        extra: &[(&str, &str)],
+    ) -> Resp {
         let mut b = Request::builder().method(method.clone()).uri(path);
+        for (name, value) in extra {
+            b = b.header(*name, *value);
+        }
         if let Some(c) = &s.cookie {
             b = b.header(header::COOKIE, c);
         }
@@ -556,12 +574,17 @@ macro_rules! both_backends {
     };
 }
 
-/// Sends a case command over the API with the session's CSRF header.
+/// Sends a case command over the API with the session's CSRF header, asking for the whole case
+/// in the reply (`Prefer: return=representation`) so tests can look at any field of it.
 pub async fn cmd(app: &TestApp, s: &Session, n: &str, command: Value) -> Resp {
-    app.post_json(
+    app.request_with(
+        Method::POST,
         &format!("/api/v1/cases/{n}/commands"),
         s,
-        &serde_json::json!({ "command": command }),
+        Some("application/json"),
+        serde_json::to_vec(&serde_json::json!({ "command": command })).unwrap(),
+        true,
+        &[("prefer", "return=representation")],
     )
     .await
 }
