@@ -480,10 +480,20 @@ pub async fn upload_material(
     Ok((sha256, content_type))
 }
 
-/// Whether `key` was already applied to `c` (a retry: answer with the case as it is), an error
-/// when it was applied to another request, `false` when it is new.
-fn replayed(c: &Case, key: &IdempotencyKey) -> Result<bool> {
-    match c.recent_keys.iter().find_map(|seen| key.replays(seen)) {
+/// Whether `key` was already taken by the case (a retry: answer with the case as it is), an error
+/// when it was taken by another request, `false` when it is new. Keys live in `case_keys`; a
+/// snapshot written before them may still carry its recent keys.
+async fn replayed(state: &Services, c: &Case, key: &IdempotencyKey) -> Result<bool> {
+    let seen = match c.recent_keys.iter().find(|seen| seen.key == key.key) {
+        Some(seen) => Some(seen.clone()),
+        None => {
+            state
+                .store
+                .idempotency_key(c.filing.number.as_str(), &key.key)
+                .await?
+        }
+    };
+    match seen.and_then(|seen| key.replays(&seen)) {
         Some(true) => Ok(true),
         Some(false) => Err(Error::Unprocessable {
             code: "idempotency_key_reused",
@@ -525,14 +535,27 @@ pub async fn execute_on(
                 "幂等键应为1至100个字符",
             ));
         }
-        if replayed(&c, k)? {
+        // Keys a snapshot still carries are checked here for free; `case_keys` is read only when
+        // the command cannot go ahead (below), since a retry of an applied command either fails
+        // `decide` on the case as it now is or fails the write on the key.
+        if c.recent_keys.iter().any(|seen| seen.key == k.key) && replayed(state, &c, k).await? {
             return Ok(replay(c));
         }
     }
     domain::limits::check_command(cmd, comment)?;
     let now = state.clock.now();
     let cal = state.calendar_for(&c.filing.place).await?;
-    let d = case::decide(&c, cmd, actor, now, &cal)?;
+    let d = match case::decide(&c, cmd, actor, now, &cal) {
+        Ok(d) => d,
+        Err(e) => {
+            if let Some(k) = key {
+                if replayed(state, &c, k).await? {
+                    return Ok(replay(c));
+                }
+            }
+            return Err(e.into());
+        }
+    };
     let events = case::seal_with_key(
         c.filing.suite,
         number,
@@ -573,9 +596,11 @@ pub async fn execute_on(
         .await
     {
         Ok(_) => {}
-        // A concurrent retry of the same command got there first.
+        // A concurrent retry of the same command got there first, or the key was taken by a
+        // command the case has moved past.
         Err(store::StoreError::Conflict {
-            code: "stale_case", ..
+            code: "stale_case" | "idempotency_key_taken",
+            ..
         }) if key.is_some() => {
             let now_case = state
                 .store
@@ -583,7 +608,7 @@ pub async fn execute_on(
                 .await?
                 .ok_or(Error::NotFound("办件"))?;
             if let Some(k) = key {
-                if replayed(&now_case, k)? {
+                if replayed(state, &now_case, k).await? {
                     return Ok(replay(now_case));
                 }
             }

@@ -461,3 +461,57 @@ fn random_walks_reach_every_state() {
         "only {immediate_on_day_off} immediate items handled on a day off"
     );
 }
+
+/// Idempotency keys are the log's and `case_keys`', not the snapshot's: the fold leaves none, a
+/// snapshot is written without them, and one written before still reads its keys (so a retry of
+/// a command from just before the upgrade is recognised).
+#[test]
+fn snapshots_do_not_carry_idempotency_keys() {
+    let mut events = file(promised_item(), Channel::Window, at(2026, 3, 2));
+    let c = case_of(&events);
+    let key = IdempotencyKey {
+        key: "k-1".into(),
+        request_hash: Some("h".into()),
+    };
+    let d = decide(
+        &c,
+        &mark(0, MaterialStatus::Received, ""),
+        &clerk(),
+        at(2026, 3, 2),
+        cal(),
+    )
+    .expect("a clerk marks a material");
+    let new = seal_with_key(
+        c.filing.suite,
+        &c.filing.number,
+        c.version,
+        &c.last_hash,
+        at(2026, 3, 2),
+        &d.actor,
+        "",
+        &[],
+        d.events,
+        Some(&key),
+    );
+    assert!(new
+        .iter()
+        .all(|e| e.idempotency_key.as_deref() == Some("k-1")));
+    events.extend(new);
+    let folded = case_of(&events);
+    assert!(folded.recent_keys.is_empty());
+    let mut json = serde_json::to_value(&folded).unwrap();
+    assert!(json.get("recent_keys").is_none(), "{json}");
+    json["recent_keys"] = serde_json::json!(["bare", { "key": "k-1", "request_hash": "h" }]);
+    let old: Case = serde_json::from_value(json).unwrap();
+    assert_eq!(
+        old.recent_keys,
+        vec![
+            IdempotencyKey {
+                key: "bare".into(),
+                request_hash: None
+            },
+            key.clone()
+        ]
+    );
+    assert_eq!(key.replays(&old.recent_keys[1]), Some(true));
+}

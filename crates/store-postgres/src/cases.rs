@@ -12,8 +12,8 @@ use store::codec::Body;
 use store::vault::Vault;
 use store::write_plan::{self, Followed, Plan, ScopeChange};
 use store::{
-    case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
-    CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
+    case_exists, check_new_events, check_side_effects, idempotency_key_taken, listing, stale_case,
+    CaseFilter, CaseStore, CaseSummary, Message, PublishedResult, Result, SideEffects, StoreError,
 };
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
@@ -60,6 +60,40 @@ pub(crate) async fn insert_events(
         .execute(&stmt, &[&numbers, &seqs, &ats, &bodies, &hashes])
         .await
         .map_err(db)?;
+    Ok(())
+}
+
+/// The idempotency keys a write of `events` to `case` takes (`store::key_rows`); a key the case
+/// took before fails the transaction (`idempotency_key_taken`), so a retry racing its original
+/// is never applied twice. No statement when no key (most writes).
+pub(crate) async fn insert_keys(
+    client: &impl GenericClient,
+    case: &Case,
+    events: &[CaseEvent],
+) -> Result<()> {
+    let number = case.filing.number.as_str();
+    for k in store::key_rows(case, events) {
+        let sql = if k.carried {
+            "INSERT INTO case_keys (case_number, key, request_hash, seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING"
+        } else {
+            "INSERT INTO case_keys (case_number, key, request_hash, seq) VALUES ($1, $2, $3, $4)"
+        };
+        let stmt = client.prepare_cached(sql).await.map_err(db)?;
+        match client
+            .execute(
+                &stmt,
+                &[&number, &k.key, &k.request_hash, &i64::from(k.seq)],
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if violated(&e, &SqlState::UNIQUE_VIOLATION).is_some() => {
+                return Err(idempotency_key_taken(number))
+            }
+            Err(e) => return Err(missing_case(e)),
+        }
+    }
     Ok(())
 }
 
@@ -525,7 +559,7 @@ async fn append_c(
     );
     planned.write(tx).await?;
     insert_events(tx, vault, events).await?;
-    Ok(())
+    insert_keys(tx, case, events).await
 }
 
 async fn add_message_c(client: &impl GenericClient, message: &Message) -> Result<i64> {
@@ -603,7 +637,7 @@ async fn create_c(
     );
     planned.write(tx).await?;
     insert_events(tx, vault, events).await?;
-    Ok(())
+    insert_keys(tx, case, events).await
 }
 
 /// New case rows, one statement for any number; a number (or query code) already taken, in the
@@ -877,6 +911,28 @@ impl CaseStore for PgStore {
 
     async fn get_case(&self, number: &str) -> Result<Option<Case>> {
         self.one_case("number = $1", &[&number]).await
+    }
+
+    async fn idempotency_key(
+        &self,
+        number: &str,
+        key: &str,
+    ) -> Result<Option<domain::case::IdempotencyKey>> {
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT key, request_hash FROM case_keys WHERE case_number = $1 AND key = $2",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query_opt(&stmt, &[&number, &key])
+            .await
+            .map_err(db)?
+            .map(|r| domain::case::IdempotencyKey {
+                key: r.get(0),
+                request_hash: r.get(1),
+            }))
     }
 
     async fn cases_by_id_number(&self, id_number: &str, limit: u32) -> Result<Vec<CaseSummary>> {

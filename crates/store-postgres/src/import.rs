@@ -7,7 +7,7 @@
 //! in `PlannedRows`) (the conformance suite reads both back the same); the cases being new, there is no
 //! earlier outcome to take away and no open warning to clear.
 
-use crate::cases::{insert_cases, insert_events, last_at, PlannedRows};
+use crate::cases::{insert_cases, insert_events, insert_keys, last_at, PlannedRows};
 use crate::supervision::{insert_deadline_rows, outcome_day, OutcomeDays};
 use crate::{db, PgStore};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -43,6 +43,9 @@ impl PgStore {
             .flat_map(|c| c.events.iter().cloned())
             .collect();
         insert_events(&tx, self.vault(), &events).await?;
+        for c in cases {
+            insert_keys(&tx, &c.case, &c.events).await?;
+        }
         insert_messages(&tx, cases).await?;
         insert_results(&tx, cases).await?;
         let deadlines: Vec<&DeadlineRow> = cases

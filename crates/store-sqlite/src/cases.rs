@@ -17,8 +17,9 @@ use store::codec::Body;
 use store::vault::Vault;
 use store::write_plan::{self, Followed, Plan, ScopeChange};
 use store::{
-    case_exists, check_new_events, check_side_effects, listing, stale_case, CaseFilter, CaseStore,
-    CaseSummary, Message, PeriodFigure, PublishedResult, Result, SideEffects, StoreError,
+    case_exists, check_new_events, check_side_effects, idempotency_key_taken, listing, stale_case,
+    CaseFilter, CaseStore, CaseSummary, KeyRow, Message, PeriodFigure, PublishedResult, Result,
+    SideEffects, StoreError,
 };
 
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -55,16 +56,19 @@ struct CaseRow {
     /// The blind index of the applicant's ID number: only for a new case (the applicant never
     /// changes, so later writes do not compute it).
     id_key: Option<String>,
+    /// The idempotency keys this write takes (`store::key_rows`).
+    keys: Vec<KeyRow>,
 }
 
 impl CaseRow {
-    fn of(vault: &Vault, case: &Case, updated_at: DateTime<Utc>, new: bool) -> Result<CaseRow> {
+    fn of(vault: &Vault, case: &Case, events: &[CaseEvent], new: bool) -> Result<CaseRow> {
         Ok(CaseRow {
-            summary: CaseSummary::of(case, updated_at),
+            summary: CaseSummary::of(case, last_at(events)),
             query_code: case.filing.query_code.clone(),
             received_on: case.received_on,
             case_json: packed(vault, Body::Case, case)?,
             id_key: new.then(|| vault.id_key(&case.filing.applicant.id_number)),
+            keys: store::key_rows(case, events),
         })
     }
 
@@ -113,7 +117,7 @@ impl Transition {
         check_side_effects(&case.filing.number, effects)?;
         Ok(Transition {
             expected_version,
-            row: CaseRow::of(vault, case, last_at(events), expected_version == 0)?,
+            row: CaseRow::of(vault, case, events, expected_version == 0)?,
             link: store::stored::hash_bytes(&events[0].prev_hash)?,
             events: event_rows(vault, events)?,
             messages: effects.messages.clone(),
@@ -329,7 +333,8 @@ fn create_tx(tx: &Transaction<'_>, row: &CaseRow, events: &[EventRow]) -> Result
         .execute([id_key, s.number.as_str()])
         .db()?;
     write_plan_tx(tx, &s.number, &write_plan::plan(None, &row.followed()))?;
-    insert_events(tx, &s.number, events)
+    insert_events(tx, &s.number, events)?;
+    insert_keys(tx, &s.number, &row.keys)
 }
 
 /// Appends events and rewrites the snapshot, checking the expected version and the hash link: the
@@ -461,7 +466,31 @@ fn append_tx(
     if let Some(b) = &before {
         write_plan_tx(tx, &s.number, &write_plan::plan(Some(b), &row.followed()))?;
     }
-    insert_events(tx, &s.number, events)
+    insert_events(tx, &s.number, events)?;
+    insert_keys(tx, &s.number, &row.keys)
+}
+
+/// The idempotency keys a write takes; a key the case took before fails the write
+/// (`idempotency_key_taken`), so a retry racing its original is never applied twice.
+fn insert_keys(tx: &Transaction<'_>, number: &str, keys: &[KeyRow]) -> Result<()> {
+    for k in keys {
+        let sql = if k.carried {
+            "INSERT INTO case_keys (case_number, key, request_hash, seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT DO NOTHING"
+        } else {
+            "INSERT INTO case_keys (case_number, key, request_hash, seq) VALUES (?1, ?2, ?3, ?4)"
+        };
+        match tx
+            .prepare_cached(sql)
+            .db()?
+            .execute(params![number, k.key, k.request_hash, k.seq])
+        {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(idempotency_key_taken(number)),
+            Err(e) => return Err(backend(e)),
+        }
+    }
+    Ok(())
 }
 
 fn add_message_tx(tx: &Transaction<'_>, m: &Message) -> Result<i64> {
@@ -717,7 +746,7 @@ impl CaseStore for SqliteStore {
 
     async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {
         check_new_events(case, 0, events)?;
-        let row = CaseRow::of(self.vault(), case, last_at(events), true)?;
+        let row = CaseRow::of(self.vault(), case, events, true)?;
         let events = event_rows(self.vault(), events)?;
         self.write(move |tx| create_tx(tx, &row, &events)).await
     }
@@ -729,7 +758,7 @@ impl CaseStore for SqliteStore {
         events: &[CaseEvent],
     ) -> Result<()> {
         check_new_events(case, expected_version, events)?;
-        let row = CaseRow::of(self.vault(), case, last_at(events), false)?;
+        let row = CaseRow::of(self.vault(), case, events, false)?;
         let link = store::stored::hash_bytes(&events[0].prev_hash)?;
         let events = event_rows(self.vault(), events)?;
         self.write(move |tx| append_tx(tx, &row, expected_version, &link, &events))
@@ -771,6 +800,29 @@ impl CaseStore for SqliteStore {
                 .query_row([number], |r| case_row(&vault, r))
                 .optional()
                 .db()
+        })
+        .await
+    }
+
+    async fn idempotency_key(
+        &self,
+        number: &str,
+        key: &str,
+    ) -> Result<Option<domain::case::IdempotencyKey>> {
+        let (number, key) = (number.to_string(), key.to_string());
+        self.read_now(move |c| {
+            c.prepare_cached(
+                "SELECT key, request_hash FROM case_keys WHERE case_number = ?1 AND key = ?2",
+            )
+            .db()?
+            .query_row([number, key], |r| {
+                Ok(domain::case::IdempotencyKey {
+                    key: r.get(0)?,
+                    request_hash: r.get(1)?,
+                })
+            })
+            .optional()
+            .db()
         })
         .await
     }

@@ -353,6 +353,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_events.pk(case_number,seq)",
             "case_events.trigger(case_events_no_delete)",
             "case_events.trigger(case_events_no_update)",
+            "case_keys.fk(case_number)->cases",
+            "case_keys.pk(case_number,key)",
             "case_outcomes.fk(case_number)->cases",
             "case_outcomes.pk(case_number)",
             "case_scopes.fk(case_number)->cases",
@@ -459,7 +461,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 41);
+    assert_eq!(d.tables.len(), 42);
+    assert_eq!(d.tables["case_keys"].len(), 4);
     assert_eq!(d.tables["sign_in_throttles"].len(), 4);
     assert_eq!(d.tables["password_resets"].len(), 6);
     assert_eq!(d.tables["sessions"].len(), 9);

@@ -99,6 +99,7 @@ macro_rules! conformance_tests {
             case_round_trip,
             cases_found_by_id_number,
             case_append_checks_version,
+            case_idempotency_keys,
             case_transition_commits_side_effects_together,
             case_import_all_or_nothing,
             cases_listed_by_filter,

@@ -393,6 +393,12 @@ pub trait CaseStore: Send + Sync {
     /// history — a previous system's cases, the benchmark's city — at bulk speed.
     async fn import_cases(&self, cases: &[ImportedCase]) -> Result<()>;
     async fn get_case(&self, number: &str) -> Result<Option<domain::case::Case>>;
+    /// The idempotency key `key` as case `number` took it (`case_keys`), if it did.
+    async fn idempotency_key(
+        &self,
+        number: &str,
+        key: &str,
+    ) -> Result<Option<domain::case::IdempotencyKey>>;
     /// The cases whose applicant has this ID number (or credit code), newest first, found by its
     /// blind index (`vault::Vault::id_key`); at most `limit`.
     async fn cases_by_id_number(&self, id_number: &str, limit: u32) -> Result<Vec<CaseSummary>>;
@@ -878,6 +884,55 @@ pub fn stale_case(number: &str, expected: u32, stored: u32) -> StoreError {
             "办件 {number} 已被他人更新(现为第{stored}版,您读取的是第{expected}版),请刷新后重试"
         ),
     }
+}
+
+/// The `Conflict` of an idempotency key a case has already taken (`case_keys`): the command is a
+/// retry of one applied, or the key was reused for another request; the caller looks it up.
+pub fn idempotency_key_taken(number: &str) -> StoreError {
+    StoreError::Conflict {
+        code: "idempotency_key_taken",
+        message: format!("办件 {number} 已执行过使用此幂等键的操作"),
+    }
+}
+
+/// A row of `case_keys`: an idempotency key a case took, with the request hash it came with and
+/// the first event it produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub key: String,
+    pub request_hash: Option<String>,
+    pub seq: u32,
+    /// Carried over from a snapshot written before `case_keys` (its `recent_keys`): inserted only
+    /// if absent, never a conflict.
+    pub carried: bool,
+}
+
+/// The key rows a write of `events` to `case` adds: each new key once (at its first event), and
+/// the keys an older snapshot still carries, so they keep answering retries once it is rewritten.
+pub fn key_rows(case: &domain::case::Case, events: &[domain::case::CaseEvent]) -> Vec<KeyRow> {
+    let mut rows: Vec<KeyRow> = case
+        .recent_keys
+        .iter()
+        .map(|k| KeyRow {
+            key: k.key.clone(),
+            request_hash: k.request_hash.clone(),
+            seq: 0,
+            carried: true,
+        })
+        .collect();
+    for e in events {
+        if let Some(k) = &e.idempotency_key {
+            if !rows.iter().any(|r| !r.carried && &r.key == k) {
+                rows.push(KeyRow {
+                    key: k.clone(),
+                    request_hash: e.request_hash.clone(),
+                    seq: e.seq,
+                    carried: false,
+                });
+            }
+        }
+    }
+    rows
 }
 
 /// The `Conflict` of a case number or query code already taken.

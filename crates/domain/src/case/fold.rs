@@ -79,17 +79,6 @@ impl Case {
     pub fn apply(&mut self, e: &CaseEvent) {
         self.version = e.seq;
         self.last_hash = e.hash.clone();
-        if let Some(k) = &e.idempotency_key {
-            if self.recent_keys.last().map(|r| &r.key) != Some(k) {
-                self.recent_keys.push(super::IdempotencyKey {
-                    key: k.clone(),
-                    request_hash: e.request_hash.clone(),
-                });
-                if self.recent_keys.len() > RECENT_KEYS {
-                    self.recent_keys.remove(0);
-                }
-            }
-        }
         let day = local_date(e.at);
         match &e.kind {
             EventKind::Filed { .. } => self.state = CaseState::Draft,

@@ -29,8 +29,6 @@ pub const JOINT_DECISION_LIMIT_DAYS: u32 = 45;
 /// Extension lengths (art. 42).
 pub const EXTENSION_DAYS: u32 = 10;
 pub const JOINT_EXTENSION_DAYS: u32 = 15;
-/// How many recent idempotency keys a case remembers.
-pub const RECENT_KEYS: usize = 32;
 /// First review at a lower level (art. 43).
 pub const FIRST_REVIEW_DAYS: u32 = 20;
 /// Delivery limit after a grant (art. 44).
@@ -556,8 +554,11 @@ pub struct Case {
     /// When the lower level forwarded its first review (初审) to the deciding level.
     #[serde(default)]
     pub forwarded_on: Option<NaiveDate>,
-    /// Idempotency keys of the latest commands, newest last (a retry within these is a replay).
-    #[serde(default)]
+    /// Idempotency keys the snapshots before `case_keys` carried (issue 18): read from such a
+    /// snapshot so a retry of a command from just before the upgrade is still a replay, never
+    /// written again (the store moves them to `case_keys` on the case's next write). Not part of
+    /// the record: the fold of the log leaves it empty.
+    #[serde(default, skip_serializing)]
     pub recent_keys: Vec<IdempotencyKey>,
     /// Seq of the last event applied.
     pub version: u32,

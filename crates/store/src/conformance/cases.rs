@@ -364,6 +364,113 @@ pub async fn case_append_checks_version<S: CaseStore + ?Sized>(store: &S) {
     assert_eq!(store.case_events(&n).await.unwrap().len(), 5);
 }
 
+/// Seals `kinds` after `case`'s last event under an idempotency key, as a keyed command does.
+fn keyed_events(
+    case: &Case,
+    log: &[CaseEvent],
+    at_: &str,
+    kinds: Vec<EventKind>,
+    key: &case::IdempotencyKey,
+) -> (Case, Vec<CaseEvent>) {
+    let new = case::seal_with_key(
+        case.filing.suite,
+        &case.filing.number,
+        case.version,
+        &case.last_hash,
+        at(at_),
+        &clerk(case.filing.place.as_str()),
+        "",
+        &[],
+        kinds,
+        Some(key),
+    );
+    let all: Vec<CaseEvent> = log.iter().chain(new.iter()).cloned().collect();
+    (Case::replay(&all).expect("replays"), new)
+}
+
+/// A keyed write records its key (`case_keys`) with the write; the same key again on the case
+/// fails the whole write (`idempotency_key_taken`), whatever its version; keys an older snapshot
+/// carried are kept when the case is next written, and the snapshot no longer carries them.
+pub async fn case_idempotency_keys<S: Store + ?Sized>(store: &S) {
+    let (case, events) = filed_case(&window_case(
+        "330102001000-20260302-0031",
+        TOWN,
+        "2026-03-02T01:00:00Z",
+    ));
+    store.create_case(&case, &events).await.unwrap();
+    let n = case.filing.number.clone();
+    let key = |k: &str, h: &str| case::IdempotencyKey {
+        key: k.into(),
+        request_hash: Some(h.into()),
+    };
+    assert_eq!(store.idempotency_key(&n, "k-1").await.unwrap(), None);
+    let (v3, e3) = keyed_events(
+        &case,
+        &events,
+        "2026-03-02T02:00:00Z",
+        vec![mark(0), mark(1)],
+        &key("k-1", "h1"),
+    );
+    store
+        .commit_transition(&v3, case.version, &e3, &SideEffects::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotency_key(&n, "k-1").await.unwrap(),
+        Some(key("k-1", "h1"))
+    );
+    // Not on another case.
+    assert_eq!(
+        store
+            .idempotency_key("330102001000-20260302-0032", "k-1")
+            .await
+            .unwrap(),
+        None
+    );
+    // The key again, on the case as it now is: refused, nothing written.
+    let log = store.case_events(&n).await.unwrap();
+    let (again, e_again) = keyed_events(
+        &v3,
+        &log,
+        "2026-03-02T02:10:00Z",
+        vec![mark(0)],
+        &key("k-1", "h1"),
+    );
+    assert_conflict(
+        store
+            .commit_transition(&again, v3.version, &e_again, &SideEffects::default())
+            .await,
+        "idempotency_key_taken",
+    );
+    assert_eq!(store.get_case(&n).await.unwrap(), Some(v3.clone()));
+    assert_eq!(store.case_events(&n).await.unwrap().len(), log.len());
+    // A snapshot from before `case_keys` carried its recent keys: the next write moves them to
+    // the table (a carried key already there is no conflict) and stores the case without them.
+    let (mut v4, e4) = keyed_events(
+        &v3,
+        &log,
+        "2026-03-02T02:20:00Z",
+        vec![mark(0)],
+        &key("k-2", "h2"),
+    );
+    v4.recent_keys = vec![key("old-1", "h0"), key("k-1", "h1")];
+    store
+        .commit_transition(&v4, v3.version, &e4, &SideEffects::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotency_key(&n, "old-1").await.unwrap(),
+        Some(key("old-1", "h0"))
+    );
+    assert_eq!(
+        store.idempotency_key(&n, "k-2").await.unwrap(),
+        Some(key("k-2", "h2"))
+    );
+    let stored = store.get_case(&n).await.unwrap().unwrap();
+    assert!(stored.recent_keys.is_empty());
+    assert_eq!(stored.version, v4.version);
+}
+
 /// Imported cases are stored as a filing commit stores them (snapshot, log, side effects, counts,
 /// list rows); a batch with one taken number stores nothing.
 pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
