@@ -47,6 +47,15 @@ pub struct Rate {
     pub p99_ms: f64,
 }
 
+/// The hello-world server driven by this harness's client and, in the same run, by `wrk` (Debian's
+/// load generator, written in C): how close the two are says what the client itself costs.
+pub struct Hello {
+    pub ours: Rate,
+    /// `None` when `wrk` is not installed (the reason in `wrk_error`).
+    pub wrk_per_s: Option<f64>,
+    pub wrk_error: Option<String>,
+}
+
 /// `clients` connections each issuing GET `path` back to back for `seconds`.
 pub async fn get_rate(client: &Client, path: &str, clients: usize, seconds: f64) -> Result<Rate> {
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
@@ -87,7 +96,7 @@ pub async fn get_rate(client: &Client, path: &str, clients: usize, seconds: f64)
     })
 }
 
-pub async fn hello_req_per_s(clients: usize, seconds: f64) -> Result<Rate> {
+pub async fn hello_req_per_s(clients: usize, seconds: f64) -> Result<Hello> {
     let port = crate::server::free_port()?;
     let exe = std::env::current_exe()?;
     let mut child = Command::new(exe)
@@ -106,13 +115,44 @@ pub async fn hello_req_per_s(clients: usize, seconds: f64) -> Result<Rate> {
     }
     let result = if ready {
         let c = Client::new(format!("http://127.0.0.1:{port}"), clients);
-        get_rate(&c, "/", clients, seconds).await
+        match get_rate(&c, "/", clients, seconds).await {
+            Ok(ours) => {
+                let (wrk_per_s, wrk_error) = match wrk(port, clients, seconds) {
+                    Ok(r) => (Some(r), None),
+                    Err(e) => (None, Some(format!("{e:#}"))),
+                };
+                Ok(Hello {
+                    ours,
+                    wrk_per_s,
+                    wrk_error,
+                })
+            }
+            Err(e) => Err(e),
+        }
     } else {
         Err(anyhow::anyhow!("hello server did not start"))
     };
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+/// Requests/s `wrk` reaches on `GET /` with `clients` connections over two threads.
+fn wrk(port: u16, clients: usize, seconds: f64) -> Result<f64> {
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{clients}"),
+            &format!("-d{}s", seconds.ceil() as u64),
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .output()
+        .map_err(|e| anyhow::anyhow!("wrk not run ({e}); apt-get install wrk"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk's output: {text}"))
 }
 
 /// pgbench's best rate over 16, 32 and 64 clients with a script of the write path's shape:

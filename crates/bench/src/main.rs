@@ -16,6 +16,7 @@ mod http;
 mod limits;
 mod load;
 mod server;
+mod table;
 
 use anyhow::{anyhow, bail, Context, Result};
 use chrono::Datelike;
@@ -105,6 +106,8 @@ enum Cmd {
         #[arg(long, default_value = "crates/store/dict")]
         out: PathBuf,
     },
+    /// Print the targets-at-a-glance table (Markdown) from JSON reports, one column each.
+    Table { reports: Vec<PathBuf> },
 }
 
 fn main() -> Result<()> {
@@ -112,6 +115,9 @@ fn main() -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    if let Some(Cmd::Table { reports }) = &cli.command {
+        return table::print(reports);
+    }
     if let Some(Cmd::HelloServer { port }) = cli.command {
         return rt.block_on(limits::hello_server(port));
     }
@@ -590,10 +596,26 @@ async fn load_run(
         "ratio_transitions_to_raw_sqlite".into(),
         json!(round(tps / raw)),
     );
-    let hello = limits::hello_req_per_s(cli.clients, secs).await?;
+    let limits::Hello {
+        ours: hello,
+        wrk_per_s,
+        wrk_error,
+    } = limits::hello_req_per_s(cli.clients, secs).await?;
     report.insert("hello_req_per_s".into(), json!(round(hello.per_s)));
     report.insert("hello_p50_ms".into(), json!(round(hello.p50_ms)));
     report.insert("hello_p99_ms".into(), json!(round(hello.p99_ms)));
+    match wrk_per_s {
+        Some(w) => {
+            report.insert("hello_wrk_req_per_s".into(), json!(round(w)));
+            report.insert(
+                "ratio_client_to_wrk".into(),
+                json!((hello.per_s / w * 1000.0).round() / 1000.0),
+            );
+        }
+        None => {
+            report.insert("hello_wrk_error".into(), json!(wrk_error));
+        }
+    }
     report.insert(
         "ratio_transitions_to_hello".into(),
         json!((tps / hello.per_s * 1000.0).round() / 1000.0),
@@ -845,6 +867,9 @@ fn print_summary(r: &Value) {
         ("raw_sqlite_full_txn_per_s", "raw SQLite FULL txn/s"),
         ("ratio_transitions_to_raw_sqlite", "  ratio transitions/raw"),
         ("hello_req_per_s", "axum hello-world req/s"),
+        ("hello_wrk_req_per_s", "  the same driven by wrk req/s"),
+        ("ratio_client_to_wrk", "  ratio harness client/wrk"),
+        ("hello_wrk_error", "  wrk not run"),
         ("ratio_transitions_to_hello", "  ratio transitions/hello"),
         ("pgbench_tps", "pgbench tps (best of 16/32/64)"),
         (
