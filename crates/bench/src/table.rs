@@ -6,8 +6,11 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// (report key, what it is, the target, whether a larger figure is better, the bound).
-const ROWS: &[(&str, &str, &str, Option<(bool, f64)>)] = &[
+/// Whether a larger figure is better, and the bound it must reach.
+type Bound = Option<(bool, f64)>;
+
+/// (report key, what it is, the target, its bound).
+const ROWS: &[(&str, &str, &str, Bound)] = &[
     ("history_cases", "cases in the database", "", None),
     ("history_open_cases", "  of which open", "", None),
     (
@@ -173,7 +176,7 @@ fn figure(x: f64) -> String {
         let s = n.abs().to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
