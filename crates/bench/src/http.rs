@@ -1,4 +1,7 @@
-//! A small HTTP/1.1 client over hyper-util's pooled client: JSON in, status and JSON out.
+//! A small HTTP/1.1 client: JSON in, status and JSON out. `Client` shares hyper-util's pool (for
+//! sign-ins and one-off reads); `Conn` is one connection of its own, as each of wrk's is, for the
+//! load's workers: no pool lock, no URI parsing of a full URL per request (issue 18: the harness
+//! must cost the server's machine as little as wrk).
 
 use anyhow::{Context, Result};
 use http_body_util::{BodyExt, Full};
@@ -42,7 +45,95 @@ impl Reply {
     }
 }
 
+/// One HTTP/1.1 connection, (re)opened on first use and after any error.
+pub struct Conn {
+    addr: String,
+    host: hyper::header::HeaderValue,
+    sender: Option<hyper::client::conn::http1::SendRequest<Full<Bytes>>>,
+}
+
+impl Conn {
+    async fn sender(&mut self) -> Result<&mut hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+        if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
+            let tcp = tokio::time::timeout(
+                Duration::from_secs(2),
+                tokio::net::TcpStream::connect(&self.addr),
+            )
+            .await
+            .context("connect timed out")??;
+            // Small requests and replies: Nagle would add 40 ms delays.
+            tcp.set_nodelay(true)?;
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await?;
+            tokio::spawn(conn);
+            self.sender = Some(sender);
+        }
+        self.sender.as_mut().context("no connection")
+    }
+
+    pub async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<&Value>,
+        key: Option<&str>,
+    ) -> Result<Reply> {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, self.host.clone());
+        if let Some(s) = session {
+            b = b
+                .header("cookie", &s.cookie)
+                .header("x-csrf-token", &s.csrf);
+        }
+        if let Some(k) = key {
+            b = b.header("idempotency-key", k);
+        }
+        let req = match body {
+            Some(v) => b
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(serde_json::to_vec(v)?)))?,
+            None => b.body(Full::new(Bytes::new()))?,
+        };
+        let result = async {
+            let sender = self.sender().await?;
+            sender.ready().await?;
+            let resp = sender.send_request(req).await?;
+            let status = resp.status();
+            let body = resp.into_body().collect().await?.to_bytes();
+            anyhow::Ok(Reply { status, body })
+        }
+        .await;
+        if result.is_err() {
+            // Whatever broke, the next request starts on a new connection.
+            self.sender = None;
+        }
+        result
+    }
+
+    pub async fn get(&mut self, path: &str, session: Option<&Session>) -> Result<Reply> {
+        self.send(Method::GET, path, session, None, None).await
+    }
+}
+
 impl Client {
+    /// A connection of its own to the same server.
+    pub fn connection(&self) -> Conn {
+        let addr = self
+            .base
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        Conn {
+            host: hyper::header::HeaderValue::from_str(&addr)
+                .unwrap_or(hyper::header::HeaderValue::from_static("localhost")),
+            addr,
+            sender: None,
+        }
+    }
+
     pub fn new(base: String, max_idle: usize) -> Client {
         let mut conn = HttpConnector::new();
         // Small requests and replies: Nagle would add 40 ms delays.

@@ -62,7 +62,7 @@ pub async fn get_rate(client: &Client, path: &str, clients: usize, seconds: f64)
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients {
-        let c = client.clone();
+        let mut c = client.connection();
         let p = path.to_string();
         tasks.spawn(async move {
             let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("bounds");

@@ -111,6 +111,8 @@ impl WorkerStats {
 
 struct Worker<'a> {
     s: &'a Settings,
+    /// This worker's own connection (one request at a time on it, as wrk's).
+    conn: crate::http::Conn,
     id: usize,
     seq: u64,
     st: WorkerStats,
@@ -143,8 +145,7 @@ impl Worker<'_> {
             self.pace().await;
             let t = Instant::now();
             match self
-                .s
-                .client
+                .conn
                 .send(
                     Method::POST,
                     "/api/v1/cases",
@@ -194,8 +195,7 @@ impl Worker<'_> {
             // must be a replay. The log is the API's record of keys; the case reply has none.
             let applied_before = if attempt > 0 {
                 match self
-                    .s
-                    .client
+                    .conn
                     .get(&format!("/api/v1/cases/{number}/events"), Some(who))
                     .await
                 {
@@ -227,8 +227,7 @@ impl Worker<'_> {
             };
             let t = Instant::now();
             match self
-                .s
-                .client
+                .conn
                 .send(Method::POST, &path, Some(who), Some(&body), Some(&key))
                 .await
             {
@@ -395,6 +394,7 @@ pub async fn run(settings: Arc<Settings>, clients: usize) -> WorkerStats {
         tasks.spawn(async move {
             let mut w = Worker {
                 s: &s,
+                conn: s.client.connection(),
                 id,
                 seq: 0,
                 st: WorkerStats::new(),

@@ -195,30 +195,22 @@ pub fn seal(
     attachments: &[String],
     kinds: Vec<EventKind>,
 ) -> Vec<CaseEvent> {
-    let mut prev = last_hash.to_string();
-    let mut out = Vec::with_capacity(kinds.len());
-    for (i, kind) in kinds.into_iter().enumerate() {
-        let mut e = CaseEvent {
-            case_number: case_number.to_string(),
-            seq: last_seq + 1 + i as u32,
-            at,
-            actor: actor.clone(),
-            kind,
-            comment: comment.to_string(),
-            attachments: attachments.to_vec(),
-            idempotency_key: None,
-            request_hash: None,
-            prev_hash: prev.clone(),
-            hash: String::new(),
-        };
-        e.hash = e.compute_hash(suite);
-        prev = e.hash.clone();
-        out.push(e);
-    }
-    out
+    seal_with_key(
+        suite,
+        case_number,
+        last_seq,
+        last_hash,
+        at,
+        actor,
+        comment,
+        attachments,
+        kinds,
+        None,
+    )
 }
 
-/// Like [`seal`], recording the client's idempotency key on every new event.
+/// Like [`seal`], recording the client's idempotency key on every new event (each event is
+/// hashed once, with its key).
 #[allow(clippy::too_many_arguments)]
 pub fn seal_with_key(
     suite: Suite,
@@ -232,26 +224,25 @@ pub fn seal_with_key(
     kinds: Vec<EventKind>,
     key: Option<&IdempotencyKey>,
 ) -> Vec<CaseEvent> {
-    let mut events = seal(
-        suite,
-        case_number,
-        last_seq,
-        last_hash,
-        at,
-        actor,
-        comment,
-        attachments,
-        kinds,
-    );
-    if let Some(k) = key {
-        let mut prev = last_hash.to_string();
-        for e in &mut events {
-            e.idempotency_key = Some(k.key.clone());
-            e.request_hash = k.request_hash.clone();
-            e.prev_hash = prev.clone();
-            e.hash = e.compute_hash(suite);
-            prev = e.hash.clone();
-        }
+    let mut prev = last_hash.to_string();
+    let mut out = Vec::with_capacity(kinds.len());
+    for (i, kind) in kinds.into_iter().enumerate() {
+        let mut e = CaseEvent {
+            case_number: case_number.to_string(),
+            seq: last_seq + 1 + i as u32,
+            at,
+            actor: actor.clone(),
+            kind,
+            comment: comment.to_string(),
+            attachments: attachments.to_vec(),
+            idempotency_key: key.map(|k| k.key.clone()),
+            request_hash: key.and_then(|k| k.request_hash.clone()),
+            prev_hash: prev.clone(),
+            hash: String::new(),
+        };
+        e.hash = e.compute_hash(suite);
+        prev = e.hash.clone();
+        out.push(e);
     }
-    events
+    out
 }
