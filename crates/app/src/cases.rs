@@ -106,6 +106,45 @@ pub async fn load_visible(state: &Services, u: &User, number: &CaseNumber) -> Re
         .ok_or(Error::NotFound("办件"))
 }
 
+/// Runs a command the caller asked for on a case they may see: `load_visible`, then
+/// [`execute_on`]. The case comes from the hot set when this process wrote it last; if anything
+/// fails on it (a stale copy makes the visibility check, `decide` or the version check fail), it is
+/// forgotten and the command runs once more on the stored case, so only a success ever comes
+/// from the copy — and a success means the copy was current (the write checked its version).
+#[allow(clippy::too_many_arguments)]
+pub async fn command_visible(
+    state: &Services,
+    u: &User,
+    number: &CaseNumber,
+    cmd: &Command,
+    comment: &str,
+    attachments: &[String],
+    key: Option<&IdempotencyKey>,
+) -> Result<Executed> {
+    if let Some(c) = state.caches.hot_case(number.as_str()) {
+        if can_view(u, &c) && !matches!(cmd, Command::AutoAccept) {
+            let actor = actor_for(state, u).await?;
+            match execute_on(state, &actor, c, cmd, comment, attachments, key).await {
+                Ok(done) => return Ok(done),
+                // Not something a stale copy explains: answered as it is, never run twice.
+                Err(e @ Error::Internal(_)) => {
+                    state.caches.forget_hot(number.as_str());
+                    return Err(e);
+                }
+                Err(_) => {}
+            }
+        }
+        state.caches.forget_hot(number.as_str());
+    }
+    let c = load_visible(state, u, number).await?;
+    // The system's own step (art. 32), never a caller's.
+    if matches!(cmd, Command::AutoAccept) {
+        return Err(Error::Forbidden);
+    }
+    let actor = actor_for(state, u).await?;
+    execute_on(state, &actor, c, cmd, comment, attachments, key).await
+}
+
 /// A case with its whole log (the hash-chained events, in order).
 pub struct CaseLog {
     pub case: Case,
@@ -622,6 +661,7 @@ pub async fn execute_on(
     // Text messages leave the building only once the transition is durable.
     send_sms(state, &next, &effects.messages);
     state.notify_change();
+    state.caches.keep_hot(&next);
     Ok(Executed { case: next, events })
 }
 

@@ -176,6 +176,11 @@ pub struct Caches {
     /// page does not recount a busy month on every visit.
     pub past_months:
         RwLock<std::collections::HashMap<chrono::NaiveDate, Arc<Vec<store::PeriodFigure>>>>,
+    /// Cases this process last wrote, as written: the next command on the same case starts from
+    /// here instead of reading and decoding the snapshot again (issue 18). Only commands use it,
+    /// and the write's version check catches an entry another server or process made stale (the
+    /// command then runs again on the stored case), so no reader ever sees a stale case.
+    pub hot_cases: std::sync::Mutex<std::collections::HashMap<String, domain::case::Case>>,
     /// The `cache_versions` this process loaded its caches at: a version that differs means another
     /// server (or a command-line run) changed the table, and the caches built on it are reloaded.
     pub versions: tokio::sync::Mutex<std::collections::HashMap<String, i64>>,
@@ -187,6 +192,9 @@ pub struct Caches {
     pub generation: std::sync::atomic::AtomicU64,
 }
 
+/// How many recently written cases a process keeps (a case snapshot is 2–5 kB in memory: ~10 MB).
+pub const HOT_CASES: usize = 2048;
+
 impl Default for Caches {
     fn default() -> Self {
         Caches {
@@ -194,6 +202,7 @@ impl Default for Caches {
             department_codes: Default::default(),
             rules: Default::default(),
             past_months: Default::default(),
+            hot_cases: Default::default(),
             versions: Default::default(),
             refreshed: tokio::sync::watch::channel(0).0,
             generation: Default::default(),
@@ -212,6 +221,30 @@ impl Caches {
         if self.generation() == read_at {
             keep();
         }
+    }
+
+    /// The case as this process last wrote it, if it is among the hot ones.
+    pub fn hot_case(&self, number: &str) -> Option<domain::case::Case> {
+        self.hot_cases
+            .lock()
+            .expect("cache lock")
+            .get(number)
+            .cloned()
+    }
+
+    /// Remembers a case just written. Bounded: at `HOT_CASES` the whole set starts again (cases in
+    /// work are written every few seconds and come straight back).
+    pub fn keep_hot(&self, case: &domain::case::Case) {
+        let mut hot = self.hot_cases.lock().expect("cache lock");
+        if hot.len() >= HOT_CASES && !hot.contains_key(case.filing.number.as_str()) {
+            hot.clear();
+        }
+        hot.insert(case.filing.number.as_str().to_string(), case.clone());
+    }
+
+    /// Forgets a case (its write failed: what is kept may be stale).
+    pub fn forget_hot(&self, number: &str) {
+        self.hot_cases.lock().expect("cache lock").remove(number);
     }
 
     /// Forgets everything (after the calendar, closures or rules change).

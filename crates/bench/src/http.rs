@@ -53,7 +53,9 @@ pub struct Conn {
 }
 
 impl Conn {
-    async fn sender(&mut self) -> Result<&mut hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    async fn sender(
+        &mut self,
+    ) -> Result<&mut hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
             let tcp = tokio::time::timeout(
                 Duration::from_secs(2),

@@ -15,6 +15,7 @@ both_backends!(
     a_tampered_event_is_caught,
     queues_page_by_keyset,
     command_replies_are_compact_unless_asked,
+    a_stale_kept_case_never_decides_a_command,
 );
 
 async fn uploads_are_checked_by_content(app: TestApp) {
@@ -480,4 +481,63 @@ async fn command_replies_are_compact_unless_asked(app: TestApp) {
     );
     let got = app.get(&format!("/api/v1/cases/{n}"), &clerk).await.json();
     assert_eq!(full.json(), got);
+}
+
+/// A command on a case this process wrote last starts from the copy it kept; a copy another writer
+/// made stale never decides the outcome: the command runs again on the stored case.
+async fn a_stale_kept_case_never_decides_a_command(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let rev = app.api_login(REVIEWER).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let before_accept = app.store.get_case(&n).await.unwrap().unwrap();
+    let compact = |s: &Session, command: serde_json::Value| {
+        let (app, s, n) = (&app, s.clone(), n.clone());
+        async move {
+            app.post_json(
+                &format!("/api/v1/cases/{n}/commands"),
+                &s,
+                &json!({ "command": command }),
+            )
+            .await
+        }
+    };
+    let r = compact(&clerk, json!({ "action": "accept" })).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let stage = r.json()["running_stages"][0]["index"].as_u64().unwrap();
+    let accepted = app.store.get_case(&n).await.unwrap().unwrap();
+    assert_eq!(
+        app.state.caches.hot_case(&n).map(|c| c.version),
+        Some(accepted.version),
+        "the written case is kept"
+    );
+    // Another writer's change, as this process sees it: its copy is from before acceptance.
+    app.state.caches.keep_hot(&before_accept);
+    // Acceptance again looks valid on the copy; on the stored case it is not, and nothing is
+    // written.
+    let again = compact(&clerk, json!({ "action": "accept" })).await;
+    app.state.caches.forget_hot(&n);
+    let fresh = compact(&clerk, json!({ "action": "accept" })).await;
+    assert!(again.status.is_client_error(), "{}", again.text());
+    assert_eq!(
+        (again.status, again.json()["code"].clone()),
+        (fresh.status, fresh.json()["code"].clone())
+    );
+    assert_eq!(
+        app.store.get_case(&n).await.unwrap().unwrap().version,
+        accepted.version
+    );
+    // A stage's review is refused on the stale copy (not started there) but right on the stored
+    // case: it is done, once.
+    app.state.caches.keep_hot(&before_accept);
+    let r = compact(
+        &rev,
+        json!({ "action": "complete_stage", "index": stage, "approved": true }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let after = app.store.get_case(&n).await.unwrap().unwrap();
+    assert_eq!(after.version, accepted.version + 1);
+    assert!(after.stages[stage as usize].completed_on.is_some());
+    assert_eq!(r.json()["version"], after.version);
+    assert!(domain::case::verify_chain(&app.store.case_events(&n).await.unwrap()).is_ok());
 }

@@ -239,13 +239,16 @@ async fn case_command(
 ) -> ApiResult<axum::response::Response> {
     let number = ids::case_number(&number)?;
     let key = idempotency_key(&headers, &number, &b)?;
-    let c = cases::load_visible(&state, &u, &number).await?;
-    if matches!(b.command, Command::AutoAccept) {
-        return Err(AppError::Forbidden.into());
-    }
-    let actor = cases::actor_for(&state, &u).await?;
-    let done =
-        cases::execute_on(&state, &actor, c, &b.command, &b.comment, &[], key.as_ref()).await?;
+    let done = cases::command_visible(
+        &state,
+        &u,
+        &number,
+        &b.command,
+        &b.comment,
+        &[],
+        key.as_ref(),
+    )
+    .await?;
     // The whole case is ~4 kB of JSON to write and for the client to read; most clients only need
     // to know the command took and where the case stands (issue 18).
     Ok(if wants_representation(&headers) {
