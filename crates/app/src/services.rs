@@ -192,8 +192,9 @@ pub struct Caches {
     pub generation: std::sync::atomic::AtomicU64,
 }
 
-/// How many recently written cases a process keeps (a case snapshot is 2–5 kB in memory: ~10 MB).
-pub const HOT_CASES: usize = 2048;
+/// How many recently written cases a process keeps: the cases in work at once (a window's clerk
+/// has one or two open; 64 load clients 64), at 10–20 kB each in memory.
+pub const HOT_CASES: usize = 512;
 
 impl Default for Caches {
     fn default() -> Self {
