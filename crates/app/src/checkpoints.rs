@@ -17,7 +17,7 @@ pub const AUDIT_SUBJECT: &str = "audit";
 /// The last audit entry a checkpoint sealed.
 pub async fn sealed_audit_head(store: &dyn Store) -> Result<Option<u64>> {
     let suite = store.record_suite().await?.unwrap_or_default();
-    let sealed = read_sealed(store, suite, |_, _| {}).await?;
+    let sealed = read_sealed_without_cases(store, suite).await?;
     Ok(sealed
         .latest
         .get(&(LeafKind::Audit, AUDIT_SUBJECT.to_string()))
@@ -38,6 +38,22 @@ pub struct Sealed {
 pub async fn read_sealed(
     store: &dyn Store,
     suite: Suite,
+    each: impl FnMut(u64, &Frontier),
+) -> Result<Sealed> {
+    read_sealed_with(store, suite, true, each).await
+}
+
+/// [`read_sealed`] for sealing: the frontier and the counters' and audit log's latest leaves, but
+/// neither the cases' (one entry per case: over a gigabyte at 10 M cases; `new_leaves` asks the
+/// store page by page instead) nor each leaf's checkpoint.
+async fn read_sealed_without_cases(store: &dyn Store, suite: Suite) -> Result<Sealed> {
+    read_sealed_with(store, suite, false, |_, _| {}).await
+}
+
+async fn read_sealed_with(
+    store: &dyn Store,
+    suite: Suite,
+    cases: bool,
     mut each: impl FnMut(u64, &Frontier),
 ) -> Result<Sealed> {
     let mut s = Sealed {
@@ -52,6 +68,18 @@ pub async fn read_sealed(
         }
         for (checkpoint, leaf) in page {
             s.frontier.push(leaf.leaf_hash(suite));
+            if !cases {
+                if leaf.kind != LeafKind::Case {
+                    let e = s
+                        .latest
+                        .entry((leaf.kind, leaf.subject.clone()))
+                        .or_insert((0, [0; 32]));
+                    if leaf.seq >= e.0 {
+                        *e = (leaf.seq, leaf.hash);
+                    }
+                }
+                continue;
+            }
             let e = s
                 .latest
                 .entry((leaf.kind, leaf.subject.clone()))
@@ -67,7 +95,8 @@ pub async fn read_sealed(
 }
 
 /// The leaves a checkpoint now would add: every case whose log grew and every counter that moved
-/// since they were last sealed, in a fixed order.
+/// since they were last sealed, in a fixed order. `latest` holds the counters' and the audit
+/// log's; the cases' sealed versions are asked of the store a page at a time.
 async fn new_leaves(
     store: &dyn Store,
     latest: &HashMap<(LeafKind, String), (u64, Hash32)>,
@@ -78,12 +107,16 @@ async fn new_leaves(
         let page = store.case_heads(after.as_deref(), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.0.clone());
+        let numbers: Vec<String> = page.iter().map(|h| h.0.clone()).collect();
+        let sealed_page: HashMap<String, u64> = store
+            .sealed_seqs(LeafKind::Case, &numbers)
+            .await?
+            .into_iter()
+            .collect();
         for (number, version, hash) in page {
             // A head without its event is verify's finding; nothing to seal for it.
             let Some(hash) = hash else { continue };
-            let sealed = latest
-                .get(&(LeafKind::Case, number.clone()))
-                .map_or(0, |s| s.0);
+            let sealed = sealed_page.get(&number).copied().unwrap_or(0);
             if u64::from(version) > sealed {
                 out.push(Leaf {
                     kind: LeafKind::Case,
@@ -140,7 +173,7 @@ pub async fn seal_with(
         )));
     }
     let last = store.latest_checkpoint().await?;
-    let mut sealed = read_sealed(store, suite, |_, _| {}).await?;
+    let mut sealed = read_sealed_without_cases(store, suite).await?;
     let leaves = new_leaves(store, &sealed.latest).await?;
     for l in &leaves {
         sealed.frontier.push(l.leaf_hash(suite));

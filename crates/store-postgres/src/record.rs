@@ -301,6 +301,28 @@ impl RecordStore for PgStore {
             .collect()
     }
 
+    async fn sealed_seqs(&self, kind: LeafKind, subjects: &[String]) -> Result<Vec<(String, u64)>> {
+        if subjects.is_empty() {
+            return Ok(vec![]);
+        }
+        let conn = self.conn().await?;
+        let stmt = conn
+            .prepare_cached(
+                "SELECT subject, MAX(seq) FROM seal_leaves
+                 WHERE kind = $1 AND subject = ANY($2)
+                 GROUP BY subject",
+            )
+            .await
+            .map_err(db)?;
+        Ok(conn
+            .query(&stmt, &[&kind.as_str(), &subjects])
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+            .collect())
+    }
+
     async fn append_checkpoint(&self, cp: &Checkpoint, leaves: &[Leaf]) -> Result<()> {
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;

@@ -305,6 +305,31 @@ impl RecordStore for SqliteStore {
         .await
     }
 
+    async fn sealed_seqs(&self, kind: LeafKind, subjects: &[String]) -> Result<Vec<(String, u64)>> {
+        if subjects.is_empty() {
+            return Ok(vec![]);
+        }
+        // One statement a page: the subjects as a JSON array (no statement per page size).
+        let list = serde_json::to_string(subjects)
+            .map_err(|e| store::StoreError::Backend(e.to_string()))?;
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT subject, MAX(seq) FROM seal_leaves
+                     WHERE kind = ?1 AND subject IN (SELECT value FROM json_each(?2))
+                     GROUP BY subject",
+                )
+                .db()?;
+            let rows = st
+                .query_map(rusqlite::params![kind.as_str(), list], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
     async fn append_checkpoint(&self, cp: &Checkpoint, leaves: &[Leaf]) -> Result<()> {
         let cp = cp.clone();
         let leaves = leaves.to_vec();

@@ -67,6 +67,14 @@ pub trait RecordStore: Send + Sync {
     async fn latest_checkpoint(&self) -> Result<Option<Checkpoint>>;
     /// Leaves in tree order from index `from`, each with the checkpoint that sealed it.
     async fn leaves(&self, from: u64, limit: u32) -> Result<Vec<(u64, Leaf)>>;
+    /// The highest sequence sealed for each of `subjects` of `kind` that has a leaf (subjects
+    /// never sealed are left out): what a checkpoint compares a page of case heads with, so it
+    /// never holds one entry per case in memory.
+    async fn sealed_seqs(
+        &self,
+        kind: domain::record::LeafKind,
+        subjects: &[String],
+    ) -> Result<Vec<(String, u64)>>;
     /// Appends a checkpoint and the leaves it seals, in one transaction; `Conflict` unless it
     /// continues the latest checkpoint exactly (next seq, leaves from its tree size on).
     async fn append_checkpoint(&self, checkpoint: &Checkpoint, leaves: &[Leaf]) -> Result<()>;
