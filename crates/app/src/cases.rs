@@ -121,20 +121,18 @@ pub async fn command_visible(
     attachments: &[String],
     key: Option<&IdempotencyKey>,
 ) -> Result<Executed> {
-    if let Some(c) = state.caches.hot_case(number.as_str()) {
-        if can_view(u, &c) && !matches!(cmd, Command::AutoAccept) {
-            let actor = actor_for(state, u).await?;
-            match execute_on(state, &actor, c, cmd, comment, attachments, key).await {
-                Ok(done) => return Ok(done),
-                // Not something a stale copy explains: answered as it is, never run twice.
-                Err(e @ Error::Internal(_)) => {
-                    state.caches.forget_hot(number.as_str());
-                    return Err(e);
-                }
-                Err(_) => {}
-            }
+    let hot = state.caches.hot_case(number.as_str());
+    if let Some(c) = hot.filter(|c| can_view(u, c) && !matches!(cmd, Command::AutoAccept)) {
+        let actor = actor_for(state, u).await?;
+        let done = execute_on(state, &actor, c, cmd, comment, attachments, key).await;
+        if done.is_ok() {
+            return done;
         }
         state.caches.forget_hot(number.as_str());
+        // Not something a stale copy explains: answered as it is, never run twice.
+        if let Err(e @ Error::Internal(_)) = done {
+            return Err(e);
+        }
     }
     let c = load_visible(state, u, number).await?;
     // The system's own step (art. 32), never a caller's.

@@ -68,26 +68,18 @@ async fn read_sealed_with(
         }
         for (checkpoint, leaf) in page {
             s.frontier.push(leaf.leaf_hash(suite));
-            if !cases {
-                if leaf.kind != LeafKind::Case {
-                    let e = s
-                        .latest
-                        .entry((leaf.kind, leaf.subject.clone()))
-                        .or_insert((0, [0; 32]));
-                    if leaf.seq >= e.0 {
-                        *e = (leaf.seq, leaf.hash);
-                    }
+            if cases || leaf.kind != LeafKind::Case {
+                let e = s
+                    .latest
+                    .entry((leaf.kind, leaf.subject.clone()))
+                    .or_insert((0, [0; 32]));
+                if leaf.seq >= e.0 {
+                    *e = (leaf.seq, leaf.hash);
                 }
-                continue;
             }
-            let e = s
-                .latest
-                .entry((leaf.kind, leaf.subject.clone()))
-                .or_insert((0, [0; 32]));
-            if leaf.seq >= e.0 {
-                *e = (leaf.seq, leaf.hash);
+            if cases {
+                s.placed.push(checkpoint);
             }
-            s.placed.push(checkpoint);
             each(s.frontier.size(), &s.frontier);
         }
     }

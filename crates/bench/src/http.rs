@@ -45,6 +45,30 @@ impl Reply {
     }
 }
 
+/// A request from `b` (method and address set) with the session's cookie and CSRF header, the
+/// idempotency key and the JSON body, as given.
+fn request(
+    mut b: hyper::http::request::Builder,
+    session: Option<&Session>,
+    body: Option<&Value>,
+    key: Option<&str>,
+) -> Result<Request<Full<Bytes>>> {
+    if let Some(s) = session {
+        b = b
+            .header("cookie", &s.cookie)
+            .header("x-csrf-token", &s.csrf);
+    }
+    if let Some(k) = key {
+        b = b.header("idempotency-key", k);
+    }
+    Ok(match body {
+        Some(v) => b
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(serde_json::to_vec(v)?)))?,
+        None => b.body(Full::new(Bytes::new()))?,
+    })
+}
+
 /// One HTTP/1.1 connection, (re)opened on first use and after any error.
 pub struct Conn {
     addr: String,
@@ -81,24 +105,15 @@ impl Conn {
         body: Option<&Value>,
         key: Option<&str>,
     ) -> Result<Reply> {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(hyper::header::HOST, self.host.clone());
-        if let Some(s) = session {
-            b = b
-                .header("cookie", &s.cookie)
-                .header("x-csrf-token", &s.csrf);
-        }
-        if let Some(k) = key {
-            b = b.header("idempotency-key", k);
-        }
-        let req = match body {
-            Some(v) => b
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(serde_json::to_vec(v)?)))?,
-            None => b.body(Full::new(Bytes::new()))?,
-        };
+        let req = request(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header(hyper::header::HOST, self.host.clone()),
+            session,
+            body,
+            key,
+        )?;
         let result = async {
             let sender = self.sender().await?;
             sender.ready().await?;
@@ -160,23 +175,14 @@ impl Client {
         body: Option<&Value>,
         key: Option<&str>,
     ) -> Result<Reply> {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(format!("{}{}", self.base, path));
-        if let Some(s) = session {
-            b = b
-                .header("cookie", &s.cookie)
-                .header("x-csrf-token", &s.csrf);
-        }
-        if let Some(k) = key {
-            b = b.header("idempotency-key", k);
-        }
-        let req = match body {
-            Some(v) => b
-                .header("content-type", "application/json")
-                .body(Full::new(Bytes::from(serde_json::to_vec(v)?)))?,
-            None => b.body(Full::new(Bytes::new()))?,
-        };
+        let req = request(
+            Request::builder()
+                .method(method)
+                .uri(format!("{}{}", self.base, path)),
+            session,
+            body,
+            key,
+        )?;
         let resp = self.inner.request(req).await?;
         let status = resp.status();
         let body = resp.into_body().collect().await?.to_bytes();

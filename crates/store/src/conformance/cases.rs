@@ -107,7 +107,18 @@ pub fn next_events(
     at_: &str,
     kinds: Vec<EventKind>,
 ) -> (Case, Vec<CaseEvent>) {
-    let new = case::seal(
+    keyed_events(case, log, at_, kinds, None)
+}
+
+/// [`next_events`] under an idempotency key, as a keyed command seals them.
+fn keyed_events(
+    case: &Case,
+    log: &[CaseEvent],
+    at_: &str,
+    kinds: Vec<EventKind>,
+    key: Option<&case::IdempotencyKey>,
+) -> (Case, Vec<CaseEvent>) {
+    let new = case::seal_with_key(
         case.filing.suite,
         &case.filing.number,
         case.version,
@@ -117,6 +128,7 @@ pub fn next_events(
         "核验",
         &["a".repeat(64)],
         kinds,
+        key,
     );
     let all: Vec<CaseEvent> = log.iter().chain(new.iter()).cloned().collect();
     (Case::replay(&all).expect("replays"), new)
@@ -364,30 +376,6 @@ pub async fn case_append_checks_version<S: CaseStore + ?Sized>(store: &S) {
     assert_eq!(store.case_events(&n).await.unwrap().len(), 5);
 }
 
-/// Seals `kinds` after `case`'s last event under an idempotency key, as a keyed command does.
-fn keyed_events(
-    case: &Case,
-    log: &[CaseEvent],
-    at_: &str,
-    kinds: Vec<EventKind>,
-    key: &case::IdempotencyKey,
-) -> (Case, Vec<CaseEvent>) {
-    let new = case::seal_with_key(
-        case.filing.suite,
-        &case.filing.number,
-        case.version,
-        &case.last_hash,
-        at(at_),
-        &clerk(case.filing.place.as_str()),
-        "",
-        &[],
-        kinds,
-        Some(key),
-    );
-    let all: Vec<CaseEvent> = log.iter().chain(new.iter()).cloned().collect();
-    (Case::replay(&all).expect("replays"), new)
-}
-
 /// A keyed write records its key (`case_keys`) with the write; the same key again on the case
 /// fails the whole write (`idempotency_key_taken`), whatever its version; keys an older snapshot
 /// carried are kept when the case is next written, and the snapshot no longer carries them.
@@ -409,7 +397,7 @@ pub async fn case_idempotency_keys<S: Store + ?Sized>(store: &S) {
         &events,
         "2026-03-02T02:00:00Z",
         vec![mark(0), mark(1)],
-        &key("k-1", "h1"),
+        Some(&key("k-1", "h1")),
     );
     store
         .commit_transition(&v3, case.version, &e3, &SideEffects::default())
@@ -434,7 +422,7 @@ pub async fn case_idempotency_keys<S: Store + ?Sized>(store: &S) {
         &log,
         "2026-03-02T02:10:00Z",
         vec![mark(0)],
-        &key("k-1", "h1"),
+        Some(&key("k-1", "h1")),
     );
     assert_conflict(
         store
@@ -451,7 +439,7 @@ pub async fn case_idempotency_keys<S: Store + ?Sized>(store: &S) {
         &log,
         "2026-03-02T02:20:00Z",
         vec![mark(0)],
-        &key("k-2", "h2"),
+        Some(&key("k-2", "h2")),
     );
     v4.recent_keys = vec![key("old-1", "h0"), key("k-1", "h1")];
     store

@@ -262,15 +262,16 @@ impl CommandReply {
                 .collect(),
             deadlines: case.deadlines.clone(),
             running_stages: case
-                .stages
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.is_active())
-                .map(|(index, s)| RunningStage {
-                    index,
-                    name: s.name.clone(),
-                    department: s.department.clone(),
-                    due: s.due,
+                .active_stages()
+                .into_iter()
+                .map(|index| {
+                    let s = &case.stages[index];
+                    RunningStage {
+                        index,
+                        name: s.name.clone(),
+                        department: s.department.clone(),
+                        due: s.due,
+                    }
                 })
                 .collect(),
         }
