@@ -86,39 +86,51 @@ async fn read_sealed_with(
     Ok(s)
 }
 
-/// The leaves a checkpoint now would add: every case whose log grew and every counter that moved
-/// since they were last sealed, in a fixed order. `latest` holds the counters' and the audit
-/// log's; the cases' sealed versions are asked of the store a page at a time.
-async fn new_leaves(
+/// The most leaves one checkpoint seals: a first seal of a long history (a migrated database, a
+/// million generated cases) becomes several checkpoints of this many, so sealing holds a bounded
+/// number of leaves in memory (one checkpoint of every case held ~100 bytes a case: 350 MiB at 1 M).
+pub const CHUNK: usize = 50_000;
+
+/// One page of case leaves: every case after `after` whose log grew since it was last sealed, in
+/// number order, and where the next page starts (`None`: no more cases).
+async fn case_leaves(
+    store: &dyn Store,
+    after: Option<&str>,
+) -> Result<(Vec<Leaf>, Option<String>)> {
+    let page = store.case_heads(after, PAGE).await?;
+    let Some(last) = page.last() else {
+        return Ok((vec![], None));
+    };
+    let next = Some(last.0.clone());
+    let numbers: Vec<String> = page.iter().map(|h| h.0.clone()).collect();
+    let sealed_page: HashMap<String, u64> = store
+        .sealed_seqs(LeafKind::Case, &numbers)
+        .await?
+        .into_iter()
+        .collect();
+    let mut out = vec![];
+    for (number, version, hash) in page {
+        // A head without its event is verify's finding; nothing to seal for it.
+        let Some(hash) = hash else { continue };
+        let sealed = sealed_page.get(&number).copied().unwrap_or(0);
+        if u64::from(version) > sealed {
+            out.push(Leaf {
+                kind: LeafKind::Case,
+                subject: number,
+                seq: u64::from(version),
+                hash,
+            });
+        }
+    }
+    Ok((out, next))
+}
+
+/// The counters and the audit log's head that moved since they were last sealed (`latest`).
+async fn other_leaves(
     store: &dyn Store,
     latest: &HashMap<(LeafKind, String), (u64, Hash32)>,
 ) -> Result<Vec<Leaf>> {
     let mut out = vec![];
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.case_heads(after.as_deref(), PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.0.clone());
-        let numbers: Vec<String> = page.iter().map(|h| h.0.clone()).collect();
-        let sealed_page: HashMap<String, u64> = store
-            .sealed_seqs(LeafKind::Case, &numbers)
-            .await?
-            .into_iter()
-            .collect();
-        for (number, version, hash) in page {
-            // A head without its event is verify's finding; nothing to seal for it.
-            let Some(hash) = hash else { continue };
-            let sealed = sealed_page.get(&number).copied().unwrap_or(0);
-            if u64::from(version) > sealed {
-                out.push(Leaf {
-                    kind: LeafKind::Case,
-                    subject: number,
-                    seq: u64::from(version),
-                    hash,
-                });
-            }
-        }
-    }
     for (scope, value) in store.counter_values(crate::cases::CASE_COUNTER).await? {
         let sealed = latest
             .get(&(LeafKind::Counter, scope.clone()))
@@ -146,16 +158,28 @@ async fn new_leaves(
             });
         }
     }
-    out.sort_by(|a, b| (a.kind.as_str(), &a.subject).cmp(&(b.kind.as_str(), &b.subject)));
     Ok(out)
 }
 
-/// Seals a checkpoint now with the given provider. Two sealers at once: one wins, the other gets
-/// `Conflict` and nothing is written twice.
+/// Seals a checkpoint now with the given provider: every case whose log grew and every counter
+/// that moved since they were last sealed. More than [`CHUNK`] leaves are sealed as several
+/// checkpoints in a row, each complete and signed; the last one (returned) also seals the
+/// counters and the audit log. Two sealers at once: one wins, the other gets `Conflict` and
+/// nothing is written twice.
 pub async fn seal_with(
     store: &dyn Store,
     crypto: &dyn CryptoProvider,
     at: chrono::DateTime<chrono::Utc>,
+) -> Result<Checkpoint> {
+    seal_in_chunks(store, crypto, at, CHUNK).await
+}
+
+/// [`seal_with`] with a chosen chunk size (tests use a small one).
+pub async fn seal_in_chunks(
+    store: &dyn Store,
+    crypto: &dyn CryptoProvider,
+    at: chrono::DateTime<chrono::Utc>,
+    chunk: usize,
 ) -> Result<Checkpoint> {
     let suite = crypto.suite();
     let recorded = store.record_suite().await?.unwrap_or_default();
@@ -164,26 +188,73 @@ pub async fn seal_with(
             "the signing keys are {suite}, the database's record is {recorded}"
         )));
     }
-    let last = store.latest_checkpoint().await?;
+    let mut last = store.latest_checkpoint().await?;
     let mut sealed = read_sealed_without_cases(store, suite).await?;
-    let leaves = new_leaves(store, &sealed.latest).await?;
-    for l in &leaves {
-        sealed.frontier.push(l.leaf_hash(suite));
+    let mut pending: Vec<Leaf> = vec![];
+    let mut after: Option<String> = None;
+    loop {
+        let (leaves, next) = case_leaves(store, after.as_deref()).await?;
+        pending.extend(leaves);
+        while pending.len() >= chunk.max(1) && next.is_some() {
+            let rest = pending.split_off(chunk.max(1));
+            let cp = append(
+                store,
+                crypto,
+                &mut sealed.frontier,
+                last.as_ref(),
+                at,
+                &pending,
+            )
+            .await?;
+            last = Some(cp);
+            pending = rest;
+        }
+        match next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    pending.extend(other_leaves(store, &sealed.latest).await?);
+    // A fixed order within a checkpoint, so two servers sealing the same state agree.
+    pending.sort_by(|a, b| (a.kind.as_str(), &a.subject).cmp(&(b.kind.as_str(), &b.subject)));
+    append(
+        store,
+        crypto,
+        &mut sealed.frontier,
+        last.as_ref(),
+        at,
+        &pending,
+    )
+    .await
+}
+
+/// Signs and appends the checkpoint after `last` that seals `leaves` onto `frontier`.
+async fn append(
+    store: &dyn Store,
+    crypto: &dyn CryptoProvider,
+    frontier: &mut Frontier,
+    last: Option<&Checkpoint>,
+    at: chrono::DateTime<chrono::Utc>,
+    leaves: &[Leaf],
+) -> Result<Checkpoint> {
+    let suite = crypto.suite();
+    for l in leaves {
+        frontier.push(l.leaf_hash(suite));
     }
     let mut cp = Checkpoint {
-        seq: last.as_ref().map_or(1, |c| c.seq + 1),
+        seq: last.map_or(1, |c| c.seq + 1),
         sealed_at: at,
         suite,
-        tree_size: sealed.frontier.size(),
-        root: sealed.frontier.root(),
-        prev: last.as_ref().map_or(NO_PREVIOUS, Checkpoint::link),
+        tree_size: frontier.size(),
+        root: frontier.root(),
+        prev: last.map_or(NO_PREVIOUS, Checkpoint::link),
         key_id: String::new(),
         signature: vec![],
     };
     let signed = crypto.sign(&cp.statement());
     cp.key_id = signed.key_id;
     cp.signature = signed.signature;
-    store.append_checkpoint(&cp, &leaves).await?;
+    store.append_checkpoint(&cp, leaves).await?;
     tracing::info!(
         seq = cp.seq,
         tree_size = cp.tree_size,
