@@ -1,8 +1,9 @@
 //! Cases: the snapshot row, the append-only event log, counters, messages and published results.
 
+use crate::params;
+use crate::pipeline::Pipeline;
 use crate::query::Query;
 use crate::regions::region_code;
-use crate::supervision::{set_open_warnings_c, set_rows_c};
 use crate::{corrupt, db, violated, PgStore};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,7 +20,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
 
 /// A foreign key to `cases` failed: the case does not exist.
-fn missing_case(e: tokio_postgres::Error) -> StoreError {
+pub(crate) fn missing_case(e: tokio_postgres::Error) -> StoreError {
     match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
         Some(_) => StoreError::NotFound("case"),
         None => db(e),
@@ -36,16 +37,18 @@ pub(crate) async fn insert_events(
     vault: &Vault,
     events: &[CaseEvent],
 ) -> Result<()> {
-    // One statement for all the events of a command: one round trip, however many.
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO case_events (case_number, seq, at, event_json, hash)
-             SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bytea[],
-                                  $5::bytea[])",
-        )
-        .await
-        .map_err(db)?;
-    let numbers: Vec<&str> = events.iter().map(|e| e.case_number.as_str()).collect();
+    let mut p = Pipeline::new(client);
+    insert_events_into(&mut p, vault, events).await?;
+    p.run().await.map(drop)
+}
+
+/// The events of a command in one statement: one round trip, however many.
+pub(crate) async fn insert_events_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    vault: &Vault,
+    events: &[CaseEvent],
+) -> Result<()> {
+    let numbers: Vec<String> = events.iter().map(|e| e.case_number.to_string()).collect();
     let seqs: Vec<i64> = events.iter().map(|e| i64::from(e.seq)).collect();
     let ats: Vec<DateTime<Utc>> = events.iter().map(|e| e.at).collect();
     let bodies: Vec<Vec<u8>> = events
@@ -56,10 +59,13 @@ pub(crate) async fn insert_events(
         .iter()
         .map(|e| store::stored::hash_bytes(&e.hash))
         .collect::<Result<_>>()?;
-    client
-        .execute(&stmt, &[&numbers, &seqs, &ats, &bodies, &hashes])
-        .await
-        .map_err(db)?;
+    p.add(
+        "INSERT INTO case_events (case_number, seq, at, event_json, hash)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[], $4::bytea[],
+                              $5::bytea[])",
+        params![numbers, seqs, ats, bodies, hashes],
+    )
+    .await?;
     Ok(())
 }
 
@@ -71,7 +77,17 @@ pub(crate) async fn insert_keys(
     case: &Case,
     events: &[CaseEvent],
 ) -> Result<()> {
-    let number = case.filing.number.as_str();
+    let mut p = Pipeline::new(client);
+    insert_keys_into(&mut p, case, events).await?;
+    p.run().await.map(drop)
+}
+
+pub(crate) async fn insert_keys_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    case: &Case,
+    events: &[CaseEvent],
+) -> Result<()> {
+    let number = case.filing.number.to_string();
     for k in store::key_rows(case, events) {
         let sql = if k.carried {
             "INSERT INTO case_keys (case_number, key, request_hash, seq) VALUES ($1, $2, $3, $4)
@@ -79,20 +95,19 @@ pub(crate) async fn insert_keys(
         } else {
             "INSERT INTO case_keys (case_number, key, request_hash, seq) VALUES ($1, $2, $3, $4)"
         };
-        let stmt = client.prepare_cached(sql).await.map_err(db)?;
-        match client
-            .execute(
-                &stmt,
-                &[&number, &k.key, &k.request_hash, &i64::from(k.seq)],
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if violated(&e, &SqlState::UNIQUE_VIOLATION).is_some() => {
-                return Err(idempotency_key_taken(number))
-            }
-            Err(e) => return Err(missing_case(e)),
-        }
+        let n = number.clone();
+        p.add_or(
+            sql,
+            params![number.clone(), k.key, k.request_hash, i64::from(k.seq)],
+            Box::new(move |e| {
+                if violated(&e, &SqlState::UNIQUE_VIOLATION).is_some() {
+                    idempotency_key_taken(&n)
+                } else {
+                    missing_case(e)
+                }
+            }),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -175,62 +190,83 @@ impl PlannedRows {
 
     /// Writes the gathered changes: the case's own rows first, then the shared count rows in key
     /// order (case counts, then receipt days), the order every writer takes them.
-    pub(crate) async fn write(mut self, tx: &impl GenericClient) -> Result<()> {
+    pub(crate) async fn write(self, tx: &impl GenericClient) -> Result<()> {
+        let mut p = Pipeline::new(tx);
+        let shared = self.cases_into(&mut p).await?;
+        shared.into(&mut p).await?;
+        p.run().await.map(drop)
+    }
+
+    /// Adds the statements of the cases' own rows to `p`; returns the shared rows' changes, for
+    /// the caller to add after its other per-case statements.
+    pub(crate) async fn cases_into<C: GenericClient>(
+        self,
+        p: &mut Pipeline<'_, C>,
+    ) -> Result<SharedRows> {
         if !self.scope_deletes.is_empty() {
-            let stmt = tx
-                .prepare_cached("DELETE FROM case_scopes WHERE case_number = ANY($1)")
-                .await
-                .map_err(db)?;
-            tx.execute(&stmt, &[&self.scope_deletes])
-                .await
-                .map_err(db)?;
+            p.add(
+                "DELETE FROM case_scopes WHERE case_number = ANY($1)",
+                params![self.scope_deletes],
+            )
+            .await?;
         }
         if !self.scope_inserts.is_empty() {
             let mut cols = (vec![], vec![], vec![], vec![], vec![]);
-            for (prefix, number, via, state, due) in &self.scope_inserts {
-                cols.0.push(prefix.as_str());
-                cols.1.push(number.as_str());
-                cols.2.push(*via);
-                cols.3.push(*state);
-                cols.4.push(*due);
+            for (prefix, number, via, state, due) in self.scope_inserts {
+                cols.0.push(prefix);
+                cols.1.push(number);
+                cols.2.push(via);
+                cols.3.push(state);
+                cols.4.push(due);
             }
-            let stmt = tx
-                .prepare_cached(
-                    "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
-                     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[])",
-                )
-                .await
-                .map_err(db)?;
-            tx.execute(&stmt, &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4])
-                .await
-                .map_err(db)?;
+            p.add(
+                "INSERT INTO case_scopes (prefix, case_number, via, state, sort_due)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::date[])",
+                params![cols.0, cols.1, cols.2, cols.3, cols.4],
+            )
+            .await?;
         }
-        for (number, state, due) in &self.scope_updates {
-            let stmt = tx
-                .prepare_cached(
-                    "UPDATE case_scopes SET state = $2, sort_due = $3 WHERE case_number = $1",
-                )
-                .await
-                .map_err(db)?;
-            tx.execute(&stmt, &[number, state, due]).await.map_err(db)?;
+        for (number, state, due) in self.scope_updates {
+            p.add(
+                "UPDATE case_scopes SET state = $2, sort_due = $3 WHERE case_number = $1",
+                params![number, state, due],
+            )
+            .await?;
         }
-        for (number, place, decide) in &self.deadline_moves {
-            let stmt = tx
-                .prepare_cached(
-                    "UPDATE case_deadlines SET place_region = $2, decide_region = $3
-                     WHERE case_number = $1",
-                )
-                .await
-                .map_err(db)?;
-            tx.execute(&stmt, &[number, place, decide])
-                .await
-                .map_err(db)?;
+        for (number, place, decide) in self.deadline_moves {
+            p.add(
+                "UPDATE case_deadlines SET place_region = $2, decide_region = $3
+                 WHERE case_number = $1",
+                params![number, place, decide],
+            )
+            .await?;
         }
+        let mut shared = SharedRows {
+            counts: self.counts,
+            receipts: self.receipts,
+            outcome_days: Default::default(),
+        };
         // A batch's -1 and +1 of one row cancel out: no need to lock it.
-        self.counts.retain(|_, n| *n != 0);
-        self.receipts.retain(|_, n| *n != 0);
-        add_counts(tx, &self.counts).await?;
-        add_receipts(tx, &self.receipts).await
+        shared.counts.retain(|_, n| *n != 0);
+        shared.receipts.retain(|_, n| *n != 0);
+        Ok(shared)
+    }
+}
+
+/// Changes to the rows every writer shares, written last and always in this order (case counts,
+/// receipt days, outcome days), each in key order: two transactions cannot deadlock over them.
+#[derive(Default)]
+pub(crate) struct SharedRows {
+    pub(crate) counts: CountDeltas,
+    pub(crate) receipts: ReceiptDeltas,
+    pub(crate) outcome_days: crate::supervision::OutcomeDays,
+}
+
+impl SharedRows {
+    pub(crate) async fn into<C: GenericClient>(self, p: &mut Pipeline<'_, C>) -> Result<()> {
+        add_counts_into(p, &self.counts).await?;
+        add_receipts_into(p, &self.receipts).await?;
+        crate::supervision::add_outcome_days_into(p, &self.outcome_days).await
     }
 }
 
@@ -238,42 +274,37 @@ impl PlannedRows {
 pub(crate) type ReceiptDeltas =
     std::collections::BTreeMap<(chrono::NaiveDate, String, String, i16), i64>;
 
-/// Adds `receipt_days` changes in one statement, row by row in key order (see `add_counts`).
-pub(crate) async fn add_receipts(
-    client: &impl GenericClient,
+/// Adds `receipt_days` changes in one statement, row by row in key order (see `add_counts_into`).
+async fn add_receipts_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
     deltas: &ReceiptDeltas,
 ) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }
     let mut days: Vec<chrono::NaiveDate> = vec![];
-    let mut places: Vec<&str> = vec![];
-    let mut departments: Vec<&str> = vec![];
+    let mut places: Vec<String> = vec![];
+    let mut departments: Vec<String> = vec![];
     let mut shards: Vec<i16> = vec![];
     let mut ns: Vec<i64> = vec![];
     for ((day, place, department, shard), n) in deltas {
         days.push(*day);
-        places.push(place);
-        departments.push(department);
+        places.push(place.clone());
+        departments.push(department.clone());
         shards.push(*shard);
         ns.push(*n);
     }
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO receipt_days (received_on, place_region, department, shard, n)
-             SELECT d, p, dept, h, n
-             FROM unnest($1::date[], $2::text[], $3::text[], $4::smallint[], $5::bigint[])
-                  WITH ORDINALITY AS r(d, p, dept, h, n, i)
-             ORDER BY i
-             ON CONFLICT (received_on, place_region, department, shard)
-             DO UPDATE SET n = receipt_days.n + EXCLUDED.n",
-        )
-        .await
-        .map_err(db)?;
-    client
-        .execute(&stmt, &[&days, &places, &departments, &shards, &ns])
-        .await
-        .map_err(db)?;
+    p.add(
+        "INSERT INTO receipt_days (received_on, place_region, department, shard, n)
+         SELECT d, p, dept, h, n
+         FROM unnest($1::date[], $2::text[], $3::text[], $4::smallint[], $5::bigint[])
+              WITH ORDINALITY AS r(d, p, dept, h, n, i)
+         ORDER BY i
+         ON CONFLICT (received_on, place_region, department, shard)
+         DO UPDATE SET n = receipt_days.n + EXCLUDED.n",
+        params![days, places, departments, shards, ns],
+    )
+    .await?;
     Ok(())
 }
 
@@ -281,44 +312,44 @@ pub(crate) async fn add_receipts(
 pub(crate) type CountDeltas = std::collections::BTreeMap<(String, String, String, i16), i64>;
 
 /// Adds a batch's case counts in one statement, row by row in key order (see `count_case`).
-pub(crate) async fn add_counts(client: &impl GenericClient, deltas: &CountDeltas) -> Result<()> {
+async fn add_counts_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    deltas: &CountDeltas,
+) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }
-    let mut places: Vec<&str> = vec![];
-    let mut departments: Vec<&str> = vec![];
-    let mut states: Vec<&str> = vec![];
+    let mut places: Vec<String> = vec![];
+    let mut departments: Vec<String> = vec![];
+    let mut states: Vec<String> = vec![];
     let mut shards: Vec<i16> = vec![];
     let mut ns: Vec<i64> = vec![];
     for ((place, department, state, shard), n) in deltas {
-        places.push(place);
-        departments.push(department);
-        states.push(state);
+        places.push(place.clone());
+        departments.push(department.clone());
+        states.push(state.clone());
         shards.push(*shard);
         ns.push(*n);
     }
     // ORDER BY the arrays' order: rows are locked as they are inserted, so in key order.
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO case_counts (place_region, department, state, shard, n)
-             SELECT p, d, s, h, n
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[])
-                  WITH ORDINALITY AS r(p, d, s, h, n, i)
-             ORDER BY i
-             ON CONFLICT (place_region, department, state, shard)
-             DO UPDATE SET n = case_counts.n + EXCLUDED.n",
-        )
-        .await
-        .map_err(db)?;
-    client
-        .execute(&stmt, &[&places, &departments, &states, &shards, &ns])
-        .await
-        .map_err(db)?;
+    p.add(
+        "INSERT INTO case_counts (place_region, department, state, shard, n)
+         SELECT p, d, s, h, n
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::bigint[])
+              WITH ORDINALITY AS r(p, d, s, h, n, i)
+         ORDER BY i
+         ON CONFLICT (place_region, department, state, shard)
+         DO UPDATE SET n = case_counts.n + EXCLUDED.n",
+        params![places, departments, states, shards, ns],
+    )
+    .await?;
     Ok(())
 }
 
 /// The body of `commit_transition` (checked by the caller), in the caller's transaction; returns
-/// how many warnings were newly raised.
+/// how many warnings were newly raised. An existing case costs two round trips besides BEGIN and
+/// COMMIT (issue 18, part 5): the row lock with the reads the write is compared with, then every
+/// write at once (`pipeline`).
 async fn transition_c(
     tx: &impl GenericClient,
     vault: &Vault,
@@ -327,28 +358,130 @@ async fn transition_c(
     events: &[CaseEvent],
     effects: &SideEffects,
 ) -> Result<u64> {
-    if expected_version == 0 {
-        create_c(tx, vault, case, events).await?;
-    } else {
-        append_c(tx, vault, case, expected_version, events).await?;
+    if expected_version > 0 {
+        return append_c(tx, vault, case, expected_version, events, effects).await;
     }
+    create_c(tx, vault, case, events).await?;
+    let reads = Reads::prepare(tx, effects).await?;
+    let stored = reads.run(tx, case.filing.number.as_str()).await?;
+    let mut p = Pipeline::new(tx);
+    let mut shared = SharedRows::default();
+    let written = effects_into(&mut p, &mut shared, case, effects, &stored).await?;
+    shared.into(&mut p).await?;
+    written.raised(&p.run().await?)
+}
+
+/// What a command's side effects are compared with, read under the case's row lock: its stored
+/// deadline rows and open warnings, and its outcome (taken away, to be replaced).
+#[derive(Default)]
+struct Stored {
+    deadlines: Vec<domain::supervision::DeadlineRow>,
+    warnings: Vec<(String, String)>,
+    outcome: Option<store::OutcomeRecord>,
+}
+
+/// The statements of [`Stored`] a command needs, prepared (so they go out in order when run).
+struct Reads {
+    deadlines: Option<tokio_postgres::Statement>,
+    warnings: Option<tokio_postgres::Statement>,
+    outcome: Option<tokio_postgres::Statement>,
+}
+
+impl Reads {
+    async fn prepare(tx: &impl GenericClient, effects: &SideEffects) -> Result<Reads> {
+        use crate::supervision::{take_outcome_sql, READ_DEADLINES, READ_OPEN_WARNINGS};
+        let supervised = effects.supervision.is_some();
+        Ok(Reads {
+            deadlines: match supervised {
+                true => Some(tx.prepare_cached(READ_DEADLINES).await.map_err(db)?),
+                false => None,
+            },
+            warnings: match supervised {
+                true => Some(tx.prepare_cached(READ_OPEN_WARNINGS).await.map_err(db)?),
+                false => None,
+            },
+            outcome: match effects.outcome.is_some() {
+                true => Some(tx.prepare_cached(&take_outcome_sql()).await.map_err(db)?),
+                false => None,
+            },
+        })
+    }
+
+    /// Sends the reads together (after whatever the caller sent first) and waits for them.
+    async fn run(&self, tx: &impl GenericClient, number: &str) -> Result<Stored> {
+        let rows = |stmt: &Option<tokio_postgres::Statement>| {
+            let stmt = stmt.clone();
+            async move {
+                match stmt {
+                    Some(s) => tx.query(&s, &[&number]).await.map_err(db),
+                    None => Ok(vec![]),
+                }
+            }
+        };
+        let (deadlines, warnings, outcome) = tokio::try_join!(
+            rows(&self.deadlines),
+            rows(&self.warnings),
+            rows(&self.outcome)
+        )?;
+        Ok(Stored {
+            deadlines: crate::supervision::deadline_rows_of(number, &deadlines),
+            warnings: warnings.iter().map(|r| (r.get(0), r.get(1))).collect(),
+            outcome: outcome
+                .first()
+                .map(crate::supervision::outcome_from_row)
+                .transpose()?,
+        })
+    }
+}
+
+/// Where, among a pipeline's counts, the side effects' checks are.
+struct Written {
+    deadline_insert: Option<usize>,
+    raises: Vec<usize>,
+}
+
+impl Written {
+    /// How many warnings were newly raised; a deadline insert that found no case is `NotFound`.
+    fn raised(&self, counts: &[u64]) -> Result<u64> {
+        if self.deadline_insert.is_some_and(|i| counts[i] == 0) {
+            return Err(StoreError::NotFound("case"));
+        }
+        Ok(self.raises.iter().filter(|&&i| counts[i] > 0).count() as u64)
+    }
+}
+
+/// Adds a command's side effects (messages, outcome, published result, deadline rows, warnings)
+/// to `p`; the outcome's figures go to `shared`.
+async fn effects_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    shared: &mut SharedRows,
+    case: &Case,
+    effects: &SideEffects,
+    stored: &Stored,
+) -> Result<Written> {
     for m in &effects.messages {
-        add_message_c(tx, m).await?;
+        add_message_into(p, m).await?;
     }
     if let Some(o) = &effects.outcome {
-        crate::supervision::put_outcome_c(tx, o).await?;
+        crate::supervision::outcome_into(p, &mut shared.outcome_days, stored.outcome.as_ref(), o)
+            .await?;
     }
     if let Some(r) = &effects.result {
-        publish_result_c(tx, r).await?;
+        publish_result_into(p, r).await?;
     }
-    match &effects.supervision {
-        Some(sv) => {
-            let number = &case.filing.number;
-            set_rows_c(tx, number, &sv.rows).await?;
-            set_open_warnings_c(tx, number, &sv.open, sv.at).await
-        }
-        None => Ok(0),
+    let mut written = Written {
+        deadline_insert: None,
+        raises: vec![],
+    };
+    if let Some(sv) = &effects.supervision {
+        let number = case.filing.number.as_str();
+        written.deadline_insert =
+            crate::supervision::deadline_rows_into(p, number, &stored.deadlines, &sv.rows).await?;
+        written.raises =
+            crate::supervision::open_warnings_into(p, number, &stored.warnings, &sv.open, sv.at)
+                .await?;
     }
+    Ok(written)
 }
 
 /// A snapshot or event body as stored (`store::vault`: compressed, then encrypted).
@@ -474,17 +607,20 @@ impl PgStore {
 }
 
 /// Appends events and rewrites the snapshot under the case's row lock, checking the expected
-/// version and the hash link: the body of `append_events`, shared with `commit_transition`.
+/// version and the hash link, with the command's side effects: the body of `append_events` and
+/// `commit_transition`. Returns how many warnings were newly raised.
 async fn append_c(
     tx: &impl GenericClient,
     vault: &Vault,
     case: &Case,
     expected_version: u32,
     events: &[CaseEvent],
-) -> Result<()> {
+    effects: &SideEffects,
+) -> Result<u64> {
     let s = CaseSummary::of(case, last_at(events));
     // The row lock holds off concurrent appenders until commit; they then see the new version.
-    let stmt = tx
+    // The reads go out right after it, so they run under it.
+    let lock = tx
         .prepare_cached(
             "SELECT c.version, e.hash, c.place_region, c.department, c.state, c.decide_region,
                     c.applicant_region, c.due, c.received_on
@@ -494,14 +630,15 @@ async fn append_c(
         )
         .await
         .map_err(db)?;
-    let row = tx
-        .query_opt(&stmt, &[&s.number])
-        .await
-        .map_err(db)?
-        .ok_or(StoreError::NotFound("case"))?;
-    let stored: i64 = row.get(0);
-    if stored != i64::from(expected_version) {
-        return Err(stale_case(&s.number, expected_version, stored as u32));
+    let reads = Reads::prepare(tx, effects).await?;
+    let (row, stored) = tokio::try_join!(
+        async { tx.query_opt(&lock, &[&s.number]).await.map_err(db) },
+        reads.run(tx, &s.number)
+    )?;
+    let row = row.ok_or(StoreError::NotFound("case"))?;
+    let version: i64 = row.get(0);
+    if version != i64::from(expected_version) {
+        return Err(stale_case(&s.number, expected_version, version as u32));
     }
     let last: Option<Vec<u8>> = row.get(1);
     if last != Some(store::stored::hash_bytes(&events[0].prev_hash)?) {
@@ -510,38 +647,6 @@ async fn append_c(
             s.number
         )));
     }
-    let stmt = tx
-        .prepare_cached(
-            "UPDATE cases SET state = $2, item_name = $3, department = $4, applicant_name = $5,
-                place_region = $6, decide_region = $7, applicant_region = $8,
-                applicant_user_id = $9, agent_user_id = $10, due = $11, updated_at = $12,
-                version = $13, case_json = $14, received_on = $15
-             WHERE number = $1",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(
-        &stmt,
-        &[
-            &s.number,
-            &s.state.as_str(),
-            &s.item_name,
-            &s.department,
-            &s.applicant_name,
-            &s.place.as_str(),
-            &s.decide_place.as_str(),
-            &s.applicant_region.as_str(),
-            &s.applicant_user_id,
-            &s.agent_user_id,
-            &s.due,
-            &s.updated_at,
-            &i64::from(s.version),
-            &packed(vault, Body::Case, case)?,
-            &case.received_on,
-        ],
-    )
-    .await
-    .map_err(db)?;
     let state: String = row.get(4);
     let before = Followed {
         place: region_code(row.get(2))?,
@@ -552,24 +657,50 @@ async fn append_c(
         due: row.get(7),
         received_on: row.get(8),
     };
+    let mut p = Pipeline::new(tx);
+    p.add(
+        "UPDATE cases SET state = $2, item_name = $3, department = $4, applicant_name = $5,
+            place_region = $6, decide_region = $7, applicant_region = $8,
+            applicant_user_id = $9, agent_user_id = $10, due = $11, updated_at = $12,
+            version = $13, case_json = $14, received_on = $15
+         WHERE number = $1",
+        params![
+            s.number.clone(),
+            s.state.as_str(),
+            s.item_name.clone(),
+            s.department.clone(),
+            s.applicant_name.clone(),
+            s.place.as_str().to_string(),
+            s.decide_place.as_str().to_string(),
+            s.applicant_region.as_str().to_string(),
+            s.applicant_user_id,
+            s.agent_user_id,
+            s.due,
+            s.updated_at,
+            i64::from(s.version),
+            packed(vault, Body::Case, case)?,
+            case.received_on
+        ],
+    )
+    .await?;
     let mut planned = PlannedRows::default();
     planned.add(
         &s.number,
         write_plan::plan(Some(&before), &Followed::of(&s, case.received_on)),
     );
-    planned.write(tx).await?;
-    insert_events(tx, vault, events).await?;
-    insert_keys(tx, case, events).await
+    let mut shared = planned.cases_into(&mut p).await?;
+    insert_events_into(&mut p, vault, events).await?;
+    insert_keys_into(&mut p, case, events).await?;
+    let written = effects_into(&mut p, &mut shared, case, effects, &stored).await?;
+    shared.into(&mut p).await?;
+    written.raised(&p.run().await?)
 }
 
+const INSERT_MESSAGE: &str = "INSERT INTO messages (user_id, case_number, text, created_at)
+     VALUES ($1, $2, $3, $4) RETURNING id";
+
 async fn add_message_c(client: &impl GenericClient, message: &Message) -> Result<i64> {
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO messages (user_id, case_number, text, created_at)
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .await
-        .map_err(db)?;
+    let stmt = client.prepare_cached(INSERT_MESSAGE).await.map_err(db)?;
     Ok(client
         .query_one(
             &stmt,
@@ -585,35 +716,53 @@ async fn add_message_c(client: &impl GenericClient, message: &Message) -> Result
         .get(0))
 }
 
+async fn add_message_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    message: &Message,
+) -> Result<usize> {
+    p.add_or(
+        INSERT_MESSAGE,
+        params![
+            message.user_id,
+            message.case_number.clone(),
+            message.text.clone(),
+            message.created_at
+        ],
+        Box::new(missing_case),
+    )
+    .await
+}
+
 async fn publish_result_c(client: &impl GenericClient, result: &PublishedResult) -> Result<()> {
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
-                                  licence_no, place_region, published_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (case_number) DO UPDATE SET
-               item_name = EXCLUDED.item_name, applicant_masked = EXCLUDED.applicant_masked,
-               decided_on = EXCLUDED.decided_on, licence_no = EXCLUDED.licence_no,
-               place_region = EXCLUDED.place_region, published_at = EXCLUDED.published_at",
-        )
-        .await
-        .map_err(db)?;
-    client
-        .execute(
-            &stmt,
-            &[
-                &result.case_number,
-                &result.item_name,
-                &result.applicant_masked,
-                &result.decided_on,
-                &result.licence_no,
-                &result.place.as_str(),
-                &Utc::now(),
-            ],
-        )
-        .await
-        .map_err(missing_case)?;
-    Ok(())
+    let mut p = Pipeline::new(client);
+    publish_result_into(&mut p, result).await?;
+    p.run().await.map(drop)
+}
+
+async fn publish_result_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    result: &PublishedResult,
+) -> Result<usize> {
+    p.add_or(
+        "INSERT INTO results (case_number, item_name, applicant_masked, decided_on,
+                              licence_no, place_region, published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (case_number) DO UPDATE SET
+           item_name = EXCLUDED.item_name, applicant_masked = EXCLUDED.applicant_masked,
+           decided_on = EXCLUDED.decided_on, licence_no = EXCLUDED.licence_no,
+           place_region = EXCLUDED.place_region, published_at = EXCLUDED.published_at",
+        params![
+            result.case_number.clone(),
+            result.item_name.clone(),
+            result.applicant_masked.clone(),
+            result.decided_on,
+            result.licence_no.clone(),
+            result.place.as_str().to_string(),
+            Utc::now()
+        ],
+        Box::new(missing_case),
+    )
+    .await
 }
 
 /// Inserts a new case with its first events and its count: the body of `create_case`, shared
@@ -635,9 +784,12 @@ async fn create_c(
         &s.number,
         write_plan::plan(None, &Followed::of(&s, case.received_on)),
     );
-    planned.write(tx).await?;
-    insert_events(tx, vault, events).await?;
-    insert_keys(tx, case, events).await
+    let mut p = Pipeline::new(tx);
+    let shared = planned.cases_into(&mut p).await?;
+    insert_events_into(&mut p, vault, events).await?;
+    insert_keys_into(&mut p, case, events).await?;
+    shared.into(&mut p).await?;
+    p.run().await.map(drop)
 }
 
 /// New case rows, one statement for any number; a number (or query code) already taken, in the
@@ -884,7 +1036,15 @@ impl CaseStore for PgStore {
         check_new_events(case, expected_version, events)?;
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
-        append_c(&tx, self.vault(), case, expected_version, events).await?;
+        append_c(
+            &tx,
+            self.vault(),
+            case,
+            expected_version,
+            events,
+            &SideEffects::default(),
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 

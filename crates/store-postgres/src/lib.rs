@@ -13,6 +13,7 @@ mod feedback;
 mod import;
 mod meta;
 mod personal;
+mod pipeline;
 mod places;
 mod query;
 mod record;

@@ -4,6 +4,8 @@
 //! warning is an insert guarded by the partial unique index of open warnings, and a lease is one
 //! conditional upsert. Neither reads first and writes later.
 
+use crate::params;
+use crate::pipeline::Pipeline;
 use crate::query::Query;
 use crate::regions::region_code;
 use crate::{corrupt, db, violated, PgStore};
@@ -90,26 +92,15 @@ fn order_from_row(row: &Row) -> Result<SupervisionOrder> {
     })
 }
 
-/// Brings a case's deadline rows to `rows` as the write plan says (`store::write_plan::
-/// deadline_diff`): the stored rows are read, and only the keys that changed are deleted and
-/// inserted. The case must exist when a row is inserted; places are copied from its row.
-pub(crate) async fn set_rows_c(
-    tx: &impl GenericClient,
+/// A case's stored deadline rows, for the write plan's diff.
+pub(crate) const READ_DEADLINES: &str =
+    "SELECT key, label, due, yellow_from, red_from FROM case_deadlines WHERE case_number = $1";
+
+pub(crate) fn deadline_rows_of(
     case_number: &str,
-    rows: &[DeadlineRow],
-) -> Result<()> {
-    let read = tx
-        .prepare_cached(
-            "SELECT key, label, due, yellow_from, red_from FROM case_deadlines
-             WHERE case_number = $1",
-        )
-        .await
-        .map_err(db)?;
-    let before: Vec<DeadlineRow> = tx
-        .query(&read, &[&case_number])
-        .await
-        .map_err(db)?
-        .iter()
+    rows: &[tokio_postgres::Row],
+) -> Vec<DeadlineRow> {
+    rows.iter()
         .map(|r| DeadlineRow {
             case_number: case_number.to_string(),
             key: r.get(0),
@@ -118,70 +109,82 @@ pub(crate) async fn set_rows_c(
             yellow_from: r.get(3),
             red_from: r.get(4),
         })
-        .collect();
-    let diff = store::write_plan::deadline_diff(&before, rows);
-    if !diff.delete.is_empty() {
-        let stmt = tx
-            .prepare_cached(
-                "DELETE FROM case_deadlines WHERE case_number = $1 AND key = ANY($2::text[])",
-            )
-            .await
-            .map_err(db)?;
-        tx.execute(&stmt, &[&case_number, &diff.delete])
-            .await
-            .map_err(db)?;
-    }
-    let insert: Vec<&DeadlineRow> = diff.insert.iter().collect();
-    if !insert.is_empty() && insert_deadline_rows(tx, &insert).await? == 0 {
+        .collect()
+}
+
+/// Brings a case's deadline rows to `rows` as the write plan says (`store::write_plan::
+/// deadline_diff`): the stored rows are read, and only the keys that changed are deleted and
+/// inserted. The case must exist when a row is inserted; places are copied from its row.
+pub(crate) async fn set_rows_c(
+    tx: &impl GenericClient,
+    case_number: &str,
+    rows: &[DeadlineRow],
+) -> Result<()> {
+    let read = tx.prepare_cached(READ_DEADLINES).await.map_err(db)?;
+    let stored = tx.query(&read, &[&case_number]).await.map_err(db)?;
+    let before = deadline_rows_of(case_number, &stored);
+    let mut p = Pipeline::new(tx);
+    let inserted = deadline_rows_into(&mut p, case_number, &before, rows).await?;
+    let counts = p.run().await?;
+    if inserted.is_some_and(|i| counts[i] == 0) {
         return Err(StoreError::NotFound("case"));
     }
     Ok(())
 }
 
-/// Brings a case's open warnings to `open` as the write plan says (`store::write_plan::
-/// warning_diff`); returns how many were newly raised.
-pub(crate) async fn set_open_warnings_c(
-    tx: &impl GenericClient,
+/// Adds the statements that bring `before` to `rows`; the index of the insert, whose count is 0
+/// when the case does not exist.
+pub(crate) async fn deadline_rows_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
     case_number: &str,
+    before: &[DeadlineRow],
+    rows: &[DeadlineRow],
+) -> Result<Option<usize>> {
+    let diff = store::write_plan::deadline_diff(before, rows);
+    if !diff.delete.is_empty() {
+        p.add(
+            "DELETE FROM case_deadlines WHERE case_number = $1 AND key = ANY($2::text[])",
+            params![case_number.to_string(), diff.delete],
+        )
+        .await?;
+    }
+    let insert: Vec<&DeadlineRow> = diff.insert.iter().collect();
+    if insert.is_empty() {
+        return Ok(None);
+    }
+    deadline_inserts_into(p, &insert).await.map(Some)
+}
+
+/// A case's open warnings, for the write plan's diff.
+pub(crate) const READ_OPEN_WARNINGS: &str =
+    "SELECT key, colour FROM warnings WHERE case_number = $1 AND cleared_at IS NULL";
+
+/// Adds the statements that bring the open warnings `before` to `open`; the indexes of the
+/// raises (a count of 1: newly raised).
+pub(crate) async fn open_warnings_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    case_number: &str,
+    before: &[(String, String)],
     open: &[WarningRecord],
     at: DateTime<Utc>,
-) -> Result<u64> {
-    let read = tx
-        .prepare_cached(
-            "SELECT key, colour FROM warnings WHERE case_number = $1 AND cleared_at IS NULL",
-        )
-        .await
-        .map_err(db)?;
-    let before: Vec<(String, String)> = tx
-        .query(&read, &[&case_number])
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-    let diff = store::write_plan::warning_diff(&before, open);
+) -> Result<Vec<usize>> {
+    let diff = store::write_plan::warning_diff(before, open);
     if !diff.clear.is_empty() {
-        let keys: Vec<&str> = diff.clear.iter().map(|(k, _)| k.as_str()).collect();
-        let colours: Vec<&str> = diff.clear.iter().map(|(_, c)| c.as_str()).collect();
-        let stmt = tx
-            .prepare_cached(
-                "UPDATE warnings SET cleared_at = $2
-                 WHERE case_number = $1 AND cleared_at IS NULL
-                   AND (key, colour) IN (SELECT k, c FROM unnest($3::text[], $4::text[]) AS u(k, c))",
-            )
-            .await
-            .map_err(db)?;
-        tx.execute(&stmt, &[&case_number, &at, &keys, &colours])
-            .await
-            .map_err(db)?;
+        let keys: Vec<String> = diff.clear.iter().map(|(k, _)| k.clone()).collect();
+        let colours: Vec<String> = diff.clear.iter().map(|(_, c)| c.clone()).collect();
+        p.add(
+            "UPDATE warnings SET cleared_at = $2
+             WHERE case_number = $1 AND cleared_at IS NULL
+               AND (key, colour) IN (SELECT k, c FROM unnest($3::text[], $4::text[]) AS u(k, c))",
+            params![case_number.to_string(), at, keys, colours],
+        )
+        .await?;
     }
-    let mut raised = 0;
+    let mut raises = vec![];
     for w in &diff.raise {
-        if raise_c(tx, w).await? {
-            raised += 1;
-        }
+        raises.push(raise_into(p, w).await?);
     }
-    Ok(raised)
+    Ok(raises)
 }
 
 /// Deadline rows of any cases in one statement, each with the places and department of its case
@@ -193,60 +196,65 @@ pub(crate) async fn insert_deadline_rows(
     if rows.is_empty() {
         return Ok(0);
     }
-    let numbers: Vec<&str> = rows.iter().map(|r| r.case_number.as_str()).collect();
-    let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-    let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    let mut p = Pipeline::new(tx);
+    deadline_inserts_into(&mut p, rows).await?;
+    Ok(p.run().await?[0])
+}
+
+async fn deadline_inserts_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    rows: &[&DeadlineRow],
+) -> Result<usize> {
+    let numbers: Vec<String> = rows.iter().map(|r| r.case_number.clone()).collect();
+    let keys: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+    let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
     let dues: Vec<NaiveDate> = rows.iter().map(|r| r.due).collect();
     let yellows: Vec<NaiveDate> = rows.iter().map(|r| r.yellow_from).collect();
     let reds: Vec<NaiveDate> = rows.iter().map(|r| r.red_from).collect();
-    let stmt = tx
-        .prepare_cached(
-            "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
-                red_from, place_region, decide_region, department)
-             SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
-                    c.place_region, c.decide_region, c.department
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
-                    AS r(number, key, label, due, yellow_from, red_from)
-             JOIN cases c ON c.number = r.number",
-        )
-        .await
-        .map_err(db)?;
-    tx.execute(&stmt, &[&numbers, &keys, &labels, &dues, &yellows, &reds])
-        .await
-        .map_err(db)
+    p.add(
+        "INSERT INTO case_deadlines (case_number, key, label, due, yellow_from,
+            red_from, place_region, decide_region, department)
+         SELECT c.number, r.key, r.label, r.due, r.yellow_from, r.red_from,
+                c.place_region, c.decide_region, c.department
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::date[])
+                AS r(number, key, label, due, yellow_from, red_from)
+         JOIN cases c ON c.number = r.number",
+        params![numbers, keys, labels, dues, yellows, reds],
+    )
+    .await
 }
 
 pub(crate) async fn raise_c(client: &impl GenericClient, w: &WarningRecord) -> Result<bool> {
-    // A racing insert of the same open warning waits for the first to commit, then does
-    // nothing: exactly one caller gets a row back.
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
-                department, due, raised_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-             ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING
-             RETURNING id",
-        )
-        .await
-        .map_err(db)?;
-    let row = client
-        .query_opt(
-            &stmt,
-            &[
-                &w.case_number,
-                &w.key,
-                &w.colour,
-                &w.label,
-                &w.place.as_str(),
-                &w.decide_place.as_str(),
-                &w.department,
-                &w.due,
-                &w.raised_at,
-            ],
-        )
-        .await
-        .map_err(missing_case)?;
-    Ok(row.is_some())
+    let mut p = Pipeline::new(client);
+    raise_into(&mut p, w).await?;
+    Ok(p.run().await?[0] > 0)
+}
+
+/// Raises a warning unless the same one is open: a racing insert of it waits for the first to
+/// commit, then does nothing, so exactly one caller's count is 1.
+pub(crate) async fn raise_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    w: &WarningRecord,
+) -> Result<usize> {
+    p.add_or(
+        "INSERT INTO warnings (case_number, key, colour, label, place_region, decide_region,
+            department, due, raised_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (case_number, key, colour) WHERE cleared_at IS NULL DO NOTHING",
+        params![
+            w.case_number.clone(),
+            w.key.clone(),
+            w.colour.clone(),
+            w.label.clone(),
+            w.place.as_str().to_string(),
+            w.decide_place.as_str().to_string(),
+            w.department.clone(),
+            w.due,
+            w.raised_at
+        ],
+        Box::new(crate::cases::missing_case),
+    )
+    .await
 }
 
 pub(crate) async fn clear_except_c(
@@ -755,7 +763,7 @@ fn outcome_period(q: &mut Query, alias: &str, scope: &Scope, from: NaiveDate, to
     q.push(")");
 }
 
-fn outcome_from_row(r: &Row) -> Result<OutcomeRecord> {
+pub(crate) fn outcome_from_row(r: &Row) -> Result<OutcomeRecord> {
     let int = |name: &str| -> Result<u32> {
         let v: i64 = r.get(name);
         u32::try_from(v).map_err(|_| corrupt(name, v))
@@ -814,10 +822,19 @@ pub(crate) async fn add_outcome_days(
     client: &impl GenericClient,
     days: &OutcomeDays,
 ) -> Result<()> {
+    let mut p = Pipeline::new(client);
+    add_outcome_days_into(&mut p, days).await?;
+    p.run().await.map(drop)
+}
+
+pub(crate) async fn add_outcome_days_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    days: &OutcomeDays,
+) -> Result<()> {
     if days.is_empty() {
         return Ok(());
     }
-    let mut keys: [Vec<&str>; 5] = Default::default();
+    let mut keys: [Vec<String>; 5] = Default::default();
     let mut on: Vec<NaiveDate> = vec![];
     let mut shards: Vec<i16> = vec![];
     let mut figures: [Vec<i64>; 7] = Default::default();
@@ -827,98 +844,99 @@ pub(crate) async fn add_outcome_days(
             .iter_mut()
             .zip([place, decide, department, accepted_by, decided_by])
         {
-            k.push(v);
+            k.push(v.clone());
         }
         shards.push(*shard);
         for (column, v) in figures.iter_mut().zip(f) {
             column.push(*v);
         }
     }
+    let [kp, dp, dept, a, b] = keys;
+    let [c, t, e, o, w, v, wd] = figures;
     // ORDER BY the arrays' order: rows are locked as they are inserted, so in key order.
-    let stmt = client
-        .prepare_cached(
-            "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
-                 accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings,
-                 violations, working_days)
-             SELECT d, p, dp, dept, a, b, h, c, t, e, o, w, v, wd
-             FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                         $7::smallint[], $8::bigint[], $9::bigint[], $10::bigint[],
-                         $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
-                  WITH ORDINALITY AS r(d, p, dp, dept, a, b, h, c, t, e, o, w, v, wd, i)
-             ORDER BY i
-             ON CONFLICT (completed_on, place_region, decide_region, department, accepted_by,
-                          decided_by, shard)
-             DO UPDATE SET cases = outcome_days.cases + EXCLUDED.cases,
-                 on_time = outcome_days.on_time + EXCLUDED.on_time,
-                 early = outcome_days.early + EXCLUDED.early,
-                 overdue = outcome_days.overdue + EXCLUDED.overdue,
-                 warnings = outcome_days.warnings + EXCLUDED.warnings,
-                 violations = outcome_days.violations + EXCLUDED.violations,
-                 working_days = outcome_days.working_days + EXCLUDED.working_days",
-        )
-        .await
-        .map_err(db)?;
-    let [p, dp, dept, a, b] = &keys;
-    let [c, t, e, o, w, v, wd] = &figures;
-    client
-        .execute(
-            &stmt,
-            &[&on, p, dp, dept, a, b, &shards, c, t, e, o, w, v, wd],
-        )
-        .await
-        .map_err(db)?;
+    p.add(
+        "INSERT INTO outcome_days (completed_on, place_region, decide_region, department,
+             accepted_by, decided_by, shard, cases, on_time, early, overdue, warnings,
+             violations, working_days)
+         SELECT d, p, dp, dept, a, b, h, c, t, e, o, w, v, wd
+         FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::smallint[], $8::bigint[], $9::bigint[], $10::bigint[],
+                     $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+              WITH ORDINALITY AS r(d, p, dp, dept, a, b, h, c, t, e, o, w, v, wd, i)
+         ORDER BY i
+         ON CONFLICT (completed_on, place_region, decide_region, department, accepted_by,
+                      decided_by, shard)
+         DO UPDATE SET cases = outcome_days.cases + EXCLUDED.cases,
+             on_time = outcome_days.on_time + EXCLUDED.on_time,
+             early = outcome_days.early + EXCLUDED.early,
+             overdue = outcome_days.overdue + EXCLUDED.overdue,
+             warnings = outcome_days.warnings + EXCLUDED.warnings,
+             violations = outcome_days.violations + EXCLUDED.violations,
+             working_days = outcome_days.working_days + EXCLUDED.working_days",
+        params![on, kp, dp, dept, a, b, shards, c, t, e, o, w, v, wd],
+    )
+    .await?;
     Ok(())
+}
+
+/// Takes a case's outcome away (to be replaced), returning it.
+pub(crate) fn take_outcome_sql() -> String {
+    format!("DELETE FROM case_outcomes WHERE case_number = $1 RETURNING {OUTCOME_COLUMNS}")
 }
 
 /// Inserts or replaces a case's outcome, in the caller's transaction, with its `outcome_days`
 /// change; a replaced outcome's figures are taken away first.
 pub(crate) async fn put_outcome_c(client: &impl GenericClient, o: &OutcomeRecord) -> Result<()> {
-    let old = client
-        .prepare_cached(&format!(
-            "DELETE FROM case_outcomes WHERE case_number = $1 RETURNING {OUTCOME_COLUMNS}"
-        ))
+    let take = client
+        .prepare_cached(&take_outcome_sql())
         .await
         .map_err(db)?;
     let old = match client
-        .query_opt(&old, &[&o.case_number])
+        .query_opt(&take, &[&o.case_number])
         .await
         .map_err(db)?
     {
         Some(r) => Some(outcome_from_row(&r)?),
         None => None,
     };
-    let stmt = client
-        .prepare_cached(&format!(
+    let mut p = Pipeline::new(client);
+    let mut days = OutcomeDays::new();
+    outcome_into(&mut p, &mut days, old.as_ref(), o).await?;
+    add_outcome_days_into(&mut p, &days).await?;
+    p.run().await.map(drop)
+}
+
+/// Adds the insert of outcome `o` (replacing `old`, already taken away) and its figures' moves to
+/// `days`, for the caller to add with the other shared rows.
+pub(crate) async fn outcome_into<C: GenericClient>(
+    p: &mut Pipeline<'_, C>,
+    days: &mut OutcomeDays,
+    old: Option<&OutcomeRecord>,
+    o: &OutcomeRecord,
+) -> Result<()> {
+    p.add_or(
+        &format!(
             "INSERT INTO case_outcomes ({OUTCOME_COLUMNS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ))
-        .await
-        .map_err(db)?;
-    client
-        .execute(
-            &stmt,
-            &[
-                &o.case_number,
-                &o.completed_on,
-                &o.place.as_str(),
-                &o.decide_place.as_str(),
-                &o.department,
-                &o.accepted_by,
-                &o.decided_by,
-                &o.on_time,
-                &o.early,
-                &i64::from(o.working_days),
-                &o.overdue,
-                &i64::from(o.warnings),
-                &i64::from(o.violations),
-            ],
-        )
-        .await
-        .map_err(|e| match violated(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
-            Some(_) => StoreError::NotFound("case"),
-            None => db(e),
-        })?;
-    let mut days = OutcomeDays::new();
-    outcome_day(&mut days, &o.case_number, old.as_ref(), Some(o));
-    add_outcome_days(client, &days).await
+        ),
+        params![
+            o.case_number.clone(),
+            o.completed_on,
+            o.place.as_str().to_string(),
+            o.decide_place.as_str().to_string(),
+            o.department.clone(),
+            o.accepted_by.clone(),
+            o.decided_by.clone(),
+            o.on_time,
+            o.early,
+            i64::from(o.working_days),
+            o.overdue,
+            i64::from(o.warnings),
+            i64::from(o.violations)
+        ],
+        Box::new(crate::cases::missing_case),
+    )
+    .await?;
+    outcome_day(days, &o.case_number, old, Some(o));
+    Ok(())
 }
