@@ -350,6 +350,16 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
             .accepting_place(&home, region.level)
             .ok_or_else(|| Error::bad_field("wrong_place", "item_code", where_to_go(&item)))?;
         account_holder_applies(user, &req.applicant)?;
+        if !item.online.may_file_online() {
+            return Err(Error::bad_field(
+                "window_only",
+                "item_code",
+                format!(
+                    "“{}”须到服务窗口办理,不能网上申请;可到就近便民服务中心或请村代办员代办",
+                    item.name
+                ),
+            ));
+        }
         (Channel::Online, place, home, Some(user.id), None)
     } else {
         return Err(Error::Forbidden);
@@ -357,17 +367,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
     let now = state.clock.now();
     let number = case_number(state, &place, now).await?;
     let a = &req.applicant;
-    let mut terms = ItemTerms::of(&item);
-    if channel == Channel::Proxy {
-        // Filing through an agent needs the applicant's signed authorization on file.
-        for m in terms
-            .materials
-            .iter_mut()
-            .filter(|m| m.0.contains("授权委托"))
-        {
-            m.1 = true;
-        }
-    }
+    let terms = ItemTerms::for_channel(&item, channel);
     let filing = Filing {
         number: number.to_string(),
         query_code: query_code(),

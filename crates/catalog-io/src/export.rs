@@ -99,6 +99,7 @@ fn rows(items: &[CatalogItem], table: Table) -> Vec<Vec<(&'static str, Value)>> 
                         (h::M_ISSUER, t(&m.issuer)),
                         (h::M_TEMPLATE, t(&m.template)),
                         (h::M_NOTE, t(&m.note)),
+                        (h::M_AGENT, t(layout::format_bool(m.agent_authorization))),
                     ]);
                     out.push(r);
                 }

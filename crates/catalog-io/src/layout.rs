@@ -44,6 +44,7 @@ pub(crate) mod h {
     pub const M_ISSUER: &str = "出具机构";
     pub const M_TEMPLATE: &str = "模板文件";
     pub const M_NOTE: &str = "备注";
+    pub const M_AGENT: &str = "代理授权材料";
 
     pub const S_NAME: &str = "环节名称";
     pub const S_DEPT: &str = "办理部门";
@@ -119,6 +120,7 @@ const MATERIAL_COLS: &[Col] = &[
     opt(h::M_ISSUER),
     opt(h::M_TEMPLATE),
     opt(h::M_NOTE),
+    opt(h::M_AGENT),
 ];
 
 const STAGE_COLS: &[Col] = &[

@@ -37,6 +37,7 @@ fn promised() -> CatalogItem {
                 issuer: "申请人".into(),
                 template: "食品经营许可申请书.docx".into(),
                 note: String::new(),
+                agent_authorization: false,
             },
             Material {
                 name: "授权委托书".into(),
@@ -47,6 +48,7 @@ fn promised() -> CatalogItem {
                 issuer: "申请人".into(),
                 template: String::new(),
                 note: "须载明委托事项,\"权限\"".into(),
+                agent_authorization: true,
             },
             Material {
                 name: "营业执照".into(),
@@ -57,6 +59,7 @@ fn promised() -> CatalogItem {
                 issuer: "市场监管部门".into(),
                 template: String::new(),
                 note: String::new(),
+                agent_authorization: false,
             },
         ],
         stages: vec![
@@ -111,6 +114,7 @@ fn immediate() -> CatalogItem {
             issuer: "公安机关".into(),
             template: String::new(),
             note: String::new(),
+            agent_authorization: false,
         }],
         department: "mz".into(),
         online: OnlineLevel::FullOnline,
@@ -725,9 +729,10 @@ fn material() -> impl Strategy<Value = Material> {
         text(),
         text(),
         text(),
+        any::<bool>(),
     )
         .prop_map(
-            |(name, form, count, mandatory, condition, issuer, template, note)| Material {
+            |(name, form, count, mandatory, condition, issuer, template, note, agent)| Material {
                 name,
                 form,
                 count,
@@ -736,6 +741,7 @@ fn material() -> impl Strategy<Value = Material> {
                 issuer,
                 template,
                 note,
+                agent_authorization: agent,
             },
         )
 }

@@ -42,6 +42,7 @@ fn m(name: &str, form: MaterialForm, count: u32) -> Material {
         issuer: String::new(),
         template: String::new(),
         note: String::new(),
+        agent_authorization: false,
     }
 }
 
@@ -55,12 +56,17 @@ fn cond(name: &str, form: MaterialForm, count: u32, condition: &str) -> Material
 }
 
 trait MaterialExt {
+    fn authorizes_agent(self) -> Self;
     fn by(self, issuer: &str) -> Self;
     fn tpl(self, file: &str) -> Self;
     fn note(self, note: &str) -> Self;
 }
 
 impl MaterialExt for Material {
+    fn authorizes_agent(mut self) -> Self {
+        self.agent_authorization = true;
+        self
+    }
     fn by(mut self, issuer: &str) -> Self {
         self.issuer = issuer.into();
         self
@@ -79,7 +85,7 @@ fn id_card() -> Material {
     m(ID_CARD, BOTH, 1).by("公安机关").note("原件核验后退回")
 }
 fn proxy() -> Material {
-    cond(PROXY_LETTER, ORIG, 1, PROXY_WHEN)
+    cond(PROXY_LETTER, ORIG, 1, PROXY_WHEN).authorizes_agent()
 }
 
 fn st(name: &str, dept: &str, days: u32) -> Stage {
@@ -716,7 +722,7 @@ fn published_items() -> Vec<CatalogItem> {
                 m("家庭成员居民身份证、户口簿", BOTH, 1).by("公安机关"),
                 m("家庭经济状况核对授权书(每名家庭成员签字)", ORIG, 1).tpl("家庭经济状况核对授权书.docx"),
                 cond("残疾人证或病历诊断证明", COPY, 1, "家庭成员有残疾或患重病的"),
-                cond("村(社区)代办委托书", ORIG, 1, "由村(社区)代办员代为申请的").tpl("代办委托书.docx"),
+                cond("村(社区)代办委托书", ORIG, 1, "由村(社区)代办员代为申请的").tpl("代办委托书.docx").authorizes_agent(),
             ],
             stages: vec![
                 st("乡镇(街道)受理", "mz", 1),
@@ -740,7 +746,7 @@ fn published_items() -> Vec<CatalogItem> {
                 id_card(),
                 m("户口簿", BOTH, 1),
                 cond("残疾人证", COPY, 1, "申请人为残疾人的"),
-                cond("村(社区)代办委托书", ORIG, 1, "由村(社区)代办员代为申请的"),
+                cond("村(社区)代办委托书", ORIG, 1, "由村(社区)代办员代为申请的").authorizes_agent(),
             ],
             stages: vec![st("乡镇(街道)受理", "mz", 1), st("调查初审", "mz", 15), st("县级审核确认", "mz", 14)],
             themes: themes(&["社会救助", "养老"]),

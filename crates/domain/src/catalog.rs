@@ -73,6 +73,14 @@ code_enum!(
     }
 );
 
+impl OnlineLevel {
+    /// Whether an applicant may file the item online (a window-only item is filed at a window or
+    /// through a village agent, where the materials are seen).
+    pub fn may_file_online(self) -> bool {
+        self != OnlineLevel::WindowOnly
+    }
+}
+
 code_enum!(
     /// 服务对象
     ServiceObject {
@@ -122,6 +130,10 @@ pub struct Material {
     pub template: String,
     #[serde(default)]
     pub note: String,
+    /// The applicant's authorization of an agent (授权委托书, 代办委托书): mandatory whenever a
+    /// village agent or another person files for the applicant, whatever `mandatory` says.
+    #[serde(default)]
+    pub agent_authorization: bool,
 }
 
 /// A stage of the process (办理环节). Stages sharing a `parallel_group` run at the same time.
@@ -553,6 +565,46 @@ pub mod tests {
         assert_eq!(item.accepting_place(&county, Level::County), None);
     }
 
+    /// A village agent's filing holds the applicant to the authorization: the item's own material
+    /// flagged as such becomes mandatory (by the flag, not its name), or the standard one is added.
+    #[test]
+    fn a_proxy_filing_requires_the_applicants_authorization() {
+        use crate::case::{Channel, ItemTerms, STANDARD_AUTHORIZATION};
+        let mut item = sample_item();
+        let letter = |name: &str, flag: bool| Material {
+            name: name.into(),
+            form: MaterialForm::Original,
+            count: 1,
+            mandatory: false,
+            condition: "代办的".into(),
+            issuer: String::new(),
+            template: String::new(),
+            note: String::new(),
+            agent_authorization: flag,
+        };
+        item.materials.push(letter("村(社区)代办委托书", true));
+        item.materials.push(letter("授权委托书(备用)", false));
+        let n = item.materials.len();
+        let proxy = ItemTerms::for_channel(&item, Channel::Proxy);
+        assert_eq!(proxy.materials[n - 2], ("村(社区)代办委托书".into(), true));
+        assert_eq!(proxy.materials[n - 1], ("授权委托书(备用)".into(), false));
+        assert_eq!(proxy.materials.len(), n);
+        for channel in [Channel::Window, Channel::Online] {
+            assert_eq!(
+                ItemTerms::for_channel(&item, channel).materials,
+                ItemTerms::of(&item).materials
+            );
+        }
+        // An item that names no authorization of its own: the standard one, mandatory.
+        item.materials.truncate(n - 2);
+        let proxy = ItemTerms::for_channel(&item, Channel::Proxy);
+        assert_eq!(proxy.materials.len(), n - 1);
+        assert_eq!(
+            proxy.materials.last(),
+            Some(&(STANDARD_AUTHORIZATION.to_string(), true))
+        );
+    }
+
     pub fn sample_item() -> CatalogItem {
         CatalogItem {
             code: "330100-SP-001".into(),
@@ -577,6 +629,7 @@ pub mod tests {
                 issuer: "申请人".into(),
                 template: "食品经营许可申请书.docx".into(),
                 note: String::new(),
+                agent_authorization: false,
             }],
             stages: vec![
                 Stage {

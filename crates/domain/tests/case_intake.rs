@@ -370,6 +370,18 @@ fn online_draft_is_submitted_by_the_applicant_only() {
         err(&mut ev, Command::Submit, &clerk(), at(2025, 9, 27)),
         CaseError::NotAllowed("提交")
     );
+    // Nothing is received that was not sent: the mandatory materials are uploaded first, and the
+    // refusal names each one still missing.
+    assert_eq!(
+        err(&mut ev, Command::Submit, &applicant(), at(2025, 9, 27)),
+        CaseError::MaterialNotUploaded("居民身份证、申请表".into())
+    );
+    upload(&mut ev, 0, at(2025, 9, 27));
+    assert_eq!(
+        err(&mut ev, Command::Submit, &applicant(), at(2025, 9, 27)),
+        CaseError::MaterialNotUploaded("申请表".into())
+    );
+    upload(&mut ev, 1, at(2025, 9, 27));
     // Submitted on Sat 09-27: the window still counts from the working day after.
     let c = ok(&mut ev, Command::Submit, &applicant(), at(2025, 9, 27));
     assert_eq!(c.state, CaseState::Submitted);
@@ -502,4 +514,24 @@ fn immediate_item_with_a_fee_goes_through_the_normal_path() {
     ok(&mut ev, grant(), &head(), at(2025, 9, 26));
     let c = ok(&mut ev, deliver(), &clerk(), at(2025, 9, 26));
     assert_eq!(c.state, CaseState::Delivered);
+}
+
+fn upload(ev: &mut Vec<CaseEvent>, index: usize, when: chrono::DateTime<chrono::Utc>) {
+    ok(
+        ev,
+        Command::UploadMaterial {
+            index,
+            sha256: format!("{index:064x}"),
+        },
+        &applicant(),
+        when,
+    );
+}
+
+#[test]
+fn window_only_items_are_not_filed_online() {
+    use yizhan_domain::catalog::OnlineLevel;
+    assert!(!OnlineLevel::WindowOnly.may_file_online());
+    assert!(OnlineLevel::FullOnline.may_file_online());
+    assert!(OnlineLevel::OnlinePrereview.may_file_online());
 }

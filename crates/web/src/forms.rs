@@ -11,6 +11,9 @@ use domain::{FieldError, Level, RegionCode, ValidationErrors};
 use maud::{html, Markup};
 use serde::Deserialize;
 
+/// The eighth field of a material line that marks the agent's authorization.
+const AGENT_AUTHORIZATION: &str = "代理授权";
+
 /// Place form: parsed from raw pairs because checkboxes repeat their name.
 pub struct PlaceForm {
     pairs: Vec<(String, String)>,
@@ -235,7 +238,7 @@ impl ItemForm {
                     } else {
                         m.condition.clone()
                     };
-                    format!(
+                    let line = format!(
                         "{}|{}|{}|{}|{}|{}|{}",
                         m.name,
                         m.form.label(),
@@ -244,7 +247,12 @@ impl ItemForm {
                         m.issuer,
                         m.template,
                         m.note
-                    )
+                    );
+                    if m.agent_authorization {
+                        format!("{line}|{AGENT_AUTHORIZATION}")
+                    } else {
+                        line
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
@@ -402,6 +410,7 @@ impl ItemForm {
                 issuer: get(4),
                 template: get(5),
                 note: get(6),
+                agent_authorization: get(7) == AGENT_AUTHORIZATION || get(7) == "是",
             });
         }
         let mut stages = vec![];
@@ -542,7 +551,7 @@ pub fn item_form_fields(u: &Authed, f: &ItemForm, errs: &[FieldError], is_new: b
             select #decide_level name="decide_level" { @for l in Level::ALL { option value=(l.as_str()) selected[f.decide_level == l.as_str()] { (l.label()) } } }
             (area("legal_basis", "办事依据", &f.legal_basis, ""))
             (area("conditions", "受理条件", &f.conditions, ""))
-            (area("materials", "申请材料", &f.materials, "每行一项:名称|形式(原件/复印件/原件和复印件/电子材料)|份数|必需或适用情形|出具机构|样表文件|说明"))
+            (area("materials", "申请材料", &f.materials, "每行一项:名称|形式(原件/复印件/原件和复印件/电子材料)|份数|必需或适用情形|出具机构|样表文件|说明|代理授权(代办时必须提交的授权委托材料填“代理授权”)"))
             (area("stages", "办理环节", &f.stages, "每行一个:环节名称|部门代码|时限(工作日)|并联组号(可空)"))
             (text("statutory_limit_days", "法定时限(工作日)", &f.statutory_limit_days))
             (text("promised_limit_days", "承诺时限(工作日)", &f.promised_limit_days))
@@ -567,6 +576,29 @@ pub fn item_form_fields(u: &Authed, f: &ItemForm, errs: &[FieldError], is_new: b
             (text("result_name", "办理结果名称", &f.result_name))
             (area("faq", "常见问题", &f.faq, ""))
             div.actions { button type="submit" { "保存草稿" } }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Editing an item in the page keeps every material as it was, the agent's authorization flag
+    /// included (a lost flag would let a proxy filing through without the applicant's consent).
+    #[test]
+    fn the_item_editor_keeps_every_material() {
+        let items = demo::catalog();
+        let flagged = items
+            .iter()
+            .filter(|i| i.materials.iter().any(|m| m.agent_authorization))
+            .count();
+        assert!(flagged > 0, "the demo flags authorization materials");
+        for item in &items {
+            let back = ItemForm::from_item(item)
+                .to_item()
+                .expect("a demo item is valid");
+            assert_eq!(back.materials, item.materials, "{}", item.code);
         }
     }
 }

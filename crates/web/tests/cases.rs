@@ -13,11 +13,32 @@ use serde_json::json;
 
 both_backends!(
     online_journey_from_draft_to_completion,
+    window_only_items_are_not_filed_online,
     refusals_name_their_reason,
     art32_accepts_automatically_as_of_receipt,
     immediate_items_complete_on_the_spot,
     window_journey_in_the_pages,
 );
+
+/// 结婚登记 is signed in person: an online filing is refused with the reason, and no case (or
+/// case number) is made.
+async fn window_only_items_are_not_filed_online(app: TestApp) {
+    let citizen = app.api_login(demo::CITIZEN).await;
+    let me = app.store.find_user(demo::CITIZEN).await.unwrap().unwrap();
+    let r = app
+        .post_json("/api/v1/cases", &citizen, &json!({ "item_code": "339900-QR-010", "applicant": { "kind": "person", "name": me.display_name, "id_number": me.id_number, "phone": me.phone } }))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    let body = r.json();
+    assert_eq!(body["code"], "window_only", "{body}");
+    assert_eq!(body["field"], "item_code", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("窗口"), "{body}");
+    let mine = app.get("/api/v1/cases", &citizen).await.json();
+    assert!(
+        !mine.to_string().contains("339900-QR-010"),
+        "no case was made: {mine}"
+    );
+}
 
 async fn online_journey_from_draft_to_completion(app: TestApp) {
     let e = app.api_login(ENTERPRISE).await;
@@ -45,6 +66,40 @@ async fn online_journey_from_draft_to_completion(app: TestApp) {
         )
         .await;
     assert_eq!(upload.status, StatusCode::OK, "{}", upload.text());
+    // Nothing is "received" that was not sent: the other mandatory materials are named.
+    let mandatory: Vec<(usize, String)> = c["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m["mandatory"] == true)
+        .map(|(i, m)| (i, m["name"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(mandatory.len() > 1, "the food licence asks for several");
+    let early = cmd(&app, &e, &n, json!({ "action": "submit" })).await;
+    assert_eq!(early.status, StatusCode::BAD_REQUEST, "{}", early.text());
+    let body = early.json();
+    assert_eq!(body["code"], "material_not_uploaded", "{body}");
+    for (i, name) in &mandatory {
+        assert_eq!(
+            body["message"].as_str().unwrap().contains(name.as_str()),
+            *i != 0,
+            "{name}: {body}"
+        );
+    }
+    for (i, _) in mandatory.iter().filter(|(i, _)| *i != 0) {
+        let up = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/cases/{n}/materials/{i}"),
+                &e,
+                Some("application/pdf"),
+                b"%PDF-1.4 demo".to_vec(),
+                true,
+            )
+            .await;
+        assert_eq!(up.status, StatusCode::OK, "{}", up.text());
+    }
     assert_eq!(
         ok(&app, &e, &n, json!({ "action": "submit" })).await["state"],
         "submitted"

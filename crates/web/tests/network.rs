@@ -14,6 +14,7 @@ both_backends!(
     a_department_cannot_act_on_another_departments_part,
     any_part_denial_denies_with_every_reason,
     homestead_goes_village_township_county_and_back,
+    a_proxy_filing_waits_for_the_applicants_authorization,
     a_center_transfers_a_case_it_cannot_handle,
     a_reviewers_page_is_filled_from_further_down_the_list,
 );
@@ -296,6 +297,76 @@ async fn any_part_denial_denies_with_every_reason(app: TestApp) {
         reasons.contains("经联合审查") && reasons.contains("疏散通道宽度不符合规范"),
         "{reasons}"
     );
+}
+
+/// 低保 filed by a village agent: its 代办委托书 (flagged in the catalog as the agent's
+/// authorization, though its name has no 授权委托) becomes mandatory, and the township cannot
+/// accept the case until it is on file; at a window the same material stays conditional.
+async fn a_proxy_filing_waits_for_the_applicants_authorization(app: TestApp) {
+    let agent = app.api_login(AGENT_VILLAGE_A).await;
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &agent,
+            &json!({ "item_code": ITEM_DIBAO, "applicant": person("王福根") }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let c = r.json();
+    let n = c["filing"]["number"].as_str().unwrap().to_string();
+    let materials = c["materials"].as_array().unwrap().clone();
+    let letter = materials
+        .iter()
+        .position(|m| m["name"] == "村(社区)代办委托书")
+        .expect("the 低保 item names its own authorization");
+    assert_eq!(
+        materials[letter]["mandatory"], true,
+        "{}",
+        materials[letter]
+    );
+    let clerk = app.api_login(CLERK_TOWNSHIP_A).await;
+    for i in (0..materials.len()).filter(|&i| i != letter) {
+        ok(
+            &app,
+            &clerk,
+            &n,
+            json!({ "action": "mark_material", "index": i, "status": "received" }),
+        )
+        .await;
+    }
+    let refused = cmd(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.json()["code"], "material_missing");
+    assert!(
+        refused.text().contains("村(社区)代办委托书"),
+        "{}",
+        refused.text()
+    );
+    ok(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "mark_material", "index": letter, "status": "received" }),
+    )
+    .await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(c["state"], "in_review");
+    // At the window the applicant comes in person: the letter is not asked for.
+    let r = app
+        .post_json(
+            "/api/v1/cases",
+            &clerk,
+            &json!({ "item_code": ITEM_DIBAO, "applicant": person("王福根") }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let at_window = r.json();
+    assert_eq!(at_window["materials"][letter]["mandatory"], false);
 }
 
 async fn homestead_goes_village_township_county_and_back(app: TestApp) {

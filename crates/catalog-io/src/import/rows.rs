@@ -309,6 +309,7 @@ pub(super) fn parse_material(c: &mut RowCtx) -> Option<Material> {
     );
     let count = c.number(h::M_COUNT);
     let mandatory = c.bool_or(h::M_MANDATORY, None);
+    let agent_authorization = c.bool_or(h::M_AGENT, Some(false));
     Some(Material {
         name,
         form: form?,
@@ -318,6 +319,7 @@ pub(super) fn parse_material(c: &mut RowCtx) -> Option<Material> {
         issuer: c.text(h::M_ISSUER),
         template: c.text(h::M_TEMPLATE),
         note: c.text(h::M_NOTE),
+        agent_authorization: agent_authorization?,
     })
 }
 

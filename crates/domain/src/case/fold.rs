@@ -280,6 +280,16 @@ impl Case {
     }
 
     /// Mandatory materials not received.
+    /// Mandatory materials the applicant has neither uploaded nor handed in: an online submission
+    /// waits for them.
+    pub fn materials_not_provided(&self) -> Vec<String> {
+        self.materials
+            .iter()
+            .filter(|m| m.mandatory && m.files.is_empty() && m.status != MaterialStatus::Received)
+            .map(|m| m.name.clone())
+            .collect()
+    }
+
     pub fn missing_materials(&self) -> Vec<String> {
         self.materials
             .iter()

@@ -183,6 +183,9 @@ pub struct ItemTerms {
     pub result_name: String,
 }
 
+/// The authorization an agent files with when the item names none of its own.
+pub const STANDARD_AUTHORIZATION: &str = "授权委托书(申请人签名)";
+
 impl ItemTerms {
     pub fn of(item: &CatalogItem) -> ItemTerms {
         ItemTerms {
@@ -202,6 +205,29 @@ impl ItemTerms {
             fees: item.fees.clone(),
             result_name: item.result_name.clone(),
         }
+    }
+
+    /// The terms a case filed through `channel` is held to: the item's, and when someone files for
+    /// the applicant (a village agent), the applicant's authorization of them is mandatory — the
+    /// item's authorization material (`Material::agent_authorization`), or the standard
+    /// 授权委托书 when the item names none.
+    pub fn for_channel(item: &CatalogItem, channel: Channel) -> ItemTerms {
+        let mut terms = ItemTerms::of(item);
+        if channel == Channel::Proxy {
+            let mut named = false;
+            for (m, terms_m) in item.materials.iter().zip(terms.materials.iter_mut()) {
+                if m.agent_authorization {
+                    terms_m.1 = true;
+                    named = true;
+                }
+            }
+            if !named {
+                terms
+                    .materials
+                    .push((STANDARD_AUTHORIZATION.to_string(), true));
+            }
+        }
+        terms
     }
     pub fn is_joint(&self) -> bool {
         self.kind == ItemKind::Joint
@@ -620,6 +646,8 @@ pub enum CaseError {
     NotAllowed(&'static str),
     #[error("缺少必需材料:{0}")]
     MaterialMissing(String),
+    #[error("请先上传必需材料再提交:{0}")]
+    MaterialNotUploaded(String),
     #[error("补正通知须列明全部问题材料")]
     NoDefects,
     #[error("请填写{0}")]
@@ -664,6 +692,7 @@ impl CaseError {
             CaseError::WrongState { .. } => "wrong_state",
             CaseError::NotAllowed(_) => "not_allowed",
             CaseError::MaterialMissing(_) => "material_missing",
+            CaseError::MaterialNotUploaded(_) => "material_not_uploaded",
             CaseError::NoDefects => "no_defects",
             CaseError::ReasonRequired(_) => "reason_required",
             CaseError::StagesPending(_) => "stages_pending",

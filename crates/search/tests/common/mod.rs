@@ -38,6 +38,7 @@ pub fn item(
             issuer: String::new(),
             template: String::new(),
             note: String::new(),
+            agent_authorization: false,
         }],
         stages: Vec::new(),
         statutory_limit_days: 20,

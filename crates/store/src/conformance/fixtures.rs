@@ -119,6 +119,7 @@ pub fn item(code_: &str, version: u32, region: &str, department: &str) -> Catalo
                 issuer: "申请人".to_string(),
                 template: "申请书.docx".to_string(),
                 note: String::new(),
+                agent_authorization: false,
             },
             Material {
                 name: "授权委托书".to_string(),
@@ -129,6 +130,7 @@ pub fn item(code_: &str, version: u32, region: &str, department: &str) -> Catalo
                 issuer: String::new(),
                 template: String::new(),
                 note: "受托人身份证同时提供".to_string(),
+                agent_authorization: true,
             },
         ],
         stages: vec![

@@ -68,7 +68,38 @@ pub(crate) async fn case_steps(c: &Client, base: &str) -> Result<()> {
     no_error(c, "保存草稿").await?;
     expect_state(c, "草稿").await?;
 
-    // 2. Submit from the case page; note the number and the query code it shows.
+    // 2. Upload every material (a submission waits for the mandatory ones), then submit from the
+    //    case page; note the number and the query code it shows.
+    let dir = tempfile::tempdir()?;
+    let pdf = dir.path().join("材料.pdf");
+    std::fs::write(
+        &pdf,
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    )?;
+    let mut values = vec![];
+    for o in c
+        .find_all(Locator::XPath("//main//form//select[@id='midx']/option"))
+        .await?
+    {
+        values.push(o.attr("value").await?.context("option without a value")?);
+    }
+    ensure!(!values.is_empty(), "the draft offers no material to upload");
+    for v in &values {
+        c.find(Locator::Css("#midx"))
+            .await?
+            .select_by_value(v)
+            .await?;
+        c.find(Locator::Css("#mfile"))
+            .await?
+            .send_keys(&pdf.display().to_string())
+            .await?;
+        click_and_load(
+            c,
+            Locator::Css("form[enctype='multipart/form-data'] button[type=submit]"),
+        )
+        .await?;
+        no_error(c, "上传材料").await?;
+    }
     act(c, "submit", &[]).await?;
     expect_state(c, "已申报待预审").await?;
     let number = kv(c, "办件编号").await?;

@@ -33,6 +33,11 @@ pub(super) fn submit(cx: &Ctx<'_>) -> Result<Decision, CaseError> {
     if case.state != S::Draft {
         return Err(cx.wrong());
     }
+    // Nothing is "received" that was not sent: every mandatory material is uploaded first.
+    let missing = case.materials_not_provided();
+    if !missing.is_empty() {
+        return Err(CaseError::MaterialNotUploaded(missing.join("、")));
+    }
     one(
         a,
         EventKind::Submitted {
