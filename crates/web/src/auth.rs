@@ -214,7 +214,9 @@ pub async fn session_layer(
         if a.session.password_change_due && !allowed_before_password_change(&req) {
             return password_change_first(&req);
         }
-        req.extensions_mut().insert(a);
+        req.extensions_mut().insert(a.clone());
+        let r = next.run(req).await;
+        return crate::pages::in_signed_in_layout(r, &a);
     }
     next.run(req).await
 }

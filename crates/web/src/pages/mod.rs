@@ -128,7 +128,51 @@ impl<E: Into<AppError>> From<E> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        error_page(&self.0, None)
+        // Rendered without the user here (a handler's error does not carry them); the auth
+        // middleware renders it again in the signed-in layout (`in_signed_in_layout`).
+        let mut r = error_page(&self.0, None);
+        r.extensions_mut()
+            .insert(ShownError(std::sync::Arc::new(self.0)));
+        r
+    }
+}
+
+/// The error an error page shows, so the page can be rendered again for the signed-in user.
+#[derive(Clone)]
+pub struct ShownError(pub std::sync::Arc<AppError>);
+
+/// An error page answered to a signed-in user, rendered in their layout (their name, their menu,
+/// sign-out) instead of one that looks signed out.
+pub fn in_signed_in_layout(r: Response, user: &Authed) -> Response {
+    match r.extensions().get::<ShownError>().cloned() {
+        Some(ShownError(e)) => error_page(&e, Some(user)),
+        None => r,
+    }
+}
+
+/// `Form` whose rejections become an error page in Chinese (a field left empty where a date or a
+/// number is needed, say) instead of axum's English text.
+pub struct Form<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Form<T> {
+    type Rejection = PageError;
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, PageError> {
+        use axum::extract::rejection::FormRejection;
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(FormRejection::FailedToDeserializeForm(_))
+            | Err(FormRejection::FailedToDeserializeFormBody(_)) => Err(PageError(AppError::bad(
+                "invalid_form",
+                "表单有一项为空或格式不对(如日期、数字),请用浏览器的“返回”回到表单修改后重新提交,已填写的内容仍在。",
+            ))),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(PageError(AppError::bad("body_too_large", "提交的内容过大")))
+            }
+            Err(_) => Err(PageError(AppError::bad(
+                "invalid_form",
+                "无法读取提交的表单,请返回后重新提交。",
+            ))),
+        }
     }
 }
 

@@ -5,11 +5,11 @@ use crate::auth::{self, MaybeUser, ANON_CSRF_COOKIE, CSRF_FIELD, SESSION_COOKIE}
 use crate::error::AppError;
 use crate::error::HttpError;
 use crate::local_path::LocalPath;
+use crate::pages::Form;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use domain::catalog::{format_yuan, CatalogItem, ItemKind, ItemStatus, ServiceObject};
 use domain::Level;
 use maud::{html, Markup};

@@ -3,13 +3,13 @@
 use super::{csrf_input, layout, PageResult};
 use crate::auth::{Authed, PageUser};
 use crate::error::AppError;
+use crate::pages::Form;
 use crate::state::AppState;
 use crate::supervision::{self as svc, Dashboard, EvalBy};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect};
-use axum::Form;
 use chrono::{Datelike, Duration, NaiveDate};
 use domain::access::Action;
 use domain::catalog::ItemKind;

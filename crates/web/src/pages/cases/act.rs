@@ -6,11 +6,11 @@ use crate::auth::PageUser;
 use crate::cases::{self};
 use crate::error::AppError;
 use crate::error::HttpError;
+use crate::pages::Form;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect};
-use axum::Form;
 use domain::case::{
     Case, Command, DeliveryMethod, MaterialStatus, PaymentMethod, SpecialProcedure,
 };

@@ -159,7 +159,7 @@ pub struct IdLookupForm {
 pub async fn cases_by_id_number(
     State(state): State<AppState>,
     PageUser(u): PageUser,
-    axum::Form(f): axum::Form<IdLookupForm>,
+    crate::pages::Form(f): crate::pages::Form<IdLookupForm>,
 ) -> PageResult {
     let (rows, errs) = match app::personal::cases_by_id_number(&state, &u, &f.id_number).await {
         Ok(rows) => (rows, vec![]),

@@ -420,7 +420,7 @@ pub async fn reveal_page(
     State(state): State<AppState>,
     PageUser(u): PageUser,
     Path(number): Path<String>,
-    axum::Form(f): axum::Form<RevealForm>,
+    crate::pages::Form(f): crate::pages::Form<RevealForm>,
 ) -> PageResult {
     let number = crate::ids::case_number(&number)?;
     let r = match app::personal::reveal(&state, &u, &number, &f.reason).await {

@@ -9,6 +9,7 @@ use super::{csrf_input, layout, PageError, PageResult};
 use crate::auth::{self, Authed, MaybeUser, PageUser, ANON_CSRF_COOKIE, CSRF_FIELD};
 use crate::error::HttpError;
 use crate::error::{AppError, AppResult};
+use crate::pages::Form;
 use crate::state::AppState;
 use app::feedback::{
     case_by_code, file_complaint as file, is_admin, load_complaint, may_handle, may_supervise,
@@ -19,7 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono::NaiveDate;
 use domain::case::{Case, CaseState};
 use domain::feedback::{
