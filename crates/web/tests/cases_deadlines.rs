@@ -92,6 +92,24 @@ async fn deadlines_cross_national_day_and_suspension_stops_the_clock(app: TestAp
     assert!(msgs
         .iter()
         .any(|m| m.text.contains("延长10个工作日") && m.text.contains("需现场复核")));
+    // A reprint of the acceptance notice states what was issued on 09-26, and notes the change.
+    let page = app.page_login(CLERK).await;
+    let doc = app
+        .get(&format!("/cases/{n}/documents/acceptance"), &page)
+        .await
+        .text();
+    let (issued, notice) = doc
+        .split_once("注:本件为补打")
+        .expect("the change is noted");
+    assert!(
+        issued.contains("2025年10月16日") && issued.contains("2025年10月30日"),
+        "{issued}"
+    );
+    assert!(!issued.contains("2025年11月20日"), "{issued}");
+    assert!(
+        notice.contains("2025年11月06日") && notice.contains("2025年11月20日"),
+        "{notice}"
+    );
 }
 
 async fn fees_follow_the_standard(app: TestApp) {

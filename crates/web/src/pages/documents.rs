@@ -104,6 +104,30 @@ pub async fn document(
     let (title, pages): (&str, Vec<Markup>) = match kind.as_str() {
         "acceptance" => {
             let t = "受理通知书";
+            // What was issued on the day of acceptance (a reprint shows it, not today's dates),
+            // with any later change noted below.
+            let issued =
+                last_event(&events, |k| matches!(k, EventKind::Accepted { .. })).and_then(|e| {
+                    match &e.kind {
+                        EventKind::Accepted {
+                            accepted_on,
+                            statutory_due,
+                            promised_due,
+                            ..
+                        } => Some((*accepted_on, *statutory_due, *promised_due)),
+                        _ => None,
+                    }
+                });
+            let (accepted_on, statutory_due, promised_due) = match issued {
+                Some((a, s, p)) => (Some(a), Some(s), Some(p)),
+                None => (
+                    c.accepted_on,
+                    c.deadlines.statutory_due,
+                    c.deadlines.promised_due,
+                ),
+            };
+            let changed = (statutory_due, promised_due)
+                != (c.deadlines.statutory_due, c.deadlines.promised_due);
             (
                 t,
                 vec![sheet(
@@ -114,8 +138,11 @@ pub async fn document(
                     &issuer,
                     html! {
                         p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料齐全、符合法定形式,根据《中华人民共和国行政许可法》第三十二条的规定,决定予以受理。" }
-                        p { "本机关将于" strong { (when(c.deadlines.promised_due)) } "前作出决定(承诺时限" (f.item.promised_limit_days) "个工作日;法定期限至" (when(c.deadlines.statutory_due)) ")。依法需要听证、检验、检测、鉴定和专家评审的,所需时间不计算在期限内,届时将书面告知。" }
-                        p { "受理日期:" (when(c.accepted_on)) }
+                        p { "本机关将于" strong { (when(promised_due)) } "前作出决定(承诺时限" (f.item.promised_limit_days) "个工作日;法定期限至" (when(statutory_due)) ")。依法需要听证、检验、检测、鉴定和专家评审的,所需时间不计算在期限内,届时将书面告知。" }
+                        p { "受理日期:" (when(accepted_on)) }
+                        @if changed {
+                            p.note { "注:本件为补打,正文为受理当日所发内容。此后期限依法变更(中止或延长,已另行书面告知):现承诺办结日期为" (when(c.deadlines.promised_due)) ",法定期限至" (when(c.deadlines.statutory_due)) "。" }
+                        }
                     },
                 )],
             )
