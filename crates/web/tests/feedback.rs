@@ -729,6 +729,41 @@ async fn kiosk_works_without_javascript(app: TestApp) {
         .await;
     assert_eq!(looked.status, StatusCode::OK);
     assert!(looked.text().contains("办结") && looked.text().contains("channel=window_tablet"));
+    // Nothing on the terminal leads out of kiosk mode: no online filing (a sign-in on a public
+    // terminal), no portal lists, no sign-in; rating from the terminal stays in kiosk mode.
+    let rate = app
+        .get(
+            &format!("/rate?channel=window_tablet&number={n}&code={code}"),
+            &Session::default(),
+        )
+        .await;
+    assert_eq!(rate.status, StatusCode::OK);
+    let guide = app
+        .get(&format!("/kiosk/items/{ITEM_GETIHU}"), &Session::default())
+        .await
+        .text();
+    for (page, html) in [
+        ("home", h.clone()),
+        ("search", found.clone()),
+        ("theme", theme.clone()),
+        ("guide", guide),
+        ("lookup", looked.text()),
+        ("rate", rate.text()),
+    ] {
+        for href in html
+            .split("href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+        {
+            assert!(
+                href.starts_with("/kiosk")
+                    || href.starts_with("/static/")
+                    || href.starts_with("/rate?channel=window_tablet"),
+                "{page}: {href} leads out of kiosk mode"
+            );
+        }
+        assert!(!html.contains("在线申报"), "{page} offers online filing");
+    }
     assert_eq!(
         app.get(
             &format!("/kiosk/lookup?number={n}&code=BAD"),

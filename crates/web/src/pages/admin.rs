@@ -501,7 +501,7 @@ pub async fn item_view(
                 }
             }
         }
-        (item_guide(&item, &names))
+        (item_guide(&item, &names, false))
     };
     Ok(page(&item.name, &u, body))
 }

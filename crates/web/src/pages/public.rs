@@ -178,12 +178,15 @@ pub async fn catalog_detail(
     let code = crate::ids::item_code(&code)?;
     let item = app::catalog::public_item(&state, &code, vq.version).await?;
     let names = department_names(&state).await?;
-    let body = item_guide(&item, &names);
+    let body = item_guide(&item, &names, false);
     Ok(layout(&item.name, user.as_ref(), body).into_response())
 }
 
 /// Every disclosure field of §2, in the order a citizen reads a guide.
-pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup {
+/// An item's guide. On the self-service terminal (`kiosk`) it offers nothing that leaves kiosk
+/// mode: no online filing (a sign-in on a public terminal), no link to the portal's lists, no
+/// template downloads (the terminal prints the guide instead).
+pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>, kiosk: bool) -> Markup {
     let dept = |c: &str| names.get(c).cloned().unwrap_or_else(|| c.to_string());
     html! {
         article.card {
@@ -224,7 +227,7 @@ pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup
                         td { (n + 1) } td { (m.name) } td { (m.form.label()) } td { (m.count) }
                         td { @if m.mandatory { "必需" } @else { "情形必需:" (m.condition) } }
                         td { (m.issuer) }
-                        td { @if !m.template.is_empty() { a href={ "/catalog/" (item.code) "/templates/" (n) "?version=" (item.version) } { (m.template) } } }
+                        td { @if !m.template.is_empty() && kiosk { (m.template) } @else if !m.template.is_empty() { a href={ "/catalog/" (item.code) "/templates/" (n) "?version=" (item.version) } { (m.template) } } }
                         td { (m.note) }
                     } } }
                 } }
@@ -255,12 +258,14 @@ pub fn item_guide(item: &CatalogItem, names: &HashMap<String, String>) -> Markup
             }
             @if !item.faq.is_empty() { h2 { "常见问题" } p { (nl2br(&item.faq)) } }
             div.actions.no-print {
-                @if item.status == ItemStatus::Published && item.online != domain::catalog::OnlineLevel::WindowOnly {
+                @if !kiosk && item.status == ItemStatus::Published && item.online.may_file_online() {
                     a.button href={ "/cases/new?item_code=" (item.code) } { "在线申报" }
                 }
                 @if item.proxy_allowed { span.tag { "可到村(社区)便民服务室由代办员代办" } }
-                button type="button" data-print { "打印办事指南" }
-                a.button.secondary href="/catalog" { "返回事项列表" }
+                @if !kiosk {
+                    button type="button" data-print { "打印办事指南" }
+                    a.button.secondary href="/catalog" { "返回事项列表" }
+                }
             }
         }
     }

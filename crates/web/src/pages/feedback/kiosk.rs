@@ -8,7 +8,7 @@ const KIOSK_CSS: &str = include_str!("../../../static/kiosk.css");
 /// The kiosk frame. Pages other than the start return to it after [`KIOSK_IDLE_SECONDS`]: a meta
 /// refresh inside `noscript` does it without JavaScript; with JavaScript a small script does it
 /// instead, restarting the count on every touch so a reader is not cut off.
-fn kiosk_layout(title: &str, home: bool, body: Markup) -> Markup {
+pub(super) fn kiosk_layout(title: &str, home: bool, body: Markup) -> Markup {
     let idle = KIOSK_IDLE_SECONDS;
     html! {
         (DOCTYPE)
@@ -71,7 +71,6 @@ pub async fn kiosk_home(State(state): State<AppState>) -> PageResult {
         }
         div.ktiles {
             a.kbtn.light href="/kiosk/theme" { "全部事项" }
-            a.kbtn.light href="/complaints/lookup" { "投诉查询" }
         }
     };
     Ok(kiosk_layout("自助服务", true, body).into_response())
@@ -129,7 +128,7 @@ pub async fn kiosk_theme(State(state): State<AppState>, Query(q): Query<KioskQue
 async fn kiosk_guide(state: &AppState, code: &str) -> AppResult<(domain::CatalogItem, Markup)> {
     let item = app::catalog::published(state, &crate::ids::item_code(code)?).await?;
     let names = crate::pages::public::department_names(state).await?;
-    let guide = crate::pages::public::item_guide(&item, &names);
+    let guide = crate::pages::public::item_guide(&item, &names, true);
     Ok((item, guide))
 }
 

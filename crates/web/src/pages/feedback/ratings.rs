@@ -58,6 +58,7 @@ async fn rate_render(
     status: StatusCode,
 ) -> PageResult {
     let number = &c.filing.number;
+    let on_kiosk = channel == RatingChannel::WindowTablet;
     let (ratings, follow_ups) = app::feedback::case_ratings(state, c).await?;
     let (token, cookie) = form_token(state, u);
     let rated_here = ratings.iter().find(|r| r.channel == channel);
@@ -127,9 +128,16 @@ async fn rate_render(
                 }
             }
         }
-        p { a href={ "/complaints/new?case=" (number) } { "对本办件有意见?我要投诉" } }
+        @if !on_kiosk { p { a href={ "/complaints/new?case=" (number) } { "对本办件有意见?我要投诉" } } }
     };
-    Ok(with_cookie(status, cookie, layout("服务评价", u, body)))
+    // Rated on the self-service terminal: its page stays in kiosk mode (no site navigation, no
+    // sign-in, back to the start when idle).
+    let page = if on_kiosk {
+        super::kiosk::kiosk_layout("服务评价", false, body)
+    } else {
+        layout("服务评价", u, body)
+    };
+    Ok(with_cookie(status, cookie, page))
 }
 
 #[derive(Deserialize, Default)]
