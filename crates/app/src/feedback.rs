@@ -272,7 +272,12 @@ pub async fn route_complaint(state: &Services, f: &ComplaintForm) -> Result<Comp
             subject,
             subject_ref,
             case_number: Some(c.filing.number.clone()),
-            unit: c.filing.decide_place.clone(),
+            // Staff are complained about where they served the applicant.
+            unit: if subject.about_staff() {
+                fb::handling_unit(subject, &c.filing.place)
+            } else {
+                c.filing.decide_place.clone()
+            },
             department: Some(c.filing.item.department.clone()),
             body: f.body.clone(),
             complainant,
@@ -293,7 +298,7 @@ pub async fn route_complaint(state: &Services, f: &ComplaintForm) -> Result<Comp
         subject,
         subject_ref: f.subject_ref.clone(),
         case_number: None,
-        unit,
+        unit: fb::handling_unit(subject, &unit),
         department,
         body: f.body.clone(),
         complainant,

@@ -420,7 +420,11 @@ async fn complaints_anonymous_and_named_answered(app: TestApp) {
     let anon_code = code_in(&anon.text());
     let stored = app.store.find_complaint(&anon_code).await.unwrap().unwrap();
     assert!(stored.complainant.is_none(), "举报 may be anonymous");
-    assert_eq!(stored.unit.as_str(), TOWNSHIP_A);
+    assert_eq!(
+        stored.unit.as_str(),
+        COUNTY,
+        "a report about a township window's staff goes to the county, not the township"
+    );
 
     let nameless = complain(
         &app,

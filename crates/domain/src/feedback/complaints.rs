@@ -166,6 +166,26 @@ pub struct Complainant {
     pub phone: String,
 }
 
+impl ComplaintSubject {
+    /// A complaint about a center's own staff (a person, a window).
+    pub fn about_staff(self) -> bool {
+        matches!(self, ComplaintSubject::Person | ComplaintSubject::Window)
+    }
+}
+
+/// The unit that handles a complaint about `subject` at `responsible`: that unit, except that a
+/// complaint about its own staff goes to the level above, so no center investigates its own people
+/// (the city, having none above, keeps its own).
+pub fn handling_unit(subject: ComplaintSubject, responsible: &RegionCode) -> RegionCode {
+    if !subject.about_staff() {
+        return responsible.clone();
+    }
+    match responsible.implied_level().parent() {
+        Some(above) => responsible.ancestor(above),
+        None => responsible.clone(),
+    }
+}
+
 /// What the public form submits, after routing: the caller resolves `unit` (the case's deciding
 /// place for a case, else the place the complainant chose).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

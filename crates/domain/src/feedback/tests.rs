@@ -397,3 +397,20 @@ fn codes() {
     assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
     assert_eq!(normalize_code(" ab-cd 23 "), "ABCD23");
 }
+
+/// No center investigates its own people: a complaint about a person or a window goes to the
+/// level above; one about a case or a department stays with the responsible unit.
+#[test]
+fn complaints_about_staff_go_to_the_level_above() {
+    let township = RegionCode::parse("339921102000").unwrap();
+    let county = RegionCode::parse("339921000000").unwrap();
+    let city = RegionCode::parse("339900000000").unwrap();
+    for s in [ComplaintSubject::Person, ComplaintSubject::Window] {
+        assert_eq!(handling_unit(s, &township), county);
+        assert_eq!(handling_unit(s, &county), city);
+        assert_eq!(handling_unit(s, &city), city, "the city has none above");
+    }
+    for s in [ComplaintSubject::Case, ComplaintSubject::Department] {
+        assert_eq!(handling_unit(s, &township), township);
+    }
+}
