@@ -188,6 +188,7 @@ pub async fn seal_in_chunks(
             "the signing keys are {suite}, the database's record is {recorded}"
         )));
     }
+    let chunk = chunk.max(1);
     let mut last = store.latest_checkpoint().await?;
     let mut sealed = read_sealed_without_cases(store, suite).await?;
     let mut pending: Vec<Leaf> = vec![];
@@ -195,8 +196,8 @@ pub async fn seal_in_chunks(
     loop {
         let (leaves, next) = case_leaves(store, after.as_deref()).await?;
         pending.extend(leaves);
-        while pending.len() >= chunk.max(1) && next.is_some() {
-            let rest = pending.split_off(chunk.max(1));
+        while pending.len() >= chunk && next.is_some() {
+            let rest = pending.split_off(chunk);
             let cp = append(
                 store,
                 crypto,

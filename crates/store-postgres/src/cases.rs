@@ -32,16 +32,6 @@ pub(crate) fn last_at(events: &[CaseEvent]) -> DateTime<Utc> {
     events.last().map_or_else(Utc::now, |e| e.at)
 }
 
-pub(crate) async fn insert_events(
-    client: &impl GenericClient,
-    vault: &Vault,
-    events: &[CaseEvent],
-) -> Result<()> {
-    let mut p = Pipeline::new(client);
-    insert_events_into(&mut p, vault, events).await?;
-    p.run().await.map(drop)
-}
-
 /// The events of a command in one statement: one round trip, however many.
 pub(crate) async fn insert_events_into<C: GenericClient>(
     p: &mut Pipeline<'_, C>,
@@ -72,16 +62,6 @@ pub(crate) async fn insert_events_into<C: GenericClient>(
 /// The idempotency keys a write of `events` to `case` takes (`store::key_rows`); a key the case
 /// took before fails the transaction (`idempotency_key_taken`), so a retry racing its original
 /// is never applied twice. No statement when no key (most writes).
-pub(crate) async fn insert_keys(
-    client: &impl GenericClient,
-    case: &Case,
-    events: &[CaseEvent],
-) -> Result<()> {
-    let mut p = Pipeline::new(client);
-    insert_keys_into(&mut p, case, events).await?;
-    p.run().await.map(drop)
-}
-
 pub(crate) async fn insert_keys_into<C: GenericClient>(
     p: &mut Pipeline<'_, C>,
     case: &Case,
@@ -186,15 +166,6 @@ impl PlannedRows {
             self.deadline_moves
                 .push((number.to_string(), place.to_string(), decide.to_string()));
         }
-    }
-
-    /// Writes the gathered changes: the case's own rows first, then the shared count rows in key
-    /// order (case counts, then receipt days), the order every writer takes them.
-    pub(crate) async fn write(self, tx: &impl GenericClient) -> Result<()> {
-        let mut p = Pipeline::new(tx);
-        let shared = self.cases_into(&mut p).await?;
-        shared.into(&mut p).await?;
-        p.run().await.map(drop)
     }
 
     /// Adds the statements of the cases' own rows to `p`; returns the shared rows' changes, for

@@ -7,8 +7,9 @@
 //! in `PlannedRows`) (the conformance suite reads both back the same); the cases being new, there is no
 //! earlier outcome to take away and no open warning to clear.
 
-use crate::cases::{insert_cases, insert_events, insert_keys, last_at, PlannedRows};
-use crate::supervision::{insert_deadline_rows, outcome_day, OutcomeDays};
+use crate::cases::{insert_cases, insert_events_into, insert_keys_into, last_at, PlannedRows};
+use crate::pipeline::Pipeline;
+use crate::supervision::{deadline_inserts_into, outcome_day, OutcomeDays};
 use crate::{db, PgStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
@@ -38,26 +39,30 @@ impl PgStore {
             .zip(summaries.iter())
             .collect();
         insert_cases(&tx, self.vault(), &rows).await?;
+        insert_messages(&tx, cases).await?;
+        insert_results(&tx, cases).await?;
+        let days = insert_outcomes(&tx, cases).await?;
+        // The rest in one round trip (`pipeline`): events, keys, deadline rows, the cases' own
+        // rows, then the shared rows last, in key order and in the order every writer takes them
+        // (case counts, receipt days, outcome days; warning counts below), so concurrent imports
+        // and live writers hold them only while they commit and cannot deadlock over them.
+        let mut p = Pipeline::new(&tx);
         let events: Vec<_> = cases
             .iter()
             .flat_map(|c| c.events.iter().cloned())
             .collect();
-        insert_events(&tx, self.vault(), &events).await?;
+        insert_events_into(&mut p, self.vault(), &events).await?;
         for c in cases {
-            insert_keys(&tx, &c.case, &c.events).await?;
+            insert_keys_into(&mut p, &c.case, &c.events).await?;
         }
-        insert_messages(&tx, cases).await?;
-        insert_results(&tx, cases).await?;
         let deadlines: Vec<&DeadlineRow> = cases
             .iter()
             .filter_map(|c| c.effects.supervision.as_ref())
             .flat_map(|sv| &sv.rows)
             .collect();
-        insert_deadline_rows(&tx, &deadlines).await?;
-        let days = insert_outcomes(&tx, cases).await?;
-        // Shared rows last, in key order and in the order every writer takes them (case counts,
-        // receipt days, outcome days, warning counts), so concurrent imports and live writers
-        // hold them only while they commit and cannot deadlock over them.
+        if !deadlines.is_empty() {
+            deadline_inserts_into(&mut p, &deadlines).await?;
+        }
         let mut planned = PlannedRows::default();
         for (c, s) in &rows {
             planned.add(
@@ -65,8 +70,10 @@ impl PgStore {
                 write_plan::plan(None, &Followed::of(s, c.received_on)),
             );
         }
-        planned.write(&tx).await?;
-        crate::supervision::add_outcome_days(&tx, &days).await?;
+        let mut shared = planned.cases_into(&mut p).await?;
+        shared.outcome_days = days;
+        shared.into(&mut p).await?;
+        p.run().await?;
         // Raising counts warnings into `warning_counts` (a trigger): last, as live writers do.
         raise_warnings(&tx, cases).await?;
         tx.commit().await.map_err(db)

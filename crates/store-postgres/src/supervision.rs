@@ -188,20 +188,9 @@ pub(crate) async fn open_warnings_into<C: GenericClient>(
 }
 
 /// Deadline rows of any cases in one statement, each with the places and department of its case
-/// row (a row whose case does not exist is not inserted); returns how many were.
-pub(crate) async fn insert_deadline_rows(
-    tx: &impl GenericClient,
-    rows: &[&DeadlineRow],
-) -> Result<u64> {
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut p = Pipeline::new(tx);
-    deadline_inserts_into(&mut p, rows).await?;
-    Ok(p.run().await?[0])
-}
-
-async fn deadline_inserts_into<C: GenericClient>(
+/// row (a row whose case does not exist is not inserted); the index of its count among the
+/// pipeline's.
+pub(crate) async fn deadline_inserts_into<C: GenericClient>(
     p: &mut Pipeline<'_, C>,
     rows: &[&DeadlineRow],
 ) -> Result<usize> {
@@ -818,15 +807,6 @@ pub(crate) fn outcome_day(
 
 /// Adds `outcome_days` changes in one statement, row by row in key order: with `case_counts`
 /// always written before them, two transactions cannot deadlock over these rows.
-pub(crate) async fn add_outcome_days(
-    client: &impl GenericClient,
-    days: &OutcomeDays,
-) -> Result<()> {
-    let mut p = Pipeline::new(client);
-    add_outcome_days_into(&mut p, days).await?;
-    p.run().await.map(drop)
-}
-
 pub(crate) async fn add_outcome_days_into<C: GenericClient>(
     p: &mut Pipeline<'_, C>,
     days: &OutcomeDays,

@@ -173,43 +173,41 @@ async fn live_monitoring_updates_over_sse(app: TestApp) {
 async fn orders_are_replied_escalated_and_closed(app: TestApp) {
     let n = accepted_case(&app).await;
     let sup = app.page_login(SUP_COUNTY).await;
+    let issue = |days: &'static str| {
+        let (app, sup, n) = (&app, &sup, n.clone());
+        async move {
+            app.post_form(
+                "/supervision/orders",
+                sup,
+                &[
+                    ("case_number", n.as_str()),
+                    ("unit", ""),
+                    ("subject", "承诺期限将至"),
+                    ("body", "请说明办理进度"),
+                    ("days", days),
+                ],
+                true,
+            )
+            .await
+        }
+    };
     // An empty 回复期限: an error page in Chinese, in the supervisor's own layout (not axum's
     // English text, not a page that looks signed out), and no order made.
-    let r = app
-        .post_form(
-            "/supervision/orders",
-            &sup,
-            &[
-                ("case_number", &n),
-                ("unit", ""),
-                ("subject", "承诺期限将至"),
-                ("body", "请说明办理进度"),
-                ("days", ""),
-            ],
-            true,
-        )
-        .await;
+    let r = issue("").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(app
+        .store
+        .list_orders(&domain::Scope::All)
+        .await
+        .unwrap()
+        .is_empty());
     let page = r.text();
     assert!(page.contains("表单有一项为空或格式不对"), "{page}");
     assert!(!page.contains("Failed to deserialize"), "{page}");
     let me = app.store.find_user(SUP_COUNTY).await.unwrap().unwrap();
     assert!(page.contains(&me.display_name), "signed-in layout: {page}");
     assert!(page.contains("/logout"), "signed-in layout: {page}");
-    let r = app
-        .post_form(
-            "/supervision/orders",
-            &sup,
-            &[
-                ("case_number", &n),
-                ("unit", ""),
-                ("subject", "承诺期限将至"),
-                ("body", "请说明办理进度"),
-                ("days", "2"),
-            ],
-            true,
-        )
-        .await;
+    let r = issue("2").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let id: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
     let o = app.store.get_order(id).await.unwrap().unwrap();
