@@ -280,10 +280,26 @@ pub async fn password_change_due(
 
 /// The signed-in user behind a session cookie's token: none when the session is unknown, past its
 /// end or idle too long (then it is ended), or its user is gone or deactivated. Activity is
-/// recorded at most once a minute.
+/// recorded at most once a minute. Answered from memory while no account changed and activity is
+/// not yet due to be recorded (`session_cache`).
 pub async fn session_user(state: &Services, token: &str) -> Result<Option<(Session, User)>> {
     let now = state.clock.now();
-    let Some(mut session) = state.store.get_session(&token_hash(token), now).await? else {
+    let hash = token_hash(token);
+    let cache = &state.caches.sessions;
+    let read_at = cache.versions(state.store.as_ref());
+    if let Some((session, user)) = cache.get(&hash, read_at) {
+        if session.expires_at > now
+            && now - session.last_seen_at < rules::TOUCH_EVERY
+            && state.config.session_timeouts().live(
+                user.grants.iter().any(|g| g.role.is_staff()),
+                session.last_seen_at,
+                now,
+            )
+        {
+            return Ok(Some((session, user)));
+        }
+    }
+    let Some(mut session) = state.store.get_session(&hash, now).await? else {
         return Ok(None);
     };
     let Some(user) = state.store.get_user(session.user_id).await? else {
@@ -305,6 +321,12 @@ pub async fn session_user(state: &Services, token: &str) -> Result<Option<(Sessi
         state.store.touch_session(&session.token_hash, now).await?;
         session.last_seen_at = now;
     }
+    cache.keep(
+        read_at,
+        cache.versions(state.store.as_ref()),
+        &session,
+        &user,
+    );
     Ok(Some((session, user)))
 }
 

@@ -30,6 +30,7 @@ pub mod queues;
 pub mod regions;
 pub mod second_factor;
 pub mod services;
+pub mod session_cache;
 pub mod sessions;
 pub mod supervision;
 pub mod supervision_orders;

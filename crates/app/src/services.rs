@@ -190,6 +190,8 @@ pub struct Caches {
     /// it read only if no clear happened meanwhile, so a read that raced a change cannot put the
     /// old value back ([`Caches::keep_if_current`]).
     pub generation: std::sync::atomic::AtomicU64,
+    /// Signed-in sessions with their users, while no account changed (`session_cache`).
+    pub sessions: crate::session_cache::SessionCache,
 }
 
 /// How many recently written cases a process keeps: the cases in work at once (a window's clerk
@@ -207,6 +209,7 @@ impl Default for Caches {
             versions: Default::default(),
             refreshed: tokio::sync::watch::channel(0).0,
             generation: Default::default(),
+            sessions: Default::default(),
         }
     }
 }
@@ -335,6 +338,9 @@ impl Services {
                 .write()
                 .expect("cache lock")
                 .clear();
+        }
+        if is(&["accounts"]) {
+            self.caches.sessions.changed_elsewhere();
         }
         if is(&["catalog", synonyms.as_str()]) {
             self.reload_search().await?;

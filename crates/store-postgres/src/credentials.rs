@@ -124,6 +124,7 @@ impl CredentialStore for PgStore {
         changed_at: DateTime<Utc>,
         must_change: bool,
     ) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         self.update_one_user(
             "UPDATE users SET password_hash = $2, password_changed_at = $3, must_change_password = $4
              WHERE id = $1",
@@ -133,6 +134,7 @@ impl CredentialStore for PgStore {
     }
 
     async fn require_password_change(&self, user_id: i64) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         self.update_one_user(
             "UPDATE users SET must_change_password = true WHERE id = $1",
             &[&user_id],

@@ -50,6 +50,9 @@ pub struct PgStore {
     test_schema: Option<Arc<TestSchema>>,
     /// Seals personal data before it is written and opens it when read (`store::vault`).
     vault: Vault,
+    /// Account changes made through this handle (`store::AccountsVersion`); a second server
+    /// (`with_own_pool`) counts its own.
+    accounts: store::AccountsVersion,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -75,6 +78,7 @@ impl PgStore {
             config: config.clone(),
             test_schema: None,
             vault,
+            accounts: Default::default(),
         };
         migrate(&config).await?;
         Ok(store)
@@ -121,6 +125,7 @@ impl PgStore {
             config,
             test_schema: Some(test_schema),
             vault: Vault::for_tests(),
+            accounts: Default::default(),
         }
     }
 
@@ -132,6 +137,7 @@ impl PgStore {
             config: self.config.clone(),
             test_schema: self.test_schema.clone(),
             vault: self.vault.clone(),
+            accounts: Default::default(),
         })
     }
 

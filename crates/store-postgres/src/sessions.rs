@@ -81,6 +81,7 @@ impl SessionStore for PgStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached("DELETE FROM sessions WHERE token_hash = $1")
@@ -91,6 +92,7 @@ impl SessionStore for PgStore {
     }
 
     async fn delete_user_sessions(&self, user_id: i64) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached("DELETE FROM sessions WHERE user_id = $1")
@@ -101,6 +103,7 @@ impl SessionStore for PgStore {
     }
 
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        let _changed = self.accounts.bump_on_drop();
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached("DELETE FROM sessions WHERE expires_at <= $1")

@@ -38,6 +38,7 @@ impl PgStore {
             config,
             test_schema: None,
             vault: store::vault::Vault::for_tests(),
+            accounts: Default::default(),
         };
         Ok((store, name))
     }
@@ -78,6 +79,7 @@ impl PgStore {
                 database: true,
             })),
             vault: store::vault::Vault::for_tests(),
+            accounts: Default::default(),
         }
     }
 }

@@ -153,7 +153,12 @@ impl PgStore {
 
 #[async_trait]
 impl UserStore for PgStore {
+    fn accounts_version(&self) -> u64 {
+        self.accounts.get()
+    }
+
     async fn create_user(&self, user: &NewUser) -> Result<i64> {
+        let _changed = self.accounts.bump_on_drop();
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
         let stmt = tx
@@ -219,6 +224,7 @@ impl UserStore for PgStore {
     }
 
     async fn set_grants(&self, user_id: i64, grants: &[Grant]) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await.map_err(db)?;
         // Locking the user row serializes concurrent grant changes of one user.
@@ -238,6 +244,7 @@ impl UserStore for PgStore {
     }
 
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         self.update_user(
             "UPDATE users SET password_hash = $2 WHERE id = $1",
             &[&user_id, &password_hash],
@@ -246,6 +253,7 @@ impl UserStore for PgStore {
     }
 
     async fn set_active(&self, user_id: i64, active: bool) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         self.update_user(
             "UPDATE users SET active = $2 WHERE id = $1",
             &[&user_id, &active],
@@ -258,6 +266,7 @@ impl UserStore for PgStore {
         user_id: i64,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<u32> {
+        let _changed = self.accounts.bump_on_drop();
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached(
@@ -276,6 +285,7 @@ impl UserStore for PgStore {
     }
 
     async fn clear_login_failures(&self, user_id: i64) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
         self.update_user(
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
             &[&user_id],

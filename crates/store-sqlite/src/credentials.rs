@@ -120,6 +120,7 @@ impl CredentialStore for SqliteStore {
         changed_at: DateTime<Utc>,
         must_change: bool,
     ) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let (hash, at) = (password_hash.to_string(), ts(changed_at));
         self.write(move |tx| {
             let n = tx
@@ -137,6 +138,7 @@ impl CredentialStore for SqliteStore {
     }
 
     async fn require_password_change(&self, user_id: i64) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         self.write(move |tx| {
             let n = tx
                 .prepare_cached("UPDATE users SET must_change_password = 1 WHERE id = ?1")

@@ -57,6 +57,8 @@ struct Inner {
     temp_path: Option<PathBuf>,
     /// Seals personal data before it is written and opens it when read (`store::vault`).
     vault: Vault,
+    /// Account changes made through this handle (`store::AccountsVersion`).
+    accounts: store::AccountsVersion,
     writer: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -192,6 +194,7 @@ impl SqliteStore {
                 path: path.to_path_buf(),
                 temp_path,
                 vault,
+                accounts: Default::default(),
                 writer: Some(writer),
             }),
         })

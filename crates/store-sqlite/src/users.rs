@@ -125,7 +125,12 @@ fn user_exists(tx: &Transaction<'_>, id: i64) -> Result<()> {
 
 #[async_trait]
 impl UserStore for SqliteStore {
+    fn accounts_version(&self) -> u64 {
+        self.inner.accounts.get()
+    }
+
     async fn create_user(&self, user: &NewUser) -> Result<i64> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let mut u = user.clone();
         u.phone = self.vault().seal_text(Field::UserPhone, &u.phone);
         let id_key = u.id_number.as_deref().map(|id| self.vault().id_key(id));
@@ -216,6 +221,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn set_grants(&self, user_id: i64, grants: &[Grant]) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let grants = grants.to_vec();
         self.write(move |tx| {
             user_exists(tx, user_id)?;
@@ -229,6 +235,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let hash = password_hash.to_string();
         self.write(move |tx| {
             let n = tx
@@ -242,6 +249,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn set_active(&self, user_id: i64, active: bool) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         self.write(move |tx| {
             let n = tx
                 .prepare_cached("UPDATE users SET active = ?2 WHERE id = ?1")
@@ -258,6 +266,7 @@ impl UserStore for SqliteStore {
         user_id: i64,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<u32> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let locked = locked_until.map(ts);
         self.write(move |tx| {
             // COALESCE: a failure without a new lock keeps the current one; failing never unlocks.
@@ -275,6 +284,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn clear_login_failures(&self, user_id: i64) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         self.write(move |tx| {
             let n = tx
                 .prepare_cached(
@@ -356,6 +366,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let token = token_hash.to_string();
         self.write(move |tx| {
             tx.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")
@@ -368,6 +379,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete_user_sessions(&self, user_id: i64) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
         self.write(move |tx| {
             tx.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")
                 .db()?
@@ -379,6 +391,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn purge_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        let _changed = self.inner.accounts.bump_on_drop();
         let now = ts(now);
         self.write(move |tx| {
             let n = tx

@@ -80,6 +80,7 @@ macro_rules! conformance_tests {
             parallel_attempts_never_share_a_count,
             password_state_and_reset_codes,
             sessions_listed_and_touched,
+            account_changes_move_the_accounts_versions,
             second_factor_enrolment_steps_and_recovery_codes,
             catalog_draft_round_trip,
             catalog_draft_replaced,

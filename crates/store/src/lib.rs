@@ -160,8 +160,39 @@ pub trait PlaceStore: Send + Sync {
     async fn list_departments(&self, scope: &Scope) -> Result<Vec<Department>>;
 }
 
+/// Counts the changes this store handle made to accounts (users, their grants, sessions ended), so
+/// a process can cache signed-in sessions and drop them the moment one changes: the count moves
+/// after the change commits and before the call that made it returns. Other servers learn of the
+/// change through the `accounts` row of `cache_versions` (triggers of migration 0023).
+#[derive(Debug, Default, Clone)]
+pub struct AccountsVersion(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl AccountsVersion {
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Moves the count when the guard drops — at the end of the changing call, after its commit,
+    /// on every path out of it (an error too: a commit whose outcome is unknown may have landed).
+    pub fn bump_on_drop(&self) -> AccountsChange<'_> {
+        AccountsChange(self)
+    }
+}
+
+pub struct AccountsChange<'a>(&'a AccountsVersion);
+
+impl Drop for AccountsChange<'_> {
+    fn drop(&mut self) {
+        self.0 .0.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
 #[async_trait]
 pub trait UserStore: Send + Sync {
+    /// How many account changes this handle has made (see [`AccountsVersion`]); a session
+    /// cached under another count is stale. Creating a session and recording activity do not count:
+    /// neither can make a cached session wrong.
+    fn accounts_version(&self) -> u64;
     /// Creates a user; a taken username is `Conflict { code: "username_taken" }`.
     async fn create_user(&self, user: &NewUser) -> Result<i64>;
     async fn get_user(&self, id: i64) -> Result<Option<User>>;

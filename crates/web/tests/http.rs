@@ -19,6 +19,7 @@ both_backends!(
     forms_and_api_writes_need_the_csrf_token,
     repeated_failed_logins_lock_the_account,
     logout_ends_the_session,
+    cached_sessions_forget_every_account_change_at_once,
     users_are_created_only_within_the_granters_rights,
     bad_input_gets_a_4xx_with_a_field,
 );
@@ -465,6 +466,51 @@ async fn logout_ends_the_session(app: TestApp) {
     );
 }
 
+/// A signed-in request is answered from memory (issue 18, part 1), and the memory forgets the
+/// session the moment its user's grants change (which ends their sessions) or the user is
+/// deactivated: the very next request sees the change.
+async fn cached_sessions_forget_every_account_change_at_once(app: TestApp) {
+    let clerk = app.api_login(CLERK_TOWNSHIP_A).await;
+    let sec = app.api_login(SECURITY_ADMIN).await;
+    let me = app.get("/api/v1/me", &clerk).await;
+    assert_eq!(me.json()["user"]["grants"][0]["role"], "window_clerk");
+    let kept = app.state.caches.sessions.len();
+    assert!(kept >= 1, "the session is kept after a request ({kept})");
+    let id = me.json()["user"]["id"].as_i64().unwrap();
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/users/{id}/grants"),
+            &sec,
+            &json!([{ "role": "reviewer", "region_code": TOWNSHIP_A }]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        app.get("/api/v1/me", &clerk).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a change of grants ends the user's sessions, the kept one at once"
+    );
+    let clerk = app.api_login(CLERK_TOWNSHIP_A).await;
+    let me = app.get("/api/v1/me", &clerk).await;
+    assert_eq!(me.json()["user"]["grants"][0]["role"], "reviewer");
+    let m = app.api_login(MGR_TOWNSHIP_A).await;
+    app.get("/api/v1/me", &clerk).await;
+    let r = app
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/users/{id}/active"),
+            &m,
+            &json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(
+        app.get("/api/v1/me", &clerk).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 async fn users_are_created_only_within_the_granters_rights(app: TestApp) {
     let m = app.api_login(MGR_TOWNSHIP_A).await;
     let new = |username: &str, role: &str, region: &str| {
@@ -737,5 +783,70 @@ fn web_calls_use_cases_not_the_store() {
     assert!(
         offenders.is_empty(),
         "store calls in web (call a use case in crates/app instead): {offenders:?}"
+    );
+}
+
+/// Two servers on one PostgreSQL database (issue 18, part 1): a user deactivated on one is refused
+/// by the other, which had the session in memory, as soon as the `accounts` version reaches it
+/// (NOTIFY; the one-second poll if a notification is lost).
+#[tokio::test]
+async fn a_user_deactivated_on_one_server_is_refused_by_another_that_kept_the_session() {
+    if common::pg_url().is_none() {
+        return;
+    }
+    let a = common::spawn_app(common::Backend::Postgres).await;
+    let b_store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
+        a.pg.as_ref()
+            .expect("a PostgreSQL app")
+            .with_own_pool()
+            .unwrap(),
+    );
+    let b_state = yizhan_web::AppState::new(
+        b_store,
+        a.clock.clone(),
+        yizhan_web::Config {
+            login_delay_ms: 0,
+            ..yizhan_web::Config::default()
+        },
+    )
+    .await
+    .unwrap();
+    let mut refreshed = b_state.caches.refreshed.subscribe();
+    tokio::spawn(yizhan_web::jobs::watch_caches(b_state.clone()));
+    let b = TestApp {
+        router: yizhan_web::app(b_state.clone()),
+        state: b_state,
+        clock: a.clock.clone(),
+        store: a.store.clone(),
+        pg: None,
+        phones: a.phones.clone(),
+    };
+    let clerk = b.api_login(CLERK_TOWNSHIP_A).await;
+    let me = b.get("/api/v1/me", &clerk).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(!b.state.caches.sessions.is_empty(), "server b keeps it");
+    // Anything b still had to notice from the sign-in is behind us before the change.
+    let _ = b.state.refresh_caches().await.unwrap();
+    refreshed.borrow_and_update();
+
+    let id = me.json()["user"]["id"].as_i64().unwrap();
+    let m = a.api_login(MGR_TOWNSHIP_A).await;
+    let r = a
+        .send_json(
+            Method::PUT,
+            &format!("/api/v1/users/{id}/active"),
+            &m,
+            &json!({ "active": false }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // The bound only guards a broken watcher.
+    tokio::time::timeout(std::time::Duration::from_secs(10), refreshed.changed())
+        .await
+        .expect("server b saw the change")
+        .unwrap();
+    assert_eq!(
+        b.get("/api/v1/me", &clerk).await.status,
+        StatusCode::UNAUTHORIZED
     );
 }

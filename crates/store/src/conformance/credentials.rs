@@ -315,3 +315,95 @@ pub async fn second_factor_enrolment_steps_and_recovery_codes<S: Store + ?Sized>
             .second_factor_due
     );
 }
+
+/// Every change that can make a cached session wrong — a user's row, their grants, a session
+/// ended — moves this handle's accounts count before the call returns and the `accounts` cache
+/// version with the commit (issue 18, part 1); opening a session and recording activity move
+/// neither, so sign-ins and busy users do not empty every server's session cache.
+pub async fn account_changes_move_the_accounts_versions<S: Store + ?Sized>(store: &S) {
+    async fn accounts<S: Store + ?Sized>(store: &S) -> (u64, Option<i64>) {
+        let v = store.cache_versions().await.unwrap();
+        (
+            store.accounts_version(),
+            v.into_iter().find(|(n, _)| n == "accounts").map(|(_, v)| v),
+        )
+    }
+    /// Runs one change and checks that both counts moved.
+    macro_rules! moves {
+        ($what:literal, $change:expr) => {{
+            let before = accounts(store).await;
+            $change;
+            let after = accounts(store).await;
+            assert!(after.0 > before.0, "{}: this handle's count", $what);
+            assert!(
+                after.1.is_some() && after.1 != before.1,
+                "{}: the accounts version ({before:?} → {after:?})",
+                $what
+            );
+        }};
+    }
+    seed_regions(store).await;
+    let t0 = at("2026-03-02T08:00:00Z");
+    moves!("create", {
+        store.create_user(&new_user("clerk", TOWN)).await.unwrap()
+    });
+    let uid = store.find_user("clerk").await.unwrap().unwrap().id;
+    let s = session("a1", uid, t0, 60);
+    let before = accounts(store).await;
+    store.create_session(&s).await.unwrap();
+    store
+        .touch_session(&s.token_hash, t0 + Duration::minutes(2))
+        .await
+        .unwrap();
+    store.get_session(&s.token_hash, t0).await.unwrap();
+    store.get_user(uid).await.unwrap();
+    assert_eq!(accounts(store).await, before, "open, touch and reads");
+    moves!("grants", {
+        store
+            .set_grants(uid, &[super::grant(domain::access::Role::WindowClerk, TOWN)])
+            .await
+            .unwrap()
+    });
+    moves!("password", store.set_password(uid, "h2").await.unwrap());
+    moves!(
+        "password change",
+        store.update_password(uid, "h3", t0, false).await.unwrap()
+    );
+    moves!(
+        "must change",
+        store.require_password_change(uid).await.unwrap()
+    );
+    moves!("deactivate", store.set_active(uid, false).await.unwrap());
+    moves!("failure", {
+        store.record_login_failure(uid, None).await.unwrap();
+    });
+    moves!(
+        "failures cleared",
+        store.clear_login_failures(uid).await.unwrap()
+    );
+    moves!(
+        "sign out",
+        store.delete_session(&s.token_hash).await.unwrap()
+    );
+    store
+        .create_session(&session("b2", uid, t0, 60))
+        .await
+        .unwrap();
+    moves!(
+        "sign out everywhere",
+        store.delete_user_sessions(uid).await.unwrap()
+    );
+    store
+        .create_session(&session("c3", uid, t0, 60))
+        .await
+        .unwrap();
+    moves!("purge", {
+        assert_eq!(
+            store
+                .purge_expired_sessions(t0 + Duration::hours(2))
+                .await
+                .unwrap(),
+            1
+        );
+    });
+}
