@@ -751,12 +751,16 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
             .get_case(&s.number)
             .await?
             .ok_or(Error::NotFound("办件"))?;
+        let reason = format!(
+            "{},逾期不告知补正的,自收到申请材料之日起即为受理",
+            c.filing.item.wording().basis_for("第三十二条")
+        );
         match execute_on(
             state,
             &Actor::system(),
             c,
             &Command::AutoAccept,
-            "行政许可法第三十二条:逾期不告知补正的,自收到申请材料之日起即为受理",
+            &reason,
             &[],
             None,
         )

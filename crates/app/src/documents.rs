@@ -27,7 +27,7 @@ pub async fn document(
     number: &CaseNumber,
     key: &str,
 ) -> Result<Document> {
-    let case = crate::cases::load_visible(state, u, number).await?;
+    let case = with_item_type(state, crate::cases::load_visible(state, u, number).await?).await?;
     let (key, title) = domain::notices::documents(&case)
         .into_iter()
         .find(|(k, _)| *k == key)
@@ -55,4 +55,18 @@ pub async fn document(
         issuer,
         date,
     })
+}
+
+/// A case filed before its terms kept the item's type and legal basis gets them from the item
+/// version it was filed under (versions are frozen once published), so its documents speak as
+/// its type requires.
+pub async fn with_item_type(state: &Services, mut case: Case) -> Result<Case> {
+    if case.filing.item.item_type.is_none() {
+        let terms = &mut case.filing.item;
+        if let Some(item) = state.store.get_item(&terms.code, terms.version).await? {
+            terms.item_type = Some(item.item_type);
+            terms.legal_basis = item.legal_basis;
+        }
+    }
+    Ok(case)
 }

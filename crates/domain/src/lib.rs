@@ -19,6 +19,7 @@ pub mod second_factor;
 pub mod sign_in;
 pub mod supervision;
 pub mod time;
+pub mod wording;
 
 pub use access::{Action, Grant, Role, Scope};
 pub use calendar::WorkingCalendar;

@@ -10,26 +10,83 @@ pub fn notice_text(c: &Case, e: &EventKind) -> Option<String> {
     let f = &c.filing;
     let n = &f.number;
     let item = &f.item.name;
+    let w = f.item.wording();
     Some(match e {
-        EventKind::Submitted { correction_due, .. } => format!("您申请的“{item}”(办件编号{n},查询码{})已收到材料,将于{correction_due}前完成预审。", f.query_code),
+        EventKind::Submitted { correction_due, .. } => format!(
+            "您申请的“{item}”(办件编号{n},查询码{})已收到材料,将于{correction_due}前完成预审。",
+            f.query_code
+        ),
         EventKind::CorrectionRequested { defects, .. } => {
-            let list: Vec<String> = defects.iter().map(|d| format!("{}:{}", d.material, d.reason)).collect();
-            format!("办件{n}需要补正材料:{}。请一次性补齐后重新提交。", list.join(";"))
+            let list: Vec<String> = defects
+                .iter()
+                .map(|d| format!("{}:{}", d.material, d.reason))
+                .collect();
+            format!(
+                "办件{n}需要补正材料:{}。请一次性补齐后重新提交。",
+                list.join(";")
+            )
         }
         EventKind::Resubmitted { .. } => format!("办件{n}的补正材料已收到。"),
-        EventKind::Refused { reasons } => format!("办件{n}不予受理。理由:{reasons}。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。"),
-        EventKind::Accepted { promised_due, by_system, .. } => {
-            let how = if *by_system { "依法视为已受理" } else { "已受理" };
+        EventKind::Refused { reasons } => {
+            format!("办件{n}不予受理。理由:{reasons}。{}", w.remedy_short())
+        }
+        EventKind::Accepted {
+            promised_due,
+            by_system,
+            ..
+        } => {
+            let how = if *by_system {
+                "依法视为已受理"
+            } else {
+                "已受理"
+            };
             format!("办件{n}{how},承诺于{promised_due}前办结。")
         }
-        EventKind::Suspended { procedure, expected_days, reason, .. } => {
-            format!("办件{n}进入{}程序,预计{expected_days}个工作日,期间不计入办理时限。原因:{reason}。", procedure.label())
+        EventKind::Suspended {
+            procedure,
+            expected_days,
+            reason,
+            ..
+        } => {
+            format!(
+                "办件{n}进入{}程序,预计{expected_days}个工作日,期间不计入办理时限。原因:{reason}。",
+                procedure.label()
+            )
         }
-        EventKind::Resumed { deadlines, .. } => format!("办件{n}特别程序结束,承诺办结日期顺延至{}。", deadlines.promised_due.map(|d| d.to_string()).unwrap_or_default()),
-        EventKind::Extended { days, reason, promised_due, .. } => format!("办件{n}经批准延长{days}个工作日,至{promised_due}。理由:{reason}。"),
-        EventKind::Decided { granted: true, delivery_due, .. } => format!("办件{n}已作出准予许可决定,将于{}前送达。", delivery_due.map(|d| d.to_string()).unwrap_or_default()),
-        EventKind::Decided { granted: false, reasons, .. } => format!("办件{n}不予许可。理由:{reasons}。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。"),
-        EventKind::Delivered { method, .. } => format!("办件{n}的办理结果已送达({})。", method.label()),
+        EventKind::Resumed { deadlines, .. } => format!(
+            "办件{n}特别程序结束,承诺办结日期顺延至{}。",
+            deadlines
+                .promised_due
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        ),
+        EventKind::Extended {
+            days,
+            reason,
+            promised_due,
+            ..
+        } => format!("办件{n}经批准延长{days}个工作日,至{promised_due}。理由:{reason}。"),
+        EventKind::Decided {
+            granted: true,
+            delivery_due,
+            ..
+        } => format!(
+            "办件{n}已作出决定({}),将于{}前送达。",
+            w.decision_short(true),
+            delivery_due.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        EventKind::Decided {
+            granted: false,
+            reasons,
+            ..
+        } => format!(
+            "办件{n}{}。理由:{reasons}。{}",
+            w.decision_short(false),
+            w.remedy_short()
+        ),
+        EventKind::Delivered { method, .. } => {
+            format!("办件{n}的办理结果已送达({})。", method.label())
+        }
         EventKind::Completed { .. } => format!("办件{n}已办结。欢迎对本次服务进行评价。"),
         EventKind::Withdrawn { .. } => format!("办件{n}已撤回。"),
         EventKind::Terminated { reason } => format!("办件{n}已终止办理。原因:{reason}。"),
@@ -53,9 +110,7 @@ pub fn next_step_for_applicant(c: &Case) -> String {
         ),
         CaseState::Decided => "结果已作出,请按通知领取或等待送达。".into(),
         CaseState::Delivered | CaseState::Completed => "已办结,欢迎评价。".into(),
-        CaseState::Refused => {
-            "不予受理。如不服,可在60日内申请行政复议,或在6个月内提起行政诉讼。".into()
-        }
+        CaseState::Refused => format!("不予受理。{}", c.filing.item.wording().remedy_short()),
         CaseState::Withdrawn | CaseState::Terminated => "本件已结束。".into(),
     }
 }
@@ -80,14 +135,7 @@ pub fn documents(c: &Case) -> Vec<(&'static str, &'static str)> {
         v.push(("extension", "延期告知书"));
     }
     if let Some(granted) = c.granted {
-        v.push((
-            "decision",
-            if granted {
-                "准予行政许可决定书"
-            } else {
-                "不予行政许可决定书"
-            },
-        ));
+        v.push(("decision", c.filing.item.wording().decision_title(granted)));
         v.push(("receipt", "送达回证"));
     }
     v

@@ -74,6 +74,8 @@ fn item(promised: u32, stage_limits: &[u32]) -> ItemTerms {
         materials: vec![("居民身份证".into(), true), ("申请表".into(), true)],
         fees: vec![],
         result_name: "许可证".into(),
+        item_type: None,
+        legal_basis: String::new(),
     }
 }
 

@@ -18,7 +18,178 @@ both_backends!(
     art32_accepts_automatically_as_of_receipt,
     immediate_items_complete_on_the_spot,
     window_journey_in_the_pages,
+    documents_and_messages_speak_as_the_item_type_requires,
 );
+
+/// Each item type × each document (issue 19, finding 2): only a 行政许可 cites the licensing law
+/// and says "准予行政许可"; every other type has its own decision words and cites the item's own
+/// legal basis from the catalog, in every document and every message the applicant gets.
+async fn documents_and_messages_speak_as_the_item_type_requires(app: TestApp) {
+    use domain::catalog::ItemType;
+    use chrono::Datelike;
+    let food = app.store.get_published(FOOD).await.unwrap().unwrap();
+    for (i, t) in ItemType::ALL.iter().enumerate() {
+        let clerk = app.api_login(CLERK).await;
+        let rev = app.api_login(REVIEWER).await;
+        let mut item = food.clone();
+        item.code = format!("339900-TY-{:03}", 900 + i);
+        item.name = format!("{}测试事项", t.label());
+        item.item_type = *t;
+        item.legal_basis = format!("《测试条例{i}》第九条;《测试办法{i}》");
+        app.store.import_items(&[item.clone()]).await.unwrap();
+        let w = domain::wording::Wording::new(*t, &item.legal_basis);
+        let cites = format!("《测试条例{i}》第九条、《测试办法{i}》");
+        let licensing = *t == ItemType::Licensing;
+
+        // Correction, acceptance, special procedure, extension, a grant and its delivery.
+        let a = window_case(&app, &item.code, &clerk).await;
+        ok(&app, &clerk, &a, json!({ "action": "mark_material", "index": 0, "status": "defective", "reason": "缺页" })).await;
+        ok(&app, &clerk, &a, json!({ "action": "request_correction" })).await;
+        ok(&app, &clerk, &a, json!({ "action": "resubmit" })).await;
+        ok(
+            &app,
+            &clerk,
+            &a,
+            json!({ "action": "mark_material", "index": 0, "status": "received" }),
+        )
+        .await;
+        ok(&app, &clerk, &a, json!({ "action": "accept" })).await;
+        ok(&app, &rev, &a, json!({ "action": "suspend", "procedure": "testing", "reason": "场所检测", "expected_days": 5 })).await;
+        // The special procedure takes a working day (the notice exists once a day is suspended).
+        loop {
+            app.clock.advance(chrono::Duration::days(1));
+            let day = domain::case::local_date(app::services::Clock::now(app.clock.as_ref())).weekday();
+            if day.number_from_monday() <= 5 {
+                break;
+            }
+        }
+        let clerk = app.api_login(CLERK).await;
+        let rev = app.api_login(REVIEWER).await;
+        let head = app.api_login(HEAD).await;
+        ok(&app, &rev, &a, json!({ "action": "resume" })).await;
+        ok(
+            &app,
+            &head,
+            &a,
+            json!({ "action": "extend", "reason": "情况复杂" }),
+        )
+        .await;
+        finish_stages(&app, &rev, &a).await;
+        ok(
+            &app,
+            &head,
+            &a,
+            json!({ "action": "decide", "granted": true }),
+        )
+        .await;
+        ok(
+            &app,
+            &clerk,
+            &a,
+            json!({ "action": "deliver", "method": "window", "recipient": "周小燕" }),
+        )
+        .await;
+        // A refusal to grant, and a refusal to accept.
+        let b = window_case(&app, &item.code, &clerk).await;
+        ok(&app, &clerk, &b, json!({ "action": "accept" })).await;
+        finish_stages(&app, &rev, &b).await;
+        ok(
+            &app,
+            &head,
+            &b,
+            json!({ "action": "decide", "granted": false, "reasons": "条件不符" }),
+        )
+        .await;
+        let c = window_case(&app, &item.code, &clerk).await;
+        ok(
+            &app,
+            &clerk,
+            &c,
+            json!({ "action": "refuse", "reasons": "不属于本机关职权范围" }),
+        )
+        .await;
+
+        for (n, doc, basis) in [
+            (&a, "correction", true),
+            (&a, "acceptance", true),
+            (&a, "special", true),
+            (&a, "extension", true),
+            (&a, "decision", true),
+            (&a, "receipt", false),
+            (&b, "decision", true),
+            (&c, "refusal", true),
+        ] {
+            let r = app
+                .get(&format!("/cases/{n}/documents/{doc}"), &clerk)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{t:?} {doc}");
+            let text = r.text();
+            let what = format!("{t:?} {doc} of {n}");
+            if licensing {
+                assert!(text.contains("行政许可"), "{what}");
+                if basis {
+                    assert!(text.contains("《中华人民共和国行政许可法》第"), "{what}");
+                }
+            } else {
+                assert!(!text.contains("行政许可"), "{what}: {text}");
+                if basis {
+                    assert!(text.contains(&cites), "{what} cites the item's basis");
+                }
+            }
+            if doc == "decision" || doc == "receipt" {
+                let granted = n == &a;
+                assert!(text.contains(w.decision_title(granted)), "{what}");
+            }
+            if doc == "refusal" || (doc == "decision" && n == &b) {
+                assert!(text.contains(w.remedy()), "{what}");
+                assert_eq!(
+                    text.contains("行政诉讼"),
+                    *t != ItemType::PublicService,
+                    "{what}: a public service is no administrative act"
+                );
+            }
+        }
+        for (n, decided) in [(&a, Some(true)), (&b, Some(false)), (&c, None)] {
+            let texts: Vec<String> = app
+                .store
+                .messages_for_case(n)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.text)
+                .collect();
+            if let Some(granted) = decided {
+                assert!(
+                    texts.iter().any(|m| m.contains(w.decision_short(granted))),
+                    "{t:?}: the decision message says {}: {texts:?}",
+                    w.decision_short(granted)
+                );
+            }
+            if !licensing {
+                assert!(
+                    !texts
+                        .iter()
+                        .any(|m| m.contains("行政许可") || m.contains("予许可")),
+                    "{t:?}: {texts:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Completes every stage of a case as the reviewer, in order.
+async fn finish_stages(app: &TestApp, rev: &Session, n: &str) {
+    loop {
+        let c = app.get(&format!("/api/v1/cases/{n}"), rev).await.json();
+        let active = c["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| !s["started_on"].is_null() && s["completed_on"].is_null());
+        let Some(i) = active else { break };
+        ok(app, rev, n, json!({ "action": "complete_stage", "index": i, "approved": true, "opinion": "符合条件" })).await;
+    }
+}
 
 /// 结婚登记 is signed in person: an online filing is refused with the reason, and no case (or
 /// case number) is made.

@@ -181,6 +181,14 @@ pub struct ItemTerms {
     pub materials: Vec<(String, bool)>,
     pub fees: Vec<Fee>,
     pub result_name: String,
+    /// 事项类型: what the documents and messages say (`crate::wording`). `None` in cases filed
+    /// before it was kept (left out of the JSON then, so their logs keep their hashes); their
+    /// documents look the item version up in the catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<crate::catalog::ItemType>,
+    /// 办事依据 as the item version states it: cited by every document of a type other than 行政许可.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub legal_basis: String,
 }
 
 /// The authorization an agent files with when the item names none of its own.
@@ -204,7 +212,19 @@ impl ItemTerms {
                 .collect(),
             fees: item.fees.clone(),
             result_name: item.result_name.clone(),
+            item_type: Some(item.item_type),
+            legal_basis: item.legal_basis.clone(),
         }
+    }
+
+    /// How this case's documents and messages speak; a case filed before the type was kept speaks
+    /// as a licence, as it did then, unless its documents fill the type in from the catalog.
+    pub fn wording(&self) -> crate::wording::Wording {
+        crate::wording::Wording::new(
+            self.item_type
+                .unwrap_or(crate::catalog::ItemType::Licensing),
+            &self.legal_basis,
+        )
     }
 
     /// The terms a case filed through `channel` is held to: the item's, and when someone files for

@@ -85,6 +85,8 @@ pub fn terms(
         ],
         fees,
         result_name: "许可证".into(),
+        item_type: None,
+        legal_basis: String::new(),
     }
 }
 

@@ -35,6 +35,8 @@ pub fn terms(department: &str) -> ItemTerms {
         ],
         fees: vec![],
         result_name: "食品经营许可证".to_string(),
+        item_type: None,
+        legal_basis: String::new(),
     }
 }
 

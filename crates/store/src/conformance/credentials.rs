@@ -360,7 +360,10 @@ pub async fn account_changes_move_the_accounts_versions<S: Store + ?Sized>(store
     assert_eq!(accounts(store).await, before, "open, touch and reads");
     moves!("grants", {
         store
-            .set_grants(uid, &[super::grant(domain::access::Role::WindowClerk, TOWN)])
+            .set_grants(
+                uid,
+                &[super::grant(domain::access::Role::WindowClerk, TOWN)],
+            )
             .await
             .unwrap()
     });

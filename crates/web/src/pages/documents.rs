@@ -81,8 +81,6 @@ fn sheet(
     }
 }
 
-const REMEDY: &str = "如对本决定不服,可以自收到本通知书之日起六十日内依法申请行政复议,或者在六个月内依法向人民法院提起行政诉讼。";
-
 pub async fn document(
     State(state): State<AppState>,
     PageUser(u): PageUser,
@@ -93,6 +91,7 @@ pub async fn document(
     let (c, events, url) = (d.case, d.events, d.lookup_url);
     let f = &c.filing;
     let item = &f.item.name;
+    let w = f.item.wording();
     let issuer = Issuer {
         name: d.issuer,
         date: d.date,
@@ -137,7 +136,7 @@ pub async fn document(
                     None,
                     &issuer,
                     html! {
-                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料齐全、符合法定形式,根据《中华人民共和国行政许可法》第三十二条的规定,决定予以受理。" }
+                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料齐全、符合法定形式," (w.basis_for("第三十二条")) ",决定予以受理。" }
                         p { "本机关将于" strong { (when(promised_due)) } "前作出决定(承诺时限" (f.item.promised_limit_days) "个工作日;法定期限至" (when(statutory_due)) ")。依法需要听证、检验、检测、鉴定和专家评审的,所需时间不计算在期限内,届时将书面告知。" }
                         p { "受理日期:" (when(accepted_on)) }
                         @if changed {
@@ -164,9 +163,9 @@ pub async fn document(
                     None,
                     &issuer,
                     html! {
-                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,经审查,根据《中华人民共和国行政许可法》第三十二条的规定,决定不予受理。理由如下:" }
+                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,经审查," (w.basis_for("第三十二条")) ",决定不予受理。理由如下:" }
                         p { strong { (reasons) } }
-                        p { (REMEDY) }
+                        p { (w.remedy()) }
                     },
                 )],
             )
@@ -189,7 +188,7 @@ pub async fn document(
                     None,
                     &issuer,
                     html! {
-                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料不齐全或者不符合法定形式。根据《中华人民共和国行政许可法》第三十二条的规定,现一次性告知需要补正的全部内容如下:" }
+                        p { "你(单位)于" (when(c.received_on)) "提出的“" (item) "”申请,申请材料不齐全或者不符合法定形式。" (w.basis_for("第三十二条")) ",现一次性告知需要补正的全部内容如下:" }
                         table { thead { tr { th { "序号" } th { "材料" } th { "需补正的内容" } } }
                             tbody { @for (i, d) in defects.iter().enumerate() { tr { td { (i + 1) } td { (d.material) } td { (d.reason) } } } } }
                         p { "请补正全部材料后重新提交。补正材料齐全、符合法定形式的,本机关将予以受理。" }
@@ -219,7 +218,7 @@ pub async fn document(
                     &issuer,
                     html! {
                         p { "你(单位)申请的“" (item) "”,因" (reason) ",自" (when(on)) "起需要进行" strong { (proc_) } ",预计需要" strong { (days) } "个工作日。" }
-                        p { "根据《中华人民共和国行政许可法》第四十五条的规定,上述时间不计算在行政许可期限内。特别程序结束后,办理期限相应顺延。" }
+                        p { (w.basis_for("第四十五条")) ",上述时间不计算在" (w.time_limit_name()) "内。特别程序结束后,办理期限相应顺延。" }
                     },
                 )],
             )
@@ -245,7 +244,7 @@ pub async fn document(
                     None,
                     &issuer,
                     html! {
-                        p { "你(单位)申请的“" (item) "”,因" (reason) ",不能在规定期限内作出决定。经本机关负责人批准,根据《中华人民共和国行政许可法》第四十二条的规定,延长" strong { (days) } "个工作日,将于" strong { (when(due)) } "前作出决定。" }
+                        p { "你(单位)申请的“" (item) "”,因" (reason) ",不能在规定期限内作出决定。经本机关负责人批准," (w.basis_for("第四十二条")) ",延长" strong { (days) } "个工作日,将于" strong { (when(due)) } "前作出决定。" }
                     },
                 )],
             )
@@ -258,11 +257,7 @@ pub async fn document(
                     _ => String::new(),
                 })
                 .unwrap_or_default();
-            let t = if granted {
-                "准予行政许可决定书"
-            } else {
-                "不予行政许可决定书"
-            };
+            let t = w.decision_title(granted);
             (
                 t,
                 vec![sheet(
@@ -273,13 +268,13 @@ pub async fn document(
                     &issuer,
                     html! {
                         @if granted {
-                            p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,符合法定条件、标准,根据《中华人民共和国行政许可法》第三十八条第一款的规定,决定准予行政许可。" }
+                            p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,符合法定条件、标准," (w.basis_for("第三十八条第一款")) "," (w.decision_words(true)) "。" }
                             @if let Some(l) = &c.licence_no { p { (f.item.result_name) "编号:" strong { (l) } } }
-                            p { "本机关将于" (when(c.deadlines.delivery_due)) "前向你(单位)颁发、送达行政许可证件(第四十四条)。" }
+                            p { "本机关将于" (when(c.deadlines.delivery_due)) "前向你(单位)" (w.delivery_words()) "。" }
                         } @else {
-                            p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,不符合法定条件、标准,根据《中华人民共和国行政许可法》第三十八条第二款的规定,决定不予行政许可。理由如下:" }
+                            p { "你(单位)于" (when(c.accepted_on)) "受理的“" (item) "”申请,经审查,不符合法定条件、标准," (w.basis_for("第三十八条第二款")) "," (w.decision_words(false)) "。理由如下:" }
                             p { strong { (reasons) } }
-                            p { (REMEDY) }
+                            p { (w.remedy()) }
                         }
                     },
                 )],
@@ -307,7 +302,7 @@ pub async fn document(
                     &issuer,
                     html! {
                         table {
-                            tr { th { "送达文书" } td { (if c.granted == Some(true) { "准予行政许可决定书" } else { "不予行政许可决定书" }) @if let Some(l) = &c.licence_no { "及" (f.item.result_name) "(" (l) ")" } } }
+                            tr { th { "送达文书" } td { (w.decision_title(c.granted == Some(true))) @if let Some(l) = &c.licence_no { "及" (f.item.result_name) "(" (l) ")" } } }
                             tr { th { "受送达人" } td { (f.applicant.name) } }
                             tr { th { "送达方式" } td { (method) } }
                             tr { th { "送达时间" } td { (when(on)) } }

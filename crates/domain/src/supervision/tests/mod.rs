@@ -71,6 +71,8 @@ fn item() -> ItemTerms {
         ],
         fees: vec![],
         result_name: "许可证".into(),
+        item_type: None,
+        legal_basis: String::new(),
     }
 }
 

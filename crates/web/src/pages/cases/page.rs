@@ -234,7 +234,7 @@ pub(super) async fn render_case(
         h2 { "期限" }
         table.kv {
             @if let Some(d) = c.received_on { tr { th { "收件日期" } td { (d) } } }
-            @if let Some(d) = c.deadlines.correction_due { tr { th { "补正告知期限" } td { (d) " (行政许可法第32条,5个工作日)" } } }
+            @if let Some(d) = c.deadlines.correction_due { tr { th { "补正告知期限" } td { (d) @if f.item.wording().is_licensing() { " (行政许可法第32条,5个工作日)" } @else { " (5个工作日)" } } } }
             @if let Some(d) = c.accepted_on { tr { th { "受理日期" } td { (d) } } }
             @if let Some(d) = c.deadlines.promised_due { tr { th { "承诺办结期限" } td { (d) @if matches!(c.state, CaseState::InReview | CaseState::Suspended) { " " span.hint { (remaining(state, Some(d)).0) } } } } }
             @if let Some(d) = c.deadlines.statutory_due { tr { th { "法定办结期限" } td { (d) @if c.extended { " (已延期)" } } } }
@@ -318,7 +318,7 @@ pub(super) async fn render_case(
                     @if c.state == CaseState::Submitted {
                         (act("forward", "转办至上级服务中心", html! { label { "转办理由" } textarea name="reason" required {} }))
                     } @else {
-                        (act("forward", "初审完成,报送上级决定", html! { p.hint { "行政许可法第四十三条:下级初审后报送上级决定,办件编号和全部记录随件移送。" } }))
+                        (act("forward", "初审完成,报送上级决定", html! { p.hint { @if c.filing.item.wording().is_licensing() { "行政许可法第四十三条:" } "下级初审后报送上级决定,办件编号和全部记录随件移送。" } }))
                     }
                 }
                 @if has("resume") { (act("resume", "结束特别程序", html! {})) }
