@@ -77,6 +77,7 @@ pub fn lookup_failed() -> Error {
 pub async fn public_view(state: &Services, number: &CaseNumber, code: &str) -> Result<PublicCase> {
     let c = crate::feedback::case_by_code(state, number, code).await?;
     let events = state.store.case_events(&c.filing.number).await?;
+    let wording = c.filing.item.wording();
     Ok(PublicCase {
         number: c.filing.number.clone(),
         item_name: c.filing.item.name.clone(),
@@ -95,7 +96,7 @@ pub async fn public_view(state: &Services, number: &CaseNumber, code: &str) -> R
                         | domain::case::EventKind::MaterialMarked { .. }
                 )
             })
-            .map(|e| (e.at, e.kind.label()))
+            .map(|e| (e.at, e.kind.label(&wording)))
             .collect(),
     })
 }

@@ -249,7 +249,9 @@ fn second_notice_is_allowed_but_marked_repeat_and_late_notice_is_marked_late() {
             ..
         }
     ));
-    assert!(last_kind(&ev).label().contains("再次补正"));
+    assert!(last_kind(&ev)
+        .label(&c.filing.item.wording())
+        .contains("再次补正"));
 
     // A first notice after the window (Sat 2025-10-11, make-up working day) is late.
     let mut ev = file(promised_item(), Channel::Window, at(2025, 9, 26));

@@ -25,8 +25,8 @@ both_backends!(
 /// and says "准予行政许可"; every other type has its own decision words and cites the item's own
 /// legal basis from the catalog, in every document and every message the applicant gets.
 async fn documents_and_messages_speak_as_the_item_type_requires(app: TestApp) {
-    use domain::catalog::ItemType;
     use chrono::Datelike;
+    use domain::catalog::ItemType;
     let food = app.store.get_published(FOOD).await.unwrap().unwrap();
     for (i, t) in ItemType::ALL.iter().enumerate() {
         let clerk = app.api_login(CLERK).await;
@@ -58,7 +58,8 @@ async fn documents_and_messages_speak_as_the_item_type_requires(app: TestApp) {
         // The special procedure takes a working day (the notice exists once a day is suspended).
         loop {
             app.clock.advance(chrono::Duration::days(1));
-            let day = domain::case::local_date(app::services::Clock::now(app.clock.as_ref())).weekday();
+            let day =
+                domain::case::local_date(app::services::Clock::now(app.clock.as_ref())).weekday();
             if day.number_from_monday() <= 5 {
                 break;
             }
@@ -146,6 +147,36 @@ async fn documents_and_messages_speak_as_the_item_type_requires(app: TestApp) {
                     text.contains("行政诉讼"),
                     *t != ItemType::PublicService,
                     "{what}: a public service is no administrative act"
+                );
+            }
+        }
+        // The case page's log and decision form, and the public lookup's timeline, too.
+        let page = app.get(&format!("/cases/{b}"), &clerk).await.text();
+        assert!(
+            page.contains(&format!("作出决定({})", w.decision_short(false))),
+            "{t:?}"
+        );
+        let code = app
+            .store
+            .get_case(&b)
+            .await
+            .unwrap()
+            .unwrap()
+            .filing
+            .query_code;
+        let lookup = app
+            .get(
+                &format!("/lookup?number={b}&code={code}"),
+                &Session::default(),
+            )
+            .await
+            .text();
+        assert!(lookup.contains(w.decision_short(false)), "{t:?}");
+        if !licensing {
+            for (what, text) in [("case page", &page), ("lookup", &lookup)] {
+                assert!(
+                    !text.contains("行政许可") && !text.contains("予许可"),
+                    "{t:?} {what}: {text}"
                 );
             }
         }
@@ -394,7 +425,7 @@ async fn online_journey_from_draft_to_completion(app: TestApp) {
         "提交申请,材料已接收",
         "补正后重新提交",
         "受理",
-        "作出准予许可决定",
+        "作出决定(准予许可)",
         "办结",
     ] {
         assert!(
@@ -714,6 +745,15 @@ async fn window_journey_in_the_pages(app: TestApp) {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text().contains("缺少必需材料"));
     let c = app.store.get_case(&n).await.unwrap().unwrap();
+    // The slip lists only what was received: nothing yet.
+    let slip = app
+        .get(&format!("/cases/{n}/documents/slip"), &s)
+        .await
+        .text();
+    assert!(slip.contains("尚未收取材料"));
+    for m in &c.materials {
+        assert!(!slip.contains(&m.name), "not received: {}", m.name);
+    }
     for i in 0..c.materials.len() {
         let idx = i.to_string();
         app.post_form(
@@ -768,10 +808,17 @@ async fn window_journey_in_the_pages(app: TestApp) {
         .await
         .text();
     assert_eq!(
-        slip.matches("class=\"sheet\"").count(),
+        slip.matches("class=\"part\"").count(),
         3,
-        "three copies of one record"
+        "three tear-off copies of one record"
     );
+    assert_eq!(slip.matches("<section").count(), 1, "on one sheet");
+    for serial in 1..=3 {
+        assert!(slip.contains(&format!("No. {n}-{serial}")), "copy {serial}");
+    }
+    for m in &c.materials {
+        assert!(slip.contains(&m.name), "received: {}", m.name);
+    }
     let queue = app.get("/cases?q=review", &s).await.text();
     assert!(queue.contains(&n));
     let anon = app

@@ -163,8 +163,9 @@ impl EventKind {
             EventKind::Terminated { .. } => "terminated",
         }
     }
-    /// The line shown in a timeline (public view: no personal data).
-    pub fn label(&self) -> String {
+    /// The line shown in a timeline (public view: no personal data), in the words of the case's
+    /// item type (`crate::wording`).
+    pub fn label(&self, w: &crate::wording::Wording) -> String {
         match self {
             EventKind::Filed { filing } => format!("{}({})", "创建办件", filing.channel.label()),
             EventKind::DraftUpdated { .. } => "保存草稿".into(),
@@ -198,21 +199,19 @@ impl EventKind {
                 if *approved { "同意" } else { "不同意" }
             ),
             EventKind::Suspended { procedure, .. } => format!("进入特别程序:{}", procedure.label()),
-            EventKind::FirstReviewStarted { due } => {
+            EventKind::FirstReviewStarted { due } if w.is_licensing() => {
                 format!("本级初审开始,应于{due}前完成(行政许可法第四十三条)")
             }
+            EventKind::FirstReviewStarted { due } => format!("本级初审开始,应于{due}前完成"),
             EventKind::Forwarded { .. } => "初审完成,报送上级决定".into(),
             EventKind::Transferred { .. } => "转办至上级服务中心".into(),
             EventKind::Resumed { shift_days, .. } => {
                 format!("特别程序结束,期限顺延{shift_days}个工作日")
             }
             EventKind::Extended { days, .. } => format!("经批准延长{days}个工作日"),
-            EventKind::Decided { granted, .. } => if *granted {
-                "作出准予许可决定"
-            } else {
-                "作出不予许可决定"
+            EventKind::Decided { granted, .. } => {
+                format!("作出决定({})", w.decision_short(*granted))
             }
-            .into(),
             EventKind::FeesAssessed { total_fen, .. } => {
                 format!("核定收费{}元", crate::catalog::format_yuan(*total_fen))
             }

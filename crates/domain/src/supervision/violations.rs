@@ -290,7 +290,7 @@ fn check_event(
                     .completed_on
                     .map(|d| format!("({d})"))
                     .unwrap_or_default(),
-                e.kind.label()
+                e.kind.label(&item.wording())
             ),
         );
     }

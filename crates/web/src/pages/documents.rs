@@ -29,17 +29,30 @@ pub(super) fn qr_svg(text: &str) -> String {
 
 const PRINT_CSS: &str = r#"
 @page { size: A4; margin: 20mm 18mm; }
-body { font-family: "SimSun","Songti SC","Noto Serif CJK SC","Noto Sans CJK SC",serif; color:#000; background:#fff; font-size: 12pt; line-height: 1.9; margin: 0; }
-.sheet { max-width: 174mm; margin: 0 auto; padding: 10mm 0; page-break-after: always; }
-.sheet:last-child { page-break-after: auto; }
+body { font-family: "SimSun","Songti SC","Noto Serif CJK SC","Noto Sans CJK SC",serif; color:#000; background:#fff; font-size: 12pt; line-height: 1.7; margin: 0; }
+.sheet { max-width: 174mm; margin: 0 auto; padding: 0; page-break-after: always; }
+@media screen { .sheet { padding: 10mm 0; } }
+section.sheet:last-of-type { page-break-after: auto; }
 h1 { text-align:center; font-size: 20pt; letter-spacing: .2em; margin: 0 0 4mm; }
-.no { text-align:center; margin-bottom: 6mm; }
+.no { text-align:center; margin: 0 0 3mm; }
 .head { display:flex; justify-content:space-between; align-items:flex-start; gap: 8mm; }
 .qr { text-align:center; font-size: 9pt; } .qr svg { width: 28mm; height: 28mm; }
-.sign { margin-top: 14mm; text-align: right; } .stamp { color:#b3261e; border:2px solid #b3261e; border-radius:50%; display:inline-block; padding: 6mm 4mm; margin-right: 10mm; font-size:10pt; }
-table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #000; padding: 2mm 3mm; text-align:left; vertical-align: top; }
+.sign { margin-top: 8mm; text-align: right; break-inside: avoid; } .stamp { color:#b3261e; border:2px solid #b3261e; border-radius:50%; display:inline-block; padding: 6mm 4mm; margin-right: 10mm; font-size:10pt; }
+table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #000; padding: 1.2mm 2.5mm; text-align:left; vertical-align: top; }
+th { white-space: nowrap; }
 .copy { text-align:right; font-weight:bold; }
 .noprint { margin: 10px auto; max-width: 174mm; font-family: sans-serif; }
+/* The slip: three tear-off copies on one A4 sheet, each a third of the page. */
+.slipsheet { padding: 0; font-size: 10pt; line-height: 1.45; }
+.slipsheet .part { height: 78mm; overflow: hidden; box-sizing: border-box; padding-top: 2mm; }
+.slipsheet .parthead { display:flex; justify-content:space-between; align-items:flex-start; gap: 4mm; margin-bottom: 2mm; }
+.slipsheet .slipname { font-size: 13pt; letter-spacing: .1em; }
+.slipsheet .serial { font-family: monospace; white-space: nowrap; }
+.slipsheet .qr.small svg { width: 18mm; height: 18mm; }
+table.slip th { width: 20mm; white-space: nowrap; background: #f3f3f3; }
+table.slip td, table.slip th { padding: 1mm 2mm; }
+.sigline { margin: 2mm 0 0; } .blank { display:inline-block; width: 36mm; border-bottom: 1px solid #000; }
+.tear { text-align:center; color:#555; margin: 0; font-size: 9pt; white-space: nowrap; overflow: hidden; }
 @media print { .noprint { display:none; } }
 "#;
 
@@ -315,23 +328,78 @@ pub async fn document(
         }
         "slip" => {
             let t = "行政服务三联单";
-            let record = html! {
-                table {
-                    tr { th { "事项" } td { (item) "(" (f.item.code) " 第" (f.item.version) "版)" } }
-                    tr { th { "申请人" } td { (f.applicant.name) ",证件号 " (mask_id(&f.applicant.id_number)) } }
-                    tr { th { "收件日期" } td { (when(c.received_on)) } }
-                    tr { th { "承诺办结" } td { (when(c.deadlines.promised_due)) } }
-                    tr { th { "收费" } td { (format_yuan(c.fee_due_fen)) " 元" } }
-                    tr { th { "材料" } td { @for m in &c.materials { (m.name) ";" } } }
+            // Receipts as issued, in order: what was paid is on the slip reprinted afterwards too.
+            let receipts: Vec<(i64, String)> = events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::PaymentRecorded {
+                        amount_fen,
+                        receipt_no,
+                        ..
+                    } => Some((*amount_fen, receipt_no.clone())),
+                    _ => None,
+                })
+                .collect();
+            let received: Vec<&str> = c
+                .materials
+                .iter()
+                .filter(|m| m.status == domain::case::MaterialStatus::Received)
+                .map(|m| m.name.as_str())
+                .collect();
+            let copies = [
+                (1, "第一联 申请人留存"),
+                (2, "第二联 窗口存档"),
+                (3, "第三联 承办部门"),
+            ];
+            let record = |serial: u32, copy: &str| {
+                html! {
+                    div.part {
+                        div.parthead {
+                            div {
+                                strong.slipname { (t) }
+                                " " span.copyname { (copy) }
+                                br; "办件编号 " (f.number) " · 查询码 " strong { (f.query_code) }
+                            }
+                            div.serial { "No. " (f.number) "-" (serial) }
+                            div.qr.small { (PreEscaped(qr_svg(&url))) }
+                        }
+                        table.slip {
+                            tr { th { "事项" } td colspan="3" { (item) "(" (f.item.code) " 第" (f.item.version) "版)" } }
+                            tr { th { "申请人" } td { (f.applicant.name) } th { "证件号码" } td { (mask_id(&f.applicant.id_number)) } }
+                            tr { th { "收件日期" } td { (when(c.received_on)) } th { "承诺办结" } td { (when(c.deadlines.promised_due)) } }
+                            tr {
+                                th { "收费" }
+                                td colspan="3" {
+                                    @if c.fee_due_fen == 0 && receipts.is_empty() { "不收费" }
+                                    @else {
+                                        "应收 " (format_yuan(c.fee_due_fen)) " 元"
+                                        @for (amount, no) in &receipts { ";已收 " (format_yuan(*amount)) " 元,票据号 " (no) }
+                                    }
+                                }
+                            }
+                            tr {
+                                th { "已收材料" }
+                                td colspan="3" {
+                                    @if received.is_empty() { "尚未收取材料" }
+                                    @else { @for (i, m) in received.iter().enumerate() { @if i > 0 { ";" } (m) } "(共" (received.len()) "项)" }
+                                }
+                            }
+                            tr { th { "收件单位" } td { (issuer.name) } th { "日期" } td { (when(issuer.date)) } }
+                        }
+                        p.sigline { "申请人签字:" span.blank {} " 经办人签字:" span.blank {} }
+                    }
                 }
             };
-            let copies = ["第一联 申请人留存", "第二联 窗口存档", "第三联 电子监察"];
             (
                 t,
-                copies
-                    .iter()
-                    .map(|cp| sheet(t, &c, &url, Some(cp), &issuer, record.clone()))
-                    .collect(),
+                vec![html! {
+                    section.sheet.slipsheet {
+                        @for (i, (serial, copy)) in copies.iter().enumerate() {
+                            @if i > 0 { p.tear aria-hidden="true" { "✂ ·························· 沿虚线裁开 ··························" } }
+                            (record(*serial, copy))
+                        }
+                    }
+                }],
             )
         }
         _ => return Err(AppError::NotFound("文书").into()),

@@ -265,7 +265,20 @@ pub(crate) async fn case_steps(c: &Client, base: &str) -> Result<()> {
     act(c, "complete", &[]).await?;
     expect_state(c, "办结").await?;
     shot("completed").await?;
-    sign_out(c).await?;
+    // Every document of the case prints on one A4 page (issue 19, finding 3): Chromium prints
+    // each to PDF, kept beside the screenshots to be looked at.
+    for doc in ["slip", "correction", "acceptance", "decision", "receipt"] {
+        c.goto(&format!("{base}{case_path}/documents/{doc}"))
+            .await?;
+        wait(c, Locator::Css("section.sheet")).await?;
+        let pages = print_pdf(c, &shots, &format!("journey-document-{doc}")).await?;
+        ensure!(
+            pages == 1,
+            "the {doc} document prints on {pages} pages, not one"
+        );
+    }
+    screenshot(c, &shots, "journey-document-slip-screen", Some(1280)).await?;
+    sign_out_from(c, base).await?;
 
     // 9. Anyone follows it with the number and the query code.
     c.goto(&format!("{base}/lookup")).await?;
@@ -296,7 +309,7 @@ pub(crate) async fn case_steps(c: &Client, base: &str) -> Result<()> {
         "补正材料通知",
         "补正后重新提交",
         "受理",
-        "准予许可决定",
+        "作出决定(准予许可)",
         "送达",
         "办结",
     ] {

@@ -44,6 +44,26 @@ pub(crate) async fn screenshot(
     Ok(())
 }
 
+/// Prints the page to PDF as Chromium's print dialog would by default (A4, 1 cm margins unless
+/// the page's `@page` sets its own), keeps it as `name.pdf` and answers its number of pages.
+pub(crate) async fn print_pdf(c: &Client, dir: &Path, name: &str) -> Result<usize> {
+    let config = fantoccini::wd::PrintConfiguration::builder()
+        .build()
+        .map_err(|e| anyhow::anyhow!("print configuration: {e:?}"))?;
+    let pdf = c.print(config).await?;
+    std::fs::write(dir.join(format!("{name}.pdf")), &pdf)?;
+    Ok(pdf_pages(&pdf))
+}
+
+/// Pages of a PDF as Chromium writes it: one `/Type /Page` dictionary per page (the page tree is
+/// `/Type /Pages`).
+pub(crate) fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
+        .count()
+}
+
 pub(crate) async fn wait(c: &Client, loc: Locator<'_>) -> Result<fantoccini::elements::Element> {
     c.wait()
         .at_most(WAIT)

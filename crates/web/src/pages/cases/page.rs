@@ -325,9 +325,9 @@ pub(super) async fn render_case(
                 @if has("extend") { (act("extend", "批准延期", html! { label { "延期理由(将告知申请人)" } textarea name="reason" required {} })) }
                 @if has("decide") {
                     (act("decide", "作出决定", html! {
-                        label { "决定" } select name="granted" { option value="true" { "准予许可" } option value="false" { "不予许可" } }
+                        label { "决定" } select name="granted" { option value="true" { (c.filing.item.wording().decision_short(true)) } option value="false" { (c.filing.item.wording().decision_short(false)) } }
                         label { "证照编号" } input type="text" name="licence_no";
-                        label { "理由(不予许可时必填)" } textarea name="reasons" {}
+                        label { "理由(" (c.filing.item.wording().decision_short(false)) "时必填)" } textarea name="reasons" {}
                     }))
                 }
                 @if has("assess_fees") {
@@ -377,7 +377,7 @@ pub(super) async fn render_case(
             @for e in events {
                 li {
                     span.hint { (local(e.at)) " · " (e.actor.name) @if let Some(r) = e.actor.role { "(" (r.label()) ")" } }
-                    br; strong { (e.kind.label()) }
+                    br; strong { (e.kind.label(&f.item.wording())) }
                     @if !e.comment.is_empty() { " — " (e.comment) }
                     (event_detail(&e.kind))
                 }
