@@ -12,6 +12,7 @@ use demo::*;
 use serde_json::json;
 
 both_backends!(
+    days_left_count_the_places_own_closures,
     deadlines_cross_national_day_and_suspension_stops_the_clock,
     fees_follow_the_standard,
 );
@@ -257,4 +258,43 @@ async fn a_closure_added_on_one_server_moves_the_next_deadline_on_another() {
         c["deadlines"]["promised_due"], "2026-03-17",
         "one working day later for the closure"
     );
+}
+
+/// Days left on the case page and in the workbench are counted on the accepting place's calendar
+/// (issue 19, finding 14): a county closure added after acceptance leaves the due dates where the
+/// notice put them, and takes a working day off what is left.
+async fn days_left_count_the_places_own_closures(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    assert_eq!(c["deadlines"]["promised_due"], "2026-03-16");
+    let left = |html: &str| -> Option<u32> {
+        let i = html.find("剩")?;
+        let rest = &html[i + "剩".len()..];
+        rest[..rest.find("个工作日")?].parse().ok()
+    };
+    let page = app.get(&format!("/cases/{n}"), &clerk).await.text();
+    let before = left(&page).expect("days left on the case page");
+    let admin = app.api_login(ADMIN).await;
+    let r = app
+        .post_json(
+            "/api/v1/calendar/closures",
+            &admin,
+            &json!({ "region_code": COUNTY, "date": "2026-03-05", "reason": "停电检修" }),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
+    let page = app.get(&format!("/cases/{n}"), &clerk).await.text();
+    assert!(
+        page.contains("2026-03-16"),
+        "the due date stays as notified"
+    );
+    assert_eq!(
+        left(&page),
+        Some(before - 1),
+        "the closed Thursday is no working day"
+    );
+    let list = app.get("/cases?q=review", &clerk).await.text();
+    let row = &list[list.find(&n).expect("in the review queue")..];
+    assert_eq!(left(row), Some(before - 1), "the workbench counts the same");
 }

@@ -24,17 +24,43 @@ pub use page::*;
 pub use public::*;
 
 /// "剩3个工作日" / "今日到期" / "超期2个工作日", with the class the row is highlighted by.
-pub fn remaining(state: &AppState, due: Option<NaiveDate>) -> (String, &'static str) {
+pub fn remaining(
+    state: &AppState,
+    cal: &domain::calendar::WorkingCalendar,
+    due: Option<NaiveDate>,
+) -> (String, &'static str) {
     let Some(due) = due else {
         return (String::new(), "");
     };
-    let left = state.calendar().working_days_left(state.clock.today(), due);
+    let left = cal.working_days_left(state.clock.today(), due);
     match left {
         l if l < 0 => (format!("超期{}个工作日", -l), "overdue"),
         0 => ("今日到期".into(), "near"),
         l if l <= 2 => (format!("剩{l}个工作日"), "near"),
         l => (format!("剩{l}个工作日"), ""),
     }
+}
+
+/// The calendar of each region among `regions` (its own and its ancestors' closures): days left
+/// are counted as the deadlines were, on the calendar of the place that set them.
+pub async fn calendars(
+    state: &AppState,
+    regions: Vec<domain::region::RegionCode>,
+) -> Result<
+    std::collections::HashMap<
+        domain::region::RegionCode,
+        std::sync::Arc<domain::calendar::WorkingCalendar>,
+    >,
+    crate::error::AppError,
+> {
+    let mut map = std::collections::HashMap::new();
+    for r in regions {
+        if !map.contains_key(&r) {
+            let cal = state.calendar_for(&r).await?;
+            map.insert(r, cal);
+        }
+    }
+    Ok(map)
 }
 
 #[derive(Deserialize, Default)]
@@ -81,6 +107,7 @@ pub async fn workbench(
     let page = crate::api::cases::Page::parse(q.after.as_deref(), None, QUEUE_PAGE)?;
     let first_page = page.after.is_none();
     let crate::api::cases::QueuePage { rows, next } = queue(&state, &u, &current, &page).await?;
+    let cals = calendars(&state, rows.iter().map(|r| r.place.clone()).collect()).await?;
     let messages = if staff {
         vec![]
     } else {
@@ -104,7 +131,7 @@ pub async fn workbench(
             div.table-wrap { table {
                 thead { tr { th { "办件编号" } th { "事项" } th { "申请人" } th { "状态" } th { "期限" } th { "剩余" } } }
                 tbody { @for r in &rows {
-                    @let (left, class) = remaining(&state, r.due);
+                    @let (left, class) = remaining(&state, &cals[&r.place], r.due);
                     tr class=(class) {
                         td { a.num href={ "/cases/" (r.number) } { (r.number) } }
                         td { (r.item_name) }

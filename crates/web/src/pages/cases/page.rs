@@ -158,7 +158,9 @@ pub(super) async fn render_case(
         let code = &c.stages[i].department;
         names.get(code).cloned().unwrap_or_else(|| code.to_string())
     };
-    let (left, class) = remaining(state, c.current_deadline());
+    // Days left as the deadlines were set: on the accepting place's calendar, closures included.
+    let cal = state.calendar_for(&f.place).await?;
+    let (left, class) = remaining(state, &cal, c.current_deadline());
     // Each department of a joint item sees its own part (and the shared materials); the lead
     // department, the window and supervisors see every part.
     let my_depts: Vec<String> = actor
@@ -179,7 +181,7 @@ pub(super) async fn render_case(
         .into_iter()
         .map(|i| {
             let s = &c.stages[i];
-            let (l, cls) = remaining(state, s.due);
+            let (l, cls) = remaining(state, &cal, s.due);
             (s.name.clone(), dept(i), l, cls)
         })
         .collect();
@@ -236,7 +238,7 @@ pub(super) async fn render_case(
             @if let Some(d) = c.received_on { tr { th { "收件日期" } td { (d) } } }
             @if let Some(d) = c.deadlines.correction_due { tr { th { "补正告知期限" } td { (d) @if f.item.wording().is_licensing() { " (行政许可法第32条,5个工作日)" } @else { " (5个工作日)" } } } }
             @if let Some(d) = c.accepted_on { tr { th { "受理日期" } td { (d) } } }
-            @if let Some(d) = c.deadlines.promised_due { tr { th { "承诺办结期限" } td { (d) @if matches!(c.state, CaseState::InReview | CaseState::Suspended) { " " span.hint { (remaining(state, Some(d)).0) } } } } }
+            @if let Some(d) = c.deadlines.promised_due { tr { th { "承诺办结期限" } td { (d) @if matches!(c.state, CaseState::InReview | CaseState::Suspended) { " " span.hint { (remaining(state, &cal, Some(d)).0) } } } } }
             @if let Some(d) = c.deadlines.statutory_due { tr { th { "法定办结期限" } td { (d) @if c.extended { " (已延期)" } } } }
             @if let Some(d) = c.deadlines.delivery_due { tr { th { "送达期限" } td { (d) " (第44条,10个工作日)" } } }
             @if c.suspended_days > 0 { tr { th { "特别程序" } td { "已扣除" (c.suspended_days) "个工作日" } } }
@@ -265,7 +267,7 @@ pub(super) async fn render_case(
             div.table-wrap { table {
                 thead { tr { th { "环节" } th { "部门" } th { "开始" } th { "期限" } th { "完成" } th { "意见" } } }
                 tbody { @for (i, s) in c.stages.iter().enumerate().filter(|(_, s)| !only_own_part || my_depts.contains(&s.department)) {
-                    @let (sl, sc) = if s.is_active() { remaining(state, s.due) } else { (String::new(), "") };
+                    @let (sl, sc) = if s.is_active() { remaining(state, &cal, s.due) } else { (String::new(), "") };
                     tr class=(sc) {
                         td { (s.name) @if let Some(g) = s.parallel_group { " " span.tag { "并联" (g) } } }
                         td { (dept(i)) }

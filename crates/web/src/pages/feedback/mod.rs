@@ -136,10 +136,16 @@ fn history(entries: &[fb::Entry], public: bool) -> Markup {
     }
 }
 
-fn days_tag(state: &AppState, due: NaiveDate, open: bool) -> Markup {
+/// Days left on the calendar of the unit the deadline was set for.
+fn days_tag(
+    state: &AppState,
+    cal: &domain::calendar::WorkingCalendar,
+    due: NaiveDate,
+    open: bool,
+) -> Markup {
     if !open {
         return html! {};
     }
-    let (text, class) = super::cases::remaining(state, Some(due));
+    let (text, class) = super::cases::remaining(state, cal, Some(due));
     html! { span.tag.(class) { (text) } }
 }

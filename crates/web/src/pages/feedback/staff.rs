@@ -19,7 +19,15 @@ pub async fn staff_queue(
     let open_only = q.all.is_empty();
     let (fus, ks) = visible(&state, &u, open_only).await?;
     let today = state.clock.today();
-    let cal = state.calendar();
+    // Each deadline on its unit's calendar (local closures included), as it was set.
+    let cals = crate::pages::cases::calendars(
+        &state,
+        fus.iter()
+            .map(|f| f.unit.clone())
+            .chain(ks.iter().map(|k| k.unit.clone()))
+            .collect(),
+    )
+    .await?;
     let body = html! {
         h1 { "评价与投诉" }
         nav.tabs aria-label="范围" {
@@ -32,13 +40,14 @@ pub async fn staff_queue(
             thead { tr { th { "编号" } th { "办件" } th { "评价" } th { "状态" } th { "期限" } } }
             tbody {
                 @for f in &fus {
-                    @let late = f.overdue_days(today, &cal).is_some();
+                    @let cal = &cals[&f.unit];
+                    @let late = f.overdue_days(today, cal).is_some();
                     tr.overdue[late] {
                         td { a href={ "/feedback/follow-ups/" (f.id) } { "回访-" (f.id) } }
                         td { (f.case_number) }
                         td { (f.level.label()) }
                         td { (f.status.label()) }
-                        td { (f.due) " " (days_tag(&state, f.due, f.status.is_open() && f.status != FollowUpStatus::Appealed)) }
+                        td { (f.due) " " (days_tag(&state, cal, f.due, f.status.is_open() && f.status != FollowUpStatus::Appealed)) }
                     }
                 }
             }
@@ -48,13 +57,14 @@ pub async fn staff_queue(
             thead { tr { th { "编号" } th { "类别" } th { "反映对象" } th { "状态" } th { "当前时限" } } }
             tbody {
                 @for k in &ks {
-                    @let dl = k.deadline(today, &cal);
+                    @let cal = &cals[&k.unit];
+                    @let dl = k.deadline(today, cal);
                     tr.overdue[dl.is_some_and(|d| d.is_overdue())] {
                         td { a href={ "/feedback/complaints/" (k.id) } { (k.kind.label()) "-" (k.id) } }
                         td { (k.kind.label()) }
                         td { (k.subject.label()) ":" (k.subject_ref) }
                         td { (k.status.label()) }
-                        td { @if let Some(d) = dl { (d.kind.label()) " " (d.due) " " (days_tag(&state, d.due, true)) } }
+                        td { @if let Some(d) = dl { (d.kind.label()) " " (d.due) " " (days_tag(&state, cal, d.due, true)) } }
                     }
                 }
             }
@@ -76,6 +86,7 @@ pub async fn follow_up_page(
         FollowUpStatus::Rectified => Some(("report_back", "向申请人反馈")),
         _ => None,
     };
+    let cal = state.calendar_for(&f.unit).await?;
     let body = html! {
         h1 { "差评回访整改 回访-" (f.id) }
         div.card {
@@ -86,7 +97,7 @@ pub async fn follow_up_page(
                     tr { th { "意见" } td { (r.comment) } }
                 }
                 tr { th { "状态" } td { strong { (f.status.label()) } } }
-                tr { th { "期限" } td { (f.due) " " (days_tag(&state, f.due, f.status.is_open() && f.status != FollowUpStatus::Appealed)) } }
+                tr { th { "期限" } td { (f.due) " " (days_tag(&state, &cal, f.due, f.status.is_open() && f.status != FollowUpStatus::Appealed)) } }
                 @if f.appealed { tr { th { "申诉" } td { "申请人已申诉" } } }
             }
             (history(&f.history, false))
@@ -156,7 +167,8 @@ pub async fn complaint_page(
     Path(id): Path<i64>,
 ) -> PageResult {
     let k = load_complaint(&state, &u, id).await?;
-    let dl = k.deadline(state.clock.today(), &*state.calendar_for(&k.unit).await?);
+    let cal = state.calendar_for(&k.unit).await?;
+    let dl = k.deadline(state.clock.today(), &cal);
     let unit = place_name(&state, &k.unit).await;
     let handle = may_handle(&u, &k.unit);
     let body = html! {
@@ -177,7 +189,7 @@ pub async fn complaint_page(
                 tr { th { "状态" } td { strong { (k.status.label()) } } }
                 tr { th { "受理期限" } td { (k.accept_due) } }
                 @if let Some(d) = k.answer_due { tr { th { "答复期限" } td { (d) } } }
-                @if let Some(d) = dl { tr { th { "当前时限" } td { (d.kind.label()) " " (d.due) " " (days_tag(&state, d.due, true)) } } }
+                @if let Some(d) = dl { tr { th { "当前时限" } td { (d.kind.label()) " " (d.due) " " (days_tag(&state, &cal, d.due, true)) } } }
                 @if !k.reply.is_empty() { tr { th { "答复/理由" } td { (k.reply) } } }
             }
             (history(&k.history, false))
