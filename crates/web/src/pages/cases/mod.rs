@@ -55,9 +55,8 @@ pub async fn calendars(
 > {
     let mut map = std::collections::HashMap::new();
     for r in regions {
-        if !map.contains_key(&r) {
-            let cal = state.calendar_for(&r).await?;
-            map.insert(r, cal);
+        if let std::collections::hash_map::Entry::Vacant(e) = map.entry(r.clone()) {
+            e.insert(state.calendar_for(&r).await?);
         }
     }
     Ok(map)
