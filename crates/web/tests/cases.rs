@@ -19,7 +19,65 @@ both_backends!(
     immediate_items_complete_on_the_spot,
     window_journey_in_the_pages,
     documents_and_messages_speak_as_the_item_type_requires,
+    a_failed_action_form_keeps_what_was_typed,
 );
+
+/// A case action refused for its content brings the page back with the form as it was sent
+/// (issue 19, finding 7): what was typed is in its controls, the failure is said beside the field
+/// it concerns (`aria-invalid`, `aria-describedby`), every control has its label.
+async fn a_failed_action_form_keeps_what_was_typed(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let n = window_case(&app, FOOD, &clerk).await;
+    ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    let rev = app.page_login(REVIEWER).await;
+    let r = app
+        .post_form(
+            &format!("/cases/{n}/act"),
+            &rev,
+            &[
+                ("action", "suspend"),
+                ("procedure", "testing"),
+                ("expected_days", "五天"),
+                ("reason", "场所卫生检测<需复核>"),
+                ("comment", "已电话告知申请人"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let page = r.text();
+    assert!(
+        page.contains(r#"<input type="number" id="suspend-expected_days" name="expected_days" value="五天" min="1" aria-invalid="true" aria-describedby="suspend-expected_days-err">"#),
+        "the bad value comes back marked: {page}"
+    );
+    assert!(page.contains(
+        r#"<p class="field-err" id="suspend-expected_days-err">预计工作日应为正整数</p>"#
+    ));
+    assert!(
+        page.contains(r#"name="reason" required>场所卫生检测&lt;需复核&gt;</textarea>"#),
+        "the reason typed, escaped"
+    );
+    assert!(
+        page.contains(r#"value="已电话告知申请人""#),
+        "the comment typed"
+    );
+    assert!(
+        page.contains(r#"<option value="testing" selected>"#),
+        "the procedure chosen"
+    );
+    // Every control of the action forms has a label tied to it.
+    for id in [
+        "suspend-procedure",
+        "suspend-expected_days",
+        "suspend-reason",
+        "suspend-comment",
+    ] {
+        assert!(page.contains(&format!(r#"<label for="{id}">"#)), "{id}");
+    }
+    // Nothing was done, and the next try goes through.
+    let c = app.store.get_case(&n).await.unwrap().unwrap();
+    assert_eq!(c.state, domain::case::CaseState::InReview);
+}
 
 /// Each item type × each document (issue 19, finding 2): only a 行政许可 cites the licensing law
 /// and says "准予行政许可"; every other type has its own decision words and cites the item's own

@@ -170,7 +170,14 @@ pub async fn case_act(
             e @ (AppError::BadRequest { .. } | AppError::Conflict { .. } | AppError::Validation(_)),
         ) => {
             let status = e.status();
-            render_case(&state, &u, &number, Some(e.user_message()), status).await
+            // The page comes back with the form as it was sent, the failure beside its field.
+            let failed = super::page::Failed {
+                action: fields.get("action").cloned().unwrap_or_default(),
+                field: e.fields().0,
+                message: e.user_message(),
+                values: fields,
+            };
+            render_case(&state, &u, &number, Some(failed), status).await
         }
         Err(e) => Err(PageError(e)),
     }
@@ -217,7 +224,13 @@ pub async fn case_upload(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{number}")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            render_case(&state, &u, &number, Some(e.user_message()), e.status()).await
+            let failed = super::page::Failed {
+                action: "upload".into(),
+                field: e.fields().0,
+                message: e.user_message(),
+                values: Default::default(),
+            };
+            render_case(&state, &u, &number, Some(failed), e.status()).await
         }
         Err(e) => Err(e.into()),
     }

@@ -111,13 +111,109 @@ pub async fn case_page(
     render_case(&state, &u, &number, None, StatusCode::OK).await
 }
 
+/// An action form that failed: its action, the field the failure concerns (if one), the message,
+/// and what was typed, so the page comes back with the form as it was sent (issue 19, finding 7).
+pub(super) struct Failed {
+    pub action: String,
+    pub field: Option<String>,
+    pub message: String,
+    pub values: std::collections::HashMap<String, String>,
+}
+
+/// What a control of an action form shows: the value typed into it when that form failed, and
+/// whether the failure concerns it.
+struct Fill<'a>(Option<&'a Failed>);
+
+impl Fill<'_> {
+    fn failed(&self, action: &str) -> Option<&Failed> {
+        self.0.filter(|f| f.action == action)
+    }
+    fn typed(&self, action: &str, name: &str) -> Option<&str> {
+        self.failed(action)
+            .and_then(|f| f.values.get(name))
+            .map(String::as_str)
+    }
+    fn invalid(&self, action: &str, name: &str) -> Option<&str> {
+        self.failed(action)
+            .filter(|f| f.field.as_deref() == Some(name))
+            .map(|f| f.message.as_str())
+    }
+    /// The label and the control, tied by id; a failure of this field marks it and says why
+    /// beside it (`aria-invalid`, `aria-describedby`).
+    fn field(
+        &self,
+        action: &str,
+        name: &str,
+        label: &str,
+        control: impl Fn(&str, bool, Option<String>) -> Markup,
+    ) -> Markup {
+        let id = format!("{action}-{name}");
+        let err = self.invalid(action, name);
+        let described = err.map(|_| format!("{id}-err"));
+        html! {
+            label for=(id) { (label) }
+            (control(&id, err.is_some(), described.clone()))
+            @if let (Some(e), Some(d)) = (err, &described) { p.field-err id=(d) { (e) } }
+        }
+    }
+    fn text(&self, action: &str, name: &str, label: &str, default: &str, required: bool) -> Markup {
+        let value = self.typed(action, name).unwrap_or(default).to_string();
+        self.field(action, name, label, |id, bad, d| html! {
+            input type="text" id=(id) name=(name) value=(value) required[required] aria-invalid=[bad.then_some("true")] aria-describedby=[d];
+        })
+    }
+    fn area(&self, action: &str, name: &str, label: &str, required: bool) -> Markup {
+        let value = self.typed(action, name).unwrap_or("").to_string();
+        self.field(action, name, label, |id, bad, d| html! {
+            textarea id=(id) name=(name) required[required] aria-invalid=[bad.then_some("true")] aria-describedby=[d] { (value) }
+        })
+    }
+    fn number(
+        &self,
+        action: &str,
+        name: &str,
+        label: &str,
+        default: &str,
+        min: i64,
+        max: Option<i64>,
+    ) -> Markup {
+        let value = self.typed(action, name).unwrap_or(default).to_string();
+        self.field(action, name, label, |id, bad, d| html! {
+            input type="number" id=(id) name=(name) value=(value) min=(min) max=[max] aria-invalid=[bad.then_some("true")] aria-describedby=[d];
+        })
+    }
+    fn select(
+        &self,
+        action: &str,
+        name: &str,
+        label: &str,
+        options: &[(String, String)],
+        default: &str,
+    ) -> Markup {
+        let chosen = self.typed(action, name).unwrap_or(default).to_string();
+        self.field(action, name, label, |id, bad, d| html! {
+            select id=(id) name=(name) aria-invalid=[bad.then_some("true")] aria-describedby=[d] {
+                @for (v, l) in options { option value=(v) selected[*v == chosen] { (l) } }
+            }
+        })
+    }
+}
+
+fn opts(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect()
+}
+
 pub(super) async fn render_case(
     state: &AppState,
     u: &Authed,
     number: &domain::CaseNumber,
-    error: Option<String>,
+    failed: Option<Failed>,
     status: StatusCode,
 ) -> PageResult {
+    let fill = Fill(failed.as_ref());
     let log = cases::case_log(state, u, number).await?;
     let (c, events) = (&log.case, &log.events);
     let actor = cases::actor_for(state, u).await?;
@@ -192,12 +288,17 @@ pub(super) async fn render_case(
     });
     let csrf = csrf_input(u);
     let act = |action: &str, label: &str, fields: Markup| -> Markup {
+        // The failure of this form, said in it (the values typed are back in its controls).
+        let failure = fill.failed(action).filter(|f| {
+            f.field.is_none() || !f.values.contains_key(f.field.as_deref().unwrap_or(""))
+        });
         html! {
-            form.card.stack method="post" action={ "/cases/" (f.number) "/act" } {
+            form.card.stack method="post" action={ "/cases/" (f.number) "/act" } id={ "act-" (action) } {
                 (csrf) input type="hidden" name="action" value=(action);
                 h3 { (label) }
+                @if let Some(fl) = failure { p.field-err role="alert" { (fl.message) } }
                 (fields)
-                label { "备注" } input type="text" name="comment";
+                (fill.text(action, "comment", "备注", "", false))
                 div.actions { button type="submit" { (label) } }
             }
         }
@@ -205,7 +306,7 @@ pub(super) async fn render_case(
     let body = html! {
         p.no-print { a href="/cases" { "← 办件工作台" } }
         h1 { (f.item.name) }
-        @if let Some(e) = &error { div.notice.bad role="alert" { (e) } }
+        @if let Some(e) = &failed { div.notice.bad role="alert" { (e.message) " " a href={ "#act-" (e.action) } { "查看表单" } } }
         div.card {
             table.kv {
                 tr { th { "办件编号" } td { span.num { (f.number) } } }
@@ -293,71 +394,71 @@ pub(super) async fn render_case(
                 @if has("resubmit") { (act("resubmit", "补正后重新提交", html! {})) }
                 @if has("mark_material") {
                     (act("mark_material", "核验材料", html! {
-                        label { "材料" } select name="index" { @for (i, m) in c.materials.iter().enumerate() { option value=(i) { (i + 1) ". " (m.name) } } }
-                        label { "结果" } select name="status" { option value="received" { "合格,已收取" } option value="defective" { "有问题" } }
-                        label { "问题说明" } input type="text" name="reason";
+                        (fill.select("mark_material", "index", "材料", &c.materials.iter().enumerate().map(|(i, m)| (i.to_string(), format!("{}. {}", i + 1, m.name))).collect::<Vec<_>>(), "0"))
+                        (fill.select("mark_material", "status", "结果", &opts(&[("received", "合格,已收取"), ("defective", "有问题")]), "received"))
+                        (fill.text("mark_material", "reason", "问题说明", "", false))
                     }))
                 }
                 @if has("request_correction") { (act("request_correction", "一次性告知补正", html! { p.hint { "将列出所有标记为有问题或未提交的必需材料。" } })) }
                 @if has("accept") { (act("accept", "受理", html! {})) }
-                @if has("handle_immediately") { (act("handle_immediately", "当场办结(即办件)", html! { label { "证照编号(可空)" } input type="text" name="licence_no"; })) }
-                @if has("refuse") { (act("refuse", "不予受理", html! { label { "理由" } textarea name="reasons" required {} })) }
+                @if has("handle_immediately") { (act("handle_immediately", "当场办结(即办件)", fill.text("handle_immediately", "licence_no", "证照编号(可空)", "", false))) }
+                @if has("refuse") { (act("refuse", "不予受理", fill.area("refuse", "reasons", "理由", true))) }
                 @if has("complete_stage") {
                     (act("complete_stage", "完成审查环节", html! {
-                        label { "环节" } select name="index" { @for i in my_stages.iter().copied() { option value=(i) { (c.stages[i].name) } } }
-                        label { "意见" } select name="approved" { option value="true" { "同意" } option value="false" { "不同意" } }
-                        label { "审查意见" } textarea name="opinion" {}
+                        (fill.select("complete_stage", "index", "环节", &my_stages.iter().map(|i| (i.to_string(), c.stages[*i].name.clone())).collect::<Vec<_>>(), ""))
+                        (fill.select("complete_stage", "approved", "意见", &opts(&[("true", "同意"), ("false", "不同意")]), "true"))
+                        (fill.area("complete_stage", "opinion", "审查意见", false))
                     }))
                 }
                 @if has("suspend") {
                     (act("suspend", "进入特别程序", html! {
-                        label { "程序" } select name="procedure" { @for p in SpecialProcedure::ALL { option value=(p.as_str()) { (p.label()) } } }
-                        label { "预计工作日" } input type="number" name="expected_days" min="1" value="5";
-                        label { "理由(将书面告知申请人)" } textarea name="reason" required {}
+                        (fill.select("suspend", "procedure", "程序", &SpecialProcedure::ALL.iter().map(|p| (p.as_str().to_string(), p.label().to_string())).collect::<Vec<_>>(), ""))
+                        (fill.number("suspend", "expected_days", "预计工作日", "5", 1, None))
+                        (fill.area("suspend", "reason", "理由(将书面告知申请人)", true))
                     }))
                 }
                 @if has("forward") {
                     @if c.state == CaseState::Submitted {
-                        (act("forward", "转办至上级服务中心", html! { label { "转办理由" } textarea name="reason" required {} }))
+                        (act("forward", "转办至上级服务中心", fill.area("forward", "reason", "转办理由", true)))
                     } @else {
                         (act("forward", "初审完成,报送上级决定", html! { p.hint { @if c.filing.item.wording().is_licensing() { "行政许可法第四十三条:" } "下级初审后报送上级决定,办件编号和全部记录随件移送。" } }))
                     }
                 }
                 @if has("resume") { (act("resume", "结束特别程序", html! {})) }
-                @if has("extend") { (act("extend", "批准延期", html! { label { "延期理由(将告知申请人)" } textarea name="reason" required {} })) }
+                @if has("extend") { (act("extend", "批准延期", fill.area("extend", "reason", "延期理由(将告知申请人)", true))) }
                 @if has("decide") {
                     (act("decide", "作出决定", html! {
-                        label { "决定" } select name="granted" { option value="true" { (c.filing.item.wording().decision_short(true)) } option value="false" { (c.filing.item.wording().decision_short(false)) } }
-                        label { "证照编号" } input type="text" name="licence_no";
-                        label { "理由(" (c.filing.item.wording().decision_short(false)) "时必填)" } textarea name="reasons" {}
+                        (fill.select("decide", "granted", "决定", &opts(&[("true", c.filing.item.wording().decision_short(true)), ("false", c.filing.item.wording().decision_short(false))]), "true"))
+                        (fill.text("decide", "licence_no", "证照编号", "", false))
+                        (fill.area("decide", "reasons", &format!("理由({}时必填)", c.filing.item.wording().decision_short(false)), false))
                     }))
                 }
                 @if has("assess_fees") {
                     (act("assess_fees", "核定收费", html! {
                         @for (i, fee) in c.filing.item.fees.iter().enumerate() {
-                            label { (fee.name) "(" (format_yuan(fee.amount_fen)) " 元)数量" } input type="number" min="0" max="10000" name={ "fee_qty_" (i) } value="0";
+                            (fill.number("assess_fees", &format!("fee_qty_{i}"), &format!("{}({} 元)数量", fee.name, format_yuan(fee.amount_fen)), "0", 0, Some(10000)))
                         }
                     }))
                 }
                 @if has("record_payment") {
                     (act("record_payment", "收费", html! {
-                        label { "金额(元)" } input type="text" name="amount" value=(format_yuan(c.fee_outstanding())) inputmode="decimal";
-                        label { "方式" } select name="method" { option value="cash" { "现金" } option value="card" { "刷卡" } option value="online" { "网上支付" } }
+                        (fill.text("record_payment", "amount", "金额(元)", &format_yuan(c.fee_outstanding()), true))
+                        (fill.select("record_payment", "method", "方式", &opts(&[("cash", "现金"), ("card", "刷卡"), ("online", "网上支付")]), "cash"))
                     }))
                 }
                 @if has("deliver") {
                     (act("deliver", "送达", html! {
-                        label { "方式" } select name="method" { option value="window" { "窗口领取" } option value="post" { "邮寄" } option value="electronic" { "电子送达" } option value="agent" { "代办员转交" } }
-                        label { "签收人" } input type="text" name="recipient" value=(f.applicant.name);
+                        (fill.select("deliver", "method", "方式", &opts(&[("window", "窗口领取"), ("post", "邮寄"), ("electronic", "电子送达"), ("agent", "代办员转交")]), "window"))
+                        (fill.text("deliver", "recipient", "签收人", &f.applicant.name, false))
                     }))
                 }
                 @if has("complete") { (act("complete", "办结", html! {})) }
-                @if has("withdraw") { (act("withdraw", "撤回申请", html! { label { "原因" } input type="text" name="reason"; })) }
-                @if has("terminate") { (act("terminate", "终止办理", html! { label { "理由" } textarea name="reason" required {} })) }
+                @if has("withdraw") { (act("withdraw", "撤回申请", fill.text("withdraw", "reason", "原因", "", false))) }
+                @if has("terminate") { (act("terminate", "终止办理", fill.area("terminate", "reason", "理由", true))) }
             }
         }
         @if matches!(c.state, CaseState::Draft | CaseState::Submitted | CaseState::CorrectionRequested) && (Some(u.user.id) == f.applicant.user_id || Some(u.user.id) == f.agent_user_id || u.grants().iter().any(|g| g.role == Role::WindowClerk)) {
-            form.card.stack.no-print method="post" action={ "/cases/" (f.number) "/upload?_csrf=" (u.session.csrf_token) } enctype="multipart/form-data" {
+            form.card.stack.no-print method="post" action={ "/cases/" (f.number) "/upload?_csrf=" (u.session.csrf_token) } enctype="multipart/form-data" id="act-upload" {
                 h3 { "上传材料" }
                 label for="midx" { "材料" } select #midx name="index" { @for (i, m) in c.materials.iter().enumerate() { option value=(i) { (i + 1) ". " (m.name) } } }
                 label for="mfile" { "文件(PDF、PNG、JPEG,不超过10MB)" } input #mfile type="file" name="file" accept=".pdf,.png,.jpg,.jpeg" required;
