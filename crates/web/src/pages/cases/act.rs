@@ -148,24 +148,30 @@ pub async fn case_act(
     } else {
         String::new()
     };
-    let outcome = match command_from(&fields, &c, || receipt) {
-        Ok(cmd) => {
-            let actor = cases::actor_for(&state, &u).await?;
-            cases::execute(
-                &state,
-                &actor,
-                &number,
-                &cmd,
-                fields.get("comment").map(String::as_str).unwrap_or(""),
-                &[],
-            )
-            .await
-            .map(|_| ())
+    let action = fields.get("action").cloned().unwrap_or_default();
+    let outcome = if action == "mark_materials" {
+        mark_materials(&state, &u, &number, &c, &fields).await
+    } else {
+        match command_from(&fields, &c, || receipt) {
+            Ok(cmd) => {
+                let actor = cases::actor_for(&state, &u).await?;
+                cases::execute(
+                    &state,
+                    &actor,
+                    &number,
+                    &cmd,
+                    fields.get("comment").map(String::as_str).unwrap_or(""),
+                    &[],
+                )
+                .await
+                .map(|_| ())
+            }
+            Err(e) => Err(e),
         }
-        Err(e) => Err(e),
     };
     match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{number}")).into_response()),
+        // Said once on the page the browser comes back to.
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{number}?done={action}")).into_response()),
         Err(
             e @ (AppError::BadRequest { .. } | AppError::Conflict { .. } | AppError::Validation(_)),
         ) => {
@@ -177,10 +183,43 @@ pub async fn case_act(
                 message: e.user_message(),
                 values: fields,
             };
-            render_case(&state, &u, &number, Some(failed), status).await
+            render_case(&state, &u, &number, Some(failed), None, status).await
         }
         Err(e) => Err(PageError(e)),
     }
+}
+
+/// Every material checked in one form: one `MarkMaterial` per material whose result or note
+/// changed, in order; the first refusal stops there (those before it are recorded).
+async fn mark_materials(
+    state: &AppState,
+    u: &crate::auth::Authed,
+    number: &domain::CaseNumber,
+    c: &Case,
+    fields: &HashMap<String, String>,
+) -> Result<(), AppError> {
+    let actor = cases::actor_for(state, u).await?;
+    for (i, m) in c.materials.iter().enumerate() {
+        let Some(word) = fields.get(&format!("status_{i}")) else {
+            continue;
+        };
+        let status = choice::<MaterialStatus>(word, &format!("status_{i}"), "请选择材料状态")?;
+        let reason = fields
+            .get(&format!("reason_{i}"))
+            .map(|r| r.trim().to_string())
+            .unwrap_or_default();
+        if status == m.status && reason == m.reason {
+            continue;
+        }
+        let cmd = Command::MarkMaterial {
+            index: i,
+            status,
+            reason,
+        };
+        let comment = fields.get("comment").map(String::as_str).unwrap_or("");
+        cases::execute(state, &actor, number, &cmd, comment, &[]).await?;
+    }
+    Ok(())
 }
 
 fn invalid_index() -> AppError {
@@ -222,7 +261,7 @@ pub async fn case_upload(
     }
     .await;
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cases/{number}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{number}?done=upload")).into_response()),
         Err(e @ (AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
             let failed = super::page::Failed {
                 action: "upload".into(),
@@ -230,7 +269,7 @@ pub async fn case_upload(
                 message: e.user_message(),
                 values: Default::default(),
             };
-            render_case(&state, &u, &number, Some(failed), e.status()).await
+            render_case(&state, &u, &number, Some(failed), None, e.status()).await
         }
         Err(e) => Err(e.into()),
     }

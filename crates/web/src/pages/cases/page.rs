@@ -102,13 +102,50 @@ pub(super) fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'st
     out
 }
 
+#[derive(serde::Deserialize, Default)]
+pub struct CaseQuery {
+    /// The action just done (the page says so once, after the redirect).
+    #[serde(default)]
+    done: String,
+}
+
 pub async fn case_page(
     State(state): State<AppState>,
     PageUser(u): PageUser,
     Path(number): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<CaseQuery>,
 ) -> PageResult {
     let number = crate::ids::case_number(&number)?;
-    render_case(&state, &u, &number, None, StatusCode::OK).await
+    let done = action_label(&q.done).map(|l| format!("已完成:{l}"));
+    render_case(&state, &u, &number, None, done, StatusCode::OK).await
+}
+
+/// The name of a case page action, for the notice after it is done; `None` for anything else, so
+/// the query never puts arbitrary text on the page.
+pub(super) fn action_label(action: &str) -> Option<&'static str> {
+    Some(match action {
+        "submit" => "提交申请",
+        "resubmit" => "补正后重新提交",
+        "mark_material" | "mark_materials" => "核验材料",
+        "request_correction" => "一次性告知补正",
+        "accept" => "受理",
+        "handle_immediately" => "当场办结",
+        "refuse" => "不予受理",
+        "complete_stage" => "完成审查环节",
+        "suspend" => "进入特别程序",
+        "forward" => "转办/报送上级",
+        "resume" => "结束特别程序",
+        "extend" => "批准延期",
+        "decide" => "作出决定",
+        "assess_fees" => "核定收费",
+        "record_payment" => "收费",
+        "deliver" => "送达",
+        "complete" => "办结",
+        "withdraw" => "撤回申请",
+        "terminate" => "终止办理",
+        "upload" => "上传材料",
+        _ => return None,
+    })
 }
 
 /// An action form that failed: its action, the field the failure concerns (if one), the message,
@@ -211,6 +248,7 @@ pub(super) async fn render_case(
     u: &Authed,
     number: &domain::CaseNumber,
     failed: Option<Failed>,
+    done: Option<String>,
     status: StatusCode,
 ) -> PageResult {
     let fill = Fill(failed.as_ref());
@@ -306,6 +344,7 @@ pub(super) async fn render_case(
     let body = html! {
         p.no-print { a href="/cases" { "← 办件工作台" } }
         h1 { (f.item.name) }
+        @if let Some(d) = &done { div.notice.good role="status" { (d) } }
         @if let Some(e) = &failed { div.notice.bad role="alert" { (e.message) " " a href={ "#act-" (e.action) } { "查看表单" } } }
         div.card {
             table.kv {
@@ -393,6 +432,16 @@ pub(super) async fn render_case(
                 @if has("submit") { (act("submit", "提交申请", html! {})) }
                 @if has("resubmit") { (act("resubmit", "补正后重新提交", html! {})) }
                 @if has("mark_material") {
+                    (act("mark_materials", "核验全部材料", html! {
+                        p.hint { "逐项选择后一次提交;只记录有变化的材料。" }
+                        @for (i, m) in c.materials.iter().enumerate() {
+                            fieldset.material {
+                                legend { (i + 1) ". " (m.name) @if m.mandatory { " (必需)" } }
+                                (fill.select("mark_materials", &format!("status_{i}"), "结果", &opts(&[("pending", "未收到"), ("received", "合格,已收取"), ("defective", "有问题")]), <&str>::from(m.status)))
+                                (fill.text("mark_materials", &format!("reason_{i}"), "问题说明", &m.reason, false))
+                            }
+                        }
+                    }))
                     (act("mark_material", "核验材料", html! {
                         (fill.select("mark_material", "index", "材料", &c.materials.iter().enumerate().map(|(i, m)| (i.to_string(), format!("{}. {}", i + 1, m.name))).collect::<Vec<_>>(), "0"))
                         (fill.select("mark_material", "status", "结果", &opts(&[("received", "合格,已收取"), ("defective", "有问题")]), "received"))
