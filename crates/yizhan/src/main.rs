@@ -20,22 +20,21 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
     name = "yizhan",
     version,
     about = "一站 — 市县乡村四级行政服务网络平台",
-    after_help = "Settings come from built-in defaults, then yizhan.toml (or --config), then \
-                  YIZHAN_* environment variables (YIZHAN_DATABASE_URL, YIZHAN_BIND, …), then flags. \
-                  `yizhan config` prints the result."
+    after_help = "设置的来源依次为:内置默认值、yizhan.toml(或 --config 指定的文件)、YIZHAN_* 环境变量\
+                  (YIZHAN_DATABASE_URL、YIZHAN_BIND 等)、命令行参数,后者覆盖前者。`yizhan config` \
+                  显示最终生效的设置。"
 )]
 struct Cli {
-    /// Configuration file (TOML). Default: yizhan.toml in the working directory, if present.
+    /// 配置文件(TOML)。默认:工作目录下的 yizhan.toml(如有)。
     #[arg(long, global = true, env = "YIZHAN_CONFIG")]
     config: Option<PathBuf>,
-    /// Database URL: `sqlite://PATH` (default: DATA_DIR/yizhan.db) or `postgres://user@host/db`.
+    /// 数据库地址:`sqlite://路径`(默认 数据目录/yizhan.db)或 `postgres://用户@主机/库名`。
     #[arg(long, global = true)]
     database: Option<String>,
-    /// Run as of this instant (RFC 3339, e.g. 2026-03-12T02:00:00Z), time still passing: for demos
-    /// and end-to-end tests of deadlines. Never set it in production.
+    /// 从此时刻起运行(RFC 3339,如 2026-03-12T02:00:00Z),时间照常流逝;仅用于演示和测试,生产环境切勿设置。
     #[arg(long, global = true, env = "YIZHAN_NOW")]
     now: Option<String>,
-    /// Folder for the SQLite database and uploaded files (default: yizhan-data).
+    /// SQLite 数据库和上传文件所在的数据目录(默认:yizhan-data)。
     #[arg(long, global = true)]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
@@ -44,53 +43,49 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Start the web server.
+    /// 启动网站服务。
     Serve {
-        /// Address to listen on (default: 127.0.0.1:8080).
+        /// 监听地址(默认:127.0.0.1:8080)。
         #[arg(long)]
         bind: Option<String>,
-        /// The address people reach the platform at, printed in QR codes and links
-        /// (default: http://BIND).
+        /// 公众访问本平台的地址,用于二维码和链接(默认:http://监听地址)。
         #[arg(long)]
         public_url: Option<String>,
-        /// Load the demo data (once) before serving.
+        /// 启动前载入演示数据(只载入一次)。
         #[arg(long)]
         demo: bool,
-        /// Send cookies without the Secure flag (plain-HTTP intranet without TLS; not for the internet).
+        /// Cookie 不带 Secure 标志(仅用于无 TLS 的内网 HTTP,不得用于互联网)。
         #[arg(long)]
         insecure_cookies: bool,
     },
-    /// Print the effective configuration (secrets hidden) and where each value came from.
+    /// 显示生效的配置(密钥隐去)及每项的来源。
     Config,
-    /// Print the API document (OpenAPI 3.1, JSON), as served at /api/v1/openapi.json.
+    /// 输出接口文档(OpenAPI 3.1,JSON),与 /api/v1/openapi.json 相同。
     Openapi,
-    /// Create or migrate the database.
+    /// 创建或升级数据库。
     Init,
-    /// Load the demo data (once).
+    /// 载入演示数据(只载入一次)。
     Demo,
-    /// Check the whole record: every case's hash chain, its length against the case row, the
-    /// stored case against the replay of its log, the suite, the issued case numbers and the
-    /// append-only triggers. Exits 0 only when all hold, naming each finding otherwise.
+    /// 核验全部记录(哈希链、链长、日志重放、密码套件、办件编号、只增不改触发器),全部无误时退出码为 0,否则逐项列出问题。
     Verify {
-        /// Print the report as JSON.
+        /// 以 JSON 输出报告。
         #[arg(long)]
         json: bool,
-        /// Checkpoints kept outside the database (a file from `yizhan checkpoint export`): each
-        /// must equal the database's of the same number, and none may be missing.
+        /// 库外保存的检查点(`yizhan checkpoint export` 导出的文件):每个须与库中同号的一致,且不得缺失。
         #[arg(long)]
         checkpoints: Option<PathBuf>,
     },
-    /// Signed checkpoints of the record.
+    /// 记录的签名检查点。
     Checkpoint {
         #[command(subcommand)]
         action: CheckpointCmd,
     },
-    /// Catalog import and export (.xlsx or .csv by extension).
+    /// 事项目录导入导出(按扩展名为 .xlsx 或 .csv)。
     Catalog {
         #[command(subcommand)]
         action: CatalogCmd,
     },
-    /// Working calendar.
+    /// 工作日历。
     Calendar {
         #[command(subcommand)]
         action: CalendarCmd,
@@ -99,42 +94,96 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CheckpointCmd {
-    /// Seal a checkpoint now (the server also seals one every hour).
+    /// 立即封存一个检查点(服务每小时也会封存一次)。
     Seal,
-    /// Write every checkpoint and the public keys that check them, as JSON, to FILE (or stdout):
-    /// the copy a supervisor or an outside office keeps.
-    Export { file: Option<PathBuf> },
-    /// Start signing with a new key; the old one stays in the ring to check what it signed.
+    /// 将全部检查点及核验用的公钥以 JSON 写入文件(或标准输出):供监督部门或外部机构留存。
+    Export {
+        /// 输出文件(省略则写到标准输出)。
+        file: Option<PathBuf>,
+    },
+    /// 改用新密钥签名;旧密钥留在密钥环中,用于核验其签过的内容。
     RotateKey,
 }
 
 #[derive(Subcommand)]
 enum CatalogCmd {
-    /// Import a whole catalog file; nothing is imported if any row is wrong.
-    Import { file: PathBuf },
-    /// Export every version of every item.
-    Export { file: PathBuf },
+    /// 导入整个目录文件;任一行有误则全部不导入。
+    Import {
+        /// 目录文件(.xlsx 或 .csv)。
+        file: PathBuf,
+    },
+    /// 导出全部事项的全部版本。
+    Export {
+        /// 输出文件(.xlsx 或 .csv)。
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 enum CalendarCmd {
-    /// Load a schedule in the format of cn-holidays.csv (its years are replaced).
-    Import { file: PathBuf },
-    /// Print the date N working days after DATE (YYYY-MM-DD), counting from the next working day.
+    /// 载入 cn-holidays.csv 格式的节假日安排(覆盖其所含年份)。
+    Import {
+        /// 节假日文件。
+        file: PathBuf,
+    },
+    /// 显示日期(YYYY-MM-DD)之后第 N 个工作日,从下一个工作日起算。
     AddWorkingDays {
+        /// 起算日期(YYYY-MM-DD)。
         date: String,
+        /// 工作日数。
         n: u32,
-        /// Use this schedule file instead of the database's calendar.
+        /// 使用此节假日文件,而非数据库中的日历。
         #[arg(long)]
         holidays: Option<PathBuf>,
-        /// Include the local closures of this region (database calendar only).
+        /// 计入此区划的临时停办日(仅限数据库日历)。
         #[arg(long)]
         region: Option<String>,
     },
 }
 
+/// The help in Chinese, the command and option names as they are (issue 19, finding 8): headings,
+/// the help and version flags' text, and no `help` subcommand, on every command.
+fn zh(cmd: clap::Command) -> clap::Command {
+    cmd.help_template("{about-with-newline}\n用法:{usage}\n\n{all-args}{after-help}")
+        .subcommand_help_heading("命令")
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .mut_args(|a| {
+            let heading = if a.is_positional() {
+                "参数"
+            } else {
+                "选项"
+            };
+            a.help_heading(heading)
+        })
+        .arg(
+            clap::Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(clap::ArgAction::Help)
+                .help("显示帮助")
+                .help_heading("选项"),
+        )
+        .mut_subcommands(zh)
+}
+
+/// The command line, parsed with the Chinese help.
+fn parse_cli() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let cmd = zh(Cli::command()).arg(
+        clap::Arg::new("version")
+            .short('V')
+            .long("version")
+            .action(clap::ArgAction::Version)
+            .help("显示版本")
+            .help_heading("选项"),
+    );
+    Cli::from_arg_matches(&cmd.get_matches()).unwrap_or_else(|e| e.exit())
+}
+
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let flags = flags(&cli);
     let settings = match config::load(cli.config.as_deref(), &flags) {
         Ok(s) => s,

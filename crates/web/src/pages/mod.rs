@@ -105,12 +105,12 @@ pub fn error_page(err: &AppError, user: Option<&Authed>) -> Response {
     };
     let body = html! {
         h1 { (title) }
-        div.notice.bad role="alert" {
+        // The code stays machine-readable for support and tests, out of the reader's way.
+        div.notice.bad role="alert" data-code=(err.code()) {
             p { (err.user_message()) }
             @if let AppError::Validation(v) = err {
                 ul { @for e in &v.errors { li { (e.message) } } }
             }
-            p.hint { "错误代码:" (err.code()) }
         }
         p { a href="/" { "返回首页" } }
     };
