@@ -212,6 +212,30 @@ async fn orders_are_replied_escalated_and_closed(app: TestApp) {
     let id: i64 = r.location().rsplit('/').next().unwrap().parse().unwrap();
     let o = app.store.get_order(id).await.unwrap().unwrap();
     assert_eq!(o.unit.as_str(), COUNTY);
+    // The responsible unit by its names, in the list and on the order (finding 8: no codes).
+    let place = app.store.get_place(&o.unit).await.unwrap().unwrap().name;
+    let dept = o.department.clone().expect("the case's department");
+    let dept_name = app
+        .store
+        .list_departments(&domain::Scope::All)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.code == dept && d.region_code == o.unit)
+        .expect("department on record")
+        .name;
+    for page in [
+        app.get("/supervision/orders", &sup).await.text(),
+        app.get(&format!("/supervision/orders/{id}"), &sup)
+            .await
+            .text(),
+    ] {
+        assert!(page.contains(&format!("{place} {dept_name}")), "{page}");
+        assert!(
+            !page.contains(&format!("{COUNTY} {dept}")),
+            "no codes: {page}"
+        );
+    }
     assert_eq!(
         o.reply_due,
         chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()

@@ -189,8 +189,32 @@ fn status_label(s: OrderStatus) -> &'static str {
     }
 }
 
+/// A responsible unit by name: the place, and the department when the order names one (the codes
+/// only when no name is on record).
+async fn unit_label(
+    state: &AppState,
+    unit: &domain::RegionCode,
+    department: Option<&str>,
+) -> Result<String, crate::error::AppError> {
+    let place = app::lookups::place_name(state, unit).await;
+    Ok(match department {
+        Some(d) => {
+            let names = app::lookups::department_names_for(state, unit).await?;
+            format!("{place} {}", names.get(d).map(String::as_str).unwrap_or(d))
+        }
+        None => place,
+    })
+}
+
 pub async fn orders(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
     let list = crate::supervision_orders::list(&state, &u).await?;
+    let mut units = std::collections::HashMap::new();
+    for o in &list {
+        let key = (o.unit.clone(), o.department.clone());
+        if let std::collections::hash_map::Entry::Vacant(e) = units.entry(key) {
+            e.insert(unit_label(&state, &o.unit, o.department.as_deref()).await?);
+        }
+    }
     let today = state.clock.today();
     let can_issue = u.can_anywhere(Action::Supervise);
     let body = html! {
@@ -202,7 +226,7 @@ pub async fn orders(State(state): State<AppState>, PageUser(u): PageUser) -> Pag
                     td { a href={ "/supervision/orders/" (o.id) } { "督" (o.id) } }
                     td { (o.subject) }
                     td { @if let Some(n) = &o.case_number { a href={ "/cases/" (n) } { (n) } } }
-                    td { (o.unit) @if let Some(d) = &o.department { " " (d) } }
+                    td { (units[&(o.unit.clone(), o.department.clone())]) }
                     td { (o.reply_due) @if o.status == OrderStatus::Open && o.reply_due < today { " " span.tag.overdue { "逾期" } } }
                     td { (status_label(o.status)) }
                 }
@@ -269,12 +293,13 @@ pub async fn order_page(
         .into_iter()
         .map(|a| a.as_str())
         .collect();
+    let unit = unit_label(&state, &o.unit, o.department.as_deref()).await?;
     let body = html! {
         p { a href="/supervision/orders" { "← 督办单" } }
         h1 { "督办单 督" (o.id) ":" (o.subject) }
         table.kv {
             tr { th { "状态" } td { (status_label(o.status)) } }
-            tr { th { "责任单位" } td { (o.unit) @if let Some(d) = &o.department { " " (d) } } }
+            tr { th { "责任单位" } td { (unit) } }
             @if let Some(n) = &o.case_number { tr { th { "办件" } td { a href={ "/cases/" (n) } { (n) } } } }
             tr { th { "回复期限" } td { (o.reply_due) } }
             tr { th { "督办内容" } td { (o.body) } }

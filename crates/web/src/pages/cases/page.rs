@@ -520,7 +520,7 @@ pub(super) async fn render_case(
             @for w in warns { p { span class={ "tag " (if w.colour == "red" { "overdue" } else { "near" }) } { @if w.colour == "red" { "红色预警" } @else { "黄色预警" } } " " (w.label) ",期限 " (w.due) } }
             @if !viols.is_empty() {
                 table { thead { tr { th { "规则" } th { "严重程度" } th { "说明" } } }
-                    tbody { @for v in viols { tr { td { (v.rule.label()) br; span.hint { (v.rule.code()) } } td { (v.rule.severity().label()) } td { (v.detail) } } } } }
+                    tbody { @for v in viols { tr { td { (v.rule.label()) } td { (v.rule.severity().label()) } td { (v.detail) } } } } }
             }
             div.actions.no-print { a.button.secondary href="/supervision/orders" { "督办" } }
         }
