@@ -164,9 +164,9 @@ pub async fn messages(state: &Services, u: &User) -> Result<Vec<Message>> {
 /// How many disclosed results the public list shows.
 pub const RESULTS_SHOWN: u32 = 200;
 
-/// The latest disclosed grants (结果公开), personal data masked; public.
-pub async fn results(state: &Services) -> Result<Vec<PublishedResult>> {
-    Ok(state.store.list_results(RESULTS_SHOWN).await?)
+/// Disclosed grants (结果公开) as `q` selects and pages them, personal data masked; public.
+pub async fn results(state: &Services, q: &store::ResultQuery) -> Result<Vec<PublishedResult>> {
+    Ok(state.store.list_results(q).await?)
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]

@@ -1194,22 +1194,34 @@ impl CaseStore for PgStore {
         publish_result_c(&conn, result).await
     }
 
-    async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>> {
+    async fn list_results(&self, q: &store::ResultQuery) -> Result<Vec<PublishedResult>> {
+        let text = q.text.trim().to_string();
+        let pattern = q.like_pattern();
+        let (after_day, after_no) = match &q.after {
+            Some((d, n)) => (Some(*d), n.clone()),
+            None => (None, String::new()),
+        };
         let conn = self.conn().await?;
         let stmt = conn
             .prepare_cached(
                 "SELECT case_number, item_name, applicant_masked, decided_on, licence_no, place_region
                  FROM results
-                 ORDER BY decided_on DESC, published_at DESC, case_number DESC LIMIT $1",
+                 WHERE ($1 = '' OR item_name LIKE $2 ESCAPE '\\' OR licence_no LIKE $2 ESCAPE '\\'
+                        OR case_number LIKE $2 ESCAPE '\\')
+                   AND ($3::date IS NULL OR decided_on < $3 OR (decided_on = $3 AND case_number < $4))
+                 ORDER BY decided_on DESC, case_number DESC LIMIT $5",
             )
             .await
             .map_err(db)?;
-        conn.query(&stmt, &[&i64::from(limit)])
-            .await
-            .map_err(db)?
-            .iter()
-            .map(result_from_row)
-            .collect()
+        conn.query(
+            &stmt,
+            &[&text, &pattern, &after_day, &after_no, &i64::from(q.limit)],
+        )
+        .await
+        .map_err(db)?
+        .iter()
+        .map(result_from_row)
+        .collect()
     }
 
     async fn period_figures(

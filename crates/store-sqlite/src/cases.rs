@@ -926,17 +926,29 @@ impl CaseStore for SqliteStore {
         self.write(move |tx| publish_result_tx(tx, &r, &now)).await
     }
 
-    async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>> {
+    async fn list_results(&self, q: &store::ResultQuery) -> Result<Vec<PublishedResult>> {
+        let text = q.text.trim().to_string();
+        let pattern = q.like_pattern();
+        let (after_day, after_no) = match &q.after {
+            Some((d, n)) => (Some(day_text(*d)), n.clone()),
+            None => (None, String::new()),
+        };
+        let limit = i64::from(q.limit);
         self.read(move |c| {
             let mut st = c
                 .prepare_cached(
                     "SELECT case_number, item_name, applicant_masked, decided_on, licence_no,
                             place_region
                      FROM results
-                     ORDER BY decided_on DESC, published_at DESC, case_number DESC LIMIT ?1",
+                     WHERE (?1 = '' OR item_name LIKE ?2 ESCAPE '\\' OR licence_no LIKE ?2 ESCAPE '\\'
+                            OR case_number LIKE ?2 ESCAPE '\\')
+                       AND (?3 IS NULL OR decided_on < ?3 OR (decided_on = ?3 AND case_number < ?4))
+                     ORDER BY decided_on DESC, case_number DESC LIMIT ?5",
                 )
                 .db()?;
-            let rows = st.query_map([i64::from(limit)], result_row).db()?;
+            let rows = st
+                .query_map(params![text, pattern, after_day, after_no, limit], result_row)
+                .db()?;
             rows.collect::<rusqlite::Result<_>>().db()
         })
         .await

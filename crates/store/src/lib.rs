@@ -376,6 +376,37 @@ pub struct Message {
     pub created_at: DateTime<Utc>,
 }
 
+/// Which disclosed results to list: those whose item name, licence number or case number contains
+/// `text` (all when empty), after `after` — the (decision date, case number) of the previous
+/// page's last row — at most `limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultQuery {
+    pub text: String,
+    pub after: Option<(NaiveDate, String)>,
+    pub limit: u32,
+}
+
+impl ResultQuery {
+    /// The newest `limit`.
+    pub fn latest(limit: u32) -> ResultQuery {
+        ResultQuery {
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// `text` as a LIKE pattern, its wildcards escaped with `\`.
+    pub fn like_pattern(&self) -> String {
+        let escaped = self
+            .text
+            .trim()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    }
+}
+
 /// A published result (结果公开): personal data already masked by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedResult {
@@ -452,8 +483,8 @@ pub trait CaseStore: Send + Sync {
     async fn messages_for_case(&self, number: &str) -> Result<Vec<Message>>;
     /// Inserts or replaces the published result of a case (which must exist).
     async fn publish_result(&self, result: &PublishedResult) -> Result<()>;
-    /// Newest first: by decision date, then by when it was published.
-    async fn list_results(&self, limit: u32) -> Result<Vec<PublishedResult>>;
+    /// Newest first (by decision date, then case number), as `q` selects and pages them.
+    async fn list_results(&self, q: &ResultQuery) -> Result<Vec<PublishedResult>>;
     /// The public monthly figures over `from..until` (until exclusive), per accepting place and
     /// department: cases received (by date of receipt), completed (by date of completion) and of
     /// those completed by the promised date. Index ranges of the period, never every case.

@@ -21,7 +21,66 @@ both_backends!(
     documents_and_messages_speak_as_the_item_type_requires,
     a_failed_action_form_keeps_what_was_typed,
     every_material_checked_in_one_form_and_the_page_says_what_was_done,
+    disclosed_results_are_searched_and_paged,
 );
+
+/// 结果公开 (issue 19, finding 14): found by a word of the item, the licence number or the case
+/// number, and paged — every result reachable, not only the latest few.
+async fn disclosed_results_are_searched_and_paged(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let mut numbers = vec![];
+    for i in 0..51u32 {
+        let n = window_case(&app, FOOD, &clerk).await;
+        let c = app.store.get_case(&n).await.unwrap().unwrap();
+        app.store
+            .publish_result(&store::PublishedResult {
+                case_number: n.clone(),
+                item_name: c.filing.item.name.clone(),
+                applicant_masked: "周*燕".into(),
+                decided_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                    + chrono::Duration::days(i64::from(i)),
+                licence_no: format!("JY1339921{i:07}"),
+                place: c.filing.decide_place.clone(),
+            })
+            .await
+            .unwrap();
+        numbers.push(n);
+    }
+    let anon = Session::default();
+    let first = app.get("/results", &anon).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let first = first.text();
+    assert_eq!(first.matches("<tr><td>2026-").count(), 50, "a page of 50");
+    assert!(first.contains("JY13399210000050") && !first.contains("JY13399210000000"));
+    let next = first
+        .split("href=\"")
+        .filter_map(|p| p.split('"').next())
+        .find(|h| h.starts_with("/results?") && h.contains("before_day"))
+        .expect("a next page")
+        .replace("&amp;", "&");
+    let second = app.get(&next, &anon).await.text();
+    assert_eq!(second.matches("<tr><td>2026-").count(), 1);
+    assert!(
+        second.contains("JY13399210000000"),
+        "the oldest, on page two"
+    );
+    assert!(!second.contains("下一页"));
+    // Found by licence number, and by case number.
+    let found = app.get("/results?q=JY13399210000007", &anon).await.text();
+    assert_eq!(found.matches("<tr><td>2026-").count(), 1);
+    assert!(found.contains(&numbers[7]));
+    let found = app
+        .get(&format!("/results?q={}", numbers[42]), &anon)
+        .await
+        .text();
+    assert!(found.contains("JY13399210000042"));
+    // A malformed page position is the first page, not an error.
+    let r = app
+        .get("/results?before_day=yesterday&before_no=x", &anon)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text().matches("<tr><td>2026-").count(), 50);
+}
 
 /// The workbench's window (issue 19, finding 10): every material checked in one form — only the
 /// changed ones recorded — and the page the browser comes back to says what was just done.

@@ -575,7 +575,13 @@ pub async fn case_messages<S: CaseStore + ?Sized>(store: &S) {
 }
 
 pub async fn case_results_published<S: CaseStore + ?Sized>(store: &S) {
-    assert_eq!(store.list_results(10).await.unwrap(), vec![]);
+    assert_eq!(
+        store
+            .list_results(&crate::ResultQuery::latest(10))
+            .await
+            .unwrap(),
+        vec![]
+    );
     let cases = seed_cases(store).await;
     let result = |c: &Case, decided: &str, licence: &str| PublishedResult {
         case_number: c.filing.number.clone(),
@@ -590,10 +596,19 @@ pub async fn case_results_published<S: CaseStore + ?Sized>(store: &S) {
     store.publish_result(&ra).await.unwrap();
     store.publish_result(&rc).await.unwrap();
     assert_eq!(
-        store.list_results(10).await.unwrap(),
+        store
+            .list_results(&crate::ResultQuery::latest(10))
+            .await
+            .unwrap(),
         vec![rc.clone(), ra.clone()]
     );
-    assert_eq!(store.list_results(1).await.unwrap(), vec![rc.clone()]);
+    assert_eq!(
+        store
+            .list_results(&crate::ResultQuery::latest(1))
+            .await
+            .unwrap(),
+        vec![rc.clone()]
+    );
 
     // Publishing again replaces the case's result.
     let ra2 = PublishedResult {
@@ -601,7 +616,35 @@ pub async fn case_results_published<S: CaseStore + ?Sized>(store: &S) {
         ..ra
     };
     store.publish_result(&ra2).await.unwrap();
-    assert_eq!(store.list_results(10).await.unwrap(), vec![rc, ra2]);
+    assert_eq!(
+        store
+            .list_results(&crate::ResultQuery::latest(10))
+            .await
+            .unwrap(),
+        vec![rc.clone(), ra2.clone()]
+    );
+    // Paged after a row, and found by a word of the licence number, the item or the number; a
+    // LIKE wildcard in the words is a character, not a wildcard.
+    let page2 = crate::ResultQuery {
+        after: Some((rc.decided_on, rc.case_number.clone())),
+        ..crate::ResultQuery::latest(10)
+    };
+    assert_eq!(store.list_results(&page2).await.unwrap(), vec![ra2.clone()]);
+    let find = |text: &str| crate::ResultQuery {
+        text: text.to_string(),
+        ..crate::ResultQuery::latest(10)
+    };
+    assert_eq!(
+        store.list_results(&find("更正")).await.unwrap(),
+        vec![ra2.clone()]
+    );
+    assert_eq!(
+        store.list_results(&find(&rc.case_number)).await.unwrap(),
+        vec![rc.clone()]
+    );
+    assert_eq!(store.list_results(&find("JY")).await.unwrap().len(), 2);
+    assert_eq!(store.list_results(&find("JY_")).await.unwrap(), vec![]);
+    assert_eq!(store.list_results(&find("%")).await.unwrap(), vec![]);
 
     let mut ghost = result(&cases[1], "2026-03-11", "JY3");
     ghost.case_number = "no-such-case".to_string();

@@ -586,7 +586,10 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
         assert_eq!(got, want, "messages of {n}");
     }
     assert_eq!(
-        store.list_results(10).await.unwrap(),
+        store
+            .list_results(&crate::ResultQuery::latest(10))
+            .await
+            .unwrap(),
         vec![batch[0].effects.result.clone().unwrap()]
     );
     let counted: i64 = store
@@ -695,7 +698,13 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
         .collect();
     texts.sort();
     assert_eq!(texts, vec!["已受理".to_string(), "请注意期限".to_string()]);
-    assert_eq!(store.list_results(10).await.unwrap(), vec![result.clone()]);
+    assert_eq!(
+        store
+            .list_results(&crate::ResultQuery::latest(10))
+            .await
+            .unwrap(),
+        vec![result.clone()]
+    );
     let outcomes_of_march = || async {
         store
             .outcomes(&Scope::All, date("2026-03-01"), date("2026-03-31"))

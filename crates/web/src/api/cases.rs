@@ -390,7 +390,11 @@ async fn messages(
 #[utoipa::path(get, path = "/results", tag = "办件", operation_id = "results",
     responses((status = 200, description = "最近 200 件决定", body = Vec<ResultView>)))]
 async fn results(State(state): State<AppState>) -> ApiResult<Json<Vec<ResultView>>> {
-    let rows = cases::results(&state).await?;
+    let rows = cases::results(
+        &state,
+        &store::ResultQuery::latest(app::cases::RESULTS_SHOWN),
+    )
+    .await?;
     Ok(Json(rows.into_iter().map(ResultView::from).collect()))
 }
 

@@ -70,17 +70,78 @@ pub async fn lookup(
     Ok((status, layout("办件查询", u.as_ref(), body)).into_response())
 }
 
-pub async fn results(State(state): State<AppState>, MaybeUser(u): MaybeUser) -> PageResult {
-    let rows = app::cases::results(&state).await?;
+/// Rows per page of the disclosed results.
+const RESULTS_PAGE: u32 = 50;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResultsQuery {
+    /// Words to find in the item name, licence number or case number.
+    q: String,
+    /// The previous page's last row: its decision date and case number (a malformed one is
+    /// the first page, never an error page).
+    before_day: String,
+    before_no: String,
+}
+
+pub async fn results(
+    State(state): State<AppState>,
+    MaybeUser(u): MaybeUser,
+    axum::extract::Query(rq): axum::extract::Query<ResultsQuery>,
+) -> PageResult {
+    let before = rq
+        .before_day
+        .parse::<chrono::NaiveDate>()
+        .ok()
+        .filter(|_| !rq.before_no.is_empty())
+        .map(|d| (d, rq.before_no.clone()));
+    let text: String = rq.q.trim().chars().take(50).collect();
+    let query = store::ResultQuery {
+        text: text.clone(),
+        after: before.clone(),
+        // One more than shown: whether a next page exists.
+        limit: RESULTS_PAGE + 1,
+    };
+    let mut rows = app::cases::results(&state, &query).await?;
+    let more = rows.len() > RESULTS_PAGE as usize;
+    rows.truncate(RESULTS_PAGE as usize);
+    let next = more.then(|| rows.last()).flatten().map(|r| {
+        serde_urlencoded::to_string([
+            ("q", text.as_str()),
+            ("before_day", &r.decided_on.to_string()),
+            ("before_no", r.case_number.as_str()),
+        ])
+        .unwrap_or_default()
+    });
     let body = html! {
         h1 { "办理结果公开" }
         p.hint { "个人信息已按规定脱敏。" }
-        div.table-wrap { table {
-            thead { tr { th { "决定日期" } th { "事项" } th { "申请人" } th { "证照编号" } th { "办件编号" } } }
-            tbody { @for r in &rows { tr { td { (r.decided_on) } td { (r.item_name) } td { (r.applicant_masked) } td { (r.licence_no) } td { (r.case_number) } } } }
-        } }
+        form.search method="get" action="/results" role="search" {
+            label for="rq" { "查找事项、证照编号或办件编号" }
+            input #rq type="search" name="q" value=(text) maxlength="50";
+            button type="submit" { "查找" }
+            @if !text.is_empty() { " " a href="/results" { "全部" } }
+        }
+        @if rows.is_empty() { p.hint { @if text.is_empty() { "暂无公开结果。" } @else { "没有找到“" (text) "”。" } } } @else {
+            div.table-wrap { table {
+                thead { tr { th { "决定日期" } th { "事项" } th { "申请人" } th { "证照编号" } th { "办件编号" } } }
+                tbody { @for r in &rows { tr { td { (r.decided_on) } td { (r.item_name) } td { (r.applicant_masked) } td { (r.licence_no) } td { (r.case_number) } } } }
+            } }
+        }
+        @if before.is_some() || next.is_some() {
+            nav.pager aria-label="翻页" {
+                @if before.is_some() { a href={ "/results?q=" (urlencode(&text)) } { "最新" } " " }
+                @if let Some(n) = &next { a href={ "/results?" (n) } { "下一页" } }
+            }
+        }
     };
     Ok(layout("结果公开", u.as_ref(), body).into_response())
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_string())
+        .unwrap_or_default()
 }
 
 #[derive(Deserialize, Default, Clone)]
