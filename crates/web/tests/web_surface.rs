@@ -364,3 +364,50 @@ async fn pages_and_replies_carry_the_security_headers(app: TestApp) {
         .unwrap()
         .starts_with("max-age="));
 }
+
+/// WCAG relative luminance of `#rrggbb`.
+fn luminance(hex: &str) -> f64 {
+    let c = |i: usize| {
+        let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * c(1) + 0.7152 * c(3) + 0.0722 * c(5)
+}
+
+fn contrast(a: &str, b: &str) -> f64 {
+    let (x, y) = (luminance(a), luminance(b));
+    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+}
+
+/// The colour after `key` in the stylesheet rule that starts with `selector`.
+fn colour_in(css: &str, selector: &str, key: &str) -> String {
+    let rule = &css[css.find(selector).unwrap_or_else(|| panic!("{selector}"))..];
+    let rule = &rule[..rule.find('}').unwrap()];
+    let at = rule.find(key).unwrap_or_else(|| panic!("{key} in {rule}")) + key.len();
+    let hash = rule[at..].find('#').unwrap() + at;
+    rule[hash..hash + 7].to_string()
+}
+
+/// The focus ring stands out at least 3:1 (WCAG 2.2, 1.4.11) against the page, a white card and
+/// the red header (issue 19, finding 13: it was amber, 1.66:1 on the page).
+#[test]
+fn the_focus_ring_has_at_least_3_to_1_contrast() {
+    let css =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/static/app.css")).unwrap();
+    let ring = colour_in(&css, "a:focus, button:focus", "outline:3px solid ");
+    let page = colour_in(&css, ":root", "--bg:");
+    let brand = colour_in(&css, ":root", "--brand:");
+    let header_ring = colour_in(&css, "header.top a:focus", "outline-color:");
+    for (what, fg, bg) in [
+        ("page", &ring, &page),
+        ("card", &ring, &"#ffffff".to_string()),
+        ("header", &header_ring, &brand),
+    ] {
+        let r = contrast(fg, bg);
+        assert!(r >= 3.0, "{what}: {fg} on {bg} is {r:.2}:1");
+    }
+}
