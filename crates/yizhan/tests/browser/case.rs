@@ -276,8 +276,8 @@ pub(crate) async fn case_steps(c: &Client, base: &str) -> Result<()> {
             pages == 1,
             "the {doc} document prints on {pages} pages, not one"
         );
+        screenshot(c, &shots, &format!("journey-document-{doc}"), Some(1280)).await?;
     }
-    screenshot(c, &shots, "journey-document-slip-screen", Some(1280)).await?;
     sign_out_from(c, base).await?;
 
     // 9. Anyone follows it with the number and the query code.
