@@ -132,6 +132,13 @@ async fn fees_follow_the_standard(app: TestApp) {
         240000
     );
     ok(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 200000, "method": "card", "receipt_no": "PJ2" })).await;
+    // The slip, reprinted, shows what is due and each receipt paid (issue 19, finding 3).
+    let slip = app
+        .get(&format!("/cases/{n}/documents/slip"), &clerk)
+        .await
+        .text();
+    assert!(slip.contains("应收 2400.00 元"), "{slip}");
+    assert!(slip.contains("已收 2000.00 元,票据号 PJ2"), "{slip}");
     assert_eq!(cmd(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 50000, "method": "card", "receipt_no": "PJ3" })).await.json()["code"], "fee_above_standard");
     assert_eq!(
         cmd(
