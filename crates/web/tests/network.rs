@@ -454,6 +454,14 @@ async fn homestead_goes_village_township_county_and_back(app: TestApp) {
             .json()["code"],
         "first_review_pending"
     );
+    // …and not offered on the page until it can succeed (issue 19, finding 10).
+    let clerk_page = app.page_login(CLERK_TOWNSHIP_A).await;
+    let offers_forward = |page: &str| page.contains(r#"name="action" value="forward""#);
+    let page = app.get(&format!("/cases/{n}"), &clerk_page).await.text();
+    assert!(
+        !offers_forward(&page),
+        "转报 offered before the first review is done"
+    );
     ok(
         &app,
         &t_nync,
@@ -472,6 +480,11 @@ async fn homestead_goes_village_township_county_and_back(app: TestApp) {
     assert!(
         active(&c).is_empty(),
         "the county stage waits for the forwarding"
+    );
+    let page = app.get(&format!("/cases/{n}"), &clerk_page).await.text();
+    assert!(
+        offers_forward(&page),
+        "转报 offered once the first review is done"
     );
     let c = ok(&app, &clerk, &n, json!({ "action": "forward" })).await;
     assert_eq!(active(&c), vec![(3, "nync".to_string())]);

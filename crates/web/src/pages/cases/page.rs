@@ -82,7 +82,9 @@ pub(super) fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'st
                 | CaseError::NotImmediate
                 | CaseError::NoSuchMaterial
                 | CaseError::FeeForFreeItem
-                | CaseError::NoHigherLevel,
+                | CaseError::NoHigherLevel
+                // 转报 waits for the first review: nothing on the form can make it succeed.
+                | CaseError::FirstReviewPending(_),
             ) => false,
             Err(_) => true,
         })
