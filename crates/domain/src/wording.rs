@@ -80,26 +80,16 @@ impl Wording {
         }
     }
 
-    /// What was decided, as the decision states it: "决定准予行政许可", "决定予以确认", …
-    pub fn decision_words(&self, granted: bool) -> &'static str {
+    /// What was decided, as the decision states it: "决定准予行政许可", "决定予以确认", … — the
+    /// message's words with "决定" before them, but for a licence's full name, a ruling made (its
+    /// own act) and a public service (no decision of an authority).
+    pub fn decision_words(&self, granted: bool) -> String {
         use ItemType::*;
         match (self.item_type, granted) {
-            (Licensing, true) => "决定准予行政许可",
-            (Licensing, false) => "决定不予行政许可",
-            (Confirmation, true) => "决定予以确认",
-            (Confirmation, false) => "决定不予确认",
-            (Payment, true) => "决定予以给付",
-            (Payment, false) => "决定不予给付",
-            (Levy, true) => "决定予以征收",
-            (Levy, false) => "决定不予征收",
-            (Ruling, true) => "作出裁决",
-            (Ruling, false) => "决定不予裁决",
-            (Reward, true) => "决定给予奖励",
-            (Reward, false) => "决定不予奖励",
-            (OtherPower, true) => "决定准予办理",
-            (OtherPower, false) => "决定不予办理",
-            (PublicService, true) => "予以办理",
-            (PublicService, false) => "不予办理",
+            (Licensing, true) => "决定准予行政许可".into(),
+            (Licensing, false) => "决定不予行政许可".into(),
+            (Ruling, true) | (PublicService, _) => self.decision_short(granted).into(),
+            _ => format!("决定{}", self.decision_short(granted)),
         }
     }
 

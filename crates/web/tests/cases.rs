@@ -551,19 +551,7 @@ async fn online_journey_from_draft_to_completion(app: TestApp) {
     assert_eq!(c["deadlines"]["statutory_due"], "2026-03-30");
 
     let rev = app.api_login(REVIEWER).await;
-    loop {
-        let c = app.get(&format!("/api/v1/cases/{n}"), &rev).await.json();
-        let active: Vec<usize> = c["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !s["started_on"].is_null() && s["completed_on"].is_null())
-            .map(|(i, _)| i)
-            .collect();
-        let Some(i) = active.first() else { break };
-        ok(&app, &rev, &n, json!({ "action": "complete_stage", "index": i, "approved": true, "opinion": "符合条件" })).await;
-    }
+    finish_stages(&app, &rev, &n).await;
     let head = app.api_login(HEAD).await;
     let c = ok(
         &app,

@@ -211,32 +211,7 @@ async fn a_closure_added_on_one_server_moves_the_next_deadline_on_another() {
     }
     let a = common::spawn_app(common::Backend::Postgres).await;
     // The second server: the same schema as `a`, its own pool, caches and watcher.
-    let b_store: std::sync::Arc<dyn store::Store> = std::sync::Arc::new(
-        a.pg.as_ref()
-            .expect("a PostgreSQL app")
-            .with_own_pool()
-            .unwrap(),
-    );
-    let b_state = yizhan_web::AppState::new(
-        b_store,
-        a.clock.clone(),
-        yizhan_web::Config {
-            login_delay_ms: 0,
-            ..yizhan_web::Config::default()
-        },
-    )
-    .await
-    .unwrap();
-    let mut refreshed = b_state.caches.refreshed.subscribe();
-    tokio::spawn(yizhan_web::jobs::watch_caches(b_state.clone()));
-    let b = TestApp {
-        router: yizhan_web::app(b_state.clone()),
-        state: b_state,
-        clock: a.clock.clone(),
-        store: a.store.clone(),
-        pg: None,
-        phones: a.phones.clone(),
-    };
+    let (b, mut refreshed) = common::second_server(&a).await;
 
     let clerk = b.api_login(CLERK).await;
     let before = window_case(&b, FOOD, &clerk).await;

@@ -185,6 +185,36 @@ pub async fn spawn_app_with(backend: Backend, config: Config) -> TestApp {
     }
 }
 
+/// A second server on `a`'s PostgreSQL schema, as another process would be: its own pool, caches
+/// and cache watcher, the same clock. With a receiver of its cache refreshes (tests wait on it,
+/// never sleep).
+pub async fn second_server(a: &TestApp) -> (TestApp, tokio::sync::watch::Receiver<u64>) {
+    let store: Arc<dyn Store> = Arc::new(
+        a.pg.as_ref()
+            .expect("a PostgreSQL app")
+            .with_own_pool()
+            .unwrap(),
+    );
+    let config = Config {
+        login_delay_ms: 0,
+        ..Config::default()
+    };
+    let state = AppState::new(store, a.clock.clone(), config)
+        .await
+        .expect("state");
+    let refreshed = state.caches.refreshed.subscribe();
+    tokio::spawn(web::jobs::watch_caches(state.clone()));
+    let b = TestApp {
+        router: web::app(state.clone()),
+        state,
+        clock: a.clock.clone(),
+        store: a.store.clone(),
+        pg: None,
+        phones: a.phones.clone(),
+    };
+    (b, refreshed)
+}
+
 fn rand_suffix() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
