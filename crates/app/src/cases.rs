@@ -417,6 +417,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
             result: None,
             supervision: crate::supervision::change_if_changed(state, None, &c, &rules).await?,
             outcome: None,
+            fees: vec![],
         };
         state
             .store
@@ -549,7 +550,55 @@ pub struct Executed {
 }
 
 /// Runs a command on a case the caller has just loaded (saves reading and decoding it twice).
+///
+/// A payment gets its receipt number here, from the center's counter, and only once the payment
+/// is known to go through: the command is first decided with a stand-in number, and a number
+/// taken but then not used (the write failed, or the request was a retry) is voided with why.
 pub async fn execute_on(
+    state: &Services,
+    actor: &Actor,
+    c: Case,
+    cmd: &Command,
+    comment: &str,
+    attachments: &[String],
+    key: Option<&IdempotencyKey>,
+) -> Result<Executed> {
+    let Command::RecordPayment {
+        amount_fen,
+        method,
+        paper_no,
+        ..
+    } = cmd
+    else {
+        return execute_decided(state, actor, c, cmd, comment, attachments, key).await;
+    };
+    let with_receipt = |receipt_no: String| Command::RecordPayment {
+        amount_fen: *amount_fen,
+        method: *method,
+        receipt_no,
+        paper_no: paper_no.clone(),
+    };
+    let probe = with_receipt("PJ-待开具".into());
+    let cal = state.calendar_for(&c.filing.place).await?;
+    if case::decide(&c, &probe, actor, state.clock.now(), &cal).is_err() {
+        // Refused (or a retry of one applied): the same answer as ever, and no number taken.
+        return execute_decided(state, actor, c, &probe, comment, attachments, key).await;
+    }
+    let place = c.filing.place.clone();
+    let receipt_no = crate::fees::next_receipt(state, &place).await?;
+    let paid = with_receipt(receipt_no.clone());
+    let out = execute_decided(state, actor, c, &paid, comment, attachments, key).await;
+    match &out {
+        Err(e) => crate::fees::void(state, &place, &receipt_no, &format!("收费未记录:{e}")).await,
+        Ok(done) if done.events.is_empty() => {
+            crate::fees::void(state, &place, &receipt_no, "重复提交的收费,未重复收取").await
+        }
+        Ok(_) => {}
+    }
+    out
+}
+
+async fn execute_decided(
     state: &Services,
     actor: &Actor,
     c: Case,
@@ -626,6 +675,7 @@ pub async fn execute_on(
         result: result_of(&next, &events),
         supervision: crate::supervision::change_if_changed(state, Some(&c), &next, &rules).await?,
         outcome,
+        fees: crate::fees::ledger_lines(&next, &events),
     };
     match state
         .store
@@ -777,13 +827,3 @@ pub async fn auto_accept_overdue(state: &Services) -> Result<usize> {
 
 /// SMS and e-mail senders. The default writes to the log; a deployment plugs in a real gateway.
 pub use crate::services::{LogNotifier, Notifier};
-
-/// Electronic receipt number from the center's own sequence: place + year + 6 digits.
-pub async fn next_receipt(state: &Services, place: &domain::RegionCode) -> Result<String> {
-    let year = state.clock.today().format("%Y").to_string();
-    let n = state
-        .store
-        .next_counter("receipt", &format!("{place}{year}"))
-        .await?;
-    Ok(format!("PJ{}{year}{n:06}", &place.as_str()[..9]))
-}

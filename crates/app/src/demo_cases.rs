@@ -256,14 +256,15 @@ pub async fn load(state: &Services) -> Result<bool> {
                 .await?
                 .ok_or(Error::NotFound("办件"))?;
             if c.fee_outstanding() > 0 {
-                let receipt = crate::cases::next_receipt(&d.state, &c.filing.place).await?;
+                // The receipt number is the platform's to issue (`app::fees`).
                 d.run(
                     clerk,
                     &n,
                     Command::RecordPayment {
                         amount_fen: c.fee_outstanding(),
                         method: PaymentMethod::Cash,
-                        receipt_no: receipt,
+                        receipt_no: String::new(),
+                        paper_no: None,
                     },
                 )
                 .await?;

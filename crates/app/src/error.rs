@@ -121,6 +121,16 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Error::NotFound(what),
+            // The same answer as the case's own check (`CaseError::PaperReceiptTaken`), at the
+            // field it is about.
+            StoreError::Conflict {
+                code: "paper_receipt_taken",
+                message,
+            } => Error::BadRequest {
+                code: "paper_receipt_taken",
+                message,
+                field: Some("paper_no".into()),
+            },
             StoreError::Conflict { code, message } => Error::Conflict { code, message },
             StoreError::Invalid(v) => Error::Validation(v),
             StoreError::Backend(detail) => Error::Internal(detail),
@@ -155,7 +165,7 @@ impl From<CaseError> for Error {
             other => Error::BadRequest {
                 code: other.code(),
                 message,
-                field: None,
+                field: other.field().map(str::to_string),
             },
         }
     }

@@ -20,6 +20,7 @@ pub mod demo_cases;
 pub mod documents;
 pub mod error;
 pub mod feedback;
+pub mod fees;
 pub mod files;
 pub mod jobs;
 pub mod keys;

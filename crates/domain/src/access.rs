@@ -98,7 +98,13 @@ impl Role {
             Role::Auditor => action == ReadAudit,
             Role::Supervisor => matches!(
                 action,
-                ReadRegions | ReadUsers | ReadCatalog | ReadPlaces | ReadCalendar | Supervise
+                ReadRegions
+                    | ReadUsers
+                    | ReadCatalog
+                    | ReadPlaces
+                    | ReadCalendar
+                    | Supervise
+                    | ReadFees
             ),
             Role::CenterManager => matches!(
                 action,
@@ -110,8 +116,14 @@ impl Role {
                     | ManagePlaces
                     | ManageCatalog
                     | ManageStaff
+                    | ReadFees
             ),
-            Role::DepartmentHead | Role::Reviewer | Role::WindowClerk => {
+            // The window takes the money: its clerks read their center's fee ledger.
+            Role::WindowClerk => matches!(
+                action,
+                ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases | ReadFees
+            ),
+            Role::DepartmentHead | Role::Reviewer => {
                 matches!(
                     action,
                     ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases
@@ -188,10 +200,12 @@ pub enum Action {
     Supervise,
     /// Read and export the audit log (auditors only).
     ReadAudit,
+    /// Read a center's fee ledger, daily receipt report and reconciliation (收费日报).
+    ReadFees,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::ReadRegions,
         Action::ManageRegions,
         Action::ReadPlaces,
@@ -209,6 +223,7 @@ impl Action {
         Action::FileCases,
         Action::Supervise,
         Action::ReadAudit,
+        Action::ReadFees,
     ];
 }
 

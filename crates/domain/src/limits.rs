@@ -60,9 +60,14 @@ pub fn check_command(cmd: &Command, comment: &str) -> Result<(), ValidationError
         | Command::Forward { reason }
         | Command::Suspend { reason, .. }
         | Command::Extend { reason }
-        | Command::Refund { reason, .. }
         | Command::Withdraw { reason }
         | Command::Terminate { reason } => check(&mut e, "reason", reason, TEXT),
+        Command::Refund {
+            reason, receipt_no, ..
+        } => {
+            check(&mut e, "reason", reason, TEXT);
+            check(&mut e, "receipt_no", receipt_no, LINE);
+        }
         Command::Refuse { reasons } => check(&mut e, "reasons", reasons, TEXT),
         Command::CompleteStage { opinion, .. } => check(&mut e, "opinion", opinion, TEXT),
         Command::RequestCorrection { defects } => {
@@ -92,7 +97,9 @@ pub fn check_command(cmd: &Command, comment: &str) -> Result<(), ValidationError
                 LINE,
             );
         }
-        Command::RecordPayment { receipt_no, .. } => check(&mut e, "receipt_no", receipt_no, LINE),
+        Command::RecordPayment { paper_no, .. } => {
+            check(&mut e, "paper_no", paper_no.as_deref().unwrap_or(""), LINE)
+        }
         Command::Deliver { recipient, .. } => check(&mut e, "recipient", recipient, LINE),
         Command::UploadMaterial { sha256, .. } => check(&mut e, "sha256", sha256, 64),
         Command::Submit

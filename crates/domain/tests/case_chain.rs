@@ -126,7 +126,7 @@ fn natural_actor(op: &Op, case: &Case, stage: usize) -> Actor {
     }
 }
 
-fn command(op: &Op, stage: usize) -> Command {
+fn command(op: &Op, stage: usize, case: &Case) -> Command {
     match op {
         Op::Submit => Command::Submit,
         Op::Mark(i, good) => {
@@ -163,6 +163,13 @@ fn command(op: &Op, stage: usize) -> Command {
         Op::Refund(a) => Command::Refund {
             amount_fen: *a,
             reason: "退费".into(),
+            // From the first receipt with money left on it (none: refused, as it should be).
+            receipt_no: case
+                .receipts
+                .iter()
+                .find(|r| r.refundable_fen() > 0)
+                .map(|r| r.receipt_no.clone())
+                .unwrap_or_default(),
         },
         Op::Deliver => deliver(),
         Op::Complete => Command::Complete,
@@ -310,7 +317,7 @@ fn play(s: &Scenario) -> Result<(Case, Vec<CaseEvent>), TestCaseError> {
             None => natural_actor(op, &case, stage),
             Some(i) => actors[*i].clone(),
         };
-        let cmd = command(op, stage);
+        let cmd = command(op, stage, &case);
         let before = case.clone();
         match decide(&case, &cmd, &actor, on(day), cal()) {
             Err(_) => {}

@@ -34,6 +34,7 @@ fn fees_are_paid_in_full_before_delivery_and_never_above_the_standard() {
         amount_fen: 1000,
         method: PaymentMethod::Card,
         receipt_no: " ".into(),
+        paper_no: None,
     };
     assert_eq!(
         err(&mut ev, no_receipt, &clerk(), at(2025, 9, 26)),
@@ -59,10 +60,8 @@ fn fees_are_paid_in_full_before_delivery_and_never_above_the_standard() {
     );
 
     // Refunds: never more than what was paid and not refunded.
-    let refund = |amount_fen| Command::Refund {
-        amount_fen,
-        reason: "多收退还".into(),
-    };
+    let no = case_of(&ev).receipts[0].receipt_no.clone();
+    let refund = |amount_fen| refund_from(&no, amount_fen, "多收退还");
     assert_eq!(
         err(&mut ev, refund(1001), &clerk(), at(2025, 10, 9)),
         CaseError::RefundTooLarge
@@ -70,10 +69,7 @@ fn fees_are_paid_in_full_before_delivery_and_never_above_the_standard() {
     assert_eq!(
         err(
             &mut ev,
-            Command::Refund {
-                amount_fen: 100,
-                reason: "".into()
-            },
+            refund_from(&no, 100, ""),
             &clerk(),
             at(2025, 10, 9)
         ),
@@ -109,7 +105,8 @@ fn payment_for_a_free_item_is_refused() {
             &mut ev,
             Command::Refund {
                 amount_fen: 100,
-                reason: "误收".into()
+                reason: "误收".into(),
+                receipt_no: "票000001".into(),
             },
             &clerk(),
             at(2025, 9, 26)
@@ -178,12 +175,10 @@ fn fees_of_several_standards_are_assessed_by_the_window_from_the_standards() {
         err(&mut ev, assess_all(), &clerk(), at(2025, 9, 26)),
         CaseError::RefundTooLarge
     );
+    let no = case_of(&ev).receipts[0].receipt_no.clone();
     ok(
         &mut ev,
-        Command::Refund {
-            amount_fen: 500,
-            reason: "多收".into(),
-        },
+        refund_from(&no, 500, "多收"),
         &clerk(),
         at(2025, 9, 26),
     );
@@ -195,4 +190,106 @@ fn fees_of_several_standards_are_assessed_by_the_window_from_the_standards() {
         err(&mut ev, assess_all(), &clerk(), at(2025, 9, 26)),
         CaseError::FeeForFreeItem
     );
+}
+
+/// A refund names one of the case's receipts and returns no more than is left on it; a paper
+/// receipt number is recorded once per case; the platform's receipt number is never reused.
+#[test]
+fn refunds_name_a_receipt_of_the_case_and_stay_within_it() {
+    let mut ev = accepted(single_fee_item(), ymd(2025, 9, 26));
+    let c = ok(&mut ev, pay(600), &clerk(), at(2025, 9, 26));
+    let first = c.receipts[0].receipt_no.clone();
+    let with_paper = |amount_fen, paper: &str| Command::RecordPayment {
+        amount_fen,
+        method: PaymentMethod::Card,
+        receipt_no: format!("PJ-{amount_fen}"),
+        paper_no: Some(paper.into()),
+    };
+    let c = ok(
+        &mut ev,
+        with_paper(500, " 0012345 "),
+        &clerk(),
+        at(2025, 9, 26),
+    );
+    assert_eq!(c.receipts.len(), 2);
+    assert_eq!(c.receipts[1].paper_no.as_deref(), Some("0012345"));
+    assert_eq!(
+        err(
+            &mut ev,
+            with_paper(400, "0012345"),
+            &clerk(),
+            at(2025, 9, 26)
+        ),
+        CaseError::PaperReceiptTaken("0012345".into())
+    );
+    let reused = Command::RecordPayment {
+        amount_fen: 100,
+        method: PaymentMethod::Cash,
+        receipt_no: first.clone(),
+        paper_no: None,
+    };
+    assert_eq!(
+        err(&mut ev, reused, &clerk(), at(2025, 9, 26)),
+        CaseError::ReceiptReused(first.clone())
+    );
+    // Not a receipt of this case; none named at all.
+    let stranger = Command::Refund {
+        amount_fen: 100,
+        reason: "多收".into(),
+        receipt_no: "PJ-其他办件".into(),
+    };
+    assert_eq!(
+        err(&mut ev, stranger, &clerk(), at(2025, 9, 26)),
+        CaseError::UnknownReceipt("PJ-其他办件".into())
+    );
+    let unnamed = Command::Refund {
+        amount_fen: 100,
+        reason: "多收".into(),
+        receipt_no: " ".into(),
+    };
+    assert_eq!(
+        err(&mut ev, unnamed, &clerk(), at(2025, 9, 26)),
+        CaseError::ReasonRequired("原票据号")
+    );
+    // 11.00 paid in all, but the first receipt holds only 6.00.
+    assert_eq!(
+        err(
+            &mut ev,
+            refund_from(&first, 700, "多收"),
+            &clerk(),
+            at(2025, 9, 26)
+        ),
+        CaseError::RefundAboveReceipt("6.00".into())
+    );
+    let c = ok(
+        &mut ev,
+        refund_from(&first, 600, "多收"),
+        &clerk(),
+        at(2025, 9, 26),
+    );
+    assert_eq!(
+        (
+            c.receipts[0].refundable_fen(),
+            c.receipts[1].refundable_fen()
+        ),
+        (0, 500)
+    );
+    assert_eq!(
+        err(
+            &mut ev,
+            refund_from(&first, 1, "多收"),
+            &clerk(),
+            at(2025, 9, 26)
+        ),
+        CaseError::RefundAboveReceipt("0.00".into())
+    );
+    let c = ok(
+        &mut ev,
+        refund_from("PJ-500", 200, "多收"),
+        &clerk(),
+        at(2025, 9, 26),
+    );
+    assert_eq!((c.paid_fen, c.refunded_fen), (1100, 800));
+    // The fold is the log: the replayed case carries the same receipts.
+    assert_eq!(Case::replay(&ev).unwrap().receipts, c.receipts);
 }

@@ -440,6 +440,7 @@ async fn effects_into<C: GenericClient>(
     if let Some(r) = &effects.result {
         publish_result_into(p, r).await?;
     }
+    crate::fees::fees_into(p, &effects.fees.iter().collect::<Vec<_>>()).await?;
     let mut written = Written {
         deadline_insert: None,
         raises: vec![],
@@ -987,6 +988,31 @@ impl CaseStore for PgStore {
             .await
             .map_err(db)?
             .get(0))
+    }
+
+    async fn counter_value(&self, name: &str, scope: &str) -> Result<i64> {
+        self.counter_value_(name, scope).await
+    }
+
+    async fn fee_entries(
+        &self,
+        center: &domain::region::RegionCode,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<store::FeeEntry>> {
+        self.fee_entries_(center, from, until).await
+    }
+
+    async fn void_receipt(&self, void: &store::VoidReceipt) -> Result<()> {
+        self.void_receipt_(void).await
+    }
+
+    async fn void_receipts(
+        &self,
+        center: &domain::region::RegionCode,
+        prefix: &str,
+    ) -> Result<Vec<store::VoidReceipt>> {
+        self.void_receipts_(center, prefix).await
     }
 
     async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {

@@ -55,6 +55,8 @@ impl PgStore {
         for c in cases {
             insert_keys_into(&mut p, &c.case, &c.events).await?;
         }
+        let fees: Vec<&store::FeeEntry> = cases.iter().flat_map(|c| &c.effects.fees).collect();
+        crate::fees::fees_into(&mut p, &fees).await?;
         let deadlines: Vec<&DeadlineRow> = cases
             .iter()
             .filter_map(|c| c.effects.supervision.as_ref())

@@ -10,6 +10,7 @@ mod cases;
 mod catalog;
 mod credentials;
 mod feedback;
+mod fees;
 mod import;
 mod meta;
 mod personal;

@@ -94,6 +94,7 @@ struct Transition {
     messages: Vec<Message>,
     result: Option<PublishedResult>,
     outcome: Option<store::OutcomeRecord>,
+    fees: Vec<store::FeeEntry>,
     now: String,
     supervision: Option<SupervisionWrite>,
 }
@@ -123,6 +124,7 @@ impl Transition {
             messages: effects.messages.clone(),
             result: effects.result.clone(),
             outcome: effects.outcome.clone(),
+            fees: effects.fees.clone(),
             now: ts(Utc::now()),
             supervision: effects.supervision.as_ref().map(|sv| SupervisionWrite {
                 rows: sv.rows.clone(),
@@ -155,6 +157,7 @@ impl Transition {
         if let Some(r) = &self.result {
             publish_result_tx(tx, r, &self.now)?;
         }
+        crate::fees::insert_fees_tx(tx, &self.fees)?;
         match &self.supervision {
             Some(sv) => {
                 set_rows_tx(tx, number, &sv.rows)?;
@@ -742,6 +745,31 @@ impl CaseStore for SqliteStore {
             .db()
         })
         .await
+    }
+
+    async fn counter_value(&self, name: &str, scope: &str) -> Result<i64> {
+        self.counter_value_(name, scope).await
+    }
+
+    async fn fee_entries(
+        &self,
+        center: &domain::region::RegionCode,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<store::FeeEntry>> {
+        self.fee_entries_(center, from, until).await
+    }
+
+    async fn void_receipt(&self, void: &store::VoidReceipt) -> Result<()> {
+        self.void_receipt_(void).await
+    }
+
+    async fn void_receipts(
+        &self,
+        center: &domain::region::RegionCode,
+        prefix: &str,
+    ) -> Result<Vec<store::VoidReceipt>> {
+        self.void_receipts_(center, prefix).await
     }
 
     async fn create_case(&self, case: &Case, events: &[CaseEvent]) -> Result<()> {

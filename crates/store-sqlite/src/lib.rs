@@ -9,6 +9,7 @@ mod cases;
 mod catalog;
 mod credentials;
 mod feedback;
+mod fees;
 mod migrate;
 mod personal;
 mod record;

@@ -299,6 +299,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "complaints_code_uq",
             "complaints_unit_region_idx",
             "departments_region_code_uq",
+            "fee_ledger_center_day_idx",
+            "fee_ledger_paper_no_uq",
+            "fee_ledger_receipt_no_uq",
             "follow_ups_case_number_idx",
             "follow_ups_rating_id_uq",
             "follow_ups_unit_region_idx",
@@ -389,6 +392,11 @@ async fn schema_description_is_exactly_the_migrations() {
             "departments.trigger(departments_cache_insert)",
             "departments.trigger(departments_cache_update)",
             "departments.unique(region_code,code)",
+            "fee_ledger.partial_unique(paper_no)",
+            "fee_ledger.partial_unique(receipt_no)",
+            "fee_ledger.pk(case_number,seq)",
+            "fee_ledger.trigger(fee_ledger_no_delete)",
+            "fee_ledger.trigger(fee_ledger_no_update)",
             "follow_ups.check(follow_ups_status_ck)",
             "follow_ups.fk(case_number)->cases",
             "follow_ups.fk(rating_id)->ratings",
@@ -459,6 +467,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "void_numbers.pk(number)",
             "void_numbers.trigger(void_numbers_no_delete)",
             "void_numbers.trigger(void_numbers_no_update)",
+            "void_receipts.pk(receipt_no)",
+            "void_receipts.trigger(void_receipts_no_delete)",
+            "void_receipts.trigger(void_receipts_no_update)",
             "warning_counts.pk(place_region,colour,shard)",
             "warnings.check(warnings_colour_ck)",
             "warnings.fk(case_number)->cases",
@@ -468,7 +479,9 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 42);
+    assert_eq!(d.tables.len(), 44);
+    assert_eq!(d.tables["fee_ledger"].len(), 15);
+    assert_eq!(d.tables["void_receipts"].len(), 4);
     assert_eq!(d.tables["case_keys"].len(), 4);
     assert_eq!(d.tables["sign_in_throttles"].len(), 4);
     assert_eq!(d.tables["password_resets"].len(), 6);

@@ -35,6 +35,7 @@ mod cases;
 mod catalog;
 mod credentials;
 mod feedback;
+mod fees;
 mod fixtures;
 mod network;
 mod outcomes;
@@ -45,6 +46,7 @@ pub use cases::*;
 pub use catalog::*;
 pub use credentials::*;
 pub use feedback::*;
+pub use fees::*;
 pub use fixtures::*;
 pub use network::*;
 pub use outcomes::*;
@@ -103,6 +105,7 @@ macro_rules! conformance_tests {
             case_idempotency_keys,
             case_transition_commits_side_effects_together,
             case_import_all_or_nothing,
+            fee_ledger_lines_and_void_receipts,
             cases_listed_by_filter,
             case_list_scoped_pages,
             case_period_figures,

@@ -423,6 +423,20 @@ pub trait CaseStore: Send + Sync {
     /// The next value of a named counter within a scope, starting at 1; unique under concurrent
     /// callers on every backend (case numbers, receipt numbers, licence numbers).
     async fn next_counter(&self, name: &str, scope: &str) -> Result<i64>;
+    /// The current value of a named counter in a scope (0 when nothing was issued).
+    async fn counter_value(&self, name: &str, scope: &str) -> Result<i64>;
+    /// A center's fee ledger from day `from` to day `until` (inclusive), in time order.
+    async fn fee_entries(
+        &self,
+        center: &RegionCode,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<FeeEntry>>;
+    /// Records that a receipt number was taken but its payment not recorded. Append-only; a
+    /// number voided twice keeps its first reason.
+    async fn void_receipt(&self, void: &VoidReceipt) -> Result<()>;
+    /// The receipt numbers a center voided whose number begins with `prefix` (a year's numbers).
+    async fn void_receipts(&self, center: &RegionCode, prefix: &str) -> Result<Vec<VoidReceipt>>;
     /// Stores a new case: its first events and its snapshot, in one transaction. A taken number or
     /// query code is `Conflict { code: "case_exists" }`.
     async fn create_case(
@@ -562,6 +576,71 @@ pub struct SideEffects {
     pub supervision: Option<SupervisionChange>,
     /// The case's evaluation figures, written when it completes.
     pub outcome: Option<OutcomeRecord>,
+    /// Payments and refunds the events record, for the center's fee ledger (收费台账).
+    pub fees: Vec<FeeEntry>,
+}
+
+/// Whether a fee ledger line takes money in or gives it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeeKind {
+    /// 收费, under the receipt issued for it.
+    Payment,
+    /// 退费, from the receipt it names.
+    Refund,
+}
+
+impl FeeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeeKind::Payment => "payment",
+            FeeKind::Refund => "refund",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FeeKind> {
+        match s {
+            "payment" => Some(FeeKind::Payment),
+            "refund" => Some(FeeKind::Refund),
+            _ => None,
+        }
+    }
+}
+
+/// One line of a center's fee ledger (收费台账): the payment or refund of event `seq` of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeEntry {
+    pub case_number: String,
+    pub seq: u32,
+    /// The center that took the money: the case's place.
+    pub center: RegionCode,
+    /// The local day the event happened (the report's day).
+    pub day: NaiveDate,
+    pub at: DateTime<Utc>,
+    pub kind: FeeKind,
+    /// A payment's own receipt; for a refund, the receipt it returns money from.
+    pub receipt_no: String,
+    /// 纸质票据号 recorded beside a payment's receipt.
+    pub paper_no: Option<String>,
+    pub amount_fen: i64,
+    /// The payment method (`PaymentMethod::as_str`); a refund goes back the way it came.
+    pub method: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub department: String,
+    /// Who recorded it (收费人, 退费人).
+    pub recorded_by: String,
+    /// Why a refund was made (empty for payments).
+    pub reason: String,
+}
+
+/// A receipt number taken from the counter whose payment was then not recorded (作废).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidReceipt {
+    pub receipt_no: String,
+    pub center: RegionCode,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A completed case's evaluation figures (绩效评估), fixed when it completes under the rules and
@@ -1055,6 +1134,7 @@ pub fn check_side_effects(case_number: &str, effects: &SideEffects) -> Result<()
         .map(|m| m.case_number.as_str())
         .chain(effects.result.iter().map(|r| r.case_number.as_str()))
         .chain(effects.outcome.iter().map(|o| o.case_number.as_str()))
+        .chain(effects.fees.iter().map(|f| f.case_number.as_str()))
         .chain(
             effects
                 .supervision

@@ -151,6 +151,8 @@ pub fn app(state: AppState) -> Router {
         .route("/lookup", get(pages::cases::lookup))
         .route("/results", get(pages::cases::results))
         .route("/checkpoints", get(pages::record::checkpoints))
+        .route("/fees", get(pages::fees::day_page))
+        .route("/fees.xlsx", get(pages::fees::day_xlsx))
         .route("/admin/audit", get(pages::audit::page))
         .route("/admin/audit.xlsx", get(pages::audit::xlsx))
         .route(

@@ -15,6 +15,7 @@ both_backends!(
     days_left_count_the_places_own_closures,
     deadlines_cross_national_day_and_suspension_stops_the_clock,
     fees_follow_the_standard,
+    receipts_are_the_platforms_and_reconciled_daily,
 );
 
 async fn deadlines_cross_national_day_and_suspension_stops_the_clock(app: TestApp) {
@@ -138,7 +139,14 @@ async fn fees_follow_the_standard(app: TestApp) {
         .await
         .text();
     assert!(slip.contains("应收 2400.00 元"), "{slip}");
-    assert!(slip.contains("已收 2000.00 元,票据号 PJ2"), "{slip}");
+    // The number the caller sent is not the receipt's: the platform issues it.
+    let c = app.get(&format!("/api/v1/cases/{n}"), &clerk).await.json();
+    let issued = c["receipts"][0]["receipt_no"].as_str().unwrap().to_string();
+    assert_ne!(issued, "PJ2");
+    assert!(
+        slip.contains(&format!("已收 2000.00 元,票据号 {issued}")),
+        "{slip}"
+    );
     assert_eq!(cmd(&app, &clerk, &n, json!({ "action": "record_payment", "amount_fen": 50000, "method": "card", "receipt_no": "PJ3" })).await.json()["code"], "fee_above_standard");
     assert_eq!(
         cmd(
@@ -279,4 +287,151 @@ async fn days_left_count_the_places_own_closures(app: TestApp) {
     let list = app.get("/cases?q=review", &clerk).await.text();
     let row = &list[list.find(&n).expect("in the review queue")..];
     assert_eq!(left(row), Some(before - 1), "the workbench counts the same");
+}
+
+/// Receipts are issued by the platform from the center's counter (a caller's number is ignored,
+/// a refused payment takes none), a paper receipt number is recorded once, refunds name the
+/// receipt; the daily report totals the day by item and method, and the reconciliation flags a
+/// number taken and never recorded until it is voided (issue 19, finding 6).
+async fn receipts_are_the_platforms_and_reconciled_daily(app: TestApp) {
+    let clerk = app.api_login("clerk.yunxi.zrzy").await;
+    let n = window_case(&app, "339900-ZS-001", &clerk).await;
+    let c = ok(&app, &clerk, &n, json!({ "action": "accept" })).await;
+    let place = c["filing"]["place"].as_str().unwrap().to_string();
+    let year = chrono::Datelike::year(&app::services::Clock::today(app.clock.as_ref()));
+    let prefix = format!("PJ{place}{year}");
+    ok(
+        &app,
+        &clerk,
+        &n,
+        json!({ "action": "assess_fees", "lines": [[0, 100]] }),
+    )
+    .await;
+    let pay = |amount: i64, method: &str, paper: Option<&str>| {
+        let mut body = json!({ "action": "record_payment", "amount_fen": amount, "method": method, "receipt_no": "CALLER-1" });
+        if let Some(p) = paper {
+            body["paper_no"] = json!(p);
+        }
+        body
+    };
+    let c = ok(&app, &clerk, &n, pay(100000, "cash", Some("ZP-0001"))).await;
+    let first = c["receipts"][0]["receipt_no"].as_str().unwrap().to_string();
+    assert!(first.starts_with(&prefix), "{first} under {prefix}");
+    assert_eq!(c["receipts"][0]["paper_no"], "ZP-0001");
+    let serial = |no: &str| no[prefix.len()..].parse::<i64>().unwrap();
+    // Refused payments take no number: above the standard, and a paper number used before.
+    assert_eq!(
+        cmd(&app, &clerk, &n, pay(500000, "card", None))
+            .await
+            .json()["code"],
+        "fee_above_standard"
+    );
+    let r = cmd(&app, &clerk, &n, pay(1000, "card", Some("ZP-0001"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["code"], "paper_receipt_taken");
+    let c = ok(&app, &clerk, &n, pay(50000, "card", None)).await;
+    let second = c["receipts"][1]["receipt_no"].as_str().unwrap().to_string();
+    assert_eq!(
+        serial(&second),
+        serial(&first) + 1,
+        "no number lost to a refusal"
+    );
+    // The paper number is unique across cases too (the ledger's index, on both backends).
+    let other = window_case(&app, "339900-ZS-001", &clerk).await;
+    ok(&app, &clerk, &other, json!({ "action": "accept" })).await;
+    let r = cmd(&app, &clerk, &other, pay(1000, "cash", Some("ZP-0001"))).await;
+    assert_eq!(r.json()["code"], "paper_receipt_taken", "{}", r.text());
+    assert_eq!(r.json()["field"], "paper_no");
+
+    // Refunds name a receipt of the case and stay within it.
+    let refund = |receipt: &str, amount: i64| json!({ "action": "refund", "amount_fen": amount, "reason": "多收", "receipt_no": receipt });
+    assert_eq!(
+        cmd(&app, &clerk, &n, refund("", 100)).await.json()["code"],
+        "reason_required"
+    );
+    assert_eq!(
+        cmd(&app, &clerk, &n, refund(&format!("{prefix}999999"), 100))
+            .await
+            .json()["code"],
+        "unknown_receipt"
+    );
+    assert_eq!(
+        cmd(&app, &clerk, &n, refund(&second, 50001)).await.json()["code"],
+        "refund_above_receipt"
+    );
+    let c = ok(&app, &clerk, &n, refund(&second, 20000)).await;
+    assert_eq!(c["receipts"][1]["refunded_fen"], 20000);
+
+    // The day's report: every line, totals by item and method, nothing to reconcile.
+    let page = app.page_login("clerk.yunxi.zrzy").await;
+    let report = app.get(&format!("/fees?center={place}"), &page).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text());
+    let html = report.text();
+    for no in [&first, &second] {
+        assert!(html.contains(no.as_str()), "{no} in the report");
+    }
+    assert!(html.contains("ZP-0001"));
+    assert!(html.contains("收费 <strong>1500.00</strong> 元,退费 <strong>200.00</strong> 元,净额 <strong>1300.00</strong>"), "{html}");
+    assert!(html.contains("对账无异常"), "{html}");
+    // By method: cash 1000.00; card 500.00 in, 200.00 back.
+    assert!(
+        html.contains("<td>现金</td><td>1000.00</td><td>0.00</td><td>1000.00</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<td>刷卡</td><td>500.00</td><td>200.00</td><td>300.00</td>"),
+        "{html}"
+    );
+
+    // A number taken and never recorded is a gap until it is voided.
+    let center = domain::RegionCode::parse(&place).unwrap();
+    let lost = app::fees::next_receipt(&app.state, &center).await.unwrap();
+    let html = app
+        .get(&format!("/fees?center={place}"), &page)
+        .await
+        .text();
+    assert!(html.contains(&format!("缺号:票据号 {lost}")), "{html}");
+    assert!(!html.contains("对账无异常"));
+    app::fees::void(&app.state, &center, &lost, "打印机卡纸,票据作废").await;
+    let html = app
+        .get(&format!("/fees?center={place}"), &page)
+        .await
+        .text();
+    assert!(html.contains("对账无异常"), "{html}");
+    assert!(
+        html.contains(&format!("{lost}:打印机卡纸,票据作废")),
+        "{html}"
+    );
+
+    // The Excel export holds the same lines and totals.
+    let x = app.get(&format!("/fees.xlsx?center={place}"), &page).await;
+    assert_eq!(x.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.body.clone())).unwrap();
+    assert_eq!(wb.sheet_names(), vec!["收费明细", "按事项汇总", "对账"]);
+    let lines = wb.worksheet_range("收费明细").unwrap();
+    let receipts: Vec<String> = lines.rows().skip(3).map(|r| r[2].to_string()).collect();
+    assert_eq!(
+        receipts,
+        vec![first.clone(), second.clone(), second.clone()]
+    );
+    let totals = wb.worksheet_range("按事项汇总").unwrap();
+    let sum = totals.rows().find(|r| r[1] == "合计").expect("a total row");
+    assert_eq!(
+        (sum[3].to_string(), sum[6].to_string()),
+        ("1500".to_string(), "1300".to_string())
+    );
+
+    // A township's clerk, and a reviewer, may not read the county center's fees.
+    let far = app.page_login(CLERK_TOWNSHIP_A).await;
+    assert_eq!(
+        app.get(&format!("/fees?center={place}"), &far).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let rev = app.page_login("rev.yunxi.zrzy").await;
+    assert_eq!(
+        app.get(&format!("/fees?center={place}"), &rev).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -112,10 +112,15 @@ pub enum EventKind {
         amount_fen: i64,
         method: PaymentMethod,
         receipt_no: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paper_no: Option<String>,
     },
     Refunded {
         amount_fen: i64,
         reason: String,
+        /// The receipt refunded (empty in refunds recorded before receipts were referenced).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        receipt_no: String,
     },
     Delivered {
         method: DeliveryMethod,

@@ -67,6 +67,7 @@ impl Case {
             fee_due_fen: 0,
             paid_fen: 0,
             refunded_fen: 0,
+            receipts: Vec::new(),
             suspended_days: 0,
             forwarded_on: None,
             recent_keys: Vec::new(),
@@ -228,8 +229,35 @@ impl Case {
                 }
             }
             EventKind::FeesAssessed { total_fen, .. } => self.fee_due_fen = *total_fen,
-            EventKind::PaymentRecorded { amount_fen, .. } => self.paid_fen += amount_fen,
-            EventKind::Refunded { amount_fen, .. } => self.refunded_fen += amount_fen,
+            EventKind::PaymentRecorded {
+                amount_fen,
+                method,
+                receipt_no,
+                paper_no,
+            } => {
+                self.paid_fen += amount_fen;
+                self.receipts.push(PaidReceipt {
+                    receipt_no: receipt_no.clone(),
+                    paper_no: paper_no.clone(),
+                    amount_fen: *amount_fen,
+                    method: *method,
+                    refunded_fen: 0,
+                });
+            }
+            EventKind::Refunded {
+                amount_fen,
+                receipt_no,
+                ..
+            } => {
+                self.refunded_fen += amount_fen;
+                if let Some(r) = self
+                    .receipts
+                    .iter_mut()
+                    .find(|r| &r.receipt_no == receipt_no)
+                {
+                    r.refunded_fen += amount_fen;
+                }
+            }
             EventKind::Delivered { on, completes, .. } => {
                 self.state = CaseState::Delivered;
                 for i in completes {

@@ -399,6 +399,26 @@ pub enum PaymentMethod {
     Online,
 }
 
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 3] = [
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+        PaymentMethod::Online,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "现金",
+            PaymentMethod::Card => "刷卡",
+            PaymentMethod::Online => "网上支付",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Its text form (`strum`) is the same as its JSON form, so forms and the API read one word alike.
 #[derive(
     Debug,
@@ -596,6 +616,9 @@ pub struct Case {
     pub fee_due_fen: i64,
     pub paid_fen: i64,
     pub refunded_fen: i64,
+    /// Each payment's receipt and what has been refunded against it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<PaidReceipt>,
     pub suspended_days: u32,
     /// When the lower level forwarded its first review (初审) to the deciding level.
     #[serde(default)]
@@ -609,6 +632,24 @@ pub struct Case {
     /// Seq of the last event applied.
     pub version: u32,
     pub last_hash: String,
+}
+
+/// A payment's receipt on a case (收费票据) and how much of it has been refunded: a refund names
+/// the receipt it returns money from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PaidReceipt {
+    pub receipt_no: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper_no: Option<String>,
+    pub amount_fen: i64,
+    pub method: PaymentMethod,
+    pub refunded_fen: i64,
+}
+
+impl PaidReceipt {
+    pub fn refundable_fen(&self) -> i64 {
+        self.amount_fen - self.refunded_fen
+    }
 }
 
 /// A client's idempotency key and the hash of the request it came with (method, path and body, as
@@ -690,6 +731,14 @@ pub enum CaseError {
     InvalidAmount,
     #[error("退费金额不能超过已缴金额")]
     RefundTooLarge,
+    #[error("本办件没有票据号为“{0}”的收费")]
+    UnknownReceipt(String),
+    #[error("退费金额超过该票据的可退金额({0}元)")]
+    RefundAboveReceipt(String),
+    #[error("纸质票据号“{0}”已登记")]
+    PaperReceiptTaken(String),
+    #[error("票据号“{0}”已使用")]
+    ReceiptReused(String),
     #[error("该环节不存在或未开始")]
     NoSuchStage,
     #[error("材料序号无效")]
@@ -707,6 +756,19 @@ pub enum CaseError {
 }
 
 impl CaseError {
+    /// The command field the error is about, where it is about one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            CaseError::UnknownReceipt(_) => Some("receipt_no"),
+            CaseError::PaperReceiptTaken(_) => Some("paper_no"),
+            CaseError::RefundTooLarge
+            | CaseError::RefundAboveReceipt(_)
+            | CaseError::InvalidAmount
+            | CaseError::FeeAboveStandard { .. } => Some("amount"),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             CaseError::WrongState { .. } => "wrong_state",
@@ -722,6 +784,10 @@ impl CaseError {
             CaseError::FeeForFreeItem => "fee_for_free_item",
             CaseError::InvalidAmount => "invalid_amount",
             CaseError::RefundTooLarge => "refund_too_large",
+            CaseError::UnknownReceipt(_) => "unknown_receipt",
+            CaseError::RefundAboveReceipt(_) => "refund_above_receipt",
+            CaseError::PaperReceiptTaken(_) => "paper_receipt_taken",
+            CaseError::ReceiptReused(_) => "receipt_reused",
             CaseError::NoSuchStage => "no_such_stage",
             CaseError::NoSuchMaterial => "no_such_material",
             CaseError::UseImmediate => "use_immediate",
@@ -801,11 +867,21 @@ pub enum Command {
     RecordPayment {
         amount_fen: i64,
         method: PaymentMethod,
+        /// The electronic receipt number (电子票据号): issued by the platform from the center's
+        /// counter as the command runs (`app::cases`), never taken from a caller.
+        #[serde(skip)]
         receipt_no: String,
+        /// The number of a paper receipt (纸质票据号) handed over beside it, if any: unique across
+        /// the platform.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        paper_no: Option<String>,
     },
     Refund {
         amount_fen: i64,
         reason: String,
+        /// The receipt of the payment refunded: one of the case's own.
+        #[serde(default)]
+        receipt_no: String,
     },
     Deliver {
         method: DeliveryMethod,

@@ -489,11 +489,24 @@ pub fn extend() -> Command {
     }
 }
 
+/// A payment with the next receipt number (the platform issues each once).
 pub fn pay(amount_fen: i64) -> Command {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Command::RecordPayment {
         amount_fen,
         method: PaymentMethod::Cash,
-        receipt_no: "票0001".into(),
+        receipt_no: format!("票{n:06}"),
+        paper_no: None,
+    }
+}
+
+/// A refund from the receipt numbered `receipt_no`.
+pub fn refund_from(receipt_no: &str, amount_fen: i64, reason: &str) -> Command {
+    Command::Refund {
+        amount_fen,
+        reason: reason.into(),
+        receipt_no: receipt_no.into(),
     }
 }
 
@@ -550,6 +563,7 @@ pub fn every_command() -> Vec<Command> {
         Command::Refund {
             amount_fen: 1,
             reason: "退".into(),
+            receipt_no: "票000001".into(),
         },
         deliver(),
         Command::Complete,

@@ -511,6 +511,15 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
                     2 => vec![message("已受理", Some(8))],
                     _ => vec![],
                 },
+                fees: match i {
+                    2 => vec![super::payment_line(
+                        n,
+                        1,
+                        "PJ3301020010002026000001",
+                        Some("P-1"),
+                    )],
+                    _ => vec![],
+                },
             };
             ImportedCase {
                 case,
@@ -608,6 +617,15 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
         .await
         .unwrap();
     assert_eq!(listed.len(), 3, "imported cases are listed: {listed:?}");
+    let march_2 = date("2026-03-02");
+    assert_eq!(
+        store
+            .fee_entries(&code(TOWN), march_2, march_2)
+            .await
+            .unwrap(),
+        batch[2].effects.fees,
+        "an imported payment is in the fee ledger"
+    );
 
     // One taken number in a batch: none of it is stored.
     let (fresh, fresh_events) = filed_case(&window_case(
@@ -636,6 +654,15 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
         None
     );
     store.import_cases(&[]).await.unwrap();
+    assert_eq!(
+        store
+            .fee_entries(&code(TOWN), march_2, march_2)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "a refused batch adds no ledger line"
+    );
 }
 
 pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(store: &S) {
@@ -670,6 +697,7 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     );
     let outcome = outcome_of(&n, TOWN, TOWN, "2026-03-02", true);
     let effects = SideEffects {
+        fees: vec![super::payment_line(&n, 2, "PJ3301020010002026000001", None)],
         messages: vec![message("已受理"), message("请注意期限")],
         result: Some(result.clone()),
         supervision: Some(SupervisionChange {
@@ -712,6 +740,15 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
             .unwrap()
     };
     assert_eq!(outcomes_of_march().await, vec![outcome.clone()]);
+    let ledger = || async {
+        let day = date("2026-03-02");
+        store.fee_entries(&code(TOWN), day, day).await.unwrap()
+    };
+    assert_eq!(
+        ledger().await,
+        effects.fees,
+        "the ledger line comes with its events"
+    );
     assert_eq!(
         keys_of(
             &store
@@ -766,6 +803,11 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     assert_eq!(store.messages_for_case(&n).await.unwrap().len(), 2);
     assert_eq!(open_colours(store, &n).await, vec![pair("case", "yellow")]);
     assert_eq!(outcomes_of_march().await, vec![outcome.clone()]);
+    assert_eq!(
+        ledger().await,
+        effects.fees,
+        "the failed transition adds no ledger line"
+    );
 
     // Effects about another case are refused before anything is written.
     let mut foreign = message("别的办件");

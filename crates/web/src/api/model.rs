@@ -311,6 +311,8 @@ pub struct CaseView {
     pub fee_due_fen: i64,
     pub paid_fen: i64,
     pub refunded_fen: i64,
+    /// Each payment's receipt (issued by the platform) and what was refunded from it.
+    pub receipts: Vec<domain::case::PaidReceipt>,
     pub suspended_days: u32,
     pub forwarded_on: Option<NaiveDate>,
     /// The number of events so far; a command is applied to this version.
@@ -340,6 +342,7 @@ impl From<Case> for CaseView {
             fee_due_fen: c.fee_due_fen,
             paid_fen: c.paid_fen,
             refunded_fen: c.refunded_fen,
+            receipts: c.receipts,
             suspended_days: c.suspended_days,
             forwarded_on: c.forwarded_on,
             version: c.version,

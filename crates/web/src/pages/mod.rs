@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 pub mod documents;
 pub mod feedback;
+pub mod fees;
 pub mod public;
 pub mod record;
 pub mod second_factor;
@@ -55,6 +56,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                             @if let Some(u) = nav_user.filter(|u| !u.can_anywhere(Action::ReadAudit)) {
                                 a href="/cases" { @if u.is_staff() { "办件" } @else { "我的办件" } }
                                 @if u.can_anywhere(Action::Supervise) { a href="/supervision" { "电子监察" } }
+                                @if u.can_anywhere(Action::ReadFees) { a href="/fees" { "收费日报" } }
                                 @if u.is_staff() { a href="/feedback" { "评价与投诉" } }
                                 @if u.is_staff() {
                                     a href="/admin" { "管理" }

@@ -42,6 +42,7 @@ pub(super) fn record_payment(
     amount_fen: i64,
     method: PaymentMethod,
     receipt_no: &str,
+    paper_no: Option<&str>,
 ) -> Result<Decision, CaseError> {
     let case = cx.case;
     let f = cx.f;
@@ -63,18 +64,38 @@ pub(super) fn record_payment(
         });
     }
     need_reason(receipt_no, "票据号")?;
+    if case.receipts.iter().any(|r| r.receipt_no == receipt_no) {
+        // The platform issues each number once; a repeat is a fault, not a second payment.
+        return Err(CaseError::ReceiptReused(receipt_no.to_owned()));
+    }
+    let paper_no = paper_no.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(p) = paper_no {
+        if case
+            .receipts
+            .iter()
+            .any(|r| r.paper_no.as_deref() == Some(p))
+        {
+            return Err(CaseError::PaperReceiptTaken(p.to_owned()));
+        }
+    }
     one(
         a,
         EventKind::PaymentRecorded {
             amount_fen,
             method,
             receipt_no: receipt_no.to_owned(),
+            paper_no: paper_no.map(str::to_owned),
         },
     )
 }
 
 /// 退费: `Command::Refund`.
-pub(super) fn refund(cx: &Ctx<'_>, amount_fen: i64, reason: &str) -> Result<Decision, CaseError> {
+pub(super) fn refund(
+    cx: &Ctx<'_>,
+    amount_fen: i64,
+    reason: &str,
+    receipt_no: &str,
+) -> Result<Decision, CaseError> {
     let case = cx.case;
     let a = cx.window()?;
     if amount_fen <= 0 {
@@ -83,12 +104,26 @@ pub(super) fn refund(cx: &Ctx<'_>, amount_fen: i64, reason: &str) -> Result<Deci
     if amount_fen > case.paid_fen - case.refunded_fen {
         return Err(CaseError::RefundTooLarge);
     }
+    // A refund returns money from one receipt of this case, never more than is left on it.
+    let receipt_no = receipt_no.trim();
+    need_reason(receipt_no, "原票据号")?;
+    let paid = case
+        .receipts
+        .iter()
+        .find(|r| r.receipt_no == receipt_no)
+        .ok_or_else(|| CaseError::UnknownReceipt(receipt_no.to_owned()))?;
+    if amount_fen > paid.refundable_fen() {
+        return Err(CaseError::RefundAboveReceipt(crate::catalog::format_yuan(
+            paid.refundable_fen(),
+        )));
+    }
     need_reason(reason, "退费原因")?;
     one(
         a,
         EventKind::Refunded {
             amount_fen,
             reason: reason.trim().to_string(),
+            receipt_no: receipt_no.to_owned(),
         },
     )
 }

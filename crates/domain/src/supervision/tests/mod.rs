@@ -308,10 +308,14 @@ fn extend() -> Command {
     }
 }
 fn pay(amount_fen: i64) -> Command {
+    // Each payment its own number, as the platform issues them.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Command::RecordPayment {
         amount_fen,
         method: PaymentMethod::Cash,
-        receipt_no: "票1".into(),
+        receipt_no: format!("票{n}"),
+        paper_no: None,
     }
 }
 fn payment(amount_fen: i64) -> EventKind {
@@ -319,6 +323,7 @@ fn payment(amount_fen: i64) -> EventKind {
         amount_fen,
         method: PaymentMethod::Cash,
         receipt_no: "票1".into(),
+        paper_no: None,
     }
 }
 fn decided(granted: bool, reasons: &str, on: NaiveDate) -> EventKind {

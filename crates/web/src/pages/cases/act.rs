@@ -32,7 +32,6 @@ pub(super) fn choice<T: std::str::FromStr>(
 pub(super) fn command_from(
     fields: &HashMap<String, String>,
     c: &Case,
-    receipt: impl FnOnce() -> String,
 ) -> Result<Command, AppError> {
     let get = |k: &str| {
         fields
@@ -110,7 +109,16 @@ pub(super) fn command_from(
                 AppError::bad_field("invalid_money", "amount", "金额应为元,最多两位小数")
             })?,
             method: choice::<PaymentMethod>(&get("method"), "method", "请选择收费方式")?,
-            receipt_no: receipt(),
+            // Issued by the platform as the payment is recorded (`app::cases::execute_on`).
+            receipt_no: String::new(),
+            paper_no: Some(get("paper_no")).filter(|s| !s.is_empty()),
+        },
+        "refund" => Command::Refund {
+            amount_fen: parse_yuan(&get("amount")).ok_or_else(|| {
+                AppError::bad_field("invalid_money", "amount", "金额应为元,最多两位小数")
+            })?,
+            reason: get("reason"),
+            receipt_no: get("receipt_no"),
         },
         "deliver" => Command::Deliver {
             method: choice::<DeliveryMethod>(&get("method"), "method", "请选择送达方式")?,
@@ -133,8 +141,6 @@ pub(super) fn command_from(
     })
 }
 
-pub use app::cases::next_receipt;
-
 pub async fn case_act(
     State(state): State<AppState>,
     PageUser(u): PageUser,
@@ -143,16 +149,11 @@ pub async fn case_act(
 ) -> PageResult {
     let number = crate::ids::case_number(&number)?;
     let c = cases::load_visible(&state, &u, &number).await?;
-    let receipt = if fields.get("action").map(String::as_str) == Some("record_payment") {
-        next_receipt(&state, &c.filing.place).await?
-    } else {
-        String::new()
-    };
     let action = fields.get("action").cloned().unwrap_or_default();
     let outcome = if action == "mark_materials" {
         mark_materials(&state, &u, &number, &c, &fields).await
     } else {
-        match command_from(&fields, &c, || receipt) {
+        match command_from(&fields, &c) {
             Ok(cmd) => {
                 let actor = cases::actor_for(&state, &u).await?;
                 cases::execute(

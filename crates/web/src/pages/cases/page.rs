@@ -23,7 +23,7 @@ use maud::{html, Markup};
 pub(super) fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'static str> {
     let cal = state.calendar();
     let now = state.clock.now();
-    let probes: Vec<Command> = vec![
+    let mut probes: Vec<Command> = vec![
         Command::Submit,
         Command::Resubmit,
         Command::MarkMaterial {
@@ -62,6 +62,7 @@ pub(super) fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'st
             amount_fen: 1,
             method: PaymentMethod::Cash,
             receipt_no: "x".into(),
+            paper_no: None,
         },
         Command::Deliver {
             method: DeliveryMethod::Window,
@@ -71,6 +72,14 @@ pub(super) fn offered(c: &Case, actor: &dc::Actor, state: &AppState) -> Vec<&'st
         Command::Withdraw { reason: "x".into() },
         Command::Terminate { reason: "x".into() },
     ];
+    // A refund is offered only while a receipt has money left on it.
+    if let Some(r) = c.receipts.iter().find(|r| r.refundable_fen() > 0) {
+        probes.push(Command::Refund {
+            amount_fen: 1,
+            reason: "x".into(),
+            receipt_no: r.receipt_no.clone(),
+        });
+    }
     let mut out: Vec<&'static str> = probes
         .iter()
         .filter(|cmd| match dc::decide(c, cmd, actor, now, &cal) {
@@ -141,6 +150,7 @@ pub(super) fn action_label(action: &str) -> Option<&'static str> {
         "decide" => "作出决定",
         "assess_fees" => "核定收费",
         "record_payment" => "收费",
+        "refund" => "退费",
         "deliver" => "送达",
         "complete" => "办结",
         "withdraw" => "撤回申请",
@@ -425,6 +435,17 @@ pub(super) async fn render_case(
         @if c.filing.item.fees.is_empty() { p { "本事项不收费" } } @else {
             p { "应缴 " (format_yuan(c.fee_due_fen)) " 元,已缴 " (format_yuan(c.paid_fen)) " 元" @if c.refunded_fen > 0 { ",已退 " (format_yuan(c.refunded_fen)) " 元" } }
             ul { @for fee in &c.filing.item.fees { li { (fee.name) ":" (format_yuan(fee.amount_fen)) " 元(" (fee.basis) ")" } } }
+            @if !c.receipts.is_empty() {
+                table {
+                    caption { "收费票据" }
+                    thead { tr { th scope="col" { "票据号" } th scope="col" { "纸质票据号" } th scope="col" { "金额(元)" } th scope="col" { "方式" } th scope="col" { "已退(元)" } } }
+                    tbody { @for r in &c.receipts { tr {
+                        td { (r.receipt_no) } td { (r.paper_no.as_deref().unwrap_or("—")) }
+                        td { (format_yuan(r.amount_fen)) } td { (r.method.label()) }
+                        td { (format_yuan(r.refunded_fen)) }
+                    } } }
+                }
+            }
         }
         h2 { "文书" }
         p.no-print { @for (k, label) in crate::pages::documents::available(c) { a.tag href={ "/cases/" (f.number) "/documents/" (k) } target="_blank" { (label) } } }
@@ -494,7 +515,16 @@ pub(super) async fn render_case(
                 @if has("record_payment") {
                     (act("record_payment", "收费", html! {
                         (fill.text("record_payment", "amount", "金额(元)", &format_yuan(c.fee_outstanding()), true))
-                        (fill.select("record_payment", "method", "方式", &opts(&[("cash", "现金"), ("card", "刷卡"), ("online", "网上支付")]), "cash"))
+                        (fill.select("record_payment", "method", "方式", &PaymentMethod::ALL.iter().map(|m| (m.as_str().to_string(), m.label().to_string())).collect::<Vec<_>>(), "cash"))
+                        (fill.text("record_payment", "paper_no", "纸质票据号(如有)", "", false))
+                        p.hint { "电子票据号由系统按本中心顺序开具。" }
+                    }))
+                }
+                @if has("refund") {
+                    (act("refund", "退费", html! {
+                        (fill.select("refund", "receipt_no", "原票据", &c.receipts.iter().filter(|r| r.refundable_fen() > 0).map(|r| (r.receipt_no.clone(), format!("{}(可退 {} 元)", r.receipt_no, format_yuan(r.refundable_fen())))).collect::<Vec<_>>(), ""))
+                        (fill.text("refund", "amount", "退费金额(元)", "", true))
+                        (fill.area("refund", "reason", "退费原因", true))
                     }))
                 }
                 @if has("deliver") {
@@ -554,8 +584,8 @@ pub(super) fn event_detail(k: &dc::EventKind) -> Markup {
             E::Extended { reason, promised_due, .. } => { p { "理由:" (reason) ",承诺期限延至" (promised_due) } }
             E::Accepted { promised_due, statutory_due, .. } => { p { "承诺期限 " (promised_due) ",法定期限 " (statutory_due) } }
             E::StageCompleted { opinion, .. } if !opinion.is_empty() => { p { (opinion) } }
-            E::PaymentRecorded { amount_fen, receipt_no, .. } => { p { (format_yuan(*amount_fen)) " 元,票据号 " (receipt_no) } }
-            E::Refunded { amount_fen, reason } => { p { (format_yuan(*amount_fen)) " 元:" (reason) } }
+            E::PaymentRecorded { amount_fen, receipt_no, paper_no, method } => { p { (format_yuan(*amount_fen)) " 元(" (method.label()) "),票据号 " (receipt_no) @if let Some(p) = paper_no { ",纸质票据号 " (p) } } }
+            E::Refunded { amount_fen, reason, receipt_no } => { p { (format_yuan(*amount_fen)) " 元" @if !receipt_no.is_empty() { "(原票据号 " (receipt_no) ")" } ":" (reason) } }
             E::MaterialMarked { reason, .. } if !reason.is_empty() => { p { (reason) } }
             _ => {}
         }
