@@ -69,7 +69,8 @@ pub async fn actor_for_user(state: &Services, user: &store::User) -> Result<Acto
     })
 }
 
-/// May this user see this case? Staff over its places, supervisors, its applicant, its agent.
+/// May this user see this case? Staff over its places (who handle, supervise or manage them), its
+/// applicant, its agent.
 pub fn can_view(u: &User, c: &Case) -> bool {
     let f = &c.filing;
     visible_to(
@@ -89,9 +90,9 @@ pub fn can_view_summary(u: &User, s: &store::CaseSummary) -> bool {
 }
 
 fn visible_to(u: &User, regions: [&RegionCode; 3], people: [Option<i64>; 2]) -> bool {
-    let staff = [Action::HandleCases, Action::Supervise]
-        .into_iter()
-        .any(|a| regions.iter().any(|r| u.authorize(a, r).is_ok()));
+    let staff = regions
+        .iter()
+        .any(|r| u.authorize(Action::ReadCases, r).is_ok());
     staff || people.contains(&Some(u.id))
 }
 

@@ -58,9 +58,7 @@ pub async fn queue(state: &Services, u: &User, queue: &str, page: &Page) -> Resu
     };
     let by_role = |r: Role| u.grants().iter().any(|g| g.role == r);
     let (filter, decide_only) = match queue {
-        "mine" | ""
-            if !u.can_anywhere(Action::HandleCases) && !u.can_anywhere(Action::Supervise) =>
-        {
+        "mine" | "" if !u.can_anywhere(Action::ReadCases) => {
             if by_role(Role::VillageAgent) {
                 (
                     CaseFilter {
@@ -113,11 +111,7 @@ pub async fn queue(state: &Services, u: &User, queue: &str, page: &Page) -> Resu
     let filter = if filter.applicant_user_id.is_some() || filter.agent_user_id.is_some() {
         filter
     } else {
-        let scope = if u.can_anywhere(Action::HandleCases) {
-            u.scope(Action::HandleCases)
-        } else {
-            u.scope(Action::Supervise)
-        };
+        let scope = u.scope(Action::ReadCases);
         CaseFilter {
             place_scope: Some(scope),
             // Cases filed from this subtree but handled above (转办, 上报) stay visible to it.

@@ -95,21 +95,22 @@ pub async fn issue(
 /// to the units they handle cases for or manage (whose case handlers and center managers reply).
 pub async fn list(state: &Services, u: &User) -> Result<Vec<SupervisionOrder>> {
     let scope = match u.scope(Action::Supervise) {
-        Scope::Within(v) if v.is_empty() => {
-            match (u.scope(Action::HandleCases), u.scope(Action::ManageStaff)) {
-                (Scope::Within(mut a), Scope::Within(b)) => {
-                    a.extend(b);
-                    Scope::Within(a)
-                }
-                _ => Scope::All,
-            }
-        }
+        Scope::Within(v) if v.is_empty() => u.scope(Action::ReadCases),
         s => s,
     };
-    Ok(state.store.list_orders(&scope).await?)
+    let orders = state.store.list_orders(&scope).await?;
+    if u.can_anywhere(Action::Supervise) {
+        return Ok(orders);
+    }
+    let actor = crate::cases::actor_for(state, u).await?;
+    Ok(orders
+        .into_iter()
+        .filter(|o| is_unit(&actor, o) || unit_staff(&actor, o))
+        .collect())
 }
 
-/// Supervisors over the unit, and the unit's own managers and staff, may see an order.
+/// Supervisors over the unit, and the unit's own managers and staff (those who read its cases:
+/// the clerk whose case it is about among them), may see an order; the list shows the same.
 pub async fn load_visible(state: &Services, u: &User, id: i64) -> Result<SupervisionOrder> {
     let o = state
         .store
@@ -119,11 +120,22 @@ pub async fn load_visible(state: &Services, u: &User, id: i64) -> Result<Supervi
     let actor = crate::cases::actor_for(state, u).await?;
     let ok = u.authorize(Action::Supervise, &o.unit).is_ok()
         || u.authorize(Action::Supervise, &o.issued_in).is_ok()
-        || is_unit(&actor, &o);
+        || is_unit(&actor, &o)
+        || unit_staff(&actor, &o);
     if !ok {
         return Err(Error::Forbidden);
     }
     Ok(o)
+}
+
+/// Someone who works the unit's cases, of the order's department (or of none, as the general
+/// window): they see the order, the clerk whose case it is about among them; they do not answer it.
+fn unit_staff(actor: &domain::case::Actor, o: &SupervisionOrder) -> bool {
+    actor.roles.iter().any(|r| {
+        r.role.allows(Action::ReadCases)
+            && r.region.contains(r.level, &o.unit)
+            && (o.department.is_none() || r.department.is_none() || r.department == o.department)
+    })
 }
 
 /// Someone who answers for the unit: its center manager, or the head of the named department there.

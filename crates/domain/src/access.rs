@@ -105,6 +105,7 @@ impl Role {
                     | ReadCalendar
                     | Supervise
                     | ReadFees
+                    | ReadCases
             ),
             Role::CenterManager => matches!(
                 action,
@@ -117,16 +118,23 @@ impl Role {
                     | ManageCatalog
                     | ManageStaff
                     | ReadFees
+                    | ReadCases
             ),
             // The window takes the money: its clerks read their center's fee ledger.
             Role::WindowClerk => matches!(
                 action,
-                ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases | ReadFees
+                ReadRegions
+                    | ReadCatalog
+                    | ReadPlaces
+                    | ReadCalendar
+                    | HandleCases
+                    | ReadFees
+                    | ReadCases
             ),
             Role::DepartmentHead | Role::Reviewer => {
                 matches!(
                     action,
-                    ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases
+                    ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases | ReadCases
                 )
             }
             Role::VillageAgent => matches!(
@@ -202,10 +210,13 @@ pub enum Action {
     ReadAudit,
     /// Read a center's fee ledger, daily receipt report and reconciliation (收费日报).
     ReadFees,
+    /// Read the cases of the subtree (the window's queues, a case's page): whoever handles or
+    /// supervises them, and the center manager who answers for them (issue 19, finding 9).
+    ReadCases,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::ReadRegions,
         Action::ManageRegions,
         Action::ReadPlaces,
@@ -224,6 +235,7 @@ impl Action {
         Action::Supervise,
         Action::ReadAudit,
         Action::ReadFees,
+        Action::ReadCases,
     ];
 }
 

@@ -240,6 +240,37 @@ async fn orders_are_replied_escalated_and_closed(app: TestApp) {
         o.reply_due,
         chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()
     );
+    // The clerks who work the case see the order (finding 9): the department's own window and
+    // the general window; both are sent there from their workbench, which counts it.
+    for clerk in [format!("clerk.yunxi.{dept}"), CLERK_COUNTY.to_string()] {
+        let s = app.page_login(&clerk).await;
+        let r = app.get(&format!("/supervision/orders/{id}"), &s).await;
+        assert_eq!(r.status, StatusCode::OK, "{clerk}: {}", r.text());
+        assert!(
+            !r.text().contains("name=\"action\""),
+            "{clerk} sees, does not answer"
+        );
+        assert!(app
+            .get("/supervision/orders", &s)
+            .await
+            .text()
+            .contains("承诺期限将至"));
+        let home = app.get("/admin", &s).await.text();
+        assert!(home.contains("1 件待回复"), "{clerk}: {home}");
+    }
+    // The center manager who answers for it follows the case from the staff workbench and opens
+    // it (they were sent to the applicant's view and refused before).
+    let mgr = app.page_login(MGR_COUNTY).await;
+    assert!(app.get("/cases", &mgr).await.text().contains("办件工作台"));
+    let all = app.get("/cases?q=all", &mgr).await.text();
+    assert!(all.contains(n.as_str()), "{all}");
+    let r = app.get(&format!("/cases/{n}"), &mgr).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(
+        !r.text().contains("可执行的操作"),
+        "the manager reads, does not act"
+    );
+    assert!(app.get("/admin", &mgr).await.text().contains("1 件待回复"));
     // A township supervisor elsewhere cannot see it.
     let other = app.page_login(SUP_TOWNSHIP_B).await;
     assert_eq!(

@@ -40,6 +40,17 @@ pub async fn index(State(state): State<AppState>, PageUser(u): PageUser) -> Page
         .into_iter()
         .filter(|y| !cal.is_year_loaded(*y))
         .collect();
+    // The orders this user follows or answers: those still waiting for the unit's reply.
+    let orders = app::supervision_orders::list(&state, &u).await?;
+    let waiting_orders: Vec<_> = orders
+        .iter()
+        .filter(|o| o.status == store::OrderStatus::Open)
+        .collect();
+    let waiting = waiting_orders.len();
+    let late = waiting_orders
+        .iter()
+        .filter(|o| o.reply_due < today)
+        .count();
     let body = html! {
         h1 { "工作台" }
         @if u.can_anywhere(Action::ManageCalendar) || u.can_anywhere(Action::ReadCalendar) {
@@ -55,6 +66,20 @@ pub async fn index(State(state): State<AppState>, PageUser(u): PageUser) -> Page
             h2 { "我的角色" }
             table { thead { tr { th { "角色" } th { "管辖范围" } } }
                 tbody { @for g in u.grants() { tr { td { (g.role.label()) } td { (g.region_code) " · " (g.region_level.label()) } } } } }
+        }
+        @if u.can_anywhere(Action::ReadCases) || !orders.is_empty() {
+            h2 { "待办" }
+            div.grid {
+                @if u.can_anywhere(Action::ReadCases) { a.card href="/cases" { strong { "办件工作台" } p.hint { "本辖区办件:待预审、待审查、待决定、待送达" } } }
+                a.card href="/supervision/orders" {
+                    strong { "督办单" }
+                    p.hint {
+                        @if waiting == 0 { "暂无待回复的督办单" } @else { (waiting) " 件待回复" }
+                        @if late > 0 { "," span.err { (late) " 件已逾期" } }
+                    }
+                }
+                @if u.can_anywhere(Action::ReadFees) { a.card href="/fees" { strong { "收费日报" } p.hint { "当日票据、汇总与对账" } } }
+            }
         }
         div.grid {
             @if u.can_anywhere(Action::ReadRegions) { a.card href="/admin/regions" { strong { "区划与服务场所" } p.hint { "四级网络、中心与服务室、窗口、进驻部门" } } }

@@ -79,7 +79,7 @@ pub async fn workbench(
     PageUser(u): PageUser,
     Query(q): Query<QueueQuery>,
 ) -> PageResult {
-    let staff = u.can_anywhere(Action::HandleCases) || u.can_anywhere(Action::Supervise);
+    let staff = u.can_anywhere(Action::ReadCases);
     let tabs: Vec<(&str, &str)> = if staff {
         vec![
             ("prereview", "待预审"),
