@@ -51,6 +51,97 @@ pub async fn directory(state: &Services, u: &User) -> Result<(Vec<User>, Vec<Reg
     ))
 }
 
+/// What the people page asks for: text in the username or name, a region subtree (home region),
+/// a role, a department (of any grant), and the page (from 1).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserQuery {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub page: Option<u32>,
+}
+
+/// How many people a page shows.
+pub const USERS_PAGE: usize = 50;
+
+/// A page of the people the caller may read, with what the filters offer.
+pub struct UserPage {
+    pub rows: Vec<User>,
+    /// How many match the filters in all.
+    pub total: usize,
+    pub page: u32,
+    pub pages: u32,
+    pub regions: Vec<Region>,
+    pub departments: Vec<domain::region::Department>,
+}
+
+/// The people page: search and filters over the users the caller may read, a page at a time.
+pub async fn search(state: &Services, u: &User, q: &UserQuery) -> Result<UserPage> {
+    let (all, regions) = directory(state, u).await?;
+    let departments = state
+        .store
+        .list_departments(&u.scope(Action::ReadUsers))
+        .await?;
+    let text = q.text.trim().to_lowercase();
+    let region = match q.region.trim() {
+        "" => None,
+        c => Some(
+            regions
+                .iter()
+                .find(|r| r.code.as_str() == c)
+                .ok_or_else(|| {
+                    Error::bad_field("invalid_region_code", "region", "区划不在您的管辖范围内")
+                })?,
+        ),
+    };
+    let role = match q.role.trim() {
+        "" => None,
+        r => Some(
+            Role::parse(r).ok_or_else(|| Error::bad_field("invalid_role", "role", "角色无效"))?,
+        ),
+    };
+    let department: Option<i64> = match q.department.trim() {
+        "" => None,
+        d => Some(
+            d.parse()
+                .map_err(|_| Error::bad_field("invalid_department", "department", "部门无效"))?,
+        ),
+    };
+    let matching: Vec<User> = all
+        .into_iter()
+        .filter(|x| {
+            text.is_empty()
+                || x.username.to_lowercase().contains(&text)
+                || x.display_name.to_lowercase().contains(&text)
+        })
+        .filter(|x| region.is_none_or(|r| r.code.contains(r.level, &x.home_region)))
+        .filter(|x| role.is_none_or(|role| x.grants.iter().any(|g| g.role == role)))
+        .filter(|x| department.is_none_or(|d| x.grants.iter().any(|g| g.department_id == Some(d))))
+        .collect();
+    let total = matching.len();
+    let pages = total.div_ceil(USERS_PAGE).max(1) as u32;
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let rows = matching
+        .into_iter()
+        .skip((page as usize - 1) * USERS_PAGE)
+        .take(USERS_PAGE)
+        .collect();
+    Ok(UserPage {
+        rows,
+        total,
+        page,
+        pages,
+        regions,
+        departments,
+    })
+}
+
 /// One user, if the caller may read them.
 pub async fn get(state: &Services, u: &User, id: i64) -> Result<User> {
     let user = state
@@ -135,6 +226,79 @@ async fn audit(
     )
     .await?;
     Ok(())
+}
+
+/// The people page's edit of an account: name, phone, home region.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ProfileInput {
+    pub display_name: String,
+    #[serde(default)]
+    pub phone: String,
+    pub home_region: String,
+}
+
+/// Changes a user's name, phone and home region: whoever may open such an account (over both the
+/// old and the new home region) and give every role it holds. Audited by which fields changed,
+/// never their values (the phone is personal data).
+pub async fn update_profile(state: &Services, u: &User, id: i64, b: &ProfileInput) -> Result<User> {
+    let target = managed(state, u, id).await?;
+    if !MAY_CREATE
+        .iter()
+        .any(|a| u.authorize(*a, &target.home_region).is_ok())
+    {
+        return Err(Error::Forbidden);
+    }
+    let mut e = ValidationErrors::default();
+    let name = b.display_name.trim();
+    if name.is_empty() {
+        e.push("display_name", "required", "姓名不能为空");
+    }
+    domain::limits::check(&mut e, "display_name", name, domain::limits::NAME);
+    let phone = b.phone.trim();
+    if !phone.is_empty() && !domain::identity::valid_mobile(phone) {
+        e.push("phone", "invalid_phone", "手机号应为11位数字");
+    }
+    let home = match RegionCode::parse(b.home_region.trim()) {
+        Ok(c) if state.store.get_region(&c).await?.is_some() => Some(c),
+        _ => {
+            e.push("home_region", "region_not_found", "所属区划不存在");
+            None
+        }
+    };
+    if let Some(h) = &home {
+        if !MAY_CREATE.iter().any(|a| u.authorize(*a, h).is_ok()) {
+            e.push(
+                "home_region",
+                "region_out_of_scope",
+                "所属区划不在您的管辖范围内",
+            );
+        }
+    }
+    e.into_result(())?;
+    let home = home.expect("validated above");
+    let mut changed = vec![];
+    if name != target.display_name {
+        changed.push("姓名");
+    }
+    if phone != target.phone {
+        changed.push("手机号");
+    }
+    if home != target.home_region {
+        changed.push("所属区划");
+    }
+    if changed.is_empty() {
+        return Ok(target);
+    }
+    state.store.update_profile(id, name, phone, &home).await?;
+    audit(
+        state,
+        u,
+        AuditAction::UserUpdated,
+        id,
+        format!("{}:{}", target.username, changed.join("、")),
+    )
+    .await?;
+    get_any(state, id).await
 }
 
 /// Activates or deactivates a user (never oneself); a deactivated user's sessions end.

@@ -35,6 +35,8 @@ pub enum AuditAction {
     UserActivated,
     UserDeactivated,
     GrantsChanged,
+    /// A user's name, phone or home region changed (the people page's edit).
+    UserUpdated,
     SettingsChanged,
     CatalogPublished,
     CalendarImported,
@@ -69,6 +71,7 @@ impl AuditAction {
             AuditAction::UserActivated => "启用账户",
             AuditAction::UserDeactivated => "停用账户",
             AuditAction::GrantsChanged => "变更角色授权",
+            AuditAction::UserUpdated => "修改账户信息",
             AuditAction::SettingsChanged => "修改设置或规则",
             AuditAction::CatalogPublished => "发布事项",
             AuditAction::CalendarImported => "导入工作日历",

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use domain::access::{Grant, Role, Scope};
-use domain::region::Level;
+use domain::region::{Level, RegionCode};
 use std::collections::HashMap;
 use store::vault::{Field, Vault};
 use store::{NewUser, Result, StoreError, User, UserStore};
@@ -257,6 +257,22 @@ impl UserStore for PgStore {
         self.update_user(
             "UPDATE users SET active = $2 WHERE id = $1",
             &[&user_id, &active],
+        )
+        .await
+    }
+
+    async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: &str,
+        home_region: &RegionCode,
+    ) -> Result<()> {
+        let _changed = self.accounts.bump_on_drop();
+        let phone = self.vault().seal_text(Field::UserPhone, phone);
+        self.update_user(
+            "UPDATE users SET display_name = $2, phone = $3, home_region = $4 WHERE id = $1",
+            &[&user_id, &display_name, &phone, &home_region.as_str()],
         )
         .await
     }

@@ -7,7 +7,7 @@ use crate::{
 use async_trait::async_trait;
 use chrono::{DateTime, SubsecRound, Utc};
 use domain::access::{Grant, Role, Scope};
-use domain::region::Level;
+use domain::region::{Level, RegionCode};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row, Transaction};
 use store::vault::{Field, Vault};
 use store::{NewUser, Result, Session, SessionStore, StoreError, User, UserStore};
@@ -255,6 +255,29 @@ impl UserStore for SqliteStore {
                 .prepare_cached("UPDATE users SET active = ?2 WHERE id = ?1")
                 .db()?
                 .execute(params![user_id, active])
+                .db()?;
+            one_user(n)
+        })
+        .await
+    }
+
+    async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: &str,
+        home_region: &RegionCode,
+    ) -> Result<()> {
+        let _changed = self.inner.accounts.bump_on_drop();
+        let (name, region) = (display_name.to_string(), home_region.as_str().to_string());
+        let phone = self.vault().seal_text(Field::UserPhone, phone);
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE users SET display_name = ?2, phone = ?3, home_region = ?4 WHERE id = ?1",
+                )
+                .db()?
+                .execute(params![user_id, name, phone, region])
                 .db()?;
             one_user(n)
         })

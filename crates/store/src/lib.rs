@@ -202,6 +202,14 @@ pub trait UserStore: Send + Sync {
     async fn set_grants(&self, user_id: i64, grants: &[Grant]) -> Result<()>;
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
     async fn set_active(&self, user_id: i64, active: bool) -> Result<()>;
+    /// Changes a user's name, phone and home region (the people page's edit).
+    async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: &str,
+        home_region: &RegionCode,
+    ) -> Result<()>;
     /// Records a failed login; returns the new consecutive failure count.
     async fn record_login_failure(
         &self,

@@ -134,6 +134,9 @@ pub struct UserForm {
     pub role: String,
     #[serde(default)]
     pub region: String,
+    /// The department of a departmental role (审批人员, 部门负责人, a department's window), by id.
+    #[serde(default)]
+    pub department: String,
 }
 
 impl UserForm {
@@ -147,7 +150,8 @@ impl UserForm {
             grants: vec![crate::api::users::GrantInput {
                 role: self.role,
                 region_code: self.region,
-                department_id: None,
+                // Not a number: no department (the field offers only ids).
+                department_id: self.department.trim().parse().ok(),
             }],
         }
     }

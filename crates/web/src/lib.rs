@@ -82,7 +82,16 @@ pub fn app(state: AppState) -> Router {
             "/admin/regions/{code}/children",
             post(admin::add_child_region),
         )
-        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route(
+            "/admin/users",
+            get(pages::people::users).post(pages::people::create_user),
+        )
+        .route(
+            "/admin/users/{id}",
+            get(pages::people::user_page).post(pages::people::save_profile),
+        )
+        .route("/admin/users/{id}/active", post(pages::people::save_active))
+        .route("/admin/users/{id}/grants", post(pages::people::save_grants))
         .route(
             "/admin/users/{id}/password",
             get(pages::account::admin_reset_page).post(pages::account::admin_reset_submit),

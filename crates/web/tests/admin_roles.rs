@@ -14,6 +14,7 @@ both_backends!(
     grant_changes_are_the_security_administrators,
     each_administrator_does_only_its_own_work,
     the_security_administrator_lifts_a_lock,
+    the_people_page_searches_pages_and_edits,
 );
 
 fn grant(role: &str, region: &str) -> Value {
@@ -246,7 +247,7 @@ async fn the_security_administrator_lifts_a_lock(app: TestApp) {
     let page = app.page_login(SECURITY_ADMIN).await;
     let unlock = format!("/admin/users/{id}/unlock");
     assert!(app
-        .get("/admin/users", &page)
+        .get(&format!("/admin/users?text={CLERK_TOWNSHIP_A}"), &page)
         .await
         .text()
         .contains(&unlock));
@@ -270,4 +271,257 @@ async fn the_security_administrator_lifts_a_lock(app: TestApp) {
         .collect();
     assert_eq!(unlocks.len(), 2);
     assert_eq!(unlocks[0].object, format!("user:{id}"));
+}
+
+/// The people page (issue 19, finding 9): search by name, filters by region, role and department,
+/// paging; a new account's grant with its department; an account's page edits its name, phone and
+/// region (a failing form keeps what was typed), switches it off, and — the security
+/// administrator — changes its grants row by row, department included.
+async fn the_people_page_searches_pages_and_edits(app: TestApp) {
+    let admin = app.page_login(ADMIN).await;
+    let all = app.get("/admin/users", &admin).await;
+    assert_eq!(all.status, StatusCode::OK);
+    let total = app
+        .store
+        .list_users(&domain::Scope::All)
+        .await
+        .unwrap()
+        .len();
+    let pages = total.div_ceil(50);
+    assert!(pages > 1, "the demo city has {total} people");
+    let text = all.text();
+    assert!(
+        text.contains(&format!("共 {total} 人,第 1/{pages} 页")),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("<a href=\"/admin/users/").count(),
+        50,
+        "one page of 50"
+    );
+    let last = app
+        .get(&format!("/admin/users?page={pages}"), &admin)
+        .await
+        .text();
+    assert!(last.contains(&format!("第 {pages}/{pages} 页")));
+    assert!(!last.contains("下一页") && last.contains("上一页"));
+    // By name (the display name too), by role, by region, by department.
+    let shiqiao = app
+        .store
+        .find_user(CLERK_TOWNSHIP_A)
+        .await
+        .unwrap()
+        .unwrap();
+    let found = app
+        .get(
+            &format!("/admin/users?text={}", urlencode(&shiqiao.display_name)),
+            &admin,
+        )
+        .await
+        .text();
+    assert!(found.contains(CLERK_TOWNSHIP_A));
+    assert!(!found.contains(CLERK_TOWNSHIP_B), "only those of that name");
+    let heads = app
+        .get(
+            &format!("/admin/users?role=department_head&region={COUNTY}"),
+            &admin,
+        )
+        .await
+        .text();
+    assert!(heads.contains(HEAD_COUNTY_MZ), "a county head");
+    assert!(
+        !heads.contains(CLERK_TOWNSHIP_A) && !heads.contains("head.city."),
+        "only county heads"
+    );
+    let township = app
+        .get(&format!("/admin/users?region={TOWNSHIP_B}"), &admin)
+        .await
+        .text();
+    assert!(township.contains(CLERK_TOWNSHIP_B) && !township.contains(CLERK_TOWNSHIP_A));
+    let depts = app
+        .store
+        .list_departments(&domain::Scope::All)
+        .await
+        .unwrap();
+    let mz = depts
+        .iter()
+        .find(|d| d.code == "mz" && d.region_code.as_str() == COUNTY)
+        .expect("the county's 民政局");
+    let in_mz = app
+        .get(&format!("/admin/users?department={}", mz.id), &admin)
+        .await
+        .text();
+    assert!(in_mz.contains(REVIEWER_COUNTY_MZ) && !in_mz.contains(CLERK_TOWNSHIP_A));
+
+    // A new reviewer with the department chosen on the form.
+    let dept = mz.id.to_string();
+    let r = app
+        .post_form(
+            "/admin/users",
+            &admin,
+            &[
+                ("username", "rev.new.mz"),
+                ("display_name", "新审批员"),
+                ("phone", "13800000009"),
+                ("password", "Xinyuan-7319"),
+                ("role", "reviewer"),
+                ("region", COUNTY),
+                ("department", &dept),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let made = app.store.find_user("rev.new.mz").await.unwrap().unwrap();
+    assert_eq!(made.grants[0].department_id, Some(mz.id));
+    let account = format!("/admin/users/{}", made.id);
+    assert!(r.location().starts_with(&account));
+
+    // Its page: a bad phone comes back with what was typed and the error beside the field.
+    let r = app
+        .post_form(
+            &account,
+            &admin,
+            &[
+                ("display_name", "新审批员(改)"),
+                ("phone", "12345"),
+                ("home_region", COUNTY),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text();
+    assert!(page.contains("value=\"新审批员(改)\""), "{page}");
+    assert!(
+        page.contains("value=\"12345\"") && page.contains("手机号应为11位数字"),
+        "{page}"
+    );
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
+    let r = app
+        .post_form(
+            &account,
+            &admin,
+            &[
+                ("display_name", "新审批员(改)"),
+                ("phone", "13900000009"),
+                ("home_region", TOWNSHIP_A),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let edited = app.store.get_user(made.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            edited.display_name.as_str(),
+            edited.phone.as_str(),
+            edited.home_region.as_str()
+        ),
+        ("新审批员(改)", "13900000009", TOWNSHIP_A)
+    );
+    assert!(app
+        .get(&format!("{account}?done=profile"), &admin)
+        .await
+        .text()
+        .contains("账户信息已保存"));
+    // Off, and its sessions end.
+    let s = app.api_login_with("rev.new.mz", "Xinyuan-7319").await;
+    let r = app
+        .post_form(
+            &format!("{account}/active"),
+            &admin,
+            &[("active", "false")],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(!app.store.get_user(made.id).await.unwrap().unwrap().active);
+    assert_eq!(
+        app.get("/api/v1/me", &s).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // The administrator does not change roles; the security administrator does, row by row.
+    assert!(!app.get(&account, &admin).await.text().contains("保存授权"));
+    let sec = app.page_login(SECURITY_ADMIN).await;
+    let zrzy = depts
+        .iter()
+        .find(|d| d.code != "mz" && d.region_code.as_str() == COUNTY)
+        .expect("another county department");
+    let (mz_id, zrzy_id) = (mz.id.to_string(), zrzy.id.to_string());
+    let r = app
+        .post_form(
+            &format!("{account}/grants"),
+            &sec,
+            &[
+                ("role_0", "reviewer"),
+                ("region_0", COUNTY),
+                ("department_0", &mz_id),
+                ("role_1", "department_head"),
+                ("region_1", COUNTY),
+                ("department_1", &zrzy_id),
+                ("role_2", ""),
+                ("region_2", COUNTY),
+                ("department_2", ""),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let g = app.store.get_user(made.id).await.unwrap().unwrap().grants;
+    assert_eq!(g.len(), 2, "the empty row is not a grant");
+    assert!(g
+        .iter()
+        .any(|g| g.role == domain::Role::DepartmentHead && g.department_id == Some(zrzy.id)));
+    // A department elsewhere than the grant's region is refused at its row, with the rows kept.
+    let far = depts
+        .iter()
+        .find(|d| d.region_code.as_str() == OTHER_COUNTY)
+        .expect("a department of the other county");
+    let far_id = far.id.to_string();
+    let r = app
+        .post_form(
+            &format!("{account}/grants"),
+            &sec,
+            &[
+                ("role_0", ""),
+                ("region_0", COUNTY),
+                ("department_0", ""),
+                ("role_1", "reviewer"),
+                ("region_1", TOWNSHIP_A),
+                ("department_1", &far_id),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("部门不存在或不在该区划"), "{page}");
+    let row_1 = page
+        .split("id=\"department_1\"")
+        .nth(1)
+        .expect("row 1 kept");
+    assert!(
+        row_1
+            .split("</select>")
+            .next()
+            .unwrap()
+            .contains(&format!("value=\"{far_id}\" selected")),
+        "the row as typed"
+    );
+    assert_eq!(
+        app.store
+            .get_user(made.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .grants
+            .len(),
+        2,
+        "nothing changed"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
 }

@@ -1,7 +1,7 @@
 //! Sign-in counters, password state, reset codes, a user's sessions.
 
 use super::network::session;
-use super::{at, new_user, seed_regions, TOWN};
+use super::{at, code, new_user, seed_regions, StoreError, TOWN, VILLAGE};
 use crate::credentials::ResetCode;
 use crate::Store;
 use chrono::Duration;
@@ -377,6 +377,27 @@ pub async fn account_changes_move_the_accounts_versions<S: Store + ?Sized>(store
         store.require_password_change(uid).await.unwrap()
     );
     moves!("deactivate", store.set_active(uid, false).await.unwrap());
+    moves!(
+        "profile",
+        store
+            .update_profile(uid, "张 三", "13900000001", &code(VILLAGE))
+            .await
+            .unwrap()
+    );
+    let edited = store.get_user(uid).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            edited.display_name.as_str(),
+            edited.phone.as_str(),
+            edited.home_region.as_str()
+        ),
+        ("张 三", "13900000001", VILLAGE),
+        "the profile as edited, the phone opened again"
+    );
+    assert!(matches!(
+        store.update_profile(uid + 1000, "x", "", &code(TOWN)).await,
+        Err(StoreError::NotFound(_))
+    ));
     moves!("failure", {
         store.record_login_failure(uid, None).await.unwrap();
     });

@@ -4,14 +4,14 @@
 use super::{csrf_input, field_errors, layout, public::item_guide, PageError, PageResult};
 use crate::auth::{Authed, PageUser};
 use crate::error::AppError;
-use crate::forms::{self, ItemForm, PlaceForm, RegionForm, UserForm};
+use crate::forms::{self, ItemForm, PlaceForm, RegionForm};
 use crate::ids;
 use crate::pages::Form;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, NaiveDate};
-use domain::access::{may_grant, Action, Role};
+use domain::access::Action;
 use domain::calendar::DayKind;
 use domain::catalog::ItemStatus;
 use domain::region::{construction_standard, ServicePlace};
@@ -290,122 +290,7 @@ pub async fn add_child_region(
     Ok((status, layout(&parent.name, Some(&u), body)).into_response())
 }
 
-// ---------- users ----------
-
-pub async fn users(State(state): State<AppState>, PageUser(u): PageUser) -> PageResult {
-    users_page(&state, &u, &UserForm::default(), &[]).await
-}
-
-async fn users_page(
-    state: &AppState,
-    u: &Authed,
-    form: &UserForm,
-    errs: &[FieldError],
-) -> PageResult {
-    let (users, regions) = app::users::directory(state, u).await?;
-    let region_name = |c: &RegionCode| {
-        regions
-            .iter()
-            .find(|r| &r.code == c)
-            .map(|r| r.name.clone())
-            .unwrap_or_else(|| c.to_string())
-    };
-    let can_create = [
-        Action::ManageUsers,
-        Action::ManageStaff,
-        Action::ManageGrants,
-    ]
-    .iter()
-    .any(|a| u.can_anywhere(*a));
-    let can_reset = u.can_anywhere(Action::ManageCredentials);
-    let grantable: Vec<Role> = Role::ALL
-        .into_iter()
-        .filter(|r| {
-            u.grants()
-                .iter()
-                .any(|g| may_grant(u.grants(), *r, &g.region_code))
-        })
-        .collect();
-    let status = if errs.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let body = html! {
-        h1 { "人员与权限" }
-        p.hint { "仅显示您管辖范围内的人员。" }
-        div.table-wrap { table {
-            thead { tr { th { "用户名" } th { "姓名" } th { "所属区划" } th { "角色与范围" } th { "状态" } th { "" } } }
-            tbody { @for x in &users { tr {
-                td { (x.username) } td { (x.display_name) } td { (region_name(&x.home_region)) }
-                td { @for g in &x.grants { span.tag { (g.role.label()) "@" (region_name(&g.region_code)) } } }
-                td { @if !x.active { "已停用" } @else if x.locked_until.is_some() { "已锁定" } @else { "正常" } }
-                td { @if can_reset && x.id != u.user.id {
-                    a href=(format!("/admin/users/{}/password", x.id)) { "重置密码" }
-                    form.inline method="post" action=(format!("/admin/users/{}/unlock", x.id)) {
-                        (csrf_input(u)) button.secondary type="submit" { "解除锁定" }
-                    }
-                    form.inline method="post" action=(format!("/admin/users/{}/second-factor/reset", x.id)) {
-                        (csrf_input(u)) button.secondary type="submit" { "重置双因素认证" }
-                    }
-                } }
-            } } }
-        } }
-        @if can_create {
-            h2 { "新增人员" }
-            @if !errs.is_empty() { div.notice.bad role="alert" { "请修改标出的内容。" } }
-            form.stack method="post" action="/admin/users" {
-                (csrf_input(u))
-                label for="username" { "用户名" } input #username type="text" name="username" value=(form.username) required autocomplete="off"; (field_errors(errs, "username"))
-                label for="display_name" { "姓名" } input #display_name type="text" name="display_name" value=(form.display_name) required; (field_errors(errs, "display_name"))
-                label for="phone" { "手机号" } input #phone type="tel" name="phone" value=(form.phone); (field_errors(errs, "phone"))
-                label for="password" { "初始密码" } input #password type="password" name="password" autocomplete="new-password" required; (field_errors(errs, "password"))
-                label for="role" { "角色" }
-                select #role name="role" { @for r in &grantable { option value=(r.as_str()) selected[form.role == r.as_str()] { (r.label()) } } }
-                (field_errors(errs, "role"))
-                label for="region" { "管辖区划" }
-                select #region name="region" { @for r in &regions { option value=(r.code) selected[form.region == r.code.as_str()] { (r.code) " " (r.name) } } }
-                (field_errors(errs, "region"))
-                div.actions { button type="submit" { "创建" } }
-            }
-        }
-    };
-    Ok((status, layout("人员与权限", Some(u), body)).into_response())
-}
-
-pub async fn create_user(
-    State(state): State<AppState>,
-    PageUser(u): PageUser,
-    Form(f): Form<UserForm>,
-) -> PageResult {
-    match crate::api::users::create_user_checked(&state, &u, &f.clone().into_request()).await {
-        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
-        Err(AppError::Validation(v)) => users_page(&state, &u, &f, &v.errors).await,
-        Err(AppError::BadRequest {
-            code,
-            message,
-            field,
-        }) => {
-            users_page(
-                &state,
-                &u,
-                &f,
-                &[FieldError::new(field.unwrap_or_default(), code, message)],
-            )
-            .await
-        }
-        Err(AppError::Conflict { code, message }) => {
-            users_page(
-                &state,
-                &u,
-                &f,
-                &[FieldError::new("username", code, message)],
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
+// ---------- users: see `people` ----------
 
 // ---------- catalog ----------
 

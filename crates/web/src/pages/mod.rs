@@ -7,6 +7,7 @@ pub mod cases;
 pub mod documents;
 pub mod feedback;
 pub mod fees;
+pub mod people;
 pub mod public;
 pub mod record;
 pub mod second_factor;
