@@ -27,6 +27,7 @@ pub mod keys;
 pub mod lookups;
 pub mod passwords;
 pub mod personal;
+pub mod portal;
 pub mod queues;
 pub mod regions;
 pub mod second_factor;

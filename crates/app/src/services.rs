@@ -192,6 +192,11 @@ pub struct Caches {
     pub generation: std::sync::atomic::AtomicU64,
     /// Signed-in sessions with their users, while no account changed (`session_cache`).
     pub sessions: crate::session_cache::SessionCache,
+    /// The portal's name and footer (`portal`), read by every page.
+    pub portal: RwLock<Option<Arc<crate::portal::Portal>>>,
+    /// Filings by item, with when they were counted (`portal::popular_items`).
+    #[allow(clippy::type_complexity)]
+    pub popular: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<(String, i64)>>)>>,
 }
 
 /// How many recently written cases a process keeps: the cases in work at once (a window's clerk
@@ -210,6 +215,8 @@ impl Default for Caches {
             refreshed: tokio::sync::watch::channel(0).0,
             generation: Default::default(),
             sessions: Default::default(),
+            portal: Default::default(),
+            popular: Default::default(),
         }
     }
 }
@@ -341,6 +348,11 @@ impl Services {
         }
         if is(&["accounts"]) {
             self.caches.sessions.changed_elsewhere();
+        }
+        if is(&[format!("setting:{}", crate::portal::PORTAL_SETTING).as_str()]) {
+            crate::portal::reload(self)
+                .await
+                .map_err(|e| store::StoreError::Backend(e.to_string()))?;
         }
         if is(&["catalog", synonyms.as_str()]) {
             self.reload_search().await?;

@@ -154,6 +154,14 @@ pub async fn load(store: &dyn Store, password_hash: &str) -> Result<bool, StoreE
     if store.get_setting(LOADED_SETTING).await?.is_some() {
         return Ok(false);
     }
+    // The demo city's portal (`app::portal`, setting `portal`): its name and footer. The filing
+    // numbers are made up and say so.
+    store
+        .set_setting(
+            "portal",
+            r#"{"city":"青川市","host_unit":"青川市人民政府办公室(演示)","icp":"演示ICP备00000000号","site_code":"3399000001","hotline":"12345"}"#,
+        )
+        .await?;
     let regions = regions();
     let by_code: HashMap<&RegionCode, &Region> = regions.iter().map(|r| (&r.code, r)).collect();
     for r in &regions {

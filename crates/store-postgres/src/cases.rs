@@ -990,6 +990,19 @@ impl CaseStore for PgStore {
             .get(0))
     }
 
+    async fn item_filing_counts(&self, limit: u32) -> Result<Vec<(String, i64)>> {
+        let conn = self.conn().await?;
+        let rows = conn
+            .query(
+                "SELECT item_code, COUNT(*) AS n FROM cases GROUP BY item_code
+                 ORDER BY n DESC, item_code LIMIT $1",
+                &[&i64::from(limit)],
+            )
+            .await
+            .map_err(db)?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     async fn counter_value(&self, name: &str, scope: &str) -> Result<i64> {
         self.counter_value_(name, scope).await
     }

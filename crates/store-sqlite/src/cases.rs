@@ -747,6 +747,22 @@ impl CaseStore for SqliteStore {
         .await
     }
 
+    async fn item_filing_counts(&self, limit: u32) -> Result<Vec<(String, i64)>> {
+        self.read(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT item_code, COUNT(*) AS n FROM cases GROUP BY item_code
+                     ORDER BY n DESC, item_code LIMIT ?1",
+                )
+                .db()?;
+            let rows = st
+                .query_map([i64::from(limit)], |r| Ok((r.get(0)?, r.get(1)?)))
+                .db()?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().db()
+        })
+        .await
+    }
+
     async fn counter_value(&self, name: &str, scope: &str) -> Result<i64> {
         self.counter_value_(name, scope).await
     }

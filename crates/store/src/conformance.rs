@@ -107,6 +107,7 @@ macro_rules! conformance_tests {
             case_import_all_or_nothing,
             fee_ledger_lines_and_void_receipts,
             cases_listed_by_filter,
+            cases_counted_by_item,
             case_list_scoped_pages,
             case_period_figures,
             case_numbers_page,

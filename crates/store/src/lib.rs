@@ -431,6 +431,9 @@ pub trait CaseStore: Send + Sync {
     /// The next value of a named counter within a scope, starting at 1; unique under concurrent
     /// callers on every backend (case numbers, receipt numbers, licence numbers).
     async fn next_counter(&self, name: &str, scope: &str) -> Result<i64>;
+    /// How many cases were filed of each item (by code), most first, then by code; at most
+    /// `limit` (the portal's 热门服务). A whole-table count: callers cache it.
+    async fn item_filing_counts(&self, limit: u32) -> Result<Vec<(String, i64)>>;
     /// The current value of a named counter in a scope (0 when nothing was issued).
     async fn counter_value(&self, name: &str, scope: &str) -> Result<i64>;
     /// A center's fee ledger from day `from` to day `until` (inclusive), in time order.

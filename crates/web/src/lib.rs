@@ -136,6 +136,10 @@ pub fn app(state: AppState) -> Router {
             post(admin::calendar_import.layer(limits::staff_form())),
         )
         .route("/admin/calendar/closures", post(admin::add_closure))
+        .route(
+            "/admin/portal",
+            get(admin::portal_page).post(admin::save_portal),
+        )
         .route("/cases", get(pages::cases::workbench))
         .route(
             "/cases/new",
@@ -213,6 +217,10 @@ pub fn app(state: AppState) -> Router {
             auth::session_layer,
         ))
         .layer(axum::middleware::from_fn(with_source))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            portal_scope,
+        ))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             security_headers,
@@ -226,6 +234,18 @@ pub fn app(state: AppState) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(request_span)),
         )
         .with_state(state)
+}
+
+/// Runs the request with the portal's name and footer at hand for every page's frame.
+async fn portal_scope(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::http::Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // A store that cannot be read answers the request itself with its error; the frame then
+    // says only the platform's name.
+    let portal = app::portal::current(&state).await.unwrap_or_default();
+    pages::PORTAL.scope(portal, next.run(req)).await
 }
 
 /// Runs the request with its client's address known to the audit log (`app::audit::SOURCE`): the

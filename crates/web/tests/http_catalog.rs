@@ -6,6 +6,7 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
+use common::cases::{window_case, CLERK, FOOD};
 use common::{anon, TestApp};
 use demo::*;
 use serde_json::json;
@@ -17,6 +18,7 @@ both_backends!(
     catalog_search_understands_pinyin_and_maintained_synonyms,
     an_import_cannot_take_over_another_regions_item,
     csv_export_neutralises_formulas,
+    the_home_page_follows_portal_conventions,
 );
 
 /// A catalog item whose name starts with `=` is exported to CSV as text (`'=…`), not as a formula
@@ -495,4 +497,93 @@ async fn an_import_cannot_take_over_another_regions_item(app: TestApp) {
     let now = app.get("/api/v1/catalog/T-900", &anon()).await.json();
     assert_eq!(now["version"], 1);
     assert_eq!(now["region_code"], TOWNSHIP_A);
+}
+
+/// The home page as a government portal has it (issue 19, finding 11): the city's site name,
+/// 个人办事 / 法人办事, a case-lookup box, 好差评, 热门服务 in the order of filings, and a footer
+/// with 主办单位, ICP备案号, 网站标识码 and the hotline — settings the system administrator edits
+/// (a bad value is refused beside its field, with what was typed kept).
+async fn the_home_page_follows_portal_conventions(app: TestApp) {
+    // Filings: the food licence twice, the most of any item.
+    let clerk = app.api_login(CLERK).await;
+    window_case(&app, FOOD, &clerk).await;
+    window_case(&app, FOOD, &clerk).await;
+    let home = app.get("/", &anon()).await;
+    assert_eq!(home.status, StatusCode::OK);
+    let html = home.text();
+    assert!(
+        html.contains("<h1>青川市政务服务网</h1>"),
+        "the demo city's name"
+    );
+    assert!(html.contains("<title>首页 - 青川市政务服务网</title>"));
+    assert!(html.contains("href=\"/catalog?object=person\"") && html.contains("个人办事"));
+    assert!(html.contains("href=\"/catalog?object=enterprise\"") && html.contains("法人办事"));
+    assert!(
+        html.contains("action=\"/lookup\"") && html.contains("name=\"code\""),
+        "a lookup box"
+    );
+    assert!(html.contains("href=\"/rate\"") && html.contains("好差评"));
+    let food = app.store.get_published(FOOD).await.unwrap().unwrap().name;
+    let popular = html
+        .split("热门服务")
+        .nth(1)
+        .expect("热门服务")
+        .split("</ol>")
+        .next()
+        .unwrap();
+    let first = popular.split("<li>").nth(1).expect("an item");
+    assert!(first.contains(&food), "the most filed first: {popular}");
+    assert!(html.contains("主办单位:青川市人民政府办公室(演示)"));
+    assert!(
+        html.contains("ICP备案号:演示ICP备00000000号") && html.contains("网站标识码:3399000001")
+    );
+    assert!(html.contains("服务热线 12345"));
+
+    // The administrator changes them; a bad site code comes back beside its field.
+    let admin = app.page_login(ADMIN).await;
+    let r = app
+        .post_form(
+            "/admin/portal",
+            &admin,
+            &[
+                ("city", "云溪县"),
+                ("host_unit", "云溪县人民政府办公室"),
+                ("icp", "演示ICP备1号"),
+                ("site_code", "33-99"),
+                ("hotline", "0570-12345"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text();
+    assert!(page.contains("网站标识码只能包含字母和数字") && page.contains("value=\"33-99\""));
+    assert!(
+        page.contains("value=\"云溪县人民政府办公室\""),
+        "what was typed is kept"
+    );
+    let r = app
+        .post_form(
+            "/admin/portal",
+            &admin,
+            &[
+                ("city", "云溪县"),
+                ("host_unit", "云溪县人民政府办公室"),
+                ("icp", "演示ICP备1号"),
+                ("site_code", "3399210001"),
+                ("hotline", "0570-12345"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = app.get("/catalog", &anon()).await.text();
+    assert!(html.contains("主办单位:云溪县人民政府办公室") && html.contains("服务热线 0570-12345"));
+    assert!(html.contains("云溪县政务服务网"));
+    // Only the system administrator edits them.
+    let sup = app.page_login(SUP_CITY).await;
+    assert_eq!(
+        app.get("/admin/portal", &sup).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -650,3 +650,28 @@ pub async fn case_results_published<S: CaseStore + ?Sized>(store: &S) {
     ghost.case_number = "no-such-case".to_string();
     assert_not_found(store.publish_result(&ghost).await);
 }
+
+/// Cases counted by item, most filed first, then by code; at most `limit` (the portal's 热门服务).
+pub async fn cases_counted_by_item<S: CaseStore + ?Sized>(store: &S) {
+    assert!(store.item_filing_counts(5).await.unwrap().is_empty());
+    for (i, item) in ["B-1", "A-2", "B-1", "C-3", "B-1", "A-2"]
+        .iter()
+        .enumerate()
+    {
+        let number = format!("330102001000-20260302-{:04}", i + 1);
+        let (mut case, events) = filed_case(&window_case(&number, TOWN, "2026-03-02T01:00:00Z"));
+        // The row's item code is the snapshot's.
+        case.filing.item.code = item.to_string();
+        store.create_case(&case, &events).await.unwrap();
+    }
+    let counts = store.item_filing_counts(5).await.unwrap();
+    assert_eq!(
+        counts,
+        vec![
+            ("B-1".to_string(), 3),
+            ("A-2".to_string(), 2),
+            ("C-3".to_string(), 1)
+        ]
+    );
+    assert_eq!(store.item_filing_counts(1).await.unwrap(), counts[..1]);
+}

@@ -86,6 +86,7 @@ pub async fn index(State(state): State<AppState>, PageUser(u): PageUser) -> Page
             @if u.can_anywhere(Action::ReadUsers) { a.card href="/admin/users" { strong { "人员与权限" } p.hint { "账户、角色与管辖范围" } } }
             @if u.can_anywhere(Action::ManageCatalog) { a.card href="/admin/catalog" { strong { "事项目录" } p.hint { "事项版本、发布、Excel 导入导出" } } }
             @if u.can_anywhere(Action::ReadCalendar) { a.card href="/admin/calendar" { strong { "工作日历" } p.hint { "节假日、调休、闭馆与期限计算" } } }
+            @if u.can_anywhere(Action::ManageUsers) { a.card href="/admin/portal" { strong { "门户信息" } p.hint { "城市名称、主办单位、备案号与服务热线" } } }
         }
     };
     Ok(page("工作台", &u, body))
@@ -715,6 +716,77 @@ pub fn parse_synonyms(text: &str) -> Result<Vec<(String, Vec<String>)>, domain::
         }
     }
     e.into_result(out)
+}
+
+// ---------- the portal ----------
+
+#[derive(Deserialize, Default)]
+pub struct Saved {
+    #[serde(default)]
+    saved: String,
+}
+
+pub async fn portal_page(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(q): Query<Saved>,
+) -> PageResult {
+    if !u.can_anywhere(Action::ManageUsers) {
+        return Err(PageError(AppError::Forbidden));
+    }
+    let p = app::portal::current(&state).await?;
+    portal_form(&u, &p, &[], !q.saved.is_empty())
+}
+
+fn portal_form(
+    u: &Authed,
+    p: &app::portal::Portal,
+    errs: &[FieldError],
+    saved: bool,
+) -> PageResult {
+    let field = |name: &str, label: &str, value: &str, hint: &str| {
+        let bad = errs.iter().any(|e| e.field == name);
+        html! {
+            label for=(name) { (label) }
+            input id=(name) type="text" name=(name) value=(value) aria-invalid=[bad.then_some("true")] aria-describedby=[(!hint.is_empty()).then(|| format!("{name}-hint"))];
+            @if !hint.is_empty() { p.hint id={ (name) "-hint" } { (hint) } }
+            (field_errors(errs, name))
+        }
+    };
+    let body = html! {
+        h1 { "门户信息" }
+        p.hint { "显示在每个页面的页头和页脚。" }
+        @if saved { div.notice.ok role="status" { "已保存。" } }
+        @if !errs.is_empty() { div.notice.bad role="alert" { "请修改标出的内容。" } }
+        form.stack method="post" action="/admin/portal" {
+            (csrf_input(u))
+            (field("city", "城市名称", &p.city, "如:青川市;页头显示为“青川市政务服务网”"))
+            (field("host_unit", "主办单位", &p.host_unit, ""))
+            (field("icp", "ICP备案号", &p.icp, ""))
+            (field("site_code", "网站标识码", &p.site_code, "政府网站标识码,字母和数字"))
+            (field("hotline", "服务热线", &p.hotline, "留空为 12345"))
+            div.actions { button type="submit" { "保存" } }
+        }
+    };
+    let status = if errs.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, layout("门户信息", Some(u), body)).into_response())
+}
+
+pub async fn save_portal(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Form(p): Form<app::portal::Portal>,
+) -> PageResult {
+    match app::portal::save(&state, &u, &p).await {
+        // Shown again on a new request, whose frame already says the new names.
+        Ok(_) => Ok(Redirect::to("/admin/portal?saved=1").into_response()),
+        Err(AppError::Validation(v)) => portal_form(&u, &p, &v.errors, false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn save_synonyms(

@@ -25,8 +25,36 @@ pub const CSS: &str = include_str!("../../static/app.css");
 /// The site's one script: CSP allows scripts from this site only, never inline.
 pub const JS: &str = include_str!("../../static/app.js");
 
+tokio::task_local! {
+    /// The portal's name and footer for the request being answered (set by `web::portal_scope`),
+    /// so every page's frame says whose site it is without each handler passing it.
+    pub static PORTAL: std::sync::Arc<app::portal::Portal>;
+}
+
+/// The portal of the request in hand (the defaults outside one).
+pub fn portal() -> std::sync::Arc<app::portal::Portal> {
+    PORTAL.try_with(|p| p.clone()).unwrap_or_default()
+}
+
+/// The site's footer: who runs it, its filing numbers, the hotline.
+fn footer(p: &app::portal::Portal) -> Markup {
+    html! {
+        footer.foot {
+            p { (p.site_name()) " · 市县乡村四级行政服务网络 · 服务热线 " (p.hotline()) " · " a href="/checkpoints" { "记录检查点" } }
+            @if !p.host_unit.is_empty() || !p.icp.is_empty() || !p.site_code.is_empty() {
+                p.filing {
+                    @if !p.host_unit.is_empty() { span { "主办单位:" (p.host_unit) } }
+                    @if !p.icp.is_empty() { span { "ICP备案号:" (p.icp) } }
+                    @if !p.site_code.is_empty() { span { "网站标识码:" (p.site_code) } }
+                }
+            }
+        }
+    }
+}
+
 /// The page frame: header with the navigation this user may use, main content, footer.
 pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
+    let site = portal();
     // A session that must first present its second factor or change its password is offered
     // none of the work it cannot reach yet.
     let nav_user = user.filter(|u| !u.session.second_factor_due && !u.session.password_change_due);
@@ -36,14 +64,14 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " - 一站 行政服务网络" }
+                title { (title) " - " (site.site_name()) }
                 link rel="stylesheet" href="/static/app.css";
             }
             body {
                 a.skip href="#main" { "跳到正文" }
                 header.top {
                     div.bar {
-                        a.logo href="/" { "一站" }
+                        a.logo href="/" { @if site.city.is_empty() { "一站" } @else { (site.city) " · 一站" } }
                         nav aria-label="主导航" {
                             a href="/catalog" { "办事指南" }
                             a href="/lookup" { "办件查询" }
@@ -83,7 +111,7 @@ pub fn layout(title: &str, user: Option<&Authed>, body: Markup) -> Markup {
                     }
                 }
                 main id="main" { (body) }
-                footer.foot { "一站 · 市县乡村四级行政服务网络 · 咨询投诉电话 12345 · " a href="/checkpoints" { "记录检查点" } }
+                (footer(&site))
                 script src="/static/app.js" {}
             }
         }

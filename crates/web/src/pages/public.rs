@@ -20,19 +20,52 @@ pub use app::lookups::{department_names, department_names_for};
 
 pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
     let items = app::catalog::list(&state, None, false).await?;
+    let popular = app::portal::popular_items(&state, 8).await?;
+    let site = super::portal();
     let mut themes: Vec<String> = items
         .iter()
         .flat_map(|i| i.themes.iter().cloned())
         .collect();
     themes.sort();
     themes.dedup();
+    let count = |o: ServiceObject| {
+        items
+            .iter()
+            .filter(|i| i.service_objects.contains(&o))
+            .count()
+    };
     let body = html! {
-        h1 { "一站式行政服务" }
+        h1 { (site.site_name()) }
         p.hint { "市、县、乡镇、村四级服务网络:小事不出村,大事不出乡。" }
         form.search role="search" method="get" action="/catalog" {
             label.skip for="q" { "搜索办事事项" }
             input #q type="search" name="q" placeholder="输入事项名称,如:建房、低保、营业执照";
             button type="submit" { "搜索" }
+        }
+        div.grid.portal-entries {
+            a.card.entry href={ "/catalog?object=" (ServiceObject::Person.as_str()) } {
+                strong { "个人办事" } p.hint { "户籍、社保、民政、建房等 " (count(ServiceObject::Person)) " 项" }
+            }
+            a.card.entry href={ "/catalog?object=" (ServiceObject::Enterprise.as_str()) } {
+                strong { "法人办事" } p.hint { "开办、许可、资质等 " (count(ServiceObject::Enterprise)) " 项" }
+            }
+            form.card.entry method="get" action="/lookup" aria-label="办件查询" {
+                strong { "办件查询" }
+                label.skip for="home-number" { "办件编号" }
+                input #home-number type="text" name="number" placeholder="办件编号" inputmode="numeric" required;
+                label.skip for="home-code" { "查询码" }
+                input #home-code type="text" name="code" placeholder="查询码" autocomplete="off" required;
+                button type="submit" { "查询" }
+            }
+            a.card.entry href="/rate" {
+                strong { "好差评" } p.hint { "对办事服务作出评价,差评有回访、整改" }
+            }
+        }
+        @if !popular.is_empty() {
+            h2 { "热门服务" }
+            ol.popular {
+                @for i in &popular { li { a href={ "/catalog/" (i.code) } { (i.name) } } }
+            }
         }
         h2 { "按主题办事" }
         div.grid {
