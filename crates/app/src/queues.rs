@@ -99,12 +99,20 @@ pub async fn queue(state: &Services, u: &User, queue: &str, page: &Page) -> Resu
             },
             false,
         ),
+        // 待批延期: joint items in review, not yet extended — the government head's (art. 42).
+        "extend" => (
+            CaseFilter {
+                states: vec![CaseState::InReview, CaseState::Suspended],
+                ..Default::default()
+            },
+            false,
+        ),
         "all" | "" => (CaseFilter::default(), false),
         _ => {
             return Err(Error::bad_field(
                 "invalid_queue",
                 "queue",
-                "队列应为 prereview、review、decide、deliver、all 或 mine",
+                "队列应为 prereview、review、decide、deliver、extend、all 或 mine",
             ))
         }
     };
@@ -130,7 +138,8 @@ pub async fn queue(state: &Services, u: &User, queue: &str, page: &Page) -> Resu
             .collect()
     };
     let review = queue == "review" && !depts.is_empty();
-    if !review && !decide_only {
+    let extension = queue == "extend";
+    if !review && !decide_only && !extension {
         let filter = CaseFilter {
             limit: Some(page.limit),
             after: page.after.clone(),
@@ -162,7 +171,9 @@ pub async fn queue(state: &Services, u: &User, queue: &str, page: &Page) -> Resu
         for r in batch {
             let key = ListKey::of(&r);
             if let Some(c) = state.store.get_case(&r.number).await? {
-                let mine = if review {
+                let mine = if extension {
+                    c.filing.item.is_joint() && !c.extended
+                } else if review {
                     c.state == CaseState::Suspended
                         || c.active_stages()
                             .iter()

@@ -48,6 +48,8 @@ pub const SUP_CITY: &str = "sup.city";
 pub const MGR_CITY: &str = "mgr.city";
 pub const SUP_COUNTY: &str = "sup.yunxi";
 pub const MGR_COUNTY: &str = "mgr.yunxi";
+/// 云溪县's head of government in charge (分管副县长): approves joint items' extensions.
+pub const GOV_COUNTY: &str = "gov.yunxi";
 /// General clerk of the 云溪县 center (综合受理窗口, no department).
 pub const CLERK_COUNTY: &str = "clerk.yunxi";
 /// Clerk of the 云溪县 市场监管窗口 (department scjg).
@@ -107,6 +109,7 @@ const FEATURED: &[&str] = &[
     "head.city.scjg",
     HEAD_COUNTY_MZ,
     HEAD_TOWNSHIP_A,
+    GOV_COUNTY,
     AGENT_VILLAGE_A,
     CITIZEN,
     ENTERPRISE,

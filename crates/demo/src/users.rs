@@ -254,10 +254,29 @@ pub(crate) fn accounts() -> Vec<Account> {
         role: Role::SecurityAdministrator,
         home: city.clone(),
         home_name: CITY_NAME.into(),
-        grant_region: city,
+        grant_region: city.clone(),
         grant_level: Level::City,
         department: None,
     });
+    // The heads of the people's governments in charge (分管负责人), who approve joint items'
+    // extensions (art. 42 para. 2); after everyone, for the same reason.
+    let govs = std::iter::once(("city".to_string(), city, CITY_NAME, Level::City)).chain(
+        TREE.iter()
+            .map(|c| (c.pinyin.to_string(), county_code(c), c.name, Level::County)),
+    );
+    for (key, code, name, level) in govs {
+        let display_name = person_name(out.len());
+        out.push(Account {
+            username: format!("gov.{key}"),
+            display_name,
+            role: Role::GovernmentHead,
+            home: code.clone(),
+            home_name: name.into(),
+            grant_region: code,
+            grant_level: level,
+            department: None,
+        });
+    }
     out
 }
 

@@ -31,6 +31,9 @@ pub enum Role {
     Reviewer,
     /// 部门负责人
     DepartmentHead,
+    /// 政府负责人: the head (or deputy in charge, 分管负责人) of the people's government at the
+    /// level, who approves a joint item's extension (行政许可法 art. 42 para. 2).
+    GovernmentHead,
     /// 中心管理员
     CenterManager,
     /// 监察人员
@@ -44,12 +47,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 11] = [
         Role::Applicant,
         Role::VillageAgent,
         Role::WindowClerk,
         Role::Reviewer,
         Role::DepartmentHead,
+        Role::GovernmentHead,
         Role::CenterManager,
         Role::Supervisor,
         Role::Administrator,
@@ -78,6 +82,7 @@ impl Role {
             Role::WindowClerk => "窗口人员",
             Role::Reviewer => "审批人员",
             Role::DepartmentHead => "部门负责人",
+            Role::GovernmentHead => "政府负责人",
             Role::CenterManager => "中心管理员",
             Role::Supervisor => "监察人员",
             Role::Administrator => "系统管理员",
@@ -131,7 +136,7 @@ impl Role {
                     | ReadFees
                     | ReadCases
             ),
-            Role::DepartmentHead | Role::Reviewer => {
+            Role::DepartmentHead | Role::Reviewer | Role::GovernmentHead => {
                 matches!(
                     action,
                     ReadRegions | ReadCatalog | ReadPlaces | ReadCalendar | HandleCases | ReadCases

@@ -134,12 +134,23 @@ fn one_extension_by_the_department_head_with_a_reason() {
     );
 }
 
+/// art. 42 para. 2: a joint item's extension is 15 days, approved by the head of the people's
+/// government at the level — not a department head; a government head does not extend a single
+/// department's item.
 #[test]
 fn joint_extension_is_fifteen_days() {
     let mut ev = accepted(joint_item(), ymd(2025, 9, 26));
+    assert_eq!(
+        err(&mut ev, extend(), &head(), at(2025, 10, 13)),
+        CaseError::GovernmentHeadRequired
+    );
+    assert_eq!(
+        err(&mut ev, extend(), &clerk(), at(2025, 10, 13)),
+        CaseError::NotAllowed("延期")
+    );
     // 12-04 + 15: 12-05 1, 12-08..12 2..6, 12-15..19 7..11, 12-22..25 12..15 → 2025-12-25;
     // promised 11-13 + 15: 11-14 1, 11-17..21 2..6, 11-24..28 7..11, 12-01..04 12..15 → 12-04.
-    let c = ok(&mut ev, extend(), &head(), at(2025, 10, 13));
+    let c = ok(&mut ev, extend(), &government_head(), at(2025, 10, 13));
     assert_eq!(c.deadlines.statutory_due, Some(ymd(2025, 12, 25)));
     assert_eq!(c.deadlines.promised_due, Some(ymd(2025, 12, 4)));
     assert!(matches!(
@@ -147,8 +158,13 @@ fn joint_extension_is_fifteen_days() {
         EventKind::Extended { days: 15, .. }
     ));
     assert_eq!(
-        err(&mut ev, extend(), &head(), at(2025, 10, 14)),
+        err(&mut ev, extend(), &government_head(), at(2025, 10, 14)),
         CaseError::AlreadyExtended
+    );
+    let mut single = accepted(promised_item(), ymd(2025, 9, 26));
+    assert_eq!(
+        err(&mut single, extend(), &government_head(), at(2025, 10, 13)),
+        CaseError::NotAllowed("延期")
     );
 }
 

@@ -5,12 +5,14 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
+use common::cases::{window_case, CLERK, FOOD};
 use common::{cmd, ok, Session, TestApp};
 use demo::*;
 use serde_json::{json, Value};
 
 both_backends!(
     joint_item_parts_run_in_parallel_and_one_late_part_shows,
+    a_joint_items_extension_is_the_government_heads,
     a_department_cannot_act_on_another_departments_part,
     any_part_denial_denies_with_every_reason,
     homestead_goes_village_township_county_and_back,
@@ -174,6 +176,58 @@ async fn joint_item_parts_run_in_parallel_and_one_late_part_shows(app: TestApp) 
         json!({ "action": "decide", "granted": true, "licence_no": "339921202603020101" }),
     )
     .await;
+}
+
+/// art. 42 para. 2 (issue 19, finding 15): a joint item's extension is approved by the head of the
+/// county's government, from their own queue; the lead department's head is told so; the notice
+/// says who approved.
+async fn a_joint_items_extension_is_the_government_heads(app: TestApp) {
+    let n = joint_case(&app).await;
+    let extend = json!({ "action": "extend", "reason": "需多部门联合现场踏勘" });
+    let head = app.api_login("head.yunxi.zj").await;
+    let r = cmd(&app, &head, &n, extend.clone()).await;
+    assert_eq!(r.json()["code"], "government_head_required", "{}", r.text());
+    assert!(r.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("本级人民政府负责人"));
+    // The government head's workbench: the case waits in 待批延期.
+    let gov = app.page_login(GOV_COUNTY).await;
+    let queue = app.get("/cases?q=extend", &gov).await.text();
+    assert!(
+        queue.contains("待批延期") && queue.contains(n.as_str()),
+        "{queue}"
+    );
+    let page = app.get(&format!("/cases/{n}"), &gov).await.text();
+    assert!(page.contains("批准延期"), "offered on the case page");
+    let gov_api = app.api_login(GOV_COUNTY).await;
+    let c = ok(&app, &gov_api, &n, extend).await;
+    assert_eq!(c["extended"], true);
+    // 05-08 + 15 working days: 05-09 (a Saturday worked for 劳动节) 1, 05-11..15, 05-18..22, 05-25..28.
+    assert_eq!(
+        c["deadlines"]["statutory_due"], "2026-05-28",
+        "15 working days more"
+    );
+    let queue = app.get("/cases?q=extend", &gov).await.text();
+    assert!(!queue.contains(n.as_str()), "extended: out of the queue");
+    let notice = app
+        .get(&format!("/cases/{n}/documents/extension"), &gov)
+        .await
+        .text();
+    assert!(notice.contains("经本级人民政府负责人批准"), "{notice}");
+    assert!(notice.contains("第四十二条第二款"), "{notice}");
+    // A single department's item stays the department head's.
+    let clerk = app.api_login(CLERK).await;
+    let single = window_case(&app, FOOD, &clerk).await;
+    ok(&app, &clerk, &single, json!({ "action": "accept" })).await;
+    let r = cmd(
+        &app,
+        &gov_api,
+        &single,
+        json!({ "action": "extend", "reason": "x" }),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
 }
 
 async fn a_department_cannot_act_on_another_departments_part(app: TestApp) {

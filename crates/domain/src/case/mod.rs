@@ -717,6 +717,8 @@ pub enum CaseError {
     StagesPending(String),
     #[error("延期只能申请一次")]
     AlreadyExtended,
+    #[error("联办事项延期须经本级人民政府负责人批准(行政许可法第四十二条第二款)")]
+    GovernmentHeadRequired,
     #[error("尚未缴清费用(应缴{due}元,已缴{paid}元)")]
     FeeUnpaid { due: String, paid: String },
     #[error("收费金额超过标准:本件应缴{due}元,已缴{paid}元,本次{amount}元")]
@@ -779,6 +781,7 @@ impl CaseError {
             CaseError::ReasonRequired(_) => "reason_required",
             CaseError::StagesPending(_) => "stages_pending",
             CaseError::AlreadyExtended => "already_extended",
+            CaseError::GovernmentHeadRequired => "government_head_required",
             CaseError::FeeUnpaid { .. } => "fee_unpaid",
             CaseError::FeeAboveStandard { .. } => "fee_above_standard",
             CaseError::FeeForFreeItem => "fee_for_free_item",

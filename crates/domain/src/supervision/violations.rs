@@ -411,8 +411,14 @@ fn check_event(
                 );
             }
             let mut why = vec![];
-            if e.actor.role != Some(Role::DepartmentHead) {
-                why.push(format!("由{}批准,而非部门负责人", e.actor.name));
+            // art. 42: a joint item's extension is the government head's (para. 2).
+            let approver = if item.is_joint() {
+                Role::GovernmentHead
+            } else {
+                Role::DepartmentHead
+            };
+            if e.actor.role != Some(approver) {
+                why.push(format!("由{}批准,而非{}", e.actor.name, approver.label()));
             }
             if reason.trim().is_empty() {
                 why.push("未说明延期理由".into());

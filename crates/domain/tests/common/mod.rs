@@ -289,6 +289,20 @@ pub fn reviewer(dept: &str) -> Actor {
 }
 
 /// 部门负责人 of the item's department (民政) at the deciding place.
+/// The township's head of government (分管副镇长): approves a joint item's extension.
+pub fn government_head() -> Actor {
+    person(
+        4101,
+        "孙副镇长",
+        vec![role(
+            Role::GovernmentHead,
+            TOWNSHIP_A,
+            Level::Township,
+            None,
+        )],
+    )
+}
+
 pub fn head() -> Actor {
     person(
         4001,

@@ -257,7 +257,7 @@ pub async fn document(
                     None,
                     &issuer,
                     html! {
-                        p { "你(单位)申请的“" (item) "”,因" (reason) ",不能在规定期限内作出决定。经本机关负责人批准," (w.basis_for("第四十二条")) ",延长" strong { (days) } "个工作日,将于" strong { (when(due)) } "前作出决定。" }
+                        p { "你(单位)申请的“" (item) "”,因" (reason) ",不能在规定期限内作出决定。" (if f.item.is_joint() { "经本级人民政府负责人批准," } else { "经本机关负责人批准," }) (w.basis_for(if f.item.is_joint() { "第四十二条第二款" } else { "第四十二条第一款" })) ",延长" strong { (days) } "个工作日,将于" strong { (when(due)) } "前作出决定。" }
                     },
                 )],
             )

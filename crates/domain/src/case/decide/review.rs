@@ -150,7 +150,17 @@ pub(super) fn extend(cx: &Ctx<'_>, reason: &str) -> Result<Decision, CaseError> 
     let case = cx.case;
     let f = cx.f;
     let cal = cx.cal;
-    let a = cx.head()?;
+    // art. 42: the head of the deciding body approves; for a joint item, the head of the people's
+    // government at that level (para. 2). A department head asking for one is told so.
+    let a = if f.item.is_joint() {
+        match cx.as_staff(&[Role::GovernmentHead], &f.decide_place, None) {
+            Ok(a) => a,
+            Err(_) if cx.head().is_ok() => return Err(CaseError::GovernmentHeadRequired),
+            Err(e) => return Err(e),
+        }
+    } else {
+        cx.head()?
+    };
     if !matches!(case.state, S::InReview | S::Suspended) {
         return Err(cx.wrong());
     }

@@ -599,6 +599,34 @@ fn an_improper_extension() {
     assert!(v[0].detail.contains("重复延期"));
 }
 
+/// art. 42 para. 2: a joint item's extension approved by a department head is improper; by the
+/// government head, fine.
+#[test]
+fn a_joint_items_extension_is_the_government_heads() {
+    let ext = EventKind::Extended {
+        days: 15,
+        reason: "需联合踏勘".into(),
+        statutory_due: d(4, 20),
+        promised_due: d(4, 6),
+    };
+    let joint = || ItemTerms {
+        kind: crate::catalog::ItemKind::Joint,
+        ..item()
+    };
+    let mut by_head = reviewed(joint());
+    by_head.forge(head_ref(), ext.clone(), d(3, 10));
+    let v = by_head.found(R::ImproperExtension, d(3, 10));
+    assert_eq!(v.len(), 1);
+    assert!(v[0].detail.contains("而非政府负责人"), "{}", v[0].detail);
+    let mut by_government = reviewed(joint());
+    by_government.forge(
+        who("孙副镇长", Some(Role::GovernmentHead), TA),
+        ext,
+        d(3, 10),
+    );
+    assert!(!by_government.has(R::ImproperExtension, d(3, 10)));
+}
+
 #[test]
 fn an_extension_by_the_head_with_a_reason_is_fine() {
     let mut l = reviewed(item());

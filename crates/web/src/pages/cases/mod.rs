@@ -80,7 +80,10 @@ pub async fn workbench(
     Query(q): Query<QueueQuery>,
 ) -> PageResult {
     let staff = u.can_anywhere(Action::ReadCases);
-    let tabs: Vec<(&str, &str)> = if staff {
+    let tabs: Vec<(&str, &str)> = if u.grants().iter().any(|g| g.role == Role::GovernmentHead) {
+        // The government head's work: joint items' extensions (art. 42 para. 2).
+        vec![("extend", "待批延期"), ("all", "全部")]
+    } else if staff {
         vec![
             ("prereview", "待预审"),
             ("review", "待审查"),
