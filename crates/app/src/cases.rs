@@ -419,6 +419,7 @@ pub async fn file_case_as(state: &Services, user: &store::User, req: &FileReques
             supervision: crate::supervision::change_if_changed(state, None, &c, &rules).await?,
             outcome: None,
             fees: vec![],
+            violations: vec![],
         };
         state
             .store
@@ -677,6 +678,7 @@ async fn execute_decided(
         supervision: crate::supervision::change_if_changed(state, Some(&c), &next, &rules).await?,
         outcome,
         fees: crate::fees::ledger_lines(&next, &events),
+        violations: crate::supervision::violation_rows(&c, &events, &cal),
     };
     match state
         .store

@@ -739,3 +739,140 @@ pub async fn save_weights(state: &Services, u: &store::User, w: &Weights) -> Res
     .await?;
     Ok(())
 }
+
+/// The violations a command's new events show, as rows for the subtree's list (纠错).
+pub fn violation_rows(
+    before: &Case,
+    events: &[domain::case::CaseEvent],
+    cal: &domain::calendar::WorkingCalendar,
+) -> Vec<store::ViolationRecord> {
+    let f = &before.filing;
+    sv::violations_of_new_events(before, events, cal)
+        .into_iter()
+        .filter_map(|v| {
+            let e = events.iter().find(|e| Some(e.seq) == v.seq)?;
+            Some(store::ViolationRecord {
+                case_number: f.number.to_string(),
+                seq: e.seq,
+                rule: v.rule.code().to_string(),
+                found_on: domain::time::local_date(e.at),
+                place: f.place.clone(),
+                decide_place: f.decide_place.clone(),
+                department: f.item.department.clone(),
+                item_name: f.item.name.clone(),
+                detail: v.detail,
+            })
+        })
+        .collect()
+}
+
+/// What the violations list asks: a period, one rule or all, a unit (a region of the caller's
+/// subtrees) or all of them.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ViolationFilter {
+    #[serde(default)]
+    pub from: Option<NaiveDate>,
+    #[serde(default)]
+    pub until: Option<NaiveDate>,
+    #[serde(default)]
+    pub rule: String,
+    #[serde(default)]
+    pub unit: String,
+}
+
+/// How many violations the list shows at most.
+pub const VIOLATIONS_SHOWN: u32 = 500;
+
+/// Violations across the caller's supervised subtrees (纠错 list), newest first; the period is
+/// the last 30 days unless given.
+pub async fn violations_list(
+    state: &Services,
+    u: &store::User,
+    f: &ViolationFilter,
+) -> Result<(NaiveDate, NaiveDate, Vec<store::ViolationRecord>)> {
+    use crate::access::Caller;
+    use domain::access::Action;
+    if !u.can_anywhere(Action::Supervise) {
+        return Err(Error::Forbidden);
+    }
+    let until = f.until.unwrap_or_else(|| state.clock.today());
+    let from = f.from.unwrap_or(until - Duration::days(30));
+    if from > until {
+        return Err(Error::bad_field(
+            "invalid_period",
+            "from",
+            "起始日期不能晚于截止日期",
+        ));
+    }
+    let rule = match f.rule.trim() {
+        "" => None,
+        r => Some(
+            sv::ViolationRule::parse(r)
+                .ok_or_else(|| Error::bad_field("invalid_rule", "rule", "纠错规则无效"))?
+                .code()
+                .to_string(),
+        ),
+    };
+    let scope = match f.unit.trim() {
+        "" => u.scope(Action::Supervise),
+        c => {
+            let code = domain::RegionCode::parse(c)
+                .map_err(|_| Error::bad_field("invalid_region_code", "unit", "区划代码无效"))?;
+            u.authorize(Action::Supervise, &code)?;
+            Scope::Within(vec![(code.clone(), code.implied_level())])
+        }
+    };
+    let rows = state
+        .store
+        .list_violations(&store::ViolationQuery {
+            scope,
+            from,
+            until,
+            rule,
+            limit: VIOLATIONS_SHOWN,
+        })
+        .await?;
+    Ok((from, until, rows))
+}
+
+/// The list as an Excel workbook.
+pub fn violations_xlsx(rows: &[store::ViolationRecord]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xl = |e: rust_xlsxwriter::XlsxError| Error::Internal(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let ws = wb.add_worksheet().set_name("纠错").map_err(xl)?;
+    for (i, h) in [
+        "发现日期",
+        "规则",
+        "严重程度",
+        "办件",
+        "事项",
+        "受理地",
+        "决定地",
+        "部门",
+        "情况",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(0, i as u16, *h, &bold)
+            .map_err(xl)?;
+    }
+    for (i, v) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        let rule = sv::ViolationRule::parse(&v.rule);
+        ws.write_string(r, 0, v.found_on.to_string()).map_err(xl)?;
+        ws.write_string(r, 1, rule.map_or(v.rule.as_str(), |x| x.label()))
+            .map_err(xl)?;
+        ws.write_string(r, 2, rule.map_or("", |x| x.severity().label()))
+            .map_err(xl)?;
+        ws.write_string(r, 3, &v.case_number).map_err(xl)?;
+        ws.write_string(r, 4, &v.item_name).map_err(xl)?;
+        ws.write_string(r, 5, v.place.as_str()).map_err(xl)?;
+        ws.write_string(r, 6, v.decide_place.as_str()).map_err(xl)?;
+        ws.write_string(r, 7, &v.department).map_err(xl)?;
+        ws.write_string(r, 8, &v.detail).map_err(xl)?;
+    }
+    wb.save_to_buffer().map_err(xl)
+}

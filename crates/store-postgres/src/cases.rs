@@ -441,6 +441,7 @@ async fn effects_into<C: GenericClient>(
         publish_result_into(p, r).await?;
     }
     crate::fees::fees_into(p, &effects.fees.iter().collect::<Vec<_>>()).await?;
+    crate::violations::violations_into(p, &effects.violations.iter().collect::<Vec<_>>()).await?;
     let mut written = Written {
         deadline_insert: None,
         raises: vec![],
@@ -988,6 +989,13 @@ impl CaseStore for PgStore {
             .await
             .map_err(db)?
             .get(0))
+    }
+
+    async fn list_violations(
+        &self,
+        q: &store::ViolationQuery,
+    ) -> Result<Vec<store::ViolationRecord>> {
+        self.list_violations_(q).await
     }
 
     async fn item_filing_counts(&self, limit: u32) -> Result<Vec<(String, i64)>> {

@@ -57,6 +57,9 @@ impl PgStore {
         }
         let fees: Vec<&store::FeeEntry> = cases.iter().flat_map(|c| &c.effects.fees).collect();
         crate::fees::fees_into(&mut p, &fees).await?;
+        let violations: Vec<&store::ViolationRecord> =
+            cases.iter().flat_map(|c| &c.effects.violations).collect();
+        crate::violations::violations_into(&mut p, &violations).await?;
         let deadlines: Vec<&DeadlineRow> = cases
             .iter()
             .filter_map(|c| c.effects.supervision.as_ref())

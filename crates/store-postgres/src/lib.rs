@@ -23,6 +23,7 @@ mod sessions;
 mod supervision;
 mod test_template;
 mod users;
+mod violations;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -95,6 +95,7 @@ struct Transition {
     result: Option<PublishedResult>,
     outcome: Option<store::OutcomeRecord>,
     fees: Vec<store::FeeEntry>,
+    violations: Vec<store::ViolationRecord>,
     now: String,
     supervision: Option<SupervisionWrite>,
 }
@@ -125,6 +126,7 @@ impl Transition {
             result: effects.result.clone(),
             outcome: effects.outcome.clone(),
             fees: effects.fees.clone(),
+            violations: effects.violations.clone(),
             now: ts(Utc::now()),
             supervision: effects.supervision.as_ref().map(|sv| SupervisionWrite {
                 rows: sv.rows.clone(),
@@ -158,6 +160,7 @@ impl Transition {
             publish_result_tx(tx, r, &self.now)?;
         }
         crate::fees::insert_fees_tx(tx, &self.fees)?;
+        crate::violations::insert_violations_tx(tx, &self.violations)?;
         match &self.supervision {
             Some(sv) => {
                 set_rows_tx(tx, number, &sv.rows)?;
@@ -745,6 +748,13 @@ impl CaseStore for SqliteStore {
             .db()
         })
         .await
+    }
+
+    async fn list_violations(
+        &self,
+        q: &store::ViolationQuery,
+    ) -> Result<Vec<store::ViolationRecord>> {
+        self.list_violations_(q).await
     }
 
     async fn item_filing_counts(&self, limit: u32) -> Result<Vec<(String, i64)>> {

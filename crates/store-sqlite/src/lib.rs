@@ -17,6 +17,7 @@ mod regions;
 mod schema;
 mod supervision;
 mod users;
+mod violations;
 mod writer;
 
 pub use migrate::MIGRATIONS;

@@ -287,6 +287,7 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_deadlines_yellow_from_idx",
             "case_outcomes_completed_on_idx",
             "case_scopes_list_idx",
+            "case_violations_found_on_idx",
             "cases_agent_user_id_idx",
             "cases_applicant_user_id_idx",
             "cases_query_code_uq",
@@ -362,6 +363,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "case_outcomes.pk(case_number)",
             "case_scopes.fk(case_number)->cases",
             "case_scopes.pk(case_number,prefix)",
+            "case_violations.fk(case_number)->cases",
+            "case_violations.pk(case_number,seq,rule)",
             "cases.pk(number)",
             "cases.unique(query_code)",
             "catalog_items.check(catalog_items_status_ck)",
@@ -479,7 +482,8 @@ async fn schema_description_is_exactly_the_migrations() {
             "warnings.trigger(warnings_counted_on_insert)",
         ]
     );
-    assert_eq!(d.tables.len(), 44);
+    assert_eq!(d.tables.len(), 45);
+    assert_eq!(d.tables["case_violations"].len(), 9);
     assert_eq!(d.tables["fee_ledger"].len(), 15);
     assert_eq!(d.tables["void_receipts"].len(), 4);
     assert_eq!(d.tables["case_keys"].len(), 4);

@@ -108,6 +108,7 @@ macro_rules! conformance_tests {
             fee_ledger_lines_and_void_receipts,
             cases_listed_by_filter,
             cases_counted_by_item,
+            violations_listed_by_scope_period_and_rule,
             case_list_scoped_pages,
             case_period_figures,
             case_numbers_page,

@@ -431,6 +431,8 @@ pub trait CaseStore: Send + Sync {
     /// The next value of a named counter within a scope, starting at 1; unique under concurrent
     /// callers on every backend (case numbers, receipt numbers, licence numbers).
     async fn next_counter(&self, name: &str, scope: &str) -> Result<i64>;
+    /// Violations found in the period, newest first (then by case and event), as the query says.
+    async fn list_violations(&self, q: &ViolationQuery) -> Result<Vec<ViolationRecord>>;
     /// How many cases were filed of each item (by code), most first, then by code; at most
     /// `limit` (the portal's 热门服务). A whole-table count: callers cache it.
     async fn item_filing_counts(&self, limit: u32) -> Result<Vec<(String, i64)>>;
@@ -589,6 +591,37 @@ pub struct SideEffects {
     pub outcome: Option<OutcomeRecord>,
     /// Payments and refunds the events record, for the center's fee ledger (收费台账).
     pub fees: Vec<FeeEntry>,
+    /// The violations the events show (`domain::supervision::violations_of_new_events`).
+    pub violations: Vec<ViolationRecord>,
+}
+
+/// A violation found in a case's log as the event that shows it was recorded (纠错), kept so
+/// supervision lists them across a subtree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViolationRecord {
+    pub case_number: String,
+    /// The event that shows it.
+    pub seq: u32,
+    /// `ViolationRule::as_str`.
+    pub rule: String,
+    /// The local day of that event.
+    pub found_on: NaiveDate,
+    pub place: RegionCode,
+    pub decide_place: RegionCode,
+    pub department: String,
+    pub item_name: String,
+    pub detail: String,
+}
+
+/// Which violations to list: those whose case's accepting or deciding place is in `scope`, found
+/// from `from` to `until` (inclusive), of one rule or all, newest first, at most `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViolationQuery {
+    pub scope: Scope,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    pub rule: Option<String>,
+    pub limit: u32,
 }
 
 /// Whether a fee ledger line takes money in or gives it back.
@@ -1146,6 +1179,7 @@ pub fn check_side_effects(case_number: &str, effects: &SideEffects) -> Result<()
         .chain(effects.result.iter().map(|r| r.case_number.as_str()))
         .chain(effects.outcome.iter().map(|o| o.case_number.as_str()))
         .chain(effects.fees.iter().map(|f| f.case_number.as_str()))
+        .chain(effects.violations.iter().map(|v| v.case_number.as_str()))
         .chain(
             effects
                 .supervision

@@ -188,6 +188,14 @@ pub fn app(state: AppState) -> Router {
             post(pages::supervision::order_act),
         )
         .route(
+            "/supervision/violations",
+            get(pages::supervision::violations_page),
+        )
+        .route(
+            "/supervision/violations.xlsx",
+            get(pages::supervision::violations_xlsx),
+        )
+        .route(
             "/supervision/rules",
             get(pages::supervision::rules_page).post(pages::supervision::save_rules),
         )

@@ -23,6 +23,7 @@ both_backends!(
     a_rules_change_reaches_every_open_case_page_by_page,
     evaluation_ranks_units_and_exports_excel,
     outcomes_are_written_at_completion_and_backfilled,
+    violations_are_listed_across_the_subtree,
 );
 
 const FOOD: &str = ITEM_FOOD_LICENSE;
@@ -637,4 +638,104 @@ async fn outcomes_are_written_at_completion_and_backfilled(app: TestApp) {
         )
         .await;
     assert!(page.text().contains("50.0%"), "one of two on time");
+}
+
+/// 纠错 across a subtree (issue 19, finding 16): a violation found as its event is recorded is
+/// listed for the supervisors over the case's places — filtered by rule, unit and period,
+/// exported to Excel — and a 督办单 is issued from its row; elsewhere and to others, nothing.
+async fn violations_are_listed_across_the_subtree(app: TestApp) {
+    app.clock.set(at(2026, 3, 2));
+    let clerk = app.api_login("clerk.yunxi.scjg").await;
+    let id = domain::identity::complete_resident_id("33992119850312262").unwrap();
+    let r = app.post_json("/api/v1/cases", &clerk, &json!({ "item_code": FOOD, "applicant": { "kind": "person", "name": "周小燕", "id_number": id, "phone": "13905781001" } })).await;
+    let n = r.json()["filing"]["number"].as_str().unwrap().to_string();
+    // Not pre-reviewed within 5 working days: accepted by the system on 03-10 (art. 32), which
+    // the window should not have let happen.
+    app.clock.set(at(2026, 3, 10));
+    assert_eq!(
+        web::cases::auto_accept_overdue(&app.state).await.unwrap(),
+        1
+    );
+    let sup = app.page_login(SUP_COUNTY).await;
+    let march = "from=2026-03-01&until=2026-03-31";
+    let page = app
+        .get(&format!("/supervision/violations?{march}"), &sup)
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    let row = html
+        .split("<tr>")
+        .find(|r| r.contains(n.as_str()))
+        .expect("the case is listed");
+    assert!(
+        row.contains("逾期未预审视为受理") && row.contains("2026-03-10"),
+        "{row}"
+    );
+    let by_rule = |rule: &'static str| {
+        let (app, sup) = (&app, &sup);
+        async move {
+            app.get(&format!("/supervision/violations?{march}&rule={rule}"), sup)
+                .await
+                .text()
+        }
+    };
+    assert!(by_rule("accepted_by_system").await.contains(n.as_str()));
+    assert!(!by_rule("fee_above_standard").await.contains(n.as_str()));
+    assert!(!app
+        .get(
+            "/supervision/violations?from=2026-03-11&until=2026-03-31",
+            &sup
+        )
+        .await
+        .text()
+        .contains(n.as_str()));
+    assert!(app
+        .get(
+            &format!("/supervision/violations?{march}&unit={COUNTY}"),
+            &sup
+        )
+        .await
+        .text()
+        .contains(n.as_str()));
+    // Excel: the same rows.
+    let x = app
+        .get(&format!("/supervision/violations.xlsx?{march}"), &sup)
+        .await;
+    assert_eq!(x.status, StatusCode::OK);
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(x.body.clone())).unwrap();
+    let sheet = wb.worksheet_range("纠错").unwrap();
+    assert!(sheet
+        .rows()
+        .any(|r| r[3] == n.as_str() && r[1] == "逾期未预审视为受理"));
+    // A 督办单 from the row, as the row's form sends it.
+    let r = app
+        .post_form(
+            "/supervision/orders",
+            &sup,
+            &[
+                ("case_number", n.as_str()),
+                ("unit", ""),
+                ("subject", "纠错:逾期未预审视为受理"),
+                ("body", "请核查整改并回复。"),
+                ("days", "3"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(row.contains("发督办单"));
+    // Another township's supervisor does not see it; a clerk may not ask.
+    let other = app.page_login(SUP_TOWNSHIP_B).await;
+    assert!(!app
+        .get(&format!("/supervision/violations?{march}"), &other)
+        .await
+        .text()
+        .contains(n.as_str()));
+    let clerk_page = app.page_login("clerk.yunxi.scjg").await;
+    assert_eq!(
+        app.get("/supervision/violations", &clerk_page).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -572,6 +572,24 @@ fn check_now(case: &Case, today: NaiveDate, cal: &WorkingCalendar, out: &mut Vec
     }
 }
 
+/// The violations the new events of one command show, `before` being the case before them: what
+/// [`violations`] finds at those events, found as they are recorded, so supervision can list them
+/// across a subtree without reading every log.
+pub fn violations_of_new_events(
+    before: &Case,
+    events: &[CaseEvent],
+    cal: &WorkingCalendar,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut cur = before.clone();
+    for e in events {
+        let b = cur.clone();
+        cur.apply(e);
+        check_event(&b, &cur, e, cal, &mut out);
+    }
+    out
+}
+
 /// The violations shown by a case's log (`events`, in order) and by the case as it stands on `today`
 /// (`case`, normally the replay of `events`). Each names the event that shows it, or none for what is
 /// overdue as of today. Sorted by event (those of today last), then by rule.

@@ -675,3 +675,90 @@ pub async fn cases_counted_by_item<S: CaseStore + ?Sized>(store: &S) {
     );
     assert_eq!(store.item_filing_counts(1).await.unwrap(), counts[..1]);
 }
+
+/// Violations are written with their transition and listed by the scope of the case's places, the
+/// period and the rule, newest first; a second write of the same one adds nothing.
+pub async fn violations_listed_by_scope_period_and_rule<S: CaseStore + ?Sized>(store: &S) {
+    use crate::{ViolationQuery, ViolationRecord};
+    let mut written = vec![];
+    for (i, (place, day)) in [
+        (TOWN, "2026-03-02"),
+        (SIBLING_TOWN, "2026-03-03"),
+        (FAR_TOWN, "2026-03-04"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let number = format!("{}-20260302-{:04}", place, i + 1);
+        let (case, events) = filed_case(&window_case(&number, place, "2026-03-02T01:00:00Z"));
+        store.create_case(&case, &events).await.unwrap();
+        let (next, e) = next_events(&case, &events, "2026-03-02T02:00:00Z", vec![mark(0)]);
+        let v = ViolationRecord {
+            case_number: number.clone(),
+            seq: e[0].seq,
+            rule: if i == 1 {
+                "fee_above_standard"
+            } else {
+                "repeat_correction_notice"
+            }
+            .to_string(),
+            found_on: date(day),
+            place: code(place),
+            decide_place: code(place),
+            department: "scjg".to_string(),
+            item_name: "食品经营许可".to_string(),
+            detail: format!("第{i}件"),
+        };
+        let effects = SideEffects {
+            violations: vec![v.clone(), v.clone()],
+            ..SideEffects::default()
+        };
+        store
+            .commit_transition(&next, case.version, &e, &effects)
+            .await
+            .unwrap();
+        written.push(v);
+    }
+    let q = |scope: Scope, rule: Option<&str>| ViolationQuery {
+        scope,
+        from: date("2026-03-01"),
+        until: date("2026-03-31"),
+        rule: rule.map(str::to_string),
+        limit: 10,
+    };
+    let all = store.list_violations(&q(Scope::All, None)).await.unwrap();
+    assert_eq!(
+        all,
+        vec![written[2].clone(), written[1].clone(), written[0].clone()],
+        "newest first, each once"
+    );
+    let county = Scope::Within(vec![(code(COUNTY), Level::County)]);
+    assert_eq!(
+        store
+            .list_violations(&q(county.clone(), None))
+            .await
+            .unwrap(),
+        vec![written[1].clone(), written[0].clone()]
+    );
+    assert_eq!(
+        store
+            .list_violations(&q(county, Some("fee_above_standard")))
+            .await
+            .unwrap(),
+        vec![written[1].clone()]
+    );
+    let march_3 = ViolationQuery {
+        from: date("2026-03-03"),
+        until: date("2026-03-03"),
+        ..q(Scope::All, None)
+    };
+    assert_eq!(
+        store.list_violations(&march_3).await.unwrap(),
+        vec![written[1].clone()]
+    );
+    let one = ViolationQuery {
+        limit: 1,
+        ..q(Scope::All, None)
+    };
+    assert_eq!(store.list_violations(&one).await.unwrap().len(), 1);
+}

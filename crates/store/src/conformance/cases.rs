@@ -511,6 +511,7 @@ pub async fn case_import_all_or_nothing<S: Store + ?Sized>(store: &S) {
                     2 => vec![message("已受理", Some(8))],
                     _ => vec![],
                 },
+                violations: vec![],
                 fees: match i {
                     2 => vec![super::payment_line(
                         n,
@@ -697,6 +698,7 @@ pub async fn case_transition_commits_side_effects_together<S: Store + ?Sized>(st
     );
     let outcome = outcome_of(&n, TOWN, TOWN, "2026-03-02", true);
     let effects = SideEffects {
+        violations: vec![],
         fees: vec![super::payment_line(&n, 2, "PJ3301020010002026000001", None)],
         messages: vec![message("已受理"), message("请注意期限")],
         result: Some(result.clone()),

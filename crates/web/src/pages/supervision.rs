@@ -101,6 +101,7 @@ pub async fn monitor(State(state): State<AppState>, PageUser(u): PageUser) -> Pa
         nav.tabs {
             a.tab.current href="/supervision" { "实时监控" }
             a.tab href="/supervision/orders" { "督办单" }
+            a.tab href="/supervision/violations" { "纠错" }
             a.tab href="/supervision/evaluation" { "绩效评估" }
             a.tab href="/supervision/rules" { "预警规则" }
         }
@@ -680,6 +681,129 @@ pub fn scores_xlsx(
         ws.write_number(r, 12, s.score)?;
     }
     wb.save_to_buffer()
+}
+
+// ---------- violations across the subtree (纠错) ----------
+
+fn violations_query(
+    f: &app::supervision::ViolationFilter,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    format!(
+        "from={from}&until={until}&rule={}&unit={}",
+        enc(f.rule.trim()),
+        enc(f.unit.trim())
+    )
+}
+
+pub async fn violations_page(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(f): Query<app::supervision::ViolationFilter>,
+) -> PageResult {
+    let (from, until, rows) = app::supervision::violations_list(&state, &u, &f).await?;
+    let units = app::regions::list_places(&state, &u).await?;
+    let unit_name = |c: &domain::RegionCode| {
+        units
+            .iter()
+            .find(|p| &p.region_code == c)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| c.to_string())
+    };
+    let qs = violations_query(&f, from, until);
+    let body = html! {
+        h1 { "纠错" }
+        nav.tabs {
+            a.tab href="/supervision" { "实时监控" }
+            a.tab href="/supervision/orders" { "督办单" }
+            a.tab.current href="/supervision/violations" { "纠错" }
+            a.tab href="/supervision/evaluation" { "绩效评估" }
+            a.tab href="/supervision/rules" { "预警规则" }
+        }
+        p.hint { "办件记录中发现的违规情形,按发现日期倒序;仍超期未办的情形见实时监控的红色预警。" }
+        form.card method="get" action="/supervision/violations" aria-label="筛选纠错" {
+            div.grid {
+                div { label for="from" { "起始日期" } input #from type="date" name="from" value=(from); }
+                div { label for="until" { "截止日期" } input #until type="date" name="until" value=(until); }
+                div { label for="rule" { "规则" }
+                    select #rule name="rule" {
+                        option value="" { "全部" }
+                        @for r in domain::supervision::ViolationRule::ALL {
+                            option value=(r.code()) selected[f.rule == r.code()] { (r.label()) }
+                        }
+                    }
+                }
+                div { label for="unit" { "单位" }
+                    select #unit name="unit" {
+                        option value="" { "全部" }
+                        @for p in &units { option value=(p.region_code) selected[f.unit == p.region_code.as_str()] { (p.name) } }
+                    }
+                }
+            }
+            p.actions {
+                button type="submit" { "查询" } " "
+                a.button.secondary href={ "/supervision/violations.xlsx?" (qs) } { "导出 Excel" }
+            }
+        }
+        p.summary { "共 " (rows.len()) " 条" @if rows.len() as u32 >= app::supervision::VIOLATIONS_SHOWN { "(仅显示最新 " (app::supervision::VIOLATIONS_SHOWN) " 条,请缩小范围)" } }
+        div.table-wrap { table {
+            thead { tr { th scope="col" { "发现日期" } th scope="col" { "规则" } th scope="col" { "办件" } th scope="col" { "单位" } th scope="col" { "情况" } th scope="col" { "督办" } } }
+            tbody { @for v in &rows {
+                @let rule = domain::supervision::ViolationRule::parse(&v.rule);
+                tr {
+                    td { (v.found_on) }
+                    td { (rule.map_or(v.rule.as_str(), |r| r.label())) @if let Some(r) = rule { " " span.tag { (r.severity().label()) } } }
+                    td { a href={ "/cases/" (v.case_number) } { (v.case_number) } br; span.hint { (v.item_name) } }
+                    td { (unit_name(&v.place)) }
+                    td { (v.detail) }
+                    td {
+                        form.inline method="post" action="/supervision/orders" {
+                            (csrf_input(&u))
+                            input type="hidden" name="case_number" value=(v.case_number);
+                            input type="hidden" name="unit" value="";
+                            input type="hidden" name="subject" value={ "纠错:" (rule.map_or(v.rule.as_str(), |r| r.label())) };
+                            input type="hidden" name="body" value={ (v.detail) ",请核查整改并回复。" };
+                            input type="hidden" name="days" value="3";
+                            button.secondary type="submit" { "发督办单" }
+                        }
+                    }
+                }
+            } }
+        } }
+    };
+    Ok(layout("纠错", Some(&u), body).into_response())
+}
+
+pub async fn violations_xlsx(
+    State(state): State<AppState>,
+    PageUser(u): PageUser,
+    Query(f): Query<app::supervision::ViolationFilter>,
+) -> PageResult {
+    let (_, _, rows) = app::supervision::violations_list(&state, &u, &f).await?;
+    let bytes = app::supervision::violations_xlsx(&rows)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"violations.xlsx\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

@@ -704,3 +704,32 @@ fn violations_are_sorted_by_event_then_today() {
         ]
     );
 }
+
+/// What is found as each event is recorded (`violations_of_new_events`, stored for the subtree's
+/// list) is exactly what the whole log shows at its events.
+#[test]
+fn violations_found_as_events_come_are_those_of_the_log() {
+    let ext = |reason: &str| EventKind::Extended {
+        days: 10,
+        reason: reason.into(),
+        statutory_due: d(4, 13),
+        promised_due: d(3, 30),
+    };
+    let mut l = reviewed(fee_item());
+    l.forge(who("李审批", Some(Role::Reviewer), TA), ext(""), d(3, 10))
+        .forge(head_ref(), ext("再延"), d(3, 11))
+        .forge(clerk_ref(), payment(999_999), d(3, 12));
+    let whole: Vec<Violation> = l
+        .violations(d(3, 12))
+        .into_iter()
+        .filter(|v| v.seq.is_some())
+        .collect();
+    assert!(whole.len() >= 3, "{whole:?}");
+    let mut found = vec![];
+    for i in 1..l.ev.len() {
+        let before = Case::replay(&l.ev[..i]).unwrap();
+        found.extend(violations_of_new_events(&before, &l.ev[i..=i], &cal()));
+    }
+    found.sort_by_key(|v| (v.seq, v.rule));
+    assert_eq!(found, whole);
+}
