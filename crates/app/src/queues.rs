@@ -16,11 +16,31 @@ pub const MAX_PAGE: u32 = 500;
 /// page and where to go on (each row read is a case loaded to see whose turn it is).
 const QUEUE_READ_LIMIT: usize = 2_000;
 
-/// Which page of a queue: the rows after `after`, at most `limit`.
+/// Which page of a queue: the rows after `after`, at most `limit`, only those whose number,
+/// applicant or item contains `text` when it is given.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub after: Option<ListKey>,
     pub limit: u32,
+    pub text: Option<String>,
+}
+
+impl Page {
+    /// The same page, searched for `text` (trimmed; empty: no search; at most 50 characters).
+    pub fn searching(self, text: &str) -> Result<Page> {
+        let text = text.trim();
+        if text.chars().count() > 50 {
+            return Err(Error::bad_field(
+                "too_long",
+                "text",
+                "搜索内容不能超过50个字",
+            ));
+        }
+        Ok(Page {
+            text: (!text.is_empty()).then(|| text.to_string()),
+            ..self
+        })
+    }
 }
 
 impl Page {
@@ -40,7 +60,11 @@ impl Page {
                 "每页条数应在 1 到 500 之间",
             ));
         }
-        Ok(Page { after, limit })
+        Ok(Page {
+            after,
+            limit,
+            text: None,
+        })
     }
 }
 
@@ -136,6 +160,10 @@ pub async fn queue(state: &Services, u: &User, queue: &str, page: &Page) -> Resu
             .filter(|r| matches!(r.role, Role::Reviewer | Role::DepartmentHead))
             .filter_map(|r| r.department.clone())
             .collect()
+    };
+    let filter = CaseFilter {
+        text: page.text.clone(),
+        ..filter
     };
     let review = queue == "review" && !depts.is_empty();
     let extension = queue == "extend";

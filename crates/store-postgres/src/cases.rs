@@ -950,6 +950,13 @@ async fn list_merged(
             let p = q.bind(d.clone());
             q.push(&format!(" AND c.department = {p}"));
         }
+        if let Some(t) = &f.text {
+            let p = q.bind(store::listing::contains_pattern(t));
+            q.push(&format!(
+                " AND (c.number LIKE {p} ESCAPE '\\' OR c.applicant_name LIKE {p} ESCAPE '\\'
+                   OR c.item_name LIKE {p} ESCAPE '\\')"
+            ));
+        }
         if let (Some(_), Some(a)) = (&f.place_scope, &f.applicant_scope) {
             q.push(" AND ");
             q.scope("c.applicant_region", a);
@@ -1197,6 +1204,13 @@ impl CaseStore for PgStore {
         if let Some(d) = &filter.department {
             let p = q.bind(d.clone());
             q.push(&format!("department = {p} AND "));
+        }
+        if let Some(t) = &filter.text {
+            let p = q.bind(store::listing::contains_pattern(t));
+            q.push(&format!(
+                "(number LIKE {p} ESCAPE '\\' OR applicant_name LIKE {p} ESCAPE '\\'
+                  OR item_name LIKE {p} ESCAPE '\\') AND "
+            ));
         }
         // LIMIT NULL is no limit.
         let limit = q.bind(filter.limit.map(i64::from));

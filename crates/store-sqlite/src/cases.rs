@@ -580,6 +580,18 @@ fn list_merged(
         extra.push_str(" AND c.department = ?");
         extra_p.push(Value::Text(d.clone()));
     }
+    if let Some(t) = &f.text {
+        extra.push_str(
+            " AND (c.number LIKE ? ESCAPE '\\' OR c.applicant_name LIKE ? ESCAPE '\\'
+                   OR c.item_name LIKE ? ESCAPE '\\')",
+        );
+        let pat = store::listing::contains_pattern(t);
+        extra_p.extend([
+            Value::Text(pat.clone()),
+            Value::Text(pat.clone()),
+            Value::Text(pat),
+        ]);
+    }
     if let (Some(_), Some(a)) = (&f.place_scope, &f.applicant_scope) {
         extra.push_str(" AND ");
         extra.push_str(&scope_condition("c.applicant_region", a, &mut extra_p));
@@ -632,6 +644,19 @@ fn list_plain(c: &Connection, f: &CaseFilter) -> Result<Vec<CaseSummary>> {
     if let Some(d) = &f.department {
         conds.push("department = ?".to_string());
         p.push(Value::Text(d.clone()));
+    }
+    if let Some(t) = &f.text {
+        conds.push(
+            "(number LIKE ? ESCAPE '\\' OR applicant_name LIKE ? ESCAPE '\\'
+              OR item_name LIKE ? ESCAPE '\\')"
+                .to_string(),
+        );
+        let pat = store::listing::contains_pattern(t);
+        p.extend([
+            Value::Text(pat.clone()),
+            Value::Text(pat.clone()),
+            Value::Text(pat),
+        ]);
     }
     if let Some(a) = &f.after {
         conds.push("(COALESCE(due, ?), number) > (?, ?)".to_string());

@@ -368,6 +368,9 @@ pub struct CaseFilter {
     pub agent_user_id: Option<i64>,
     /// Only cases of items handled by this department code.
     pub department: Option<String>,
+    /// Only cases whose number, applicant's name or item's name contains this text (the
+    /// workbench's search).
+    pub text: Option<String>,
     pub limit: Option<u32>,
     /// Keyset paging: only the cases after this position in the list order (the last row of the
     /// previous page, `listing::ListKey::of`).
@@ -405,13 +408,7 @@ impl ResultQuery {
 
     /// `text` as a LIKE pattern, its wildcards escaped with `\`.
     pub fn like_pattern(&self) -> String {
-        let escaped = self
-            .text
-            .trim()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
+        listing::contains_pattern(self.text.trim())
     }
 }
 

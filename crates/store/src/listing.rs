@@ -407,3 +407,24 @@ mod tests {
         }
     }
 }
+
+/// A `LIKE` pattern (with `ESCAPE '\\'`) matching text that contains `text` literally.
+pub fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    #[test]
+    fn wildcards_are_taken_literally() {
+        assert_eq!(super::contains_pattern("张_%\\"), "%张\\_\\%\\\\%");
+    }
+}

@@ -12,6 +12,7 @@ use demo::*;
 use serde_json::json;
 
 both_backends!(
+    the_workbench_searches_its_queues,
     online_journey_from_draft_to_completion,
     window_only_items_are_not_filed_online,
     refusals_name_their_reason,
@@ -1000,4 +1001,70 @@ async fn window_journey_in_the_pages(app: TestApp) {
         .await
         .text();
     assert!(anon.contains("受理") && !anon.contains(&person_id()));
+}
+
+/// The workbench searches a queue by number, applicant or item (issue 19, finding 10), on the page
+/// and over the API; the search goes with the queue's tabs.
+async fn the_workbench_searches_its_queues(app: TestApp) {
+    let clerk = app.api_login(CLERK).await;
+    let mut numbers = vec![];
+    for name in ["欧阳明月", "司马青衫"] {
+        let r = app
+            .post_json(
+                "/api/v1/cases",
+                &clerk,
+                &json!({ "item_code": FOOD, "applicant": person(name) }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        numbers.push(r.json()["filing"]["number"].as_str().unwrap().to_string());
+    }
+    let page = app.page_login(CLERK).await;
+    let enc = |s: &str| s.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
+    let found = app
+        .get(&format!("/cases?q=prereview&text={}", enc("欧阳")), &page)
+        .await
+        .text();
+    assert!(found.contains(numbers[0].as_str()) && !found.contains(numbers[1].as_str()));
+    assert!(
+        found.contains(&format!("href=\"/cases?q=all&amp;text={}\"", enc("欧阳"))),
+        "tabs keep it"
+    );
+    let by_number = app
+        .get(
+            &format!("/cases?q=all&text={}", &numbers[1][numbers[1].len() - 9..]),
+            &page,
+        )
+        .await
+        .text();
+    assert!(by_number.contains(numbers[1].as_str()) && !by_number.contains(numbers[0].as_str()));
+    let none = app
+        .get(&format!("/cases?q=all&text={}", enc("不存在的人")), &page)
+        .await
+        .text();
+    assert!(none.contains("没有找到含“不存在的人”的办件"));
+    let api = app
+        .get(
+            &format!("/api/v1/cases?queue=all&text={}", enc("司马")),
+            &clerk,
+        )
+        .await;
+    let rows = api.json();
+    let listed: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, vec![numbers[1].as_str()]);
+    let long = "字".repeat(51);
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/cases?queue=all&text={}", enc(&long)),
+            &clerk
+        )
+        .await
+        .status,
+        StatusCode::BAD_REQUEST
+    );
 }

@@ -96,6 +96,28 @@ pub async fn cases_listed_by_filter<S: CaseStore + ?Sized>(store: &S) {
         vec![c, a, e, d],
         "accepting or deciding place inside the township; not the sibling township"
     );
+    // The workbench's search: by number, applicant or item, within the scope or without one;
+    // wildcards are taken literally.
+    let search = |text: &str, place_scope| CaseFilter {
+        text: Some(text.to_string()),
+        place_scope,
+        ..Default::default()
+    };
+    assert_eq!(
+        numbers_of(&list(search("20260302-0002", town())).await),
+        vec![e]
+    );
+    assert_eq!(
+        numbers_of(&list(search(&format!("申请人{a}"), None)).await),
+        vec![a]
+    );
+    assert_eq!(
+        numbers_of(&list(search("食品经营", town())).await),
+        vec![c, a, e, d],
+        "by item name"
+    );
+    assert!(list(search("%", None)).await.is_empty());
+    assert!(list(search("_", town())).await.is_empty());
     assert_eq!(
         numbers_of(
             &list(CaseFilter {

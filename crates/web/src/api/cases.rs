@@ -59,9 +59,9 @@ async fn file_case(
 #[derive(Deserialize, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
-    /// 工作人员:prereview | review | decide | deliver | all;申请人或代办员:mine
+    /// 工作人员:prereview | review | decide | deliver | all;政府负责人:extend;申请人或代办员:mine
     #[serde(default)]
-    #[param(pattern = "^(prereview|review|decide|deliver|all|mine)?$")]
+    #[param(pattern = "^(prereview|review|decide|deliver|extend|all|mine)?$")]
     pub queue: String,
     /// 上一页响应头 `x-next-after` 的值(键集翻页)
     #[serde(default)]
@@ -70,6 +70,10 @@ pub struct QueueQuery {
     #[serde(default)]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    /// 在队列中搜索:办件编号、申请人或事项名称包含的文字(至多50字)
+    #[serde(default)]
+    #[param(max_length = 50)]
+    pub text: Option<String>,
 }
 
 pub use app::queues::{queue, Page, QueuePage, MAX_PAGE};
@@ -90,7 +94,8 @@ async fn queue_page(
     ApiUser(u): ApiUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<impl axum::response::IntoResponse> {
-    let page = Page::parse(q.after.as_deref(), q.limit, MAX_PAGE)?;
+    let page = Page::parse(q.after.as_deref(), q.limit, MAX_PAGE)?
+        .searching(q.text.as_deref().unwrap_or(""))?;
     let p = queue(&state, &u, &q.queue, &page).await?;
     let mut headers = axum::http::HeaderMap::new();
     if let Some(next) = &p.next {

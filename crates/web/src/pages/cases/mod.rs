@@ -69,6 +69,9 @@ pub struct QueueQuery {
     /// Where the page starts (the previous page's "下一页" link).
     #[serde(default)]
     after: Option<String>,
+    /// Search within the queue: number, applicant or item.
+    #[serde(default)]
+    text: String,
 }
 
 /// Rows per page of a work queue.
@@ -106,8 +109,24 @@ pub async fn workbench(
     } else {
         tabs[0].0.to_string()
     };
-    let page = crate::api::cases::Page::parse(q.after.as_deref(), None, QUEUE_PAGE)?;
+    let page =
+        crate::api::cases::Page::parse(q.after.as_deref(), None, QUEUE_PAGE)?.searching(&q.text)?;
     let first_page = page.after.is_none();
+    // The search goes with every link of the queue.
+    let text = q.text.trim();
+    let search_qs = if text.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "&text={}",
+            text.bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        )
+    };
     let crate::api::cases::QueuePage { rows, next } = queue(&state, &u, &current, &page).await?;
     let cals = calendars(&state, rows.iter().map(|r| r.place.clone()).collect()).await?;
     let messages = if staff {
@@ -125,11 +144,20 @@ pub async fn workbench(
             @if can_file { a.button href="/cases/new" { @if u.grants().iter().any(|g| g.role == Role::VillageAgent) { "代办登记" } @else { "窗口收件登记" } } }
             @if !staff { a.button href="/catalog" { "在线申报" } }
         }
-        @if staff { (id_lookup_form(&u, "", &[])) }
-        nav.tabs aria-label="队列" {
-            @for (k, label) in &tabs { a.tab.current[*k == current] href={ "/cases?q=" (k) } { (label) } }
+        @if staff {
+            form.inline.search method="get" action="/cases" role="search" aria-label="在队列中搜索" {
+                input type="hidden" name="q" value=(current);
+                label for="text" { "搜索办件" }
+                input #text type="search" name="text" value=(text) maxlength="50" placeholder="办件编号、申请人或事项名称";
+                button type="submit" { "搜索" }
+                @if !text.is_empty() { " " a href={ "/cases?q=" (current) } { "清除" } }
+            }
+            (id_lookup_form(&u, "", &[]))
         }
-        @if rows.is_empty() { p.hint { "暂无办件。" } } @else {
+        nav.tabs aria-label="队列" {
+            @for (k, label) in &tabs { a.tab.current[*k == current] href={ "/cases?q=" (k) (search_qs) } { (label) } }
+        }
+        @if rows.is_empty() { p.hint { @if text.is_empty() { "暂无办件。" } @else { "没有找到含“" (text) "”的办件。" } } } @else {
             div.table-wrap { table {
                 thead { tr { th { "办件编号" } th { "事项" } th { "申请人" } th { "状态" } th { "期限" } th { "剩余" } } }
                 tbody { @for r in &rows {
@@ -147,8 +175,8 @@ pub async fn workbench(
         }
         @if !first_page || next.is_some() {
             nav.pager aria-label="翻页" {
-                @if !first_page { a.button href={ "/cases?q=" (current) } { "第一页" } }
-                @if let Some(n) = &next { a.button href={ "/cases?q=" (current) "&after=" (n.encode()) } { "下一页" } }
+                @if !first_page { a.button href={ "/cases?q=" (current) (search_qs) } { "第一页" } }
+                @if let Some(n) = &next { a.button href={ "/cases?q=" (current) "&after=" (n.encode()) (search_qs) } { "下一页" } }
             }
         }
         @if !messages.is_empty() {
