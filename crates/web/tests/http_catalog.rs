@@ -19,6 +19,7 @@ both_backends!(
     an_import_cannot_take_over_another_regions_item,
     csv_export_neutralises_formulas,
     the_home_page_follows_portal_conventions,
+    a_failed_closure_form_keeps_what_was_typed,
 );
 
 /// A catalog item whose name starts with `=` is exported to CSV as text (`'=…`), not as a formula
@@ -586,4 +587,50 @@ async fn the_home_page_follows_portal_conventions(app: TestApp) {
         app.get("/admin/portal", &sup).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// A closure the calendar page refuses comes back with what was typed and the reason beside its
+/// field (issue 19, finding 7); a good one is saved.
+async fn a_failed_closure_form_keeps_what_was_typed(app: TestApp) {
+    let admin = app.page_login(ADMIN).await;
+    let r = app
+        .post_form(
+            "/admin/calendar/closures",
+            &admin,
+            &[
+                ("region", TOWNSHIP_A),
+                ("date", "2026-13-40"),
+                ("reason", "台风停电"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("日期格式应为YYYY-MM-DD"), "{page}");
+    assert!(
+        page.contains(&format!("value=\"{TOWNSHIP_A}\"")) && page.contains("value=\"台风停电\"")
+    );
+    assert!(
+        page.contains("name=\"date\" required value=\"2026-13-40\" aria-invalid=\"true\""),
+        "{page}"
+    );
+    let r = app
+        .post_form(
+            "/admin/calendar/closures",
+            &admin,
+            &[
+                ("region", TOWNSHIP_A),
+                ("date", "2026-07-15"),
+                ("reason", "台风停电"),
+            ],
+            true,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(app
+        .get("/admin/calendar", &admin)
+        .await
+        .text()
+        .contains("台风停电"));
 }

@@ -541,14 +541,18 @@ pub async fn calendar(
     PageUser(u): PageUser,
     Query(q): Query<CalcQuery>,
 ) -> PageResult {
-    calendar_page(&state, &u, &q, None).await
+    calendar_page(&state, &u, &q, None, None).await
 }
+
+/// A closure form that failed: what was typed, and why.
+type FailedClosure<'a> = (&'a ClosureForm, &'a [FieldError]);
 
 async fn calendar_page(
     state: &AppState,
     u: &Authed,
     q: &CalcQuery,
     message: Option<Markup>,
+    failed: Option<FailedClosure<'_>>,
 ) -> PageResult {
     let (days, closures) = app::calendar::overview(state, u).await?;
     let cal = state.calendar();
@@ -595,9 +599,15 @@ async fn calendar_page(
             form.card.stack method="post" action="/admin/calendar/closures" {
                 (csrf_input(u))
                 h2 { "新增区域闭馆日" }
-                label for="cregion" { "区划代码" } input #cregion type="text" name="region" inputmode="numeric" required;
-                label for="cdate" { "日期" } input #cdate type="date" name="date" required;
-                label for="creason" { "原因" } input #creason type="text" name="reason" required;
+                @let (typed, errs) = failed.unwrap_or((&EMPTY_CLOSURE, &[]));
+                @let bad = |f: &str| errs.iter().any(|e| e.field == f).then_some("true");
+                @if !errs.is_empty() { div.notice.bad role="alert" { "请修改标出的内容。" } }
+                label for="cregion" { "区划代码" } input #cregion type="text" name="region" inputmode="numeric" required value=(typed.region) aria-invalid=[bad("region")];
+                (field_errors(errs, "region"))
+                label for="cdate" { "日期" } input #cdate type="date" name="date" required value=(typed.date) aria-invalid=[bad("date")];
+                (field_errors(errs, "date"))
+                label for="creason" { "原因" } input #creason type="text" name="reason" required value=(typed.reason) aria-invalid=[bad("reason")];
+                (field_errors(errs, "reason"))
                 div.actions { button type="submit" { "保存" } }
             }
         }
@@ -648,31 +658,74 @@ pub async fn calendar_import(
         }
         Err(e) => return Err(e.into()),
     };
-    calendar_page(&state, &u, &CalcQuery::default(), Some(msg)).await
+    calendar_page(&state, &u, &CalcQuery::default(), Some(msg), None).await
 }
 
 #[derive(Deserialize)]
 pub struct ClosureForm {
+    #[serde(default)]
     region: String,
+    #[serde(default)]
     date: String,
+    #[serde(default)]
     reason: String,
 }
+
+static EMPTY_CLOSURE: ClosureForm = ClosureForm {
+    region: String::new(),
+    date: String::new(),
+    reason: String::new(),
+};
 
 pub async fn add_closure(
     State(state): State<AppState>,
     PageUser(u): PageUser,
     Form(f): Form<ClosureForm>,
 ) -> PageResult {
-    let region = RegionCode::parse(&f.region).map_err(AppError::from)?;
-    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
-        .map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
-    let closure = Closure {
-        region_code: region,
-        date,
-        reason: f.reason,
-    };
-    app::calendar::add_closure(&state, &u, closure).await?;
-    Ok(Redirect::to("/admin/calendar").into_response())
+    let added = async {
+        let region = RegionCode::parse(f.region.trim()).map_err(|_| {
+            AppError::bad_field("invalid_region_code", "region", "区划代码应为12位数字")
+        })?;
+        let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+            .map_err(|_| AppError::bad_field("invalid_date", "date", "日期格式应为YYYY-MM-DD"))?;
+        let closure = Closure {
+            region_code: region,
+            date,
+            reason: f.reason.clone(),
+        };
+        app::calendar::add_closure(&state, &u, closure).await
+    }
+    .await;
+    match added {
+        Ok(_) => Ok(Redirect::to("/admin/calendar").into_response()),
+        // The page again, the form as it was typed and the reason beside its field.
+        Err(AppError::Validation(v)) => closure_failed(&state, &u, &f, &v.errors).await,
+        Err(AppError::BadRequest {
+            code,
+            message,
+            field,
+        }) => {
+            let errs = [FieldError::new(
+                field.unwrap_or("reason".into()),
+                code,
+                message,
+            )];
+            closure_failed(&state, &u, &f, &errs).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn closure_failed(
+    state: &AppState,
+    u: &Authed,
+    f: &ClosureForm,
+    errs: &[FieldError],
+) -> PageResult {
+    let page = calendar_page(state, u, &CalcQuery::default(), None, Some((f, errs))).await?;
+    let mut page = page.into_response();
+    *page.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(page)
 }
 
 #[derive(Deserialize)]
