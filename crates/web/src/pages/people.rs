@@ -411,6 +411,26 @@ async fn user_view(
     Ok((status, layout(&x.display_name, Some(u), body)).into_response())
 }
 
+/// The account page again after a refused form: what was typed, the errors beside their fields.
+async fn refused(
+    state: &AppState,
+    u: &Authed,
+    id: i64,
+    typed: Option<&HashMap<String, String>>,
+    errs: &[FieldError],
+) -> PageResult {
+    user_view(
+        state,
+        u,
+        id,
+        "",
+        typed,
+        errs,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 pub async fn save_profile(
     State(state): State<AppState>,
     PageUser(u): PageUser,
@@ -426,15 +446,12 @@ pub async fn save_profile(
     match app::users::update_profile(&state, &u, id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}?done=profile")).into_response()),
         Err(e) => {
-            let errs = as_field_errors(e, "display_name")?;
-            user_view(
+            refused(
                 &state,
                 &u,
                 id,
-                "",
                 Some(&f),
-                &errs,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                &as_field_errors(e, "display_name")?,
             )
             .await
         }
@@ -450,19 +467,7 @@ pub async fn save_active(
     let active = f.get("active").map(String::as_str) == Some("true");
     match app::users::set_active(&state, &u, id, active).await {
         Ok(_) => Ok(Redirect::to(&format!("/admin/users/{id}?done=active")).into_response()),
-        Err(e) => {
-            let errs = as_field_errors(e, "active")?;
-            user_view(
-                &state,
-                &u,
-                id,
-                "",
-                None,
-                &errs,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &u, id, None, &as_field_errors(e, "active")?).await,
     }
 }
 
@@ -505,16 +510,7 @@ pub async fn save_grants(
                     e
                 })
                 .collect::<Vec<_>>();
-            user_view(
-                &state,
-                &u,
-                id,
-                "",
-                Some(&f),
-                &errs,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            refused(&state, &u, id, Some(&f), &errs).await
         }
     }
 }
