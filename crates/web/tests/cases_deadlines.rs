@@ -141,6 +141,10 @@ async fn fees_follow_the_standard(app: TestApp) {
     assert!(slip.contains("应收 2400.00 元"), "{slip}");
     // The number the caller sent is not the receipt's: the platform issues it.
     let c = app.get(&format!("/api/v1/cases/{n}"), &clerk).await.json();
+    // The query code is on the applicant's copy only, not on the window's or the department's.
+    let code = c["filing"]["query_code"].as_str().unwrap();
+    assert_eq!(slip.matches(code).count(), 1, "{slip}");
+    assert_eq!(slip.matches("No. ").count(), 3, "three copies");
     let issued = c["receipts"][0]["receipt_no"].as_str().unwrap().to_string();
     assert_ne!(issued, "PJ2");
     assert!(

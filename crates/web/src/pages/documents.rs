@@ -351,17 +351,23 @@ pub async fn document(
                 (2, "第二联 窗口存档"),
                 (3, "第三联 承办部门"),
             ];
+            // The query code is the applicant's: only their copy carries it (in text and in the
+            // QR code); the copies that stay at the window and go to the department point to the
+            // lookup page without it.
+            let without_code = url.split("&code=").next().unwrap_or(&url).to_string();
             let record = |serial: u32, copy: &str| {
+                let applicants = serial == 1;
                 html! {
                     div.part {
                         div.parthead {
                             div {
                                 strong.slipname { (t) }
                                 " " span.copyname { (copy) }
-                                br; "办件编号 " (f.number) " · 查询码 " strong { (f.query_code) }
+                                br; "办件编号 " (f.number)
+                                @if applicants { " · 查询码 " strong { (f.query_code) } }
                             }
                             div.serial { "No. " (f.number) "-" (serial) }
-                            div.qr.small { (PreEscaped(qr_svg(&url))) }
+                            div.qr.small { (PreEscaped(qr_svg(if applicants { &url } else { &without_code }))) }
                         }
                         table.slip {
                             tr { th { "事项" } td colspan="3" { (item) "(" (f.item.code) " 第" (f.item.version) "版)" } }
