@@ -678,7 +678,7 @@ async fn execute_decided(
         supervision: crate::supervision::change_if_changed(state, Some(&c), &next, &rules).await?,
         outcome,
         fees: crate::fees::ledger_lines(&next, &events),
-        violations: crate::supervision::violation_rows(&c, &events, &cal),
+        violations: crate::supervision::violation_rows(&c, &next, &events, &cal),
     };
     match state
         .store

@@ -136,10 +136,11 @@ pub async fn save(state: &Services, u: &User, p: &Portal) -> Result<Arc<Portal>>
 /// How long the counts behind 热门服务 are kept before they are counted again.
 const POPULAR_FOR: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// 热门服务: the published items filed most, at most `n`. The counts are a whole-table count, so
-/// they are kept for ten minutes.
+/// 热门服务: of the published `items`, those filed most, at most `n`. The counts are a
+/// whole-table count, so they are kept for ten minutes.
 pub async fn popular_items(
     state: &Services,
+    items: &[domain::catalog::CatalogItem],
     n: usize,
 ) -> Result<Vec<domain::catalog::CatalogItem>> {
     let cached = state
@@ -158,7 +159,6 @@ pub async fn popular_items(
             counts
         }
     };
-    let items = crate::catalog::list(state, None, false).await?;
     Ok(counts
         .iter()
         .filter_map(|(code, _)| items.iter().find(|i| &i.code == code).cloned())

@@ -743,11 +743,12 @@ pub async fn save_weights(state: &Services, u: &store::User, w: &Weights) -> Res
 /// The violations a command's new events show, as rows for the subtree's list (纠错).
 pub fn violation_rows(
     before: &Case,
+    after: &Case,
     events: &[domain::case::CaseEvent],
     cal: &domain::calendar::WorkingCalendar,
 ) -> Vec<store::ViolationRecord> {
     let f = &before.filing;
-    sv::violations_of_new_events(before, events, cal)
+    sv::violations_of_new_events(before, after, events, cal)
         .into_iter()
         .filter_map(|v| {
             let e = events.iter().find(|e| Some(e.seq) == v.seq)?;

@@ -6,17 +6,9 @@ use crate::{corrupt, db, params, violated, PgStore};
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
 use domain::region::RegionCode;
-use store::{FeeEntry, FeeKind, Result, StoreError, VoidReceipt};
+use store::{FeeEntry, FeeKind, Result, VoidReceipt};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Row;
-
-/// The conflict both backends report for a paper receipt number already in the ledger.
-fn paper_receipt_taken(paper: &str) -> StoreError {
-    StoreError::Conflict {
-        code: "paper_receipt_taken",
-        message: format!("纸质票据号“{paper}”已登记"),
-    }
-}
 
 /// Adds ledger lines to the pipeline, all in one statement. A paper receipt number recorded
 /// before fails it on the unique index (concurrent writers included) as `paper_receipt_taken`.
@@ -55,7 +47,7 @@ pub(crate) async fn fees_into<C: GenericClient>(
         ],
         Box::new(
             move |e| match violated(&e, &SqlState::UNIQUE_VIOLATION).as_deref() {
-                Some("fee_ledger_paper_no_uq") => paper_receipt_taken(&first_paper),
+                Some("fee_ledger_paper_no_uq") => store::paper_receipt_taken(&first_paper),
                 _ => db(e),
             },
         ),

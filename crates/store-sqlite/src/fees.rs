@@ -5,7 +5,7 @@ use crate::{conversion, day_text, parse_code, parse_day, parse_ts, ts, Db, Sqlit
 use chrono::NaiveDate;
 use domain::region::RegionCode;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
-use store::{FeeEntry, FeeKind, Result, StoreError, VoidReceipt};
+use store::{FeeEntry, FeeKind, Result, VoidReceipt};
 
 /// Adds ledger lines in the writer's transaction. A paper receipt number recorded before is a
 /// conflict (the writer is alone, so the read and the insert see the same ledger).
@@ -21,7 +21,7 @@ pub(crate) fn insert_fees_tx(tx: &Transaction<'_>, fees: &[FeeEntry]) -> Result<
                 .optional()
                 .db()?;
             if taken.is_some() {
-                return Err(paper_receipt_taken(paper));
+                return Err(store::paper_receipt_taken(paper));
             }
         }
         tx.prepare_cached(
@@ -50,14 +50,6 @@ pub(crate) fn insert_fees_tx(tx: &Transaction<'_>, fees: &[FeeEntry]) -> Result<
         .db()?;
     }
     Ok(())
-}
-
-/// The conflict both backends report for a paper receipt number already in the ledger.
-pub(crate) fn paper_receipt_taken(paper: &str) -> StoreError {
-    StoreError::Conflict {
-        code: "paper_receipt_taken",
-        message: format!("纸质票据号“{paper}”已登记"),
-    }
 }
 
 fn fee_row(r: &Row<'_>) -> rusqlite::Result<FeeEntry> {

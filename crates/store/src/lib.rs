@@ -1197,6 +1197,14 @@ pub fn check_side_effects(case_number: &str, effects: &SideEffects) -> Result<()
     Ok(())
 }
 
+/// The `Conflict` of a paper receipt number already in the fee ledger.
+pub fn paper_receipt_taken(paper: &str) -> StoreError {
+    StoreError::Conflict {
+        code: "paper_receipt_taken",
+        message: format!("纸质票据号“{paper}”已登记"),
+    }
+}
+
 /// The `Conflict` of a second rating of a case on one channel.
 pub fn already_rated(channel: domain::feedback::RatingChannel) -> StoreError {
     StoreError::Conflict {

@@ -268,6 +268,16 @@ impl ItemTerms {
             self.decision_limit()
         }
     }
+    /// Who approves an extension (art. 42): the deciding body's head, or for a joint item the
+    /// head of the people's government at that level (para. 2).
+    pub fn extension_approver(&self) -> Role {
+        if self.is_joint() {
+            Role::GovernmentHead
+        } else {
+            Role::DepartmentHead
+        }
+    }
+
     pub fn extension_days(&self) -> u32 {
         if self.is_joint() {
             JOINT_EXTENSION_DAYS

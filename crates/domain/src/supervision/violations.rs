@@ -411,12 +411,7 @@ fn check_event(
                 );
             }
             let mut why = vec![];
-            // art. 42: a joint item's extension is the government head's (para. 2).
-            let approver = if item.is_joint() {
-                Role::GovernmentHead
-            } else {
-                Role::DepartmentHead
-            };
+            let approver = item.extension_approver();
             if e.actor.role != Some(approver) {
                 why.push(format!("由{}批准,而非{}", e.actor.name, approver.label()));
             }
@@ -577,10 +572,17 @@ fn check_now(case: &Case, today: NaiveDate, cal: &WorkingCalendar, out: &mut Vec
 /// across a subtree without reading every log.
 pub fn violations_of_new_events(
     before: &Case,
+    after: &Case,
     events: &[CaseEvent],
     cal: &WorkingCalendar,
 ) -> Vec<Violation> {
     let mut out = Vec::new();
+    // Most commands append one event: `before` and `after` are then all it needs (no fold, no
+    // clone on the write path).
+    if let [e] = events {
+        check_event(before, after, e, cal, &mut out);
+        return out;
+    }
     let mut cur = before.clone();
     for e in events {
         let b = cur.clone();

@@ -18,22 +18,12 @@ fn query_string(q: &Search) -> String {
         parts.push(format!("until={d}"));
     }
     if let Some(a) = q.actor.as_deref().filter(|a| !a.is_empty()) {
-        parts.push(format!("actor={}", urlencoding(a)));
+        parts.push(format!("actor={}", super::query_value(a)));
     }
     if let Some(a) = q.action {
         parts.push(format!("action={}", a.as_str()));
     }
     parts.join("&")
-}
-
-/// Percent-encodes a query value (usernames are plain, but nothing typed is trusted).
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 pub async fn page(

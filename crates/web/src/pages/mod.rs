@@ -232,6 +232,13 @@ pub fn js_response() -> Response {
 }
 
 /// Shows a field's errors under its input.
+/// A value percent-encoded for a query string (what is typed is never trusted into a link).
+pub fn query_value(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|e| e.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
 pub fn field_errors(errors: &[domain::FieldError], field: &str) -> Markup {
     html! {
         @for e in errors.iter().filter(|e| e.field == field || e.field.starts_with(&format!("{field}["))) {

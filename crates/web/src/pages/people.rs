@@ -22,16 +22,7 @@ use std::collections::HashMap;
 
 /// The query string of a search, for the page links (values are percent-encoded).
 fn query_string(q: &UserQuery) -> String {
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
+    let enc = super::query_value;
     format!(
         "text={}&region={}&role={}&department={}",
         enc(q.text.trim()),

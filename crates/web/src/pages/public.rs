@@ -20,7 +20,7 @@ pub use app::lookups::{department_names, department_names_for};
 
 pub async fn home(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> PageResult {
     let items = app::catalog::list(&state, None, false).await?;
-    let popular = app::portal::popular_items(&state, 8).await?;
+    let popular = app::portal::popular_items(&state, &items, 8).await?;
     let site = super::portal();
     let mut themes: Vec<String> = items
         .iter()

@@ -690,14 +690,7 @@ fn violations_query(
     from: NaiveDate,
     until: NaiveDate,
 ) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    };
+    let enc = super::query_value;
     format!(
         "from={from}&until={until}&rule={}&unit={}",
         enc(f.rule.trim()),

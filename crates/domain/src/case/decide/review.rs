@@ -152,14 +152,14 @@ pub(super) fn extend(cx: &Ctx<'_>, reason: &str) -> Result<Decision, CaseError> 
     let cal = cx.cal;
     // art. 42: the head of the deciding body approves; for a joint item, the head of the people's
     // government at that level (para. 2). A department head asking for one is told so.
-    let a = if f.item.is_joint() {
-        match cx.as_staff(&[Role::GovernmentHead], &f.decide_place, None) {
-            Ok(a) => a,
-            Err(_) if cx.head().is_ok() => return Err(CaseError::GovernmentHeadRequired),
-            Err(e) => return Err(e),
+    let approver = f.item.extension_approver();
+    let department = (approver == Role::DepartmentHead).then_some(f.item.department.as_str());
+    let a = match cx.as_staff(&[approver], &f.decide_place, department) {
+        Ok(a) => a,
+        Err(_) if approver == Role::GovernmentHead && cx.head().is_ok() => {
+            return Err(CaseError::GovernmentHeadRequired)
         }
-    } else {
-        cx.head()?
+        Err(e) => return Err(e),
     };
     if !matches!(case.state, S::InReview | S::Suspended) {
         return Err(cx.wrong());

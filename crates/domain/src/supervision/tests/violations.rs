@@ -728,7 +728,26 @@ fn violations_found_as_events_come_are_those_of_the_log() {
     let mut found = vec![];
     for i in 1..l.ev.len() {
         let before = Case::replay(&l.ev[..i]).unwrap();
-        found.extend(violations_of_new_events(&before, &l.ev[i..=i], &cal()));
+        let after = Case::replay(&l.ev[..=i]).unwrap();
+        found.extend(violations_of_new_events(
+            &before,
+            &after,
+            &l.ev[i..=i],
+            &cal(),
+        ));
+        // Several at once: the same as one by one.
+        if i + 2 <= l.ev.len() {
+            let two = Case::replay(&l.ev[..i + 2]).unwrap();
+            let pair = violations_of_new_events(&before, &two, &l.ev[i..i + 2], &cal());
+            let mut singly = violations_of_new_events(&before, &after, &l.ev[i..=i], &cal());
+            singly.extend(violations_of_new_events(
+                &after,
+                &two,
+                &l.ev[i + 1..i + 2],
+                &cal(),
+            ));
+            assert_eq!(pair, singly);
+        }
     }
     found.sort_by_key(|v| (v.seq, v.rule));
     assert_eq!(found, whole);

@@ -117,15 +117,7 @@ pub async fn workbench(
     let search_qs = if text.is_empty() {
         String::new()
     } else {
-        format!(
-            "&text={}",
-            text.bytes()
-                .map(|b| match b {
-                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => (b as char).to_string(),
-                    _ => format!("%{b:02X}"),
-                })
-                .collect::<String>()
-        )
+        format!("&text={}", crate::pages::query_value(text))
     };
     let crate::api::cases::QueuePage { rows, next } = queue(&state, &u, &current, &page).await?;
     let cals = calendars(&state, rows.iter().map(|r| r.place.clone()).collect()).await?;

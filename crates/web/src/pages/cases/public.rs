@@ -130,18 +130,12 @@ pub async fn results(
         }
         @if before.is_some() || next.is_some() {
             nav.pager aria-label="翻页" {
-                @if before.is_some() { a href={ "/results?q=" (urlencode(&text)) } { "最新" } " " }
+                @if before.is_some() { a href={ "/results?q=" (crate::pages::query_value(&text)) } { "最新" } " " }
                 @if let Some(n) = &next { a href={ "/results?" (n) } { "下一页" } }
             }
         }
     };
     Ok(layout("结果公开", u.as_ref(), body).into_response())
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|e| e.trim_start_matches('=').to_string())
-        .unwrap_or_default()
 }
 
 #[derive(Deserialize, Default, Clone)]
